@@ -1,0 +1,24 @@
+// The `monban` command line: one entry point, one registration per command.
+
+import { Command, CommanderError } from 'commander';
+import { registerScenarioCommand } from './commands/scenario.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('monban')
+    .description('Monban (門番): open-source physical access control')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerScenarioCommand(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}

@@ -1,0 +1,525 @@
+// The access decision (R-ACC-1 … R-ACC-16): a pure function of (policy, state, request, now).
+// Rules are checked in the precedence order of the deny reasons (DESIGN.md §6.2), so the first rule
+// that fails names the reason. The result carries a trace of the rules checked, the events to record
+// and the state changes to apply; nothing is mutated here.
+
+import { doorTransition } from './door-machine.ts';
+import { type EffectiveMode, effectiveMode, localMoment } from './door-mode.ts';
+import type { CoreEvent, TraceEntry } from './events.ts';
+import { interlockAllows, interlockState } from './interlock.ts';
+import { OUTSIDE } from './model.ts';
+import type {
+  CompiledArea,
+  CompiledCredential,
+  CompiledDoor,
+  CompiledPerson,
+  Policy,
+  Side,
+} from './policy.ts';
+import { levelHasDoor } from './policy.ts';
+import { type AreaPresence, LOCAL_APB_ALLOWED, PRESENCE_TRANSITIONS } from './presence-machine.ts';
+import type { DenyReason, GrantWarning, Reason } from './reasons.ts';
+import { isScheduleActive, type LocalMoment } from './schedule.ts';
+import {
+  type DoorRuntime,
+  doorRuntime,
+  entryKey,
+  insideSet,
+  type Pending,
+  presenceOf,
+  type SiteState,
+  type StateChange,
+} from './state.ts';
+
+export interface AccessRequest {
+  door: string;
+  side: Side;
+  /** `TYPE:ID`, or `pin:DIGITS` for a PIN-only credential */
+  credential: string;
+  /** digits typed on the keypad */
+  pin?: string;
+  /** the reader reported a biometric match for the credential's holder */
+  biometric?: boolean;
+}
+
+export interface Decision {
+  result: 'grant' | 'deny';
+  reason: Reason;
+  warnings: GrantWarning[];
+  trace: TraceEntry[];
+  person?: string;
+  /** safe reference of the credential (never PIN digits) */
+  credential?: string;
+  events: CoreEvent[];
+  changes: StateChange[];
+}
+
+const CARD_LIKE = new Set(['card', 'mobile', 'key', 'biometric']);
+
+function inGroup(person: CompiledPerson, group: string | undefined): boolean {
+  return group !== undefined && person.groups.has(group);
+}
+
+function isInside(policy: Policy, presence: string | null, area: string): boolean {
+  if (presence === null) return false;
+  if (area === OUTSIDE) return true;
+  return policy.areas.get(presence)?.selfAndAncestors.includes(area) ?? false;
+}
+
+function areaPresence(policy: Policy, presence: string | null, area: string): AreaPresence {
+  if (presence === null) return 'unknown';
+  return isInside(policy, presence, area) ? 'inside' : 'outside';
+}
+
+function fresh(pending: Pending | undefined, now: number, withinMs: number): pending is Pending {
+  return pending !== undefined && now - pending.at <= withinMs;
+}
+
+class DecisionBuilder {
+  readonly trace: TraceEntry[] = [];
+  readonly warnings: GrantWarning[] = [];
+  readonly events: CoreEvent[] = [];
+  readonly changes: StateChange[] = [];
+  person?: CompiledPerson;
+  credential?: CompiledCredential;
+
+  constructor(
+    readonly request: AccessRequest,
+    readonly now: number,
+  ) {}
+
+  pass(rule: string, detail?: string): void {
+    this.trace.push(detail === undefined ? { rule, result: 'pass' } : { rule, result: 'pass', detail });
+  }
+
+  deny(reason: DenyReason, rule: string, detail?: string): Decision {
+    this.trace.push(detail === undefined ? { rule, result: 'fail' } : { rule, result: 'fail', detail });
+    return this.finish('deny', reason);
+  }
+
+  finish(result: 'grant' | 'deny', reason: Reason): Decision {
+    const warnings = result === 'grant' ? this.warnings : [];
+    const decision: Decision = {
+      result,
+      reason,
+      warnings,
+      trace: this.trace,
+      events: this.events,
+      changes: this.changes,
+    };
+    const access: CoreEvent = {
+      type: 'access',
+      at: this.now,
+      door: this.request.door,
+      side: this.request.side,
+      result,
+      reason,
+      warnings,
+    };
+    if (this.person) {
+      decision.person = this.person.id;
+      access.person = this.person.id;
+    }
+    if (this.credential) {
+      decision.credential = this.credential.ref;
+      access.credential = this.credential.ref;
+    }
+    this.events.unshift(access);
+    return decision;
+  }
+}
+
+export function decide(policy: Policy, state: SiteState, request: AccessRequest, now: number): Decision {
+  const b = new DecisionBuilder(request, now);
+  const door = policy.doors.get(request.door);
+  if (door === undefined) return b.deny('no_access', 'door', 'unknown door');
+
+  // R-ACC-1: the credential itself.
+  const credential = policy.credentials.get(request.credential);
+  if (credential === undefined) return b.deny('unknown_credential', 'credential');
+  b.credential = credential;
+  const person = credential.person;
+  b.person = person;
+  if (credential.state !== 'active' || state.revoked.has(credential.key)) {
+    return b.deny(
+      'credential_inactive',
+      'credential_state',
+      state.revoked.has(credential.key) ? 'revoked' : credential.state,
+    );
+  }
+  b.pass('credential_state');
+  if (!person.active) return b.deny('person_inactive', 'person');
+  b.pass('person');
+  if (now < credential.validFrom || now >= credential.validUntil)
+    return b.deny('outside_validity', 'validity');
+  b.pass('validity');
+  const used = state.uses.get(credential.key) ?? 0;
+  if (used >= credential.maxUses) return b.deny('uses_exhausted', 'uses', `${used}/${credential.maxUses}`);
+  if (credential.maxUses !== Number.POSITIVE_INFINITY) b.pass('uses', `${used}/${credential.maxUses}`);
+
+  // R-ACC-3/10/11/15: the door's mode now.
+  const at = localMoment(policy, now);
+  const runtime = doorRuntime(state, door.id);
+  const exempt = state.lockdown !== null && [...state.lockdown.exempt].some((g) => person.groups.has(g));
+  const mode = effectiveMode(state, door, runtime, at, now, exempt);
+  if (mode.mode === 'locked') return b.deny('door_locked', 'door_mode', mode.source);
+  if (mode.mode === 'unlocked') {
+    // A free door needs no presentation; a valid credential presented there simply passes.
+    b.pass('door_mode', `unlocked (${mode.source})`);
+    return grant(b, policy, state, door, runtime, mode, now, []);
+  }
+  b.pass('door_mode', `${mode.mode} (${mode.source})`);
+
+  // R-ACC-2/3: levels and schedules.
+  const denial = checkLevels(b, policy, state, person, door, at);
+  if (denial) return denial;
+
+  // R-ACC-4: factors required by the door mode.
+  const factorDenial = checkFactors(b, credential, mode, request);
+  if (factorDenial) return factorDenial;
+
+  // R-ACC-5 … R-ACC-9, R-ACC-12, R-ACC-7, R-ACC-6 in reason precedence order.
+  const presence = presenceOf(state, person.id);
+  const side = request.side;
+  const entered = door.entered[side];
+  const apbDenial = checkAntipassback(b, policy, state, person, door, entered, presence);
+  if (apbDenial) return apbDenial;
+
+  for (const area of entered) {
+    if (area.routeRequires === undefined) continue;
+    if (presence !== null && !isInside(policy, presence, area.routeRequires)) {
+      return b.deny('route', 'route', `${area.id} requires ${area.routeRequires}`);
+    }
+    b.pass('route', area.id);
+  }
+
+  for (const area of entered) {
+    if (area.priorityGroup === undefined || inGroup(person, area.priorityGroup)) continue;
+    if (!someoneInGroupInside(policy, state, area, area.priorityGroup)) {
+      return b.deny(
+        'priority_absent',
+        'priority',
+        `${area.id} needs a member of ${area.priorityGroup} inside`,
+      );
+    }
+    b.pass('priority', area.id);
+  }
+
+  let visitorsToAdmit: Pending[] = [];
+  for (const area of entered) {
+    const escort = area.escort;
+    if (escort === undefined) continue;
+    if (inGroup(person, escort.escortGroup)) {
+      const waiting = state.pendingVisitors.get(door.id);
+      if (fresh(waiting, now, escort.withinMs) && waiting.side === side && waiting.person !== person.id)
+        visitorsToAdmit = [waiting];
+      b.pass('escort', `${area.id}: escort`);
+    } else if (inGroup(person, escort.visitorGroup)) {
+      const last = state.lastEscort.get(door.id);
+      if (!(fresh(last, now, escort.withinMs) && last.side === side)) {
+        b.changes.push({
+          op: 'pendingVisitor',
+          door: door.id,
+          pending: { person: person.id, credential: credential.key, side, at: now },
+        });
+        return b.deny('escort_required', 'escort', `${area.id}: waiting for an escort`);
+      }
+      b.pass('escort', `${area.id}: escorted by ${last.person}`);
+    }
+  }
+
+  for (const area of entered) {
+    if (area.maxOccupancy === Number.POSITIVE_INFINITY) continue;
+    const count = insideSet(state, area.id).size;
+    if (count >= area.maxOccupancy)
+      return b.deny('occupancy_full', 'occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
+    b.pass('occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
+  }
+
+  if (door.interlock !== undefined) {
+    const group = policy.interlockGroups.get(door.interlock) ?? [];
+    const groupState = interlockState(
+      group.filter((d) => d !== door).map((d) => ({ id: d.id, phase: doorRuntime(state, d.id).phase })),
+    );
+    if (!interlockAllows(groupState, door.id)) {
+      return b.deny(
+        'interlock',
+        'interlock',
+        groupState.kind === 'held' ? `held by ${groupState.by.join(', ')}` : undefined,
+      );
+    }
+    b.pass('interlock', door.interlock);
+  }
+
+  let partners: Pending[] = [];
+  for (const area of entered) {
+    const rule = area.twoPerson;
+    if (rule === undefined) continue;
+    if (insideSet(state, area.id).size >= rule.enoughWhenInside) {
+      b.pass('two_person', `${area.id}: enough people inside`);
+      continue;
+    }
+    const pending = state.pendingPairs.get(door.id);
+    const pairs =
+      fresh(pending, now, rule.withinMs) &&
+      pending.person !== person.id &&
+      pending.side === side &&
+      (rule.requireGroup === undefined ||
+        inGroup(person, rule.requireGroup) ||
+        inGroup(policy.people.get(pending.person)!, rule.requireGroup));
+    if (!pairs) {
+      b.changes.push({
+        op: 'pendingPair',
+        door: door.id,
+        pending: { person: person.id, credential: credential.key, side, at: now },
+      });
+      return b.deny('two_person_pending', 'two_person', `${area.id}: waiting for a second person`);
+    }
+    partners = [pending];
+    b.pass('two_person', `${area.id}: paired with ${pending.person}`);
+  }
+
+  return grant(b, policy, state, door, runtime, mode, now, [...partners, ...visitorsToAdmit]);
+}
+
+function checkLevels(
+  b: DecisionBuilder,
+  policy: Policy,
+  state: SiteState,
+  person: CompiledPerson,
+  door: CompiledDoor,
+  at: LocalMoment,
+): Decision | undefined {
+  let covering = 0;
+  for (const level of person.levels) {
+    if (!levelHasDoor(level, door) || state.threatLevel > level.maxThreatLevel) continue;
+    covering++;
+    if (level.schedule === undefined || isScheduleActive(level.schedule, at)) {
+      b.pass('access_level', level.id);
+      b.pass('schedule', level.schedule?.id ?? 'always');
+      return undefined;
+    }
+  }
+  if (covering === 0)
+    return b.deny(
+      'no_access',
+      'access_level',
+      state.threatLevel > 0 ? `threat level ${state.threatLevel}` : undefined,
+    );
+  b.pass('access_level');
+  void policy;
+  return b.deny('outside_schedule', 'schedule');
+}
+
+function checkFactors(
+  b: DecisionBuilder,
+  credential: CompiledCredential,
+  mode: EffectiveMode,
+  request: AccessRequest,
+): Decision | undefined {
+  switch (mode.mode) {
+    case 'card':
+      if (!CARD_LIKE.has(credential.type))
+        return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
+      break;
+    case 'pin':
+      if (credential.type !== 'pin') return b.deny('pin_required', 'factors', 'a PIN credential is needed');
+      break;
+    case 'card+pin': {
+      if (!CARD_LIKE.has(credential.type))
+        return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
+      if (request.pin === undefined) return b.deny('pin_required', 'factors');
+      if (credential.duressPin !== undefined && request.pin === credential.duressPin) {
+        // Duress: the door opens and a silent alarm goes out, whatever else happens.
+        b.warnings.push('duress');
+        b.events.push({
+          type: 'alarm',
+          at: b.now,
+          alarm: 'duress',
+          door: request.door,
+          person: credential.person.id,
+        });
+        b.trace.push({ rule: 'factors', result: 'warn', detail: 'card+pin' });
+        return undefined;
+      }
+      if (credential.pin === undefined || request.pin !== credential.pin)
+        return b.deny('wrong_pin', 'factors');
+      break;
+    }
+    case 'card+biometric':
+      if (!CARD_LIKE.has(credential.type))
+        return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
+      if (request.biometric !== true)
+        return b.deny('factor_required', 'factors', 'a biometric match is needed');
+      break;
+    case 'unlocked':
+    case 'locked':
+      return undefined;
+    default: {
+      const never: never = mode.mode;
+      return never;
+    }
+  }
+  b.pass('factors', mode.mode);
+  return undefined;
+}
+
+function checkAntipassback(
+  b: DecisionBuilder,
+  policy: Policy,
+  state: SiteState,
+  person: CompiledPerson,
+  door: CompiledDoor,
+  entered: readonly CompiledArea[],
+  presence: string | null,
+): Decision | undefined {
+  const side = b.request.side;
+  if (door.localAntipassback) {
+    const last = state.localSides.get(person.id)?.get(door.id) ?? (presence === null ? undefined : 'none');
+    if (last !== undefined && !LOCAL_APB_ALLOWED[last][side])
+      return b.deny('antipassback', 'antipassback_local', `last use ${last}`);
+    b.pass('antipassback_local');
+  }
+  const checks: Array<[CompiledArea, 'enter' | 'leave']> = [
+    ...door.left[side].map((a): [CompiledArea, 'leave'] => [a, 'leave']),
+    ...entered.map((a): [CompiledArea, 'enter'] => [a, 'enter']),
+  ];
+  for (const [area, input] of checks) {
+    const rule = area.antipassback;
+    if (rule === undefined) continue;
+    let violation = PRESENCE_TRANSITIONS[areaPresence(policy, presence, area.id)][input].violation;
+    let detail = `${input} ${area.id}`;
+    if (!violation && input === 'enter' && rule.reentryMs > 0) {
+      const last = state.lastEntry.get(entryKey(person.id, area.id));
+      if (last !== undefined && b.now - last < rule.reentryMs) {
+        violation = true;
+        detail = `re-entry into ${area.id} too soon`;
+      }
+    }
+    if (!violation) {
+      b.pass('antipassback', detail);
+      continue;
+    }
+    if (rule.hard) return b.deny('antipassback', 'antipassback', detail);
+    if (!b.warnings.includes('antipassback_soft')) {
+      b.warnings.push('antipassback_soft');
+      b.events.push({
+        type: 'alarm',
+        at: b.now,
+        alarm: 'antipassback_violation',
+        door: door.id,
+        area: area.id,
+        person: person.id,
+      });
+    }
+    b.trace.push({ rule: 'antipassback', result: 'warn', detail });
+  }
+  return undefined;
+}
+
+function someoneInGroupInside(policy: Policy, state: SiteState, area: CompiledArea, group: string): boolean {
+  for (const id of insideSet(state, area.id)) if (policy.people.get(id)?.groups.has(group)) return true;
+  return false;
+}
+
+/** Moves one person through the door: presence, timed anti-passback, door-local side, use count. */
+function crossing(
+  policy: Policy,
+  door: CompiledDoor,
+  side: Side,
+  person: string,
+  credentialKey: string,
+  used: number,
+  maxUses: number,
+  now: number,
+): StateChange[] {
+  const changes: StateChange[] = [{ op: 'move', person, to: side === 'in' ? door.to : door.from }];
+  for (const area of door.entered[side]) {
+    if (area.antipassback && area.antipassback.reentryMs > 0)
+      changes.push({ op: 'entered', person, area: area.id, at: now });
+  }
+  if (door.localAntipassback) changes.push({ op: 'localSide', person, door: door.id, side });
+  if (maxUses !== Number.POSITIVE_INFINITY)
+    changes.push({ op: 'use', credential: credentialKey, count: used + 1 });
+  void policy;
+  return changes;
+}
+
+function grant(
+  b: DecisionBuilder,
+  policy: Policy,
+  state: SiteState,
+  door: CompiledDoor,
+  runtime: DoorRuntime,
+  mode: EffectiveMode,
+  now: number,
+  companions: readonly Pending[],
+): Decision {
+  const credential = b.credential!;
+  const side = b.request.side;
+  b.changes.push(
+    ...crossing(
+      policy,
+      door,
+      side,
+      credential.person.id,
+      credential.key,
+      state.uses.get(credential.key) ?? 0,
+      credential.maxUses,
+      now,
+    ),
+  );
+  for (const companion of companions) {
+    const theirs = policy.credentials.get(companion.credential);
+    const used = state.uses.get(companion.credential) ?? 0;
+    b.changes.push(
+      ...crossing(
+        policy,
+        door,
+        side,
+        companion.person,
+        companion.credential,
+        used,
+        theirs?.maxUses ?? Number.POSITIVE_INFINITY,
+        now,
+      ),
+    );
+    b.events.push({
+      type: 'access',
+      at: now,
+      door: door.id,
+      side,
+      result: 'grant',
+      reason: 'granted',
+      warnings: [],
+      person: companion.person,
+      ...(theirs && { credential: theirs.ref }),
+    });
+  }
+  if (state.pendingPairs.has(door.id)) b.changes.push({ op: 'pendingPair', door: door.id, pending: null });
+  if (companions.some((c) => state.pendingVisitors.get(door.id) === c))
+    b.changes.push({ op: 'pendingVisitor', door: door.id, pending: null });
+  if (door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))) {
+    b.changes.push({
+      op: 'lastEscort',
+      door: door.id,
+      escort: { person: credential.person.id, credential: credential.key, side, at: now },
+    });
+  }
+
+  const patch: Partial<DoorRuntime> = {
+    grantsSincePassage: runtime.grantsSincePassage + 1 + companions.length,
+  };
+  if (mode.mode !== 'unlocked') {
+    const next = doorTransition(runtime.phase, 'release', false).next;
+    patch.releasedUntil = Math.max(runtime.releasedUntil, now + door.strikeMs);
+    if (next !== runtime.phase) {
+      patch.phase = next;
+      b.events.push({ type: 'door', at: now, door: door.id, phase: next });
+    }
+  }
+  if (mode.firstInInterval !== undefined) patch.firstInInterval = mode.firstInInterval;
+  b.changes.push({ op: 'door', door: door.id, patch });
+  b.pass('grant');
+  return b.finish('grant', 'granted');
+}

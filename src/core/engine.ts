@@ -1,0 +1,56 @@
+// A site's policy and state together, for callers that drive one site step by step (scenario runner,
+// controller, benchmark). It applies the changes the pure functions return; time is always passed in.
+
+import { type AccessRequest, type Decision, decide } from './decide.ts';
+import type { CoreEvent } from './events.ts';
+import type { SiteDef } from './model.ts';
+import { fireInput, type OperatorAction, operatorAction } from './operator.ts';
+import { compilePolicy, type Policy } from './policy.ts';
+import { applyChanges, createState, type SiteState } from './state.ts';
+import { advanceTime, doorSensor, type Outcome, passage, requestToExit } from './supervision.ts';
+
+export class SiteEngine {
+  readonly policy: Policy;
+  readonly state: SiteState;
+
+  constructor(site: SiteDef | Policy, now: number) {
+    this.policy = 'zone' in site ? site : compilePolicy(site);
+    this.state = createState(this.policy, now);
+  }
+
+  private apply(outcome: Outcome): CoreEvent[] {
+    applyChanges(this.state, this.policy, outcome.changes);
+    return outcome.events;
+  }
+
+  /** Runs timers due by `now`; returns what they raised. */
+  advance(now: number): CoreEvent[] {
+    return this.apply(advanceTime(this.policy, this.state, now));
+  }
+
+  present(request: AccessRequest, now: number): Decision {
+    const decision = decide(this.policy, this.state, request, now);
+    applyChanges(this.state, this.policy, decision.changes);
+    return decision;
+  }
+
+  doorSensor(door: string, open: boolean, now: number): CoreEvent[] {
+    return this.apply(doorSensor(this.policy, this.state, door, open, now));
+  }
+
+  requestToExit(door: string, now: number): CoreEvent[] {
+    return this.apply(requestToExit(this.policy, this.state, door, now));
+  }
+
+  passage(door: string, count: number, now: number): CoreEvent[] {
+    return this.apply(passage(this.policy, this.state, door, count, now));
+  }
+
+  operator(action: OperatorAction, now: number): CoreEvent[] {
+    return this.apply(operatorAction(this.policy, this.state, action, now));
+  }
+
+  fire(zone: string, active: boolean, now: number): CoreEvent[] {
+    return this.apply(fireInput(this.policy, zone, active, now));
+  }
+}

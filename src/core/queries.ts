@@ -1,0 +1,28 @@
+// Read-only views of a site's state: door lock status, occupancy, muster list.
+
+import { effectiveMode, localMoment } from './door-mode.ts';
+import type { Policy } from './policy.ts';
+import { doorRuntime, insideSet, type SiteState } from './state.ts';
+
+/** Whether a door is unlocked now: free by mode (schedule, override, fire) or released / standing open. */
+export function isDoorUnlocked(policy: Policy, state: SiteState, doorId: string, now: number): boolean {
+  const door = policy.doors.get(doorId);
+  if (door === undefined) throw new RangeError(`unknown door "${doorId}"`);
+  const runtime = doorRuntime(state, doorId);
+  if (runtime.phase !== 'secured') return true;
+  return effectiveMode(state, door, runtime, localMoment(policy, now), now, false).mode === 'unlocked';
+}
+
+/** Everyone inside any area of an active fire zone, sorted (the muster list). */
+export function musterList(policy: Policy, state: SiteState): string[] {
+  const people = new Set<string>();
+  for (const zone of state.activeFireZones) {
+    for (const area of policy.fireZoneAreas.get(zone) ?? [])
+      for (const person of insideSet(state, area)) people.add(person);
+  }
+  return [...people].sort();
+}
+
+export function occupancy(state: SiteState, area: string): number {
+  return insideSet(state, area).size;
+}

@@ -1,0 +1,240 @@
+// The runtime state of a site: presence, counters, door phases, pending pairs, operator modes.
+// Decisions never mutate it: they return a list of changes, applied apart by `applyChanges`, so that a
+// decision is a pure function of (request, state, policy, now) and storage can persist the same changes.
+
+import type { DoorPhase } from './door-machine.ts';
+import { OUTSIDE } from './model.ts';
+import type { Policy, Side } from './policy.ts';
+import type { LocalSide } from './presence-machine.ts';
+
+export interface DoorRuntime {
+  phase: DoorPhase;
+  /** instant the strike of the last grant runs out */
+  releasedUntil: number;
+  openedAt: number;
+  heldAlarmRaised: boolean;
+  /** grants (and REX) since the last counted passage, for tailgating detection */
+  grantsSincePassage: number;
+  override?: { mode: 'unlocked' | 'locked'; until: number };
+  /** first-person-in: the scheduled interval (local day × seconds) in which someone was granted */
+  firstInInterval: number;
+}
+
+export interface Pending {
+  person: string;
+  credential: string;
+  side: Side;
+  at: number;
+}
+
+export interface SiteState {
+  /** person → current area id; absent means `outside`; null means unknown (forgiven or reset) */
+  presence: Map<string, string | null>;
+  /** area → people inside it or any area within it (`outside` is not tracked) */
+  inside: Map<string, Set<string>>;
+  /** `person area` → instant of the last entry, for timed anti-passback */
+  lastEntry: Map<string, number>;
+  /** person → door → last side used, for door-local anti-passback */
+  localSides: Map<string, Map<string, LocalSide>>;
+  /** credential key → grants so far */
+  uses: Map<string, number>;
+  /** credentials revoked by an operator since the policy was compiled */
+  revoked: Set<string>;
+  doors: Map<string, DoorRuntime>;
+  pendingPairs: Map<string, Pending>;
+  pendingVisitors: Map<string, Pending>;
+  lastEscort: Map<string, Pending>;
+  lockdown: { exempt: ReadonlySet<string> } | null;
+  threatLevel: number;
+  activeFireZones: Set<string>;
+  /** area → instant of the last scheduled reset that ran */
+  lastReset: Map<string, number>;
+  /** instant up to which timers have been processed */
+  clock: number;
+}
+
+/** Fields of a door's runtime to set; `override: null` removes the override. */
+export type DoorPatch = Partial<Omit<DoorRuntime, 'override'>> & {
+  override?: DoorRuntime['override'] | null;
+};
+
+export type StateChange =
+  | { op: 'move'; person: string; to: string | null }
+  | { op: 'entered'; person: string; area: string; at: number }
+  | { op: 'localSide'; person: string; door: string; side: LocalSide }
+  | { op: 'forgetPerson'; person: string }
+  | { op: 'resetArea'; area: string }
+  | { op: 'use'; credential: string; count: number }
+  | { op: 'revoke'; credential: string }
+  | { op: 'door'; door: string; patch: DoorPatch }
+  | { op: 'pendingPair'; door: string; pending: Pending | null }
+  | { op: 'pendingVisitor'; door: string; pending: Pending | null }
+  | { op: 'lastEscort'; door: string; escort: Pending }
+  | { op: 'lockdown'; exempt: readonly string[] | null }
+  | { op: 'threatLevel'; level: number }
+  | { op: 'fire'; zone: string; active: boolean }
+  | { op: 'lastReset'; area: string; at: number }
+  | { op: 'clock'; at: number };
+
+export function newDoorRuntime(): DoorRuntime {
+  return {
+    phase: 'secured',
+    releasedUntil: 0,
+    openedAt: 0,
+    heldAlarmRaised: false,
+    grantsSincePassage: 0,
+    firstInInterval: -1,
+  };
+}
+
+export function createState(policy: Policy, now: number): SiteState {
+  const doors = new Map<string, DoorRuntime>();
+  for (const id of policy.doors.keys()) doors.set(id, newDoorRuntime());
+  const lastReset = new Map<string, number>();
+  for (const area of policy.areas.values())
+    if (area.antipassback && area.antipassback.resetAtSecond >= 0) lastReset.set(area.id, now);
+  return {
+    presence: new Map(),
+    inside: new Map(),
+    lastEntry: new Map(),
+    localSides: new Map(),
+    uses: new Map(),
+    revoked: new Set(),
+    doors,
+    pendingPairs: new Map(),
+    pendingVisitors: new Map(),
+    lastEscort: new Map(),
+    lockdown: null,
+    threatLevel: 0,
+    activeFireZones: new Set(),
+    lastReset,
+    clock: now,
+  };
+}
+
+export function presenceOf(state: SiteState, person: string): string | null {
+  const area = state.presence.get(person);
+  return area === undefined ? OUTSIDE : area;
+}
+
+export function doorRuntime(state: SiteState, door: string): DoorRuntime {
+  const runtime = state.doors.get(door);
+  if (runtime === undefined) throw new Error(`no runtime state for door "${door}"`);
+  return runtime;
+}
+
+export function insideSet(state: SiteState, area: string): ReadonlySet<string> {
+  return state.inside.get(area) ?? EMPTY;
+}
+const EMPTY: ReadonlySet<string> = new Set();
+
+export function entryKey(person: string, area: string): string {
+  return `${person}\u0000${area}`;
+}
+
+function setPresence(state: SiteState, policy: Policy, person: string, to: string | null): void {
+  const from = presenceOf(state, person);
+  if (from !== null)
+    for (const a of policy.areas.get(from)?.selfAndAncestors ?? []) state.inside.get(a)?.delete(person);
+  if (to !== null) {
+    for (const a of policy.areas.get(to)?.selfAndAncestors ?? []) {
+      let set = state.inside.get(a);
+      if (!set) {
+        set = new Set();
+        state.inside.set(a, set);
+      }
+      set.add(person);
+    }
+  }
+  if (to === OUTSIDE) state.presence.delete(person);
+  else state.presence.set(person, to);
+}
+
+export function applyChanges(state: SiteState, policy: Policy, changes: readonly StateChange[]): void {
+  for (const change of changes) {
+    switch (change.op) {
+      case 'move':
+        setPresence(state, policy, change.person, change.to);
+        break;
+      case 'entered':
+        state.lastEntry.set(entryKey(change.person, change.area), change.at);
+        break;
+      case 'localSide': {
+        let sides = state.localSides.get(change.person);
+        if (!sides) {
+          sides = new Map();
+          state.localSides.set(change.person, sides);
+        }
+        sides.set(change.door, change.side);
+        break;
+      }
+      case 'forgetPerson': {
+        setPresence(state, policy, change.person, null);
+        state.localSides.delete(change.person);
+        const prefix = `${change.person}\u0000`;
+        for (const key of [...state.lastEntry.keys()])
+          if (key.startsWith(prefix)) state.lastEntry.delete(key);
+        break;
+      }
+      case 'resetArea': {
+        for (const person of [...insideSet(state, change.area)]) {
+          setPresence(state, policy, person, null);
+          state.localSides.delete(person);
+        }
+        const suffix = `\u0000${change.area}`;
+        for (const key of [...state.lastEntry.keys()]) if (key.endsWith(suffix)) state.lastEntry.delete(key);
+        break;
+      }
+      case 'use':
+        state.uses.set(change.credential, change.count);
+        break;
+      case 'revoke':
+        state.revoked.add(change.credential);
+        break;
+      case 'door': {
+        const runtime = doorRuntime(state, change.door);
+        const { override, ...rest } = change.patch;
+        Object.assign(runtime, rest);
+        if (override === null) delete runtime.override;
+        else if (override !== undefined) runtime.override = override;
+        break;
+      }
+      case 'pendingPair':
+        if (change.pending) state.pendingPairs.set(change.door, change.pending);
+        else state.pendingPairs.delete(change.door);
+        break;
+      case 'pendingVisitor':
+        if (change.pending) state.pendingVisitors.set(change.door, change.pending);
+        else state.pendingVisitors.delete(change.door);
+        break;
+      case 'lastEscort':
+        state.lastEscort.set(change.door, change.escort);
+        break;
+      case 'lockdown':
+        state.lockdown = change.exempt === null ? null : { exempt: new Set(change.exempt) };
+        break;
+      case 'threatLevel':
+        state.threatLevel = change.level;
+        break;
+      case 'fire':
+        if (change.active) state.activeFireZones.add(change.zone);
+        else state.activeFireZones.delete(change.zone);
+        break;
+      case 'lastReset':
+        state.lastReset.set(change.area, change.at);
+        break;
+      case 'clock':
+        state.clock = change.at;
+        break;
+      default: {
+        const never: never = change;
+        throw new Error(`unhandled state change ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+/** Exactly who is inside an area (or an area within it), sorted. */
+export function whoIsInside(state: SiteState, area: string): string[] {
+  return [...insideSet(state, area)].sort();
+}
