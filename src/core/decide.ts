@@ -17,7 +17,12 @@ import type {
   Side,
 } from './policy.ts';
 import { levelHasDoor } from './policy.ts';
-import { type AreaPresence, LOCAL_APB_ALLOWED, PRESENCE_TRANSITIONS } from './presence-machine.ts';
+import {
+  type AreaPresence,
+  LOCAL_APB_ALLOWED,
+  PRESENCE_TRANSITIONS,
+  type PresenceInput,
+} from './presence-machine.ts';
 import type { DenyReason, GrantWarning, Reason } from './reasons.ts';
 import { isScheduleActive, type LocalMoment } from './schedule.ts';
 import {
@@ -55,6 +60,18 @@ export interface Decision {
 }
 
 const CARD_LIKE = new Set(['card', 'mobile', 'key', 'biometric']);
+
+// Trace labels built once, so a decision allocates no strings on its common path.
+const MODE_LABELS = new Map<string, string>();
+function modeLabel(mode: EffectiveMode): string {
+  const key = mode.mode + mode.source;
+  let label = MODE_LABELS.get(key);
+  if (label === undefined) {
+    label = `${mode.mode} (${mode.source})`;
+    MODE_LABELS.set(key, label);
+  }
+  return label;
+}
 
 function inGroup(person: CompiledPerson, group: string | undefined): boolean {
   return group !== undefined && person.groups.has(group);
@@ -168,7 +185,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
     b.pass('door_mode', `unlocked (${mode.source})`);
     return grant(b, policy, state, door, runtime, mode, now, []);
   }
-  b.pass('door_mode', `${mode.mode} (${mode.source})`);
+  b.pass('door_mode', modeLabel(mode));
 
   // R-ACC-2/3: levels and schedules.
   const denial = checkLevels(b, policy, state, person, door, at);
@@ -195,7 +212,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
 
   for (const area of entered) {
     if (area.priorityGroup === undefined || inGroup(person, area.priorityGroup)) continue;
-    if (!someoneInGroupInside(policy, state, area, area.priorityGroup)) {
+    if ((state.priorityInside.get(area.id) ?? 0) === 0) {
       return b.deny(
         'priority_absent',
         'priority',
@@ -380,46 +397,68 @@ function checkAntipassback(
       return b.deny('antipassback', 'antipassback_local', `last use ${last}`);
     b.pass('antipassback_local');
   }
-  const checks: Array<[CompiledArea, 'enter' | 'leave']> = [
-    ...door.left[side].map((a): [CompiledArea, 'leave'] => [a, 'leave']),
-    ...entered.map((a): [CompiledArea, 'enter'] => [a, 'enter']),
-  ];
-  for (const [area, input] of checks) {
-    const rule = area.antipassback;
-    if (rule === undefined) continue;
-    let violation = PRESENCE_TRANSITIONS[areaPresence(policy, presence, area.id)][input].violation;
-    let detail = `${input} ${area.id}`;
-    if (!violation && input === 'enter' && rule.reentryMs > 0) {
-      const last = state.lastEntry.get(entryKey(person.id, area.id));
-      if (last !== undefined && b.now - last < rule.reentryMs) {
-        violation = true;
-        detail = `re-entry into ${area.id} too soon`;
-      }
+  for (const area of door.left[side]) {
+    if (
+      area.antipassback !== undefined &&
+      !areaPassback(b, policy, state, person, door, area, 'leave', presence)
+    ) {
+      return b.deny('antipassback', 'antipassback', `leave ${area.id}`);
     }
-    if (!violation) {
-      b.pass('antipassback', detail);
-      continue;
+  }
+  for (const area of door.within) {
+    if (
+      area.antipassback !== undefined &&
+      !areaPassback(b, policy, state, person, door, area, 'pass', presence)
+    ) {
+      return b.deny('antipassback', 'antipassback', `not inside ${area.id}`);
     }
-    if (rule.hard) return b.deny('antipassback', 'antipassback', detail);
-    if (!b.warnings.includes('antipassback_soft')) {
-      b.warnings.push('antipassback_soft');
-      b.events.push({
-        type: 'alarm',
-        at: b.now,
-        alarm: 'antipassback_violation',
-        door: door.id,
-        area: area.id,
-        person: person.id,
-      });
+  }
+  for (const area of entered) {
+    if (
+      area.antipassback !== undefined &&
+      !areaPassback(b, policy, state, person, door, area, 'enter', presence)
+    ) {
+      return b.deny('antipassback', 'antipassback', `enter ${area.id}`);
     }
-    b.trace.push({ rule: 'antipassback', result: 'warn', detail });
   }
   return undefined;
 }
 
-function someoneInGroupInside(policy: Policy, state: SiteState, area: CompiledArea, group: string): boolean {
-  for (const id of insideSet(state, area.id)) if (policy.people.get(id)?.groups.has(group)) return true;
-  return false;
+/** One area's anti-passback check; false when a hard rule denies. Soft violations warn and alarm. */
+function areaPassback(
+  b: DecisionBuilder,
+  policy: Policy,
+  state: SiteState,
+  person: CompiledPerson,
+  door: CompiledDoor,
+  area: CompiledArea,
+  input: PresenceInput,
+  presence: string | null,
+): boolean {
+  const rule = area.antipassback!;
+  let violation = PRESENCE_TRANSITIONS[areaPresence(policy, presence, area.id)][input].violation;
+  if (!violation && input === 'enter' && rule.reentryMs > 0) {
+    const last = state.lastEntry.get(entryKey(person.id, area.id));
+    violation = last !== undefined && b.now - last < rule.reentryMs;
+  }
+  if (!violation) {
+    b.pass('antipassback', area.id);
+    return true;
+  }
+  if (rule.hard) return false;
+  if (!b.warnings.includes('antipassback_soft')) {
+    b.warnings.push('antipassback_soft');
+    b.events.push({
+      type: 'alarm',
+      at: b.now,
+      alarm: 'antipassback_violation',
+      door: door.id,
+      area: area.id,
+      person: person.id,
+    });
+  }
+  b.trace.push({ rule: 'antipassback', result: 'warn', detail: `${input} ${area.id}` });
+  return true;
 }
 
 /** Moves one person through the door: presence, timed anti-passback, door-local side, use count. */

@@ -2,8 +2,8 @@
 // and state changes to apply; references are validated and a bad one throws a RangeError.
 
 import type { Policy } from './policy.ts';
-import { doorRuntime, type SiteState } from './state.ts';
-import type { Outcome } from './supervision.ts';
+import type { SiteState } from './state.ts';
+import { type Outcome, requestToExit } from './supervision.ts';
 
 export type OperatorAction =
   | { action: 'forgive-antipassback'; person: string }
@@ -87,17 +87,10 @@ export function operatorAction(policy: Policy, state: SiteState, op: OperatorAct
       break;
     case 'unlock-door': {
       check(policy.doors.has(op.door), `unknown door "${op.door}"`);
-      const door = policy.doors.get(op.door)!;
-      const runtime = doorRuntime(state, op.door);
-      out.changes.push({
-        op: 'door',
-        door: op.door,
-        patch: {
-          ...(runtime.phase === 'secured' && { phase: 'released' as const }),
-          releasedUntil: Math.max(runtime.releasedUntil, now + door.strikeMs),
-          grantsSincePassage: runtime.grantsSincePassage + 1,
-        },
-      });
+      // A remote open is a momentary release, refused like a REX while an interlocked door holds.
+      const release = requestToExit(policy, state, op.door, now);
+      out.changes.push(...release.changes);
+      out.events.push(...release.events);
       record(op.door);
       break;
     }

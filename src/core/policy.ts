@@ -16,13 +16,13 @@ export interface CompiledArea {
   parent: string;
   /** this area and every ancestor except `outside` */
   selfAndAncestors: readonly string[];
-  antipassback?: { hard: boolean; reentryMs: number; resetAtSecond: number };
-  twoPerson?: { withinMs: number; enoughWhenInside: number; requireGroup?: string };
-  routeRequires?: string;
-  priorityGroup?: string;
-  escort?: { visitorGroup: string; escortGroup: string; withinMs: number };
+  antipassback: { hard: boolean; reentryMs: number; resetAtSecond: number } | undefined;
+  twoPerson: { withinMs: number; enoughWhenInside: number; requireGroup?: string } | undefined;
+  routeRequires: string | undefined;
+  priorityGroup: string | undefined;
+  escort: { visitorGroup: string; escortGroup: string; withinMs: number } | undefined;
   maxOccupancy: number;
-  fireZone?: string;
+  fireZone: string | undefined;
 }
 
 export interface CompiledScheduledMode {
@@ -39,12 +39,14 @@ export interface CompiledDoor {
   scheduledModes: readonly CompiledScheduledMode[];
   firstPersonIn: boolean;
   localAntipassback: boolean;
-  interlock?: string;
+  interlock: string | undefined;
   strikeMs: number;
   heldOpenMs: number;
   /** areas a person enters / leaves when crossing on each side, outermost first */
   entered: Record<Side, readonly CompiledArea[]>;
   left: Record<Side, readonly CompiledArea[]>;
+  /** areas that contain both sides of the door: crossing it means being inside them already */
+  within: readonly CompiledArea[];
   fireZones: readonly string[];
 }
 
@@ -52,7 +54,7 @@ export interface CompiledLevel {
   id: string;
   /** bit i set = door with index i is in the level */
   doorBits: Uint32Array;
-  schedule?: CompiledSchedule;
+  schedule: CompiledSchedule | undefined;
   maxThreatLevel: number;
 }
 
@@ -72,8 +74,8 @@ export interface CompiledCredential {
   ref: string;
   type: CredentialType;
   person: CompiledPerson;
-  pin?: string;
-  duressPin?: string;
+  pin: string | undefined;
+  duressPin: string | undefined;
   validFrom: number;
   validUntil: number;
   maxUses: number;
@@ -180,21 +182,35 @@ export function compilePolicy(site: SiteDef): Policy {
     index: 0,
     parent: OUTSIDE,
     selfAndAncestors: [],
+    antipassback: undefined,
+    twoPerson: undefined,
+    routeRequires: undefined,
+    priorityGroup: undefined,
+    escort: undefined,
     maxOccupancy: Number.POSITIVE_INFINITY,
+    fireZone: undefined,
   });
   areaIndex.forEach(({ def, index }, id) => {
     const path = ['areas', index];
     if (def.parent !== undefined && def.parent !== OUTSIDE)
       need(areaIndex, def.parent, [...path, 'parent'], 'area');
+    // Every field is set up front (undefined when absent) so all areas share one object shape,
+    // which keeps property access in the decision monomorphic and fast.
     const area: CompiledArea = {
       id,
       index: index + 1,
       parent: def.parent ?? OUTSIDE,
       selfAndAncestors: areaChain(id, [...path, 'parent']),
+      antipassback: undefined,
+      twoPerson: undefined,
+      routeRequires: undefined,
+      priorityGroup: undefined,
+      escort: undefined,
       maxOccupancy:
         def.maxOccupancy === undefined
           ? Number.POSITIVE_INFINITY
           : nonNegative(def.maxOccupancy, 0, [...path, 'maxOccupancy']),
+      fireZone: def.fireZone,
     };
     if (def.antipassback) {
       const resetAt = def.antipassback.resetAt;
@@ -239,7 +255,6 @@ export function compilePolicy(site: SiteDef): Policy {
         withinMs: nonNegative(def.escort.withinSeconds, 0, [...path, 'escort', 'withinSeconds']) * 1000,
       };
     }
-    if (def.fireZone !== undefined) area.fireZone = def.fireZone;
     areas.set(id, area);
   });
   const fireZoneAreas = new Map<string, string[]>();
@@ -284,8 +299,9 @@ export function compilePolicy(site: SiteDef): Policy {
         nonNegative(def.heldOpenSeconds, DEFAULT_HELD_OPEN_SECONDS, [...path, 'heldOpenSeconds']) * 1000,
       entered: { in: diff(to, from), out: diff(from, to) },
       left: { in: diff(from, to), out: diff(to, from) },
+      within: from.selfAndAncestors.filter((x) => to.selfAndAncestors.includes(x)).map((x) => areas.get(x)!),
       fireZones,
-      ...(def.interlock !== undefined && { interlock: def.interlock }),
+      interlock: def.interlock,
     };
     if (door.interlock !== undefined) {
       const group = interlockGroups.get(door.interlock) ?? [];
@@ -309,10 +325,12 @@ export function compilePolicy(site: SiteDef): Policy {
     const level: CompiledLevel = {
       id,
       doorBits,
+      schedule:
+        def.schedule === undefined
+          ? undefined
+          : need(schedules, def.schedule, [...path, 'schedule'], 'schedule'),
       maxThreatLevel: def.maxThreatLevel ?? Number.POSITIVE_INFINITY,
     };
-    if (def.schedule !== undefined)
-      level.schedule = need(schedules, def.schedule, [...path, 'schedule'], 'schedule');
     levels.set(id, level);
   });
   const groupLevels = new Map<string, CompiledLevel[]>();
@@ -375,8 +393,8 @@ export function compilePolicy(site: SiteDef): Policy {
         validUntil: validityBound(c.validUntil, zone, Number.POSITIVE_INFINITY, [...cpath, 'validUntil']),
         maxUses,
         state: c.state ?? 'active',
-        ...(c.pin !== undefined && { pin: c.pin }),
-        ...(c.duressPin !== undefined && { duressPin: c.duressPin }),
+        pin: c.pin,
+        duressPin: c.duressPin,
       };
       credentials.set(key, credential);
       own.push(credential);

@@ -2,7 +2,8 @@
 // what entering or leaving from there means. Side effects (presence updates, alarms) are applied apart.
 
 export type AreaPresence = 'inside' | 'outside' | 'unknown';
-export type PresenceInput = 'enter' | 'leave';
+/** `pass` is a move between two places that are both inside the area (a door within it). */
+export type PresenceInput = 'enter' | 'leave' | 'pass';
 
 interface PresenceTransition {
   next: AreaPresence;
@@ -11,10 +12,22 @@ interface PresenceTransition {
 }
 
 export const PRESENCE_TRANSITIONS: Record<AreaPresence, Record<PresenceInput, PresenceTransition>> = {
-  outside: { enter: { next: 'inside', violation: false }, leave: { next: 'outside', violation: true } },
-  inside: { enter: { next: 'inside', violation: true }, leave: { next: 'outside', violation: false } },
+  outside: {
+    enter: { next: 'inside', violation: false },
+    leave: { next: 'outside', violation: true },
+    pass: { next: 'inside', violation: true },
+  },
+  inside: {
+    enter: { next: 'inside', violation: true },
+    leave: { next: 'outside', violation: false },
+    pass: { next: 'inside', violation: false },
+  },
   // Forgiven or reset: the next move is allowed and makes the presence known again.
-  unknown: { enter: { next: 'inside', violation: false }, leave: { next: 'outside', violation: false } },
+  unknown: {
+    enter: { next: 'inside', violation: false },
+    leave: { next: 'outside', violation: false },
+    pass: { next: 'inside', violation: false },
+  },
 };
 
 /** Door-local anti-passback: uses at one door must alternate in, out, in… starting with `in`. */

@@ -32,6 +32,8 @@ export interface SiteState {
   presence: Map<string, string | null>;
   /** area → people inside it or any area within it (`outside` is not tracked) */
   inside: Map<string, Set<string>>;
+  /** area with a priority rule → how many members of its priority group are inside */
+  priorityInside: Map<string, number>;
   /** `person area` → instant of the last entry, for timed anti-passback */
   lastEntry: Map<string, number>;
   /** person → door → last side used, for door-local anti-passback */
@@ -96,6 +98,7 @@ export function createState(policy: Policy, now: number): SiteState {
   return {
     presence: new Map(),
     inside: new Map(),
+    priorityInside: new Map(),
     lastEntry: new Map(),
     localSides: new Map(),
     uses: new Map(),
@@ -134,8 +137,13 @@ export function entryKey(person: string, area: string): string {
 
 function setPresence(state: SiteState, policy: Policy, person: string, to: string | null): void {
   const from = presenceOf(state, person);
-  if (from !== null)
-    for (const a of policy.areas.get(from)?.selfAndAncestors ?? []) state.inside.get(a)?.delete(person);
+  const groups = policy.people.get(person)?.groups;
+  if (from !== null) {
+    for (const a of policy.areas.get(from)?.selfAndAncestors ?? []) {
+      state.inside.get(a)?.delete(person);
+      countPriority(state, policy, a, groups, -1);
+    }
+  }
   if (to !== null) {
     for (const a of policy.areas.get(to)?.selfAndAncestors ?? []) {
       let set = state.inside.get(a);
@@ -144,10 +152,24 @@ function setPresence(state: SiteState, policy: Policy, person: string, to: strin
         state.inside.set(a, set);
       }
       set.add(person);
+      countPriority(state, policy, a, groups, +1);
     }
   }
   if (to === OUTSIDE) state.presence.delete(person);
   else state.presence.set(person, to);
+}
+
+/** Keeps the count of priority-group members inside an area, so the priority rule is O(1). */
+function countPriority(
+  state: SiteState,
+  policy: Policy,
+  area: string,
+  groups: ReadonlySet<string> | undefined,
+  delta: number,
+): void {
+  const group = policy.areas.get(area)?.priorityGroup;
+  if (group === undefined || groups === undefined || !groups.has(group)) return;
+  state.priorityInside.set(area, (state.priorityInside.get(area) ?? 0) + delta);
 }
 
 export function applyChanges(state: SiteState, policy: Policy, changes: readonly StateChange[]): void {

@@ -2,7 +2,18 @@
 // a leaked handle is a bug (a door that never relocks, a link that never closes).
 import { afterAll, beforeAll } from 'vitest';
 
-const WATCHED = new Set(['Timeout', 'Immediate', 'TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'PipeWrap', 'TTYWrap', 'UDPWrap', 'FSWatcher', 'ProcessWrap']);
+const WATCHED = new Set([
+  'Timeout',
+  'Immediate',
+  'TCPWRAP',
+  'TCPSocketWrap',
+  'TCPServerWrap',
+  'PipeWrap',
+  'TTYWrap',
+  'UDPWrap',
+  'FSWatcher',
+  'ProcessWrap',
+]);
 let before: Map<string, number>;
 
 function countHandles(): Map<string, number> {

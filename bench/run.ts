@@ -1,0 +1,68 @@
+// `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
+// process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures.
+
+import { writeFileSync } from 'node:fs';
+import { runCoreBench } from './core.ts';
+import { fmt, table, verdict } from './stats.ts';
+
+const progress = (message: string) => process.stderr.write(`… ${message}\n`);
+
+async function main(): Promise<void> {
+  const jsonAt = process.argv.indexOf('--json');
+  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+
+  const core = await runCoreBench(progress);
+  results.core = core;
+  const ratioCasbin = core.monban.perSecond / core.casbin.perSecond;
+  const ratioBaseline = core.monban.latency.p50 / core.baseline.latency.p50;
+  console.log(
+    `\nAccess decisions — ${core.size.people.toLocaleString()} people, ${core.size.doors.toLocaleString()} doors, ${core.size.levels.toLocaleString()} levels, every rule in use (policy compiled in ${fmt(core.compileMs, 0)} ms)\n`,
+  );
+  console.log(
+    table([
+      ['engine', 'decisions/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'samples'],
+      [
+        'Monban (decide + apply)',
+        fmt(core.monban.perSecond, 0),
+        fmt(core.monban.latency.p50),
+        fmt(core.monban.latency.p99),
+        fmt(core.monban.latency.p999),
+        String(core.monban.latency.samples),
+      ],
+      [
+        'bare baseline (hash + bit test)',
+        fmt(core.baseline.perSecond, 0),
+        fmt(core.baseline.latency.p50),
+        fmt(core.baseline.latency.p99),
+        fmt(core.baseline.latency.p999),
+        String(core.baseline.latency.samples),
+      ],
+      [
+        'node-casbin (RBAC + schedule)',
+        fmt(core.casbin.perSecond, 0),
+        fmt(core.casbin.latency.p50),
+        fmt(core.casbin.latency.p99),
+        fmt(core.casbin.latency.p999),
+        String(core.casbin.requests),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  grants ${core.monban.grants}, denies ${core.monban.denies} per pass; casbin load ${fmt(core.casbin.loadMs, 0)} ms`,
+  );
+  console.log(
+    `  target p99 ≤ 20 µs: ${fmt(core.monban.latency.p99)} µs — ${verdict(core.monban.latency.p99 <= 20)}`,
+  );
+  console.log(
+    `  target ≥ 100,000 decisions/s: ${fmt(core.monban.perSecond, 0)} — ${verdict(core.monban.perSecond >= 100_000)}`,
+  );
+  console.log(`  target ≥ 10× node-casbin: ${fmt(ratioCasbin, 0)}× — ${verdict(ratioCasbin >= 10)}`);
+  console.log(
+    `  target within 5× of the bare baseline (p50): ${fmt(ratioBaseline, 1)}× — ${verdict(ratioBaseline <= 5)}`,
+  );
+
+  if (jsonAt > 0 && process.argv[jsonAt + 1])
+    writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
+}
+
+await main();
