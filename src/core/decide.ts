@@ -16,7 +16,6 @@ import type {
   Policy,
   Side,
 } from './policy.ts';
-import { levelHasDoor } from './policy.ts';
 import {
   type AreaPresence,
   LOCAL_APB_ALLOWED,
@@ -29,11 +28,12 @@ import {
   type DoorRuntime,
   doorRuntime,
   entryKey,
-  insideSet,
+  occupancyOf,
   type Pending,
-  presenceOf,
+  presenceIndex,
   type SiteState,
   type StateChange,
+  UNKNOWN_AREA,
 } from './state.ts';
 
 export interface AccessRequest {
@@ -61,6 +61,18 @@ export interface Decision {
 
 const CARD_LIKE = new Set(['card', 'mobile', 'key', 'biometric']);
 
+// Trace entries without details are shared, frozen objects: a decision on the common path allocates
+// as little as possible, which keeps garbage collection out of the latency tail.
+const PASS_ENTRIES = new Map<string, TraceEntry>();
+function passEntry(rule: string): TraceEntry {
+  let entry = PASS_ENTRIES.get(rule);
+  if (entry === undefined) {
+    entry = Object.freeze({ rule, result: 'pass' as const });
+    PASS_ENTRIES.set(rule, entry);
+  }
+  return entry;
+}
+
 // Trace labels built once, so a decision allocates no strings on its common path.
 const MODE_LABELS = new Map<string, string>();
 function modeLabel(mode: EffectiveMode): string {
@@ -77,14 +89,15 @@ function inGroup(person: CompiledPerson, group: string | undefined): boolean {
   return group !== undefined && person.groups.has(group);
 }
 
-function isInside(policy: Policy, presence: string | null, area: string): boolean {
-  if (presence === null) return false;
+/** `presence` is an area index (0 = outside) or UNKNOWN_AREA. */
+function isInside(policy: Policy, presence: number, area: string): boolean {
+  if (presence === UNKNOWN_AREA) return false;
   if (area === OUTSIDE) return true;
-  return policy.areas.get(presence)?.selfAndAncestors.includes(area) ?? false;
+  return policy.areaList[presence]!.selfAndAncestors.includes(area);
 }
 
-function areaPresence(policy: Policy, presence: string | null, area: string): AreaPresence {
-  if (presence === null) return 'unknown';
+function areaPresence(policy: Policy, presence: number, area: string): AreaPresence {
+  if (presence === UNKNOWN_AREA) return 'unknown';
   return isInside(policy, presence, area) ? 'inside' : 'outside';
 }
 
@@ -106,7 +119,7 @@ class DecisionBuilder {
   ) {}
 
   pass(rule: string, detail?: string): void {
-    this.trace.push(detail === undefined ? { rule, result: 'pass' } : { rule, result: 'pass', detail });
+    this.trace.push(detail === undefined ? passEntry(rule) : { rule, result: 'pass', detail });
   }
 
   deny(reason: DenyReason, rule: string, detail?: string): Decision {
@@ -157,7 +170,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   b.credential = credential;
   const person = credential.person;
   b.person = person;
-  if (credential.state !== 'active' || state.revoked.has(credential.key)) {
+  if (credential.state !== 'active' || (state.revoked.size > 0 && state.revoked.has(credential.key))) {
     return b.deny(
       'credential_inactive',
       'credential_state',
@@ -170,7 +183,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (now < credential.validFrom || now >= credential.validUntil)
     return b.deny('outside_validity', 'validity');
   b.pass('validity');
-  const used = state.uses.get(credential.key) ?? 0;
+  const used = credential.maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0);
   if (used >= credential.maxUses) return b.deny('uses_exhausted', 'uses', `${used}/${credential.maxUses}`);
   if (credential.maxUses !== Number.POSITIVE_INFINITY) b.pass('uses', `${used}/${credential.maxUses}`);
 
@@ -196,7 +209,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (factorDenial) return factorDenial;
 
   // R-ACC-5 … R-ACC-9, R-ACC-12, R-ACC-7, R-ACC-6 in reason precedence order.
-  const presence = presenceOf(state, person.id);
+  const presence = presenceIndex(state, person);
   const side = request.side;
   const entered = door.entered[side];
   const apbDenial = checkAntipassback(b, policy, state, person, door, entered, presence);
@@ -204,7 +217,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
 
   for (const area of entered) {
     if (area.routeRequires === undefined) continue;
-    if (presence !== null && !isInside(policy, presence, area.routeRequires)) {
+    if (presence !== UNKNOWN_AREA && !isInside(policy, presence, area.routeRequires)) {
       return b.deny('route', 'route', `${area.id} requires ${area.routeRequires}`);
     }
     b.pass('route', area.id);
@@ -247,7 +260,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
 
   for (const area of entered) {
     if (area.maxOccupancy === Number.POSITIVE_INFINITY) continue;
-    const count = insideSet(state, area.id).size;
+    const count = occupancyOf(state, area);
     if (count >= area.maxOccupancy)
       return b.deny('occupancy_full', 'occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
     b.pass('occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
@@ -272,7 +285,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   for (const area of entered) {
     const rule = area.twoPerson;
     if (rule === undefined) continue;
-    if (insideSet(state, area.id).size >= rule.enoughWhenInside) {
+    if (occupancyOf(state, area) >= rule.enoughWhenInside) {
       b.pass('two_person', `${area.id}: enough people inside`);
       continue;
     }
@@ -308,8 +321,15 @@ function checkLevels(
   at: LocalMoment,
 ): Decision | undefined {
   let covering = 0;
-  for (const level of person.levels) {
-    if (!levelHasDoor(level, door) || state.threatLevel > level.maxThreatLevel) continue;
+  const { levelBits, doorWords, levelList } = policy;
+  const word = door.index >>> 5;
+  const mask = 1 << (door.index & 31);
+  const indices = person.levelIndex;
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i]!;
+    if ((levelBits[index * doorWords + word]! & mask) === 0) continue;
+    const level = levelList[index]!;
+    if (state.threatLevel > level.maxThreatLevel) continue;
     covering++;
     if (level.schedule === undefined || isScheduleActive(level.schedule, at)) {
       b.pass('access_level', level.id);
@@ -324,7 +344,6 @@ function checkLevels(
       state.threatLevel > 0 ? `threat level ${state.threatLevel}` : undefined,
     );
   b.pass('access_level');
-  void policy;
   return b.deny('outside_schedule', 'schedule');
 }
 
@@ -388,11 +407,12 @@ function checkAntipassback(
   person: CompiledPerson,
   door: CompiledDoor,
   entered: readonly CompiledArea[],
-  presence: string | null,
+  presence: number,
 ): Decision | undefined {
   const side = b.request.side;
   if (door.localAntipassback) {
-    const last = state.localSides.get(person.id)?.get(door.id) ?? (presence === null ? undefined : 'none');
+    const last =
+      state.localSides.get(person.id)?.get(door.id) ?? (presence === UNKNOWN_AREA ? undefined : 'none');
     if (last !== undefined && !LOCAL_APB_ALLOWED[last][side])
       return b.deny('antipassback', 'antipassback_local', `last use ${last}`);
     b.pass('antipassback_local');
@@ -433,7 +453,7 @@ function areaPassback(
   door: CompiledDoor,
   area: CompiledArea,
   input: PresenceInput,
-  presence: string | null,
+  presence: number,
 ): boolean {
   const rule = area.antipassback!;
   let violation = PRESENCE_TRANSITIONS[areaPresence(policy, presence, area.id)][input].violation;
@@ -466,13 +486,16 @@ function crossing(
   policy: Policy,
   door: CompiledDoor,
   side: Side,
-  person: string,
+  who: CompiledPerson,
   credentialKey: string,
   used: number,
   maxUses: number,
   now: number,
 ): StateChange[] {
-  const changes: StateChange[] = [{ op: 'move', person, to: side === 'in' ? door.to : door.from }];
+  const person = who.id;
+  const changes: StateChange[] = [
+    { op: 'move', person, index: who.index, to: side === 'in' ? door.to : door.from },
+  ];
   for (const area of door.entered[side]) {
     if (area.antipassback && area.antipassback.reentryMs > 0)
       changes.push({ op: 'entered', person, area: area.id, at: now });
@@ -501,9 +524,9 @@ function grant(
       policy,
       door,
       side,
-      credential.person.id,
+      credential.person,
       credential.key,
-      state.uses.get(credential.key) ?? 0,
+      credential.maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0),
       credential.maxUses,
       now,
     ),
@@ -516,7 +539,7 @@ function grant(
         policy,
         door,
         side,
-        companion.person,
+        policy.people.get(companion.person)!,
         companion.credential,
         used,
         theirs?.maxUses ?? Number.POSITIVE_INFINITY,

@@ -39,7 +39,7 @@ export function operatorAction(policy: Policy, state: SiteState, op: OperatorAct
   switch (op.action) {
     case 'forgive-antipassback':
       check(policy.people.has(op.person), `unknown person "${op.person}"`);
-      out.changes.push({ op: 'forgetPerson', person: op.person });
+      out.changes.push({ op: 'forgetPerson', person: op.person, index: policy.people.get(op.person)!.index });
       record(op.person);
       break;
     case 'reset-area':

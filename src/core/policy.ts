@@ -16,6 +16,10 @@ export interface CompiledArea {
   parent: string;
   /** this area and every ancestor except `outside` */
   selfAndAncestors: readonly string[];
+  /** the same, as area indices */
+  selfAndAncestorIndex: Int32Array;
+  /** whether this area or an ancestor has a priority rule (presence changes then update its count) */
+  hasPriorityAbove: boolean;
   antipassback: { hard: boolean; reentryMs: number; resetAtSecond: number } | undefined;
   twoPerson: { withinMs: number; enoughWhenInside: number; requireGroup?: string } | undefined;
   routeRequires: string | undefined;
@@ -52,7 +56,8 @@ export interface CompiledDoor {
 
 export interface CompiledLevel {
   id: string;
-  /** bit i set = door with index i is in the level */
+  index: number;
+  /** bit i set = door with index i is in the level (a view into Policy.levelBits) */
   doorBits: Uint32Array;
   schedule: CompiledSchedule | undefined;
   maxThreatLevel: number;
@@ -65,6 +70,8 @@ export interface CompiledPerson {
   groups: ReadonlySet<string>;
   /** every level reachable directly or through groups, without repeats */
   levels: readonly CompiledLevel[];
+  /** the same levels as indices into Policy.levelList, scanned on every decision */
+  levelIndex: Int32Array;
 }
 
 export interface CompiledCredential {
@@ -90,8 +97,20 @@ export interface Policy {
   doorList: readonly CompiledDoor[];
   schedules: ReadonlyMap<string, CompiledSchedule>;
   levels: ReadonlyMap<string, CompiledLevel>;
+  /** index → level */
+  levelList: readonly CompiledLevel[];
+  /**
+   * All levels' door bitsets in one array (level i's words start at i × doorWords): one compact block
+   * that stays in cache, instead of a separate array per level.
+   */
+  levelBits: Uint32Array;
+  doorWords: number;
   groups: ReadonlySet<string>;
   people: ReadonlyMap<string, CompiledPerson>;
+  /** index → person, for state kept in arrays */
+  peopleList: readonly CompiledPerson[];
+  /** index → area (`outside` is 0) */
+  areaList: readonly CompiledArea[];
   credentials: ReadonlyMap<string, CompiledCredential>;
   /** person id → that person's credentials */
   credentialsOf: ReadonlyMap<string, readonly CompiledCredential[]>;
@@ -182,6 +201,8 @@ export function compilePolicy(site: SiteDef): Policy {
     index: 0,
     parent: OUTSIDE,
     selfAndAncestors: [],
+    selfAndAncestorIndex: new Int32Array(0),
+    hasPriorityAbove: false,
     antipassback: undefined,
     twoPerson: undefined,
     routeRequires: undefined,
@@ -201,6 +222,8 @@ export function compilePolicy(site: SiteDef): Policy {
       index: index + 1,
       parent: def.parent ?? OUTSIDE,
       selfAndAncestors: areaChain(id, [...path, 'parent']),
+      selfAndAncestorIndex: new Int32Array(0), // filled in once every area has its index
+      hasPriorityAbove: false,
       antipassback: undefined,
       twoPerson: undefined,
       routeRequires: undefined,
@@ -257,6 +280,10 @@ export function compilePolicy(site: SiteDef): Policy {
     }
     areas.set(id, area);
   });
+  for (const area of areas.values()) {
+    area.selfAndAncestorIndex = Int32Array.from(area.selfAndAncestors.map((a) => areas.get(a)!.index));
+    area.hasPriorityAbove = area.selfAndAncestors.some((a) => areas.get(a)!.priorityGroup !== undefined);
+  }
   const fireZoneAreas = new Map<string, string[]>();
   for (const area of areas.values()) {
     if (area.fireZone === undefined) continue;
@@ -315,15 +342,17 @@ export function compilePolicy(site: SiteDef): Policy {
   // Levels: door bitsets.
   const words = Math.max(1, Math.ceil(doorList.length / 32));
   const levels = new Map<string, CompiledLevel>();
+  const levelBits = new Uint32Array(words * site.levels.length);
   indexById(site.levels, 'levels').forEach(({ def, index }, id) => {
     const path = ['levels', index];
-    const doorBits = new Uint32Array(words);
+    const doorBits = levelBits.subarray(index * words, (index + 1) * words);
     def.doors.forEach((doorId, i) => {
       const door = need(doors, doorId, [...path, 'doors', i], 'door');
       doorBits[door.index >>> 5]! |= 1 << (door.index & 31);
     });
     const level: CompiledLevel = {
       id,
+      index,
       doorBits,
       schedule:
         def.schedule === undefined
@@ -363,6 +392,7 @@ export function compilePolicy(site: SiteDef): Policy {
       active: def.active ?? true,
       groups: personGroups,
       levels: [...personLevels],
+      levelIndex: Int32Array.from([...personLevels].map((l) => l.index)),
     };
     people.set(id, person);
     const own: CompiledCredential[] = [];
@@ -410,7 +440,12 @@ export function compilePolicy(site: SiteDef): Policy {
     schedules,
     levels,
     groups,
+    levelList: [...levels.values()],
+    levelBits,
+    doorWords: words,
     people,
+    peopleList: [...people.values()],
+    areaList: [...areas.values()],
     credentials,
     credentialsOf,
     interlockGroups,

@@ -2,7 +2,7 @@
 
 import { effectiveMode, localMoment } from './door-mode.ts';
 import type { Policy } from './policy.ts';
-import { doorRuntime, insideSet, type SiteState } from './state.ts';
+import { doorRuntime, occupancyOf, peopleInside, type SiteState } from './state.ts';
 
 /** Whether a door is unlocked now: free by mode (schedule, override, fire) or released / standing open. */
 export function isDoorUnlocked(policy: Policy, state: SiteState, doorId: string, now: number): boolean {
@@ -18,11 +18,12 @@ export function musterList(policy: Policy, state: SiteState): string[] {
   const people = new Set<string>();
   for (const zone of state.activeFireZones) {
     for (const area of policy.fireZoneAreas.get(zone) ?? [])
-      for (const person of insideSet(state, area)) people.add(person);
+      for (const person of peopleInside(state, policy, area)) people.add(policy.peopleList[person]!.id);
   }
   return [...people].sort();
 }
 
-export function occupancy(state: SiteState, area: string): number {
-  return insideSet(state, area).size;
+export function occupancy(policy: Policy, state: SiteState, areaId: string): number {
+  const area = policy.areas.get(areaId);
+  return area === undefined ? 0 : occupancyOf(state, area);
 }

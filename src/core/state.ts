@@ -4,7 +4,7 @@
 
 import type { DoorPhase } from './door-machine.ts';
 import { OUTSIDE } from './model.ts';
-import type { Policy, Side } from './policy.ts';
+import type { CompiledArea, CompiledPerson, Policy, Side } from './policy.ts';
 import type { LocalSide } from './presence-machine.ts';
 
 export interface DoorRuntime {
@@ -28,10 +28,13 @@ export interface Pending {
 }
 
 export interface SiteState {
-  /** person → current area id; absent means `outside`; null means unknown (forgiven or reset) */
-  presence: Map<string, string | null>;
-  /** area → people inside it or any area within it (`outside` is not tracked) */
-  inside: Map<string, Set<string>>;
+  /**
+   * person index → index of the person's current area (0 is `outside`); UNKNOWN_AREA after a forgive
+   * or reset. Kept in an array: it is read on every decision for 100,000s of people.
+   */
+  presence: Int32Array;
+  /** area index → how many people are inside it or any area within it (`outside` is not counted) */
+  occupancy: Int32Array;
   /** area with a priority rule → how many members of its priority group are inside */
   priorityInside: Map<string, number>;
   /** `person area` → instant of the last entry, for timed anti-passback */
@@ -61,10 +64,10 @@ export type DoorPatch = Partial<Omit<DoorRuntime, 'override'>> & {
 };
 
 export type StateChange =
-  | { op: 'move'; person: string; to: string | null }
+  | { op: 'move'; person: string; index: number; to: string | null }
   | { op: 'entered'; person: string; area: string; at: number }
   | { op: 'localSide'; person: string; door: string; side: LocalSide }
-  | { op: 'forgetPerson'; person: string }
+  | { op: 'forgetPerson'; person: string; index: number }
   | { op: 'resetArea'; area: string }
   | { op: 'use'; credential: string; count: number }
   | { op: 'revoke'; credential: string }
@@ -96,8 +99,8 @@ export function createState(policy: Policy, now: number): SiteState {
   for (const area of policy.areas.values())
     if (area.antipassback && area.antipassback.resetAtSecond >= 0) lastReset.set(area.id, now);
   return {
-    presence: new Map(),
-    inside: new Map(),
+    presence: new Int32Array(policy.peopleList.length),
+    occupancy: new Int32Array(policy.areaList.length),
     priorityInside: new Map(),
     lastEntry: new Map(),
     localSides: new Map(),
@@ -115,9 +118,19 @@ export function createState(policy: Policy, now: number): SiteState {
   };
 }
 
-export function presenceOf(state: SiteState, person: string): string | null {
-  const area = state.presence.get(person);
-  return area === undefined ? OUTSIDE : area;
+export const UNKNOWN_AREA = -1;
+
+/** Index of the area a person is in (0 = outside), or UNKNOWN_AREA. */
+export function presenceIndex(state: SiteState, person: CompiledPerson): number {
+  return state.presence[person.index]!;
+}
+
+/** Id of the area a person is in, or null when unknown. */
+export function presenceOf(state: SiteState, policy: Policy, personId: string): string | null {
+  const person = policy.people.get(personId);
+  if (person === undefined) return OUTSIDE;
+  const index = presenceIndex(state, person);
+  return index === UNKNOWN_AREA ? null : policy.areaList[index]!.id;
 }
 
 export function doorRuntime(state: SiteState, door: string): DoorRuntime {
@@ -126,57 +139,71 @@ export function doorRuntime(state: SiteState, door: string): DoorRuntime {
   return runtime;
 }
 
-export function insideSet(state: SiteState, area: string): ReadonlySet<string> {
-  return state.inside.get(area) ?? EMPTY;
+/** How many people are inside an area (or an area within it). */
+export function occupancyOf(state: SiteState, area: CompiledArea): number {
+  return state.occupancy[area.index]!;
 }
-const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Indices of the people inside an area (or an area within it). A scan of everyone: for queries and
+ * operator actions, never for decisions, which use the counts.
+ */
+export function peopleInside(state: SiteState, policy: Policy, areaId: string): number[] {
+  const area = policy.areas.get(areaId);
+  if (area === undefined || area.index === 0) return [];
+  const found: number[] = [];
+  for (let person = 0; person < state.presence.length; person++) {
+    const where = state.presence[person]!;
+    if (where > 0 && policy.areaList[where]!.selfAndAncestorIndex.includes(area.index)) found.push(person);
+  }
+  return found;
+}
 
 export function entryKey(person: string, area: string): string {
   return `${person}\u0000${area}`;
 }
 
-function setPresence(state: SiteState, policy: Policy, person: string, to: string | null): void {
-  const from = presenceOf(state, person);
-  const groups = policy.people.get(person)?.groups;
-  if (from !== null) {
-    for (const a of policy.areas.get(from)?.selfAndAncestors ?? []) {
-      state.inside.get(a)?.delete(person);
-      countPriority(state, policy, a, groups, -1);
-    }
+function setPresence(state: SiteState, policy: Policy, person: number, to: number): void {
+  const from = state.presence[person]!;
+  const groups = policy.peopleList[person]!.groups;
+  if (from !== UNKNOWN_AREA) {
+    const area = policy.areaList[from]!;
+    for (const a of area.selfAndAncestorIndex) state.occupancy[a]!--;
+    if (area.hasPriorityAbove) countPriority(state, policy, area, groups, -1);
   }
-  if (to !== null) {
-    for (const a of policy.areas.get(to)?.selfAndAncestors ?? []) {
-      let set = state.inside.get(a);
-      if (!set) {
-        set = new Set();
-        state.inside.set(a, set);
-      }
-      set.add(person);
-      countPriority(state, policy, a, groups, +1);
-    }
+  if (to !== UNKNOWN_AREA) {
+    const area = policy.areaList[to]!;
+    for (const a of area.selfAndAncestorIndex) state.occupancy[a]!++;
+    if (area.hasPriorityAbove) countPriority(state, policy, area, groups, +1);
   }
-  if (to === OUTSIDE) state.presence.delete(person);
-  else state.presence.set(person, to);
+  state.presence[person] = to;
 }
 
-/** Keeps the count of priority-group members inside an area, so the priority rule is O(1). */
+/** Keeps the count of priority-group members inside areas, so the priority rule is O(1). */
 function countPriority(
   state: SiteState,
   policy: Policy,
-  area: string,
-  groups: ReadonlySet<string> | undefined,
+  area: CompiledArea,
+  groups: ReadonlySet<string>,
   delta: number,
 ): void {
-  const group = policy.areas.get(area)?.priorityGroup;
-  if (group === undefined || groups === undefined || !groups.has(group)) return;
-  state.priorityInside.set(area, (state.priorityInside.get(area) ?? 0) + delta);
+  for (const a of area.selfAndAncestors) {
+    const group = policy.areas.get(a)!.priorityGroup;
+    if (group !== undefined && groups.has(group))
+      state.priorityInside.set(a, (state.priorityInside.get(a) ?? 0) + delta);
+  }
 }
 
 export function applyChanges(state: SiteState, policy: Policy, changes: readonly StateChange[]): void {
   for (const change of changes) {
     switch (change.op) {
       case 'move':
-        setPresence(state, policy, change.person, change.to);
+        setPresence(
+          state,
+          policy,
+          change.index,
+          change.to === null ? UNKNOWN_AREA : policy.areas.get(change.to)!.index,
+        );
         break;
       case 'entered':
         state.lastEntry.set(entryKey(change.person, change.area), change.at);
@@ -191,7 +218,7 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
         break;
       }
       case 'forgetPerson': {
-        setPresence(state, policy, change.person, null);
+        setPresence(state, policy, change.index, UNKNOWN_AREA);
         state.localSides.delete(change.person);
         const prefix = `${change.person}\u0000`;
         for (const key of [...state.lastEntry.keys()])
@@ -199,9 +226,9 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
         break;
       }
       case 'resetArea': {
-        for (const person of [...insideSet(state, change.area)]) {
-          setPresence(state, policy, person, null);
-          state.localSides.delete(person);
+        for (const person of peopleInside(state, policy, change.area)) {
+          setPresence(state, policy, person, UNKNOWN_AREA);
+          state.localSides.delete(policy.peopleList[person]!.id);
         }
         const suffix = `\u0000${change.area}`;
         for (const key of [...state.lastEntry.keys()]) if (key.endsWith(suffix)) state.lastEntry.delete(key);
@@ -257,6 +284,8 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
 }
 
 /** Exactly who is inside an area (or an area within it), sorted. */
-export function whoIsInside(state: SiteState, area: string): string[] {
-  return [...insideSet(state, area)].sort();
+export function whoIsInside(state: SiteState, policy: Policy, area: string): string[] {
+  return peopleInside(state, policy, area)
+    .map((i) => policy.peopleList[i]!.id)
+    .sort();
 }

@@ -112,14 +112,14 @@ function check(
       problems.push(`expected door ${door} locked, it is unlocked`);
   }
   for (const [area, people] of Object.entries(expect.inside ?? {})) {
-    const actual = whoIsInside(state, area);
+    const actual = whoIsInside(state, policy, area);
     if (!sameList([...people].sort(), actual))
       problems.push(
         `expected inside ${area}: [${[...people].sort().join(', ')}], actual [${actual.join(', ')}]`,
       );
   }
   for (const [area, n] of Object.entries(expect.occupancy ?? {})) {
-    const actual = occupancy(state, area);
+    const actual = occupancy(policy, state, area);
     if (actual !== n) problems.push(`expected occupancy of ${area} ${n}, actual ${actual}`);
   }
   if (expect.muster !== undefined) {

@@ -238,7 +238,7 @@ describe('R-ACC-5 anti-passback', () => {
     expect(e.present({ door: 'IN', side: 'in', credential: card('alice') }, sec(2)).result).toBe('grant');
     e.present({ door: 'IN', side: 'in', credential: card('bob') }, sec(3));
     e.operator({ action: 'reset-area', area: 'room' }, sec(4));
-    expect(whoIsInside(e.state, 'room')).toEqual([]);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual([]);
     expect(e.present({ door: 'IN', side: 'in', credential: card('bob') }, sec(5)).result).toBe('grant');
   });
 
@@ -256,9 +256,9 @@ describe('R-ACC-5 anti-passback', () => {
     const e = engine(apb('hard', { resetAt: '03:00' }));
     e.present({ door: 'IN', side: 'in', credential: card('alice') }, T0);
     e.advance(at('2026-01-06T02:59'));
-    expect(whoIsInside(e.state, 'room')).toEqual(['alice']);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual(['alice']);
     e.advance(at('2026-01-06T03:00'));
-    expect(whoIsInside(e.state, 'room')).toEqual([]);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual([]);
   });
 });
 
@@ -273,7 +273,7 @@ describe('R-ACC-6 two-person rule', () => {
       'two_person_pending',
     );
     expect(e.present({ door: 'D1', side: 'in', credential: card('bob') }, sec(10)).result).toBe('grant');
-    expect(whoIsInside(e.state, 'room')).toEqual(['alice', 'bob']);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual(['alice', 'bob']);
   });
   it('forgets a pending person after the window', () => {
     const e = engine(vault({}));
@@ -293,7 +293,7 @@ describe('R-ACC-6 two-person rule', () => {
       'two_person_pending',
     );
     expect(e.present({ door: 'D1', side: 'in', credential: card('alice') }, sec(2)).result).toBe('grant');
-    expect(whoIsInside(e.state, 'room')).toEqual(['alice', 'carol']);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual(['alice', 'carol']);
     expect(e.present({ door: 'D1', side: 'in', credential: card('bob') }, sec(3)).result).toBe('grant');
   });
 });
@@ -369,7 +369,7 @@ describe('R-ACC-8/9 route, priority, escort', () => {
       'escort_required',
     );
     expect(e.present({ door: 'D1', side: 'in', credential: card('host') }, sec(10)).result).toBe('grant');
-    expect(whoIsInside(e.state, 'room')).toEqual(['guest', 'host']);
+    expect(whoIsInside(e.state, e.policy, 'room')).toEqual(['guest', 'host']);
     const f = engine(parts, people);
     f.present({ door: 'D1', side: 'in', credential: card('host') }, T0);
     expect(f.present({ door: 'D1', side: 'in', credential: card('guest') }, sec(31)).reason).toBe(

@@ -12,7 +12,7 @@ import { effectiveMode, localMoment } from '../../src/core/door-mode.ts';
 import { SiteEngine } from '../../src/core/engine.ts';
 import type { CredentialDef, SiteDef } from '../../src/core/model.ts';
 import { compilePolicy } from '../../src/core/policy.ts';
-import { insideSet, type SiteState } from '../../src/core/state.ts';
+import { type SiteState, whoIsInside } from '../../src/core/state.ts';
 import { at, site } from '../support/sites.ts';
 
 const T0 = at('2026-01-05T08:00');
@@ -138,7 +138,9 @@ function simulate(
     switch (step.kind) {
       case 'present': {
         const credential = step.unknown ? 'card:nobody' : `card:C${step.person}`;
-        const insideBefore = new Map([...engine.state.inside].map(([a, s]) => [a, s.size]));
+        const insideBefore = new Map(
+          [...engine.policy.areas.values()].map((a) => [a.id, engine.state.occupancy[a.index]!]),
+        );
         const decision = engine.present({ door: step.door, side: step.side, credential }, now);
         check({ engine, now, step, decision, insideBefore });
         break;
@@ -299,10 +301,10 @@ describe('core invariants', () => {
         simulate(def, steps, ({ engine }) => {
           for (const area of ['lab', 'cell', 'vault', 'lounge']) {
             const expected = PEOPLE.filter((p) => {
-              const where = engine.state.presence.get(p);
-              return where != null && engine.policy.areas.get(where)!.selfAndAncestors.includes(area);
+              const where = engine.state.presence[engine.policy.people.get(p)!.index]!;
+              return where >= 0 && engine.policy.areaList[where]!.selfAndAncestors.includes(area);
             });
-            expect([...insideSet(engine.state, area)].sort()).toEqual(expected);
+            expect(whoIsInside(engine.state, engine.policy, area)).toEqual(expected);
           }
         });
       }),
