@@ -483,7 +483,7 @@ function areaPassback(
 
 /** Moves one person through the door: presence, timed anti-passback, door-local side, use count. */
 function crossing(
-  policy: Policy,
+  changes: StateChange[],
   door: CompiledDoor,
   side: Side,
   who: CompiledPerson,
@@ -491,11 +491,9 @@ function crossing(
   used: number,
   maxUses: number,
   now: number,
-): StateChange[] {
+): void {
   const person = who.id;
-  const changes: StateChange[] = [
-    { op: 'move', person, index: who.index, to: side === 'in' ? door.to : door.from },
-  ];
+  changes.push({ op: 'move', person, index: who.index, to: side === 'in' ? door.to : door.from });
   for (const area of door.entered[side]) {
     if (area.antipassback && area.antipassback.reentryMs > 0)
       changes.push({ op: 'entered', person, area: area.id, at: now });
@@ -503,8 +501,6 @@ function crossing(
   if (door.localAntipassback) changes.push({ op: 'localSide', person, door: door.id, side });
   if (maxUses !== Number.POSITIVE_INFINITY)
     changes.push({ op: 'use', credential: credentialKey, count: used + 1 });
-  void policy;
-  return changes;
 }
 
 function grant(
@@ -519,32 +515,28 @@ function grant(
 ): Decision {
   const credential = b.credential!;
   const side = b.request.side;
-  b.changes.push(
-    ...crossing(
-      policy,
-      door,
-      side,
-      credential.person,
-      credential.key,
-      credential.maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0),
-      credential.maxUses,
-      now,
-    ),
+  crossing(
+    b.changes,
+    door,
+    side,
+    credential.person,
+    credential.key,
+    credential.maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0),
+    credential.maxUses,
+    now,
   );
   for (const companion of companions) {
     const theirs = policy.credentials.get(companion.credential);
     const used = state.uses.get(companion.credential) ?? 0;
-    b.changes.push(
-      ...crossing(
-        policy,
-        door,
-        side,
-        policy.people.get(companion.person)!,
-        companion.credential,
-        used,
-        theirs?.maxUses ?? Number.POSITIVE_INFINITY,
-        now,
-      ),
+    crossing(
+      b.changes,
+      door,
+      side,
+      policy.people.get(companion.person)!,
+      companion.credential,
+      used,
+      theirs?.maxUses ?? Number.POSITIVE_INFINITY,
+      now,
     );
     b.events.push({
       type: 'access',

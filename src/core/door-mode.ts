@@ -16,10 +16,23 @@ export interface EffectiveMode {
   firstInInterval?: number;
 }
 
+// The last moment computed, per policy: decisions arrive many times a second, and schedules only
+// look at whole seconds, so most decisions reuse it instead of allocating a new one.
+const lastMoment = new WeakMap<Policy, { second: number; moment: LocalMoment }>();
+
 export function localMoment(policy: Policy, now: number): LocalMoment {
-  const wall = policy.zone.toWall(now);
+  const second = Math.floor(now / 1000);
+  const cached = lastMoment.get(policy);
+  if (cached !== undefined && cached.second === second) return cached.moment;
+  const wall = policy.zone.toWall(second * 1000);
   const day = Math.floor(wall / MS_PER_DAY);
-  return { day, weekday: (((day + 3) % 7) + 7) % 7, second: Math.floor((wall - day * MS_PER_DAY) / 1000) };
+  const moment: LocalMoment = Object.freeze({
+    day,
+    weekday: (((day + 3) % 7) + 7) % 7,
+    second: Math.floor((wall - day * MS_PER_DAY) / 1000),
+  });
+  lastMoment.set(policy, { second, moment });
+  return moment;
 }
 
 export function onFire(state: SiteState, door: CompiledDoor): boolean {
@@ -40,10 +53,10 @@ export function effectiveMode(
   now: number,
   exemptFromLockdown: boolean,
 ): EffectiveMode {
-  if (onFire(state, door)) return { mode: 'unlocked', source: 'fire' };
-  if (state.lockdown !== null && !exemptFromLockdown) return { mode: 'locked', source: 'lockdown' };
+  if (onFire(state, door)) return modeOf('unlocked', 'fire');
+  if (state.lockdown !== null && !exemptFromLockdown) return modeOf('locked', 'lockdown');
   if (runtime.override !== undefined && runtime.override.until > now)
-    return { mode: runtime.override.mode, source: 'override' };
+    return modeOf(runtime.override.mode, 'override');
   let waiting: number | undefined;
   for (const scheduled of door.scheduledModes) {
     const start = activeIntervalStart(scheduled.schedule, at);
@@ -55,11 +68,23 @@ export function effectiveMode(
         continue;
       }
     }
-    return { mode: scheduled.mode, source: 'schedule' };
+    return modeOf(scheduled.mode, 'schedule');
   }
   return waiting === undefined
-    ? { mode: door.mode, source: 'base' }
+    ? modeOf(door.mode, 'base')
     : { mode: door.mode, source: 'base', firstInInterval: waiting };
+}
+
+const MODES = new Map<string, EffectiveMode>();
+/** Shared, frozen results: the door mode is computed on every decision. */
+function modeOf(mode: DoorMode, source: ModeSource): EffectiveMode {
+  const key = mode + source;
+  let result = MODES.get(key);
+  if (result === undefined) {
+    result = Object.freeze({ mode, source });
+    MODES.set(key, result);
+  }
+  return result;
 }
 
 export function isFreeMode(mode: EffectiveMode): boolean {
