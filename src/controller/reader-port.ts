@@ -1,0 +1,33 @@
+// What the door controller needs from a reader, whatever protocol drives it. The OSDP control panel
+// adapter (src/controller/osdp-reader.ts) implements it for real and simulated OSDP readers; tests
+// may implement it with an in-process fake of the hardware.
+
+/** A credential as read from a card: the secure credential number, never the card's UID. */
+export interface CardRead {
+  /** credential identifier, as held in the site's credentials (`card:ID`) */
+  credentialId: string;
+  /** set when the read came from a legacy format that anyone on the wire can replay */
+  insecure?: string;
+}
+
+export type LedColor = 'off' | 'red' | 'green' | 'amber' | 'blue';
+
+export interface ReaderFeedback {
+  /** steady colour for `ms`, then back to the reader's idle colour */
+  led(color: LedColor, ms: number): void;
+  /** `count` beeps of `onMs` each */
+  beep(count: number, onMs: number): void;
+}
+
+export interface ReaderPortEvents {
+  card(read: CardRead): void;
+  /** keys as typed: digits, `#` (enter) and `*` (clear) */
+  keypad(keys: string): void;
+  /** the reader's link went down or came back */
+  online(online: boolean): void;
+  tamper(active: boolean): void;
+}
+
+export interface ReaderPort extends ReaderFeedback {
+  on<E extends keyof ReaderPortEvents>(event: E, listener: ReaderPortEvents[E]): void;
+}
