@@ -65,7 +65,7 @@ export function loadScenario(text: string, file: string): LoadedScenario {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const error = doc.errors[0]!;
-    const line = error.linePos?.[0]?.line ?? 1;
+    const line = lines.linePos(error.pos[0]).line;
     throw new ScenarioError(file, line, `not valid YAML: ${error.message.split('\n')[0]}`);
   }
   const locate = locator(doc, lines);

@@ -183,7 +183,9 @@ const step = z
   });
 
 export const scenarioSchema = z.strictObject({
-  version: z.literal(1, { error: 'version must be 1' }),
+  version: z.literal(1, {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'version must be 1'),
+  }),
   name: z.string().optional(),
   description: z.string().optional(),
   timezone: z.string().default(DEFAULT_TIMEZONE),
