@@ -39,9 +39,14 @@ describe('layers', () => {
         const text = readFileSync(join(root, file), 'utf8');
         const imports = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
         for (const spec of imports) {
-          const outside = spec.startsWith('.') && /\.\.\/(core|server|controller|cli|sim|contracts|scenario|web)\//.test(spec);
+          const outside =
+            spec.startsWith('.') &&
+            /\.\.\/(core|server|controller|cli|sim|contracts|scenario|web)\//.test(spec);
           expect(outside, `${file} imports ${spec}`).toBe(false);
-          expect(['mqtt', 'aedes', 'kysely', 'better-sqlite3', 'pg'].includes(spec), `${file} imports ${spec}`).toBe(false);
+          expect(
+            ['mqtt', 'aedes', 'kysely', 'better-sqlite3', 'pg'].includes(spec),
+            `${file} imports ${spec}`,
+          ).toBe(false);
         }
       }
     }

@@ -1,6 +1,7 @@
 // The `monban` command line: one entry point, one registration per command.
 
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerScenarioCommand } from './commands/scenario.ts';
 
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerDemoCommand(program);
   registerScenarioCommand(program);
   return program;
 }

@@ -71,7 +71,8 @@ export function loadScenario(text: string, file: string): LoadedScenario {
   const locate = locator(doc, lines);
   const parsed = scenarioSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // A misspelt key also shows up as a missing one; naming the misspelling helps more.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const where = path.length > 0 ? `${formatPath(path)}: ` : '';
     let message = issue.message;

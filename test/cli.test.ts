@@ -1,0 +1,82 @@
+// The `monban` command as a user runs it: a real child process, real files.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = new URL('../bin/monban.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'monban-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function monban(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [bin, ...args]);
+    return { code: 0, out: stdout };
+  } catch (error) {
+    const e = error as { code: number; stdout: string };
+    return { code: e.code, out: e.stdout };
+  }
+}
+
+const site = `version: 1
+areas: [{id: office}]
+doors: [{id: entrance, from: outside, to: office, mode: card+pin}]
+levels: [{id: staff, doors: [entrance]}]
+people:
+  - {id: alice, levels: [staff], credentials: [{type: card, id: C-1, pin: "9513"}]}
+timeline:
+  - at: "2026-01-05T09:00"
+    present: {door: entrance, side: in, credential: "card:C-1", pin: "9513"}
+    expect: {result: grant}
+  - at: "2026-01-05T09:01"
+    present: {door: entrance, side: out, credential: "card:C-1", pin: "0000"}
+    expect: {result: grant}
+  - at: "2026-01-05T09:02"
+    present: {door: entrance, side: out, credential: "card:C-1", pin: "9513"}
+    expect: {result: grant}
+`;
+
+describe('monban scenario run', () => {
+  it('passes a good scenario with exit code 0', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(
+      file,
+      site.replace(
+        'pin: "0000"}\n    expect: {result: grant}',
+        'pin: "0000"}\n    expect: {result: deny, reason: wrong_pin}',
+      ),
+    );
+    const { code, out } = await monban('scenario', 'run', file);
+    expect(code).toBe(0);
+    expect(out).toContain('scenarios: 1 passed, 0 failed');
+  });
+
+  it('stops at the first mismatch with the step, the actual decision and its trace, and exits 1', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, site);
+    const { code, out } = await monban('scenario', 'run', file);
+    expect(code).toBe(1);
+    expect(out).toContain('bad.yaml:11: step 2');
+    expect(out).toContain('expected result grant, got deny');
+    expect(out).toContain('fail factors');
+    expect(out).not.toContain('2026-01-05T09:02'); // stopped at the first mismatch
+    expect(out).not.toContain('9513'); // typed PINs never printed
+  });
+
+  it('rejects a malformed file naming the line', async () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, site.replace('to: office, mode', 'too: office, mode'));
+    const { code, out } = await monban('scenario', 'run', file);
+    expect(code).toBe(1);
+    expect(out).toMatch(/broken\.yaml:3: doors\[0\]: unknown key "too"/);
+  });
+
+  it('demo runs the reference site', async () => {
+    const { code, out } = await monban('demo');
+    expect(code).toBe(0);
+    expect(out).toContain('PASS');
+  });
+});
