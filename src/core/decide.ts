@@ -73,18 +73,6 @@ function passEntry(rule: string): TraceEntry {
   return entry;
 }
 
-// Trace labels built once, so a decision allocates no strings on its common path.
-const MODE_LABELS = new Map<string, string>();
-function modeLabel(mode: EffectiveMode): string {
-  const key = mode.mode + mode.source;
-  let label = MODE_LABELS.get(key);
-  if (label === undefined) {
-    label = `${mode.mode} (${mode.source})`;
-    MODE_LABELS.set(key, label);
-  }
-  return label;
-}
-
 function inGroup(person: CompiledPerson, group: string | undefined): boolean {
   return group !== undefined && person.groups.has(group);
 }
@@ -195,10 +183,10 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (mode.mode === 'locked') return b.deny('door_locked', 'door_mode', mode.source);
   if (mode.mode === 'unlocked') {
     // A free door needs no presentation; a valid credential presented there simply passes.
-    b.pass('door_mode', `unlocked (${mode.source})`);
+    b.pass('door_mode', mode.label);
     return grant(b, policy, state, door, runtime, mode, now, []);
   }
-  b.pass('door_mode', modeLabel(mode));
+  b.pass('door_mode', mode.label);
 
   // R-ACC-2/3: levels and schedules.
   const denial = checkLevels(b, policy, state, person, door, at);

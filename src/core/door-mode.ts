@@ -1,7 +1,7 @@
 // Which mode a door is in right now. Precedence, strongest first: fire egress (fails open), lockdown,
 // a timed operator override, the first active scheduled mode (gated by first-person-in), the base mode.
 
-import type { DoorMode } from './model.ts';
+import { DOOR_MODES, type DoorMode } from './model.ts';
 import type { CompiledDoor, Policy } from './policy.ts';
 import { activeIntervalStart, type LocalMoment } from './schedule.ts';
 import type { DoorRuntime, SiteState } from './state.ts';
@@ -12,6 +12,8 @@ export type ModeSource = 'fire' | 'lockdown' | 'override' | 'schedule' | 'base';
 export interface EffectiveMode {
   mode: DoorMode;
   source: ModeSource;
+  /** `mode (source)`, for traces */
+  label: string;
   /** set when a first-person-in scheduled unlock is waiting for its first person in this interval */
   firstInInterval?: number;
 }
@@ -72,19 +74,22 @@ export function effectiveMode(
   }
   return waiting === undefined
     ? modeOf(door.mode, 'base')
-    : { mode: door.mode, source: 'base', firstInInterval: waiting };
+    : { ...modeOf(door.mode, 'base'), firstInInterval: waiting };
 }
 
-const MODES = new Map<string, EffectiveMode>();
-/** Shared, frozen results: the door mode is computed on every decision. */
+const SOURCES: readonly ModeSource[] = ['fire', 'lockdown', 'override', 'schedule', 'base'];
+/** Every (mode, source) result built once and frozen: the door mode is computed on every decision. */
+const MODES = Object.fromEntries(
+  DOOR_MODES.map((mode) => [
+    mode,
+    Object.fromEntries(
+      SOURCES.map((source) => [source, Object.freeze({ mode, source, label: `${mode} (${source})` })]),
+    ),
+  ]),
+) as Record<DoorMode, Record<ModeSource, EffectiveMode>>;
+
 function modeOf(mode: DoorMode, source: ModeSource): EffectiveMode {
-  const key = mode + source;
-  let result = MODES.get(key);
-  if (result === undefined) {
-    result = Object.freeze({ mode, source });
-    MODES.set(key, result);
-  }
-  return result;
+  return MODES[mode][source];
 }
 
 export function isFreeMode(mode: EffectiveMode): boolean {
