@@ -399,7 +399,7 @@ export class ControlPanel extends EventEmitter<CpEvents> {
         return;
       default: {
         const never: never = link.state;
-        return never;
+        throw new Error(`unhandled link state ${String(never)}`);
       }
     }
   }
