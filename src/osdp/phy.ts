@@ -165,6 +165,7 @@ export class FrameDecoder {
 
   push(bytes: Uint8Array, now = 0): Uint8Array[] {
     if (this.length > 0 && now - this.lastByteAt > this.interCharTimeoutMs) {
+      // A gap inside a packet: the partial packet is abandoned and the stream resynchronises.
       this.length = 0;
       this.dropped++;
     }
@@ -206,7 +207,15 @@ export class FrameDecoder {
         start++;
         continue;
       }
-      if (this.length - start < length) break;
+      if (this.length - start < length) {
+        // A noise byte that looks like SOM can claim a long length and stall the stream; if a later
+        // SOM already starts a complete, valid packet, the earlier one was noise.
+        const later = this.completeFrameAfter(start + 1);
+        if (later < 0) break;
+        this.dropped++;
+        start = later;
+        continue;
+      }
       const frame = this.buffer.slice(start, start + length);
       try {
         parsePacket(frame);
@@ -219,5 +228,24 @@ export class FrameDecoder {
     }
     this.buffer.copyWithin(0, start, this.length);
     this.length -= start;
+  }
+
+  /** Index of the first SOM at or after `from` that begins a whole valid packet in the buffer, or -1. */
+  private completeFrameAfter(from: number): number {
+    for (
+      let i = this.buffer.indexOf(SOM, from);
+      i >= 0 && i + HEADER <= this.length;
+      i = this.buffer.indexOf(SOM, i + 1)
+    ) {
+      const length = this.buffer[i + 2]! | (this.buffer[i + 3]! << 8);
+      if (length < 7 || length > this.maxPacket || i + length > this.length) continue;
+      try {
+        parsePacket(this.buffer.subarray(i, i + length));
+        return i;
+      } catch {
+        // not a packet: keep looking
+      }
+    }
+    return -1;
   }
 }
