@@ -72,17 +72,15 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 const replyArb: fc.Arbitrary<Reply> = fc.oneof(
   fc.constantFrom<Reply>({ code: REPLY.ACK }, { code: REPLY.BUSY }),
   fc.record({ code: fc.constant(REPLY.NAK), error: fc.nat(255) }),
-  fc
-    .nat({ max: 4096 })
-    .chain((bits) =>
-      fc.record({
-        code: fc.constant(REPLY.RAW),
-        reader: fc.nat(255),
-        format: fc.nat(1),
-        bits: fc.constant(bits),
-        data: fc.uint8Array({ minLength: Math.ceil(bits / 8), maxLength: Math.ceil(bits / 8) }),
-      }),
-    ),
+  fc.nat({ max: 4096 }).chain((bits) =>
+    fc.record({
+      code: fc.constant(REPLY.RAW),
+      reader: fc.nat(255),
+      format: fc.nat(1),
+      bits: fc.constant(bits),
+      data: fc.uint8Array({ minLength: Math.ceil(bits / 8), maxLength: Math.ceil(bits / 8) }),
+    }),
+  ),
   fc.record({
     code: fc.constant(REPLY.KEYPAD),
     reader: fc.nat(255),
