@@ -19,16 +19,25 @@ afterEach(async () => {
 });
 
 /** Runs the CP on real time until the PD is online and a card read has arrived, or fails after 5 s. */
-async function secureSessionOver(cpChannel: Channel, pdChannel: Channel): Promise<{ online: boolean; card?: string }> {
+async function secureSessionOver(
+  cpChannel: Channel,
+  pdChannel: Channel,
+): Promise<{ online: boolean; card?: string }> {
   const pd = makePd({ scbk: KEY_A });
   attachPd(pd, pdChannel, () => performance.now());
-  const cp = new ControlPanel({ pds: [{ address: 1, scbk: KEY_A }], random: seededRandom(3).bytes, baud: 115200 });
+  const cp = new ControlPanel({
+    pds: [{ address: 1, scbk: KEY_A }],
+    random: seededRandom(3).bytes,
+    baud: 115200,
+  });
   cp.attach(cpChannel);
   let card: string | undefined;
   cp.on('card', (_a, c) => {
     card = Buffer.from(c.data).toString('hex');
   });
-  cp.on('online', () => pd.queue({ code: REPLY.RAW, reader: 0, format: 0, bits: 16, data: Uint8Array.of(0xbe, 0xef) }));
+  cp.on('online', () =>
+    pd.queue({ code: REPLY.RAW, reader: 0, format: 0, bits: 16, data: Uint8Array.of(0xbe, 0xef) }),
+  );
   const deadline = performance.now() + 5000;
   while (performance.now() < deadline && card === undefined) {
     cp.refresh(performance.now());
@@ -66,7 +75,9 @@ describe('OSDP over real transports', () => {
   it.skipIf(!socat)('runs a secure session over a serial pseudo-terminal pair (socat)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'osdp-pty-'));
     const [a, b] = [join(dir, 'cp'), join(dir, 'pd')];
-    const child: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+    const child: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+      stdio: 'ignore',
+    });
     cleanups.push(async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
