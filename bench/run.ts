@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { runCoreBench } from './core.ts';
+import { runOsdpBench } from './osdp.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -59,6 +60,57 @@ async function main(): Promise<void> {
   console.log(`  target ≥ 10× node-casbin: ${fmt(ratioCasbin, 0)}× — ${verdict(ratioCasbin >= 10)}`);
   console.log(
     `  target within 5× of the bare baseline (p50): ${fmt(ratioBaseline, 1)}× — ${verdict(ratioBaseline <= 5)}`,
+  );
+
+  const osdp = await runOsdpBench(progress);
+  results.osdp = osdp;
+  const card = osdp.cardRead;
+  console.log('\nOSDP — Secure Channel round trips through the real control panel and reader (in memory)\n');
+  console.log(
+    table([
+      ['link', 'round trips/s', 'p50 µs', 'p99 µs', 'samples'],
+      [
+        'Secure Channel (AES MAC + encryption)',
+        fmt(osdp.secure.perSecond, 0),
+        fmt(osdp.secure.latency.p50),
+        fmt(osdp.secure.latency.p99),
+        String(osdp.secure.latency.samples),
+      ],
+      [
+        'plaintext (baseline)',
+        fmt(osdp.plaintext.perSecond, 0),
+        fmt(osdp.plaintext.latency.p50),
+        fmt(osdp.plaintext.latency.p99),
+        String(osdp.plaintext.latency.samples),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  secure / plaintext throughput: ${fmt(osdp.secure.perSecond / osdp.plaintext.perSecond, 2)}×`,
+  );
+  console.log(
+    `\nOSDP — a card read over a simulated ${card.baud}-baud line (POLL → RAW, Secure Channel), ${card.totalMs.samples} reads\n`,
+  );
+  console.log(
+    table([
+      ['', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        'wire time of the two frames',
+        fmt(card.wireMs.p50, 3),
+        fmt(card.wireMs.p99, 3),
+        fmt(card.wireMs.max, 3),
+      ],
+      [
+        'software added (PD + CP)',
+        fmt(card.overheadMs.p50, 3),
+        fmt(card.overheadMs.p99, 3),
+        fmt(card.overheadMs.max, 3),
+      ],
+      ['total', fmt(card.totalMs.p50, 3), fmt(card.totalMs.p99, 3), fmt(card.totalMs.max, 3)],
+    ]),
+  );
+  console.log(
+    `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
   );
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])

@@ -31,22 +31,57 @@ function checkKey(key: Uint8Array): void {
   if (key.length !== 16) throw new RangeError('an AES-128 key has 16 bytes');
 }
 
+// One long-lived ECB cipher per key object: creating a cipher per block costs more than the AES
+// itself. CBC is built on it block by block, which also avoids a cipher per IV.
+interface BlockCipher {
+  encrypt: (block: Uint8Array) => Uint8Array;
+  decrypt: (block: Uint8Array) => Uint8Array;
+}
+const ciphers = new WeakMap<Uint8Array, BlockCipher>();
+
+function blockCipher(key: Uint8Array): BlockCipher {
+  let cipher = ciphers.get(key);
+  if (cipher === undefined) {
+    checkKey(key);
+    const enc = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    const dec = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    cipher = { encrypt: (block) => new Uint8Array(enc.update(block)), decrypt: (block) => new Uint8Array(dec.update(block)) };
+    ciphers.set(key, cipher);
+  }
+  return cipher;
+}
+
 export function aesEcb(key: Uint8Array, block: Uint8Array): Uint8Array {
-  checkKey(key);
-  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([cipher.update(block), cipher.final()]));
+  const cipher = blockCipher(key);
+  const out = new Uint8Array(block.length);
+  for (let i = 0; i < block.length; i += 16) out.set(cipher.encrypt(block.subarray(i, i + 16)), i);
+  return out;
 }
 
 function aesCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  checkKey(key);
-  const cipher = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+  const cipher = blockCipher(key);
+  const out = new Uint8Array(data.length);
+  let chain = iv;
+  const x = new Uint8Array(16);
+  for (let i = 0; i < data.length; i += 16) {
+    for (let j = 0; j < 16; j++) x[j] = data[i + j]! ^ chain[j]!;
+    chain = cipher.encrypt(x);
+    out.set(chain, i);
+  }
+  return out;
 }
 
 function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  checkKey(key);
-  const decipher = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([decipher.update(data), decipher.final()]));
+  const cipher = blockCipher(key);
+  const out = new Uint8Array(data.length);
+  let chain = iv;
+  for (let i = 0; i < data.length; i += 16) {
+    const block = data.subarray(i, i + 16);
+    const plain = cipher.decrypt(block);
+    for (let j = 0; j < 16; j++) out[i + j] = plain[j]! ^ chain[j]!;
+    chain = block;
+  }
+  return out;
 }
 
 function keyInput(prefix: number, rndA: Uint8Array): Uint8Array {
