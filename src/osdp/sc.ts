@@ -45,7 +45,10 @@ function blockCipher(key: Uint8Array): BlockCipher {
     checkKey(key);
     const enc = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
     const dec = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-    cipher = { encrypt: (block) => new Uint8Array(enc.update(block)), decrypt: (block) => new Uint8Array(dec.update(block)) };
+    cipher = {
+      encrypt: (block) => new Uint8Array(enc.update(block)),
+      decrypt: (block) => new Uint8Array(dec.update(block)),
+    };
     ciphers.set(key, cipher);
   }
   return cipher;
