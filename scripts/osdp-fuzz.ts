@@ -3,10 +3,8 @@
 // Feeds random and mutated frames, prints progress, and exits non-zero on any exception, on a
 // decoder holding more than one packet, or when a batch takes implausibly long (a hang).
 import { randomBytes } from 'node:crypto';
-import { fuzzFrames, mutate } from '../src/osdp/fuzz.ts';
-import { CMD } from '../src/osdp/messages.ts';
+import { fuzzFrames, mutate, seedFrames, xorshift } from '../src/osdp/fuzz.ts';
 import { PeripheralDevice } from '../src/osdp/pd.ts';
-import { buildPacket } from '../src/osdp/phy.ts';
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -14,15 +12,7 @@ function arg(name: string, fallback: number): number {
 }
 
 const total = arg('frames', 1_000_000);
-let state = arg('seed', 1) >>> 0 || 1;
-const random = () => {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state / 2 ** 32;
-};
+const random = xorshift(arg('seed', 1));
 
 const pd = new PeripheralDevice({
   address: 1,
@@ -32,53 +22,7 @@ const pd = new PeripheralDevice({
   capabilities: [],
   random: (n) => randomBytes(n),
 });
-const seeds = [
-  buildPacket({
-    address: 1,
-    reply: false,
-    sequence: 1,
-    useCrc: true,
-    code: CMD.POLL,
-    data: new Uint8Array(),
-  }),
-  buildPacket({ address: 1, reply: false, sequence: 0, useCrc: true, code: CMD.ID, data: Uint8Array.of(0) }),
-  buildPacket({
-    address: 1,
-    reply: false,
-    sequence: 1,
-    useCrc: true,
-    scb: { type: 0x11, data: Uint8Array.of(1) },
-    code: CMD.CHLNG,
-    data: new Uint8Array(8),
-  }),
-  buildPacket({
-    address: 1,
-    reply: false,
-    sequence: 2,
-    useCrc: true,
-    scb: { type: 0x13, data: Uint8Array.of(1) },
-    code: CMD.SCRYPT,
-    data: new Uint8Array(16),
-  }),
-  buildPacket({
-    address: 1,
-    reply: false,
-    sequence: 3,
-    useCrc: false,
-    code: CMD.LED,
-    data: new Uint8Array(14),
-  }),
-  buildPacket({
-    address: 1,
-    reply: false,
-    sequence: 2,
-    useCrc: true,
-    scb: { type: 0x17, data: new Uint8Array() },
-    code: CMD.OUT,
-    data: new Uint8Array(16),
-    mac: new Uint8Array(4),
-  }),
-];
+const seeds = seedFrames();
 
 const stats = { frames: 0, decoded: 0, replies: 0, maxPending: 0 };
 const batch = 50_000;

@@ -2,8 +2,9 @@
 // and mutated frames go through the streaming decoder and a peripheral device; anything thrown, any
 // buffer growth beyond the limit, or a decode that does not terminate is a failure.
 
+import { CMD } from './messages.ts';
 import type { PeripheralDevice } from './pd.ts';
-import { FrameDecoder, MAX_PACKET } from './phy.ts';
+import { buildPacket, FrameDecoder, MAX_PACKET } from './phy.ts';
 
 export interface FuzzStats {
   frames: number;
@@ -60,4 +61,49 @@ export function fuzzFrames(inputs: Iterable<Uint8Array>, pd: PeripheralDevice, s
     if (decoder.pending > MAX_PACKET)
       throw new Error(`decoder holds ${decoder.pending} bytes, more than one packet`);
   }
+}
+
+/** Valid frames of every kind a PD sees (plain, handshake, secure) for the mutator to start from. */
+export function seedFrames(address = 1): Uint8Array[] {
+  const base = { address, reply: false, useCrc: true };
+  return [
+    buildPacket({ ...base, sequence: 1, code: CMD.POLL, data: new Uint8Array() }),
+    buildPacket({ ...base, sequence: 0, code: CMD.ID, data: Uint8Array.of(0) }),
+    buildPacket({
+      ...base,
+      sequence: 1,
+      scb: { type: 0x11, data: Uint8Array.of(1) },
+      code: CMD.CHLNG,
+      data: new Uint8Array(8),
+    }),
+    buildPacket({
+      ...base,
+      sequence: 2,
+      scb: { type: 0x13, data: Uint8Array.of(1) },
+      code: CMD.SCRYPT,
+      data: new Uint8Array(16),
+    }),
+    buildPacket({ ...base, sequence: 3, useCrc: false, code: CMD.LED, data: new Uint8Array(14) }),
+    buildPacket({
+      ...base,
+      sequence: 2,
+      scb: { type: 0x17, data: new Uint8Array() },
+      code: CMD.OUT,
+      data: new Uint8Array(16),
+      mac: new Uint8Array(4),
+    }),
+  ];
+}
+
+/** A seeded uniform [0, 1) source (xorshift32): fuzz runs are repeatable. Not for cryptography. */
+export function xorshift(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
 }

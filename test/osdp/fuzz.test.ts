@@ -3,7 +3,7 @@
 // command and reply. Also: the link comes up and stays correct through line noise.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzzFrames, mutate } from '../../src/osdp/fuzz.ts';
+import { fuzzFrames, mutate, seedFrames } from '../../src/osdp/fuzz.ts';
 import {
   CMD,
   type Command,
@@ -161,43 +161,7 @@ describe('OSDP frame decoder under fuzzing', () => {
 
   it('feeds 20,000 random and mutated frames to a keyed PD without a crash', () => {
     const random = seededRandom(2026).unit;
-    const seeds = [
-      buildPacket({
-        address: 1,
-        reply: false,
-        sequence: 1,
-        useCrc: true,
-        code: CMD.POLL,
-        data: new Uint8Array(),
-      }),
-      buildPacket({
-        address: 1,
-        reply: false,
-        sequence: 0,
-        useCrc: true,
-        code: CMD.ID,
-        data: Uint8Array.of(0),
-      }),
-      buildPacket({
-        address: 1,
-        reply: false,
-        sequence: 1,
-        useCrc: true,
-        scb: { type: 0x11, data: Uint8Array.of(1) },
-        code: CMD.CHLNG,
-        data: new Uint8Array(8),
-      }),
-      buildPacket({
-        address: 1,
-        reply: false,
-        sequence: 2,
-        useCrc: true,
-        scb: { type: 0x17, data: new Uint8Array() },
-        code: CMD.LED,
-        data: new Uint8Array(16),
-        mac: new Uint8Array(4),
-      }),
-    ];
+    const seeds = seedFrames();
     const stats = { frames: 0, decoded: 0, replies: 0, maxPending: 0 };
     const inputs = (function* () {
       for (let i = 0; i < 20_000; i++) yield mutate(seeds[i % seeds.length]!, random);

@@ -3,22 +3,15 @@
 
 import { loopbackPair, type Noise } from '../../src/osdp/channel.ts';
 import { ControlPanel, type CpOptions, type PdConfig } from '../../src/osdp/cp.ts';
+import { xorshift } from '../../src/osdp/fuzz.ts';
 import type { Command } from '../../src/osdp/messages.ts';
 import { type PdOptions, PeripheralDevice } from '../../src/osdp/pd.ts';
 import { attachPd } from '../../src/osdp/pd-driver.ts';
 
-/** Seeded byte source (xorshift): tests are repeatable. Never used outside tests. */
+/** Seeded byte source: tests are repeatable. Never used outside tests. */
 export function seededRandom(seed: number): { bytes: (n: number) => Uint8Array; unit: () => number } {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return { bytes: (n) => Uint8Array.from({ length: n }, () => next() & 0xff), unit: () => next() / 2 ** 32 };
+  const unit = xorshift(seed);
+  return { bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(unit() * 256)), unit };
 }
 
 export const KEY_A = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
