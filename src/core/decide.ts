@@ -30,7 +30,6 @@ import {
   entryKey,
   occupancyOf,
   type Pending,
-  presenceIndex,
   type SiteState,
   type StateChange,
   UNKNOWN_AREA,
@@ -93,12 +92,14 @@ function fresh(pending: Pending | undefined, now: number, withinMs: number): pen
   return pending !== undefined && now - pending.at <= withinMs;
 }
 
+/** Shared by every decision without warnings (most of them). */
+const NO_WARNINGS: GrantWarning[] = Object.freeze([]) as unknown as GrantWarning[];
+
 class DecisionBuilder {
   readonly trace: TraceEntry[] = [];
   readonly warnings: GrantWarning[] = [];
   readonly events: CoreEvent[] = [];
   readonly changes: StateChange[] = [];
-  person?: CompiledPerson;
   credential?: CompiledCredential;
 
   constructor(
@@ -116,12 +117,17 @@ class DecisionBuilder {
   }
 
   finish(result: 'grant' | 'deny', reason: Reason): Decision {
-    const warnings = result === 'grant' ? this.warnings : [];
+    const warnings = result === 'grant' && this.warnings.length > 0 ? this.warnings : NO_WARNINGS;
+    const person = this.credential?.personId;
+    const credential = this.credential?.ref;
+    // Both objects are built whole, with every field, so they share one shape each.
     const decision: Decision = {
       result,
       reason,
       warnings,
       trace: this.trace,
+      person,
+      credential,
       events: this.events,
       changes: this.changes,
     };
@@ -133,15 +139,9 @@ class DecisionBuilder {
       result,
       reason,
       warnings,
+      person,
+      credential,
     };
-    if (this.person) {
-      decision.person = this.person.id;
-      access.person = this.person.id;
-    }
-    if (this.credential) {
-      decision.credential = this.credential.ref;
-      access.credential = this.credential.ref;
-    }
     this.events.unshift(access);
     return decision;
   }
@@ -157,7 +157,6 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (credential === undefined) return b.deny('unknown_credential', 'credential');
   b.credential = credential;
   const person = credential.person;
-  b.person = person;
   if (credential.state !== 'active' || (state.revoked.size > 0 && state.revoked.has(credential.key))) {
     return b.deny(
       'credential_inactive',
@@ -166,7 +165,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
     );
   }
   b.pass('credential_state');
-  if (!person.active) return b.deny('person_inactive', 'person');
+  if (!credential.personActive) return b.deny('person_inactive', 'person');
   b.pass('person');
   if (now < credential.validFrom || now >= credential.validUntil)
     return b.deny('outside_validity', 'validity');
@@ -189,7 +188,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   b.pass('door_mode', mode.label);
 
   // R-ACC-2/3: levels and schedules.
-  const denial = checkLevels(b, policy, state, person, door, at);
+  const denial = checkLevels(b, policy, state, credential, door, at);
   if (denial) return denial;
 
   // R-ACC-4: factors required by the door mode.
@@ -197,7 +196,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (factorDenial) return factorDenial;
 
   // R-ACC-5 … R-ACC-9, R-ACC-12, R-ACC-7, R-ACC-6 in reason precedence order.
-  const presence = presenceIndex(state, person);
+  const presence = state.presence[credential.personIndex]!;
   const side = request.side;
   const entered = door.entered[side];
   const apbDenial = checkAntipassback(b, policy, state, person, door, entered, presence);
@@ -304,7 +303,7 @@ function checkLevels(
   b: DecisionBuilder,
   policy: Policy,
   state: SiteState,
-  person: CompiledPerson,
+  credential: CompiledCredential,
   door: CompiledDoor,
   at: LocalMoment,
 ): Decision | undefined {
@@ -312,8 +311,8 @@ function checkLevels(
   const { levelBits, doorWords, levelList } = policy;
   const word = door.index >>> 5;
   const mask = 1 << (door.index & 31);
-  const indices = person.levelIndex;
-  for (let i = 0; i < indices.length; i++) {
+  const indices = policy.personLevels;
+  for (let i = credential.levelStart; i < credential.levelEnd; i++) {
     const index = indices[i]!;
     if ((levelBits[index * doorWords + word]! & mask) === 0) continue;
     const level = levelList[index]!;

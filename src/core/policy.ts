@@ -81,6 +81,13 @@ export interface CompiledCredential {
   ref: string;
   type: CredentialType;
   person: CompiledPerson;
+  // Copies of the holder's hot fields, so the common decision path reads one object, not two.
+  personId: string;
+  personIndex: number;
+  personActive: boolean;
+  /** the holder's levels: indices into Policy.personLevels */
+  levelStart: number;
+  levelEnd: number;
   pin: string | undefined;
   duressPin: string | undefined;
   validFrom: number;
@@ -99,6 +106,8 @@ export interface Policy {
   levels: ReadonlyMap<string, CompiledLevel>;
   /** index → level */
   levelList: readonly CompiledLevel[];
+  /** every person's level indices, one after another (see CompiledCredential.levelStart) */
+  personLevels: Int32Array;
   /**
    * All levels' door bitsets in one array (level i's words start at i × doorWords): one compact block
    * that stays in cache, instead of a separate array per level.
@@ -419,6 +428,11 @@ export function compilePolicy(site: SiteDef): Policy {
         ref: c.type === 'pin' && c.id === undefined ? `pin#${id}/${i}` : `${c.type}:${c.id ?? i}`,
         type: c.type,
         person,
+        personId: person.id,
+        personIndex: person.index,
+        personActive: person.active,
+        levelStart: 0, // set once every person's levels are laid out
+        levelEnd: 0,
         validFrom: validityBound(c.validFrom, zone, Number.NEGATIVE_INFINITY, [...cpath, 'validFrom']),
         validUntil: validityBound(c.validUntil, zone, Number.POSITIVE_INFINITY, [...cpath, 'validUntil']),
         maxUses,
@@ -432,6 +446,21 @@ export function compilePolicy(site: SiteDef): Policy {
     credentialsOf.set(id, own);
   });
 
+  // Lay every person's level indices out in one array: a decision reads one contiguous run.
+  const personLevels = new Int32Array([...people.values()].reduce((n, p) => n + p.levelIndex.length, 0));
+  const levelRange = new Map<string, [number, number]>();
+  let offset = 0;
+  for (const person of people.values()) {
+    personLevels.set(person.levelIndex, offset);
+    levelRange.set(person.id, [offset, offset + person.levelIndex.length]);
+    offset += person.levelIndex.length;
+  }
+  for (const credential of credentials.values()) {
+    const [start, end] = levelRange.get(credential.personId)!;
+    credential.levelStart = start;
+    credential.levelEnd = end;
+  }
+
   return {
     zone,
     areas,
@@ -441,6 +470,7 @@ export function compilePolicy(site: SiteDef): Policy {
     levels,
     groups,
     levelList: [...levels.values()],
+    personLevels,
     levelBits,
     doorWords: words,
     people,

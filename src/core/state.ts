@@ -15,7 +15,7 @@ export interface DoorRuntime {
   heldAlarmRaised: boolean;
   /** grants (and REX) since the last counted passage, for tailgating detection */
   grantsSincePassage: number;
-  override?: { mode: 'unlocked' | 'locked'; until: number };
+  override: { mode: 'unlocked' | 'locked'; until: number } | undefined;
   /** first-person-in: the scheduled interval (local day × seconds) in which someone was granted */
   firstInInterval: number;
 }
@@ -88,6 +88,7 @@ export function newDoorRuntime(): DoorRuntime {
     openedAt: 0,
     heldAlarmRaised: false,
     grantsSincePassage: 0,
+    override: undefined,
     firstInInterval: -1,
   };
 }
@@ -241,11 +242,17 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
         state.revoked.add(change.credential);
         break;
       case 'door': {
+        // Field by field rather than a spread: this runs on every grant.
         const runtime = doorRuntime(state, change.door);
-        const { override, ...rest } = change.patch;
-        Object.assign(runtime, rest);
-        if (override === null) delete runtime.override;
-        else if (override !== undefined) runtime.override = override;
+        const patch = change.patch;
+        if (patch.phase !== undefined) runtime.phase = patch.phase;
+        if (patch.releasedUntil !== undefined) runtime.releasedUntil = patch.releasedUntil;
+        if (patch.openedAt !== undefined) runtime.openedAt = patch.openedAt;
+        if (patch.heldAlarmRaised !== undefined) runtime.heldAlarmRaised = patch.heldAlarmRaised;
+        if (patch.grantsSincePassage !== undefined) runtime.grantsSincePassage = patch.grantsSincePassage;
+        if (patch.firstInInterval !== undefined) runtime.firstInInterval = patch.firstInInterval;
+        if (patch.override === null) runtime.override = undefined;
+        else if (patch.override !== undefined) runtime.override = patch.override;
         break;
       }
       case 'pendingPair':
