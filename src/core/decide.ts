@@ -176,7 +176,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
 
   // R-ACC-3/10/11/15: the door's mode now.
   const at = localMoment(policy, now);
-  const runtime = doorRuntime(state, door.id);
+  const runtime = state.doorsByIndex[door.index]!;
   const exempt = state.lockdown !== null && [...state.lockdown.exempt].some((g) => person.groups.has(g));
   const mode = effectiveMode(state, door, runtime, at, now, exempt);
   if (mode.mode === 'locked') return b.deny('door_locked', 'door_mode', mode.source);
@@ -537,10 +537,14 @@ function grant(
       ...(theirs && { credential: theirs.ref }),
     });
   }
-  if (state.pendingPairs.has(door.id)) b.changes.push({ op: 'pendingPair', door: door.id, pending: null });
-  if (companions.some((c) => state.pendingVisitors.get(door.id) === c))
+  if (state.pendingPairs.size > 0 && state.pendingPairs.has(door.id))
+    b.changes.push({ op: 'pendingPair', door: door.id, pending: null });
+  if (companions.length > 0 && companions.some((c) => state.pendingVisitors.get(door.id) === c))
     b.changes.push({ op: 'pendingVisitor', door: door.id, pending: null });
-  if (door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))) {
+  if (
+    door.escorted[side] &&
+    door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))
+  ) {
     b.changes.push({
       op: 'lastEscort',
       door: door.id,

@@ -21,10 +21,13 @@ export interface EffectiveMode {
 // The last moment computed, per policy: decisions arrive many times a second, and schedules only
 // look at whole seconds, so most decisions reuse it instead of allocating a new one.
 const lastMoment = new WeakMap<Policy, { second: number; moment: LocalMoment }>();
+let lastPolicy: Policy | undefined;
+let lastEntry: { second: number; moment: LocalMoment } | undefined;
 
 export function localMoment(policy: Policy, now: number): LocalMoment {
   const second = Math.floor(now / 1000);
-  const cached = lastMoment.get(policy);
+  // One site is the common case: remember its entry without even a WeakMap lookup.
+  const cached = policy === lastPolicy ? lastEntry : lastMoment.get(policy);
   if (cached !== undefined && cached.second === second) return cached.moment;
   const wall = policy.zone.toWall(second * 1000);
   const day = Math.floor(wall / MS_PER_DAY);
@@ -33,7 +36,10 @@ export function localMoment(policy: Policy, now: number): LocalMoment {
     weekday: (((day + 3) % 7) + 7) % 7,
     second: Math.floor((wall - day * MS_PER_DAY) / 1000),
   });
-  lastMoment.set(policy, { second, moment });
+  const entry = { second, moment };
+  lastMoment.set(policy, entry);
+  lastPolicy = policy;
+  lastEntry = entry;
   return moment;
 }
 

@@ -49,6 +49,8 @@ export interface CompiledDoor {
   /** areas a person enters / leaves when crossing on each side, outermost first */
   entered: Record<Side, readonly CompiledArea[]>;
   left: Record<Side, readonly CompiledArea[]>;
+  /** whether an area entered on that side has an escort rule (skips the escort bookkeeping otherwise) */
+  escorted: Record<Side, boolean>;
   /** areas that contain both sides of the door: crossing it means being inside them already */
   within: readonly CompiledArea[];
   fireZones: readonly string[];
@@ -335,6 +337,7 @@ export function compilePolicy(site: SiteDef): Policy {
         nonNegative(def.heldOpenSeconds, DEFAULT_HELD_OPEN_SECONDS, [...path, 'heldOpenSeconds']) * 1000,
       entered: { in: diff(to, from), out: diff(from, to) },
       left: { in: diff(from, to), out: diff(to, from) },
+      escorted: { in: diff(to, from).some((a) => a.escort), out: diff(from, to).some((a) => a.escort) },
       within: from.selfAndAncestors.filter((x) => to.selfAndAncestors.includes(x)).map((x) => areas.get(x)!),
       fireZones,
       interlock: def.interlock,

@@ -46,6 +46,8 @@ export interface SiteState {
   /** credentials revoked by an operator since the policy was compiled */
   revoked: Set<string>;
   doors: Map<string, DoorRuntime>;
+  /** the same runtimes by door index, for the decision path */
+  doorsByIndex: DoorRuntime[];
   pendingPairs: Map<string, Pending>;
   pendingVisitors: Map<string, Pending>;
   lastEscort: Map<string, Pending>;
@@ -108,6 +110,7 @@ export function createState(policy: Policy, now: number): SiteState {
     uses: new Map(),
     revoked: new Set(),
     doors,
+    doorsByIndex: policy.doorList.map((d) => doors.get(d.id)!),
     pendingPairs: new Map(),
     pendingVisitors: new Map(),
     lastEscort: new Map(),
