@@ -3,6 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { runCoreBench } from './core.ts';
+import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { fmt, table, verdict } from './stats.ts';
 
@@ -111,6 +112,26 @@ async function main(): Promise<void> {
   );
   console.log(
     `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
+  );
+
+  const journal = await runJournalBench(progress);
+  results.journal = journal;
+  console.log('\nController journal — durable event appends (fsync before acknowledging)\n');
+  console.log(
+    table([
+      ['mode', 'events/s', 'p50 µs', 'p99 µs'],
+      [
+        'one fsync per event',
+        fmt(journal.single.perSecond, 0),
+        fmt(journal.single.latency.p50),
+        fmt(journal.single.latency.p99),
+      ],
+      [`group commit (${journal.grouped.batch} per fsync)`, fmt(journal.grouped.perSecond, 0), '', ''],
+    ]),
+  );
+  console.log(
+    `\n  offline capacity: ${journal.offline.events.toLocaleString()} events written in ${fmt(journal.offline.appendSeconds, 1)} s, ` +
+      `${journal.offline.replayed.toLocaleString()} replayed in ${fmt(journal.offline.replaySeconds, 1)} s — ${verdict(journal.offline.replayed === journal.offline.events)}`,
   );
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
