@@ -80,3 +80,31 @@ describe('monban scenario run', () => {
     expect(out).toContain('PASS');
   });
 });
+
+describe('monban audit verify', () => {
+  it('reports an intact log, then names the tampered record and exits 1', async () => {
+    const { openStore } = await import('../src/server/storage/db.ts');
+    const { AuditLog } = await import('../src/server/storage/audit-log.ts');
+    const { sql } = await import('kysely');
+    const dataDir = join(dir, 'data');
+    const store = await openStore({ sqliteFile: join(dataDir, 'monban.db') });
+    const log = new AuditLog(store.db);
+    for (let i = 0; i < 5; i++)
+      await log.append({
+        at: i,
+        actor: 'admin',
+        source: '127.0.0.1',
+        action: 'person.create',
+        target: `p${i}`,
+        detail: {},
+      });
+    let result = await monban('audit', 'verify', '--data-dir', dataDir);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out).toContain('audit log intact: 5 record(s)');
+    await sql`UPDATE audit_log SET actor = 'intruder' WHERE id = 3`.execute(store.db);
+    await store.close();
+    result = await monban('audit', 'verify', '--data-dir', dataDir);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('record #3 was changed after it was written');
+  });
+});

@@ -1,6 +1,7 @@
 // The `monban` command line: one entry point, one registration per command.
 
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerScenarioCommand } from './commands/scenario.ts';
 
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerAuditCommand(program);
   registerDemoCommand(program);
   registerScenarioCommand(program);
   return program;

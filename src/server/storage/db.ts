@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import * as m0001 from './migrations/0001-people-credentials-events.ts';
+import * as m0002 from './migrations/0002-audit-log.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -26,7 +27,10 @@ const MIGRATIONS: [
     up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
     down: (db: Kysely<unknown>) => Promise<void>;
   },
-][] = [['0001-people-credentials-events', m0001]];
+][] = [
+  ['0001-people-credentials-events', m0001],
+  ['0002-audit-log', m0002],
+];
 
 export async function openStore(location: StoreLocation): Promise<Store> {
   let db: Kysely<Database>;

@@ -54,10 +54,23 @@ export interface PresenceTable {
   version: number;
 }
 
+export interface AuditLogTable {
+  id: number;
+  at: number;
+  actor: string;
+  source: string;
+  action: string;
+  target: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
   credentials: CredentialsTable;
   events: EventsTable;
   presence: PresenceTable;
+  audit_log: AuditLogTable;
 }

@@ -1,0 +1,60 @@
+// The audit log is tamper-evident (R-SEC-4): changing, removing or reordering any record is found,
+// and verify names the first record that no longer fits. On every storage backend.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../../src/server/storage/audit-log.ts';
+import type { Store } from '../../../src/server/storage/db.ts';
+import { backends } from './backends.ts';
+
+describe.each(backends)('audit log on $name', (backend) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let log: AuditLog;
+  beforeAll(async () => {
+    ({ store, cleanup } = await backend.open());
+    log = new AuditLog(store.db);
+  });
+  afterAll(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  it('chains records and verifies them, also when appended concurrently', async () => {
+    for (let i = 0; i < 20; i++)
+      await log.append({
+        at: 1000 + i,
+        actor: 'admin-1',
+        source: '127.0.0.1',
+        action: 'person.update',
+        target: `p${i}`,
+        detail: { field: 'department', to: 'sales' },
+      });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        log.append({
+          at: 2000 + i,
+          actor: 'op-2',
+          source: '10.0.0.9',
+          action: 'credential.revoke',
+          target: `c${i}`,
+          detail: {},
+        }),
+      ),
+    );
+    expect(await log.verify()).toEqual({ ok: true, records: 30 });
+  });
+
+  it('names the first record changed after it was written', async () => {
+    await sql`UPDATE audit_log SET target = 'someone-else' WHERE id = 7`.execute(store.db);
+    expect(await log.verify()).toMatchObject({
+      ok: false,
+      firstBad: 7,
+      problem: 'record #7 was changed after it was written',
+    });
+  });
+
+  it('names a removed record', async () => {
+    await sql`DELETE FROM audit_log WHERE id >= 7 AND id < 9`.execute(store.db);
+    expect(await log.verify()).toMatchObject({ ok: false, firstBad: 7, problem: 'record #7 is missing' });
+  });
+});
