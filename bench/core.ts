@@ -163,20 +163,21 @@ export async function runCoreBench(
     for (const level of person.levels ?? []) lines.push(`g, ${person.id}, ${level}`);
   }
   const t1 = performance.now();
+  const report = (casbin: CoreBenchReport['casbin']): CoreBenchReport => ({
+    size,
+    compileMs,
+    monban: { ...monban, ...grantShare },
+    baseline,
+    casbin,
+  });
   if (casbinRequests === 0) {
     // Quick runs (profiling the core alone) skip casbin's long load.
-    return {
-      size,
-      compileMs,
-      monban: { ...monban, ...grantShare },
-      baseline,
-      casbin: {
-        latency: latencyStats(Float64Array.of(Number.NaN)),
-        perSecond: Number.NaN,
-        loadMs: 0,
-        requests: 0,
-      },
-    };
+    return report({
+      latency: latencyStats(Float64Array.of(Number.NaN)),
+      perSecond: Number.NaN,
+      loadMs: 0,
+      requests: 0,
+    });
   }
   const enforcer = await newEnforcer(newModelFromString(CASBIN_MODEL), new StringAdapter(lines.join('\n')));
   enforcer.addFunction('scheduleActive', (schedule: string, time: number) => {
@@ -197,16 +198,10 @@ export async function runCoreBench(
   }
   const casbinSeconds = Number(process.hrtime.bigint() - c0) / 1e9;
 
-  return {
-    size,
-    compileMs,
-    monban: { ...monban, ...grantShare },
-    baseline,
-    casbin: {
-      latency: latencyStats(casbinSamples),
-      perSecond: casbinRequests / casbinSeconds,
-      loadMs,
-      requests: casbinRequests,
-    },
-  };
+  return report({
+    latency: latencyStats(casbinSamples),
+    perSecond: casbinRequests / casbinSeconds,
+    loadMs,
+    requests: casbinRequests,
+  });
 }

@@ -207,45 +207,15 @@ export function compilePolicy(site: SiteDef): Policy {
     }
     return chain;
   };
-  areas.set(OUTSIDE, {
-    id: OUTSIDE,
-    index: 0,
-    parent: OUTSIDE,
-    selfAndAncestors: [],
-    selfAndAncestorIndex: new Int32Array(0),
-    hasPriorityAbove: false,
-    antipassback: undefined,
-    twoPerson: undefined,
-    routeRequires: undefined,
-    priorityGroup: undefined,
-    escort: undefined,
-    maxOccupancy: Number.POSITIVE_INFINITY,
-    fireZone: undefined,
-  });
+  areas.set(OUTSIDE, newArea(OUTSIDE, 0, OUTSIDE, []));
   areaIndex.forEach(({ def, index }, id) => {
     const path = ['areas', index];
     if (def.parent !== undefined && def.parent !== OUTSIDE)
       need(areaIndex, def.parent, [...path, 'parent'], 'area');
-    // Every field is set up front (undefined when absent) so all areas share one object shape,
-    // which keeps property access in the decision monomorphic and fast.
-    const area: CompiledArea = {
-      id,
-      index: index + 1,
-      parent: def.parent ?? OUTSIDE,
-      selfAndAncestors: areaChain(id, [...path, 'parent']),
-      selfAndAncestorIndex: new Int32Array(0), // filled in once every area has its index
-      hasPriorityAbove: false,
-      antipassback: undefined,
-      twoPerson: undefined,
-      routeRequires: undefined,
-      priorityGroup: undefined,
-      escort: undefined,
-      maxOccupancy:
-        def.maxOccupancy === undefined
-          ? Number.POSITIVE_INFINITY
-          : nonNegative(def.maxOccupancy, 0, [...path, 'maxOccupancy']),
-      fireZone: def.fireZone,
-    };
+    const area = newArea(id, index + 1, def.parent ?? OUTSIDE, areaChain(id, [...path, 'parent']));
+    if (def.maxOccupancy !== undefined)
+      area.maxOccupancy = nonNegative(def.maxOccupancy, 0, [...path, 'maxOccupancy']);
+    area.fireZone = def.fireZone;
     if (def.antipassback) {
       const resetAt = def.antipassback.resetAt;
       const resetAtSecond = resetAt === undefined ? -1 : parseTimeOfDay(resetAt);
@@ -483,6 +453,28 @@ export function compilePolicy(site: SiteDef): Policy {
     credentialsOf,
     interlockGroups,
     fireZoneAreas,
+  };
+}
+
+/**
+ * An area with every field set up front (undefined when absent), so all areas share one object shape
+ * and property access in the decision stays monomorphic.
+ */
+function newArea(id: string, index: number, parent: string, selfAndAncestors: string[]): CompiledArea {
+  return {
+    id,
+    index,
+    parent,
+    selfAndAncestors,
+    selfAndAncestorIndex: new Int32Array(0), // filled in once every area has its index
+    hasPriorityAbove: false,
+    antipassback: undefined,
+    twoPerson: undefined,
+    routeRequires: undefined,
+    priorityGroup: undefined,
+    escort: undefined,
+    maxOccupancy: Number.POSITIVE_INFINITY,
+    fireZone: undefined,
   };
 }
 
