@@ -106,16 +106,27 @@ export function operatorAction(policy: Policy, state: SiteState, op: OperatorAct
   return out;
 }
 
-/** The fire panel reports a zone active (egress doors fail open) or clear. */
+/**
+ * The fire panel reports a zone active or back to normal. Activation unlocks the zone's egress doors
+ * (fail-safe) and raises the fire alarm. The panel going back to normal does not relock anything:
+ * the doors stay unlocked until an operator clears the fire (R-ACC-15, `clear-fire`).
+ */
 export function fireInput(policy: Policy, zone: string, active: boolean, now: number): Outcome {
-  const out: Outcome = { events: [], changes: [{ op: 'fire', zone, active }] };
-  if (active)
-    out.events.push({
-      type: 'alarm',
-      at: now,
-      alarm: 'fire',
-      zone,
-      detail: `${policy.fireZoneAreas.get(zone)?.length ?? 0} area(s)`,
-    });
-  return out;
+  if (!active)
+    return {
+      events: [{ type: 'operator', at: now, action: 'fire-panel-normal', target: zone }],
+      changes: [],
+    };
+  return {
+    changes: [{ op: 'fire', zone, active: true }],
+    events: [
+      {
+        type: 'alarm',
+        at: now,
+        alarm: 'fire',
+        zone,
+        detail: `${policy.fireZoneAreas.get(zone)?.length ?? 0} area(s)`,
+      },
+    ],
+  };
 }
