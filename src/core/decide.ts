@@ -97,15 +97,26 @@ const NO_WARNINGS: GrantWarning[] = Object.freeze([]) as unknown as GrantWarning
 
 class DecisionBuilder {
   readonly trace: TraceEntry[] = [];
-  readonly warnings: GrantWarning[] = [];
+  // Created on first use: most decisions have no warnings, and denials usually change nothing.
+  warnings: GrantWarning[] | undefined;
+  changes: StateChange[] | undefined;
   readonly events: CoreEvent[] = [];
-  readonly changes: StateChange[] = [];
   credential?: CompiledCredential;
 
   constructor(
     readonly request: AccessRequest,
     readonly now: number,
   ) {}
+
+  change(change: StateChange): void {
+    if (this.changes === undefined) this.changes = [change];
+    else this.changes.push(change);
+  }
+
+  warn(warning: GrantWarning): void {
+    if (this.warnings === undefined) this.warnings = [warning];
+    else if (!this.warnings.includes(warning)) this.warnings.push(warning);
+  }
 
   pass(rule: string, detail?: string): void {
     this.trace.push(detail === undefined ? passEntry(rule) : { rule, result: 'pass', detail });
@@ -117,7 +128,7 @@ class DecisionBuilder {
   }
 
   finish(result: 'grant' | 'deny', reason: Reason): Decision {
-    const warnings = result === 'grant' && this.warnings.length > 0 ? this.warnings : NO_WARNINGS;
+    const warnings = result === 'grant' && this.warnings !== undefined ? this.warnings : NO_WARNINGS;
     const person = this.credential?.personId;
     const credential = this.credential?.ref;
     // Both objects are built whole, with every field, so they share one shape each.
@@ -129,7 +140,7 @@ class DecisionBuilder {
       person,
       credential,
       events: this.events,
-      changes: this.changes,
+      changes: this.changes ?? [],
     };
     const access: CoreEvent = {
       type: 'access',
@@ -234,7 +245,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
     } else if (inGroup(person, escort.visitorGroup)) {
       const last = state.lastEscort.get(door.id);
       if (!(fresh(last, now, escort.withinMs) && last.side === side)) {
-        b.changes.push({
+        b.change({
           op: 'pendingVisitor',
           door: door.id,
           pending: { person: person.id, credential: credential.key, side, at: now },
@@ -285,7 +296,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
         inGroup(person, rule.requireGroup) ||
         inGroup(policy.people.get(pending.person)!, rule.requireGroup));
     if (!pairs) {
-      b.changes.push({
+      b.change({
         op: 'pendingPair',
         door: door.id,
         pending: { person: person.id, credential: credential.key, side, at: now },
@@ -354,7 +365,7 @@ function checkFactors(
       if (request.pin === undefined) return b.deny('pin_required', 'factors');
       if (credential.duressPin !== undefined && request.pin === credential.duressPin) {
         // Duress: the door opens and a silent alarm goes out, whatever else happens.
-        b.warnings.push('duress');
+        b.warn('duress');
         b.events.push({
           type: 'alarm',
           at: b.now,
@@ -453,8 +464,8 @@ function areaPassback(
     return true;
   }
   if (rule.hard) return false;
-  if (!b.warnings.includes('antipassback_soft')) {
-    b.warnings.push('antipassback_soft');
+  if (!b.warnings?.includes('antipassback_soft')) {
+    b.warn('antipassback_soft');
     b.events.push({
       type: 'alarm',
       at: b.now,
@@ -470,7 +481,7 @@ function areaPassback(
 
 /** Moves one person through the door: presence, timed anti-passback, door-local side, use count. */
 function crossing(
-  changes: StateChange[],
+  b: DecisionBuilder,
   door: CompiledDoor,
   side: Side,
   who: CompiledPerson,
@@ -480,14 +491,14 @@ function crossing(
   now: number,
 ): void {
   const person = who.id;
-  changes.push({ op: 'move', person, index: who.index, to: side === 'in' ? door.to : door.from });
+  b.change({ op: 'move', person, index: who.index, to: side === 'in' ? door.to : door.from });
   for (const area of door.entered[side]) {
     if (area.antipassback && area.antipassback.reentryMs > 0)
-      changes.push({ op: 'entered', person, area: area.id, at: now });
+      b.change({ op: 'entered', person, area: area.id, at: now });
   }
-  if (door.localAntipassback) changes.push({ op: 'localSide', person, door: door.id, side });
+  if (door.localAntipassback) b.change({ op: 'localSide', person, door: door.id, side });
   if (maxUses !== Number.POSITIVE_INFINITY)
-    changes.push({ op: 'use', credential: credentialKey, count: used + 1 });
+    b.change({ op: 'use', credential: credentialKey, count: used + 1 });
 }
 
 function grant(
@@ -503,7 +514,7 @@ function grant(
   const credential = b.credential!;
   const side = b.request.side;
   crossing(
-    b.changes,
+    b,
     door,
     side,
     credential.person,
@@ -516,7 +527,7 @@ function grant(
     const theirs = policy.credentials.get(companion.credential);
     const used = state.uses.get(companion.credential) ?? 0;
     crossing(
-      b.changes,
+      b,
       door,
       side,
       policy.people.get(companion.person)!,
@@ -538,14 +549,14 @@ function grant(
     });
   }
   if (state.pendingPairs.size > 0 && state.pendingPairs.has(door.id))
-    b.changes.push({ op: 'pendingPair', door: door.id, pending: null });
+    b.change({ op: 'pendingPair', door: door.id, pending: null });
   if (companions.length > 0 && companions.some((c) => state.pendingVisitors.get(door.id) === c))
-    b.changes.push({ op: 'pendingVisitor', door: door.id, pending: null });
+    b.change({ op: 'pendingVisitor', door: door.id, pending: null });
   if (
     door.escorted[side] &&
     door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))
   ) {
-    b.changes.push({
+    b.change({
       op: 'lastEscort',
       door: door.id,
       escort: { person: credential.person.id, credential: credential.key, side, at: now },
@@ -564,7 +575,7 @@ function grant(
     }
   }
   if (mode.firstInInterval !== undefined) patch.firstInInterval = mode.firstInInterval;
-  b.changes.push({ op: 'door', door: door.id, patch });
+  b.change({ op: 'door', door: door.id, patch });
   b.pass('grant');
   return b.finish('grant', 'granted');
 }
