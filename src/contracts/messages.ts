@@ -1,0 +1,74 @@
+// The bodies of controller ↔ server messages (inside signed envelopes, see envelope.ts), typed once
+// and validated at the boundary on both sides. Topics: controllers publish under
+// monban/<site>/controllers/<id>/<kind>; the server under monban/<site>/server/<kind>/<controller>.
+
+import { z } from 'zod';
+
+const id = z.string().min(1).max(64);
+const instant = z.number().int().nonnegative();
+
+/** A journaled controller event; `seq` is the journal sequence (exactly-once ingest key). */
+export const controllerEventSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  at: instant,
+  type: z.enum(['access', 'alarm', 'door', 'operator', 'reader', 'insecure_credential']),
+  door: id.optional(),
+  area: id.optional(),
+  person: id.optional(),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+});
+
+export const eventBatchSchema = z.strictObject({
+  kind: z.literal('events'),
+  events: z.array(controllerEventSchema).min(1).max(1000),
+});
+
+export const eventAckSchema = z.strictObject({
+  kind: z.literal('events-ack'),
+  /** every event up to and including this sequence is stored */
+  upTo: z.number().int().nonnegative(),
+});
+
+export const heartbeatSchema = z.strictObject({
+  kind: z.literal('heartbeat'),
+  /** the controller's wall clock, for time-drift alarms */
+  clock: instant,
+  softwareVersion: z.string().min(1).max(64),
+  /** hash of the configuration baseline, compared before and after maintenance */
+  configHash: z.string().regex(/^[0-9a-f]{64}$/),
+  snapshotVersion: z.number().int().nonnegative(),
+  journalPending: z.number().int().nonnegative(),
+});
+
+export const commandSchema = z.discriminatedUnion('command', [
+  z.strictObject({ kind: z.literal('command'), command: z.literal('restart'), reason: z.string().max(200) }),
+  z.strictObject({
+    kind: z.literal('command'),
+    command: z.literal('revoke'),
+    credential: z.string().regex(/^[0-9a-f]{64}$/, 'a keyed hash'),
+  }),
+  z.strictObject({ kind: z.literal('command'), command: z.literal('unlock-door'), door: id }),
+  z.strictObject({
+    kind: z.literal('command'),
+    command: z.literal('override-door'),
+    door: id,
+    mode: z.enum(['unlocked', 'locked']),
+    minutes: z
+      .number()
+      .positive()
+      .max(24 * 60),
+  }),
+]);
+
+export const messageSchema = z.union([eventBatchSchema, eventAckSchema, heartbeatSchema, commandSchema]);
+
+export type ControllerEvent = z.infer<typeof controllerEventSchema>;
+export type Message = z.infer<typeof messageSchema>;
+
+/** Validates a message body; the error names the field, never echoes values. */
+export function parseMessage(body: unknown): { ok: true; message: Message } | { ok: false; error: string } {
+  const parsed = messageSchema.safeParse(body);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, error: `${issue.path.join('.') || 'message'}: ${issue.message}` };
+}
