@@ -1,0 +1,66 @@
+// The server's side of controller traffic: signs commands to each controller's topic and checks every
+// message from controllers (signature, topic, sequence) before it is used; anything forged or
+// replayed is dropped and reported for an alarm.
+
+import type { KeyObject } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Opener, Sealer } from '../../contracts/envelope.ts';
+
+export interface HubOptions {
+  url: string;
+  site: string;
+  serverKey: KeyObject;
+  /** enrolled controllers' public keys */
+  controllerKeys: (controllerId: string) => KeyObject | undefined;
+  now: () => number;
+  onRejected?: (reason: string, from: string | undefined, topic: string) => void;
+  onMessage?: (controllerId: string, body: unknown) => void;
+}
+
+export class ControllerHub {
+  private client: MqttClient | undefined;
+  private readonly sealer: Sealer;
+  private readonly opener: Opener;
+
+  constructor(private readonly options: HubOptions) {
+    this.sealer = new Sealer('server', options.serverKey);
+    this.opener = new Opener(options.controllerKeys);
+  }
+
+  async start(): Promise<void> {
+    this.client = await mqtt.connectAsync(this.options.url, {
+      clientId: `monban-server-${this.options.site}`,
+      protocolVersion: 4,
+      reconnectPeriod: 500,
+    });
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    await this.client.subscribeAsync(`monban/${this.options.site}/controllers/+/#`, { qos: 1 });
+  }
+
+  /** Sends a signed command to one controller (QoS 1). */
+  async command(controllerId: string, body: Record<string, unknown>): Promise<void> {
+    const topic = `monban/${this.options.site}/server/commands/${controllerId}`;
+    const envelope = this.sealer.seal(topic, body as never, this.options.now());
+    await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.endAsync();
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.options.onRejected?.('malformed', undefined, topic);
+      return;
+    }
+    const opened = this.opener.open(raw);
+    if (!opened.ok) {
+      this.options.onRejected?.(opened.reason, opened.from, topic);
+      return;
+    }
+    this.options.onMessage?.(opened.envelope.from, opened.envelope.body);
+  }
+}
