@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
+import { runRevocationBench } from './revocation.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -132,6 +133,28 @@ async function main(): Promise<void> {
   console.log(
     `\n  offline capacity: ${journal.offline.events.toLocaleString()} events written in ${fmt(journal.offline.appendSeconds, 1)} s, ` +
       `${journal.offline.replayed.toLocaleString()} replayed in ${fmt(journal.offline.replaySeconds, 1)} s — ${verdict(journal.offline.replayed === journal.offline.events)}`,
+  );
+
+  const revocation = await runRevocationBench(progress);
+  results.revocation = revocation;
+  const r = revocation.latencyMs;
+  console.log(
+    `\nRevocation — signed command from the server to ${revocation.controllers} controllers through the embedded broker, ${revocation.rounds} rounds\n`,
+  );
+  console.log(
+    table([
+      ['', 'p50 ms', 'p99 ms', 'max ms', 'applied'],
+      [
+        'time to apply at each controller',
+        fmt(r.p50),
+        fmt(r.p99),
+        fmt(r.max),
+        `${r.samples}/${revocation.controllers * revocation.rounds}`,
+      ],
+    ]),
+  );
+  console.log(
+    `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
   );
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
