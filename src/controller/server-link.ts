@@ -21,6 +21,8 @@ export interface ServerLinkOptions {
   engine: SiteEngine;
   now: () => number;
   record: (event: CoreEvent) => void;
+  /** the server stored every event up to this journal sequence */
+  onEventsAck?: (upTo: number) => void;
 }
 
 export function credentialHash(key: Uint8Array, credentialKey: string): string {
@@ -62,6 +64,17 @@ export class ServerLink {
     await this.client?.endAsync();
   }
 
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Publishes a signed message on this controller's own topic (QoS 1). */
+  async publish(kind: string, body: Record<string, unknown>): Promise<void> {
+    const topic = `monban/${this.options.site}/controllers/${this.options.controllerId}/${kind}`;
+    const envelope = this.sealer.seal(topic, body as never, this.options.now());
+    await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+  }
+
   private alarm(detail: string): void {
     this.options.record({ type: 'alarm', at: this.options.now(), alarm: 'tamper', detail });
   }
@@ -85,6 +98,10 @@ export class ServerLink {
       return;
     }
     const parsed = parseMessage(opened.envelope.body);
+    if (parsed.ok && parsed.message.kind === 'events-ack') {
+      this.options.onEventsAck?.(parsed.message.upTo);
+      return;
+    }
     if (!parsed.ok || parsed.message.kind !== 'command') {
       this.alarm('command rejected: malformed body');
       return;

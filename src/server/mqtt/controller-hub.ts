@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Opener, Sealer } from '../../contracts/envelope.ts';
+import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
 
 export interface HubOptions {
   url: string;
@@ -15,6 +16,8 @@ export interface HubOptions {
   now: () => number;
   onRejected?: (reason: string, from: string | undefined, topic: string) => void;
   onMessage?: (controllerId: string, body: unknown) => void;
+  /** stores a batch of a controller's events exactly once; the hub then acknowledges the batch */
+  ingest?: (controllerId: string, events: ControllerEvent[]) => Promise<void>;
 }
 
 export class ControllerHub {
@@ -61,6 +64,19 @@ export class ControllerHub {
       this.options.onRejected?.(opened.reason, opened.from, topic);
       return;
     }
-    this.options.onMessage?.(opened.envelope.from, opened.envelope.body);
+    const from = opened.envelope.from;
+    this.options.onMessage?.(from, opened.envelope.body);
+    const parsed = parseMessage(opened.envelope.body);
+    if (parsed.ok && parsed.message.kind === 'events' && this.options.ingest) {
+      const events = parsed.message.events;
+      const upTo = Math.max(...events.map((e) => e.seq));
+      // Acknowledge only once the batch is stored; a failure means no ack, and the controller resends.
+      this.options
+        .ingest(from, events)
+        .then(() => this.command(from, { kind: 'events-ack', upTo }))
+        .catch((error: unknown) =>
+          this.options.onRejected?.(`ingest failed: ${(error as Error).message}`, from, topic),
+        );
+    }
   }
 }
