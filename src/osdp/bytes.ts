@@ -54,3 +54,57 @@ export function readU32le(bytes: Uint8Array, offset: number): number {
     0
   );
 }
+
+/**
+ * Checks that a value fits an unsigned field of `bits` before it is written: an application bug (a
+ * timer of 70000 in a u16) must fail loudly at the caller, not wrap silently on the wire.
+ */
+export function checkUint(value: number, bits: 8 | 16 | 32, field: string): number {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits)
+    throw new RangeError(`${field} must be an integer in 0..${2 ** bits - 1}`);
+  return value;
+}
+
+/** Builds a payload byte by byte with range checks; `bytes()` returns what was written. */
+export class ByteWriter {
+  private readonly out: number[] = [];
+
+  u8(value: number, field: string): this {
+    this.out.push(checkUint(value, 8, field));
+    return this;
+  }
+
+  u16(value: number, field: string): this {
+    checkUint(value, 16, field);
+    this.out.push(value & 0xff, value >>> 8);
+    return this;
+  }
+
+  i16(value: number, field: string): this {
+    if (!Number.isInteger(value) || value < -0x8000 || value > 0x7fff)
+      throw new RangeError(`${field} must be an integer in -32768..32767`);
+    return this.u16(value & 0xffff, field);
+  }
+
+  u32(value: number, field: string): this {
+    checkUint(value, 32, field);
+    this.out.push(value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24);
+    return this;
+  }
+
+  raw(bytes: Uint8Array, field: string, length?: number): this {
+    if (length !== undefined && bytes.length !== length)
+      throw new RangeError(`${field} must be ${length} bytes`);
+    for (const b of bytes) this.out.push(b);
+    return this;
+  }
+
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
+}
+
+export function readI16le(bytes: Uint8Array, offset: number): number {
+  const value = readU16le(bytes, offset);
+  return value >= 0x8000 ? value - 0x10000 : value;
+}

@@ -68,40 +68,65 @@ export function loopbackPair(noise?: Noise): [Channel, Channel] {
 }
 
 /**
- * A serial line simulated in memory: each byte arrives after its wire time (10 bits at `baud`), in
- * order, as on a real 8N1 line. Uses timers; close() cancels them.
+ * A serial line simulated in memory: what is sent arrives when its last byte would have, 10 bits per
+ * byte at `baud` (8N1), in order, one transmission after the other. Timers get close to the due
+ * time and setImmediate finishes the wait, so delivery is accurate to well under a millisecond (a
+ * bare setTimeout would add up to a millisecond of its own jitter to every measurement). close()
+ * cancels everything pending.
  */
 export function serialLinePair(baud: number): [Channel, Channel] {
   const byteMs = (10 * 1000) / baud;
-  const make = () => {
+  interface End extends Channel {
+    deliver(bytes: Uint8Array): void;
+    peer: End;
+  }
+  const make = (): End => {
     const listeners: ((bytes: Uint8Array) => void)[] = [];
     let lineFreeAt = 0;
     const timers = new Set<NodeJS.Timeout>();
+    const immediates = new Set<NodeJS.Immediate>();
     let closed = false;
-    const end = {
-      peer: undefined as unknown as { deliver: (b: Uint8Array) => void },
-      deliver(bytes: Uint8Array) {
+    const arriveAt = (due: number, bytes: Uint8Array) => {
+      const finish = () => {
+        if (closed) return;
+        if (performance.now() >= due) {
+          end.peer.deliver(bytes);
+          return;
+        }
+        const immediate = setImmediate(() => {
+          immediates.delete(immediate);
+          finish();
+        });
+        immediates.add(immediate);
+      };
+      const coarse = due - performance.now() - 1.5;
+      if (coarse <= 0) return finish();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        finish();
+      }, coarse);
+      timers.add(timer);
+    };
+    const end: End = {
+      peer: undefined as unknown as End,
+      deliver(bytes) {
         if (!closed) for (const l of listeners) l(bytes);
       },
-      send(bytes: Uint8Array) {
+      send(bytes) {
         if (closed) return;
-        const now = performance.now();
-        const start = Math.max(now, lineFreeAt);
+        const start = Math.max(performance.now(), lineFreeAt);
         lineFreeAt = start + bytes.length * byteMs;
-        const copy = bytes.slice();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          end.peer.deliver(copy);
-        }, lineFreeAt - now);
-        timers.add(timer);
+        arriveAt(lineFreeAt, bytes.slice());
       },
-      onData(listener: (bytes: Uint8Array) => void) {
+      onData(listener) {
         listeners.push(listener);
       },
       async close() {
         closed = true;
         for (const t of timers) clearTimeout(t);
+        for (const i of immediates) clearImmediate(i);
         timers.clear();
+        immediates.clear();
       },
     };
     return end;

@@ -1,68 +1,63 @@
 // The OSDP control panel: drives the PDs on one channel, one command at a time (the bus is
-// half-duplex). Each PD's link is a state machine written as two tables — the next state on success
-// and on error — with every side effect of entering a state in `enterState`, like libosdp.
+// half-duplex, strictly poll/response). Each PD link follows the table in cp-link.ts; everything
+// that happens on entering a state is in `enterState`, and what each state sends is in `commandFor`.
 //
-//   reset (ID, SQN 0) → cap → chlng → scrypt → online            (with a key)
-//   reset (ID, SQN 0) → cap → chlng → scrypt → keyset → reset …  (install mode: provision the key first)
-//   any error → offline → (after a pause) reset
-//
-// Time is passed in: the application calls `refresh(now)` regularly (see `startControlPanel`).
+// Time is passed in: the application calls `refresh(now)` regularly (or uses cp-driver.ts). There
+// are no timers in here; a reply is handled as soon as its bytes arrive on the channel.
 
 import { EventEmitter } from 'node:events';
-import { constantTimeEqual } from './bytes.ts';
 import type { Channel } from './channel.ts';
+import { CMD, KEY_TYPE_SCBK, NAK, REPLY } from './codes.ts';
 import {
-  type Capability,
-  CMD,
+  type BuzzerRecord,
   type Command,
-  decodeReply,
   encodeCommand,
-  NAK,
-  type PdId,
-  REPLY,
-  type Reply,
-} from './messages.ts';
-import { buildPacket, FrameDecoder, type ParsedPacket, parsePacket } from './phy.ts';
+  type LedRecord,
+  type OutputRecord,
+} from './commands.ts';
 import {
-  clientCryptogram,
-  deriveSessionKeys,
-  initialRmac,
-  KEY_SELECTOR_DEFAULT,
-  KEY_SELECTOR_SCBK,
-  SCBK_D,
-  SCS,
-  type SessionKeys,
-  serverCryptogram,
-} from './sc.ts';
-import { SecureSession } from './secure-session.ts';
+  applyCapabilities,
+  challenge,
+  checkClientCryptogram,
+  checkInitialRmac,
+  serverProof,
+} from './cp-handshake.ts';
+import {
+  type Link,
+  type LinkState,
+  type PdConfig,
+  type Pending,
+  TRANSITIONS,
+  type Transaction,
+} from './cp-link.ts';
+import { buildPacket, FrameDecoder, type ParsedPacket, packetLength, parsePacket } from './phy.ts';
+import { type Capability, decodeReply, type PdId, type Reply } from './replies.ts';
+import { checkBaseKey, SCS } from './sc.ts';
 
-export type LinkState = 'offline' | 'reset' | 'cap' | 'chlng' | 'scrypt' | 'keyset' | 'online';
-
-export interface PdConfig {
-  address: number;
-  /** the PD's Secure Channel base key */
-  scbk?: Uint8Array;
-  /**
-   * Provisioning: open one session with the default key SCBK-D, install `newScbk` with KEYSET, then
-   * reconnect with it. Only for an operator-initiated install; never a fallback.
-   */
-  install?: { newScbk: Uint8Array };
-  /** run without Secure Channel (legacy readers): reported as insecure on every event */
-  allowPlaintext?: boolean;
-}
+export type { LinkState, PdConfig } from './cp-link.ts';
 
 export interface CpOptions {
   pds: PdConfig[];
+  /** cryptographic randomness for RND.A */
   random: (bytes: number) => Uint8Array;
+  /** a clock for timestamps of incoming bytes; defaults to the time of the last refresh() */
+  clock?: () => number;
   /** line speed, for reply timeouts that include the command's wire time */
   baud?: number;
+  /** how often an idle online PD is polled (libosdp: 50 ms) */
   pollIntervalMs?: number;
+  /** spec: the PD replies within 200 ms (plus the command's time on the wire) */
   replyTimeoutMs?: number;
+  /** resends of an unanswered command during bring-up before giving up (online: until offlineAfterMs) */
   retries?: number;
+  /** after osdp_BUSY, ask again this much later */
+  busyRetryMs?: number;
   /** no valid reply for this long: the PD is offline (spec: 8 s) */
   offlineAfterMs?: number;
   /** pause before trying an offline PD again */
   retryOfflineMs?: number;
+  /** send the 0xFF mark byte before each packet (v2.2); default true */
+  mark?: boolean;
 }
 
 export interface CpEvents {
@@ -72,65 +67,24 @@ export interface CpEvents {
     address: number,
     card: { reader: number; format: number; bits: number; data: Uint8Array; secure: boolean },
   ];
+  formattedCard: [
+    address: number,
+    card: { reader: number; direction: number; text: string; secure: boolean },
+  ];
   keypad: [address: number, keypad: { reader: number; keys: string; secure: boolean }];
   status: [address: number, status: { tamper: boolean; powerFailure: boolean }];
+  /** every reply from an online PD, including the ones above */
   reply: [address: number, reply: Reply];
+  /** a new SCBK was installed on the PD (install mode or key rotation): persist it */
   keyset: [address: number];
-  /** a rejected frame or handshake: the reason, never key material */
+  /** the PD accepted COMSET: it now answers at `address` and `baud` (change the line speed) */
+  comset: [oldAddress: number, settings: { address: number; baud: number }];
+  /** a rejected frame, handshake or command: the reason, never key material or card data */
   warning: [address: number, reason: string];
 }
 
-interface Pending {
-  command: Command;
-  resolve: (reply: Reply) => void;
-  reject: (error: Error) => void;
-}
-
-interface Transaction {
-  bytes: Uint8Array;
-  command: Command;
-  sentAt: number;
-  attempts: number;
-  pending?: Pending;
-}
-
-interface Link {
-  config: PdConfig;
-  state: LinkState;
-  sequence: number;
-  session?: SecureSession;
-  handshake?: { keys: SessionKeys; rndA: Uint8Array; selector: number };
-  /** the PD's RND.B from CCRYPT, to check RMAC-I */
-  pendingRndB?: Uint8Array;
-  lastValidAt: number;
-  lastPollAt: number;
-  stateSince: number;
-  queue: Pending[];
-  id?: PdId;
-  capabilities?: Capability[];
-  keyProvisioned: boolean;
-}
-
-const NEXT_ON_SUCCESS: Record<LinkState, (link: Link) => LinkState> = {
-  offline: () => 'reset',
-  reset: () => 'cap',
-  cap: (link) =>
-    link.config.allowPlaintext && !link.config.scbk && !link.config.install ? 'online' : 'chlng',
-  chlng: () => 'scrypt',
-  scrypt: (link) => (link.config.install && !link.keyProvisioned ? 'keyset' : 'online'),
-  keyset: () => 'reset',
-  online: () => 'online',
-};
-
-const NEXT_ON_ERROR: Record<LinkState, LinkState> = {
-  offline: 'offline',
-  reset: 'offline',
-  cap: 'offline',
-  chlng: 'offline',
-  scrypt: 'offline',
-  keyset: 'offline',
-  online: 'reset',
-};
+/** Commands the link state machine sends itself; the application may not inject them. */
+const LINK_COMMANDS = new Set<number>([CMD.CHLNG, CMD.SCRYPT, CMD.KEYSET, CMD.COMSET]);
 
 export class ControlPanel extends EventEmitter<CpEvents> {
   private readonly links: Link[];
@@ -139,7 +93,7 @@ export class ControlPanel extends EventEmitter<CpEvents> {
   private current: { link: Link; tx: Transaction } | undefined;
   private next = 0;
   private now = 0;
-  private readonly opts: Required<Omit<CpOptions, 'pds' | 'random'>>;
+  private readonly opts: Required<Omit<CpOptions, 'pds' | 'random' | 'clock'>>;
 
   constructor(private readonly options: CpOptions) {
     super();
@@ -148,26 +102,40 @@ export class ControlPanel extends EventEmitter<CpEvents> {
       pollIntervalMs: options.pollIntervalMs ?? 50,
       replyTimeoutMs: options.replyTimeoutMs ?? 200,
       retries: options.retries ?? 3,
+      busyRetryMs: options.busyRetryMs ?? 200,
       offlineAfterMs: options.offlineAfterMs ?? 8000,
       retryOfflineMs: options.retryOfflineMs ?? 5000,
+      mark: options.mark ?? true,
     };
-    for (const pd of options.pds) {
-      if (!pd.scbk && !pd.install && !pd.allowPlaintext) {
+    const seen = new Set<number>();
+    this.links = options.pds.map((pd) => {
+      if (!Number.isInteger(pd.address) || pd.address < 0 || pd.address > 0x7e || seen.has(pd.address))
+        throw new RangeError(`PD address ${pd.address}: must be unique and in 0x00 … 0x7E`);
+      seen.add(pd.address);
+      if (!pd.scbk && !pd.install && !pd.allowPlaintext)
         throw new RangeError(
           `PD ${pd.address}: a Secure Channel key (scbk) is required; plaintext must be allowed explicitly`,
         );
-      }
-    }
-    this.links = options.pds.map((config) => ({
-      config,
-      state: 'reset',
-      sequence: 0,
-      lastValidAt: 0,
-      lastPollAt: 0,
-      stateSince: 0,
-      queue: [],
-      keyProvisioned: false,
-    }));
+      const config: PdConfig = { ...pd };
+      if (pd.scbk) config.scbk = checkBaseKey(pd.scbk, `PD ${pd.address} key`);
+      if (pd.install)
+        config.install = { newScbk: checkBaseKey(pd.install.newScbk, `PD ${pd.address} new key`) };
+      // Starts offline with the retry pause already over: the first refresh() begins the bring-up.
+      return {
+        config,
+        state: 'offline',
+        stateSince: Number.NEGATIVE_INFINITY,
+        restart: true,
+        sequence: 0,
+        useCrc: true,
+        reportedOnline: false,
+        lastValidAt: 0,
+        lastPollAt: Number.NEGATIVE_INFINITY,
+        queue: [],
+        rxSize: 128,
+        installDone: false,
+      } satisfies Link;
+    });
   }
 
   /** Connects the panel to its bus. Incoming bytes are handled as they arrive. */
@@ -177,42 +145,144 @@ export class ControlPanel extends EventEmitter<CpEvents> {
   }
 
   stateOf(address: number): LinkState | undefined {
-    return this.links.find((l) => l.config.address === address)?.state;
+    return this.linkAt(address)?.state;
   }
 
-  /** Sends a command to an online PD; resolves with its reply. */
+  /** Whether the PD is online with an active Secure Channel. */
+  isSecure(address: number): boolean {
+    const link = this.linkAt(address);
+    return link?.state === 'online' && link.session !== undefined;
+  }
+
+  /**
+   * Sends a command to an online PD; resolves with its reply (rejects on NAK or when the PD goes
+   * offline). While the link renews its session the command waits in the queue.
+   */
   send(address: number, command: Command): Promise<Reply> {
-    const link = this.links.find((l) => l.config.address === address);
-    if (!link) return Promise.reject(new RangeError(`no PD at address ${address}`));
-    if (link.state !== 'online') return Promise.reject(new Error(`PD ${address} is ${link.state}`));
-    return new Promise((resolve, reject) => link.queue.push({ command, resolve, reject }));
+    if (LINK_COMMANDS.has(command.code))
+      return Promise.reject(new Error('CHLNG, SCRYPT, KEYSET and COMSET are sent by the link itself'));
+    return this.enqueue(address, { command });
+  }
+
+  led(address: number, leds: LedRecord[]): Promise<Reply> {
+    return this.send(address, { code: CMD.LED, leds });
+  }
+
+  buzzer(address: number, buzzers: BuzzerRecord[]): Promise<Reply> {
+    return this.send(address, { code: CMD.BUZ, buzzers });
+  }
+
+  output(address: number, outputs: OutputRecord[]): Promise<Reply> {
+    return this.send(address, { code: CMD.OUT, outputs });
+  }
+
+  text(address: number, text: Omit<Extract<Command, { code: typeof CMD.TEXT }>, 'code'>): Promise<Reply> {
+    return this.send(address, { code: CMD.TEXT, ...text });
+  }
+
+  /**
+   * Changes the PD's address and baud rate. After its COM reply the link restarts at the new
+   * address; the application changes the channel's speed on the `comset` event.
+   */
+  comset(address: number, newAddress: number, baud: number): Promise<Reply> {
+    if (newAddress !== address && this.linkAt(newAddress))
+      return Promise.reject(new RangeError(`address ${newAddress} is taken by another PD`));
+    const command: Command = { code: CMD.COMSET, address: newAddress, baud };
+    return this.enqueue(address, {
+      command,
+      afterAck: (reply) => {
+        const link = this.linkAt(address);
+        if (!link || reply.code !== REPLY.COM) return;
+        link.config = { ...link.config, address: reply.address };
+        this.emit('comset', address, { address: reply.address, baud: reply.baud });
+        // The PD forgets its sequence and session when it switches: start again from SQN 0.
+        this.enterState(link, 'id', 'address or speed changed');
+      },
+    });
+  }
+
+  /**
+   * Installs a new SCBK on an online PD inside the Secure Channel, then reconnects with it. The
+   * `keyset` event says when the application must persist the new key.
+   */
+  keyset(address: number, key: Uint8Array): Promise<Reply> {
+    let scbk: Uint8Array;
+    try {
+      scbk = checkBaseKey(key, 'the new key');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const link = this.linkAt(address);
+    if (link && !link.session)
+      return Promise.reject(new Error(`PD ${address}: KEYSET needs a Secure Channel`));
+    return this.enqueue(address, {
+      command: { code: CMD.KEYSET, keyType: KEY_TYPE_SCBK, key: scbk },
+      afterAck: (reply) => {
+        const l = this.linkAt(address);
+        if (!l || reply.code !== REPLY.ACK) return;
+        this.adoptKey(l, scbk);
+        this.enterState(l, 'id', 'new key installed');
+      },
+    });
   }
 
   /** Advances timers and sends the next command when the bus is free. */
   refresh(now: number): void {
     this.now = now;
-    if (this.current) {
-      const { link, tx } = this.current;
-      if (now - tx.sentAt < this.timeoutFor(tx.bytes.length)) return;
-      if (now - link.lastValidAt > this.opts.offlineAfterMs && link.state === 'online') {
-        this.fail(link, 'no valid reply within the off-line time');
-      } else if (tx.attempts <= this.opts.retries) {
-        // Same bytes, same sequence number: the PD resends its cached reply if it got ours.
-        tx.attempts++;
-        tx.sentAt = now;
-        this.write(tx.bytes);
-        return;
-      } else {
-        this.fail(link, 'no reply');
-      }
-      this.current = undefined;
+    if (this.current) this.checkTimeout(now);
+    if (!this.current) this.sendNext(now);
+  }
+
+  private linkAt(address: number): Link | undefined {
+    return this.links.find((l) => l.config.address === address);
+  }
+
+  private enqueue(address: number, item: Omit<Pending, 'resolve' | 'reject'>): Promise<Reply> {
+    const link = this.linkAt(address);
+    if (!link) return Promise.reject(new RangeError(`no PD at address ${address}`));
+    if (!link.reportedOnline) return Promise.reject(new Error(`PD ${address} is ${link.state}`));
+    try {
+      // Encode now so that a bad field fails at the caller, not later inside the link.
+      const size = packetLength(
+        { data: encodeCommand(item.command), scb: { type: 0, data: new Uint8Array() }, useCrc: true },
+        true,
+      );
+      if (size + 16 > link.rxSize)
+        throw new RangeError(`command too long for PD ${address}'s receive buffer`);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return new Promise((resolve, reject) => link.queue.push({ ...item, resolve, reject }));
+  }
+
+  private checkTimeout(now: number): void {
+    const { link, tx } = this.current!;
+    if (now < tx.resendAt) return;
+    if (now - link.lastValidAt >= this.opts.offlineAfterMs) {
+      this.abandon(tx, 'no reply');
+      this.enterState(link, 'offline', 'no valid reply within the off-line time');
+      return;
+    }
+    if (link.state !== 'online' && tx.attempts > this.opts.retries) {
+      this.abandon(tx, 'no reply');
+      this.fail(link, 'no reply');
+      return;
+    }
+    // Same bytes, same sequence number: if the PD got the command, it resends its cached reply.
+    tx.attempts++;
+    tx.sentAt = now;
+    tx.resendAt = now + this.timeoutFor(tx.bytes.length);
+    this.write(tx.bytes);
+  }
+
+  private sendNext(now: number): void {
     for (let i = 0; i < this.links.length && !this.current; i++) {
-      const link = this.links[(this.next + i) % this.links.length]!;
-      const command = this.nextCommand(link, now);
-      if (command) {
-        this.next = (this.next + i + 1) % this.links.length;
-        this.transmit(link, command.command, now, command.pending);
+      const index = (this.next + i) % this.links.length;
+      const link = this.links[index]!;
+      const item = this.commandFor(link, now);
+      if (item) {
+        this.next = (index + 1) % this.links.length;
+        this.transmit(link, item.command, now, item.pending);
       }
     }
   }
@@ -221,29 +291,24 @@ export class ControlPanel extends EventEmitter<CpEvents> {
     return this.opts.replyTimeoutMs + Math.ceil((bytes * 10 * 1000) / this.opts.baud);
   }
 
-  private nextCommand(link: Link, now: number): { command: Command; pending?: Pending } | undefined {
+  /** The command a link in its current state sends next, if any is due. */
+  private commandFor(link: Link, now: number): { command: Command; pending?: Pending } | undefined {
     switch (link.state) {
       case 'offline':
-        if (now - link.stateSince >= this.opts.retryOfflineMs) this.enterState(link, 'reset', now);
-        return undefined;
-      case 'reset':
-        // ID is answered even by a PD that insists on Secure Channel; SQN 0 restarts its state.
+        if (now - link.stateSince < this.opts.retryOfflineMs) return undefined;
+        this.advance(link);
+        return this.commandFor(link, now);
+      case 'id':
+        // Answered even by a PD that insists on Secure Channel; SQN 0 restarts its state.
         return { command: { code: CMD.ID } };
       case 'cap':
         return { command: { code: CMD.CAP } };
-      case 'chlng': {
-        const selector =
-          link.config.install && !link.keyProvisioned ? KEY_SELECTOR_DEFAULT : KEY_SELECTOR_SCBK;
-        const base =
-          selector === KEY_SELECTOR_DEFAULT ? SCBK_D : (link.config.install?.newScbk ?? link.config.scbk)!;
-        const rndA = this.options.random(8);
-        link.handshake = { keys: deriveSessionKeys(base, rndA), rndA, selector };
-        return { command: { code: CMD.CHLNG, rndA } };
-      }
+      case 'chlng':
+        return { command: challenge(link, this.options.random) };
       case 'scrypt':
-        return undefined; // sent straight from the CCRYPT handler
+        return { command: serverProof(link) };
       case 'keyset':
-        return { command: { code: CMD.KEYSET, keyType: 0x01, key: link.config.install!.newScbk } };
+        return { command: { code: CMD.KEYSET, keyType: KEY_TYPE_SCBK, key: link.config.install!.newScbk } };
       case 'online': {
         const pending = link.queue.shift();
         if (pending) return { command: pending.command, pending };
@@ -261,32 +326,47 @@ export class ControlPanel extends EventEmitter<CpEvents> {
   }
 
   private transmit(link: Link, command: Command, now: number, pending?: Pending): void {
-    // SQN 0 starts a conversation; then 1, 2, 3, 1, …
-    link.sequence = link.state === 'reset' ? 0 : (link.sequence % 3) + 1;
+    // SQN 0 starts a conversation; then 1, 2, 3, 1, … (osdp.md §3).
+    link.sequence = link.restart ? 0 : (link.sequence % 3) + 1;
+    link.restart = false;
     const base = {
       address: link.config.address,
       reply: false,
       sequence: link.sequence,
-      useCrc: true,
+      useCrc: link.useCrc,
       code: command.code,
     };
     const data = encodeCommand(command);
+    const mark = this.opts.mark;
+    // From here on the PD may hold this key even if its ACK never reaches us.
+    if (command.code === CMD.KEYSET) link.keyCandidate = { key: command.key.slice(), inUse: false };
     let bytes: Uint8Array;
     if (command.code === CMD.CHLNG || command.code === CMD.SCRYPT) {
       const type = command.code === CMD.CHLNG ? SCS.CHLNG : SCS.SCRYPT;
-      bytes = buildPacket(
-        { ...base, scb: { type, data: Uint8Array.of(link.handshake!.selector) }, data },
-        { mark: true },
-      );
+      const scb = { type, data: Uint8Array.of(link.handshake!.selector) };
+      bytes = buildPacket({ ...base, useCrc: true, scb, data }, { mark });
     } else if (link.session) {
-      bytes = link.session.sealCommand(base, data);
+      bytes = link.session.sealCommand(base, data, mark);
     } else {
-      bytes = buildPacket({ ...base, data }, { mark: true });
+      bytes = buildPacket({ ...base, data }, { mark });
     }
-    const tx: Transaction = { bytes, command, sentAt: now, attempts: 1 };
+    const tx: Transaction = {
+      bytes,
+      command,
+      sequence: link.sequence,
+      sentAt: now,
+      resendAt: now + this.timeoutFor(bytes.length),
+      attempts: 1,
+    };
     if (pending) tx.pending = pending;
     this.current = { link, tx };
     this.write(bytes);
+  }
+
+  /** Ends the transaction in flight without a reply; its caller, if any, is told why. */
+  private abandon(tx: Transaction, reason: string): void {
+    this.current = undefined;
+    tx.pending?.reject(new Error(`PD command failed: ${reason}`));
   }
 
   private write(bytes: Uint8Array): void {
@@ -294,10 +374,11 @@ export class ControlPanel extends EventEmitter<CpEvents> {
   }
 
   private onBytes(bytes: Uint8Array): void {
-    for (const frame of this.decoder.push(bytes, this.now)) this.onFrame(frame);
+    const at = this.options.clock?.() ?? this.now;
+    for (const frame of this.decoder.push(bytes, at)) this.onFrame(frame, at);
   }
 
-  private onFrame(frame: Uint8Array): void {
+  private onFrame(frame: Uint8Array, now: number): void {
     const current = this.current;
     if (!current) return;
     let packet: ParsedPacket;
@@ -307,89 +388,78 @@ export class ControlPanel extends EventEmitter<CpEvents> {
       return;
     }
     const { link, tx } = current;
-    // Only a reply from the PD we addressed, with the sequence number we sent (or BUSY's 0), counts.
+    // Only a reply (bit 7) from the PD we addressed, with the sequence number we sent (or BUSY's 0).
     if (!packet.reply || packet.address !== link.config.address) return;
-    if (packet.sequence !== link.sequence && !(packet.code === REPLY.BUSY && packet.sequence === 0)) return;
+    const busy = packet.code === REPLY.BUSY && packet.data.length === 0 && packet.scb === undefined;
+    if (packet.sequence !== tx.sequence && !(busy && packet.sequence === 0)) return;
 
-    if (packet.code === REPLY.BUSY) {
-      tx.sentAt = this.now; // ask again with the same bytes when the timeout passes
+    if (busy) {
+      // Not a valid reply (it does not keep the PD online); ask again with the same bytes later.
+      tx.resendAt = now + this.opts.busyRetryMs;
       return;
     }
     let data = packet.data;
-    if (link.session && packet.code !== REPLY.NAK) {
+    const inClear = packet.code === REPLY.NAK && packet.scb === undefined;
+    if (link.session && !inClear) {
       const opened = link.session.openReply(packet);
       if (!opened.ok) {
-        this.emit('warning', link.config.address, `reply rejected: ${opened.why}`);
-        this.current = undefined;
-        this.fail(link, `secure channel broken (${opened.why})`);
+        // Noise cannot get here (the CRC caught it): a bad MAC is tampering or a lost session.
+        this.abandon(tx, 'reply rejected');
+        this.fail(link, `reply rejected: ${opened.why}`);
+        this.sendNext(now);
         return;
       }
       data = opened.data;
     }
     const reply = decodeReply(packet.code, data);
-    this.current = undefined;
     if (!reply) {
+      this.abandon(tx, 'undecodable reply');
       this.fail(link, 'undecodable reply');
+      this.sendNext(now);
       return;
     }
-    link.lastValidAt = this.now;
+    this.current = undefined;
+    link.lastValidAt = now;
     this.onReply(link, tx, reply, packet);
+    if (!this.current) this.sendNext(now);
   }
 
   private onReply(link: Link, tx: Transaction, reply: Reply, packet: ParsedPacket): void {
-    const address = link.config.address;
     if (reply.code === REPLY.NAK) {
-      tx.pending?.reject(new Error(`PD ${address} refused the command (NAK ${reply.error})`));
-      if (reply.error === NAK.SEQUENCE || link.state !== 'online' || reply.error === NAK.SC_CONDITIONS) {
-        this.fail(link, `NAK ${reply.error}`);
-      }
+      this.onNak(link, tx, reply.error);
       return;
     }
     switch (link.state) {
-      case 'reset':
-        if (reply.code === REPLY.PDID) link.id = reply;
+      case 'id':
+        if (reply.code !== REPLY.PDID) {
+          this.fail(link, 'no PDID in reply to osdp_ID');
+          return;
+        }
+        if (link.id && !sameId(link.id, reply))
+          this.emit('warning', link.config.address, 'PD identity changed since last seen');
+        link.id = reply;
         this.advance(link);
         return;
       case 'cap':
-        if (reply.code === REPLY.PDCAP) link.capabilities = reply.capabilities;
-        this.advance(link);
+        if (reply.code !== REPLY.PDCAP) {
+          this.fail(link, 'no PDCAP in reply to osdp_CAP');
+          return;
+        }
+        this.check(link, applyCapabilities(link, reply.capabilities));
         return;
       case 'chlng':
-        this.onClientCryptogram(link, reply, packet);
+        this.check(link, checkClientCryptogram(link, reply, packet));
         return;
-      case 'scrypt': {
-        const handshake = link.handshake;
-        link.handshake = undefined;
-        if (
-          reply.code !== REPLY.RMAC_I ||
-          packet.scb?.type !== SCS.RMAC_I ||
-          packet.scb.data[0] !== 0x01 ||
-          !handshake
-        ) {
-          this.fail(link, 'server cryptogram refused by the PD');
-          return;
-        }
-        // Checked here although the first MAC'd exchange would catch it: fail at the handshake.
-        const expected = initialRmac(
-          handshake.keys,
-          serverCryptogram(handshake.keys, handshake.rndA, link.pendingRndB!),
-        );
-        if (!constantTimeEqual(expected, reply.rmac)) {
-          this.fail(link, 'RMAC-I does not match');
-          return;
-        }
-        link.session = new SecureSession(handshake.keys, reply.rmac);
-        this.advance(link);
+      case 'scrypt':
+        this.check(link, checkInitialRmac(link, reply, packet));
         return;
-      }
       case 'keyset':
         if (reply.code !== REPLY.ACK) {
           this.fail(link, 'KEYSET not acknowledged');
           return;
         }
-        link.keyProvisioned = true;
-        link.config = { ...link.config, scbk: link.config.install!.newScbk };
-        this.emit('keyset', address);
+        link.installDone = true;
+        this.adoptKey(link, link.config.install!.newScbk);
         this.advance(link);
         return;
       case 'online':
@@ -404,34 +474,18 @@ export class ControlPanel extends EventEmitter<CpEvents> {
     }
   }
 
-  private onClientCryptogram(link: Link, reply: Reply, packet: ParsedPacket): void {
-    const handshake = link.handshake;
-    if (reply.code !== REPLY.CCRYPT || !handshake || packet.scb?.type !== SCS.CCRYPT) {
-      this.fail(link, 'no client cryptogram');
-      return;
-    }
-    // The PD must answer with the key we asked for (OSDP.Net #193): a mismatch is an attack or a fault.
-    if (packet.scb.data[0] !== handshake.selector) {
-      this.fail(link, 'key selector mismatch in CCRYPT');
-      return;
-    }
-    if (!constantTimeEqual(clientCryptogram(handshake.keys, handshake.rndA, reply.rndB), reply.cryptogram)) {
-      this.fail(link, 'client cryptogram does not match: wrong key or impostor PD');
-      return;
-    }
-    link.pendingRndB = reply.rndB;
-    this.enterState(link, 'scrypt', this.now);
-    this.transmit(
-      link,
-      { code: CMD.SCRYPT, cryptogram: serverCryptogram(handshake.keys, handshake.rndA, reply.rndB) },
-      this.now,
-    );
+  private onNak(link: Link, tx: Transaction, error: number): void {
+    tx.pending?.reject(new Error(`PD ${link.config.address} refused the command (NAK ${error})`));
+    if (tx.command.code === CMD.KEYSET) link.keyCandidate = undefined;
+    // Sequence and security NAKs mean the PD's state and ours have parted: start a new session.
+    // Other NAKs (unknown command, bad record…) refuse that one command only.
+    const linkBroken = error === NAK.SEQUENCE || error === NAK.SC_UNSUPPORTED || error === NAK.SC_CONDITIONS;
+    if (link.state !== 'online' || linkBroken) this.fail(link, `NAK ${error}`);
   }
 
   private onOnlineReply(link: Link, tx: Transaction, reply: Reply): void {
     const address = link.config.address;
     const secure = link.session !== undefined;
-    tx.pending?.resolve(reply);
     switch (reply.code) {
       case REPLY.RAW:
         this.emit('card', address, {
@@ -439,6 +493,14 @@ export class ControlPanel extends EventEmitter<CpEvents> {
           format: reply.format,
           bits: reply.bits,
           data: reply.data,
+          secure,
+        });
+        break;
+      case REPLY.FMT:
+        this.emit('formattedCard', address, {
+          reader: reply.reader,
+          direction: reply.direction,
+          text: reply.text,
           secure,
         });
         break;
@@ -452,38 +514,90 @@ export class ControlPanel extends EventEmitter<CpEvents> {
         break;
     }
     this.emit('reply', address, reply);
+    tx.pending?.resolve(reply);
+    tx.pending?.afterAck?.(reply);
+  }
+
+  private adoptKey(link: Link, scbk: Uint8Array): void {
+    link.keyCandidate = undefined;
+    link.config = { ...link.config, scbk };
+    this.emit('keyset', link.config.address);
+  }
+
+  /** A bring-up check passed (no reason) or failed (the reason). */
+  private check(link: Link, refusal: string | undefined): void {
+    if (refusal === undefined) this.advance(link);
+    else this.fail(link, refusal);
   }
 
   private advance(link: Link): void {
-    this.enterState(link, NEXT_ON_SUCCESS[link.state](link), this.now);
+    this.enterState(link, TRANSITIONS[link.state].ok(link));
   }
 
   private fail(link: Link, reason: string): void {
     this.emit('warning', link.config.address, reason);
-    this.enterState(link, NEXT_ON_ERROR[link.state], this.now, reason);
+    // A handshake refused while a KEYSET is unconfirmed: the next attempt uses the other key.
+    if (link.state === 'chlng' && link.keyCandidate) link.keyCandidate.inUse = !link.keyCandidate.inUse;
+    this.enterState(link, TRANSITIONS[link.state].error, reason);
   }
 
   /** Every side effect of entering a link state lives here. */
-  private enterState(link: Link, state: LinkState, now: number, reason = ''): void {
-    const was = link.state;
+  private enterState(link: Link, state: LinkState, reason = ''): void {
+    const now = this.now;
     link.state = state;
     link.stateSince = now;
-    if (state === 'reset' || state === 'offline') {
-      link.session = undefined;
-      link.handshake = undefined;
-    }
-    if (state === 'online' && was !== 'online') {
-      link.lastValidAt = now;
-      this.emit('online', link.config.address, {
-        ...(link.id && { id: link.id }),
-        ...(link.capabilities && { capabilities: link.capabilities }),
-        secure: link.session !== undefined,
-      });
-    }
-    if (was === 'online' && state !== 'online') this.emit('offline', link.config.address, reason);
-    if (state === 'offline' || state === 'reset') {
-      for (const pending of link.queue.splice(0))
-        pending.reject(new Error(`PD ${link.config.address} went ${state}`));
+    switch (state) {
+      case 'offline':
+        link.session = undefined;
+        link.handshake = undefined;
+        link.restart = true;
+        if (link.reportedOnline) {
+          link.reportedOnline = false;
+          this.emit('offline', link.config.address, reason);
+        }
+        for (const pending of link.queue.splice(0))
+          pending.reject(new Error(`PD ${link.config.address} went offline`));
+        break;
+      case 'id':
+        // A new conversation: SQN 0 makes the PD drop its session and cached reply too.
+        link.session = undefined;
+        link.handshake = undefined;
+        link.restart = true;
+        link.useCrc = true;
+        // Bring-up gets its own off-line window, so a PD that is back is not judged on old silence.
+        if (!link.reportedOnline) link.lastValidAt = now;
+        break;
+      case 'cap':
+      case 'chlng':
+      case 'scrypt':
+      case 'keyset':
+        break;
+      case 'online':
+        link.lastPollAt = Number.NEGATIVE_INFINITY;
+        if (link.keyCandidate?.inUse) {
+          // The PD had taken the new key after all: it is the key from now on.
+          if (link.config.install) link.installDone = true;
+          this.adoptKey(link, link.keyCandidate.key);
+        }
+        // A session with the old key proves the PD never took the new one.
+        link.keyCandidate = undefined;
+        if (!link.reportedOnline) {
+          link.reportedOnline = true;
+          this.emit('online', link.config.address, {
+            ...(link.id && { id: link.id }),
+            ...(link.capabilities && { capabilities: link.capabilities }),
+            secure: link.session !== undefined,
+          });
+        }
+        break;
+      default: {
+        const never: never = state;
+        throw new Error(`unhandled link state ${String(never)}`);
+      }
     }
   }
+}
+
+function sameId(a: PdId, b: PdId): boolean {
+  return a.serial === b.serial && a.model === b.model && a.vendor.every((v, i) => v === b.vendor[i]);
 }

@@ -1,6 +1,6 @@
 // OSDP packet framing (osdp.md §2): build and parse one packet, and a streaming decoder that finds
-// packets in a noisy byte stream. Secure-channel MAC and encryption are applied by sc.ts through the
-// `seal` hook; this file only knows where they go.
+// packets in a noisy byte stream. Secure Channel MAC and encryption are applied by secure-session.ts
+// through the `seal` hook; this file only knows where they go.
 
 import { checksum, crc16 } from './crc.ts';
 

@@ -6,7 +6,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { concat } from './bytes.ts';
 
 /** SCBK-D, the published default key: only ever accepted in install mode. */
-export const SCBK_D = Uint8Array.from(Buffer.from('0123456789:;<=>?', 'ascii'));
+export const SCBK_D = Uint8Array.from('0123456789:;<=>?', (c) => c.charCodeAt(0));
 export const KEY_SELECTOR_DEFAULT = 0x00;
 export const KEY_SELECTOR_SCBK = 0x01;
 
@@ -29,6 +29,21 @@ export interface SessionKeys {
 
 function checkKey(key: Uint8Array): void {
   if (key.length !== 16) throw new RangeError('an AES-128 key has 16 bytes');
+}
+
+export function isDefaultKey(key: Uint8Array): boolean {
+  return key.length === SCBK_D.length && key.every((b, i) => b === SCBK_D[i]);
+}
+
+/**
+ * Checks a Secure Channel base key given by the application. SCBK-D is published, so it is never
+ * accepted as an installed key: it is only ever used, implicitly, in install mode.
+ */
+export function checkBaseKey(key: Uint8Array, what: string): Uint8Array {
+  if (key.length !== 16) throw new RangeError(`${what} must be a 16-byte AES-128 key`);
+  if (isDefaultKey(key))
+    throw new RangeError(`${what} is the published default key SCBK-D; it is only usable in install mode`);
+  return key.slice();
 }
 
 // One long-lived ECB cipher per key object: creating a cipher per block costs more than the AES

@@ -97,7 +97,8 @@ export class SecureSession {
     keep: (mac: Uint8Array) => void,
   ): OpenResult {
     const type = packet.scb?.type;
-    if ((type !== macType && type !== encType) || packet.mac === undefined)
+    // Secure Channel requires CRC (osdp.md §2.2): a MAC'd packet with a checksum is not accepted.
+    if ((type !== macType && type !== encType) || packet.mac === undefined || !packet.useCrc)
       return { ok: false, why: 'not_secure' };
     const full = computeMac(this.keys, chain, packet.macInput);
     if (!constantTimeEqual(full.subarray(0, 4), packet.mac)) return { ok: false, why: 'bad_mac' };

@@ -1,7 +1,9 @@
-// Every test vector of osdp.md §7, byte-exact. A mismatch prints both packets as hexdumps.
+// Every test vector of osdp.md §7, byte-exact (the §7.7 transcript is in transcript.test.ts). A
+// mismatch prints a hexdump diff of the two packets.
 import { describe, expect, it } from 'vitest';
 import { fromHex, hex } from '../../src/osdp/bytes.ts';
 import { checksum, crc16 } from '../../src/osdp/crc.ts';
+import { CMD, decodeCommand, decodeReply, encodeCommand, REPLY } from '../../src/osdp/messages.ts';
 import { buildPacket, type Packet, parsePacket } from '../../src/osdp/phy.ts';
 import {
   clientCryptogram,
@@ -16,13 +18,7 @@ import {
   scbkFromMasterKey,
   serverCryptogram,
 } from '../../src/osdp/sc.ts';
-
-function expectBytes(actual: Uint8Array, expected: string): void {
-  const want = fromHex(expected);
-  if (hex(actual) !== hex(want)) {
-    throw new Error(`bytes differ\n  expected ${hex(want)}\n  actual   ${hex(actual)}`);
-  }
-}
+import { expectBytes } from './support.ts';
 
 const plain = (code: number, data: string, seq = 2, useCrc = true): Packet => ({
   address: 0,
@@ -40,6 +36,15 @@ describe('§7.1 check characters (SIA Annex E)', () => {
     expect(checksum(fromHex('53 7F 0C 00 00 6E 00 80 25 00 00'))).toBe(0x0f);
     expect(checksum(fromHex('53 00 08 00 00 61 00'))).toBe(0x44);
     expect(crc16(new TextEncoder().encode('123456789'))).toBe(0xe5cc);
+  });
+  it('frames the broadcast COMSET of Annex E in both check modes', () => {
+    const comset = { address: 0x7f, reply: false, sequence: 0, code: 0x6e, data: fromHex('00 80 25 00 00') };
+    expectBytes(buildPacket({ ...comset, useCrc: true }), '53 7F 0D 00 04 6E 00 80 25 00 00 6E 38');
+    expectBytes(buildPacket({ ...comset, useCrc: false }), '53 7F 0C 00 00 6E 00 80 25 00 00 0F');
+    expectBytes(
+      buildPacket({ address: 0, reply: false, sequence: 0, useCrc: true, code: 0x61, data: fromHex('00') }),
+      '53 00 09 00 04 61 00 C0 66',
+    );
   });
 });
 
@@ -112,6 +117,10 @@ describe('§7.2 libosdp phy fixtures', () => {
       ),
       `FF 53 E5 1B 00 0D 03 14 01 78 ${hex(rmac)} CA BA`,
     );
+    const parsed = parsePacket(fromHex(`53 E5 1B 00 0D 03 14 01 78 ${hex(rmac)} CA BA`));
+    expect(parsed).toMatchObject({ address: 0x65, reply: true, sequence: 1, code: 0x78 });
+    expectBytes(parsed.scb?.data, '01');
+    expect(parsed.scb?.type).toBe(0x14);
   });
 });
 
@@ -160,6 +169,10 @@ describe('§7.3 plain command encodings (OSDP.Net)', () => {
     it(`${name} in CRC and checksum form`, () => {
       expectBytes(buildPacket(plain(code, data), { mark: true }), crcForm);
       expectBytes(buildPacket(plain(code, data, 2, false), { mark: true }), checksumForm);
+      // …and the typed codec produces exactly this payload.
+      const command = decodeCommand(code, fromHex(data));
+      expect(command).toBeDefined();
+      expectBytes(encodeCommand(command!), data);
     });
   }
   it('ISTAT, LSTAT, OSTAT with checksums', () => {
@@ -169,10 +182,57 @@ describe('§7.3 plain command encodings (OSDP.Net)', () => {
   });
   it('decodes the PDID reply and BUZ command of PacketDecodingTest', () => {
     const pdid = parsePacket(fromHex('53 80 14 00 06 45 00 0E E3 10 10 00 00 74 97 23 06 06 1B 88'));
-    expect(pdid).toMatchObject({ reply: true, code: 0x45, sequence: 2 });
-    expect(pdid.data.length).toBe(12);
+    expect(pdid).toMatchObject({ reply: true, address: 0, code: REPLY.PDID, sequence: 2, useCrc: true });
+    const id = decodeReply(pdid.code, pdid.data);
+    expect(id).toMatchObject({ code: REPLY.PDID, model: 0x10, version: 0x10, serial: 0x97740000 });
+    expectBytes(id?.code === REPLY.PDID ? id.vendor : undefined, '00 0E E3');
+    expect(id?.code === REPLY.PDID && id.firmware).toEqual([0x23, 0x06, 0x06]);
     const buz = parsePacket(fromHex('53 00 0D 00 06 6A 00 02 02 02 01 59 92'));
     expectBytes(buz.data, '00 02 02 02 01');
+    expect(decodeCommand(buz.code, buz.data)).toEqual({
+      code: CMD.BUZ,
+      buzzers: [{ reader: 0, tone: 2, onTime: 2, offTime: 2, count: 1 }],
+    });
+  });
+  it('decodes the RAW card data of RawCardDataTest (reader 5, 16 bits)', () => {
+    const raw = decodeReply(REPLY.RAW, fromHex('05 00 10 00 12 AB'));
+    expect(raw).toMatchObject({ code: REPLY.RAW, reader: 5, format: 0, bits: 16 });
+    const bits =
+      raw?.code === REPLY.RAW ? [...raw.data].map((b) => b.toString(2).padStart(8, '0')).join('') : '';
+    expect(bits).toBe('0001001010101011');
+  });
+  it('decodes the OUT, KEYSET, FILETRANSFER and MFG payloads of §7.3', () => {
+    expect(decodeCommand(CMD.OUT, fromHex('00 03 64 00 01 06 78 00'))).toEqual({
+      code: CMD.OUT,
+      outputs: [
+        { output: 0, control: 3, timer: 100 },
+        { output: 1, control: 6, timer: 120 },
+      ],
+    });
+    expect(
+      decodeCommand(CMD.FILETRANSFER, fromHex('03 E8 03 00 00 0A 00 00 00 05 00 01 02 03 04 05')),
+    ).toEqual({
+      code: CMD.FILETRANSFER,
+      fileType: 3,
+      totalSize: 1000,
+      offset: 10,
+      fragment: fromHex('01 02 03 04 05'),
+    });
+    expect(decodeCommand(CMD.COMSET, fromHex('01 80 25 00 00'))).toEqual({
+      code: CMD.COMSET,
+      address: 1,
+      baud: 9600,
+    });
+    expect(decodeCommand(CMD.MFG, fromHex('01 02 03 0A 0B 0C'))).toEqual({
+      code: CMD.MFG,
+      vendor: fromHex('01 02 03'),
+      data: fromHex('0A 0B 0C'),
+    });
+    const keyset = decodeCommand(
+      CMD.KEYSET,
+      fromHex('01 10 00 01 02 03 04 05 06 07 00 01 02 03 04 05 06 07'),
+    );
+    expect(keyset).toMatchObject({ code: CMD.KEYSET, keyType: 1 });
   });
 });
 
