@@ -1,62 +1,56 @@
-// AES-128 primitives for card cryptography (node:crypto), and AES-CMAC (RFC 4493 / SP 800-38B).
+// AES-128 for the card library. node:crypto provides the raw block cipher (ECB, no padding); the
+// modes the cards use (CBC with a given IV, and CMAC in cmac.ts) are built here on single blocks so
+// that every step the DESFire documents describe is visible and testable.
 
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { xorInto } from './bytes.ts';
 
-export function ecbEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(block), c.final()]));
+export const BLOCK = 16;
+
+function checkKey(key: Uint8Array): void {
+  // The message names no key bytes: errors must never carry key material (R-SEC-4).
+  if (key.length !== 16) throw new RangeError('an AES-128 key is 16 bytes');
 }
 
+function checkBlocks(data: Uint8Array): void {
+  if (data.length % BLOCK !== 0) throw new RangeError('AES data must be whole 16-byte blocks');
+}
+
+/** AES-128 on whole blocks, each independently (ECB): the building block for CBC and CMAC. */
+export function ecbEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
+  checkKey(key);
+  checkBlocks(data);
+  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+}
+
+export function ecbDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
+  checkKey(key);
+  checkBlocks(data);
+  const decipher = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  return new Uint8Array(Buffer.concat([decipher.update(data), decipher.final()]));
+}
+
+/** CBC: each plaintext block is XORed with the previous ciphertext block (the IV for the first). */
 export function cbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  const c = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+  checkBlocks(data);
+  const out = new Uint8Array(data.length);
+  let previous: Uint8Array = iv.slice();
+  for (let offset = 0; offset < data.length; offset += BLOCK) {
+    const block = data.slice(offset, offset + BLOCK);
+    xorInto(block, previous);
+    previous = ecbEncrypt(key, block);
+    out.set(previous, offset);
+  }
+  return out;
 }
 
 export function cbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  const d = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([d.update(data), d.final()]));
-}
-
-/** Doubling in GF(2^128): shift left one bit, xor 0x87 into the last byte on carry. */
-export function dbl(block: Uint8Array): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = ((block[i]! << 1) | (i < 15 ? block[i + 1]! >>> 7 : 0)) & 0xff;
-  if (block[0]! & 0x80) out[15]! ^= 0x87;
+  checkBlocks(data);
+  const out = ecbDecrypt(key, data);
+  for (let offset = data.length - BLOCK; offset >= 0; offset -= BLOCK) {
+    const chain = offset === 0 ? iv : data.subarray(offset - BLOCK, offset);
+    xorInto(out.subarray(offset, offset + BLOCK), chain);
+  }
   return out;
-}
-
-export function cmacSubkeys(key: Uint8Array): { k1: Uint8Array; k2: Uint8Array } {
-  const k1 = dbl(ecbEncrypt(key, new Uint8Array(16)));
-  return { k1, k2: dbl(k1) };
-}
-
-export function cmac(key: Uint8Array, message: Uint8Array): Uint8Array {
-  const { k1, k2 } = cmacSubkeys(key);
-  const blocks = Math.max(1, Math.ceil(message.length / 16));
-  const complete = message.length > 0 && message.length % 16 === 0;
-  const padded = new Uint8Array(blocks * 16);
-  padded.set(message);
-  if (!complete) padded[message.length] = 0x80;
-  const last = padded.subarray((blocks - 1) * 16);
-  const sub = complete ? k1 : k2;
-  for (let i = 0; i < 16; i++) last[i]! ^= sub[i]!;
-  const out = cbcEncrypt(key, new Uint8Array(16), padded);
-  return out.slice(out.length - 16);
-}
-
-export function rotateLeft(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.from([...bytes.subarray(1), bytes[0]!]);
-}
-
-export function padIso(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array((Math.floor(data.length / 16) + 1) * 16);
-  out.set(data);
-  out[data.length] = 0x80;
-  return out;
-}
-
-export function unpadIso(data: Uint8Array): Uint8Array | undefined {
-  let end = data.length - 1;
-  while (end >= 0 && data[end] === 0) end--;
-  return end >= 0 && data[end] === 0x80 ? data.slice(0, end) : undefined;
 }
