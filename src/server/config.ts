@@ -1,17 +1,42 @@
-// Where the server keeps its data: a data directory (SQLite database, installation key) by default,
-// PostgreSQL when MONBAN_DATABASE_URL is set. Read from the environment, validated, with errors that
-// name the variable.
+// Server configuration from the environment, validated with zod; a bad value fails at start with an
+// error naming the variable (never echoing it: MONBAN_INSTALLATION_KEY is a secret).
+//
+//   MONBAN_DATA_DIR           data directory: SQLite database, installation key, certificate
+//                             (default ./monban-data)
+//   MONBAN_DATABASE_URL       postgres://… to use PostgreSQL instead of the SQLite file
+//   MONBAN_HOST               address to listen on (default 127.0.0.1: local only until you choose)
+//   MONBAN_PORT               port (default 8443)
+//   MONBAN_LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
+//   MONBAN_INSTALLATION_KEY   base64 of 32 random bytes; default: generated once into the data
+//                             directory. Set it when several servers share one PostgreSQL database.
+//   MONBAN_BODY_LIMIT_MB      largest request body, e.g. a CSV upload (default 16)
 
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { StoreLocation } from './storage/db.ts';
 
-const envSchema = z.object({
-  MONBAN_DATA_DIR: z.string().min(1).default('./monban-data'),
+const storageSchema = z.object({
+  MONBAN_DATA_DIR: z.string().min(1, 'must not be empty').default('./monban-data'),
   MONBAN_DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL')
     .optional(),
+});
+
+const serverSchema = storageSchema.extend({
+  MONBAN_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  MONBAN_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 65535')
+    .max(65535, 'must be from 0 to 65535')
+    .default(8443),
+  MONBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONBAN_INSTALLATION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 bytes')
+    .optional(),
+  MONBAN_BODY_LIMIT_MB: z.coerce.number().int().min(1).max(1024).default(16),
 });
 
 export interface StorageConfig {
@@ -19,23 +44,78 @@ export interface StorageConfig {
   location: StoreLocation;
 }
 
+export interface ServerConfig extends StorageConfig {
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** from MONBAN_INSTALLATION_KEY; undefined: the key file in the data directory */
+  installationKey: Uint8Array | undefined;
+  bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, values: Record<string, string | undefined>): z.output<S> {
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // The message only: zod issues may carry the received value, and one of these is a key.
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  return parsed.data;
+}
+
+/** Blank variables count as unset, as they do in most shells' `VAR= command`. */
+function pick(env: Record<string, string | undefined>, names: readonly string[]) {
+  return Object.fromEntries(names.map((n) => [n, env[n] === '' ? undefined : env[n]]));
+}
+
+function location(dataDir: string, databaseUrl: string | undefined): StoreLocation {
+  return databaseUrl ? { postgresUrl: databaseUrl } : { sqliteFile: resolve(dataDir, 'monban.db') };
+}
+
 export function storageConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: { dataDir?: string; databaseUrl?: string } = {},
 ): StorageConfig {
-  const parsed = envSchema.safeParse({
-    MONBAN_DATA_DIR: overrides.dataDir ?? env.MONBAN_DATA_DIR,
-    MONBAN_DATABASE_URL: overrides.databaseUrl ?? env.MONBAN_DATABASE_URL,
+  const e = parseEnv(storageSchema, {
+    ...pick(env, Object.keys(storageSchema.shape)),
+    ...(overrides.dataDir !== undefined && { MONBAN_DATA_DIR: overrides.dataDir }),
+    ...(overrides.databaseUrl !== undefined && { MONBAN_DATABASE_URL: overrides.databaseUrl }),
   });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${String(issue.path[0])}: ${issue.message}`);
-  }
-  const dataDir = resolve(parsed.data.MONBAN_DATA_DIR);
+  const dataDir = resolve(e.MONBAN_DATA_DIR);
+  return { dataDir, location: location(dataDir, e.MONBAN_DATABASE_URL) };
+}
+
+export function serverConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: { dataDir?: string; databaseUrl?: string; host?: string; port?: number } = {},
+): ServerConfig {
+  const e = parseEnv(serverSchema, {
+    ...pick(env, Object.keys(serverSchema.shape)),
+    ...(overrides.dataDir !== undefined && { MONBAN_DATA_DIR: overrides.dataDir }),
+    ...(overrides.databaseUrl !== undefined && { MONBAN_DATABASE_URL: overrides.databaseUrl }),
+    ...(overrides.host !== undefined && { MONBAN_HOST: overrides.host }),
+    ...(overrides.port !== undefined && { MONBAN_PORT: String(overrides.port) }),
+  });
+  const dataDir = resolve(e.MONBAN_DATA_DIR);
   return {
     dataDir,
-    location: parsed.data.MONBAN_DATABASE_URL
-      ? { postgresUrl: parsed.data.MONBAN_DATABASE_URL }
-      : { sqliteFile: resolve(dataDir, 'monban.db') },
+    location: location(dataDir, e.MONBAN_DATABASE_URL),
+    host: e.MONBAN_HOST,
+    port: e.MONBAN_PORT,
+    logLevel: e.MONBAN_LOG_LEVEL,
+    installationKey: e.MONBAN_INSTALLATION_KEY
+      ? new Uint8Array(Buffer.from(e.MONBAN_INSTALLATION_KEY, 'base64'))
+      : undefined,
+    bodyLimit: e.MONBAN_BODY_LIMIT_MB * 1024 * 1024,
   };
 }

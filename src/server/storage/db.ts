@@ -1,13 +1,23 @@
 // Opens the store: SQLite (better-sqlite3) in the data directory by default, PostgreSQL when a URL is
 // given. Both behind one Kysely instance; migrations run at open.
+//
+// Migrations are discovered: every file in ./migrations is one migration, named by its file name and
+// applied in name order (`2026_11_22_0100_site_model.ts`). Adding a migration is adding a file; nobody
+// edits a shared list. Each module exports `up(db, dialect)` and optionally `down(db)`.
+//
+// Concurrency rules for the repositories built on this store:
+// - everything that writes more than one row runs in one transaction (`inTransaction`);
+// - races that matter are settled by one conditional statement, never read-then-write
+//   (use counts, presence compare-and-set, idempotent event ingest);
+// - uniqueness and references are enforced by the database (unique indexes, foreign keys); the
+//   repositories check them first only to name the offending field.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import * as m0001 from './migrations/0001-people-credentials-events.ts';
-import * as m0002 from './migrations/0002-audit-log.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -20,21 +30,30 @@ export interface Store {
 
 export type StoreLocation = { sqliteFile: string } | { postgresUrl: string; schema?: string };
 
-/** Versioned migrations, in order. Each gets the dialect for the few places where engines differ. */
-const MIGRATIONS: [
-  string,
-  {
-    up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
-    down: (db: Kysely<unknown>) => Promise<void>;
-  },
-][] = [
-  ['0001-people-credentials-events', m0001],
-  ['0002-audit-log', m0002],
-];
+interface MigrationModule {
+  up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
+  down?: (db: Kysely<unknown>) => Promise<void>;
+}
 
-export async function openStore(location: StoreLocation): Promise<Store> {
-  let db: Kysely<Database>;
-  let dialect: Dialect;
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const MIGRATION_FILE = /^[\w-]+\.(ts|js|mjs)$/;
+
+async function discoverMigrations(dialect: Dialect): Promise<Record<string, Migration>> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => MIGRATION_FILE.test(f) && !f.endsWith('.d.ts'));
+  const migrations: Record<string, Migration> = {};
+  for (const file of files.sort()) {
+    const module = (await import(pathToFileURL(`${MIGRATIONS_DIR}${file}`).href)) as MigrationModule;
+    if (typeof module.up !== 'function') throw new Error(`migration ${file} exports no up()`);
+    const down = module.down;
+    migrations[file.replace(/\.(ts|js|mjs)$/, '')] = {
+      up: (db) => module.up(db, dialect),
+      ...(down && { down: (db: Kysely<unknown>) => down(db) }),
+    };
+  }
+  return migrations;
+}
+
+function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dialect } {
   if ('sqliteFile' in location) {
     mkdirSync(dirname(location.sqliteFile), { recursive: true });
     const database = new BetterSqlite3(location.sqliteFile);
@@ -42,37 +61,52 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-    dialect = 'sqlite';
-  } else {
-    const options = location.schema ? `-c search_path=${location.schema}` : undefined;
-    const pool = new pg.Pool({
-      connectionString: location.postgresUrl,
-      max: 10,
-      ...(options && { options }),
-    });
-    // PostgreSQL returns BIGINT as strings; our bigints are millisecond times and sequences, all
-    // well inside Number's exact range.
-    pg.types.setTypeParser(20, (value: string) => Number(value));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    dialect = 'postgres';
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
   }
-  const migrator = new Migrator({
-    db,
-    provider: {
-      getMigrations: async () =>
-        Object.fromEntries(
-          MIGRATIONS.map(([name, migration]): [string, Migration] => [
-            name,
-            { up: (d) => migration.up(d, dialect), down: migration.down },
-          ]),
-        ),
-    },
+  if (location.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(location.schema))
+    throw new Error('schema: must be a plain lower-case SQL identifier');
+  const options = location.schema ? `-c search_path=${location.schema}` : undefined;
+  const pool = new pg.Pool({
+    connectionString: location.postgresUrl,
+    max: 10,
+    ...(options && { options }),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  // PostgreSQL returns BIGINT as strings; our bigints are millisecond times and sequences, all
+  // well inside Number's exact range.
+  pg.types.setTypeParser(20, (value: string) => Number(value));
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+export async function openStore(location: StoreLocation): Promise<Store> {
+  const { db, dialect } = connect(location);
+  try {
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: () => discoverMigrations(dialect) },
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(
+        `database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  } catch (error) {
     await db.destroy();
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
   }
   return { db, dialect, close: () => db.destroy() };
+}
+
+/** Opens the store the server configuration points at (see config.ts). */
+export function openDatabase(config: { location: StoreLocation }): Promise<Store> {
+  return openStore(config.location);
+}
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Runs `fn` in a transaction, or inside the caller's when `db` already is one. */
+export function inTransaction<T>(db: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db as Transaction<Database>);
+  return db.transaction().execute(fn);
 }

@@ -3,7 +3,10 @@
 
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { type Executor, inTransaction } from './db.ts';
+import { StorageError } from './errors.ts';
 import type { Database } from './schema.ts';
+import { type ScopeFilter, scopeCondition } from './scope.ts';
 
 export interface StoredEvent {
   controllerId: string;
@@ -26,15 +29,39 @@ export interface EventFilter {
   until?: number;
   cursor?: string;
   limit?: number;
+  /** a scoped caller sees events of people inside the scope, and events of no one (door events) */
+  scope?: ScopeFilter;
 }
+
+/** Rows per INSERT: 9 parameters each stays far below SQLite's 32766-parameter limit. */
+const APPEND_CHUNK = 1000;
 
 export class EventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Inserts events not seen before; returns how many were new. Replays are harmless. */
+  /**
+   * Inserts events not seen before; returns how many were new. Idempotent on (controllerId, seq):
+   * replays and concurrent deliveries of the same batch store each event once. Large batches are
+   * written in chunks (SQLite limits the parameters of one statement) inside one transaction.
+   */
   async append(events: readonly StoredEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    const result = await this.db
+    if (events.length <= APPEND_CHUNK) return this.insert(this.db, events);
+    return inTransaction(this.db, async (tx) => {
+      let inserted = 0;
+      for (let i = 0; i < events.length; i += APPEND_CHUNK)
+        inserted += await this.insert(tx, events.slice(i, i + APPEND_CHUNK));
+      return inserted;
+    });
+  }
+
+  /** The same as append, named for the domain (the controller event uplink). */
+  appendEvents(events: readonly StoredEvent[]): Promise<number> {
+    return this.append(events);
+  }
+
+  private async insert(db: Executor, events: readonly StoredEvent[]): Promise<number> {
+    const result = await db
       .insertInto('events')
       .values(
         events.map((e) => ({
@@ -67,9 +94,27 @@ export class EventStore {
     if (filter.type !== undefined) query = query.where('type', '=', filter.type);
     if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
     if (filter.until !== undefined) query = query.where('at', '<', filter.until);
+    const scope = filter.scope;
+    if (scope !== undefined && scope !== 'all')
+      query = query.where((eb) =>
+        eb.or([
+          eb('person_id', 'is', null),
+          eb(
+            'person_id',
+            'in',
+            eb
+              .selectFrom('people as scoped')
+              .select('scoped.id as person_id')
+              .where((p) =>
+                scopeCondition(p, scope, { department: 'scoped.department', site: 'scoped.site' }),
+              ),
+          ),
+        ]),
+      );
     if (filter.cursor !== undefined) {
       const after = decodeCursor(filter.cursor);
-      if (after === undefined || after.length !== 2) throw new RangeError('invalid cursor');
+      if (after === undefined || after.length !== 2 || !after.every((v) => typeof v === 'number'))
+        throw new StorageError('invalid_cursor', 'event', 'invalid cursor', 'cursor');
       const [at, id] = after.map(Number) as [number, number];
       query = query.where((eb) => eb.or([eb('at', '>', at), eb.and([eb('at', '=', at), eb('id', '>', id)])]));
     }

@@ -19,3 +19,8 @@ export function loadOrCreateInstallationKey(dataDir: string): Uint8Array {
   chmodSync(path, 0o600);
   return new Uint8Array(key);
 }
+
+/** The key from the configuration when given (several servers on one database), else the data dir's. */
+export function installationKeyFor(config: { dataDir: string; installationKey?: Uint8Array | undefined }) {
+  return config.installationKey ?? loadOrCreateInstallationKey(config.dataDir);
+}

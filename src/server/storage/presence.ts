@@ -43,4 +43,27 @@ export class PresenceStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+
+  /**
+   * Anti-passback compare-and-set on the area itself: moves the person to `to` only if they are still
+   * in `expectedFrom` (a person never seen is `outside`). Of two concurrent moves from the same
+   * area, exactly one wins; the loser re-reads and decides again.
+   */
+  async transitionPresence(personId: string, expectedFrom: string, to: string): Promise<boolean> {
+    const moved = await this.db
+      .updateTable('presence')
+      .set((eb) => ({ area: to, version: eb('version', '+', 1) }))
+      .where('person_id', '=', personId)
+      .where('area', '=', expectedFrom)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 1) return true;
+    if (expectedFrom !== 'outside') return false;
+    // Never seen: the first move creates the record; a concurrent first move finds it taken.
+    const created = await this.db
+      .insertInto('presence')
+      .values({ person_id: personId, area: to, version: 1 })
+      .onConflict((oc) => oc.column('person_id').doNothing())
+      .executeTakeFirst();
+    return Number(created.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
 }

@@ -10,6 +10,8 @@ export interface PeopleTable {
   department: string | null;
   site: string | null;
   active: number;
+  /** when the person was marked as left (退職/退去); null while they have not left */
+  left_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -19,11 +21,16 @@ export interface PersonGroupsTable {
   group_id: string;
 }
 
+export interface PersonLevelsTable {
+  person_id: string;
+  level_id: string;
+}
+
 export interface CredentialsTable {
   id: string;
   person_id: string;
   type: string;
-  /** identifier for card/mobile/key/biometric credentials; null for PIN-only ones */
+  /** identifier for card/mobile/key/biometric credentials; for PIN-only ones the PIN's keyed hash */
   identifier: string | null;
   /** HMAC-SHA256 of the PIN (card PIN, or the PIN-only credential's digits); never the PIN */
   pin_hash: string | null;
@@ -33,7 +40,98 @@ export interface CredentialsTable {
   valid_until: number | null;
   max_uses: number | null;
   uses: number;
+  label: string | null;
   created_at: number;
+  updated_at: number | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupLevelsTable {
+  group_id: string;
+  level_id: string;
+}
+
+export interface AccessLevelsTable {
+  id: string;
+  name: string;
+  schedule_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccessLevelDoorsTable {
+  level_id: string;
+  door_id: string;
+}
+
+export interface SchedulesTable {
+  id: string;
+  name: string;
+  timezone: string;
+  /** JSON { mon?: ["09:00-18:00"], … } */
+  weekly: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ScheduleHolidaysTable {
+  schedule_id: string;
+  calendar_id: string;
+}
+
+export interface HolidayCalendarsTable {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HolidayDatesTable {
+  calendar_id: string;
+  /** YYYY-MM-DD, a local date in the schedule's time zone */
+  date: string;
+  name: string;
+}
+
+export interface AreasTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  site: string | null;
+  max_occupancy: number | null;
+  /** JSON { mode: 'hard'|'soft', reentryMinutes? } or null */
+  antipassback: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ControllersTable {
+  id: string;
+  name: string;
+  site: string | null;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DoorsTable {
+  id: string;
+  name: string;
+  from_area: string;
+  to_area: string;
+  controller_id: string | null;
+  mode: string;
+  strike_seconds: number;
+  held_open_seconds: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface EventsTable {
@@ -69,7 +167,19 @@ export interface AuditLogTable {
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
+  person_levels: PersonLevelsTable;
   credentials: CredentialsTable;
+  groups: GroupsTable;
+  group_levels: GroupLevelsTable;
+  access_levels: AccessLevelsTable;
+  access_level_doors: AccessLevelDoorsTable;
+  schedules: SchedulesTable;
+  schedule_holidays: ScheduleHolidaysTable;
+  holiday_calendars: HolidayCalendarsTable;
+  holiday_dates: HolidayDatesTable;
+  areas: AreasTable;
+  controllers: ControllersTable;
+  doors: DoorsTable;
   events: EventsTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;

@@ -1,0 +1,120 @@
+// Raises the server's own alarms from what the security code observes: failed-login bursts and
+// lockouts, logins from new addresses, clock jumps, bursts of credential registration or deletion.
+// Log lines name the alarm type and source only; never a password, token or code.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock, SecurityDb } from '../auth/context.ts';
+import { BurstWindow, ClockJumpDetector, type ClockSample, KeyedBursts } from './detectors.ts';
+import { type Alarm, type RaiseAlarm, raiseAlarm } from './store.ts';
+
+export interface AlarmSettings {
+  failedLoginBurst: { count: number; windowMs: number };
+  idChangeBurst: { count: number; windowMs: number };
+  clockJumpMs: number;
+}
+
+export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
+  failedLoginBurst: { count: 20, windowMs: 5 * 60_000 },
+  idChangeBurst: { count: 50, windowMs: 60_000 },
+  clockJumpMs: 60_000,
+};
+
+/** A credential (ID) registered or deleted, as reported by the people/credential routes' change hook. */
+export interface IdChange {
+  kind: 'register' | 'delete';
+  actor: string;
+  credentialId?: string;
+}
+
+export class AlarmService {
+  private readonly failedLogins: BurstWindow;
+  private readonly idChanges: KeyedBursts;
+  private readonly clockDetector: ClockJumpDetector;
+
+  constructor(
+    private readonly db: SecurityDb,
+    private readonly logger: FastifyBaseLogger,
+    private readonly clock: Clock,
+    settings: Partial<AlarmSettings> = {},
+  ) {
+    const s = { ...DEFAULT_ALARM_SETTINGS, ...settings };
+    this.failedLogins = new BurstWindow(s.failedLoginBurst.count, s.failedLoginBurst.windowMs);
+    this.idChanges = new KeyedBursts(s.idChangeBurst.count, s.idChangeBurst.windowMs);
+    this.clockDetector = new ClockJumpDetector(s.clockJumpMs);
+  }
+
+  async raise(input: RaiseAlarm): Promise<Alarm> {
+    const alarm = await raiseAlarm(this.db, input, this.clock.now());
+    this.logger.warn({ alarm: alarm.id, type: alarm.type, source: alarm.source }, 'alarm raised');
+    return alarm;
+  }
+
+  /** Every failed login, known user or not; a burst across all accounts is credential stuffing. */
+  async loginFailed(): Promise<Alarm | undefined> {
+    if (!this.failedLogins.record(this.clock.now())) return undefined;
+    return this.raise({
+      type: 'login_failures',
+      source: 'server',
+      message: `${this.failedLogins.count} failed logins in a short time`,
+      dedupeKey: 'burst',
+      detail: { failures: this.failedLogins.count },
+    });
+  }
+
+  accountLocked(username: string, until: number): Promise<Alarm> {
+    return this.raise({
+      type: 'login_failures',
+      source: `operator:${username}`,
+      message: `login locked for ${username} after repeated failures`,
+      dedupeKey: `lock:${username}`,
+      detail: { username, lockedUntil: until },
+    });
+  }
+
+  newLoginAddress(operatorId: string, username: string, address: string): Promise<Alarm> {
+    return this.raise({
+      type: 'unknown_login',
+      source: `operator:${username}`,
+      message: `${username} logged in from a new address ${address}`,
+      dedupeKey: `${operatorId}:${address}`,
+      detail: { operatorId, username, address },
+    });
+  }
+
+  /** Feed from the credential change hook. */
+  async idChanged(change: IdChange): Promise<Alarm | undefined> {
+    if (!this.idChanges.record(`${change.kind}:${change.actor}`, this.clock.now())) return undefined;
+    return this.raise({
+      type: 'id_change_burst',
+      source: change.actor,
+      message: `many credentials ${change.kind === 'register' ? 'registered' : 'deleted'} by ${change.actor} in a short time`,
+      dedupeKey: `${change.kind}:${change.actor}`,
+      detail: { kind: change.kind, actor: change.actor },
+    });
+  }
+
+  /** Feed with (Date.now(), performance.now()) samples; raises time_drift on a jump. */
+  async clockSample(sample: ClockSample): Promise<Alarm | undefined> {
+    const jump = this.clockDetector.sample(sample);
+    if (jump === undefined) return undefined;
+    return this.raise({
+      type: 'time_drift',
+      source: 'server',
+      message: `server clock changed by ${Math.round(jump / 1000)} s`,
+      detail: { jumpMs: jump },
+    });
+  }
+
+  /** Samples the real clocks every interval; returns the stop function (call it at shutdown). */
+  watchClock(intervalMs = 10_000): () => void {
+    const take = () => {
+      this.clockSample({ wallMs: Date.now(), monoMs: performance.now() }).catch((error: unknown) =>
+        this.logger.error({ err: error }, 'clock check failed'),
+      );
+    };
+    take();
+    const timer = setInterval(take, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}

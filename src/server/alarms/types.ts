@@ -1,0 +1,42 @@
+// Alarm types (DESIGN.md §6.1) plus the two the management server's own supervision adds for R-SEC-5:
+// `unknown_login` (an operator logged in from an address never seen for them) and `id_change_burst`
+// (many credentials registered or deleted in a short time).
+
+export const ALARM_TYPES = [
+  'tailgating',
+  'forced_open',
+  'held_open',
+  'antipassback_violation',
+  'duress',
+  'tamper',
+  'comms_lost',
+  'time_drift',
+  'login_failures',
+  'low_battery',
+  'fire',
+  'unknown_login',
+  'id_change_burst',
+] as const;
+export type AlarmType = (typeof ALARM_TYPES)[number];
+
+export const ALARM_STATES = ['active', 'acknowledged', 'resolved'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const DEFAULT_SEVERITY: Record<AlarmType, Severity> = {
+  duress: 'critical',
+  fire: 'critical',
+  forced_open: 'high',
+  tamper: 'high',
+  tailgating: 'medium',
+  held_open: 'medium',
+  antipassback_violation: 'medium',
+  comms_lost: 'high',
+  time_drift: 'high',
+  login_failures: 'high',
+  low_battery: 'low',
+  unknown_login: 'medium',
+  id_change_burst: 'high',
+};

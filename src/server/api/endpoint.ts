@@ -1,0 +1,67 @@
+// What an API endpoint is: zod schemas for its input and output (validation and the OpenAPI
+// document both come from them) and a thin handler that calls the repositories. The route table
+// (routes.ts) says which method, path and permission each endpoint has.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Principal } from '../http/principal.ts';
+import type { Executor } from '../storage/db.ts';
+import type { Repositories } from '../storage/index.ts';
+import type { ScopeFilter } from '../storage/scope.ts';
+
+export type ChangeAction = 'create' | 'update' | 'delete' | 'import';
+
+export interface EndpointContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** undefined only on public endpoints (no permission in the route table) */
+  principal: Principal;
+  scope: ScopeFilter;
+  repos: Repositories;
+  /** the connection, for work that manages its own transaction (CSV import) */
+  db: Executor;
+  installationKey: Uint8Array;
+  /** repositories that write in one transaction */
+  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  now: number;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** reports a successful write (for the audit log); call after the write, never with secrets */
+  changed(action: ChangeAction, resource: string, id: string): Promise<void>;
+}
+
+type AnyZod = z.ZodType;
+
+export interface Endpoint {
+  summary: string;
+  description?: string;
+  params?: AnyZod;
+  query?: AnyZod;
+  body?: AnyZod;
+  /** the success status and its body schema (none for 204) */
+  status: 200 | 201 | 204;
+  response?: AnyZod;
+  /** a body that is not JSON (CSV import) */
+  consumes?: string[];
+  handle(ctx: EndpointContext<unknown, unknown, unknown>): Promise<unknown>;
+}
+
+export function endpoint<
+  P extends AnyZod = z.ZodObject<Record<string, never>>,
+  Q extends AnyZod = z.ZodObject<Record<string, never>>,
+  B extends AnyZod = z.ZodUndefined,
+  R extends AnyZod = z.ZodNull,
+>(def: {
+  summary: string;
+  description?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: 200 | 201 | 204;
+  response?: R;
+  consumes?: string[];
+  handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
+}): Endpoint {
+  return { ...def, status: def.status ?? 200 } as Endpoint;
+}

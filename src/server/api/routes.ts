@@ -1,0 +1,117 @@
+// Every route of the management API in one table: method, path, the permission it needs (null:
+// public), and the endpoint that serves it. Security routes (/api/auth, /api/operators, /api/audit,
+// /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
+
+import type { Permission } from '../http/principal.ts';
+import type { Store } from '../storage/db.ts';
+import { accessLevels } from './access-levels.ts';
+import { areas } from './areas.ts';
+import { controllers } from './controllers.ts';
+import {
+  createCredential,
+  deleteCredential,
+  getCredential,
+  listCredentials,
+  updateCredential,
+} from './credentials.ts';
+import { exportCredentialsCsv, exportPeopleCsv, importCredentialsCsv, importPeopleCsv } from './csv.ts';
+import { doors } from './doors.ts';
+import type { Endpoint } from './endpoint.ts';
+import { searchEvents } from './events.ts';
+import { groups } from './groups.ts';
+import { health } from './health.ts';
+import { holidays } from './holidays.ts';
+import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './people.ts';
+import { schedules } from './schedules.ts';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface Route {
+  method: Method;
+  url: string;
+  permission: Permission | null;
+  endpoint: Endpoint;
+  tag: string;
+}
+
+const row = (
+  method: Method,
+  url: string,
+  permission: Permission | null,
+  endpoint: Endpoint,
+  tag: string,
+) => ({
+  method,
+  url,
+  permission,
+  endpoint,
+  tag,
+});
+
+export function apiRoutes(store: Store): Route[] {
+  // biome-ignore format: aligned so the whole API reads as one table
+  const routes: Route[] = [
+    row('GET',    '/api/health',                null,                health(store),         'health'),
+
+    row('GET',    '/api/people',                'people:read',       listPeople,            'people'),
+    row('POST',   '/api/people',                'people:write',      createPerson,          'people'),
+    row('GET',    '/api/people/:id',            'people:read',       getPerson,             'people'),
+    row('PATCH',  '/api/people/:id',            'people:write',      updatePerson,          'people'),
+    row('DELETE', '/api/people/:id',            'people:write',      deletePerson,          'people'),
+    row('POST',   '/api/csv/people',            'people:write',      importPeopleCsv,       'csv'),
+    row('GET',    '/api/csv/people',            'people:read',       exportPeopleCsv,       'csv'),
+
+    row('GET',    '/api/credentials',           'credentials:read',  listCredentials,       'credentials'),
+    row('POST',   '/api/credentials',           'credentials:write', createCredential,      'credentials'),
+    row('GET',    '/api/credentials/:id',       'credentials:read',  getCredential,         'credentials'),
+    row('PATCH',  '/api/credentials/:id',       'credentials:write', updateCredential,      'credentials'),
+    row('DELETE', '/api/credentials/:id',       'credentials:write', deleteCredential,      'credentials'),
+    row('POST',   '/api/csv/credentials',       'credentials:write', importCredentialsCsv,  'csv'),
+    row('GET',    '/api/csv/credentials',       'credentials:read',  exportCredentialsCsv,  'csv'),
+
+    row('GET',    '/api/groups',                'site:read',         groups.list,           'groups'),
+    row('POST',   '/api/groups',                'site:write',        groups.create,         'groups'),
+    row('GET',    '/api/groups/:id',            'site:read',         groups.get,            'groups'),
+    row('PATCH',  '/api/groups/:id',            'site:write',        groups.update,         'groups'),
+    row('DELETE', '/api/groups/:id',            'site:write',        groups.remove,         'groups'),
+
+    row('GET',    '/api/access-levels',         'site:read',         accessLevels.list,     'access levels'),
+    row('POST',   '/api/access-levels',         'site:write',        accessLevels.create,   'access levels'),
+    row('GET',    '/api/access-levels/:id',     'site:read',         accessLevels.get,      'access levels'),
+    row('PATCH',  '/api/access-levels/:id',     'site:write',        accessLevels.update,   'access levels'),
+    row('DELETE', '/api/access-levels/:id',     'site:write',        accessLevels.remove,   'access levels'),
+
+    row('GET',    '/api/schedules',             'site:read',         schedules.list,        'schedules'),
+    row('POST',   '/api/schedules',             'site:write',        schedules.create,      'schedules'),
+    row('GET',    '/api/schedules/:id',         'site:read',         schedules.get,         'schedules'),
+    row('PATCH',  '/api/schedules/:id',         'site:write',        schedules.update,      'schedules'),
+    row('DELETE', '/api/schedules/:id',         'site:write',        schedules.remove,      'schedules'),
+
+    row('GET',    '/api/holidays',              'site:read',         holidays.list,         'holidays'),
+    row('POST',   '/api/holidays',              'site:write',        holidays.create,       'holidays'),
+    row('GET',    '/api/holidays/:id',          'site:read',         holidays.get,          'holidays'),
+    row('PATCH',  '/api/holidays/:id',          'site:write',        holidays.update,       'holidays'),
+    row('DELETE', '/api/holidays/:id',          'site:write',        holidays.remove,       'holidays'),
+
+    row('GET',    '/api/areas',                 'site:read',         areas.list,            'areas'),
+    row('POST',   '/api/areas',                 'site:write',        areas.create,          'areas'),
+    row('GET',    '/api/areas/:id',             'site:read',         areas.get,             'areas'),
+    row('PATCH',  '/api/areas/:id',             'site:write',        areas.update,          'areas'),
+    row('DELETE', '/api/areas/:id',             'site:write',        areas.remove,          'areas'),
+
+    row('GET',    '/api/doors',                 'site:read',         doors.list,            'doors'),
+    row('POST',   '/api/doors',                 'site:write',        doors.create,          'doors'),
+    row('GET',    '/api/doors/:id',             'site:read',         doors.get,             'doors'),
+    row('PATCH',  '/api/doors/:id',             'site:write',        doors.update,          'doors'),
+    row('DELETE', '/api/doors/:id',             'site:write',        doors.remove,          'doors'),
+
+    row('GET',    '/api/controllers',           'controllers:read',  controllers.list,      'controllers'),
+    row('POST',   '/api/controllers',           'controllers:write', controllers.create,    'controllers'),
+    row('GET',    '/api/controllers/:id',       'controllers:read',  controllers.get,       'controllers'),
+    row('PATCH',  '/api/controllers/:id',       'controllers:write', controllers.update,    'controllers'),
+    row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
+
+    row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+  ];
+  return routes;
+}

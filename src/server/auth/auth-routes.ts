@@ -1,0 +1,566 @@
+// /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code), logout, the
+// session, password change, MFA enrolment and API tokens. Every outcome is audited; no response or
+// log line carries a password, code, secret or token except the one response that issues it.
+
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SlidingLimit } from '../alarms/detectors.ts';
+import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
+import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
+import { AuthError } from './errors.ts';
+import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import {
+  checkPasswordPolicy,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './passwords.ts';
+import type { SecurityServices } from './plugin.ts';
+import { newSecretToken, sha256Hex } from './secrets.ts';
+import { endSession, issueSession, type ResolvedSession } from './sessions.ts';
+import {
+  acceptTotpStep,
+  addWebauthnCredential,
+  advanceWebauthnCounter,
+  clearLoginFailures,
+  consumeBackupCode,
+  consumeSetupTokenForAdmin,
+  countUnusedBackupCodes,
+  createApiToken,
+  deleteSessionsOf,
+  findOperatorByUsername,
+  getPasswordHash,
+  getTotp,
+  hasSecondFactor,
+  listApiTokens,
+  listWebauthnCredentials,
+  lockedUntil,
+  mfaStatus,
+  normalizeUsername,
+  noteLoginAddress,
+  type Operator,
+  putPendingTotp,
+  recordLoginFailure,
+  replaceBackupCodes,
+  revokeApiToken,
+  type SessionStage,
+  setPasswordHash,
+  setSessionChallenge,
+  takeSessionChallenge,
+} from './store.ts';
+import { checkTotp, newTotpSecret, totpUri } from './totp.ts';
+import {
+  authenticationOptions,
+  CHALLENGE_TTL_MS,
+  registrationOptions,
+  verifyAuthentication,
+  verifyRegistration,
+} from './webauthn.ts';
+
+export const API_TOKEN_PREFIX = 'mbn_';
+
+const username = z.string().trim().min(1).max(64);
+const password = z
+  .string()
+  .min(1)
+  .max(MAX_PASSWORD_LENGTH * 4);
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits and . _ @ - only');
+
+const loginBody = z.object({ username, password }).strict();
+const codeBody = z.object({ code: z.string().trim().min(1).max(32) }).strict();
+const setupBody = z
+  .object({
+    token: z.string().min(1).max(200),
+    username: usernameSchema,
+    password,
+    displayName: z.string().trim().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+  })
+  .strict();
+const passwordChangeBody = z.object({ currentPassword: password, newPassword: password }).strict();
+const credentialResponse = z
+  .object({
+    id: z.string().min(1).max(1024),
+    rawId: z.string().max(1024),
+    type: z.literal('public-key'),
+    response: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+const registerVerifyBody = z
+  .object({ response: credentialResponse, name: z.string().trim().min(1).max(100).optional() })
+  .strict();
+const authVerifyBody = z.object({ response: credentialResponse }).strict();
+const tokenBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    permissions: z.array(z.enum(PERMISSIONS)).min(1),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+    scope: z
+      .object({
+        departments: z.array(z.string().min(1).max(64)).max(100),
+        sites: z.array(z.string().min(1).max(64)).max(100),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export function publicOperator(operator: Operator) {
+  const { id, username, email, displayName, role, scope, disabled } = operator;
+  return { id, username, email, displayName, role, scope, disabled };
+}
+
+export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (app, { services }) => {
+  const { ctx, box, alarms } = services;
+  const { db, settings } = ctx;
+  const attempts = new SlidingLimit(settings.loginRateLimit.perAddress, settings.loginRateLimit.windowMs);
+
+  // Every password or second-factor attempt costs an argon2 hash or a lockout count: limit them per
+  // source address, whatever the username, before any work is done.
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (request.method !== 'POST' || !/^\/api\/auth\/(login(\/.*)?|setup)$/.test(path)) return;
+    if (!attempts.allow(request.ip, ctx.clock.now()))
+      throw new AuthError('RATE_LIMITED', 'too many login attempts from this address; wait a minute', {
+        retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
+      });
+  });
+
+  /** The cookie session at one of these stages, or a refusal. */
+  function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
+    const session = request.authSession;
+    if (!session) throw new AuthError('UNAUTHENTICATED', 'log in first');
+    if (!stages.includes(session.stage))
+      throw new AuthError(
+        'FORBIDDEN',
+        session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
+      );
+    return session;
+  }
+
+  async function loginFailed(
+    request: FastifyRequest,
+    name: string,
+    operator: Operator | undefined,
+    factor: string,
+  ) {
+    const now = ctx.clock.now();
+    const result = await recordLoginFailure(db, name, now, settings.lockout);
+    await audit(
+      ctx,
+      request,
+      'login.failure',
+      `operator:${name}`,
+      { factor, failures: result.failures, knownOperator: operator !== undefined },
+      operator?.id ?? 'anonymous',
+    );
+    await alarms.loginFailed();
+    if (result.justLocked && result.lockedUntil !== undefined) {
+      await audit(
+        ctx,
+        request,
+        'login.locked_out',
+        `operator:${name}`,
+        { until: result.lockedUntil },
+        operator?.id ?? 'anonymous',
+      );
+      await alarms.accountLocked(name, result.lockedUntil);
+    }
+    return result;
+  }
+
+  function lockedError(until: number): AuthError {
+    const retryAfterSeconds = Math.max(1, Math.ceil((until - ctx.clock.now()) / 1000));
+    return new AuthError('LOGIN_LOCKED', 'too many failed attempts; try again later', { retryAfterSeconds });
+  }
+
+  async function completeLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operator: Operator,
+    method: string,
+    extra: Record<string, unknown> = {},
+    stepUp?: ResolvedSession,
+  ) {
+    await clearLoginFailures(db, operator.username);
+    // A step up keeps the login's absolute deadline; a fresh login starts a new one.
+    const csrfToken = await issueSession(ctx, request, reply, operator, 'full', stepUp);
+    await audit(
+      ctx,
+      request,
+      'login.success',
+      `operator:${operator.username}`,
+      { method, ...extra },
+      operator.id,
+    );
+    const seen = await noteLoginAddress(db, operator.id, request.ip, ctx.clock.now());
+    if (seen.isNew && !seen.firstLogin)
+      await alarms.newLoginAddress(operator.id, operator.username, request.ip);
+    return { stage: 'full' as const, csrfToken, operator: publicOperator(operator) };
+  }
+
+  /** After a factor was enrolled: first backup codes if none, and a half session becomes a full one. */
+  async function enrolled(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: ResolvedSession,
+    method: string,
+  ) {
+    let backupCodes: string[] | undefined;
+    if ((await countUnusedBackupCodes(db, session.operator.id)) === 0) {
+      backupCodes = newBackupCodes();
+      await replaceBackupCodes(
+        db,
+        session.operator.id,
+        backupCodes.map((code) => backupCodeHash(box, session.operator.id, code)),
+        ctx.clock.now(),
+      );
+      await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
+        count: backupCodes.length,
+      });
+    }
+    if (session.stage === 'enrol') {
+      const login = await completeLogin(
+        request,
+        reply,
+        session.operator,
+        `password+${method}-enrolment`,
+        {},
+        session,
+      );
+      return { enrolled: true, ...login, ...(backupCodes && { backupCodes }) };
+    }
+    return {
+      enrolled: true,
+      stage: session.stage,
+      csrfToken: session.csrfToken,
+      ...(backupCodes && { backupCodes }),
+    };
+  }
+
+  // ------------------------------------------------------------ setup
+
+  app.post('/api/auth/setup', async (request, reply) => {
+    const body = parse(setupBody, request.body);
+    const problem = checkPasswordPolicy(body.password, {
+      username: body.username,
+      email: body.email ?? null,
+    });
+    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    const operator = await consumeSetupTokenForAdmin(
+      db,
+      sha256Hex(body.token),
+      {
+        username: body.username,
+        email: body.email ?? null,
+        ...(body.displayName && { displayName: body.displayName }),
+        role: 'admin',
+        passwordHash: await hashPassword(body.password),
+      },
+      ctx.clock.now(),
+    ).catch(async (error: unknown) => {
+      if (error instanceof AuthError)
+        await audit(ctx, request, 'setup.failure', 'setup', { code: error.code }, 'anonymous');
+      throw error;
+    });
+    await audit(
+      ctx,
+      request,
+      'setup.first_admin',
+      `operator:${operator.username}`,
+      { operatorId: operator.id },
+      'setup-token',
+    );
+    return reply
+      .code(201)
+      .send({ operator: publicOperator(operator), next: 'log in, then enrol a second factor' });
+  });
+
+  // ------------------------------------------------------------ login
+
+  app.post('/api/auth/login', async (request, reply) => {
+    const body = parse(loginBody, request.body);
+    const name = normalizeUsername(body.username);
+    const locked = await lockedUntil(db, name, ctx.clock.now());
+    if (locked !== undefined) {
+      await audit(ctx, request, 'login.refused_locked', `operator:${name}`, {}, 'anonymous');
+      throw lockedError(locked);
+    }
+    const operator = await findOperatorByUsername(db, name);
+    const hash = operator && !operator.disabled ? await getPasswordHash(db, operator.id) : undefined;
+    const ok = hash ? await verifyPassword(hash, body.password) : await verifyAgainstDummy(body.password);
+    if (!ok || !operator || operator.disabled) {
+      await loginFailed(request, name, operator, 'password');
+      throw new AuthError('LOGIN_FAILED', 'username or password is wrong');
+    }
+    const mfa = await mfaStatus(db, operator.id);
+    if (!hasSecondFactor(mfa) && !(operator.role === 'admin' && settings.requireAdminMfa))
+      return completeLogin(request, reply, operator, 'password');
+    const stage: SessionStage = hasSecondFactor(mfa) ? 'mfa' : 'enrol';
+    if (stage === 'enrol') await clearLoginFailures(db, name);
+    const csrfToken = await issueSession(ctx, request, reply, operator, stage);
+    await audit(ctx, request, 'login.password_accepted', `operator:${name}`, { next: stage }, operator.id);
+    return {
+      stage,
+      csrfToken,
+      operator: publicOperator(operator),
+      ...(stage === 'mfa' && {
+        secondFactors: [
+          ...(mfa.totp ? ['totp'] : []),
+          ...(mfa.webauthn > 0 ? ['webauthn'] : []),
+          ...(mfa.backupCodes > 0 ? ['backup_code'] : []),
+        ],
+      }),
+    };
+  });
+
+  /** Runs one second-factor check for a session waiting for it; failures count towards the lockout. */
+  async function secondFactor(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    method: string,
+    check: (operator: Operator) => Promise<Record<string, unknown> | false>,
+  ) {
+    const session = sessionAt(request, ['mfa']);
+    const { operator } = session;
+    const locked = await lockedUntil(db, operator.username, ctx.clock.now());
+    if (locked !== undefined) {
+      await endSession(ctx, request, reply);
+      throw lockedError(locked);
+    }
+    const result = await check(operator);
+    if (result === false) {
+      const failure = await loginFailed(request, operator.username, operator, method);
+      if (failure.lockedUntil !== undefined && failure.lockedUntil > ctx.clock.now())
+        await endSession(ctx, request, reply);
+      throw new AuthError('SECOND_FACTOR_FAILED', 'second factor not accepted');
+    }
+    return completeLogin(request, reply, operator, `password+${method}`, result, session);
+  }
+
+  app.post('/api/auth/login/totp', async (request, reply) => {
+    const { code } = parse(codeBody, request.body);
+    return secondFactor(request, reply, 'totp', async (operator) => {
+      const factor = await getTotp(db, operator.id);
+      if (!factor?.confirmed) return false;
+      const step = await checkTotp(box.decrypt(factor.secretEnc), code, ctx.clock.now(), factor.lastStep);
+      return step !== undefined && (await acceptTotpStep(db, operator.id, step, false)) ? {} : false;
+    });
+  });
+
+  app.post('/api/auth/login/backup-code', async (request, reply) => {
+    const { code } = parse(codeBody, request.body);
+    return secondFactor(request, reply, 'backup_code', async (operator) => {
+      const used = await consumeBackupCode(
+        db,
+        operator.id,
+        backupCodeHash(box, operator.id, code),
+        ctx.clock.now(),
+      );
+      return used ? { backupCodesLeft: await countUnusedBackupCodes(db, operator.id) } : false;
+    });
+  });
+
+  app.post('/api/auth/login/webauthn/options', async (request) => {
+    const session = sessionAt(request, ['mfa']);
+    const credentials = await listWebauthnCredentials(db, session.operator.id);
+    if (credentials.length === 0) throw new AuthError('SECOND_FACTOR_FAILED', 'no passkey enrolled');
+    const options = await authenticationOptions(settings.webauthn, credentials);
+    await setSessionChallenge(db, session.idHash, options.challenge, ctx.clock.now() + CHALLENGE_TTL_MS);
+    return options;
+  });
+
+  app.post('/api/auth/login/webauthn/verify', async (request, reply) => {
+    const { response } = parse(authVerifyBody, request.body);
+    return secondFactor(request, reply, 'webauthn', async (operator) => {
+      const challenge = await takeSessionChallenge(db, request.authSession!.idHash, ctx.clock.now());
+      const credential = (await listWebauthnCredentials(db, operator.id)).find((c) => c.id === response.id);
+      if (!challenge || !credential) return false;
+      try {
+        const counter = await verifyAuthentication(
+          settings.webauthn,
+          response as unknown as AuthenticationResponseJSON,
+          challenge,
+          credential,
+        );
+        return (await advanceWebauthnCounter(db, credential.id, credential.counter, counter, ctx.clock.now()))
+          ? { credential: credential.name }
+          : false;
+      } catch {
+        return false;
+      }
+    });
+  });
+
+  app.post('/api/auth/logout', async (request, reply) => {
+    const session = request.authSession;
+    await endSession(ctx, request, reply);
+    if (session)
+      await audit(ctx, request, 'logout', `operator:${session.operator.username}`, {}, session.operator.id);
+    return { loggedOut: true };
+  });
+
+  app.get('/api/auth/session', async (request) => {
+    const session = request.authSession;
+    if (!session) {
+      const principal = requirePrincipal(request);
+      return {
+        kind: principal.kind,
+        id: principal.id,
+        role: principal.role,
+        scope: principal.scope,
+        permissions: principal.tokenPermissions,
+      };
+    }
+    return {
+      kind: 'operator',
+      stage: session.stage,
+      csrfToken: session.csrfToken,
+      operator: publicOperator(session.operator),
+      mfa: await mfaStatus(db, session.operator.id),
+    };
+  });
+
+  app.post('/api/auth/password', async (request, reply) => {
+    const session = sessionAt(request, ['full']);
+    const body = parse(passwordChangeBody, request.body);
+    const hash = await getPasswordHash(db, session.operator.id);
+    if (!hash || !(await verifyPassword(hash, body.currentPassword))) {
+      await audit(ctx, request, 'password.change_failed', `operator:${session.operator.username}`);
+      throw new AuthError('LOGIN_FAILED', 'current password is wrong');
+    }
+    const problem = checkPasswordPolicy(body.newPassword, session.operator);
+    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    await setPasswordHash(db, session.operator.id, await hashPassword(body.newPassword), ctx.clock.now());
+    // Every other session of this operator ends; this one continues under a new id.
+    await deleteSessionsOf(db, session.operator.id);
+    const csrfToken = await issueSession(ctx, request, reply, session.operator, 'full');
+    await audit(ctx, request, 'password.change', `operator:${session.operator.username}`);
+    return { changed: true, csrfToken };
+  });
+
+  // ------------------------------------------------------------ MFA enrolment
+
+  app.post('/api/auth/totp/enrol', async (request) => {
+    const session = sessionAt(request, ['full', 'enrol']);
+    const existing = await getTotp(db, session.operator.id);
+    if (existing?.confirmed)
+      throw new AuthError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
+    const secret = newTotpSecret();
+    await putPendingTotp(db, session.operator.id, box.encrypt(secret), ctx.clock.now());
+    await audit(ctx, request, 'mfa.totp.enrol_started', `operator:${session.operator.username}`);
+    return { secret, uri: totpUri(settings.totp.issuer, session.operator.username, secret) };
+  });
+
+  app.post('/api/auth/totp/verify', async (request, reply) => {
+    const session = sessionAt(request, ['full', 'enrol']);
+    const { code } = parse(codeBody, request.body);
+    const factor = await getTotp(db, session.operator.id);
+    if (!factor || factor.confirmed) throw new AuthError('TOTP_NOT_PENDING', 'start an enrolment first');
+    const step = await checkTotp(box.decrypt(factor.secretEnc), code, ctx.clock.now(), factor.lastStep);
+    if (step === undefined || !(await acceptTotpStep(db, session.operator.id, step, true))) {
+      await audit(ctx, request, 'mfa.totp.enrol_failed', `operator:${session.operator.username}`);
+      throw new AuthError('TOTP_CODE_INVALID', 'code does not match; check the device clock');
+    }
+    await audit(ctx, request, 'mfa.totp.enrolled', `operator:${session.operator.username}`);
+    return enrolled(request, reply, session, 'totp');
+  });
+
+  app.post('/api/auth/webauthn/register/options', async (request) => {
+    const session = sessionAt(request, ['full', 'enrol']);
+    const existing = await listWebauthnCredentials(db, session.operator.id);
+    const options = await registrationOptions(settings.webauthn, session.operator, existing);
+    await setSessionChallenge(db, session.idHash, options.challenge, ctx.clock.now() + CHALLENGE_TTL_MS);
+    return options;
+  });
+
+  app.post('/api/auth/webauthn/register/verify', async (request, reply) => {
+    const session = sessionAt(request, ['full', 'enrol']);
+    const body = parse(registerVerifyBody, request.body);
+    const challenge = await takeSessionChallenge(db, session.idHash, ctx.clock.now());
+    if (!challenge) throw new AuthError('WEBAUTHN_NO_CHALLENGE', 'ask for registration options first');
+    const credential = await verifyRegistration(
+      settings.webauthn,
+      body.response as unknown as RegistrationResponseJSON,
+      challenge,
+    ).catch(async (error: unknown) => {
+      await audit(ctx, request, 'mfa.webauthn.enrol_failed', `operator:${session.operator.username}`);
+      throw error;
+    });
+    await addWebauthnCredential(
+      db,
+      { ...credential, operatorId: session.operator.id, name: body.name ?? 'passkey' },
+      ctx.clock.now(),
+    );
+    await audit(ctx, request, 'mfa.webauthn.enrolled', `operator:${session.operator.username}`, {
+      name: body.name ?? 'passkey',
+    });
+    return enrolled(request, reply, session, 'webauthn');
+  });
+
+  app.post('/api/auth/backup-codes', async (request) => {
+    const session = sessionAt(request, ['full']);
+    if (!hasSecondFactor(await mfaStatus(db, session.operator.id)))
+      throw new AuthError('MFA_ENROLMENT_REQUIRED', 'enrol TOTP or a passkey before backup codes');
+    const codes = newBackupCodes();
+    await replaceBackupCodes(
+      db,
+      session.operator.id,
+      codes.map((code) => backupCodeHash(box, session.operator.id, code)),
+      ctx.clock.now(),
+    );
+    await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
+      count: codes.length,
+    });
+    return { codes };
+  });
+
+  // ------------------------------------------------------------ API tokens
+
+  app.get('/api/auth/tokens', async (request) => {
+    requirePrincipal(request, 'settings:write');
+    return { tokens: await listApiTokens(db) };
+  });
+
+  app.post('/api/auth/tokens', async (request, reply) => {
+    const principal = requirePrincipal(request, 'settings:write');
+    if (principal.kind !== 'operator')
+      throw new AuthError('FORBIDDEN', 'API tokens cannot create API tokens');
+    const body = parse(tokenBody, request.body);
+    const notAllowed = body.permissions.filter((p: Permission) => !hasPermission(principal, p));
+    if (notAllowed.length > 0) throw new AuthError('FORBIDDEN', `cannot grant ${notAllowed.join(', ')}`);
+    const now = ctx.clock.now();
+    const token = newSecretToken(API_TOKEN_PREFIX);
+    const record = await createApiToken(db, {
+      name: body.name,
+      tokenHash: sha256Hex(token),
+      createdBy: principal.id,
+      role: principal.role,
+      permissions: [...new Set(body.permissions)],
+      scope: body.scope ?? principal.scope,
+      createdAt: now,
+      expiresAt: body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null,
+    });
+    await audit(ctx, request, 'token.create', `token:${record.id}`, {
+      name: record.name,
+      permissions: record.permissions,
+    });
+    return reply.code(201).send({ token, ...record, note: 'shown once: store it now' });
+  });
+
+  app.delete('/api/auth/tokens/:id', async (request) => {
+    requirePrincipal(request, 'settings:write');
+    const { id } = parse(idParam, request.params);
+    if (!(await revokeApiToken(db, id, ctx.clock.now())))
+      throw new AuthError('TOKEN_NOT_FOUND', 'no such active token');
+    await audit(ctx, request, 'token.revoke', `token:${id}`);
+    return { revoked: true };
+  });
+};

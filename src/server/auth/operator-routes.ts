@@ -1,0 +1,190 @@
+// /api/operators/*: admins create operators with a role and scope, change or disable them, and recover
+// a locked-out operator or admin (lift the lock, reset MFA, set a new password). There is no delete:
+// a disabled operator keeps their name in the audit trail.
+
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { ROLES } from '../http/principal.ts';
+import { publicOperator, usernameSchema } from './auth-routes.ts';
+import { AuthError } from './errors.ts';
+import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
+import type { SecurityServices } from './plugin.ts';
+import {
+  countEnabledAdmins,
+  createOperator,
+  deleteSessionsOf,
+  getOperator,
+  listOperators,
+  lockedUntil,
+  mfaStatus,
+  type Operator,
+  resetOperatorSecurity,
+  updateOperator,
+} from './store.ts';
+
+const scopeSchema = z
+  .object({
+    departments: z.array(z.string().min(1).max(64)).max(100).default([]),
+    sites: z.array(z.string().min(1).max(64)).max(100).default([]),
+  })
+  .strict();
+const password = z
+  .string()
+  .min(1)
+  .max(MAX_PASSWORD_LENGTH * 4);
+
+const createBody = z
+  .object({
+    username: usernameSchema,
+    email: z.email().max(254).optional(),
+    displayName: z.string().trim().min(1).max(200).optional(),
+    role: z.enum(ROLES),
+    scope: scopeSchema.optional(),
+    password,
+  })
+  .strict();
+const patchBody = z
+  .object({
+    displayName: z.string().trim().min(1).max(200).optional(),
+    email: z.email().max(254).nullable().optional(),
+    role: z.enum(ROLES).optional(),
+    scope: scopeSchema.optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+const recoverBody = z
+  .object({
+    unlock: z.boolean().default(true),
+    resetMfa: z.boolean().default(true),
+    newPassword: password.optional(),
+  })
+  .strict();
+
+function checkScope(role: string, scope: { departments: string[]; sites: string[] } | undefined) {
+  if (role === 'operator' && (!scope || scope.departments.length + scope.sites.length === 0))
+    throw new AuthError('INVALID_INPUT', 'an operator needs a scope: at least one department or site');
+}
+
+export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (
+  app,
+  { services },
+) => {
+  const { ctx } = services;
+  const { db } = ctx;
+
+  async function describe(operator: Operator) {
+    return {
+      ...publicOperator(operator),
+      mfa: await mfaStatus(db, operator.id),
+      lockedUntil: (await lockedUntil(db, operator.username, ctx.clock.now())) ?? null,
+    };
+  }
+
+  async function mustGet(id: string): Promise<Operator> {
+    const operator = await getOperator(db, id);
+    if (!operator) throw new AuthError('OPERATOR_NOT_FOUND', 'no such operator');
+    return operator;
+  }
+
+  app.get('/api/operators', async (request) => {
+    requirePrincipal(request, 'operators:read');
+    return { operators: await Promise.all((await listOperators(db)).map(describe)) };
+  });
+
+  app.get('/api/operators/:id', async (request) => {
+    requirePrincipal(request, 'operators:read');
+    return describe(await mustGet(parse(idParam, request.params).id));
+  });
+
+  app.post('/api/operators', async (request, reply) => {
+    requirePrincipal(request, 'operators:write');
+    const body = parse(createBody, request.body);
+    checkScope(body.role, body.scope);
+    const problem = checkPasswordPolicy(body.password, {
+      username: body.username,
+      email: body.email ?? null,
+    });
+    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    const operator = await createOperator(
+      db,
+      {
+        username: body.username,
+        email: body.email ?? null,
+        ...(body.displayName && { displayName: body.displayName }),
+        role: body.role,
+        ...(body.role === 'operator' && body.scope && { scope: body.scope }),
+        passwordHash: await hashPassword(body.password),
+      },
+      ctx.clock.now(),
+    );
+    await audit(ctx, request, 'operator.create', `operator:${operator.username}`, {
+      operatorId: operator.id,
+      role: operator.role,
+      scope: operator.scope,
+    });
+    return reply.code(201).send(await describe(operator));
+  });
+
+  app.patch('/api/operators/:id', async (request) => {
+    const principal = requirePrincipal(request, 'operators:write');
+    const { id } = parse(idParam, request.params);
+    const body = parse(patchBody, request.body);
+    const before = await mustGet(id);
+    const role = body.role ?? before.role;
+    checkScope(
+      role,
+      body.scope ??
+        (before.scope === 'all'
+          ? undefined
+          : { departments: [...before.scope.departments], sites: [...before.scope.sites] }),
+    );
+    if (id === principal.id && (body.disabled === true || (body.role && body.role !== 'admin')))
+      throw new AuthError('FORBIDDEN', 'you cannot disable or demote yourself');
+    const losesAdmin =
+      before.role === 'admin' &&
+      !before.disabled &&
+      (body.disabled === true || (body.role !== undefined && body.role !== 'admin'));
+    if (losesAdmin && (await countEnabledAdmins(db)) <= 1)
+      throw new AuthError('LAST_ADMIN', 'the last enabled admin stays');
+    const operator = await updateOperator(db, id, body, ctx.clock.now());
+    if (
+      body.disabled === true ||
+      (body.role !== undefined && body.role !== before.role) ||
+      body.scope !== undefined
+    )
+      await deleteSessionsOf(db, id);
+    await audit(ctx, request, 'operator.update', `operator:${operator.username}`, {
+      operatorId: id,
+      changes: body,
+    });
+    return describe(operator);
+  });
+
+  app.post('/api/operators/:id/recover', async (request) => {
+    const principal = requirePrincipal(request, 'operators:write');
+    const { id } = parse(idParam, request.params);
+    const body = parse(recoverBody, request.body);
+    if (id === principal.id) throw new AuthError('FORBIDDEN', 'another admin must recover your account');
+    const operator = await mustGet(id);
+    let passwordHash: string | undefined;
+    if (body.newPassword !== undefined) {
+      const problem = checkPasswordPolicy(body.newPassword, operator);
+      if (problem) throw new AuthError(problem, 'password does not meet the policy');
+      passwordHash = await hashPassword(body.newPassword);
+    }
+    await resetOperatorSecurity(
+      db,
+      operator,
+      { unlock: body.unlock, resetMfa: body.resetMfa, ...(passwordHash && { passwordHash }) },
+      ctx.clock.now(),
+    );
+    await audit(ctx, request, 'operator.recover', `operator:${operator.username}`, {
+      operatorId: id,
+      unlock: body.unlock,
+      resetMfa: body.resetMfa,
+      passwordReset: passwordHash !== undefined,
+    });
+    return describe(operator);
+  });
+};

@@ -1,0 +1,191 @@
+// The security plugin of the management server. Registered once at the root of the app, it:
+// - authenticates every request, by `Authorization: Bearer` API token or by session cookie, and sets
+//   `request.principal` (only for a session that has passed every required factor);
+// - refuses state-changing requests on a cookie session without the session's CSRF token;
+// - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
+//   on anything but the login and enrolment routes;
+// - writes an audit record for every state-changing request that no handler audited itself;
+// - serves /api/auth/*, /api/operators/*, /api/audit and /api/alarms.
+
+import cookie from '@fastify/cookie';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { alarmRoutes } from '../alarms/routes.ts';
+import { AlarmService, type AlarmSettings } from '../alarms/service.ts';
+import { auditRoutes } from '../audit/routes.ts';
+import type { Principal } from '../http/principal.ts';
+import type { Database } from '../storage/schema.ts';
+import { authRoutes } from './auth-routes.ts';
+import {
+  type Clock,
+  resolveSettings,
+  type SecurityContext,
+  type SettingsOverrides,
+  securityDb,
+  systemClock,
+} from './context.ts';
+import { AuthError, errorBody } from './errors.ts';
+import { audit, installErrorHandler } from './http.ts';
+import { operatorRoutes } from './operator-routes.ts';
+import { constantTimeEqual, SecretBox, sha256Hex } from './secrets.ts';
+import { resolveSession } from './sessions.ts';
+import { findActiveApiToken, touchApiToken } from './store.ts';
+
+export interface SecurityPluginOptions {
+  db: Kysely<Database>;
+  logger: FastifyBaseLogger;
+  /** the installation key (storage/installation-key.ts): encrypts TOTP secrets, keys backup-code hashes */
+  installationKey: Uint8Array;
+  clock?: Clock;
+  settings?: SettingsOverrides;
+  alarmSettings?: Partial<AlarmSettings>;
+  /** share one alarm service with the rest of the server; created when absent */
+  alarms?: AlarmService;
+}
+
+export interface SecurityServices {
+  ctx: SecurityContext;
+  box: SecretBox;
+  alarms: AlarmService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the security services, for routes that audit, raise alarms or feed the ID-change detector */
+    security: SecurityServices;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Routes a session that has not passed every factor may still use. */
+const HALF_SESSION_ROUTES =
+  /^\/api\/auth\/(session|logout|login(\/.*)?|totp\/(enrol|verify)|webauthn\/register\/(options|verify))$/;
+/** API tokens touch last-used at most this often. */
+const TOKEN_TOUCH_MS = 60_000;
+
+export function createSecurityServices(options: SecurityPluginOptions): SecurityServices {
+  const ctx: SecurityContext = {
+    db: securityDb(options.db),
+    logger: options.logger,
+    clock: options.clock ?? systemClock,
+    settings: resolveSettings(options.settings),
+  };
+  return {
+    ctx,
+    box: new SecretBox(options.installationKey),
+    alarms:
+      options.alarms ??
+      new AlarmService(ctx.db, ctx.logger, ctx.clock, {
+        failedLoginBurst: ctx.settings.failedLoginBurst,
+        ...options.alarmSettings,
+      }),
+  };
+}
+
+async function principalFromToken(services: SecurityServices, token: string): Promise<Principal | undefined> {
+  if (token.length < 20 || token.length > 200) return undefined;
+  const { ctx } = services;
+  const now = ctx.clock.now();
+  const record = await findActiveApiToken(ctx.db, sha256Hex(token), now);
+  if (!record) return undefined;
+  if (record.lastUsedAt === null || now - record.lastUsedAt >= TOKEN_TOUCH_MS)
+    await touchApiToken(ctx.db, record.id, now);
+  return {
+    kind: 'token',
+    id: record.id,
+    role: record.role,
+    scope: record.scope,
+    tokenPermissions: record.permissions,
+  };
+}
+
+/** What a request's credentials prove; answers 401/403 itself when they prove something bad. */
+async function authenticateRequest(
+  services: SecurityServices,
+  request: FastifyRequest,
+): Promise<AuthError | undefined> {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    // An explicit credential, not sent by the browser on its own: no CSRF check needed.
+    if (!/^Bearer /i.test(authorization))
+      return new AuthError('UNAUTHENTICATED', 'unsupported authorization scheme');
+    const principal = await principalFromToken(services, authorization.slice('Bearer '.length).trim());
+    if (!principal) return new AuthError('UNAUTHENTICATED', 'token invalid, expired or revoked');
+    request.principal = principal;
+    return undefined;
+  }
+  const session = await resolveSession(services.ctx, request);
+  if (!session) return undefined;
+  request.authSession = session;
+  if (!SAFE_METHODS.has(request.method)) {
+    const presented = request.headers['x-csrf-token'];
+    if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken))
+      return new AuthError('CSRF_TOKEN_INVALID', 'missing or wrong X-CSRF-Token for this session');
+  }
+  if (session.stage === 'full') {
+    const { operator } = session;
+    request.principal = { kind: 'operator', id: operator.id, role: operator.role, scope: operator.scope };
+    return undefined;
+  }
+  const path = request.url.split('?')[0] ?? '';
+  if (path.startsWith('/api/') && !HALF_SESSION_ROUTES.test(path))
+    return session.stage === 'enrol'
+      ? new AuthError('MFA_ENROLMENT_REQUIRED', 'enrol a second factor (TOTP or passkey) first')
+      : new AuthError('SECOND_FACTOR_REQUIRED', 'complete the second factor first');
+  return undefined;
+}
+
+const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyInstance, options) => {
+  const services = createSecurityServices(options);
+  const { ctx } = services;
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
+  app.decorateRequest('authSession', undefined);
+  app.decorateRequest('audited', false);
+  app.decorate('security', services);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const failure = await authenticateRequest(services, request);
+    if (failure) return reply.code(failure.statusCode).send(errorBody(failure.code, failure.message));
+  });
+
+  // Every operator action is audited: handlers that know better write their own record; anything
+  // else that tried to change something gets a generic one, refused attempts included.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.audited || SAFE_METHODS.has(request.method)) return;
+    if (!request.principal && !request.authSession) return;
+    try {
+      await audit(
+        ctx,
+        request,
+        `api.${request.method.toLowerCase()}`,
+        request.routeOptions.url ?? request.url.split('?')[0]!,
+        {
+          status: reply.statusCode,
+          params: request.params ?? {},
+        },
+      );
+    } catch (error) {
+      ctx.logger.error({ err: { message: (error as Error).message } }, 'audit append failed');
+    }
+  });
+
+  await app.register(async (scope) => {
+    installErrorHandler(scope, ctx);
+    await scope.register(authRoutes, { services });
+    await scope.register(operatorRoutes, { services });
+    await scope.register(auditRoutes, { services });
+    await scope.register(alarmRoutes, { services });
+  });
+};
+
+// Hooks and decorations apply to the whole app, not only inside this plugin (what fastify-plugin does).
+(plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+(plugin as unknown as Record<symbol, string>)[Symbol.for('fastify.display-name')] = 'monban-security';
+
+export const securityPlugin = plugin;
+
+/** For an app factory that asks for `authenticate(req)`: the principal this plugin already set. */
+export function authenticate(request: FastifyRequest): Principal | undefined {
+  return request.principal;
+}

@@ -1,0 +1,85 @@
+// People as CSV. Columns (header names in English or Japanese):
+//   id (ID, 社員番号, 利用者ID) · name (氏名, 名前) · department (部署, 所属) · site (拠点)
+//   active (有効, 在籍: true/false) · groups (グループ) · levels (アクセスレベル), lists separated by ;
+// Only id and name are required; a column left out keeps what is stored, a blank cell clears it.
+
+import type { Executor } from '../storage/db.ts';
+import type { Repositories } from '../storage/index.ts';
+import type { PersonInput } from '../storage/people.ts';
+import { scopeAllows } from '../storage/scope.ts';
+import { cells } from './cells.ts';
+import type { ColumnSpec, CsvKind, ParsedRow, RowIssue } from './import.ts';
+
+export const PEOPLE_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'id', aliases: ['ID', '社員番号', '利用者ID', '個人ID'], required: true, cell: cells.id },
+  { name: 'name', aliases: ['氏名', '名前', '利用者名'], required: true, cell: cells.name },
+  { name: 'department', aliases: ['部署', '所属', '部門'], cell: cells.label },
+  { name: 'site', aliases: ['拠点', '事業所'], cell: cells.label },
+  { name: 'active', aliases: ['有効', '在籍'], cell: cells.boolean },
+  { name: 'groups', aliases: ['グループ'], cell: cells.idList },
+  { name: 'levels', aliases: ['アクセスレベル'], cell: cells.idList },
+  { name: 'leftAt', aliases: ['退職日時'], readOnly: true },
+];
+
+async function existing(
+  tx: Executor,
+  table: 'groups' | 'access_levels',
+  ids: Set<string>,
+): Promise<Set<string>> {
+  if (ids.size === 0) return new Set();
+  const rows = await tx
+    .selectFrom(table)
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export const peopleCsv: CsvKind<PersonInput> = {
+  kind: 'people',
+  columns: PEOPLE_COLUMNS,
+  build(values) {
+    return Object.fromEntries(
+      Object.entries(values).filter(([, v]) => v !== undefined),
+    ) as unknown as PersonInput;
+  },
+  keys: (p) => [`id\u0000id\u0000${p.id}`],
+  async check(_repos: Repositories, tx, rows, scope) {
+    const problems: { row: ParsedRow<PersonInput>; issue: RowIssue }[] = [];
+    const groups = await existing(tx, 'groups', new Set(rows.flatMap((r) => r.value.groups ?? [])));
+    const levels = await existing(tx, 'access_levels', new Set(rows.flatMap((r) => r.value.levels ?? [])));
+    const stored = new Map<string, { department: string | null; site: string | null }>();
+    const ids = rows.map((r) => r.value.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const p of await tx
+        .selectFrom('people')
+        .select(['id', 'department', 'site'])
+        .where('id', 'in', chunk)
+        .execute())
+        stored.set(p.id, p);
+    }
+    for (const row of rows) {
+      const p = row.value;
+      for (const g of p.groups ?? [])
+        if (!groups.has(g)) problems.push({ row, issue: { column: 'groups', reason: `no group '${g}'` } });
+      for (const l of p.levels ?? [])
+        if (!levels.has(l))
+          problems.push({ row, issue: { column: 'levels', reason: `no access level '${l}'` } });
+      const before = stored.get(p.id);
+      if (before && !scopeAllows(scope, before))
+        problems.push({ row, issue: { column: 'id', reason: 'this person cannot be changed by you' } });
+      const after = {
+        department: p.department !== undefined ? p.department : (before?.department ?? null),
+        site: p.site !== undefined ? p.site : (before?.site ?? null),
+      };
+      if (!scopeAllows(scope, after))
+        problems.push({
+          row,
+          issue: { column: p.department !== undefined ? 'department' : 'site', reason: 'outside your scope' },
+        });
+    }
+    return problems;
+  },
+  apply: (repos, person, now) => repos.people.upsert(person, now),
+};

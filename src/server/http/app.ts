@@ -1,0 +1,179 @@
+// The management server's HTTP app: Fastify with zod schemas (fastify-type-provider-zod) for
+// validation, serialization and the OpenAPI 3.1 document (served at /api/docs/json, browsable at
+// /api/docs), one error handler with stable codes, and every route of the route table guarded by
+// its permission. Authentication is plugged in, not built in: `plugins` registers the security
+// plugin (which sets request.principal), or tests pass `authenticate`.
+
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ChangeAction, EndpointContext } from '../api/endpoint.ts';
+import { apiRoutes, type Route } from '../api/routes.ts';
+import type { Store } from '../storage/db.ts';
+import { repositories, transaction } from '../storage/index.ts';
+import { errorBody, errorSchema, installApiErrorHandler } from './errors.ts';
+import { requirePermission, scopeOf } from './guard.ts';
+import type { Principal } from './principal.ts';
+
+export type ChangeListener = (
+  principal: Principal,
+  action: ChangeAction,
+  resource: string,
+  id: string,
+  request: FastifyRequest,
+) => void | Promise<void>;
+
+export interface AppDeps {
+  store: Store;
+  /** keys the PIN hashes (storage/installation-key.ts) */
+  installationKey: Uint8Array;
+  /** a pino logger, or false for none (default) */
+  logger?: FastifyBaseLogger | false;
+  clock?: { now(): number };
+  /** who is calling, when no plugin has set request.principal already */
+  authenticate?: (request: FastifyRequest) => Principal | undefined | Promise<Principal | undefined>;
+  /** called after each successful write, for the audit log; never given secrets */
+  onChange?: ChangeListener;
+  /** registered before the routes: security headers, allow-list, the security plugin */
+  plugins?: (app: FastifyInstance) => Promise<void>;
+  /** serve HTTPS with this certificate */
+  https?: { key: string | Buffer; cert: string | Buffer };
+  /** largest request body in bytes (default 16 MiB, for CSV uploads) */
+  bodyLimit?: number;
+  /** serve the OpenAPI document and browser at /api/docs (default true) */
+  docs?: boolean;
+  trustProxy?: boolean;
+}
+
+export const API_VERSION = '0.1.0';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const options = {
+    bodyLimit: deps.bodyLimit ?? 16 * 1024 * 1024,
+    trustProxy: deps.trustProxy ?? false,
+    // Ids come in paths; keep them exact.
+    routerOptions: { ignoreTrailingSlash: true },
+  };
+  const app = (deps.https
+    ? Fastify({ ...options, https: deps.https, ...(deps.logger ? { loggerInstance: deps.logger } : {}) })
+    : Fastify({ ...options, ...(deps.logger ? { loggerInstance: deps.logger } : {}) })
+  ).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installApiErrorHandler(app);
+  app.addContentTypeParser(
+    ['text/csv', 'application/octet-stream'],
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
+  );
+
+  if (deps.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Monban management API',
+          version: API_VERSION,
+          description:
+            'Physical access control: people, credentials, site model and events. Errors are `{ error: { code, message } }` with stable codes (docs/api.md).',
+        },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'API token' },
+            session: { type: 'apiKey', in: 'cookie', name: 'monban_session' },
+          },
+        },
+        security: [{ bearer: [] }, { session: [] }],
+      },
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    });
+    await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  }
+
+  await deps.plugins?.(app);
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
+  if (deps.authenticate) {
+    const authenticate = deps.authenticate;
+    app.addHook('onRequest', async (request) => {
+      if (request.principal === undefined) request.principal = await authenticate(request);
+    });
+  }
+
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const repos = repositories(deps.store.db, deps.installationKey);
+  for (const route of apiRoutes(deps.store)) registerRoute(app, route, deps, repos, clock);
+  return app;
+}
+
+function registerRoute(
+  app: FastifyInstance,
+  route: Route,
+  deps: AppDeps,
+  repos: ReturnType<typeof repositories>,
+  clock: { now(): number },
+): void {
+  const { endpoint } = route;
+  const response: Record<string, unknown> = { '4XX': errorSchema, '5XX': errorSchema };
+  if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
+  else if (endpoint.status === 204) response['204'] = z.null().meta({ description: 'No content' });
+  app.route({
+    method: route.method,
+    url: route.url,
+    schema: {
+      summary: endpoint.summary,
+      ...(endpoint.description && { description: endpoint.description }),
+      tags: [route.tag],
+      ...(endpoint.params && { params: endpoint.params }),
+      ...(endpoint.query && { querystring: endpoint.query }),
+      ...(endpoint.body && { body: endpoint.body }),
+      ...(endpoint.consumes && { consumes: endpoint.consumes }),
+      ...(route.permission === null && { security: [] }),
+      response,
+    } as never,
+    ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
+    handler: async (request, reply) => {
+      const principal = request.principal as Principal;
+      const ctx: EndpointContext<unknown, unknown, unknown> = {
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        principal,
+        scope: principal ? scopeOf(principal) : 'all',
+        repos,
+        db: deps.store.db,
+        installationKey: deps.installationKey,
+        transaction: (fn) => transaction(deps.store.db, deps.installationKey, fn),
+        now: clock.now(),
+        request,
+        reply,
+        changed: async (action, resource, id) => {
+          if (!deps.onChange || !principal) return;
+          try {
+            await deps.onChange(principal, action, resource, id, request);
+          } catch (error) {
+            // The write is committed; a failing listener must not turn it into an error answer.
+            request.log.error(
+              { err: { message: (error as Error).message }, action, resource, id },
+              'change listener failed',
+            );
+          }
+        },
+      };
+      const result = await endpoint.handle(ctx);
+      if (endpoint.status === 204) return reply.code(204).send();
+      return reply.code(endpoint.status).send(result);
+    },
+  });
+}
+
+export { errorBody };

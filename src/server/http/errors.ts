@@ -1,0 +1,240 @@
+// The error catalogue of the management API: every failure answers `{ error: { code, message, … } }`
+// with a stable UPPER_SNAKE code from this table, so the console, scripts and tests can rely on the
+// code while the message stays free to improve. Bad input names the field (`body.name`,
+// `query.limit`, `body.groups[1]`) and the reason, never the value given (it may be a PIN).
+// The security endpoints (src/server/auth/errors.ts) use the same shape and share the codes they
+// have in common (INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND).
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type Resource, StorageError } from '../storage/errors.ts';
+
+export const API_ERRORS = {
+  // 400: the request is wrong; nothing was changed
+  INVALID_INPUT: [400, 'a field is missing or not valid; `field` names it and `issues` lists every problem'],
+  INVALID_JSON: [400, 'the body is not valid JSON'],
+  INVALID_CURSOR: [400, 'the pagination cursor was not issued by this list'],
+  UNKNOWN_REFERENCE: [400, 'a field names a record that does not exist (or is outside your scope)'],
+  CSV_INVALID: [
+    400,
+    'the CSV file has errors; `rows` lists each (row, column, reason); nothing was imported',
+  ],
+  // 401/403: who you are and what you may do
+  UNAUTHENTICATED: [401, 'log in or send an API token'],
+  FORBIDDEN: [403, 'your role lacks the permission this endpoint needs'],
+  OUT_OF_SCOPE: [403, 'the department or site given is outside your scope'],
+  // 404: nothing there (records outside your scope answer the same)
+  NOT_FOUND: [404, 'no such endpoint'],
+  PERSON_NOT_FOUND: [404, 'no such person'],
+  CREDENTIAL_NOT_FOUND: [404, 'no such credential'],
+  GROUP_NOT_FOUND: [404, 'no such group'],
+  ACCESS_LEVEL_NOT_FOUND: [404, 'no such access level'],
+  SCHEDULE_NOT_FOUND: [404, 'no such schedule'],
+  HOLIDAY_CALENDAR_NOT_FOUND: [404, 'no such holiday calendar'],
+  AREA_NOT_FOUND: [404, 'no such area'],
+  DOOR_NOT_FOUND: [404, 'no such door'],
+  CONTROLLER_NOT_FOUND: [404, 'no such controller'],
+  // 409: the request is fine but conflicts with what is stored
+  PERSON_EXISTS: [409, 'a person with this id exists'],
+  CREDENTIAL_EXISTS: [409, 'a credential with this id exists'],
+  GROUP_EXISTS: [409, 'a group with this id exists'],
+  ACCESS_LEVEL_EXISTS: [409, 'an access level with this id exists'],
+  SCHEDULE_EXISTS: [409, 'a schedule with this id exists'],
+  HOLIDAY_CALENDAR_EXISTS: [409, 'a holiday calendar with this id exists'],
+  AREA_EXISTS: [409, 'an area with this id exists'],
+  DOOR_EXISTS: [409, 'a door with this id exists'],
+  CONTROLLER_EXISTS: [409, 'a controller with this id exists'],
+  CREDENTIAL_IDENTIFIER_TAKEN: [409, 'another credential holds this card number / identifier / PIN'],
+  GROUP_IN_USE: [409, 'the group still has members'],
+  ACCESS_LEVEL_IN_USE: [409, 'the access level is still granted to people or groups'],
+  SCHEDULE_IN_USE: [409, 'the schedule is still used by access levels'],
+  HOLIDAY_CALENDAR_IN_USE: [409, 'the holiday calendar is still used by schedules'],
+  AREA_IN_USE: [409, 'the area still has sub-areas or doors'],
+  DOOR_IN_USE: [409, 'the door is still in access levels'],
+  CONTROLLER_IN_USE: [409, 'the controller still drives doors'],
+  AREA_PROTECTED: [409, 'the built-in `outside` area cannot be changed or removed'],
+  // transport
+  PAYLOAD_TOO_LARGE: [413, 'the body is larger than the server accepts'],
+  UNSUPPORTED_MEDIA_TYPE: [415, 'send application/json (or text/csv to the import endpoints)'],
+  UNAVAILABLE: [503, 'the database cannot be reached'],
+  INTERNAL: [500, 'an unexpected error; the server log has the details'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly extra: { field?: string; issues?: FieldIssue[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = API_ERRORS[code][0];
+  }
+}
+
+/** The one error body shape, for the OpenAPI document and the serializer. */
+export const errorSchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string().meta({ description: 'stable UPPER_SNAKE code; see docs/api.md' }),
+        message: z.string(),
+        field: z.string().optional(),
+        issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+      })
+      .catchall(z.unknown()),
+  })
+  .meta({ id: 'Error' });
+
+export function errorBody(error: ApiError) {
+  return { error: { code: error.code, message: error.message, ...error.extra } };
+}
+
+const RESOURCE_CODE: Record<Resource, string> = {
+  person: 'PERSON',
+  credential: 'CREDENTIAL',
+  group: 'GROUP',
+  access_level: 'ACCESS_LEVEL',
+  schedule: 'SCHEDULE',
+  holiday_calendar: 'HOLIDAY_CALENDAR',
+  area: 'AREA',
+  door: 'DOOR',
+  controller: 'CONTROLLER',
+  event: 'EVENT',
+};
+
+/** `cursor` is a query parameter; every other field a storage error names came in the body. */
+function requestField(field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  return field === 'cursor' ? 'query.cursor' : `body.${field}`;
+}
+
+export function fromStorageError(error: StorageError): ApiError {
+  const field = requestField(error.field);
+  const extra = field === undefined ? {} : { field };
+  const resource = RESOURCE_CODE[error.resource];
+  const code = (suffix: string, fallback: ApiErrorCode): ApiErrorCode => {
+    const candidate = `${resource}_${suffix}`;
+    return candidate in API_ERRORS ? (candidate as ApiErrorCode) : fallback;
+  };
+  switch (error.kind) {
+    case 'not_found':
+      return new ApiError(code('NOT_FOUND', 'NOT_FOUND'), error.message);
+    case 'exists':
+      return new ApiError(code('EXISTS', 'INVALID_INPUT'), error.message, extra);
+    case 'unknown_reference':
+      return new ApiError('UNKNOWN_REFERENCE', field ? `${field}: ${error.message}` : error.message, extra);
+    case 'in_use':
+      return new ApiError(code('IN_USE', 'INVALID_INPUT'), error.message);
+    case 'identifier_taken':
+      return new ApiError('CREDENTIAL_IDENTIFIER_TAKEN', error.message, extra);
+    case 'protected':
+      return new ApiError(code('PROTECTED', 'INVALID_INPUT'), error.message);
+    case 'out_of_scope':
+      return new ApiError('OUT_OF_SCOPE', error.message, extra);
+    case 'invalid':
+      return new ApiError(
+        'INVALID_INPUT',
+        field ? `${field}: ${error.message}` : error.message,
+        field ? { field, issues: [{ field, reason: error.message }] } : {},
+      );
+    case 'invalid_cursor':
+      return new ApiError('INVALID_CURSOR', 'query.cursor: not a cursor issued by this list', {
+        field: 'query.cursor',
+      });
+  }
+}
+
+/** `/groups/1/name` in the body → `body.groups[1].name`. */
+function fieldName(context: string | undefined, instancePath: string, keys?: unknown): string {
+  let path = context === 'querystring' ? 'query' : (context ?? 'body');
+  for (const part of instancePath.split('/').filter((p) => p !== '')) {
+    path += /^\d+$/.test(part) ? `[${part}]` : `.${part}`;
+  }
+  // An unknown key is reported on the object holding it: name the key itself.
+  if (Array.isArray(keys) && keys.length > 0) path += `.${String(keys[0])}`;
+  return path;
+}
+
+export function fromValidationError(
+  context: string | undefined,
+  validation: readonly {
+    instancePath: string;
+    message?: string | undefined;
+    params?: Record<string, unknown>;
+  }[],
+): ApiError {
+  const issues = validation.map((v) => ({
+    field: fieldName(context, v.instancePath, v.params?.keys),
+    // zod names the unknown key in its message; the field already says which.
+    reason: Array.isArray(v.params?.keys) ? 'is not a known field' : (v.message ?? 'is not valid'),
+  }));
+  const first = issues[0]!;
+  return new ApiError('INVALID_INPUT', `${first.field}: ${first.reason}`, { field: first.field, issues });
+}
+
+/** One handler for the whole API: known errors to their code, the rest logged and hidden. */
+export function installApiErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler(
+    (error: FastifyError | ApiError | StorageError, request: FastifyRequest, reply: FastifyReply) => {
+      let api: ApiError;
+      if (error instanceof ApiError) api = error;
+      else if (error instanceof StorageError) api = fromStorageError(error);
+      else if (hasZodFastifySchemaValidationErrors(error))
+        api = fromValidationError(error.validationContext, error.validation);
+      else if (isResponseSerializationError(error)) {
+        request.log.error(
+          { err: { message: error.message }, url: request.routeOptions.url },
+          'response did not match its schema',
+        );
+        api = new ApiError('INTERNAL', 'internal error');
+      } else api = fromFastifyError(error as FastifyError, request);
+      if (api.statusCode >= 500 && api.code === 'INTERNAL' && !isResponseSerializationError(error))
+        request.log.error(
+          {
+            err: {
+              name: (error as Error).name,
+              message: (error as Error).message,
+              stack: (error as Error).stack,
+            },
+          },
+          'request failed',
+        );
+      reply.code(api.statusCode).send(errorBody(api));
+    },
+  );
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(
+        errorBody(new ApiError('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`)),
+      );
+  });
+}
+
+function fromFastifyError(error: FastifyError, _request: FastifyRequest): ApiError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported content type');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'request body too large');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('INVALID_JSON', 'body: a JSON body is required', { field: 'body' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('INVALID_INPUT', 'content-length does not match the body');
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return new ApiError('INVALID_JSON', 'body: not valid JSON', { field: 'body' });
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return new ApiError('INVALID_INPUT', 'request is not valid');
+  return new ApiError('INTERNAL', 'internal error');
+}

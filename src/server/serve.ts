@@ -1,0 +1,122 @@
+// `monban serve`: opens storage (running migrations), builds the API with the management security in
+// front of it (headers, allow-list, authentication, CSRF, audit), serves HTTPS by default, and on
+// first start prints a one-time setup token for the first administrator. close() stops the server
+// and then the database, in that order, so no request runs against a closed database.
+//
+// Integration points with the security half (src/server/auth, src/server/transport):
+// - `registerManagementSecurity` registers before the routes and sets request.principal;
+// - every successful write of the data API becomes a specific audit record (`person.create`, …);
+// - `loadOrCreateCertificate` gives the certificate unless `tls` is passed or turned off;
+// - `ensureFirstAdminSetup` prints the setup token when no administrator exists.
+
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { securityDb } from './auth/context.ts';
+import { securityEnv } from './auth/env.ts';
+import { audit } from './auth/http.ts';
+import { authenticate, ensureFirstAdminSetup, registerManagementSecurity } from './auth/index.ts';
+import type { ServerConfig } from './config.ts';
+import { buildApp } from './http/app.ts';
+import { openDatabase, type Store } from './storage/db.ts';
+import { installationKeyFor } from './storage/installation-key.ts';
+import { loadOrCreateCertificate, tlsServerOptions } from './transport/certificate.ts';
+
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+export interface StartOptions {
+  /** a certificate to serve; default: the installed or generated one (security); false: plain HTTP */
+  tls?: TlsOptions | false;
+  logger?: Logger;
+  /** the environment for the security settings (default process.env) */
+  env?: Record<string, string | undefined>;
+  /** print the first-admin setup token here (default stderr) */
+  print?: (line: string) => void;
+  /** background work: clock watch, session cleanup (default true) */
+  background?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  /** where it listens, e.g. https://127.0.0.1:8443 */
+  url: string;
+  close(): Promise<void>;
+}
+
+// Paths that may carry secrets are redacted from every log line, whatever logs them.
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.pin',
+  '*.duressPin',
+  '*.password',
+  '*.token',
+];
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+  const security = securityEnv(options.env ?? process.env);
+  const store = await openDatabase(config);
+  let app: FastifyInstance | undefined;
+  try {
+    const installationKey = installationKeyFor(config);
+    let https: TlsOptions | undefined;
+    if (options.tls === undefined) {
+      const certificate = await loadOrCreateCertificate(config.dataDir, security.tls);
+      https = tlsServerOptions(certificate);
+      logger.info(
+        { source: certificate.source, fingerprint256: certificate.fingerprint256 },
+        'TLS certificate',
+      );
+    } else if (options.tls !== false) https = options.tls;
+
+    app = await buildApp({
+      store,
+      installationKey,
+      logger,
+      bodyLimit: config.bodyLimit,
+      ...(https && { https }),
+      plugins: (instance) =>
+        registerManagementSecurity(instance, {
+          db: store.db,
+          logger,
+          installationKey,
+          settings: security.settings,
+          allowList: security.allowList,
+          background: options.background ?? true,
+        }),
+      authenticate,
+      onChange: (_principal, action, resource, id, request) =>
+        audit(app!.security.ctx, request, `${resource.replaceAll(' ', '_')}.${action}`, `${resource}:${id}`),
+    });
+    await ensureFirstAdminSetup(securityDb(store.db), logger, {
+      ...(options.print && { print: options.print }),
+    });
+    const address = await app.listen({ host: config.host, port: config.port });
+    const url = address.replace(/^http:/, https ? 'https:' : 'http:');
+    logger.info({ url }, 'management server listening');
+    const running = app;
+    let closed = false;
+    return {
+      app: running,
+      store,
+      url,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await running.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await app?.close();
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+// Areas (エリア / 区域): spaces people are in, nested under a parent; `outside` always exists, is the
+// parent of top-level areas, and cannot be changed or removed. A parent that would make a cycle is
+// refused; an area that still has children or doors cannot be removed.
+
+import type { Executor } from './db.ts';
+import { StorageError } from './errors.ts';
+import { ResourceStore } from './resource.ts';
+
+export const OUTSIDE = 'outside';
+
+export interface AntipassbackRule {
+  mode: 'hard' | 'soft';
+  reentryMinutes?: number | undefined;
+}
+
+export interface AreaInput {
+  id: string;
+  name: string;
+  parentId: string;
+  site: string | null;
+  maxOccupancy: number | null;
+  antipassback: AntipassbackRule | null;
+}
+
+export class AreaStore extends ResourceStore<AreaInput> {
+  constructor(db: Executor) {
+    super(db, {
+      resource: 'area',
+      table: 'areas',
+      toRow: (a) => ({
+        name: a.name,
+        parent_id: a.parentId,
+        site: a.site,
+        max_occupancy: a.maxOccupancy,
+        antipassback: a.antipassback ? JSON.stringify(a.antipassback) : null,
+      }),
+      fromRow: (r) => ({
+        name: r.name as string,
+        parentId: (r.parent_id as string | null) ?? OUTSIDE,
+        site: r.site as string | null,
+        maxOccupancy: r.max_occupancy === null ? null : Number(r.max_occupancy),
+        antipassback: r.antipassback ? (JSON.parse(r.antipassback as string) as AntipassbackRule) : null,
+      }),
+      links: [],
+      refs: [{ field: 'parentId', refTable: 'areas', refResource: 'area' }],
+      filters: { site: 'site', parentId: 'parent_id' },
+      protectedIds: [OUTSIDE],
+      async check(db, area) {
+        // Walk up from the new parent: meeting the area itself means a cycle.
+        let current: string | null = area.parentId;
+        for (let depth = 0; current !== null && depth < 1000; depth++) {
+          if (current === area.id)
+            throw new StorageError('invalid', 'area', 'an area cannot be inside itself', 'parentId');
+          const row = await db
+            .selectFrom('areas')
+            .select('parent_id')
+            .where('id', '=', current)
+            .executeTakeFirst();
+          current = (row?.parent_id as string | null | undefined) ?? null;
+        }
+      },
+    });
+  }
+}
