@@ -9,7 +9,14 @@ fi
 if have mosquitto && ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || echo "warning: Mosquitto could not be started"
 fi
-if ! have socat && have apt-get; then
-  (apt-get install -y -qq socat >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq socat >/dev/null 2>&1)) || echo "warning: socat unavailable; pty tests will skip"
-fi
+# Debian packages the tests use as independent peers: socat (pseudo-terminals for the serial transport)
+# and oathtool (reference TOTP codes).
+install_pkg() {
+  have "$1" && return 0
+  have apt-get || { echo "warning: $1 unavailable; its tests will skip"; return 0; }
+  (apt-get install -y -qq "$2" >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1)) ||
+    echo "warning: $1 unavailable; its tests will skip"
+}
+install_pkg socat socat
+install_pkg oathtool oathtool
 exit 0

@@ -1,9 +1,13 @@
 // The `monban` command line: one entry point, one registration per command.
 
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommand } from './commands/admin.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerExportCommand } from './commands/export.ts';
+import { registerImportCommand } from './commands/import.ts';
 import { registerScenarioCommand } from './commands/scenario.ts';
+import { registerServeCommand } from './commands/serve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('monban')
@@ -11,9 +15,13 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerAdminCommand(program);
   registerAuditCommand(program);
   registerDemoCommand(program);
+  registerExportCommand(program);
+  registerImportCommand(program);
   registerScenarioCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

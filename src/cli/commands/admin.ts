@@ -1,0 +1,235 @@
+// `monban admin create | recover | setup-token`: administrator accounts from the server's own shell.
+// Whoever can run this on the server host already holds the database, so it is the recovery path of
+// last resort (a locked-out last admin). Passwords are read without echo from a terminal, or from
+// stdin when it is a pipe; they are never accepted as command-line arguments (those end up in shell
+// history and `ps`), and never printed.
+
+import type { Command } from 'commander';
+import { recordAudit } from '../../server/audit/store.ts';
+import { securityDb, storageView } from '../../server/auth/context.ts';
+import { checkPasswordPolicy, hashPassword } from '../../server/auth/passwords.ts';
+import { ensureFirstAdminSetup } from '../../server/auth/setup.ts';
+import { createOperator, findOperatorByUsername, resetOperatorSecurity } from '../../server/auth/store.ts';
+import { storageConfig } from '../../server/config.ts';
+import { ROLES, type Role } from '../../server/http/principal.ts';
+import { openStore } from '../../server/storage/db.ts';
+
+export interface AdminCommandIO {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  /** prompts and messages (stderr, so stdout stays clean for scripts) */
+  prompt: (text: string) => void;
+  out: (line: string) => void;
+}
+
+const defaultIO: AdminCommandIO = {
+  stdin: process.stdin,
+  prompt: (text) => process.stderr.write(text),
+  out: (line) => console.log(line),
+};
+
+/** One line typed at a terminal with echo off. */
+function readHidden(io: AdminCommandIO, question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { stdin } = io;
+    io.prompt(question);
+    stdin.setRawMode?.(true);
+    stdin.resume();
+    let value = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      io.prompt('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new Error('cancelled'));
+        if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('');
+        else value += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** Everything piped to stdin, minus one trailing newline. */
+async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+export async function readNewPassword(io: AdminCommandIO): Promise<string> {
+  if (!io.stdin.isTTY) return readAll(io.stdin);
+  const first = await readHidden(io, 'New password: ');
+  const second = await readHidden(io, 'Repeat it: ');
+  if (first !== second) throw new Error('the two passwords differ');
+  return first;
+}
+
+interface StoreOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+async function withStore<T>(
+  options: StoreOptions,
+  run: (db: ReturnType<typeof securityDb>) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(storageConfig(process.env, options).location);
+  try {
+    return await run(securityDb(store.db));
+  } finally {
+    await store.close();
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerAdminCommand(program: Command, io: AdminCommandIO = defaultIO): void {
+  const admin = program.command('admin').description('administrator accounts (run on the server host)');
+
+  admin
+    .command('create')
+    .description('create an operator account (an admin by default); prompts for the password')
+    .requiredOption('--username <name>', 'login name')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`, 'admin')
+    .option('--email <address>', 'email address')
+    .option('--display-name <name>', 'name shown in the console')
+    .option('--department <id>', 'scope of an operator (repeatable)', collect, [])
+    .option('--site <id>', 'scope of an operator (repeatable)', collect, [])
+    .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
+    .action(
+      async (
+        options: StoreOptions & {
+          username: string;
+          role: string;
+          email?: string;
+          displayName?: string;
+          department: string[];
+          site: string[];
+        },
+      ) => {
+        if (!(ROLES as readonly string[]).includes(options.role))
+          throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+        const role = options.role as Role;
+        if (role === 'operator' && options.department.length + options.site.length === 0)
+          throw new Error('an operator needs --department or --site');
+        const password = await readNewPassword(io);
+        const problem = checkPasswordPolicy(password, {
+          username: options.username,
+          email: options.email ?? null,
+        });
+        if (problem) {
+          io.out(`refused: ${problem} (at least 12 characters, not a common password, not the username)`);
+          process.exitCode = 1;
+          return;
+        }
+        await withStore(options, async (db) => {
+          const operator = await createOperator(
+            db,
+            {
+              username: options.username,
+              email: options.email ?? null,
+              ...(options.displayName && { displayName: options.displayName }),
+              role,
+              ...(role === 'operator' && { scope: { departments: options.department, sites: options.site } }),
+              passwordHash: await hashPassword(password),
+            },
+            Date.now(),
+          );
+          await recordAudit(storageView(db), {
+            at: Date.now(),
+            actor: 'cli',
+            source: 'local',
+            action: 'operator.create',
+            target: `operator:${operator.username}`,
+            detail: { operatorId: operator.id, role: operator.role, scope: operator.scope },
+          });
+          io.out(
+            `created ${operator.role} ${operator.username} (${operator.id})${operator.role === 'admin' ? '; a second factor must be enrolled at first login' : ''}`,
+          );
+        });
+      },
+    );
+
+  admin
+    .command('recover')
+    .description('lift a lockout, reset second factors and end sessions of an account')
+    .requiredOption('--username <name>', 'login name')
+    .option('--keep-mfa', 'keep the enrolled second factors')
+    .option('--reset-password', 'also set a new password (prompted)')
+    .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
+    .action(
+      async (options: StoreOptions & { username: string; keepMfa?: boolean; resetPassword?: boolean }) => {
+        const password = options.resetPassword ? await readNewPassword(io) : undefined;
+        await withStore(options, async (db) => {
+          const operator = await findOperatorByUsername(db, options.username);
+          if (!operator) {
+            io.out(`no operator named ${options.username}`);
+            process.exitCode = 1;
+            return;
+          }
+          if (password !== undefined) {
+            const problem = checkPasswordPolicy(password, operator);
+            if (problem) {
+              io.out(`refused: ${problem}`);
+              process.exitCode = 1;
+              return;
+            }
+          }
+          await resetOperatorSecurity(
+            db,
+            operator,
+            {
+              unlock: true,
+              resetMfa: !options.keepMfa,
+              ...(password !== undefined && { passwordHash: await hashPassword(password) }),
+            },
+            Date.now(),
+          );
+          await recordAudit(storageView(db), {
+            at: Date.now(),
+            actor: 'cli',
+            source: 'local',
+            action: 'operator.recover',
+            target: `operator:${operator.username}`,
+            detail: {
+              operatorId: operator.id,
+              unlock: true,
+              resetMfa: !options.keepMfa,
+              passwordReset: password !== undefined,
+            },
+          });
+          io.out(
+            `recovered ${operator.username}: lock lifted${options.keepMfa ? '' : ', second factors reset'}, sessions ended`,
+          );
+        });
+      },
+    );
+
+  admin
+    .command('setup-token')
+    .description('print a fresh one-time setup token while no admin exists')
+    .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
+    .action(async (options: StoreOptions) => {
+      await withStore(options, async (db) => {
+        const { default: pino } = await import('pino');
+        const issued = await ensureFirstAdminSetup(db, pino({ level: 'silent' }), { print: io.out });
+        if (!issued) {
+          io.out('an administrator exists already: use `monban admin recover` or the console');
+          process.exitCode = 1;
+        }
+      });
+    });
+}
