@@ -1,6 +1,7 @@
 // A site's policy and state together, for callers that drive one site step by step (scenario runner,
 // controller, benchmark). It applies the changes the pure functions return; time is always passed in.
 
+import { carryOverState } from './carry-over.ts';
 import { type AccessRequest, type Decision, decide } from './decide.ts';
 import type { CoreEvent } from './events.ts';
 import type { SiteDef } from './model.ts';
@@ -13,9 +14,12 @@ export class SiteEngine {
   readonly policy: Policy;
   readonly state: SiteState;
 
-  constructor(site: SiteDef | Policy, now: number) {
+  /** `previous`: a running engine whose state carries over to the new policy (core/carry-over.ts). */
+  constructor(site: SiteDef | Policy, now: number, previous?: SiteEngine) {
     this.policy = 'zone' in site ? site : compilePolicy(site);
-    this.state = createState(this.policy, now);
+    this.state = previous
+      ? carryOverState(previous.policy, previous.state, this.policy, now)
+      : createState(this.policy, now);
   }
 
   private apply(outcome: Outcome): CoreEvent[] {

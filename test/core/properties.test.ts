@@ -311,4 +311,46 @@ describe('core invariants', () => {
       { numRuns: 200 },
     );
   });
+
+  it('decides the same after a policy reload that carries the state over (a new controller snapshot)', () => {
+    fc.assert(
+      fc.property(
+        siteArb,
+        fc.array(stepArb, { maxLength: 40 }),
+        fc.array(stepArb, { maxLength: 40 }),
+        (def, before, after) => {
+          // One engine runs straight through; the other is rebuilt from the same site between the
+          // two halves, carrying its state. Every later decision must be the same.
+          const straight: unknown[] = [];
+          simulate(def, [...before, ...after], ({ decision }) => {
+            if (decision) straight.push([decision.result, decision.reason, decision.person]);
+          });
+          let engine = new SiteEngine(def, T0);
+          let now = T0;
+          const reloaded: unknown[] = [];
+          const run = (steps: readonly Step[]) => {
+            for (const step of steps) {
+              now += 1000;
+              engine.advance(now);
+              if (step.kind === 'present') {
+                const credential = step.unknown ? 'card:nobody' : `card:C${step.person}`;
+                const d = engine.present({ door: step.door, side: step.side, credential }, now);
+                reloaded.push([d.result, d.reason, d.person]);
+              } else if (step.kind === 'sensor') engine.doorSensor(step.door, step.open, now);
+              else if (step.kind === 'rex') engine.requestToExit(step.door, now);
+              else {
+                now += step.seconds * 1000;
+                engine.advance(now);
+              }
+            }
+          };
+          run(before);
+          engine = new SiteEngine(def, now, engine);
+          run(after);
+          expect(reloaded).toEqual(straight);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -1,0 +1,45 @@
+// A new policy for a running site (a controller receives a fresh snapshot): the runtime state moves
+// across, so anti-passback, counters, door phases and operator modes do not reset whenever an
+// administrator edits something. People and areas are matched by id; what the new policy no longer
+// has is dropped. Pure: old state in, new state out.
+
+import type { Policy } from './policy.ts';
+import { applyChanges, createState, type SiteState, type StateChange, UNKNOWN_AREA } from './state.ts';
+
+export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy, now: number): SiteState {
+  const state = createState(policy, now);
+  const changes: StateChange[] = [];
+  for (const person of policy.peopleList) {
+    const before = oldPolicy.people.get(person.id);
+    if (!before) continue;
+    const areaIndex = old.presence[before.index]!;
+    if (areaIndex === 0) continue; // outside: the initial state already
+    const area = areaIndex === UNKNOWN_AREA ? undefined : oldPolicy.areaList[areaIndex];
+    changes.push({
+      op: 'move',
+      person: person.id,
+      index: person.index,
+      to: area && policy.areas.has(area.id) ? area.id : null,
+    });
+  }
+  applyChanges(state, policy, changes);
+  for (const [key, at] of old.lastEntry) state.lastEntry.set(key, at);
+  for (const [person, sides] of old.localSides)
+    if (policy.people.has(person)) state.localSides.set(person, new Map(sides));
+  for (const [credential, count] of old.uses) state.uses.set(credential, count);
+  for (const credential of old.revoked) state.revoked.add(credential);
+  for (const [id, runtime] of old.doors) {
+    const index = policy.doorList.findIndex((d) => d.id === id);
+    if (index < 0) continue;
+    const copy = { ...runtime };
+    state.doors.set(id, copy);
+    state.doorsByIndex[index] = copy;
+  }
+  for (const [area, n] of old.priorityInside) if (policy.areas.has(area)) state.priorityInside.set(area, n);
+  for (const [area, at] of old.lastReset) if (policy.areas.has(area)) state.lastReset.set(area, at);
+  for (const zone of old.activeFireZones) state.activeFireZones.add(zone);
+  state.lockdown = old.lockdown;
+  state.threatLevel = old.threatLevel;
+  state.clock = Math.max(old.clock, now);
+  return state;
+}
