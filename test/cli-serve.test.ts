@@ -43,7 +43,12 @@ function post(
 describe('monban serve', () => {
   it('serves HTTPS on SQLite, takes the printed setup token once, and stops on SIGTERM', async () => {
     const dataDir = join(dir, 'data');
-    const env: NodeJS.ProcessEnv = { ...process.env, MONBAN_PORT: '0', MONBAN_LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MONBAN_PORT: '0',
+      MONBAN_MQTT_PORT: '0',
+      MONBAN_LOG_LEVEL: 'warn',
+    };
     delete env.MONBAN_DATABASE_URL;
     child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], {
       env,

@@ -104,3 +104,12 @@ export function publicKeyFromPem(pem: string): KeyObject {
 export function privateKeyFromPem(pem: string): KeyObject {
   return createPrivateKey(pem);
 }
+
+/**
+ * Where a sender that keeps no counter on disk starts its sequence after a (re)start: the wall clock
+ * in microseconds. It is above anything it sent before (fewer than 1,000 messages a millisecond) and
+ * stays far below 2^53, so a receiver's replay check survives the sender's restarts.
+ */
+export function sequenceStart(nowMs: number): number {
+  return Math.floor(nowMs) * 1000;
+}

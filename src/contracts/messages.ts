@@ -60,7 +60,56 @@ export const commandSchema = z.discriminatedUnion('command', [
   }),
 ]);
 
-export const messageSchema = z.union([eventBatchSchema, eventAckSchema, heartbeatSchema, commandSchema]);
+/** A controller says who it is and which snapshot it holds, at every (re)connect. */
+export const helloSchema = z.strictObject({
+  kind: z.literal('hello'),
+  clock: instant,
+  softwareVersion: z.string().min(1).max(64),
+  configHash: z.string().regex(/^[0-9a-f]{64}$/),
+  snapshotVersion: z.number().int().nonnegative(),
+  journalPending: z.number().int().nonnegative(),
+});
+
+/** The server's heartbeat to a controller: the controller supervises its link and the server clock. */
+export const serverHeartbeatSchema = z.strictObject({
+  kind: z.literal('server-heartbeat'),
+  clock: instant,
+  /** the snapshot this controller should hold: while it does, the heartbeat renews the snapshot's age */
+  snapshotVersion: z.number().int().nonnegative(),
+});
+
+/** What a controller does when its snapshot is older than the site allows (R-CTL-1, fail closed). */
+export const OFFLINE_FALLBACKS = ['emergency_only', 'deny_all', 'keep_deciding'] as const;
+export type OfflineFallback = (typeof OFFLINE_FALLBACKS)[number];
+
+/**
+ * The policy for one controller: only its doors and the people who may use them, credentials as
+ * keyed hashes (contracts/credential-key.ts). `site` has the shape of the core's SiteDef and is
+ * checked by compiling it; `emergency` lists the people still let in under `emergency_only`.
+ */
+export const snapshotSchema = z.strictObject({
+  kind: z.literal('snapshot'),
+  version: z.number().int().positive(),
+  issuedAt: instant,
+  maxAgeMinutes: z.number().int().positive(),
+  fallback: z.enum(OFFLINE_FALLBACKS),
+  emergency: z.array(id).max(100_000),
+  site: z.record(z.string(), z.json()),
+});
+
+export const messageSchema = z.union([
+  eventBatchSchema,
+  eventAckSchema,
+  heartbeatSchema,
+  helloSchema,
+  serverHeartbeatSchema,
+  snapshotSchema,
+  commandSchema,
+]);
+
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+export type Hello = z.infer<typeof helloSchema>;
 
 export type ControllerEvent = z.infer<typeof controllerEventSchema>;
 export type Message = z.infer<typeof messageSchema>;

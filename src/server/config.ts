@@ -10,6 +10,19 @@
 //   MONBAN_INSTALLATION_KEY   base64 of 32 random bytes; default: generated once into the data
 //                             directory. Set it when several servers share one PostgreSQL database.
 //   MONBAN_BODY_LIMIT_MB      largest request body, e.g. a CSV upload (default 16)
+//
+// Controllers (docs/controllers.md):
+//   MONBAN_SITE                       site name in MQTT topics (default main)
+//   MONBAN_MQTT_URL                   an external broker, mqtt:// or mqtts:// (default: the embedded
+//                                     broker over TLS on MONBAN_MQTT_PORT)
+//   MONBAN_MQTT_CA                    PEM file to trust for an external mqtts:// broker
+//   MONBAN_MQTT_PORT                  embedded broker port (default 18830; 1883 stays free)
+//   MONBAN_SNAPSHOT_MAX_AGE_MINUTES   a controller that has not heard its policy confirmed for this
+//                                     long switches to the offline fallback (default 1440)
+//   MONBAN_OFFLINE_FALLBACK           emergency_only | deny_all | keep_deciding (default emergency_only)
+//   MONBAN_EMERGENCY_GROUP            the group still let in under emergency_only
+//   MONBAN_HEARTBEAT_SECONDS          heartbeat interval both ways (default 5)
+//   MONBAN_LINK_TIMEOUT_SECONDS       silence before comms_lost (default 15)
 
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -37,6 +50,21 @@ const serverSchema = storageSchema.extend({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 bytes')
     .optional(),
   MONBAN_BODY_LIMIT_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  MONBAN_SITE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
+    .default('main'),
+  MONBAN_MQTT_URL: z
+    .string()
+    .regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// or mqtts:// URL')
+    .optional(),
+  MONBAN_MQTT_CA: z.string().min(1).optional(),
+  MONBAN_MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(18830),
+  MONBAN_SNAPSHOT_MAX_AGE_MINUTES: z.coerce.number().int().min(1).max(525_600).default(1440),
+  MONBAN_OFFLINE_FALLBACK: z.enum(['emergency_only', 'deny_all', 'keep_deciding']).default('emergency_only'),
+  MONBAN_EMERGENCY_GROUP: z.string().min(1).max(64).optional(),
+  MONBAN_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  MONBAN_LINK_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(86_400).default(15),
 });
 
 export interface StorageConfig {
@@ -51,6 +79,17 @@ export interface ServerConfig extends StorageConfig {
   /** from MONBAN_INSTALLATION_KEY; undefined: the key file in the data directory */
   installationKey: Uint8Array | undefined;
   bodyLimit: number;
+  controllers: {
+    site: string;
+    mqttUrl: string | undefined;
+    mqttCaFile: string | undefined;
+    mqttPort: number;
+    snapshotMaxAgeMinutes: number;
+    fallback: 'emergency_only' | 'deny_all' | 'keep_deciding';
+    emergencyGroup: string | undefined;
+    heartbeatMs: number;
+    linkTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -117,5 +156,16 @@ export function serverConfig(
       ? new Uint8Array(Buffer.from(e.MONBAN_INSTALLATION_KEY, 'base64'))
       : undefined,
     bodyLimit: e.MONBAN_BODY_LIMIT_MB * 1024 * 1024,
+    controllers: {
+      site: e.MONBAN_SITE,
+      mqttUrl: e.MONBAN_MQTT_URL,
+      mqttCaFile: e.MONBAN_MQTT_CA,
+      mqttPort: e.MONBAN_MQTT_PORT,
+      snapshotMaxAgeMinutes: e.MONBAN_SNAPSHOT_MAX_AGE_MINUTES,
+      fallback: e.MONBAN_OFFLINE_FALLBACK,
+      emergencyGroup: e.MONBAN_EMERGENCY_GROUP,
+      heartbeatMs: e.MONBAN_HEARTBEAT_SECONDS * 1000,
+      linkTimeoutMs: e.MONBAN_LINK_TIMEOUT_SECONDS * 1000,
+    },
   };
 }

@@ -9,6 +9,7 @@
 // - `loadOrCreateCertificate` gives the certificate unless `tls` is passed or turned off;
 // - `ensureFirstAdminSetup` prints the setup token when no administrator exists.
 
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { securityDb } from './auth/context.ts';
@@ -16,6 +17,8 @@ import { securityEnv } from './auth/env.ts';
 import { audit } from './auth/http.ts';
 import { authenticate, ensureFirstAdminSetup, registerManagementSecurity } from './auth/index.ts';
 import type { ServerConfig } from './config.ts';
+import { controllerLinkRoutes } from './controllers/routes.ts';
+import { ControllerService } from './controllers/service.ts';
 import { buildApp } from './http/app.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
@@ -36,11 +39,14 @@ export interface StartOptions {
   print?: (line: string) => void;
   /** background work: clock watch, session cleanup (default true) */
   background?: boolean;
+  /** the controller link (broker, enrollment, sync); false: none (default: on, as configured) */
+  controllers?: false | { mqttPort?: number };
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
+  controllers: ControllerService | undefined;
   /** where it listens, e.g. https://127.0.0.1:8443 */
   url: string;
   close(): Promise<void>;
@@ -64,6 +70,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const security = securityEnv(options.env ?? process.env);
   const store = await openDatabase(config);
   let app: FastifyInstance | undefined;
+  let controllers: ControllerService | undefined;
   try {
     const installationKey = installationKeyFor(config);
     let https: TlsOptions | undefined;
@@ -82,19 +89,51 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger,
       bodyLimit: config.bodyLimit,
       ...(https && { https }),
-      plugins: (instance) =>
-        registerManagementSecurity(instance, {
+      plugins: async (instance) => {
+        await registerManagementSecurity(instance, {
           db: store.db,
           logger,
           installationKey,
           settings: security.settings,
           allowList: security.allowList,
           background: options.background ?? true,
-        }),
+        });
+        if (options.controllers === false) return;
+        const c = config.controllers;
+        controllers = new ControllerService({
+          store,
+          installationKey,
+          logger,
+          alarms: instance.security.alarms,
+          tls: https && { cert: String(https.cert), key: String(https.key) },
+          settings: {
+            site: c.site,
+            mqttUrl: c.mqttUrl,
+            mqttCa: c.mqttCaFile ? readFileSync(c.mqttCaFile, 'utf8') : undefined,
+            mqttPort: options.controllers?.mqttPort ?? c.mqttPort,
+            mqttHost: config.host,
+            snapshotMaxAgeMinutes: c.snapshotMaxAgeMinutes,
+            fallback: c.fallback,
+            emergencyGroup: c.emergencyGroup,
+            heartbeatMs: c.heartbeatMs,
+            linkTimeoutMs: c.linkTimeoutMs,
+          },
+        });
+        await controllerLinkRoutes(instance, controllers);
+      },
       authenticate,
-      onChange: (_principal, action, resource, id, request) =>
-        audit(app!.security.ctx, request, `${resource.replaceAll(' ', '_')}.${action}`, `${resource}:${id}`),
+      onChange: async (_principal, action, resource, id, request) => {
+        await audit(
+          app!.security.ctx,
+          request,
+          `${resource.replaceAll(' ', '_')}.${action}`,
+          `${resource}:${id}`,
+        );
+        // Policy data changed: revocations go out at once, snapshots follow.
+        await controllers?.changed(resource, id);
+      },
     });
+    await controllers?.start();
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -103,18 +142,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger.info({ url }, 'management server listening');
     const running = app;
     let closed = false;
+    const linked = controllers;
     return {
       app: running,
       store,
+      controllers: linked,
       url,
       async close() {
         if (closed) return;
         closed = true;
         await running.close();
+        await linked?.stop();
         await store.close();
       },
     };
   } catch (error) {
+    await controllers?.stop();
     await app?.close();
     await store.close();
     throw error;

@@ -3,8 +3,9 @@
 // replayed is dropped and reported for an alarm.
 
 import type { KeyObject } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Opener, Sealer } from '../../contracts/envelope.ts';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Json } from '../../contracts/canonical.ts';
+import { Opener, Sealer, sequenceStart } from '../../contracts/envelope.ts';
 import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
 
 export interface HubOptions {
@@ -15,7 +16,12 @@ export interface HubOptions {
   controllerKeys: (controllerId: string) => KeyObject | undefined;
   now: () => number;
   onRejected?: (reason: string, from: string | undefined, topic: string) => void;
-  onMessage?: (controllerId: string, body: unknown) => void;
+  /** a verified message: its sender, body and envelope sequence */
+  onMessage?: (controllerId: string, body: unknown, seq: number) => void;
+  /** connection options: TLS trust, MQTT protocol version, broker login (default MQTT 3.1.1) */
+  mqtt?: IClientOptions;
+  /** the last sequence accepted from each controller before a restart, so old messages stay replays */
+  lastSeqs?: ReadonlyMap<string, number>;
   /** stores a batch of a controller's events exactly once; the hub then acknowledges the batch */
   ingest?: (controllerId: string, events: ControllerEvent[]) => Promise<void>;
 }
@@ -26,8 +32,14 @@ export class ControllerHub {
   private readonly opener: Opener;
 
   constructor(private readonly options: HubOptions) {
-    this.sealer = new Sealer('server', options.serverKey);
+    // No counter on disk: a restarted server starts its sequence from the clock (envelope.ts).
+    this.sealer = new Sealer('server', options.serverKey, sequenceStart(options.now()));
     this.opener = new Opener(options.controllerKeys);
+    for (const [controller, seq] of options.lastSeqs ?? []) this.opener.remember(controller, seq);
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
   }
 
   async start(): Promise<void> {
@@ -35,15 +47,16 @@ export class ControllerHub {
       clientId: `monban-server-${this.options.site}`,
       protocolVersion: 4,
       reconnectPeriod: 500,
+      ...this.options.mqtt,
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     await this.client.subscribeAsync(`monban/${this.options.site}/controllers/+/#`, { qos: 1 });
   }
 
   /** Sends a signed command to one controller (QoS 1). */
-  async command(controllerId: string, body: Record<string, unknown>): Promise<void> {
+  async command(controllerId: string, body: Record<string, Json>): Promise<void> {
     const topic = `monban/${this.options.site}/server/commands/${controllerId}`;
-    const envelope = this.sealer.seal(topic, body as never, this.options.now());
+    const envelope = this.sealer.seal(topic, body, this.options.now());
     await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
   }
 
@@ -65,7 +78,7 @@ export class ControllerHub {
       return;
     }
     const from = opened.envelope.from;
-    this.options.onMessage?.(from, opened.envelope.body);
+    this.options.onMessage?.(from, opened.envelope.body, opened.envelope.seq);
     const parsed = parseMessage(opened.envelope.body);
     if (parsed.ok && parsed.message.kind === 'events' && this.options.ingest) {
       const events = parsed.message.events;

@@ -1,23 +1,69 @@
 // The embedded MQTT broker (aedes) the server runs by default, on loopback and on a port that does
 // not clash with a system broker (1883). MONBAN_MQTT_URL points server and controllers at an
-// external broker (Mosquitto, EMQX) instead. Message integrity does not depend on the broker:
-// every message is signed end to end (src/contracts/envelope.ts).
+// external broker (Mosquitto, EMQX) instead. With a certificate it speaks MQTT over TLS only; with
+// `access` it lets in only enrolled controllers and the server, each holding a fresh signed login
+// proof, and holds every controller to its own topics. Message integrity does not depend on the
+// broker either way: every message is signed end to end (src/contracts/envelope.ts).
+// aedes speaks MQTT 3.1.1 (it has no MQTT 5 yet); external brokers are used with MQTT 5.
 
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type AedesOptions } from 'aedes';
 
 export const DEFAULT_MQTT_PORT = 18830;
+
+export interface BrokerAccess {
+  /** whether this username/password is an enrolled controller or the server */
+  login(username: string, password: string): boolean;
+  /** topic prefix a logged-in user may publish under, and the topic it may subscribe to; undefined: any */
+  topics(username: string): { publish: string; subscribe: string } | undefined;
+}
 
 export interface EmbeddedBroker {
   url: string;
   close(): Promise<void>;
 }
 
+const DENY = { publish: '\u0000', subscribe: '\u0000' }; // no topic starts with NUL
+
+/** Broker hooks: log in with a signed proof, then publish and subscribe only where `access` allows. */
+function accessControl(access: BrokerAccess): AedesOptions {
+  // The username each connection logged in with.
+  const users = new WeakMap<object, string>();
+  const allowed = (client: object | null) => {
+    const user = client ? users.get(client) : undefined;
+    return user === undefined ? DENY : access.topics(user);
+  };
+  return {
+    authenticate: (client, username, password, done) => {
+      if (username !== undefined && password !== undefined && access.login(username, password.toString())) {
+        users.set(client, username);
+        return done(null, true);
+      }
+      done(Object.assign(new Error('not authorized'), { returnCode: 5 as const }), false);
+    },
+    authorizePublish: (client, packet, callback) => {
+      const topics = allowed(client);
+      if (topics === undefined || packet.topic.startsWith(topics.publish)) return callback(null);
+      callback(new Error('topic not allowed'));
+    },
+    authorizeSubscribe: (client, subscription, callback) => {
+      const topics = allowed(client);
+      if (topics === undefined || subscription.topic === topics.subscribe)
+        return callback(null, subscription);
+      callback(null, null); // refused in the SUBACK (0x80); the connection stays
+    },
+  };
+}
+
 export async function startEmbeddedBroker(
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; tls?: { cert: string; key: string }; access?: BrokerAccess } = {},
 ): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
-  const server: Server = createServer(broker.handle);
+  const brokerOptions: AedesOptions = options.access ? accessControl(options.access) : {};
+  const broker = await Aedes.createBroker(brokerOptions);
+  const server: Server = options.tls
+    ? createTlsServer({ ...options.tls, minVersion: 'TLSv1.2' }, broker.handle)
+    : createServer(broker.handle);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -25,7 +71,7 @@ export async function startEmbeddedBroker(
   });
   const port = (server.address() as { port: number }).port;
   return {
-    url: `mqtt://${host}:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

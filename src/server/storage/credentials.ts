@@ -4,8 +4,9 @@
 // conditional UPDATE, so concurrent grants can never exceed maxUses. A credential is in its
 // person's scope: outside it, it reads as absent.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import type { Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { DuplicateCredentialError, isUniqueViolation, StorageError } from './errors.ts';
@@ -108,11 +109,18 @@ export class CredentialStore {
     private readonly key: Uint8Array,
   ) {
     if (key.length < 32) throw new RangeError('the installation key must be at least 32 bytes');
+    this.credentialKey = siteCredentialKey(key);
   }
 
-  /** Keyed hash: without the installation key, a stolen database gives away no PIN. */
+  private readonly credentialKey: Uint8Array;
+
+  /**
+   * Keyed hash of a PIN under the site credential key (derived from the installation key; see
+   * contracts/credential-key.ts): a stolen database gives away no PIN, and controllers, which hold
+   * the credential key, check typed PINs against the same hashes.
+   */
   hash(secret: string): string {
-    return createHmac('sha256', this.key).update(secret).digest('hex');
+    return pinHash(this.credentialKey, secret);
   }
 
   private withStore(db: Executor): CredentialStore {

@@ -121,6 +121,29 @@ export interface ControllersTable {
   updated_at: number;
 }
 
+/** The link to an enrolled controller (server/controllers): identity, supervision, sync state. */
+export interface ControllerLinksTable {
+  controller_id: string;
+  /** sha256 of the one-time enrollment token while one is outstanding */
+  enrollment_token_hash: string | null;
+  enrollment_expires_at: number | null;
+  /** the controller's Ed25519 public key (SPKI PEM), set by enrollment */
+  public_key: string | null;
+  enrolled_at: number | null;
+  link_state: string;
+  last_seen_at: number | null;
+  software_version: string | null;
+  config_hash: string | null;
+  /** the configuration hash recorded as the baseline (before maintenance), to compare after */
+  config_baseline: string | null;
+  clock_offset_ms: number | null;
+  journal_pending: number | null;
+  snapshot_version: number | null;
+  /** the last envelope sequence accepted from this controller */
+  last_seq: number;
+  updated_at: number;
+}
+
 export interface DoorsTable {
   id: string;
   name: string;
@@ -179,6 +202,7 @@ export interface Database {
   holiday_dates: HolidayDatesTable;
   areas: AreasTable;
   controllers: ControllersTable;
+  controller_links: ControllerLinksTable;
   doors: DoorsTable;
   events: EventsTable;
   presence: PresenceTable;

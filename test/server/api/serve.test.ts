@@ -54,7 +54,12 @@ describe('startServer', () => {
   const printed: string[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'monban-serve-'));
-    const config = serverConfig({ MONBAN_DATA_DIR: dir, MONBAN_PORT: '0', MONBAN_LOG_LEVEL: 'silent' });
+    const config = serverConfig({
+      MONBAN_DATA_DIR: dir,
+      MONBAN_PORT: '0',
+      MONBAN_MQTT_PORT: '0',
+      MONBAN_LOG_LEVEL: 'silent',
+    });
     server = await startServer(config, {
       env: { MONBAN_PUBLIC_ORIGIN: 'https://localhost' },
       logger: pino({ level: 'silent' }),

@@ -82,7 +82,12 @@ describe('first start to first admin', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'monban-first-start-'));
-    const config = serverConfig({ MONBAN_DATA_DIR: dir, MONBAN_PORT: '0', MONBAN_LOG_LEVEL: 'info' });
+    const config = serverConfig({
+      MONBAN_DATA_DIR: dir,
+      MONBAN_PORT: '0',
+      MONBAN_MQTT_PORT: '0',
+      MONBAN_LOG_LEVEL: 'info',
+    });
     server = await startServer(config, {
       env: { MONBAN_PUBLIC_ORIGIN: 'https://localhost' },
       logger: pino({ level: 'trace' }, scanner.logStream),

@@ -1,0 +1,483 @@
+// The server's side of the controller fleet (issue 4): the broker (embedded over TLS with per-controller
+// logins, or an external one), the signed link to every enrolled controller with one coordinator each,
+// enrollment with one-time tokens, policy snapshots per controller with revocations sent at once,
+// exactly-once event ingest, and supervision (heartbeats, comms_lost, time_drift, tamper, versions,
+// configuration hashes, remote restart).
+
+import { createHash, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { IClientOptions } from 'mqtt';
+import { checkLoginProof, controllerTopics } from '../../contracts/broker-login.ts';
+import { canonicalJson, type Json } from '../../contracts/canonical.ts';
+import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import type { LinkEvent } from '../../contracts/link-supervision.ts';
+import { type ControllerEvent, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import type { AlarmService } from '../alarms/service.ts';
+import type { AlarmType } from '../alarms/types.ts';
+import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
+import { ControllerHub } from '../mqtt/controller-hub.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
+import type { Store } from '../storage/db.ts';
+import { EventStore } from '../storage/events.ts';
+import { ControllerCoordinator } from './coordinator.ts';
+import {
+  type ControllerLinkStatus,
+  enrolledControllers,
+  enrollWithToken,
+  linkStatus,
+  recordBaseline,
+  recordLinkReport,
+  setEnrollmentToken,
+  setLinkState,
+} from './link-store.ts';
+import { serverSigningKey } from './server-key.ts';
+import { buildSnapshot, siteAsJson } from './snapshot.ts';
+
+export const ENROLLMENT_TOKEN_PREFIX = 'mbe_';
+
+export interface ControllerSettings {
+  /** the site name in topics */
+  site: string;
+  /** an external broker (MONBAN_MQTT_URL); default: the embedded one */
+  mqttUrl?: string | undefined;
+  /** trust for an external mqtts:// broker (PEM) */
+  mqttCa?: string | undefined;
+  /** embedded broker port (default 18830; 0 picks one) */
+  mqttPort?: number;
+  mqttHost?: string;
+  heartbeatMs: number;
+  /** silence after which a controller counts as lost */
+  linkTimeoutMs: number;
+  snapshotMaxAgeMinutes: number;
+  fallback: OfflineFallback;
+  emergencyGroup?: string | undefined;
+  enrollmentTtlMs: number;
+}
+
+export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
+  site: 'main',
+  heartbeatMs: 5_000,
+  linkTimeoutMs: 15_000,
+  snapshotMaxAgeMinutes: 24 * 60,
+  fallback: 'emergency_only',
+  enrollmentTtlMs: 24 * 3_600_000,
+};
+
+export interface ControllerServiceDeps {
+  store: Store;
+  installationKey: Uint8Array;
+  logger: FastifyBaseLogger;
+  alarms: AlarmService;
+  /** the management server's certificate: the embedded broker serves TLS with it */
+  tls?: { cert: string; key: string } | undefined;
+  settings?: Partial<ControllerSettings>;
+  now?: () => number;
+}
+
+export interface EnrollmentResult {
+  site: string;
+  mqttUrl: string;
+  /** MQTT protocol version to use: 4 (3.1.1) for the embedded broker, 5 for an external one */
+  mqttProtocol: 4 | 5;
+  serverPublicKey: string;
+  /** base64 of the site credential key (contracts/credential-key.ts) */
+  credentialKey: string;
+  /** the broker's certificate to trust, when the server runs it */
+  brokerCa?: string;
+}
+
+interface HeldSnapshot {
+  version: number;
+  hash: string;
+  body: Record<string, Json>;
+}
+
+export class ControllerService {
+  readonly settings: ControllerSettings;
+  private readonly now: () => number;
+  private readonly signing;
+  private readonly credentialKey: Uint8Array;
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly coordinators = new Map<string, ControllerCoordinator>();
+  private readonly snapshots = new Map<string, HeldSnapshot>();
+  private readonly events: EventStore;
+  private broker: EmbeddedBroker | undefined;
+  private hub: ControllerHub | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private refresh: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> = Promise.resolve();
+  private mqttUrl = '';
+
+  constructor(readonly deps: ControllerServiceDeps) {
+    this.settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...deps.settings };
+    this.now = deps.now ?? Date.now;
+    this.signing = serverSigningKey(deps.installationKey);
+    this.credentialKey = siteCredentialKey(deps.installationKey);
+    this.events = new EventStore(deps.store.db);
+  }
+
+  /** what controllers should trust for the broker: our certificate, or the external broker's CA */
+  private get brokerCa(): string | undefined {
+    return this.broker ? this.deps.tls?.cert : this.settings.mqttCa;
+  }
+
+  get brokerUrl(): string {
+    return this.mqttUrl;
+  }
+
+  async start(): Promise<void> {
+    const { settings } = this;
+    const enrolled = await enrolledControllers(this.deps.store.db);
+    for (const c of enrolled) this.addController(c.controllerId, c.publicKeyPem);
+    const mqtt: IClientOptions = {};
+    if (settings.mqttUrl) {
+      this.mqttUrl = settings.mqttUrl;
+      mqtt.protocolVersion = 5;
+      if (settings.mqttCa) mqtt.ca = settings.mqttCa;
+    } else {
+      // The server logs in to its own in-process broker with a secret that never leaves this process.
+      const serverSecret = randomBytes(32).toString('base64url');
+      this.broker = await startEmbeddedBroker({
+        ...(settings.mqttHost !== undefined && { host: settings.mqttHost }),
+        ...(settings.mqttPort !== undefined && { port: settings.mqttPort }),
+        ...(this.deps.tls && { tls: this.deps.tls }),
+        access: {
+          login: (username, password) => {
+            if (username === 'server') return constantTimeEqual(password, serverSecret);
+            const key = this.keys.get(username);
+            return key !== undefined && checkLoginProof(settings.site, username, password, key, this.now());
+          },
+          topics: (username) =>
+            username === 'server' ? undefined : controllerTopics(settings.site, username),
+        },
+      });
+      this.mqttUrl = this.broker.url;
+      if (this.deps.tls) mqtt.ca = this.deps.tls.cert;
+      mqtt.username = 'server';
+      mqtt.password = serverSecret;
+    }
+    this.hub = new ControllerHub({
+      url: this.mqttUrl,
+      site: settings.site,
+      serverKey: this.signing.privateKey,
+      controllerKeys: (id) => this.keys.get(id),
+      now: this.now,
+      mqtt,
+      lastSeqs: new Map(enrolled.map((c) => [c.controllerId, c.lastSeq])),
+      onRejected: (reason, from, topic) => this.rejected(reason, from, topic),
+      onMessage: (from, body, seq) => this.received(from, body, seq),
+      ingest: (from, events) => this.ingest(from, events),
+    });
+    await this.hub.start();
+    this.timer = setInterval(() => this.beat(), settings.heartbeatMs);
+    this.timer.unref();
+    // A snapshot counts as current only while the server keeps confirming it; build them now.
+    this.snapshotsChanged(0);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    clearTimeout(this.refresh);
+    await this.refreshing;
+    await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
+    await this.hub?.stop();
+    await this.broker?.close();
+  }
+
+  // ------------------------------------------------------------------ enrollment
+
+  /** A one-time token an installer gives the controller; a new one voids the old one and the old key. */
+  async createEnrollment(controllerId: string): Promise<{ token: string; expiresAt: number }> {
+    const token = newSecretToken(ENROLLMENT_TOKEN_PREFIX);
+    const expiresAt = this.now() + this.settings.enrollmentTtlMs;
+    await setEnrollmentToken(this.deps.store.db, controllerId, sha256Hex(token), expiresAt, this.now());
+    this.keys.delete(controllerId);
+    return { token, expiresAt };
+  }
+
+  /** Called by the controller over HTTPS with its token and its own new public key. */
+  async enroll(
+    controllerId: string,
+    token: string,
+    publicKeyPem: string,
+  ): Promise<EnrollmentResult | undefined> {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(publicKeyPem);
+    } catch {
+      return undefined;
+    }
+    if (key.asymmetricKeyType !== 'ed25519') return undefined;
+    const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+    if (!(await enrollWithToken(this.deps.store.db, controllerId, sha256Hex(token), pem, this.now())))
+      return undefined;
+    this.addController(controllerId, pem);
+    this.snapshotsChanged(0);
+    return {
+      site: this.settings.site,
+      mqttUrl: this.mqttUrl,
+      mqttProtocol: this.broker ? 4 : 5,
+      serverPublicKey: this.signing.publicKeyPem,
+      credentialKey: Buffer.from(this.credentialKey).toString('base64'),
+      ...(this.brokerCa && { brokerCa: this.brokerCa }),
+    };
+  }
+
+  private addController(controllerId: string, publicKeyPem: string): void {
+    this.keys.set(controllerId, createPublicKey(publicKeyPem));
+    if (this.coordinators.has(controllerId)) return;
+    const coordinator = new ControllerCoordinator(controllerId, {
+      send: async (body) => {
+        if (!this.hub?.connected) throw new Error('broker not connected');
+        await this.hub.command(controllerId, body);
+      },
+      now: this.now,
+      onLinkEvents: (events) => void this.linkEvents(controllerId, events),
+      onSendFailed: (error) =>
+        this.deps.logger.warn(
+          { controller: controllerId, err: { message: (error as Error).message } },
+          'send to controller failed',
+        ),
+    });
+    this.coordinators.set(controllerId, coordinator);
+  }
+
+  // ------------------------------------------------------------------ status and commands
+
+  status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
+    return linkStatus(this.deps.store.db, controllerId);
+  }
+
+  recordBaseline(controllerId: string): Promise<string | null> {
+    return recordBaseline(this.deps.store.db, controllerId, this.now());
+  }
+
+  /** Queues a signed restart command; false when the controller is not enrolled. */
+  async restart(controllerId: string, reason: string): Promise<boolean> {
+    const coordinator = this.coordinators.get(controllerId);
+    if (!coordinator) return false;
+    await coordinator.send({ kind: 'command', command: 'restart', reason });
+    return true;
+  }
+
+  /**
+   * Data behind the snapshots changed (the API's change hook). A credential that is no longer active
+   * is revoked on every controller at once, by its keyed hash; then the snapshots are rebuilt.
+   */
+  async changed(resource: string, id: string): Promise<void> {
+    if (resource === 'credential') {
+      const row = await this.deps.store.db
+        .selectFrom('credentials')
+        .select(['type', 'identifier', 'state'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row && row.state !== 'active' && row.identifier !== null) {
+        const hash =
+          row.type === 'pin'
+            ? row.identifier
+            : credentialIdHash(this.credentialKey, row.type, row.identifier);
+        const command = { kind: 'command', command: 'revoke', credential: hash } as const;
+        await Promise.all([...this.coordinators.values()].map((c) => c.send(command)));
+      }
+    }
+    this.snapshotsChanged(50);
+  }
+
+  /** Rebuilds snapshots after `delayMs`, coalescing bursts of changes (a CSV import) into one. */
+  snapshotsChanged(delayMs: number): void {
+    if (this.refresh) return;
+    this.refresh = setTimeout(() => {
+      this.refresh = undefined;
+      this.refreshing = this.refreshing
+        .then(() => this.rebuildSnapshots())
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: { message: (error as Error).message } }, 'snapshot rebuild failed'),
+        );
+    }, delayMs);
+    this.refresh.unref();
+  }
+
+  /** Resolves when pending snapshot work is done (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.refresh) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.refreshing;
+    await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
+  }
+
+  private async rebuildSnapshots(): Promise<void> {
+    for (const controllerId of this.coordinators.keys()) {
+      const content = await buildSnapshot(this.deps.store.db, controllerId, this.credentialKey, {
+        emergencyGroup: this.settings.emergencyGroup,
+      });
+      const site = siteAsJson(content.site);
+      const hash = createHash('sha256')
+        .update(canonicalJson({ site, emergency: content.emergency }))
+        .digest('hex');
+      const held = this.snapshots.get(controllerId);
+      if (held?.hash === hash) continue;
+      const version = Math.max(this.now(), (held?.version ?? 0) + 1);
+      const body: Record<string, Json> = {
+        kind: 'snapshot',
+        version,
+        issuedAt: this.now(),
+        maxAgeMinutes: this.settings.snapshotMaxAgeMinutes,
+        fallback: this.settings.fallback,
+        emergency: content.emergency,
+        site,
+      };
+      this.snapshots.set(controllerId, { version, hash, body });
+      await this.coordinators.get(controllerId)!.send(body);
+    }
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  private beat(): void {
+    for (const [controllerId, coordinator] of this.coordinators) {
+      coordinator.tick(this.settings.linkTimeoutMs);
+      const snapshotVersion = this.snapshots.get(controllerId)?.version ?? 0;
+      void coordinator.send({ kind: 'server-heartbeat', clock: this.now(), snapshotVersion });
+    }
+  }
+
+  private received(controllerId: string, body: unknown, seq: number): void {
+    const coordinator = this.coordinators.get(controllerId);
+    if (!coordinator) return;
+    const parsed = parseMessage(body);
+    if (!parsed.ok) {
+      void this.raise(
+        'tamper',
+        controllerId,
+        `unreadable message from controller ${controllerId}: ${parsed.error}`,
+      );
+      return;
+    }
+    const message = parsed.message;
+    const now = this.now();
+    if (message.kind === 'heartbeat' || message.kind === 'hello') {
+      coordinator.heard(message.clock);
+      coordinator.heldSnapshot = message.snapshotVersion;
+      const report = {
+        lastSeq: seq,
+        lastSeenAt: now,
+        softwareVersion: message.softwareVersion,
+        configHash: message.configHash,
+        clockOffsetMs: message.clock - now,
+        journalPending: message.journalPending,
+        snapshotVersion: message.snapshotVersion,
+      };
+      void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
+        this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
+      );
+      const held = this.snapshots.get(controllerId);
+      if (held && held.version !== message.snapshotVersion && message.kind === 'hello')
+        void coordinator.send(held.body);
+    } else {
+      coordinator.heard();
+    }
+  }
+
+  private async ingest(controllerId: string, events: ControllerEvent[]): Promise<void> {
+    const seqs = events.map((e) => e.seq);
+    const known = new Set(
+      (
+        await this.deps.store.db
+          .selectFrom('events')
+          .select('seq')
+          .where('controller_id', '=', controllerId)
+          .where('seq', '>=', Math.min(...seqs))
+          .where('seq', '<=', Math.max(...seqs))
+          .execute()
+      ).map((r) => Number(r.seq)),
+    );
+    await this.events.append(
+      events.map((e) => ({
+        controllerId,
+        seq: e.seq,
+        at: e.at,
+        type: e.type,
+        ...(e.door !== undefined && { door: e.door }),
+        ...(e.area !== undefined && { area: e.area }),
+        ...(e.person !== undefined && { personId: e.person }),
+        detail: e.detail,
+      })),
+    );
+    // Alarms the controller raised become server alarms, once each, however often a batch is resent.
+    for (const e of events) {
+      if (e.type !== 'alarm' || known.has(e.seq)) continue;
+      const type = String(e.detail.alarm ?? 'tamper');
+      await this.raise(
+        (ALARM_FROM_CONTROLLER.has(type) ? type : 'tamper') as AlarmType,
+        controllerId,
+        `${type} at controller ${controllerId}${e.door ? `, door ${e.door}` : ''}${e.detail.detail ? `: ${String(e.detail.detail)}` : ''}`,
+        `${controllerId}:${e.seq}`,
+      );
+    }
+  }
+
+  private async linkEvents(controllerId: string, events: LinkEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type === 'link') {
+        await setLinkState(
+          this.deps.store.db,
+          controllerId,
+          event.state === 'lost' ? 'lost' : 'up',
+          event.at,
+        );
+        this.deps.logger.warn(
+          { controller: controllerId, link: event.state },
+          `controller link ${event.state}`,
+        );
+        if (event.state === 'restored') {
+          const coordinator = this.coordinators.get(controllerId);
+          const held = this.snapshots.get(controllerId);
+          if (coordinator && held && coordinator.heldSnapshot !== held.version)
+            void coordinator.send(held.body);
+        }
+      } else {
+        await this.raise(event.alarm, controllerId, `controller ${controllerId}: ${event.detail}`);
+      }
+    }
+  }
+
+  private rejected(reason: string, from: string | undefined, topic: string): void {
+    void this.raise(
+      'tamper',
+      from ?? 'unknown',
+      `controller message rejected (${reason}) on ${topic}${from ? ` claiming to be ${from}` : ''}`,
+      `rejected:${from ?? 'unknown'}:${reason}`,
+    );
+  }
+
+  private async raise(
+    type: AlarmType,
+    controllerId: string,
+    message: string,
+    dedupeKey?: string,
+  ): Promise<void> {
+    try {
+      await this.deps.alarms.raise({
+        type,
+        source: `controller:${controllerId}`,
+        message,
+        site: this.settings.site,
+        ...(dedupeKey && { dedupeKey }),
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: { message: (error as Error).message } }, 'alarm not stored');
+    }
+  }
+}
+
+const ALARM_FROM_CONTROLLER = new Set([
+  'tailgating',
+  'forced_open',
+  'held_open',
+  'antipassback_violation',
+  'duress',
+  'tamper',
+  'comms_lost',
+  'time_drift',
+  'low_battery',
+  'fire',
+]);

@@ -1,0 +1,241 @@
+// The controller link in one process: the server with its embedded broker over TLS, and controller
+// agents enrolled with one-time tokens. Rules shown here:
+// - a snapshot holds only the controller's own doors and the people who may use them, with card
+//   numbers and PINs as keyed hashes — a typed PIN still opens card+PIN doors;
+// - the embedded broker refuses logins without a valid signed proof and holds a controller to its
+//   own topics;
+// - an enrollment token works once.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginProof } from '../../../src/contracts/broker-login.ts';
+import { ControllerAgent } from '../../../src/controller/agent.ts';
+import type { ControllerIdentity } from '../../../src/controller/identity.ts';
+import { serverConfig } from '../../../src/server/config.ts';
+import { type RunningServer, startServer } from '../../../src/server/serve.ts';
+import { api, seedAdminToken, waitFor } from '../../support/fleet.ts';
+
+const PIN = '48213';
+
+describe('controller link (embedded broker over TLS)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'monban-link-'));
+  let server: RunningServer;
+  let call: ReturnType<typeof api>;
+  const agents: ControllerAgent[] = [];
+
+  async function enrollAgent(
+    controllerId: string,
+  ): Promise<{ agent: ControllerAgent; identity: ControllerIdentity }> {
+    const service = server.controllers!;
+    const { token } = await service.createEnrollment(controllerId);
+    const keys = generateKeyPairSync('ed25519');
+    const publicKey = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const answer = await service.enroll(controllerId, token, publicKey);
+    expect(answer).toBeDefined();
+    expect(await service.enroll(controllerId, token, publicKey)).toBeUndefined(); // once only
+    const identity: ControllerIdentity = {
+      controllerId,
+      site: answer!.site,
+      mqttUrl: answer!.mqttUrl,
+      mqttProtocol: answer!.mqttProtocol,
+      brokerCa: answer!.brokerCa,
+      serverKey: (await import('node:crypto')).createPublicKey(answer!.serverPublicKey),
+      credentialKey: new Uint8Array(Buffer.from(answer!.credentialKey, 'base64')),
+      privateKey: keys.privateKey,
+    };
+    const agent = new ControllerAgent({
+      dataDir: join(dir, controllerId),
+      identity,
+      softwareVersion: 'test',
+      heartbeatMs: 200,
+    });
+    agents.push(agent);
+    await agent.start();
+    return { agent, identity };
+  }
+
+  beforeAll(async () => {
+    const token = await seedAdminToken(dir);
+    server = await startServer(
+      serverConfig({
+        MONBAN_DATA_DIR: dir,
+        MONBAN_PORT: '0',
+        MONBAN_MQTT_PORT: '0',
+        MONBAN_LOG_LEVEL: 'silent',
+      }),
+      { logger: pino({ level: 'silent' }), print: () => {}, background: false },
+    );
+    call = api(server.url, readFileSync(join(dir, 'tls', 'server.crt'), 'utf8'), token);
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const r = await call(method, path, body);
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+      return r.json;
+    };
+    await ok('POST', '/api/areas', { id: 'lab', name: 'Lab' });
+    await ok('POST', '/api/areas', { id: 'vault', name: 'Vault' });
+    for (const id of ['ctl-a', 'ctl-b']) await ok('POST', '/api/controllers', { id, name: id });
+    await ok('POST', '/api/doors', {
+      id: 'LAB',
+      name: 'Lab',
+      fromArea: 'outside',
+      toArea: 'lab',
+      controllerId: 'ctl-a',
+      mode: 'card+pin',
+    });
+    await ok('POST', '/api/doors', {
+      id: 'VAULT',
+      name: 'Vault',
+      fromArea: 'outside',
+      toArea: 'vault',
+      controllerId: 'ctl-b',
+    });
+    await ok('POST', '/api/access-levels', { id: 'lab', name: 'Lab', doors: ['LAB'] });
+    await ok('POST', '/api/access-levels', { id: 'vault', name: 'Vault', doors: ['VAULT'] });
+    await ok('POST', '/api/people', { id: 'kenji', name: 'Kenji', levels: ['lab'] });
+    await ok('POST', '/api/people', { id: 'mika', name: 'Mika', levels: ['vault'] });
+    await ok('POST', '/api/credentials', {
+      id: 'kenji-card',
+      personId: 'kenji',
+      type: 'card',
+      identifier: 'C-7001',
+      pin: PIN,
+    });
+    await ok('POST', '/api/credentials', {
+      id: 'mika-card',
+      personId: 'mika',
+      type: 'card',
+      identifier: 'C-7002',
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends each controller only its doors and people, with hashes instead of card numbers and PINs', async () => {
+    const { agent } = await enrollAgent('ctl-a');
+    await waitFor('the snapshot', () => agent.snapshotVersion > 0, 10_000);
+    const stored = readFileSync(join(dir, 'ctl-a', 'snapshot.json'), 'utf8');
+    expect(stored).toContain('LAB');
+    expect(stored).not.toContain('VAULT');
+    expect(stored).toContain('kenji');
+    expect(stored).not.toContain('mika');
+    expect(stored).not.toContain('C-7001');
+    expect(stored).not.toContain(PIN);
+
+    expect(agent.present({ door: 'LAB', side: 'in', card: 'C-7001', pin: PIN })).toMatchObject({
+      result: 'grant',
+      person: 'kenji',
+    });
+    expect(agent.present({ door: 'LAB', side: 'out', card: 'C-7001', pin: '00000' })).toMatchObject({
+      result: 'deny',
+      reason: 'wrong_pin',
+    });
+    expect(agent.present({ door: 'LAB', side: 'in', card: 'C-7002', pin: PIN })).toMatchObject({
+      result: 'deny',
+      reason: 'unknown_credential',
+    });
+  });
+
+  it('applies a change made on the server at once', async () => {
+    const agent = agents[0]!;
+    const before = agent.snapshotVersion;
+    expect((await call('POST', '/api/people', { id: 'yui', name: 'Yui', levels: ['lab'] })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/api/credentials', {
+          id: 'yui-card',
+          personId: 'yui',
+          type: 'card',
+          identifier: 'C-7003',
+          pin: '1357',
+        })
+      ).status,
+    ).toBe(201);
+    await waitFor(
+      'a newer snapshot with yui',
+      () =>
+        agent.snapshotVersion > before &&
+        agent.present({ door: 'LAB', side: 'in', card: 'C-7003', pin: '1357' }).result === 'grant',
+      10_000,
+    );
+  });
+
+  it('lets into the broker only enrolled controllers with a fresh signed proof, each on its own topics', async () => {
+    const { identity } = await enrollAgent('ctl-b');
+    const options = {
+      ca: identity.brokerCa,
+      protocolVersion: 4 as const,
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+    };
+    // No proof, a proof by another key, an expired proof: refused.
+    await expect(
+      mqtt.connectAsync(identity.mqttUrl, { ...options, username: 'ctl-b', password: 'x' }),
+    ).rejects.toThrow(/authori/i);
+    const stranger = generateKeyPairSync('ed25519').privateKey;
+    await expect(
+      mqtt.connectAsync(identity.mqttUrl, {
+        ...options,
+        username: 'ctl-b',
+        password: loginProof('main', 'ctl-b', stranger, Date.now()),
+      }),
+    ).rejects.toThrow(/authori/i);
+    await expect(
+      mqtt.connectAsync(identity.mqttUrl, {
+        ...options,
+        username: 'ctl-b',
+        password: loginProof('main', 'ctl-b', identity.privateKey, Date.now() - 3_600_000),
+      }),
+    ).rejects.toThrow(/authori/i);
+    // A valid login may read its own command topic but not another controller's.
+    const client = await mqtt.connectAsync(identity.mqttUrl, {
+      ...options,
+      clientId: 'ctl-b-probe',
+      username: 'ctl-b',
+      password: loginProof('main', 'ctl-b', identity.privateKey, Date.now()),
+    });
+    const own = await client.subscribeAsync('monban/main/server/commands/ctl-b', { qos: 1 });
+    expect(own[0]!.qos).toBe(1);
+    await expect(client.subscribeAsync('monban/main/server/commands/ctl-a', { qos: 1 })).rejects.toThrow(
+      /subscribe error/i,
+    );
+    expect(client.connected).toBe(true);
+    await client.endAsync(true);
+  });
+
+  it('reports version, configuration hash and link state through the API', async () => {
+    await waitFor(
+      'a heartbeat',
+      async () => (await call('GET', '/api/controllers/ctl-a/status')).json.softwareVersion === 'test',
+      10_000,
+    );
+    // The hash the server shows is the one the controller computes (after its latest heartbeat).
+    const status = await waitFor(
+      'the current configuration hash',
+      async () => {
+        const s = (await call('GET', '/api/controllers/ctl-a/status')).json;
+        return s.configHash === agents[0]!.configHash() && s;
+      },
+      10_000,
+    );
+    expect(status).toMatchObject({ enrolled: true, softwareVersion: 'test', configMatchesBaseline: null });
+    expect((await call('GET', '/api/controllers/nope/status')).status).toBe(404);
+    expect(
+      (
+        await call('POST', '/api/controllers/enroll', {
+          controllerId: 'ctl-a',
+          token: 'mbe_wrongwrongwrong',
+          publicKey: 'x',
+        })
+      ).status,
+    ).toBe(401);
+    expect((await call('POST', '/api/controllers/enroll', { controllerId: 'ctl-a' })).status).toBe(400);
+  });
+});
