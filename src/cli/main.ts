@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommand } from './commands/admin.ts';
 import { registerAuditCommand } from './commands/audit.ts';
+import { registerControllerCommand } from './commands/controller.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerImportCommand } from './commands/import.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerAdminCommand(program);
   registerAuditCommand(program);
+  registerControllerCommand(program);
   registerDemoCommand(program);
   registerExportCommand(program);
   registerImportCommand(program);

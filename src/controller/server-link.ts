@@ -4,9 +4,10 @@
 // dropped and become alarms.
 
 import { createHmac, type KeyObject } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Opener, Sealer } from '../contracts/envelope.ts';
-import { parseMessage } from '../contracts/messages.ts';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Json } from '../contracts/canonical.ts';
+import { type Envelope, Opener, Sealer, sequenceStart } from '../contracts/envelope.ts';
+import { type Message, parseMessage } from '../contracts/messages.ts';
 import type { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
 
@@ -18,11 +19,22 @@ export interface ServerLinkOptions {
   serverKey: KeyObject;
   /** the site key for keyed credential hashes: revocations name credentials only by hash */
   credentialHashKey: Uint8Array;
-  engine: SiteEngine;
+  /** the engine commands act on; a function when snapshots replace it */
+  engine: SiteEngine | (() => SiteEngine);
   now: () => number;
   record: (event: CoreEvent) => void;
   /** the server stored every event up to this journal sequence */
   onEventsAck?: (upTo: number) => void;
+  /** verified server messages that are not commands: snapshots, server heartbeats */
+  onServerMessage?: (message: Message, envelope: Envelope) => void;
+  /** the server asked for a restart (after it has been recorded) */
+  onRestart?: (reason: string) => void;
+  /** connection options: TLS trust, protocol version (default MQTT 3.1.1) */
+  mqtt?: IClientOptions;
+  /** a fresh broker password for each (re)connect: the signed login proof (contracts/broker-login.ts) */
+  password?: () => string;
+  /** connected and subscribed (after every reconnect) */
+  onConnected?: () => void;
 }
 
 export function credentialHash(key: Uint8Array, credentialKey: string): string {
@@ -33,35 +45,76 @@ export class ServerLink {
   private client: MqttClient | undefined;
   private readonly opener: Opener;
   readonly sealer: Sealer;
-  private readonly byHash = new Map<string, { person: string; credential: string }>();
+  private byHash = new Map<string, { person: string; credential: string }>();
+  private hashedFor: SiteEngine | undefined;
 
   constructor(private readonly options: ServerLinkOptions) {
     this.opener = new Opener((sender) => (sender === 'server' ? options.serverKey : undefined));
-    this.sealer = new Sealer(options.controllerId, options.controllerKey);
-    for (const credential of options.engine.policy.credentials.values()) {
-      this.byHash.set(credentialHash(options.credentialHashKey, credential.key), {
-        person: credential.personId,
-        credential: credential.key,
-      });
+    // No counter on disk: a restarted controller starts its sequence from the clock (envelope.ts).
+    this.sealer = new Sealer(options.controllerId, options.controllerKey, sequenceStart(options.now()));
+  }
+
+  private get engine(): SiteEngine {
+    return typeof this.options.engine === 'function' ? this.options.engine() : this.options.engine;
+  }
+
+  /** Which credential a revocation's hash names. Snapshot credentials carry the hash as their id. */
+  private credentialByHash(hash: string): { person: string; credential: string } | undefined {
+    const engine = this.engine;
+    if (this.hashedFor !== engine) {
+      this.byHash = new Map();
+      for (const credential of engine.policy.credentials.values()) {
+        const entry = { person: credential.personId, credential: credential.key };
+        this.byHash.set(credentialHash(this.options.credentialHashKey, credential.key), entry);
+        const id = credential.key.slice(credential.key.indexOf(':') + 1);
+        if (/^[0-9a-f]{64}$/.test(id)) this.byHash.set(id, entry);
+      }
+      this.hashedFor = engine;
     }
+    return this.byHash.get(hash);
   }
 
   get commandTopic(): string {
     return `monban/${this.options.site}/server/commands/${this.options.controllerId}`;
   }
 
-  async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.options.url, {
+  /**
+   * Connects and subscribes to this controller's command topic, again after every reconnect.
+   * `waitForConnect: false` returns at once: a controller starts deciding offline when the broker is
+   * down and links up whenever it comes.
+   */
+  async start(waitForConnect = true): Promise<void> {
+    const password = this.options.password;
+    const client = mqtt.connect(this.options.url, {
       clientId: `monban-${this.options.controllerId}`,
       protocolVersion: 4,
       reconnectPeriod: 500,
+      connectTimeout: 5_000,
+      ...this.options.mqtt,
+      ...(password && { username: this.options.controllerId, password: password() }),
     });
-    this.client.on('message', (topic, payload) => this.onCommand(topic, payload));
-    await this.client.subscribeAsync(this.commandTopic, { qos: 1 });
+    this.client = client;
+    // A login proof expires: each reconnect signs a fresh one.
+    if (password) client.on('close', () => (client.options.password = password()));
+    client.on('error', () => {}); // reconnects on its own; the link state shows it
+    client.on('message', (topic, payload) => this.onCommand(topic, payload));
+    const subscribed = new Promise<void>((resolve) => {
+      client.on('connect', () => {
+        client
+          .subscribeAsync(this.commandTopic, { qos: 1 })
+          .then(() => {
+            resolve();
+            this.options.onConnected?.();
+          })
+          .catch(() => {});
+      });
+    });
+    if (waitForConnect) await subscribed;
   }
 
   async stop(): Promise<void> {
-    await this.client?.endAsync();
+    // Forced: whatever is in flight is in the journal and is sent again after the next start.
+    await this.client?.endAsync(true);
   }
 
   get connected(): boolean {
@@ -69,9 +122,10 @@ export class ServerLink {
   }
 
   /** Publishes a signed message on this controller's own topic (QoS 1). */
-  async publish(kind: string, body: Record<string, unknown>): Promise<void> {
+  async publish(kind: string, body: Record<string, Json>): Promise<void> {
+    if (!this.client?.connected) throw new Error('not connected to the broker');
     const topic = `monban/${this.options.site}/controllers/${this.options.controllerId}/${kind}`;
-    const envelope = this.sealer.seal(topic, body as never, this.options.now());
+    const envelope = this.sealer.seal(topic, body, this.options.now());
     await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
   }
 
@@ -102,16 +156,20 @@ export class ServerLink {
       this.options.onEventsAck?.(parsed.message.upTo);
       return;
     }
+    if (parsed.ok && parsed.message.kind !== 'command' && this.options.onServerMessage) {
+      this.options.onServerMessage(parsed.message, opened.envelope);
+      return;
+    }
     if (!parsed.ok || parsed.message.kind !== 'command') {
       this.alarm('command rejected: malformed body');
       return;
     }
     const command = parsed.message;
     const now = this.options.now();
-    const { engine } = this.options;
+    const engine = this.engine;
     switch (command.command) {
       case 'revoke': {
-        const target = this.byHash.get(command.credential);
+        const target = this.credentialByHash(command.credential);
         if (target)
           for (const e of engine.operator(
             { action: 'revoke-credential', person: target.person, credential: target.credential },
@@ -138,6 +196,7 @@ export class ServerLink {
           action: 'restart-requested',
           target: this.options.controllerId,
         });
+        this.options.onRestart?.(command.reason);
         break;
       default:
         break;

@@ -1,0 +1,365 @@
+// The edge agent (`monban controller run`, issue 4): it decides at its doors with the core, whether or
+// not the server is reachable (R-CTL-1), and journals every event durably before it is acted on or
+// sent (R-CTL-2). Its policy is the server's signed snapshot for this controller, kept on disk; the
+// server's heartbeats keep confirming it, and a snapshot not confirmed within the site's maximum age
+// switches the doors to the site's offline fallback and raises an alarm. Credentials arrive and are
+// checked as keyed hashes only (contracts/credential-key.ts).
+
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loginProof } from '../contracts/broker-login.ts';
+import type { Json } from '../contracts/canonical.ts';
+import { credentialIdHash, pinHash } from '../contracts/credential-key.ts';
+import { type Envelope, Opener } from '../contracts/envelope.ts';
+import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
+import { type ControllerEvent, type Message, parseMessage, type Snapshot } from '../contracts/messages.ts';
+import type { Decision } from '../core/decide.ts';
+import { SiteEngine } from '../core/engine.ts';
+import type { CoreEvent } from '../core/events.ts';
+import type { SiteDef } from '../core/model.ts';
+import type { Side } from '../core/policy.ts';
+import { EventUplink } from './event-uplink.ts';
+import type { ControllerIdentity } from './identity.ts';
+import { Journal } from './journal.ts';
+import { ServerLink } from './server-link.ts';
+
+export interface AgentOptions {
+  dataDir: string;
+  identity: ControllerIdentity;
+  softwareVersion: string;
+  heartbeatMs?: number;
+  linkTimeoutMs?: number;
+  now?: () => number;
+  /** one line of the agent's own log (never a secret) */
+  log?: (entry: Record<string, unknown>) => void;
+  /** the server asked for a restart; the process should exit and its supervisor start it again */
+  onRestart?: (reason: string) => void;
+}
+
+export interface Presentation {
+  door: string;
+  side: Side;
+  /** card number (or mobile/key id) as the reader read it */
+  card?: string;
+  type?: 'card' | 'mobile' | 'key';
+  /** digits typed on the keypad: the card's PIN, or alone a PIN-only credential */
+  pin?: string;
+}
+
+const SNAPSHOT_FILE = 'snapshot.json';
+const EMPTY_SITE: SiteDef = {
+  timezone: 'Asia/Tokyo',
+  areas: [],
+  doors: [],
+  schedules: [],
+  holidayCalendars: [],
+  levels: [],
+  groups: [],
+  people: [],
+};
+
+export class ControllerAgent {
+  readonly journal: Journal;
+  readonly link: ServerLink;
+  private readonly uplink: EventUplink;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+  private readonly linkTimeoutMs: number;
+  private engine: SiteEngine;
+  private snapshot: Snapshot | undefined;
+  /** when the server last confirmed that the held snapshot is current */
+  private confirmedAt = 0;
+  private fallback = false;
+  private serverLink: LinkStatus;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    this.now = options.now ?? Date.now;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.linkTimeoutMs = options.linkTimeoutMs ?? 15_000;
+    this.serverLink = initialLink(this.now());
+    this.journal = Journal.open(join(options.dataDir, 'journal'));
+    this.engine = new SiteEngine(EMPTY_SITE, this.now());
+    const { identity } = options;
+    this.link = new ServerLink({
+      url: identity.mqttUrl,
+      site: identity.site,
+      controllerId: identity.controllerId,
+      controllerKey: identity.privateKey,
+      serverKey: identity.serverKey,
+      credentialHashKey: identity.credentialKey,
+      engine: () => this.engine,
+      now: this.now,
+      record: (event) => this.record(event),
+      onEventsAck: (upTo) => {
+        this.uplink.acknowledged(upTo);
+        void this.uplink.flush();
+      },
+      onServerMessage: (message, envelope) => this.serverMessage(message, envelope),
+      onRestart: (reason) => this.options.onRestart?.(reason),
+      onConnected: () => {
+        void this.sendStatus('hello');
+        void this.uplink.flush();
+      },
+      mqtt: {
+        protocolVersion: identity.mqttProtocol,
+        ...(identity.brokerCa && { ca: identity.brokerCa }),
+      },
+      password: () => loginProof(identity.site, identity.controllerId, identity.privateKey, this.now()),
+    });
+    this.uplink = new EventUplink(this.journal, this.link);
+    // The last policy from the server, so the doors work from the first second, server or not.
+    const stored = this.loadSnapshot();
+    if (stored) this.install(stored.snapshot, stored.envelope, false);
+  }
+
+  async start(): Promise<void> {
+    await this.link.start(false);
+    this.timer = setInterval(() => this.tick(), Math.min(this.heartbeatMs, 1_000));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.link.stop();
+    this.journal.close();
+  }
+
+  get snapshotVersion(): number {
+    return this.snapshot?.version ?? 0;
+  }
+
+  get inFallback(): boolean {
+    return this.fallback;
+  }
+
+  /** A credential at a reader: decided locally, journaled before the answer is returned. */
+  present(p: Presentation): Decision {
+    const key = this.options.identity.credentialKey;
+    const type = p.type ?? 'card';
+    const credential =
+      p.card !== undefined
+        ? `${type}:${credentialIdHash(key, type, p.card)}`
+        : `pin:${pinHash(key, p.pin ?? '')}`;
+    const now = this.now();
+    this.checkAge(now); // a policy past its age is never used, not even until the next tick
+    for (const event of this.engine.advance(now)) this.record(event);
+    const decision = this.engine.present(
+      {
+        door: p.door,
+        side: p.side,
+        credential,
+        ...(p.card !== undefined && p.pin !== undefined && { pin: pinHash(key, p.pin) }),
+      },
+      now,
+    );
+    for (const event of decision.events) this.record(event);
+    return decision;
+  }
+
+  /** The door position switch changed. */
+  doorSensor(door: string, open: boolean): void {
+    for (const event of this.engine.doorSensor(door, open, this.now())) this.record(event);
+  }
+
+  /** The case was opened (tamper input): an alarm, journaled and sent like any event. */
+  tamper(detail: string): void {
+    this.record({ type: 'alarm', at: this.now(), alarm: 'tamper', detail });
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private record(event: CoreEvent): void {
+    const { at, ...rest } = event;
+    const controllerEvent: Omit<ControllerEvent, 'seq'> = {
+      at,
+      type: event.type,
+      ...('door' in event && event.door !== undefined && { door: event.door }),
+      ...('area' in event && event.area !== undefined && { area: event.area }),
+      ...('person' in event && event.person !== undefined && { person: event.person }),
+      detail: flatDetail(rest),
+    };
+    // Durable (fsync) before anything acts on it or sends it.
+    this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    void this.uplink.flush();
+  }
+
+  // ------------------------------------------------------------------ server link
+
+  private async sendStatus(kind: 'hello' | 'heartbeat'): Promise<void> {
+    try {
+      await this.link.publish(kind, {
+        kind,
+        clock: this.now(),
+        softwareVersion: this.options.softwareVersion,
+        configHash: this.configHash(),
+        snapshotVersion: this.snapshotVersion,
+        journalPending: this.journal.next - 1 - this.journal.acknowledged,
+      });
+    } catch {
+      // offline: supervision notices; the next beat tries again
+    }
+  }
+
+  /** Hash of what this controller runs with: software version and policy snapshot. */
+  configHash(): string {
+    return createHash('sha256')
+      .update(`${this.options.softwareVersion}\n${this.snapshot ? this.snapshotHash : ''}`)
+      .digest('hex');
+  }
+
+  private snapshotHash = '';
+
+  private serverMessage(message: Message, envelope: Envelope): void {
+    const now = this.now();
+    if (message.kind === 'snapshot') {
+      this.install(message, envelope, true);
+      this.heardServer(now);
+      return;
+    }
+    if (message.kind === 'server-heartbeat') {
+      this.heardServer(now, message.clock);
+      if (this.snapshot && message.snapshotVersion === this.snapshot.version) this.confirm(now);
+    }
+  }
+
+  private heardServer(now: number, serverClock?: number): void {
+    const { status, events } = heard(this.serverLink, now, serverClock);
+    this.serverLink = status;
+    this.linkEvents(events);
+  }
+
+  private linkEvents(events: LinkEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'alarm') this.record({ type: 'alarm', at: e.at, alarm: e.alarm, detail: e.detail });
+      else this.options.log?.({ msg: `server link ${e.state}`, at: e.at });
+    }
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const event of this.engine.advance(now)) this.record(event);
+    const { status, events } = check(this.serverLink, now, this.linkTimeoutMs);
+    this.serverLink = status;
+    this.linkEvents(events);
+    this.checkAge(now);
+    if (now - this.lastBeat >= this.heartbeatMs) {
+      this.lastBeat = now;
+      void this.sendStatus('heartbeat');
+    }
+    void this.uplink.flush();
+  }
+
+  private lastBeat = 0;
+
+  // ------------------------------------------------------------------ snapshots
+
+  private install(snapshot: Snapshot, envelope: Envelope, persist: boolean): void {
+    if (this.snapshot && snapshot.version < this.snapshot.version) return;
+    let engine: SiteEngine;
+    const now = this.now();
+    try {
+      engine = new SiteEngine(this.siteFor(snapshot, false), now, this.engine);
+    } catch (error) {
+      this.record({
+        type: 'alarm',
+        at: now,
+        alarm: 'tamper',
+        detail: `snapshot refused: ${(error as Error).message}`,
+      });
+      return;
+    }
+    if (persist) this.saveSnapshot(envelope);
+    this.snapshot = snapshot;
+    this.snapshotHash = createHash('sha256').update(JSON.stringify(snapshot.site)).digest('hex');
+    this.engine = engine;
+    this.fallback = false;
+    this.confirmedAt = persist ? now : snapshot.issuedAt;
+    this.options.log?.({ msg: 'policy snapshot installed', version: snapshot.version });
+    this.checkAge(now);
+  }
+
+  private confirm(now: number): void {
+    this.confirmedAt = now;
+    if (this.fallback && this.snapshot) {
+      this.fallback = false;
+      this.engine = new SiteEngine(this.siteFor(this.snapshot, false), now, this.engine);
+      this.record({
+        type: 'operator',
+        at: now,
+        action: 'offline-fallback-ended',
+        target: this.options.identity.controllerId,
+      });
+    }
+  }
+
+  /** A snapshot the server has not confirmed within its maximum age: the site's offline fallback. */
+  private checkAge(now: number): void {
+    const snapshot = this.snapshot;
+    if (!snapshot || this.fallback || snapshot.fallback === 'keep_deciding') return;
+    if (now - this.confirmedAt <= snapshot.maxAgeMinutes * 60_000) return;
+    this.fallback = true;
+    this.engine = new SiteEngine(this.siteFor(snapshot, true), now, this.engine);
+    this.record({
+      type: 'alarm',
+      at: now,
+      alarm: 'comms_lost',
+      detail: `policy older than ${snapshot.maxAgeMinutes} min: offline fallback ${snapshot.fallback}`,
+    });
+  }
+
+  /** The snapshot's site, or under the fallback only its emergency list (others count as inactive). */
+  private siteFor(snapshot: Snapshot, fallback: boolean): SiteDef {
+    const site = snapshot.site as unknown as SiteDef;
+    if (!fallback) return site;
+    const allowed = new Set(snapshot.fallback === 'emergency_only' ? snapshot.emergency : []);
+    return { ...site, people: site.people.map((p) => (allowed.has(p.id) ? p : { ...p, active: false })) };
+  }
+
+  private loadSnapshot(): { snapshot: Snapshot; envelope: Envelope } | undefined {
+    const path = join(this.options.dataDir, SNAPSHOT_FILE);
+    if (!existsSync(path)) return undefined;
+    try {
+      const envelope = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+      // Signed by the server like any message: a file changed on disk is refused.
+      const opened = new Opener((sender) =>
+        sender === 'server' ? this.options.identity.serverKey : undefined,
+      ).open(envelope);
+      if (!opened.ok) throw new Error(opened.reason);
+      const parsed = parseMessage(opened.envelope.body);
+      if (!parsed.ok || parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
+      return { snapshot: parsed.message, envelope: opened.envelope };
+    } catch (error) {
+      this.record({
+        type: 'alarm',
+        at: this.now(),
+        alarm: 'tamper',
+        detail: `stored snapshot refused: ${(error as Error).message}`,
+      });
+      return undefined;
+    }
+  }
+
+  private saveSnapshot(envelope: Envelope): void {
+    const path = join(this.options.dataDir, SNAPSHOT_FILE);
+    writeFileSync(`${path}.tmp`, JSON.stringify(envelope), { mode: 0o600 });
+    const fd = openSync(`${path}.tmp`, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(`${path}.tmp`, path);
+  }
+}
+
+/** Event fields as flat JSON scalars (lists joined), the shape controller events carry. */
+function flatDetail(fields: Record<string, unknown>): Record<string, string | number | boolean | null> {
+  const detail: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === 'door' || k === 'area' || k === 'person' || v === undefined) continue;
+    if (Array.isArray(v)) detail[k] = v.join(',');
+    else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      detail[k] = v;
+    else detail[k] = JSON.stringify(v as Json);
+  }
+  return detail;
+}

@@ -1,0 +1,88 @@
+// The simulated I/O driver: readers, door contacts and the tamper switch as JSON lines on a stream
+// (stdin of `monban controller run --driver sim`), answers as JSON lines. Used by the demo and the
+// tests with real processes; real hardware drivers (OSDP readers, relay boards) sit behind the same
+// agent methods. One line in, one line out:
+//   {"present":{"door":"D1","side":"in","card":"C-1001"}}  → {"decision":{"result":"grant",…}}
+//   {"door":"D1","open":true}                              → {"ok":true}
+//   {"tamper":"case opened"}                               → {"ok":true}
+//   {"status":true}                                        → {"status":{…}}
+
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { ControllerAgent } from './agent.ts';
+
+const lineSchema = z.union([
+  z.strictObject({
+    present: z.strictObject({
+      door: z.string().min(1).max(64),
+      side: z.enum(['in', 'out']),
+      card: z.string().min(1).max(128).optional(),
+      type: z.enum(['card', 'mobile', 'key']).optional(),
+      pin: z
+        .string()
+        .regex(/^\d{1,12}$/)
+        .optional(),
+    }),
+  }),
+  z.strictObject({ door: z.string().min(1).max(64), open: z.boolean() }),
+  z.strictObject({ tamper: z.string().max(200) }),
+  z.strictObject({ status: z.literal(true) }),
+]);
+
+export function runSimDriver(
+  agent: ControllerAgent,
+  input: Readable,
+  write: (line: string) => void,
+): Promise<void> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const answer = (value: unknown) => write(JSON.stringify(value));
+  lines.on('line', (text) => {
+    if (text.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      answer({ error: 'not JSON' });
+      return;
+    }
+    const parsed = lineSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      answer({ error: `${issue.path.join('.') || 'line'}: ${issue.message}` });
+      return;
+    }
+    const line = parsed.data;
+    if ('present' in line) {
+      const { door, side, card, type, pin } = line.present;
+      const d = agent.present({
+        door,
+        side,
+        ...(card !== undefined && { card }),
+        ...(type !== undefined && { type }),
+        ...(pin !== undefined && { pin }),
+      });
+      // Never echo the PIN or card number back: the decision names the person and the reason.
+      answer({
+        decision: { result: d.result, reason: d.reason, person: d.person ?? null, warnings: d.warnings },
+      });
+    } else if ('open' in line) {
+      agent.doorSensor(line.door, line.open);
+      answer({ ok: true });
+    } else if ('tamper' in line) {
+      agent.tamper(line.tamper);
+      answer({ ok: true });
+    } else {
+      answer({
+        status: {
+          connected: agent.link.connected,
+          snapshotVersion: agent.snapshotVersion,
+          fallback: agent.inFallback,
+          journalNext: agent.journal.next,
+          journalAcknowledged: agent.journal.acknowledged,
+        },
+      });
+    }
+  });
+  return new Promise((resolve) => lines.once('close', () => resolve()));
+}
