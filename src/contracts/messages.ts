@@ -94,7 +94,21 @@ export const snapshotSchema = z.strictObject({
   maxAgeMinutes: z.number().int().positive(),
   fallback: z.enum(OFFLINE_FALLBACKS),
   emergency: z.array(id).max(100_000),
+  /** areas whose doors lock while this controller has lost the server (the area's offline mode) */
+  offlineDeny: z.array(id).max(100_000).default([]),
   site: z.record(z.string(), z.json()),
+});
+
+/**
+ * Where someone is, as the server learnt it from another controller's grant: rules that span
+ * controllers (anti-passback, occupancy) see passages made at other controllers' doors.
+ */
+export const presenceSchema = z.strictObject({
+  kind: z.literal('presence'),
+  person: id,
+  /** the area the person is now in; null: unknown */
+  area: id.nullable(),
+  at: instant,
 });
 
 export const messageSchema = z.union([
@@ -104,6 +118,7 @@ export const messageSchema = z.union([
   helloSchema,
   serverHeartbeatSchema,
   snapshotSchema,
+  presenceSchema,
   commandSchema,
 ]);
 

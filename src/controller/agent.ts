@@ -19,6 +19,7 @@ import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
 import type { SiteDef } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
+import { presenceOf } from '../core/state.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
@@ -130,6 +131,11 @@ export class ControllerAgent {
     return this.snapshot?.version ?? 0;
   }
 
+  /** Where this controller believes a person is (area id, or null: unknown). */
+  whereIs(personId: string): string | null {
+    return presenceOf(this.engine.state, this.engine.policy, personId);
+  }
+
   get inFallback(): boolean {
     return this.fallback;
   }
@@ -143,7 +149,9 @@ export class ControllerAgent {
         ? `${type}:${credentialIdHash(key, type, p.card)}`
         : `pin:${pinHash(key, p.pin ?? '')}`;
     const now = this.now();
-    this.checkAge(now); // a policy past its age is never used, not even until the next tick
+    // A lost server or a policy past its age takes effect now, not at the next tick.
+    this.checkLink(now);
+    this.checkAge(now);
     for (const event of this.engine.advance(now)) this.record(event);
     const decision = this.engine.present(
       {
@@ -155,6 +163,7 @@ export class ControllerAgent {
       now,
     );
     for (const event of decision.events) this.record(event);
+    for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     return decision;
   }
 
@@ -210,12 +219,20 @@ export class ControllerAgent {
   }
 
   private snapshotHash = '';
+  /** person → when a decision here last moved them (newer than a remote presence report wins) */
+  private readonly localMoves = new Map<string, number>();
 
   private serverMessage(message: Message, envelope: Envelope): void {
     const now = this.now();
     if (message.kind === 'snapshot') {
       this.install(message, envelope, true);
       this.heardServer(now);
+      return;
+    }
+    if (message.kind === 'presence') {
+      // A passage at another controller's door; a local passage made since then wins.
+      if ((this.localMoves.get(message.person) ?? 0) <= message.at)
+        this.engine.movePerson(message.person, message.area, message.at);
       return;
     }
     if (message.kind === 'server-heartbeat') {
@@ -232,17 +249,33 @@ export class ControllerAgent {
 
   private linkEvents(events: LinkEvent[]): void {
     for (const e of events) {
-      if (e.type === 'alarm') this.record({ type: 'alarm', at: e.at, alarm: e.alarm, detail: e.detail });
-      else this.options.log?.({ msg: `server link ${e.state}`, at: e.at });
+      if (e.type === 'alarm') {
+        this.record({ type: 'alarm', at: e.at, alarm: e.alarm, detail: e.detail });
+        continue;
+      }
+      this.options.log?.({ msg: `server link ${e.state}`, at: e.at });
+      // Areas whose rules span controllers and that must not be decided alone: lock their doors
+      // while the server is away, and unlock them when it is back.
+      if (this.snapshot && this.snapshot.offlineDeny.length > 0)
+        this.engine = new SiteEngine(this.siteFor(this.snapshot, this.fallback), e.at, this.engine);
     }
+  }
+
+  private checkLink(now: number): void {
+    const { status, events } = check(this.serverLink, now, this.linkTimeoutMs);
+    this.serverLink = status;
+    this.linkEvents(events);
+  }
+
+  /** Whether the server link is lost (areas with offline mode `deny` are locked then). */
+  get serverLost(): boolean {
+    return this.serverLink.state === 'lost';
   }
 
   private tick(): void {
     const now = this.now();
     for (const event of this.engine.advance(now)) this.record(event);
-    const { status, events } = check(this.serverLink, now, this.linkTimeoutMs);
-    this.serverLink = status;
-    this.linkEvents(events);
+    this.checkLink(now);
     this.checkAge(now);
     if (now - this.lastBeat >= this.heartbeatMs) {
       this.lastBeat = now;
@@ -309,12 +342,26 @@ export class ControllerAgent {
     });
   }
 
-  /** The snapshot's site, or under the fallback only its emergency list (others count as inactive). */
+  /**
+   * The site to decide with: the snapshot's; under the fallback only its emergency list (others count
+   * as inactive); while the server is lost, the doors of `offlineDeny` areas locked.
+   */
   private siteFor(snapshot: Snapshot, fallback: boolean): SiteDef {
-    const site = snapshot.site as unknown as SiteDef;
-    if (!fallback) return site;
-    const allowed = new Set(snapshot.fallback === 'emergency_only' ? snapshot.emergency : []);
-    return { ...site, people: site.people.map((p) => (allowed.has(p.id) ? p : { ...p, active: false })) };
+    let site = snapshot.site as unknown as SiteDef;
+    if (fallback) {
+      const allowed = new Set(snapshot.fallback === 'emergency_only' ? snapshot.emergency : []);
+      site = { ...site, people: site.people.map((p) => (allowed.has(p.id) ? p : { ...p, active: false })) };
+    }
+    if (this.serverLost && snapshot.offlineDeny.length > 0) {
+      const deny = new Set(snapshot.offlineDeny);
+      site = {
+        ...site,
+        doors: site.doors.map((d) =>
+          deny.has(d.from) || deny.has(d.to) ? { ...d, mode: 'locked' as const } : d,
+        ),
+      };
+    }
+    return site;
   }
 
   private loadSnapshot(): { snapshot: Snapshot; envelope: Envelope } | undefined {

@@ -7,7 +7,8 @@ import type { Journal } from './journal.ts';
 import type { ServerLink } from './server-link.ts';
 
 export class EventUplink {
-  private sending = false;
+  /** the connection a batch is being sent on; a send cut off by a reconnect never settles */
+  private sendingOn: number | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -22,8 +23,9 @@ export class EventUplink {
 
   /** Sends one batch of the backlog if connected; returns how many events were sent. */
   async flush(): Promise<number> {
-    if (this.sending || !this.link.connected) return 0;
-    this.sending = true;
+    const connection = this.link.connection;
+    if (this.sendingOn === connection || !this.link.connected) return 0;
+    this.sendingOn = connection;
     try {
       const events: ControllerEvent[] = [];
       for (const entry of this.journal.unacknowledged()) {
@@ -39,7 +41,7 @@ export class EventUplink {
     } catch {
       return 0; // the link dropped mid-send: the next flush resends
     } finally {
-      this.sending = false;
+      if (this.sendingOn === connection) this.sendingOn = undefined;
     }
   }
 }

@@ -100,6 +100,7 @@ export class ServerLink {
     client.on('message', (topic, payload) => this.onCommand(topic, payload));
     const subscribed = new Promise<void>((resolve) => {
       client.on('connect', () => {
+        this.connections++;
         client
           .subscribeAsync(this.commandTopic, { qos: 1 })
           .then(() => {
@@ -115,6 +116,13 @@ export class ServerLink {
   async stop(): Promise<void> {
     // Forced: whatever is in flight is in the journal and is sent again after the next start.
     await this.client?.endAsync(true);
+  }
+
+  private connections = 0;
+
+  /** Counts connections (each reconnect, each start): what was in flight on an older one is gone. */
+  get connection(): number {
+    return this.connections;
   }
 
   get connected(): boolean {

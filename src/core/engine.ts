@@ -4,10 +4,10 @@
 import { carryOverState } from './carry-over.ts';
 import { type AccessRequest, type Decision, decide } from './decide.ts';
 import type { CoreEvent } from './events.ts';
-import type { SiteDef } from './model.ts';
+import { OUTSIDE, type SiteDef } from './model.ts';
 import { fireInput, type OperatorAction, operatorAction } from './operator.ts';
 import { compilePolicy, type Policy } from './policy.ts';
-import { applyChanges, createState, type SiteState } from './state.ts';
+import { applyChanges, createState, type SiteState, type StateChange } from './state.ts';
 import { advanceTime, doorSensor, type Outcome, passage, requestToExit } from './supervision.ts';
 
 export class SiteEngine {
@@ -52,6 +52,19 @@ export class SiteEngine {
 
   operator(action: OperatorAction, now: number): CoreEvent[] {
     return this.apply(operatorAction(this.policy, this.state, action, now));
+  }
+
+  /**
+   * Someone passed a door of another controller (rules that span controllers): they are now in
+   * `area` (null or an area this site does not have: unknown here). No decision, no events.
+   */
+  movePerson(personId: string, area: string | null, now: number): void {
+    const person = this.policy.people.get(personId);
+    if (!person) return;
+    const to = area !== null && this.policy.areas.has(area) ? area : null;
+    const changes: StateChange[] = [{ op: 'move', person: personId, index: person.index, to }];
+    if (to !== null && to !== OUTSIDE) changes.push({ op: 'entered', person: personId, area: to, at: now });
+    applyChanges(this.state, this.policy, changes);
   }
 
   fire(zone: string, active: boolean, now: number): CoreEvent[] {

@@ -31,7 +31,7 @@ function identity(): ControllerIdentity {
   };
 }
 
-function writeSnapshot(dir: string): void {
+function writeSnapshot(dir: string, extra: Record<string, unknown> = {}): void {
   const card = (id: string) => credentialIdHash(credentialKey, 'card', id);
   const body = {
     kind: 'snapshot',
@@ -40,6 +40,7 @@ function writeSnapshot(dir: string): void {
     maxAgeMinutes: 60,
     fallback: 'emergency_only',
     emergency: ['guard'],
+    ...extra,
     site: JSON.parse(
       JSON.stringify(
         site({
@@ -111,10 +112,13 @@ describe('controller agent offline', () => {
       person: 'guard',
     });
     expect(agent.inFallback).toBe(true);
+    // Two alarms, once each: the server has been silent (link lost), and the policy is too old.
     const alarms = journaled(agent).filter((e) => e.type === 'alarm');
-    expect(alarms).toHaveLength(1);
-    expect(alarms[0]!.detail).toMatchObject({ alarm: 'comms_lost' });
-    expect(String(alarms[0]!.detail.detail)).toContain('offline fallback emergency_only');
+    expect(alarms.map((a) => a.detail.alarm)).toEqual(['comms_lost', 'comms_lost']);
+    expect(alarms.map((a) => String(a.detail.detail))).toEqual([
+      expect.stringMatching(/nothing heard for/),
+      expect.stringMatching(/policy older than 60 min: offline fallback emergency_only/),
+    ]);
   });
 
   it('refuses a snapshot changed on disk and lets nobody in', () => {
@@ -129,5 +133,21 @@ describe('controller agent offline', () => {
     const tamper = journaled(agent).find((e) => e.type === 'alarm');
     expect(tamper?.detail).toMatchObject({ alarm: 'tamper' });
     expect(String(tamper?.detail.detail)).toContain('stored snapshot refused: bad_signature');
+  });
+
+  it('locks the doors of an area with offline mode deny once the server link is lost', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monban-agent-'));
+    dirs.push(dir);
+    writeSnapshot(dir, { offlineDeny: ['plant'] });
+    const clock = { now: T0 };
+    const agent = agentAt(dir, clock);
+    expect(agent.present({ door: 'GATE', side: 'in', card: 'W-1' })).toMatchObject({ result: 'grant' });
+    clock.now = T0 + 16_000; // nothing heard from the server for longer than the link timeout
+    expect(agent.present({ door: 'GATE', side: 'out', card: 'W-1' })).toMatchObject({
+      result: 'deny',
+      reason: 'door_locked',
+    });
+    expect(agent.serverLost).toBe(true);
+    expect(journaled(agent).some((e) => e.type === 'alarm' && e.detail.alarm === 'comms_lost')).toBe(true);
   });
 });

@@ -24,8 +24,11 @@ export const areas = crud({
     site: labelSchema.nullable(),
     maxOccupancy: z.number().int().min(1).max(1_000_000).nullable(),
     antipassback: antipassbackSchema.nullable(),
+    offlineMode: z.enum(['local', 'deny']).meta({
+      description: 'while a controller has lost the server: decide locally, or deny at this area’s doors',
+    }),
   },
-  defaults: { parentId: 'outside', site: null, maxOccupancy: null, antipassback: null },
+  defaults: { parentId: 'outside', site: null, maxOccupancy: null, antipassback: null, offlineMode: 'local' },
   output: {
     name: z.string(),
     parentId: z.string(),
@@ -34,6 +37,7 @@ export const areas = crud({
     antipassback: z
       .object({ mode: z.enum(['hard', 'soft']), reentryMinutes: z.number().int().optional() })
       .nullable(),
+    offlineMode: z.enum(['local', 'deny']),
   },
   filters: { site: z.string().optional(), parentId: idSchema.optional() },
 });

@@ -100,6 +100,11 @@ export class ControllerService {
   private readonly keys = new Map<string, KeyObject>();
   private readonly coordinators = new Map<string, ControllerCoordinator>();
   private readonly snapshots = new Map<string, HeldSnapshot>();
+  /** where each person is, as the last reported passage at an area with cross-controller rules says */
+  private readonly presence = new Map<
+    string,
+    { area: string; at: number; controllerId: string; door: string }
+  >();
   private readonly events: EventStore;
   private broker: EmbeddedBroker | undefined;
   private hub: ControllerHub | undefined;
@@ -311,7 +316,7 @@ export class ControllerService {
       });
       const site = siteAsJson(content.site);
       const hash = createHash('sha256')
-        .update(canonicalJson({ site, emergency: content.emergency }))
+        .update(canonicalJson({ site, emergency: content.emergency, offlineDeny: content.offlineDeny }))
         .digest('hex');
       const held = this.snapshots.get(controllerId);
       if (held?.hash === hash) continue;
@@ -323,6 +328,7 @@ export class ControllerService {
         maxAgeMinutes: this.settings.snapshotMaxAgeMinutes,
         fallback: this.settings.fallback,
         emergency: content.emergency,
+        offlineDeny: content.offlineDeny,
         site,
       };
       this.snapshots.set(controllerId, { version, hash, body });
@@ -402,6 +408,10 @@ export class ControllerService {
         detail: e.detail,
       })),
     );
+    await this.coordinatePresence(
+      controllerId,
+      events.filter((e) => !known.has(e.seq)),
+    );
     // Alarms the controller raised become server alarms, once each, however often a batch is resent.
     for (const e of events) {
       if (e.type !== 'alarm' || known.has(e.seq)) continue;
@@ -412,6 +422,75 @@ export class ControllerService {
         `${type} at controller ${controllerId}${e.door ? `, door ${e.door}` : ''}${e.detail.detail ? `: ${String(e.detail.detail)}` : ''}`,
         `${controllerId}:${e.seq}`,
       );
+    }
+  }
+
+  /**
+   * Rules that span controllers: a grant at one controller's door moves the person on the server
+   * and at every other controller, so anti-passback and occupancy hold across doors of different
+   * controllers. A passage that contradicts what the server knew — typically decided while a
+   * controller was offline and only now reported — is reconciled (the later passage wins) and
+   * reported as an antipassback_violation alarm.
+   */
+  private async coordinatePresence(controllerId: string, events: ControllerEvent[]): Promise<void> {
+    const grants = events.filter(
+      (e) =>
+        e.type === 'access' && e.detail.result === 'grant' && e.person !== undefined && e.door !== undefined,
+    );
+    if (grants.length === 0) return;
+    const db = this.deps.store.db;
+    const doorIds = [...new Set(grants.map((e) => e.door!))];
+    const doors = new Map(
+      (
+        await db
+          .selectFrom('doors')
+          .select(['id', 'from_area', 'to_area'])
+          .where('id', 'in', doorIds)
+          .execute()
+      ).map((d) => [d.id, d]),
+    );
+    const areaIds = [...new Set([...doors.values()].flatMap((d) => [d.from_area, d.to_area]))];
+    const ruled = new Map(
+      (
+        await db
+          .selectFrom('areas')
+          .select(['id', 'antipassback', 'max_occupancy'])
+          .where('id', 'in', areaIds)
+          .execute()
+      ).map((a) => [a.id, a.antipassback !== null || a.max_occupancy !== null]),
+    );
+    for (const e of grants) {
+      const door = doors.get(e.door!);
+      if (!door || !(ruled.get(door.from_area) || ruled.get(door.to_area))) continue;
+      const area = e.detail.side === 'out' ? door.from_area : door.to_area;
+      const person = e.person!;
+      const last = this.presence.get(person);
+      // Two passages into the same area by different controllers with no exit known between them:
+      // each controller decided without the other's passage (offline, or a race). Report it; the
+      // later passage stands. Reports arrive in any order after an outage.
+      if (last && last.area === area && area !== 'outside' && last.controllerId !== controllerId) {
+        const [first, second] =
+          last.at <= e.at
+            ? [
+                { ...last, door: last.door },
+                { controllerId, at: e.at, door: e.door! },
+              ]
+            : [
+                { controllerId, at: e.at, door: e.door! },
+                { ...last, door: last.door },
+              ];
+        await this.raise(
+          'antipassback_violation',
+          controllerId,
+          `${person} entered ${area} twice without leaving: through ${first.door} (controller ${first.controllerId}) at ${new Date(first.at).toISOString()} and through ${second.door} (controller ${second.controllerId}) at ${new Date(second.at).toISOString()}; reconciled: ${person} is in ${area}`,
+          `reconcile:${person}:${Math.min(last.at, e.at)}`,
+        );
+      }
+      if (last && e.at < last.at) continue; // an older passage, reported late: the newer one stands
+      this.presence.set(person, { area, at: e.at, controllerId, door: e.door! });
+      const update = { kind: 'presence', person, area, at: e.at } as const;
+      for (const [id, coordinator] of this.coordinators)
+        if (id !== controllerId) void coordinator.send(update);
     }
   }
 

@@ -15,6 +15,8 @@ export interface SnapshotContent {
   site: SiteDef;
   /** people (ids) in the emergency group, let in by the `emergency_only` offline fallback */
   emergency: string[];
+  /** areas whose doors lock while the controller has lost the server */
+  offlineDeny: string[];
 }
 
 const localTime = (ms: number, zone: TimeZone) => formatWall(ms + zone.offsetAt(ms));
@@ -165,7 +167,11 @@ export async function buildSnapshot(
         })),
     })),
   };
-  return { site, emergency: emergency.filter((id) => personIds.includes(id)) };
+  return {
+    site,
+    emergency: emergency.filter((id) => personIds.includes(id)),
+    offlineDeny: site.areas.filter((a) => byId.get(a.id)?.offline_mode === 'deny').map((a) => a.id),
+  };
 }
 
 export function siteAsJson(site: SiteDef): Record<string, Json> {

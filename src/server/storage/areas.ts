@@ -20,6 +20,8 @@ export interface AreaInput {
   site: string | null;
   maxOccupancy: number | null;
   antipassback: AntipassbackRule | null;
+  /** while a controller has lost the server: decide locally, or deny at this area's doors */
+  offlineMode: 'local' | 'deny';
 }
 
 export class AreaStore extends ResourceStore<AreaInput> {
@@ -33,6 +35,7 @@ export class AreaStore extends ResourceStore<AreaInput> {
         site: a.site,
         max_occupancy: a.maxOccupancy,
         antipassback: a.antipassback ? JSON.stringify(a.antipassback) : null,
+        offline_mode: a.offlineMode,
       }),
       fromRow: (r) => ({
         name: r.name as string,
@@ -40,6 +43,7 @@ export class AreaStore extends ResourceStore<AreaInput> {
         site: r.site as string | null,
         maxOccupancy: r.max_occupancy === null ? null : Number(r.max_occupancy),
         antipassback: r.antipassback ? (JSON.parse(r.antipassback as string) as AntipassbackRule) : null,
+        offlineMode: (r.offline_mode as 'local' | 'deny' | undefined) ?? 'local',
       }),
       links: [],
       refs: [{ field: 'parentId', refTable: 'areas', refResource: 'area' }],

@@ -108,6 +108,8 @@ export interface AreasTable {
   max_occupancy: number | null;
   /** JSON { mode: 'hard'|'soft', reentryMinutes? } or null */
   antipassback: string | null;
+  /** what a controller that has lost the server does at this area's doors: 'local' or 'deny' */
+  offline_mode: string;
   created_at: number;
   updated_at: number;
 }

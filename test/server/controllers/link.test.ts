@@ -93,9 +93,31 @@ describe('controller link (embedded broker over TLS)', () => {
       toArea: 'vault',
       controllerId: 'ctl-b',
     });
+    // The hall has doors on both controllers and hard anti-passback: a rule that spans controllers.
+    await ok('POST', '/api/areas', {
+      id: 'hall',
+      name: 'Hall',
+      antipassback: { mode: 'hard' },
+      offlineMode: 'deny',
+    });
+    await ok('POST', '/api/doors', {
+      id: 'HALL-A',
+      name: 'Hall A',
+      fromArea: 'outside',
+      toArea: 'hall',
+      controllerId: 'ctl-a',
+    });
+    await ok('POST', '/api/doors', {
+      id: 'HALL-B',
+      name: 'Hall B',
+      fromArea: 'outside',
+      toArea: 'hall',
+      controllerId: 'ctl-b',
+    });
+    await ok('POST', '/api/access-levels', { id: 'hall', name: 'Hall', doors: ['HALL-A', 'HALL-B'] });
     await ok('POST', '/api/access-levels', { id: 'lab', name: 'Lab', doors: ['LAB'] });
     await ok('POST', '/api/access-levels', { id: 'vault', name: 'Vault', doors: ['VAULT'] });
-    await ok('POST', '/api/people', { id: 'kenji', name: 'Kenji', levels: ['lab'] });
+    await ok('POST', '/api/people', { id: 'kenji', name: 'Kenji', levels: ['lab', 'hall'] });
     await ok('POST', '/api/people', { id: 'mika', name: 'Mika', levels: ['vault'] });
     await ok('POST', '/api/credentials', {
       id: 'kenji-card',
@@ -208,6 +230,48 @@ describe('controller link (embedded broker over TLS)', () => {
     );
     expect(client.connected).toBe(true);
     await client.endAsync(true);
+  });
+
+  it('holds anti-passback across controllers: a passage at one is known at the other', async () => {
+    const [a, b] = agents as [ControllerAgent, ControllerAgent];
+    await waitFor('ctl-b to hold kenji', () => b.whereIs('kenji') === 'outside', 10_000);
+    expect(a.present({ door: 'HALL-A', side: 'in', card: 'C-7001', pin: PIN })).toMatchObject({
+      result: 'grant',
+    });
+    await waitFor('ctl-b to learn that kenji is in the hall', () => b.whereIs('kenji') === 'hall', 5_000);
+    expect(b.present({ door: 'HALL-B', side: 'in', card: 'C-7001' })).toMatchObject({
+      result: 'deny',
+      reason: 'antipassback',
+    });
+    expect(b.present({ door: 'HALL-B', side: 'out', card: 'C-7001' })).toMatchObject({ result: 'grant' });
+    await waitFor('ctl-a to learn that kenji left', () => a.whereIs('kenji') === 'outside', 5_000);
+    expect(a.present({ door: 'HALL-A', side: 'out', card: 'C-7001' })).toMatchObject({
+      result: 'deny',
+      reason: 'antipassback',
+    });
+  });
+
+  it('reconciles and reports passages decided apart while the controllers were cut off', async () => {
+    const [a, b] = agents as [ControllerAgent, ControllerAgent];
+    await Promise.all([a.link.stop(), b.link.stop()]);
+    // Each decides alone (the link is not yet counted as lost): both let kenji into the hall.
+    expect(a.present({ door: 'HALL-A', side: 'in', card: 'C-7001' })).toMatchObject({ result: 'grant' });
+    expect(b.present({ door: 'HALL-B', side: 'in', card: 'C-7001' })).toMatchObject({ result: 'grant' });
+    await Promise.all([a.link.start(), b.link.start()]);
+    const alarm = await waitFor(
+      'the reconciliation alarm',
+      async () => {
+        const list = (await call('GET', '/api/alarms?type=antipassback_violation')).json.alarms as {
+          message: string;
+        }[];
+        return list.find((x) => x.message.includes('kenji entered hall twice'));
+      },
+      10_000,
+    );
+    expect(alarm.message).toMatch(
+      /through HALL-A \(controller ctl-a\).*through HALL-B \(controller ctl-b\)|through HALL-B \(controller ctl-b\).*through HALL-A \(controller ctl-a\)/,
+    );
+    expect(alarm.message).toMatch(/reconciled: kenji is in hall/);
   });
 
   it('reports version, configuration hash and link state through the API', async () => {

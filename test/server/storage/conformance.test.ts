@@ -48,6 +48,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
         site: 'tokyo',
         maxOccupancy: null,
         antipassback: null,
+        offlineMode: 'local',
       },
       NOW,
     );
@@ -59,6 +60,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
         site: 'tokyo',
         maxOccupancy: 10,
         antipassback: { mode: 'hard', reentryMinutes: 5 },
+        offlineMode: 'deny',
       },
       NOW,
     );
@@ -109,7 +111,10 @@ describe.each(backends)('storage conformance on $name', (backend) => {
     });
     expect((await r.holidays.get('jp'))?.dates).toHaveLength(2);
     expect(await r.groups.get('staff')).toMatchObject({ levels: ['lab-day'] });
-    expect(await r.areas.get('lab')).toMatchObject({ antipassback: { mode: 'hard', reentryMinutes: 5 } });
+    expect(await r.areas.get('lab')).toMatchObject({
+      antipassback: { mode: 'hard', reentryMinutes: 5 },
+      offlineMode: 'deny',
+    });
 
     const unknown = await rejection(
       r.accessLevels.create({ id: 'x', name: 'x', scheduleId: null, doors: ['D1', 'D9'] }, NOW),
