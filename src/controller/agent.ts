@@ -172,6 +172,16 @@ export class ControllerAgent {
     for (const event of this.engine.doorSensor(door, open, this.now())) this.record(event);
   }
 
+  /** The request-to-exit button: the door releases without a credential. */
+  requestToExit(door: string): void {
+    for (const event of this.engine.requestToExit(door, this.now())) this.record(event);
+  }
+
+  /** A fire panel input: an active zone unlocks its egress doors until cleared (R-ACC-15). */
+  fire(zone: string, active: boolean): void {
+    for (const event of this.engine.fire(zone, active, this.now())) this.record(event);
+  }
+
   /** The case was opened (tamper input): an alarm, journaled and sent like any event. */
   tamper(detail: string): void {
     this.record({ type: 'alarm', at: this.now(), alarm: 'tamper', detail });

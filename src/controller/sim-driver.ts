@@ -4,6 +4,8 @@
 // agent methods. One line in, one line out:
 //   {"present":{"door":"D1","side":"in","card":"C-1001"}}  → {"decision":{"result":"grant",…}}
 //   {"door":"D1","open":true}                              → {"ok":true}
+//   {"rex":"D1"}                                           → {"ok":true}   request-to-exit button
+//   {"fire":"zone-1","active":true}                        → {"ok":true}   fire panel input
 //   {"tamper":"case opened"}                               → {"ok":true}
 //   {"status":true}                                        → {"status":{…}}
 
@@ -26,6 +28,8 @@ const lineSchema = z.union([
     }),
   }),
   z.strictObject({ door: z.string().min(1).max(64), open: z.boolean() }),
+  z.strictObject({ rex: z.string().min(1).max(64) }),
+  z.strictObject({ fire: z.string().min(1).max(64), active: z.boolean() }),
   z.strictObject({ tamper: z.string().max(200) }),
   z.strictObject({ status: z.literal(true) }),
 ]);
@@ -68,6 +72,12 @@ export function runSimDriver(
       });
     } else if ('open' in line) {
       agent.doorSensor(line.door, line.open);
+      answer({ ok: true });
+    } else if ('rex' in line) {
+      agent.requestToExit(line.rex);
+      answer({ ok: true });
+    } else if ('fire' in line) {
+      agent.fire(line.fire, line.active);
       answer({ ok: true });
     } else if ('tamper' in line) {
       agent.tamper(line.tamper);

@@ -280,6 +280,22 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     expect(await present('ctl-1', 'D1', 'C-2002')).toMatchObject({ result: 'grant' });
   });
 
+  it('raises a tamper alarm on the server when a controller’s case is opened', async () => {
+    expect(await controllers['ctl-2']!.ask({ tamper: 'case opened' })).toEqual({ ok: true });
+    expect(await controllers['ctl-2']!.ask({ rex: 'D2' })).toEqual({ ok: true });
+    await waitFor(
+      'the tamper alarm',
+      async () => {
+        const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+          message: string;
+        }[];
+        return alarms.some((a) => a.message === 'tamper at controller ctl-2: case opened');
+      },
+      10_000,
+      100,
+    );
+  });
+
   it('shows each controller’s software version, clock offset, configuration hash and backlog', async () => {
     const s = (await call('GET', '/api/controllers/ctl-1/status')).json;
     expect(s).toMatchObject({
