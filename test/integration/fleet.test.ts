@@ -16,10 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sealer } from '../../src/contracts/envelope.ts';
 import {
   api,
+  apiOk,
   freePort,
   MonbanProcess,
   mosquittoAvailable,
   seedAdminToken,
+  storedSeqs,
   TestMosquitto,
   waitFor,
 } from '../support/fleet.ts';
@@ -74,11 +76,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     );
     const ca = readFileSync(join(serverDir, 'tls', 'server.crt'), 'utf8');
     call = api(url, ca, token);
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const r = await call(method, path, body);
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-      return r.json;
-    };
+    const ok = apiOk(call);
     await ok('POST', '/api/areas', { id: 'office', name: 'Office' });
     for (const id of ['ctl-1', 'ctl-2']) await ok('POST', '/api/controllers', { id, name: id });
     await ok('POST', '/api/doors', {
@@ -214,17 +212,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
         100,
       );
       // The server holds exactly the journal: sequences 1..n, each once.
-      const seqs: number[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await call(
-          'GET',
-          `/api/events?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        );
-        for (const e of page.json.items) if (e.controllerId === id) seqs.push(e.seq);
-        cursor = page.json.next ?? undefined;
-      } while (cursor);
-      seqs.sort((a, b) => a - b);
+      const seqs = await storedSeqs(call, id);
       expect(seqs.length).toBeGreaterThanOrEqual(journalNext - 1);
       expect(new Set(seqs).size).toBe(seqs.length);
       expect(seqs.slice(0, journalNext - 1)).toEqual(
@@ -311,19 +299,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
   });
 
   it('loses and duplicates no event when a controller is killed with SIGKILL mid-stream, 20 times', async () => {
-    const accessEvents = async () => {
-      let count = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await call(
-          'GET',
-          `/api/events?type=access&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        );
-        for (const e of page.json.items) if (e.controllerId === 'ctl-1') count++;
-        cursor = page.json.next ?? undefined;
-      } while (cursor);
-      return count;
-    };
+    const accessEvents = async () => (await storedSeqs(call, 'ctl-1', 'access')).length;
     const synced = async () => {
       const { journalNext } = await status('ctl-1');
       await waitFor(
@@ -360,17 +336,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     expect(answered).toBeGreaterThan(0);
     expect(delivered).toBeGreaterThanOrEqual(answered);
     expect(delivered).toBeLessThanOrEqual(answered + 20);
-    const seqs: number[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await call(
-        'GET',
-        `/api/events?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
-      for (const e of page.json.items) if (e.controllerId === 'ctl-1') seqs.push(e.seq);
-      cursor = page.json.next ?? undefined;
-    } while (cursor);
-    seqs.sort((a, b) => a - b);
+    const seqs = await storedSeqs(call, 'ctl-1');
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   }, 120_000);
 

@@ -202,6 +202,32 @@ export interface AgentAnswer {
   error?: string;
 }
 
+/** The same call, failing the test on any answer but a success. */
+export function apiOk(call: ReturnType<typeof api>) {
+  return async (method: string, path: string, body?: unknown) => {
+    const r = await call(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+}
+
+/** The journal sequences of one controller's events on the server (every page), optionally of a type. */
+export async function storedSeqs(
+  call: ReturnType<typeof api>,
+  controllerId: string,
+  type?: string,
+): Promise<number[]> {
+  const seqs: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = `limit=500${type ? `&type=${type}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page = await call('GET', `/api/events?${query}`);
+    for (const e of page.json.items) if (e.controllerId === controllerId) seqs.push(e.seq);
+    cursor = page.json.next ?? undefined;
+  } while (cursor);
+  return seqs.sort((a, b) => a - b);
+}
+
 /** A `monban` child process speaking JSON lines (the controller's sim driver) or just logging. */
 export class MonbanProcess {
   readonly child: ChildProcess;

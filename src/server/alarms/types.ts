@@ -2,21 +2,9 @@
 // `unknown_login` (an operator logged in from an address never seen for them) and `id_change_burst`
 // (many credentials registered or deleted in a short time).
 
-export const ALARM_TYPES = [
-  'tailgating',
-  'forced_open',
-  'held_open',
-  'antipassback_violation',
-  'duress',
-  'tamper',
-  'comms_lost',
-  'time_drift',
-  'login_failures',
-  'low_battery',
-  'fire',
-  'unknown_login',
-  'id_change_burst',
-] as const;
+import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
+
+export const ALARM_TYPES = [...CORE_ALARM_TYPES, 'unknown_login', 'id_change_burst'] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 
 export const ALARM_STATES = ['active', 'acknowledged', 'resolved'] as const;

@@ -12,6 +12,7 @@ import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
 import { type ControllerEvent, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmService } from '../alarms/service.ts';
 import type { AlarmType } from '../alarms/types.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
@@ -548,15 +549,5 @@ export class ControllerService {
   }
 }
 
-const ALARM_FROM_CONTROLLER = new Set([
-  'tailgating',
-  'forced_open',
-  'held_open',
-  'antipassback_violation',
-  'duress',
-  'tamper',
-  'comms_lost',
-  'time_drift',
-  'low_battery',
-  'fire',
-]);
+// The alarm types of DESIGN.md §6.1 (the core's list) are what a controller may report.
+const ALARM_FROM_CONTROLLER: ReadonlySet<string> = new Set(CORE_ALARM_TYPES);

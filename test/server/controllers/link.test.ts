@@ -17,7 +17,7 @@ import { ControllerAgent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
 import { serverConfig } from '../../../src/server/config.ts';
 import { type RunningServer, startServer } from '../../../src/server/serve.ts';
-import { api, seedAdminToken, waitFor } from '../../support/fleet.ts';
+import { api, apiOk, seedAdminToken, waitFor } from '../../support/fleet.ts';
 
 const PIN = '48213';
 
@@ -70,11 +70,7 @@ describe('controller link (embedded broker over TLS)', () => {
       { logger: pino({ level: 'silent' }), print: () => {}, background: false },
     );
     call = api(server.url, readFileSync(join(dir, 'tls', 'server.crt'), 'utf8'), token);
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const r = await call(method, path, body);
-      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-      return r.json;
-    };
+    const ok = apiOk(call);
     await ok('POST', '/api/areas', { id: 'lab', name: 'Lab' });
     await ok('POST', '/api/areas', { id: 'vault', name: 'Vault' });
     for (const id of ['ctl-a', 'ctl-b']) await ok('POST', '/api/controllers', { id, name: id });
