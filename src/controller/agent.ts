@@ -20,6 +20,7 @@ import type { CoreEvent } from '../core/events.ts';
 import type { SiteDef } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
 import { presenceOf } from '../core/state.ts';
+import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
@@ -36,6 +37,8 @@ export interface AgentOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** the server asked for a restart; the process should exit and its supervisor start it again */
   onRestart?: (reason: string) => void;
+  /** the door outputs (locks); none: decisions only */
+  io?: DoorIo;
 }
 
 export interface Presentation {
@@ -74,12 +77,14 @@ export class ControllerAgent {
   private fallback = false;
   private serverLink: LinkStatus;
   private timer: NodeJS.Timeout | undefined;
+  private readonly outputs: DoorOutputs;
 
   constructor(private readonly options: AgentOptions) {
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
     this.linkTimeoutMs = options.linkTimeoutMs ?? 15_000;
     this.serverLink = initialLink(this.now());
+    this.outputs = new DoorOutputs(options.io);
     this.journal = Journal.open(join(options.dataDir, 'journal'));
     this.engine = new SiteEngine(EMPTY_SITE, this.now());
     const { identity } = options;
@@ -164,22 +169,32 @@ export class ControllerAgent {
     );
     for (const event of decision.events) this.record(event);
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
+    this.outputs.sync(this.engine, now);
     return decision;
   }
 
   /** The door position switch changed. */
   doorSensor(door: string, open: boolean): void {
-    for (const event of this.engine.doorSensor(door, open, this.now())) this.record(event);
+    const now = this.now();
+    for (const event of this.engine.advance(now)) this.record(event); // timers due first
+    for (const event of this.engine.doorSensor(door, open, now)) this.record(event);
+    this.outputs.sync(this.engine, now);
   }
 
   /** The request-to-exit button: the door releases without a credential. */
   requestToExit(door: string): void {
-    for (const event of this.engine.requestToExit(door, this.now())) this.record(event);
+    const now = this.now();
+    for (const event of this.engine.advance(now)) this.record(event); // timers due first
+    for (const event of this.engine.requestToExit(door, now)) this.record(event);
+    this.outputs.sync(this.engine, now);
   }
 
   /** A fire panel input: an active zone unlocks its egress doors until cleared (R-ACC-15). */
   fire(zone: string, active: boolean): void {
-    for (const event of this.engine.fire(zone, active, this.now())) this.record(event);
+    const now = this.now();
+    for (const event of this.engine.advance(now)) this.record(event); // timers due first
+    for (const event of this.engine.fire(zone, active, now)) this.record(event);
+    this.outputs.sync(this.engine, now);
   }
 
   /** The case was opened (tamper input): an alarm, journaled and sent like any event. */
@@ -287,6 +302,8 @@ export class ControllerAgent {
     for (const event of this.engine.advance(now)) this.record(event);
     this.checkLink(now);
     this.checkAge(now);
+    // Strike times running out, schedules, overrides from the server, new snapshots.
+    this.outputs.sync(this.engine, now);
     if (now - this.lastBeat >= this.heartbeatMs) {
       this.lastBeat = now;
       void this.sendStatus('heartbeat');

@@ -8,11 +8,14 @@
 //   {"fire":"zone-1","active":true}                        → {"ok":true}   fire panel input
 //   {"tamper":"case opened"}                               → {"ok":true}
 //   {"status":true}                                        → {"status":{…}}
+// Door outputs come as lines of their own, whenever a lock changes (before the answer that caused it):
+//   {"lock":{"door":"D1","unlocked":true}}
 
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ControllerAgent } from './agent.ts';
+import type { DoorIo } from './door-io.ts';
 
 const lineSchema = z.union([
   z.strictObject({
@@ -33,6 +36,11 @@ const lineSchema = z.union([
   z.strictObject({ tamper: z.string().max(200) }),
   z.strictObject({ status: z.literal(true) }),
 ]);
+
+/** Door outputs as JSON lines on the same stream as the answers. */
+export function simDoorIo(write: (line: string) => void): DoorIo {
+  return { setUnlocked: (door, unlocked) => write(JSON.stringify({ lock: { door, unlocked } })) };
+}
 
 export function runSimDriver(
   agent: ControllerAgent,

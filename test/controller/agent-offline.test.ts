@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { credentialIdHash } from '../../src/contracts/credential-key.ts';
 import { Sealer } from '../../src/contracts/envelope.ts';
 import { ControllerAgent } from '../../src/controller/agent.ts';
+import type { DoorIo } from '../../src/controller/door-io.ts';
 import type { ControllerIdentity } from '../../src/controller/identity.ts';
 import { at, site } from '../support/sites.ts';
 
@@ -44,7 +45,7 @@ function writeSnapshot(dir: string, extra: Record<string, unknown> = {}): void {
     site: JSON.parse(
       JSON.stringify(
         site({
-          areas: [{ id: 'plant' }],
+          areas: [{ id: 'plant', fireZone: 'z1' }],
           doors: [{ id: 'GATE', from: 'outside', to: 'plant' }],
           levels: [{ id: 'all', doors: ['GATE'] }],
           people: [
@@ -72,8 +73,9 @@ describe('controller agent offline', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  function agentAt(dir: string, clock: { now: number }): ControllerAgent {
+  function agentAt(dir: string, clock: { now: number }, io?: DoorIo): ControllerAgent {
     const agent = new ControllerAgent({
+      ...(io && { io }),
       dataDir: dir,
       identity: identity(),
       softwareVersion: 'test',
@@ -149,5 +151,23 @@ describe('controller agent offline', () => {
     });
     expect(agent.serverLost).toBe(true);
     expect(journaled(agent).some((e) => e.type === 'alarm' && e.detail.alarm === 'comms_lost')).toBe(true);
+  });
+
+  it('drives the door lock: released by a grant, locked when the strike time is over, open on fire', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monban-agent-'));
+    dirs.push(dir);
+    writeSnapshot(dir);
+    const clock = { now: T0 };
+    const outputs: [string, boolean][] = [];
+    const agent = agentAt(dir, clock, { setUnlocked: (door, unlocked) => outputs.push([door, unlocked]) });
+    agent.present({ door: 'GATE', side: 'in', card: 'X-9' }); // denied: the lock stays as it is
+    expect(outputs).toEqual([['GATE', false]]);
+    agent.present({ door: 'GATE', side: 'in', card: 'W-1' });
+    expect(outputs.at(-1)).toEqual(['GATE', true]);
+    clock.now = T0 + 6_000; // the default strike time is 5 s
+    agent.doorSensor('GATE', false);
+    expect(outputs.at(-1)).toEqual(['GATE', false]);
+    agent.fire('z1', true);
+    expect(outputs.at(-1)).toEqual(['GATE', true]);
   });
 });

@@ -162,7 +162,11 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
   }, 40_000);
 
   it('decides at each controller with only its own doors', async () => {
+    const locks = controllers['ctl-1']!.locks;
+    const before = locks.length;
     expect(await present('ctl-1', 'D1', 'C-1001')).toMatchObject({ result: 'grant', person: 'alice' });
+    // The grant released the strike of D1 (and only D1), before the answer came back.
+    expect(locks.slice(before)).toEqual([{ door: 'D1', unlocked: true }]);
     expect(await present('ctl-2', 'D2', 'C-1001')).toMatchObject({ result: 'grant', person: 'alice' });
     expect((await present('ctl-1', 'D2', 'C-1001')).result).toBe('deny'); // D2 is not ctl-1's door
     expect(await present('ctl-1', 'D1', 'C-9999')).toMatchObject({

@@ -235,6 +235,8 @@ export class MonbanProcess {
   private buffer = '';
   private readonly waiting: { resolve: (line: AgentAnswer) => void; reject: (error: Error) => void }[] = [];
   readonly lines: AgentAnswer[] = [];
+  /** door outputs the controller drove, in order */
+  readonly locks: { door: string; unlocked: boolean }[] = [];
 
   constructor(
     private readonly args: string[],
@@ -255,9 +257,12 @@ export class MonbanProcess {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
         if (line.startsWith('{')) {
-          const parsed = JSON.parse(line) as AgentAnswer;
-          this.lines.push(parsed);
-          this.waiting.shift()?.resolve(parsed);
+          const parsed = JSON.parse(line) as AgentAnswer & { lock?: { door: string; unlocked: boolean } };
+          if (parsed.lock) this.locks.push(parsed.lock);
+          else {
+            this.lines.push(parsed);
+            this.waiting.shift()?.resolve(parsed);
+          }
         }
         nl = this.buffer.indexOf('\n');
       }

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ControllerAgent } from '../../controller/agent.ts';
 import { enroll, IdentityError, loadIdentity } from '../../controller/identity.ts';
-import { runSimDriver } from '../../controller/sim-driver.ts';
+import { runSimDriver, simDoorIo } from '../../controller/sim-driver.ts';
 
 const SOFTWARE_VERSION = '0.1.0';
 export const RESTART_EXIT_CODE = 75;
@@ -111,6 +111,7 @@ export function registerControllerCommand(program: Command): void {
             linkTimeoutMs: Number(options.linkTimeoutSeconds) * 1000,
             log: (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
             onRestart: () => stop(RESTART_EXIT_CODE),
+            io: simDoorIo((line) => process.stdout.write(`${line}\n`)),
           });
         } catch (error) {
           if (!(error instanceof IdentityError)) throw error;
