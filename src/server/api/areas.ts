@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { crud } from './crud.ts';
 import { idSchema, labelSchema, nameSchema } from './schemas.ts';
 
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM');
+
 const antipassbackSchema = z.strictObject({
   mode: z.enum(['hard', 'soft']),
   reentryMinutes: z
@@ -11,7 +13,31 @@ const antipassbackSchema = z.strictObject({
     .min(1)
     .max(24 * 60)
     .optional(),
+  resetAt: timeOfDay
+    .optional()
+    .meta({ description: 'every day at this local time, presence becomes unknown' }),
 });
+
+const seconds = z.number().int().min(1).max(3600);
+
+/** The core's area rules (docs/scenarios.md describes each). */
+const areaRulesSchema = z
+  .strictObject({
+    twoPerson: z
+      .strictObject({
+        withinSeconds: seconds,
+        enoughWhenInside: z.number().int().min(1).max(10_000).optional(),
+        requireGroup: idSchema.optional(),
+      })
+      .optional(),
+    route: z.strictObject({ requires: idSchema }).optional(),
+    priority: z.strictObject({ group: idSchema }).optional(),
+    escort: z
+      .strictObject({ visitorGroup: idSchema, escortGroup: idSchema, withinSeconds: seconds })
+      .optional(),
+    fireZone: idSchema.optional(),
+  })
+  .meta({ description: 'two-person rule, route, priority group, escort, fire zone' });
 
 export const areas = crud({
   resource: 'area',
@@ -27,17 +53,30 @@ export const areas = crud({
     offlineMode: z.enum(['local', 'deny']).meta({
       description: 'while a controller has lost the server: decide locally, or deny at this area’s doors',
     }),
+    rules: areaRulesSchema.nullable(),
   },
-  defaults: { parentId: 'outside', site: null, maxOccupancy: null, antipassback: null, offlineMode: 'local' },
+  defaults: {
+    parentId: 'outside',
+    site: null,
+    maxOccupancy: null,
+    antipassback: null,
+    offlineMode: 'local',
+    rules: null,
+  },
   output: {
     name: z.string(),
     parentId: z.string(),
     site: z.string().nullable(),
     maxOccupancy: z.number().int().nullable(),
     antipassback: z
-      .object({ mode: z.enum(['hard', 'soft']), reentryMinutes: z.number().int().optional() })
+      .object({
+        mode: z.enum(['hard', 'soft']),
+        reentryMinutes: z.number().int().optional(),
+        resetAt: z.string().optional(),
+      })
       .nullable(),
     offlineMode: z.enum(['local', 'deny']),
+    rules: areaRulesSchema.nullable(),
   },
   filters: { site: z.string().optional(), parentId: idSchema.optional() },
 });

@@ -4,6 +4,21 @@ import { DOOR_MODES } from '../storage/doors.ts';
 import { crud } from './crud.ts';
 import { idSchema, nameSchema } from './schemas.ts';
 
+/** The core's door rules (docs/scenarios.md describes each). */
+const doorRulesSchema = z
+  .strictObject({
+    interlock: idSchema
+      .optional()
+      .meta({ description: 'interlock group: its doors never stand open together' }),
+    localAntipassback: z.boolean().optional(),
+    firstPersonIn: z.boolean().optional(),
+    scheduledModes: z
+      .array(z.strictObject({ schedule: idSchema, mode: z.enum(DOOR_MODES) }))
+      .max(20)
+      .optional(),
+  })
+  .meta({ description: 'interlock group, door-local anti-passback, first-person-in, scheduled modes' });
+
 export const doors = crud({
   resource: 'door',
   schemaId: 'Door',
@@ -17,8 +32,9 @@ export const doors = crud({
     mode: z.enum(DOOR_MODES),
     strikeSeconds: z.number().int().min(1).max(600),
     heldOpenSeconds: z.number().int().min(1).max(3600),
+    rules: doorRulesSchema.nullable(),
   },
-  defaults: { controllerId: null, mode: 'card', strikeSeconds: 5, heldOpenSeconds: 30 },
+  defaults: { controllerId: null, mode: 'card', strikeSeconds: 5, heldOpenSeconds: 30, rules: null },
   output: {
     name: z.string(),
     fromArea: z.string(),
@@ -27,6 +43,7 @@ export const doors = crud({
     mode: z.enum(DOOR_MODES),
     strikeSeconds: z.number().int(),
     heldOpenSeconds: z.number().int(),
+    rules: doorRulesSchema.nullable(),
   },
   filters: { controllerId: idSchema.optional(), fromArea: idSchema.optional(), toArea: idSchema.optional() },
 });

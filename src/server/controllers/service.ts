@@ -12,6 +12,7 @@ import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
 import { type ControllerEvent, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import { compilePolicy } from '../../core/policy.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmService } from '../alarms/service.ts';
 import type { AlarmType } from '../alarms/types.ts';
@@ -315,6 +316,15 @@ export class ControllerService {
       const content = await buildSnapshot(this.deps.store.db, controllerId, this.credentialKey, {
         emergencyGroup: this.settings.emergencyGroup,
       });
+      try {
+        compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
+      } catch (error) {
+        this.deps.logger.error(
+          { controller: controllerId, err: { message: (error as Error).message } },
+          'snapshot not sent: the site model does not compile; the controller keeps its last one',
+        );
+        continue;
+      }
       const site = siteAsJson(content.site);
       const hash = createHash('sha256')
         .update(canonicalJson({ site, emergency: content.emergency, offlineDeny: content.offlineDeny }))
@@ -428,8 +438,8 @@ export class ControllerService {
 
   /**
    * Rules that span controllers: a grant at one controller's door moves the person on the server
-   * and at every other controller, so anti-passback and occupancy hold across doors of different
-   * controllers. A passage that contradicts what the server knew — typically decided while a
+   * and at every other controller, so anti-passback, occupancy, routes and priority counts hold
+   * across doors of different controllers. A passage that contradicts what the server knew — typically decided while a
    * controller was offline and only now reported — is reconciled (the later passage wins) and
    * reported as an antipassback_violation alarm.
    */
@@ -451,25 +461,27 @@ export class ControllerService {
       ).map((d) => [d.id, d]),
     );
     const areaIds = [...new Set([...doors.values()].flatMap((d) => [d.from_area, d.to_area]))];
-    const ruled = new Map(
+    // Anti-passback areas are where a double entry is a violation to report.
+    const antipassback = new Set(
       (
         await db
           .selectFrom('areas')
-          .select(['id', 'antipassback', 'max_occupancy'])
+          .select('id')
           .where('id', 'in', areaIds)
+          .where('antipassback', 'is not', null)
           .execute()
-      ).map((a) => [a.id, a.antipassback !== null || a.max_occupancy !== null]),
+      ).map((a) => a.id),
     );
     for (const e of grants) {
       const door = doors.get(e.door!);
-      if (!door || !(ruled.get(door.from_area) || ruled.get(door.to_area))) continue;
+      if (!door) continue;
       const area = e.detail.side === 'out' ? door.from_area : door.to_area;
       const person = e.person!;
       const last = this.presence.get(person);
       // Two passages into the same area by different controllers with no exit known between them:
       // each controller decided without the other's passage (offline, or a race). Report it; the
       // later passage stands. Reports arrive in any order after an outage.
-      if (last && last.area === area && area !== 'outside' && last.controllerId !== controllerId) {
+      if (last && last.area === area && antipassback.has(area) && last.controllerId !== controllerId) {
         const [first, second] =
           last.at <= e.at
             ? [

@@ -1,15 +1,25 @@
 // The policy snapshot for one controller (issue 4, R-SEC-8 "minimal data to controllers"): its doors,
-// the areas they join, the levels that name those doors with their schedules and holidays, and only
-// the people who hold such a level, directly or through a group. Credentials leave as keyed hashes
-// (contracts/credential-key.ts): no card number, no PIN. The result has the shape of the core's
-// SiteDef, so the controller compiles it with the same policy compiler the scenarios use.
+// the areas they join (with their parents and the areas their routes require), the levels that name
+// those doors with their schedules and holidays, the groups those levels and the area rules name,
+// and only the people who hold such a level, directly or through a group. Credentials leave as keyed
+// hashes (contracts/credential-key.ts): no card number, no PIN. The result has the shape of the
+// core's SiteDef, so the controller compiles it with the same policy compiler the scenarios use.
 
 import type { Json } from '../../contracts/canonical.ts';
 import { credentialIdHash } from '../../contracts/credential-key.ts';
-import { type AntipassbackRule, DEFAULT_TIMEZONE, type SiteDef } from '../../core/model.ts';
+import {
+  type AntipassbackRule,
+  type AreaDef,
+  DEFAULT_TIMEZONE,
+  type DoorDef,
+  type SiteDef,
+} from '../../core/model.ts';
 import { formatWall } from '../../core/time/civil.ts';
 import { TimeZone } from '../../core/time/zone.ts';
+import type { AreaRules } from '../storage/areas.ts';
 import type { Executor } from '../storage/db.ts';
+import type { DoorRules } from '../storage/doors.ts';
+import type { Database } from '../storage/schema.ts';
 
 export interface SnapshotContent {
   site: SiteDef;
@@ -20,6 +30,20 @@ export interface SnapshotContent {
 }
 
 const localTime = (ms: number, zone: TimeZone) => formatWall(ms + zone.offsetAt(ms));
+const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
+
+/** Rows of `table` whose `column` is one of `ids` (none when there are no ids). */
+async function rowsWhereIn<T extends keyof Database>(
+  db: Executor,
+  table: T,
+  column: string,
+  ids: readonly string[],
+): Promise<Database[T][]> {
+  if (ids.length === 0) return [];
+  // biome-ignore lint/suspicious/noExplicitAny: one helper for every table; the column names are ours
+  const query = (db as any).selectFrom(table).selectAll().where(column, 'in', ids);
+  return (await query.execute()) as Database[T][];
+}
 
 export async function buildSnapshot(
   db: Executor,
@@ -28,107 +52,113 @@ export async function buildSnapshot(
   options: { emergencyGroup?: string | undefined } = {},
 ): Promise<SnapshotContent> {
   const doors = await db.selectFrom('doors').selectAll().where('controller_id', '=', controllerId).execute();
-  const doorIds = doors.map((d) => d.id);
-  const levelDoors =
-    doorIds.length === 0
-      ? []
-      : await db.selectFrom('access_level_doors').selectAll().where('door_id', 'in', doorIds).execute();
-  const levelIds = [...new Set(levelDoors.map((l) => l.level_id))];
-  const levels =
-    levelIds.length === 0
-      ? []
-      : await db.selectFrom('access_levels').selectAll().where('id', 'in', levelIds).execute();
-  const scheduleIds = [...new Set(levels.flatMap((l) => (l.schedule_id ? [l.schedule_id] : [])))];
-  const schedules =
-    scheduleIds.length === 0
-      ? []
-      : await db.selectFrom('schedules').selectAll().where('id', 'in', scheduleIds).execute();
-  const scheduleCalendars =
-    scheduleIds.length === 0
-      ? []
-      : await db
-          .selectFrom('schedule_holidays')
-          .selectAll()
-          .where('schedule_id', 'in', scheduleIds)
-          .execute();
-  const calendarIds = [...new Set(scheduleCalendars.map((c) => c.calendar_id))];
-  const dates =
-    calendarIds.length === 0
-      ? []
-      : await db.selectFrom('holiday_dates').selectAll().where('calendar_id', 'in', calendarIds).execute();
+  const doorRules = new Map(doors.map((d) => [d.id, d.rules ? (JSON.parse(d.rules) as DoorRules) : {}]));
+  const levelDoors = await rowsWhereIn(
+    db,
+    'access_level_doors',
+    'door_id',
+    doors.map((d) => d.id),
+  );
+  const levelIds = unique(levelDoors.map((l) => l.level_id));
+  const levels = await rowsWhereIn(db, 'access_levels', 'id', levelIds);
 
-  const groupLevels =
-    levelIds.length === 0
-      ? []
-      : await db.selectFrom('group_levels').selectAll().where('level_id', 'in', levelIds).execute();
-  const groupIds = [...new Set(groupLevels.map((g) => g.group_id))];
-  const personLevels =
-    levelIds.length === 0
-      ? []
-      : await db.selectFrom('person_levels').selectAll().where('level_id', 'in', levelIds).execute();
-  const personGroups =
-    groupIds.length === 0
-      ? []
-      : await db.selectFrom('person_groups').selectAll().where('group_id', 'in', groupIds).execute();
-  const personIds = [
-    ...new Set([...personLevels.map((p) => p.person_id), ...personGroups.map((p) => p.person_id)]),
-  ];
-  const people =
-    personIds.length === 0
-      ? []
-      : await db
-          .selectFrom('people')
-          .select(['id', 'active', 'left_at'])
-          .where('id', 'in', personIds)
-          .execute();
-  const credentials =
-    personIds.length === 0
-      ? []
-      : await db.selectFrom('credentials').selectAll().where('person_id', 'in', personIds).execute();
+  // Areas: those the doors join, the areas their routes require, and all their ancestors.
+  const allAreas = (await db.selectFrom('areas').selectAll().execute()).filter((a) => a.id !== 'outside');
+  const byId = new Map(allAreas.map((a) => [a.id, a]));
+  const areaRules = new Map(allAreas.map((a) => [a.id, a.rules ? (JSON.parse(a.rules) as AreaRules) : {}]));
+  const areaIds = new Set(doors.flatMap((d) => [d.from_area, d.to_area]));
+  const withAncestors = (ids: Iterable<string>) => {
+    for (const id of [...ids])
+      for (
+        let p = byId.get(id)?.parent_id;
+        p && p !== 'outside' && !areaIds.has(p);
+        p = byId.get(p)?.parent_id
+      )
+        areaIds.add(p);
+  };
+  withAncestors(areaIds);
+  for (const id of [...areaIds]) {
+    const requires = areaRules.get(id)?.route?.requires;
+    if (requires && requires !== 'outside') areaIds.add(requires);
+  }
+  withAncestors(areaIds);
+  const areas = allAreas.filter((a) => areaIds.has(a.id));
+
+  const scheduleIds = unique([
+    ...levels.flatMap((l) => (l.schedule_id ? [l.schedule_id] : [])),
+    ...[...doorRules.values()].flatMap((r) => (r.scheduledModes ?? []).map((m) => m.schedule)),
+  ]);
+  const schedules = await rowsWhereIn(db, 'schedules', 'id', scheduleIds);
+  const scheduleCalendars = await rowsWhereIn(db, 'schedule_holidays', 'schedule_id', scheduleIds);
+  const calendarIds = unique(scheduleCalendars.map((c) => c.calendar_id));
+  const dates = await rowsWhereIn(db, 'holiday_dates', 'calendar_id', calendarIds);
+
+  const groupLevels = await rowsWhereIn(db, 'group_levels', 'level_id', levelIds);
+  const ruleGroups = areas.flatMap((a) => {
+    const r = areaRules.get(a.id)!;
+    return [
+      r.priority?.group,
+      r.twoPerson?.requireGroup,
+      r.escort?.visitorGroup,
+      r.escort?.escortGroup,
+    ].filter((g): g is string => g !== undefined);
+  });
+  const groupIds = unique([...groupLevels.map((g) => g.group_id), ...ruleGroups]);
+  const personLevels = await rowsWhereIn(db, 'person_levels', 'level_id', levelIds);
+  const levelGroupMembers = await rowsWhereIn(
+    db,
+    'person_groups',
+    'group_id',
+    unique(groupLevels.map((g) => g.group_id)),
+  );
+  const personIds = unique([
+    ...personLevels.map((p) => p.person_id),
+    ...levelGroupMembers.map((p) => p.person_id),
+  ]);
+  const people = await rowsWhereIn(db, 'people', 'id', personIds);
+  const memberships = (await rowsWhereIn(db, 'person_groups', 'person_id', personIds)).filter((m) =>
+    groupIds.includes(m.group_id),
+  );
+  const credentials = await rowsWhereIn(db, 'credentials', 'person_id', personIds);
   const emergency = options.emergencyGroup
-    ? (
-        await db
-          .selectFrom('person_groups')
-          .select('person_id')
-          .where('group_id', '=', options.emergencyGroup)
-          .execute()
-      ).map((r) => r.person_id)
+    ? (await rowsWhereIn(db, 'person_groups', 'group_id', [options.emergencyGroup])).map((r) => r.person_id)
     : [];
 
   // One zone per site: the schedules' (they agree on a real site); Asia/Tokyo when there is none.
   const timezone = schedules[0]?.timezone ?? DEFAULT_TIMEZONE;
   const zone = new TimeZone(timezone);
-  const areaIds = new Set(doors.flatMap((d) => [d.from_area, d.to_area]));
-  const areas = (await db.selectFrom('areas').selectAll().execute()).filter((a) => a.id !== 'outside');
-  // Keep the areas the doors join and their ancestors (parents may carry rules, e.g. occupancy).
-  const byId = new Map(areas.map((a) => [a.id, a]));
-  for (const id of [...areaIds]) {
-    for (
-      let parent = byId.get(id)?.parent_id;
-      parent && !areaIds.has(parent);
-      parent = byId.get(parent)?.parent_id
-    )
-      areaIds.add(parent);
-  }
 
   const site: SiteDef = {
     timezone,
-    areas: areas
-      .filter((a) => areaIds.has(a.id))
-      .map((a) => ({
+    areas: areas.map((a): AreaDef => {
+      const r = areaRules.get(a.id)!;
+      return {
         id: a.id,
         ...(a.parent_id && a.parent_id !== 'outside' && { parent: a.parent_id }),
         ...(a.antipassback && { antipassback: JSON.parse(a.antipassback) as AntipassbackRule }),
         ...(a.max_occupancy !== null && { maxOccupancy: Number(a.max_occupancy) }),
-      })),
-    doors: doors.map((d) => ({
-      id: d.id,
-      from: d.from_area,
-      to: d.to_area,
-      mode: d.mode as SiteDef['doors'][number]['mode'],
-      strikeSeconds: Number(d.strike_seconds),
-      heldOpenSeconds: Number(d.held_open_seconds),
-    })),
+        ...(r.twoPerson && { twoPerson: r.twoPerson as AreaDef['twoPerson'] & object }),
+        ...(r.route && { route: r.route }),
+        ...(r.priority && { priority: r.priority }),
+        ...(r.escort && { escort: r.escort }),
+        ...(r.fireZone && { fireZone: r.fireZone }),
+      };
+    }),
+    doors: doors.map((d): DoorDef => {
+      const r = doorRules.get(d.id)!;
+      return {
+        id: d.id,
+        from: d.from_area,
+        to: d.to_area,
+        mode: d.mode as DoorDef['mode'] & string,
+        strikeSeconds: Number(d.strike_seconds),
+        heldOpenSeconds: Number(d.held_open_seconds),
+        ...(r.interlock && { interlock: r.interlock }),
+        ...(r.localAntipassback && { antipassback: 'local' as const }),
+        ...(r.firstPersonIn && { firstPersonIn: true }),
+        ...(r.scheduledModes && { scheduledModes: r.scheduledModes }),
+      };
+    }),
     schedules: schedules.map((s) => ({
       id: s.id,
       weekly: JSON.parse(s.weekly) as SiteDef['schedules'][number]['weekly'],
@@ -150,7 +180,7 @@ export async function buildSnapshot(
     people: people.map((p) => ({
       id: p.id,
       active: Number(p.active) === 1 && p.left_at === null,
-      groups: personGroups.filter((g) => g.person_id === p.id).map((g) => g.group_id),
+      groups: memberships.filter((g) => g.person_id === p.id).map((g) => g.group_id),
       levels: personLevels.filter((l) => l.person_id === p.id).map((l) => l.level_id),
       credentials: credentials
         .filter((c) => c.person_id === p.id && c.identifier !== null)
@@ -170,7 +200,7 @@ export async function buildSnapshot(
   return {
     site,
     emergency: emergency.filter((id) => personIds.includes(id)),
-    offlineDeny: site.areas.filter((a) => byId.get(a.id)?.offline_mode === 'deny').map((a) => a.id),
+    offlineDeny: areas.filter((a) => a.offline_mode === 'deny').map((a) => a.id),
   };
 }
 

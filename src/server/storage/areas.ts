@@ -4,13 +4,32 @@
 
 import type { Executor } from './db.ts';
 import { StorageError } from './errors.ts';
-import { ResourceStore } from './resource.ts';
+import { type Db, ResourceStore } from './resource.ts';
 
 export const OUTSIDE = 'outside';
 
 export interface AntipassbackRule {
   mode: 'hard' | 'soft';
   reentryMinutes?: number | undefined;
+  /** "HH:MM": every day at this local time everyone's presence in the area becomes unknown */
+  resetAt?: string | undefined;
+}
+
+/** The area rules of the core (core/model.ts AreaDef), as stored. */
+export interface AreaRules {
+  twoPerson?:
+    | { withinSeconds: number; enoughWhenInside?: number | undefined; requireGroup?: string | undefined }
+    | undefined;
+  route?: { requires: string } | undefined;
+  priority?: { group: string } | undefined;
+  escort?: { visitorGroup: string; escortGroup: string; withinSeconds: number } | undefined;
+  fireZone?: string | undefined;
+}
+
+async function mustExist(db: Db, table: 'groups' | 'areas', id: string, field: string): Promise<void> {
+  const row = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
+  if (!row)
+    throw new StorageError('invalid', 'area', `no ${table === 'groups' ? 'group' : 'area'} ${id}`, field);
 }
 
 export interface AreaInput {
@@ -22,6 +41,7 @@ export interface AreaInput {
   antipassback: AntipassbackRule | null;
   /** while a controller has lost the server: decide locally, or deny at this area's doors */
   offlineMode: 'local' | 'deny';
+  rules: AreaRules | null;
 }
 
 export class AreaStore extends ResourceStore<AreaInput> {
@@ -36,6 +56,7 @@ export class AreaStore extends ResourceStore<AreaInput> {
         max_occupancy: a.maxOccupancy,
         antipassback: a.antipassback ? JSON.stringify(a.antipassback) : null,
         offline_mode: a.offlineMode,
+        rules: a.rules ? JSON.stringify(a.rules) : null,
       }),
       fromRow: (r) => ({
         name: r.name as string,
@@ -44,12 +65,22 @@ export class AreaStore extends ResourceStore<AreaInput> {
         maxOccupancy: r.max_occupancy === null ? null : Number(r.max_occupancy),
         antipassback: r.antipassback ? (JSON.parse(r.antipassback as string) as AntipassbackRule) : null,
         offlineMode: (r.offline_mode as 'local' | 'deny' | undefined) ?? 'local',
+        rules: r.rules ? (JSON.parse(r.rules as string) as AreaRules) : null,
       }),
       links: [],
       refs: [{ field: 'parentId', refTable: 'areas', refResource: 'area' }],
       filters: { site: 'site', parentId: 'parent_id' },
       protectedIds: [OUTSIDE],
       async check(db, area) {
+        const rules = area.rules;
+        if (rules?.route) await mustExist(db, 'areas', rules.route.requires, 'rules.route.requires');
+        if (rules?.priority) await mustExist(db, 'groups', rules.priority.group, 'rules.priority.group');
+        if (rules?.twoPerson?.requireGroup)
+          await mustExist(db, 'groups', rules.twoPerson.requireGroup, 'rules.twoPerson.requireGroup');
+        if (rules?.escort) {
+          await mustExist(db, 'groups', rules.escort.visitorGroup, 'rules.escort.visitorGroup');
+          await mustExist(db, 'groups', rules.escort.escortGroup, 'rules.escort.escortGroup');
+        }
         // Walk up from the new parent: meeting the area itself means a cycle.
         let current: string | null = area.parentId;
         for (let depth = 0; current !== null && depth < 1000; depth++) {

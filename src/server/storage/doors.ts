@@ -8,6 +8,18 @@ import { ResourceStore } from './resource.ts';
 export const DOOR_MODES = ['card', 'card+pin', 'pin', 'unlocked', 'locked'] as const;
 export type DoorMode = (typeof DOOR_MODES)[number];
 
+/** The door rules of the core (core/model.ts DoorDef), as stored. */
+export interface DoorRules {
+  /** doors of one interlock group never stand open or released together (same controller) */
+  interlock?: string | undefined;
+  /** door-local anti-passback: in and out must alternate at this door */
+  localAntipassback?: boolean | undefined;
+  /** in an unlocked schedule, the door unlocks only after the first authorised person is in */
+  firstPersonIn?: boolean | undefined;
+  /** the door's mode follows these schedules (first match wins) */
+  scheduledModes?: { schedule: string; mode: DoorMode }[] | undefined;
+}
+
 export interface DoorInput {
   id: string;
   name: string;
@@ -17,6 +29,7 @@ export interface DoorInput {
   mode: DoorMode;
   strikeSeconds: number;
   heldOpenSeconds: number;
+  rules: DoorRules | null;
 }
 
 export class DoorStore extends ResourceStore<DoorInput> {
@@ -32,6 +45,7 @@ export class DoorStore extends ResourceStore<DoorInput> {
         mode: d.mode,
         strike_seconds: d.strikeSeconds,
         held_open_seconds: d.heldOpenSeconds,
+        rules: d.rules ? JSON.stringify(d.rules) : null,
       }),
       fromRow: (r) => ({
         name: r.name as string,
@@ -41,6 +55,7 @@ export class DoorStore extends ResourceStore<DoorInput> {
         mode: r.mode as DoorMode,
         strikeSeconds: Number(r.strike_seconds),
         heldOpenSeconds: Number(r.held_open_seconds),
+        rules: r.rules ? (JSON.parse(r.rules as string) as DoorRules) : null,
       }),
       links: [],
       refs: [
@@ -49,9 +64,23 @@ export class DoorStore extends ResourceStore<DoorInput> {
         { field: 'controllerId', refTable: 'controllers', refResource: 'controller' },
       ],
       filters: { controllerId: 'controller_id', fromArea: 'from_area', toArea: 'to_area' },
-      async check(_db, door) {
+      async check(db, door) {
         if (door.fromArea === door.toArea)
           throw new StorageError('invalid', 'door', 'a door joins two different areas', 'toArea');
+        for (const [i, sm] of (door.rules?.scheduledModes ?? []).entries()) {
+          const row = await db
+            .selectFrom('schedules')
+            .select('id')
+            .where('id', '=', sm.schedule)
+            .executeTakeFirst();
+          if (!row)
+            throw new StorageError(
+              'invalid',
+              'door',
+              `no schedule ${sm.schedule}`,
+              `rules.scheduledModes.${i}.schedule`,
+            );
+        }
       },
     });
   }

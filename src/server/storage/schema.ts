@@ -110,6 +110,8 @@ export interface AreasTable {
   antipassback: string | null;
   /** what a controller that has lost the server does at this area's doors: 'local' or 'deny' */
   offline_mode: string;
+  /** JSON AreaRules (storage/areas.ts): two-person, route, priority, escort, fire zone; or null */
+  rules: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -155,6 +157,8 @@ export interface DoorsTable {
   mode: string;
   strike_seconds: number;
   held_open_seconds: number;
+  /** JSON DoorRules (storage/doors.ts): interlock, local anti-passback, first-person-in, scheduled modes */
+  rules: string | null;
   created_at: number;
   updated_at: number;
 }

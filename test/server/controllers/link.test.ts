@@ -298,4 +298,24 @@ describe('controller link (embedded broker over TLS)', () => {
     ).toBe(401);
     expect((await call('POST', '/api/controllers/enroll', { controllerId: 'ctl-a' })).status).toBe(400);
   });
+
+  it('carries the area and door rules set through the API to the controller', async () => {
+    const bad = await call('PATCH', '/api/areas/hall', { rules: { priority: { group: 'nobody' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.field).toMatch(/rules\.priority\.group/);
+    const a = agents[0]!;
+    const before = a.snapshotVersion;
+    const set = await call('PATCH', '/api/areas/hall', { rules: { twoPerson: { withinSeconds: 30 } } });
+    expect(set.status).toBe(200);
+    expect(set.json.rules).toEqual({ twoPerson: { withinSeconds: 30 } });
+    await waitFor('the new snapshot at ctl-a', () => a.snapshotVersion > before, 10_000);
+    expect(a.whereIs('kenji')).toBe('hall');
+    expect(a.present({ door: 'HALL-A', side: 'out', card: 'C-7001', pin: PIN })).toMatchObject({
+      result: 'grant',
+    });
+    expect(a.present({ door: 'HALL-A', side: 'in', card: 'C-7001', pin: PIN })).toMatchObject({
+      result: 'deny',
+      reason: 'two_person_pending',
+    });
+  });
 });

@@ -49,6 +49,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
         maxOccupancy: null,
         antipassback: null,
         offlineMode: 'local',
+        rules: null,
       },
       NOW,
     );
@@ -61,6 +62,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
         maxOccupancy: 10,
         antipassback: { mode: 'hard', reentryMinutes: 5 },
         offlineMode: 'deny',
+        rules: { route: { requires: 'lobby' }, fireZone: 'east' },
       },
       NOW,
     );
@@ -74,6 +76,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
       mode: 'card' as const,
       strikeSeconds: 5,
       heldOpenSeconds: 30,
+      rules: { localAntipassback: true },
     };
     await r.doors.create(door, NOW);
     await r.holidays.create(
@@ -114,7 +117,13 @@ describe.each(backends)('storage conformance on $name', (backend) => {
     expect(await r.areas.get('lab')).toMatchObject({
       antipassback: { mode: 'hard', reentryMinutes: 5 },
       offlineMode: 'deny',
+      rules: { route: { requires: 'lobby' }, fireZone: 'east' },
     });
+    expect(await r.doors.get('D1')).toMatchObject({ rules: { localAntipassback: true } });
+    const badRule = await rejection(
+      r.areas.update('lab', { rules: { priority: { group: 'no-such-group' } } }, NOW),
+    );
+    expect(badRule.field).toBe('rules.priority.group');
 
     const unknown = await rejection(
       r.accessLevels.create({ id: 'x', name: 'x', scheduleId: null, doors: ['D1', 'D9'] }, NOW),
