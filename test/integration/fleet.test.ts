@@ -206,6 +206,21 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     }
     const pending = await status('ctl-1');
     expect(pending.journalNext - 1).toBeGreaterThan(pending.journalAcknowledged);
+    // The server notices the silence (link timeout 3 s): one comms_lost alarm per controller.
+    const commsLost = async () =>
+      ((await call('GET', '/api/alarms?type=comms_lost&limit=100')).json.alarms as {
+        source: string;
+        message: string;
+      }[]) ?? [];
+    await waitFor(
+      'comms_lost on the server for both controllers',
+      async () => {
+        const sources = (await commsLost()).map((a) => a.source);
+        return sources.includes('controller:ctl-1') && sources.includes('controller:ctl-2');
+      },
+      10_000,
+      200,
+    );
 
     await broker.start();
     for (const id of ['ctl-1', 'ctl-2']) {
@@ -224,6 +239,20 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
         Array.from({ length: journalNext - 1 }, (_, i) => i + 1),
       );
     }
+    // The controllers noticed too, journaled it, and reported it once the link was back.
+    await waitFor(
+      'the controller-side comms_lost report',
+      async () => (await commsLost()).some((a) => a.message.startsWith('comms_lost at controller ctl-1')),
+      10_000,
+      200,
+    );
+    // One alarm, raised when the link was lost — not once per missed heartbeat (the link may also
+    // have counted as lost while the controller first started, under the test's 3 s timeout).
+    const serverSide = (await commsLost()).filter(
+      (a) => a.source === 'controller:ctl-1' && a.message.startsWith('controller ctl-1:'),
+    );
+    expect(serverSide).toHaveLength(1);
+    expect((serverSide[0] as unknown as { occurrences: number }).occurrences).toBeLessThanOrEqual(2);
   }, 60_000);
 
   it('rejects forged and replayed messages on the broker and raises alarms', async () => {

@@ -527,7 +527,13 @@ export class ControllerService {
             void coordinator.send(held.body);
         }
       } else {
-        await this.raise(event.alarm, controllerId, `controller ${controllerId}: ${event.detail}`);
+        // One alarm per controller and kind while it is active; a repeat counts up on it.
+        await this.raise(
+          event.alarm,
+          controllerId,
+          `controller ${controllerId}: ${event.detail}`,
+          `link:${controllerId}:${event.alarm}`,
+        );
       }
     }
   }

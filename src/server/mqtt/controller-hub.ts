@@ -61,7 +61,9 @@ export class ControllerHub {
   }
 
   async stop(): Promise<void> {
-    await this.client?.endAsync();
+    // Forced: a broker that is away must not hold up shutdown. Whatever was unacknowledged is sent
+    // again by its sender (the journal backlog; snapshots at the controller's next hello).
+    await this.client?.endAsync(true);
   }
 
   private onMessage(topic: string, payload: Buffer): void {

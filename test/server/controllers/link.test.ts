@@ -5,7 +5,7 @@
 // - the embedded broker refuses logins without a valid signed proof and holds a controller to its
 //   own topics;
 // - an enrollment token works once.
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ describe('controller link (embedded broker over TLS)', () => {
 
   async function enrollAgent(
     controllerId: string,
+    clockOffsetMs = 0,
   ): Promise<{ agent: ControllerAgent; identity: ControllerIdentity }> {
     const service = server.controllers!;
     const { token } = await service.createEnrollment(controllerId);
@@ -43,7 +44,7 @@ describe('controller link (embedded broker over TLS)', () => {
       mqttUrl: answer!.mqttUrl,
       mqttProtocol: answer!.mqttProtocol,
       brokerCa: answer!.brokerCa,
-      serverKey: (await import('node:crypto')).createPublicKey(answer!.serverPublicKey),
+      serverKey: createPublicKey(answer!.serverPublicKey),
       credentialKey: new Uint8Array(Buffer.from(answer!.credentialKey, 'base64')),
       privateKey: keys.privateKey,
     };
@@ -52,6 +53,7 @@ describe('controller link (embedded broker over TLS)', () => {
       identity,
       softwareVersion: 'test',
       heartbeatMs: 200,
+      now: () => Date.now() + clockOffsetMs,
     });
     agents.push(agent);
     await agent.start();
@@ -73,7 +75,7 @@ describe('controller link (embedded broker over TLS)', () => {
     const ok = apiOk(call);
     await ok('POST', '/api/areas', { id: 'lab', name: 'Lab' });
     await ok('POST', '/api/areas', { id: 'vault', name: 'Vault' });
-    for (const id of ['ctl-a', 'ctl-b']) await ok('POST', '/api/controllers', { id, name: id });
+    for (const id of ['ctl-a', 'ctl-b', 'ctl-c']) await ok('POST', '/api/controllers', { id, name: id });
     await ok('POST', '/api/doors', {
       id: 'LAB',
       name: 'Lab',
@@ -317,5 +319,21 @@ describe('controller link (embedded broker over TLS)', () => {
       result: 'deny',
       reason: 'two_person_pending',
     });
+  });
+
+  it('raises time_drift for a controller whose clock is off by more than 2 s', async () => {
+    await enrollAgent('ctl-c', 7_000);
+    const alarm = await waitFor(
+      'the time_drift alarm',
+      async () =>
+        (
+          (await call('GET', '/api/alarms?type=time_drift')).json.alarms as {
+            source: string;
+            message: string;
+          }[]
+        ).find((a) => a.source === 'controller:ctl-c'),
+      10_000,
+    );
+    expect(alarm.message).toMatch(/peer clock off by 7 s/);
   });
 });
