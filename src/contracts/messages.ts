@@ -105,10 +105,18 @@ export const snapshotSchema = z.strictObject({
  */
 export const presenceSchema = z.strictObject({
   kind: z.literal('presence'),
-  person: id,
-  /** the area the person is now in; null: unknown */
-  area: id.nullable(),
-  at: instant,
+  /** in the order they happened; one message per event batch the server took in */
+  moves: z
+    .array(
+      z.strictObject({
+        person: id,
+        /** the area the person is now in; null: unknown */
+        area: id.nullable(),
+        at: instant,
+      }),
+    )
+    .min(1)
+    .max(1000),
 });
 
 export const messageSchema = z.union([

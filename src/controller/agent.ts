@@ -52,6 +52,7 @@ export interface Presentation {
 }
 
 const SNAPSHOT_FILE = 'snapshot.json';
+const SERVER_SEQ_FILE = 'server-seq';
 const EMPTY_SITE: SiteDef = {
   timezone: 'Asia/Tokyo',
   areas: [],
@@ -113,6 +114,8 @@ export class ControllerAgent {
         ...(identity.brokerCa && { ca: identity.brokerCa }),
       },
       password: () => loginProof(identity.site, identity.controllerId, identity.privateKey, this.now()),
+      lastServerSeq: this.readServerSeq(),
+      onServerSeq: (seq) => this.writeServerSeq(seq),
     });
     this.uplink = new EventUplink(this.journal, this.link);
     // The last policy from the server, so the doors work from the first second, server or not.
@@ -255,9 +258,10 @@ export class ControllerAgent {
       return;
     }
     if (message.kind === 'presence') {
-      // A passage at another controller's door; a local passage made since then wins.
-      if ((this.localMoves.get(message.person) ?? 0) <= message.at)
-        this.engine.movePerson(message.person, message.area, message.at);
+      // Passages at other controllers' doors; a local passage made since then wins.
+      for (const move of message.moves)
+        if ((this.localMoves.get(move.person) ?? 0) <= move.at)
+          this.engine.movePerson(move.person, move.area, move.at);
       return;
     }
     if (message.kind === 'server-heartbeat') {
@@ -413,6 +417,21 @@ export class ControllerAgent {
       });
       return undefined;
     }
+  }
+
+  // The last accepted server sequence survives restarts, so a command captured on the broker cannot
+  // be replayed after this controller restarts. Written as it changes (a small file, replaced
+  // atomically); a crash loses at most the last few heartbeats' worth, all of them already used.
+  private readServerSeq(): number {
+    const path = join(this.options.dataDir, SERVER_SEQ_FILE);
+    const seq = existsSync(path) ? Number(readFileSync(path, 'utf8')) : 0;
+    return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+  }
+
+  private writeServerSeq(seq: number): void {
+    const path = join(this.options.dataDir, SERVER_SEQ_FILE);
+    writeFileSync(`${path}.tmp`, String(seq));
+    renameSync(`${path}.tmp`, path);
   }
 
   private saveSnapshot(envelope: Envelope): void {

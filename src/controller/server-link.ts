@@ -35,6 +35,10 @@ export interface ServerLinkOptions {
   password?: () => string;
   /** connected and subscribed (after every reconnect) */
   onConnected?: () => void;
+  /** the last server sequence accepted before a restart: older server messages stay replays */
+  lastServerSeq?: number;
+  /** a server message was accepted with this sequence (to keep for the next start) */
+  onServerSeq?: (seq: number) => void;
 }
 
 export function credentialHash(key: Uint8Array, credentialKey: string): string {
@@ -50,6 +54,7 @@ export class ServerLink {
 
   constructor(private readonly options: ServerLinkOptions) {
     this.opener = new Opener((sender) => (sender === 'server' ? options.serverKey : undefined));
+    if (options.lastServerSeq) this.opener.remember('server', options.lastServerSeq);
     // No counter on disk: a restarted controller starts its sequence from the clock (envelope.ts).
     this.sealer = new Sealer(options.controllerId, options.controllerKey, sequenceStart(options.now()));
   }
@@ -154,6 +159,7 @@ export class ServerLink {
       this.alarm(`command rejected: ${opened.reason}`);
       return;
     }
+    this.options.onServerSeq?.(opened.envelope.seq);
     // The server may only command this controller on this controller's topic.
     if (opened.envelope.topic !== topic || topic !== this.commandTopic) {
       this.alarm('command rejected: wrong topic');

@@ -375,17 +375,39 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   }, 120_000);
 
-  it('restarts a controller on command', async () => {
+  it('restarts a controller on command, and a replay of that command after the restart does nothing', async () => {
+    // An eavesdropper on the broker records the signed restart command…
+    const spy = await mqtt.connectAsync(broker.url, { ca: readFileSync(broker.caFile), protocolVersion: 5 });
+    await spy.subscribeAsync('monban/main/server/commands/ctl-2', { qos: 1 });
+    const captured: Buffer[] = [];
+    spy.on('message', (_topic, payload) => {
+      if (payload.includes('"restart"')) captured.push(payload);
+    });
     const restart = await call('POST', '/api/controllers/ctl-2/restart', { reason: 'maintenance' });
     expect(restart.status).toBe(202);
     expect(await controllers['ctl-2']!.exited()).toBe(75);
     controllers['ctl-2'] = runController('ctl-2');
     await waitFor(
       'ctl-2 to come back with its stored snapshot',
-      async () => (await status('ctl-2')).snapshotVersion > 0,
+      async () => (await status('ctl-2')).snapshotVersion > 0 && (await status('ctl-2')).connected,
       20_000,
       100,
     );
     expect(await present('ctl-2', 'D2', 'C-2002')).toMatchObject({ result: 'grant', person: 'bob' });
+    // …and plays it back to the restarted controller: refused (its last server sequence survived
+    // the restart), reported, and the controller keeps running.
+    expect(captured).toHaveLength(1);
+    await spy.publishAsync('monban/main/server/commands/ctl-2', captured[0]!, { qos: 1 });
+    await spy.endAsync();
+    await waitFor(
+      'the replay to be reported',
+      async () =>
+        ((await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as { message: string }[]).some(
+          (a) => a.message === 'tamper at controller ctl-2: command rejected: replayed',
+        ),
+      10_000,
+      100,
+    );
+    expect((await status('ctl-2')).connected).toBe(true);
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 // One coordinator per enrolled controller (issue 4 §8): it owns that controller's link state and
-// serialises everything sent to it, so commands, snapshots and acknowledgements leave in the order
-// they were made and a slow send never interleaves with the next one. Link supervision is the shared
+// serialises everything sent to it, so commands, snapshots, presence updates and acknowledgements
+// reach the controller in the order they were made. Link supervision is the shared
 // state machine (contracts/link-supervision.ts): one comms_lost alarm when the controller falls
 // silent, one event when it is back, and time_drift when its clock is off or jumps.
 
@@ -52,15 +52,19 @@ export class ControllerCoordinator {
     if (events.length > 0) this.deps.onLinkEvents(events);
   }
 
-  /** Queues a message; resolves when it has been handed to the broker (or failed, reported). */
+  /**
+   * Sends a message now, after everything sent before it: each is signed (its sequence numbered)
+   * and handed to the MQTT client in call order, which keeps that order on the wire, so the
+   * controller receives them in order without each waiting for the broker's acknowledgement of the
+   * one before. Resolves when this one has been acknowledged (or failed, reported).
+   */
   send(body: Record<string, Json>): Promise<void> {
-    this.queue = this.queue.then(() =>
-      this.deps.send(body).catch((error: unknown) => this.deps.onSendFailed(error)),
-    );
-    return this.queue;
+    const sent = this.deps.send(body).catch((error: unknown) => this.deps.onSendFailed(error));
+    this.queue = Promise.all([this.queue, sent]).then(() => {});
+    return sent;
   }
 
-  /** Resolves when everything queued so far has been sent. */
+  /** Resolves when everything sent so far has been acknowledged (or has failed). */
   idle(): Promise<void> {
     return this.queue;
   }

@@ -92,6 +92,8 @@ interface HeldSnapshot {
   version: number;
   hash: string;
   body: Record<string, Json>;
+  /** the people in it: presence updates go only where the person is known */
+  people: ReadonlySet<string>;
 }
 
 export class ControllerService {
@@ -342,7 +344,12 @@ export class ControllerService {
         offlineDeny: content.offlineDeny,
         site,
       };
-      this.snapshots.set(controllerId, { version, hash, body });
+      this.snapshots.set(controllerId, {
+        version,
+        hash,
+        body,
+        people: new Set(content.site.people.map((p) => p.id)),
+      });
       await this.coordinators.get(controllerId)!.send(body);
     }
   }
@@ -472,6 +479,7 @@ export class ControllerService {
           .execute()
       ).map((a) => a.id),
     );
+    const moves: { person: string; area: string; at: number }[] = [];
     for (const e of grants) {
       const door = doors.get(e.door!);
       if (!door) continue;
@@ -501,9 +509,14 @@ export class ControllerService {
       }
       if (last && e.at < last.at) continue; // an older passage, reported late: the newer one stands
       this.presence.set(person, { area, at: e.at, controllerId, door: e.door! });
-      const update = { kind: 'presence', person, area, at: e.at } as const;
-      for (const [id, coordinator] of this.coordinators)
-        if (id !== controllerId) void coordinator.send(update);
+      moves.push({ person, area, at: e.at });
+    }
+    // One message per controller and batch, with only the people that controller knows.
+    if (moves.length === 0) return;
+    for (const [id, coordinator] of this.coordinators) {
+      const known = this.snapshots.get(id)?.people;
+      const relevant = id === controllerId ? [] : moves.filter((m) => known?.has(m.person));
+      if (relevant.length > 0) void coordinator.send({ kind: 'presence', moves: relevant });
     }
   }
 
