@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   results.revocation = revocation;
   const r = revocation.latencyMs;
   console.log(
-    `\nRevocation — signed command from the server to ${revocation.controllers} controllers through the embedded broker, ${revocation.rounds} rounds\n`,
+    `\nRevocation — signed command from the server to ${revocation.controllers} controllers through the embedded broker over TLS, ${revocation.rounds} rounds\n`,
   );
   console.log(
     table([
