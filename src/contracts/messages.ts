@@ -100,6 +100,21 @@ export const snapshotSchema = z.strictObject({
 });
 
 /**
+ * The people of a snapshot that changed since version `base` (everything else is as in `base`):
+ * sent instead of the whole snapshot when only people and credentials changed. A controller that
+ * does not hold `base` ignores it and asks for the whole snapshot (its next hello).
+ */
+export const snapshotDeltaSchema = z.strictObject({
+  kind: z.literal('snapshot-delta'),
+  base: z.number().int().positive(),
+  version: z.number().int().positive(),
+  issuedAt: instant,
+  emergency: z.array(id).max(100_000),
+  upsert: z.array(z.record(z.string(), z.json())).max(100_000),
+  remove: z.array(id).max(100_000),
+});
+
+/**
  * Where someone is, as the server learnt it from another controller's grant: rules that span
  * controllers (anti-passback, occupancy) see passages made at other controllers' doors.
  */
@@ -126,11 +141,13 @@ export const messageSchema = z.union([
   helloSchema,
   serverHeartbeatSchema,
   snapshotSchema,
+  snapshotDeltaSchema,
   presenceSchema,
   commandSchema,
 ]);
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
+export type SnapshotDelta = z.infer<typeof snapshotDeltaSchema>;
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 export type Hello = z.infer<typeof helloSchema>;
 

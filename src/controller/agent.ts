@@ -6,14 +6,14 @@
 // checked as keyed hashes only (contracts/credential-key.ts).
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loginProof } from '../contracts/broker-login.ts';
-import type { Json } from '../contracts/canonical.ts';
+import { canonicalJson, type Json } from '../contracts/canonical.ts';
 import { credentialIdHash, pinHash } from '../contracts/credential-key.ts';
-import { type Envelope, Opener } from '../contracts/envelope.ts';
+import type { Envelope } from '../contracts/envelope.ts';
 import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
-import { type ControllerEvent, type Message, parseMessage, type Snapshot } from '../contracts/messages.ts';
+import type { ControllerEvent, Message, Snapshot } from '../contracts/messages.ts';
 import type { Decision } from '../core/decide.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
@@ -25,6 +25,7 @@ import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
 import { ServerLink } from './server-link.ts';
+import { applyDelta, SnapshotStore } from './snapshot-store.ts';
 
 export interface AgentOptions {
   dataDir: string;
@@ -51,7 +52,6 @@ export interface Presentation {
   pin?: string;
 }
 
-const SNAPSHOT_FILE = 'snapshot.json';
 const SERVER_SEQ_FILE = 'server-seq';
 const EMPTY_SITE: SiteDef = {
   timezone: 'Asia/Tokyo',
@@ -119,8 +119,18 @@ export class ControllerAgent {
     });
     this.uplink = new EventUplink(this.journal, this.link);
     // The last policy from the server, so the doors work from the first second, server or not.
-    const stored = this.loadSnapshot();
-    if (stored) this.install(stored.snapshot, stored.envelope, false);
+    this.store = new SnapshotStore(options.dataDir, identity.serverKey);
+    try {
+      const stored = this.store.load();
+      if (stored) this.install(stored, false);
+    } catch (error) {
+      this.record({
+        type: 'alarm',
+        at: this.now(),
+        alarm: 'tamper',
+        detail: `stored snapshot refused: ${(error as Error).message}`,
+      });
+    }
   }
 
   async start(): Promise<void> {
@@ -253,7 +263,20 @@ export class ControllerAgent {
   private serverMessage(message: Message, envelope: Envelope): void {
     const now = this.now();
     if (message.kind === 'snapshot') {
-      this.install(message, envelope, true);
+      if (this.install(message, true)) {
+        this.store.saveWhole(envelope);
+        void this.sendStatus('heartbeat'); // the server learns at once which policy is in force
+      }
+      this.heardServer(now);
+      return;
+    }
+    if (message.kind === 'snapshot-delta') {
+      // A delta on a snapshot this controller does not hold is ignored: the server heartbeat shows
+      // the mismatch, and the hello that follows brings the whole snapshot.
+      if (this.snapshot?.version === message.base && this.install(applyDelta(this.snapshot, message), true)) {
+        this.store.appendDelta(envelope);
+        void this.sendStatus('heartbeat');
+      }
       this.heardServer(now);
       return;
     }
@@ -267,6 +290,10 @@ export class ControllerAgent {
     if (message.kind === 'server-heartbeat') {
       this.heardServer(now, message.clock);
       if (this.snapshot && message.snapshotVersion === this.snapshot.version) this.confirm(now);
+      else if (message.snapshotVersion > 0 && now - this.lastResync > this.heartbeatMs) {
+        this.lastResync = now;
+        void this.sendStatus('hello'); // behind the server: the hello brings the whole snapshot
+      }
     }
   }
 
@@ -316,11 +343,14 @@ export class ControllerAgent {
   }
 
   private lastBeat = 0;
+  private lastResync = 0;
+  private readonly store: SnapshotStore;
 
   // ------------------------------------------------------------------ snapshots
 
-  private install(snapshot: Snapshot, envelope: Envelope, persist: boolean): void {
-    if (this.snapshot && snapshot.version < this.snapshot.version) return;
+  /** Decides with this snapshot from now on; false when it is older or does not compile. */
+  private install(snapshot: Snapshot, fromServer: boolean): boolean {
+    if (this.snapshot && snapshot.version < this.snapshot.version) return false;
     let engine: SiteEngine;
     const now = this.now();
     try {
@@ -332,16 +362,16 @@ export class ControllerAgent {
         alarm: 'tamper',
         detail: `snapshot refused: ${(error as Error).message}`,
       });
-      return;
+      return false;
     }
-    if (persist) this.saveSnapshot(envelope);
     this.snapshot = snapshot;
-    this.snapshotHash = createHash('sha256').update(JSON.stringify(snapshot.site)).digest('hex');
+    this.snapshotHash = siteHash(snapshot);
     this.engine = engine;
     this.fallback = false;
-    this.confirmedAt = persist ? now : snapshot.issuedAt;
+    this.confirmedAt = fromServer ? now : snapshot.issuedAt;
     this.options.log?.({ msg: 'policy snapshot installed', version: snapshot.version });
     this.checkAge(now);
+    return true;
   }
 
   private confirm(now: number): void {
@@ -395,30 +425,6 @@ export class ControllerAgent {
     return site;
   }
 
-  private loadSnapshot(): { snapshot: Snapshot; envelope: Envelope } | undefined {
-    const path = join(this.options.dataDir, SNAPSHOT_FILE);
-    if (!existsSync(path)) return undefined;
-    try {
-      const envelope = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-      // Signed by the server like any message: a file changed on disk is refused.
-      const opened = new Opener((sender) =>
-        sender === 'server' ? this.options.identity.serverKey : undefined,
-      ).open(envelope);
-      if (!opened.ok) throw new Error(opened.reason);
-      const parsed = parseMessage(opened.envelope.body);
-      if (!parsed.ok || parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
-      return { snapshot: parsed.message, envelope: opened.envelope };
-    } catch (error) {
-      this.record({
-        type: 'alarm',
-        at: this.now(),
-        alarm: 'tamper',
-        detail: `stored snapshot refused: ${(error as Error).message}`,
-      });
-      return undefined;
-    }
-  }
-
   // The last accepted server sequence survives restarts, so a command captured on the broker cannot
   // be replayed after this controller restarts. Written as it changes (a small file, replaced
   // atomically); a crash loses at most the last few heartbeats' worth, all of them already used.
@@ -433,15 +439,15 @@ export class ControllerAgent {
     writeFileSync(`${path}.tmp`, String(seq));
     renameSync(`${path}.tmp`, path);
   }
+}
 
-  private saveSnapshot(envelope: Envelope): void {
-    const path = join(this.options.dataDir, SNAPSHOT_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(envelope), { mode: 0o600 });
-    const fd = openSync(`${path}.tmp`, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(`${path}.tmp`, path);
-  }
+/** The policy's hash for the configuration baseline: the same content gives the same hash, however
+ * it arrived (whole or through deltas, people in any order). */
+function siteHash(snapshot: Snapshot): string {
+  const people = [...(snapshot.site.people as { id: string }[])].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return createHash('sha256')
+    .update(canonicalJson({ ...snapshot.site, people } as unknown as Json))
+    .digest('hex');
 }
 
 /** Event fields as flat JSON scalars (lists joined), the shape controller events carry. */

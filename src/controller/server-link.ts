@@ -79,6 +79,11 @@ export class ServerLink {
     return this.byHash.get(hash);
   }
 
+  /** the server's public key this link trusts */
+  get serverKey(): KeyObject {
+    return this.options.serverKey;
+  }
+
   get commandTopic(): string {
     return `monban/${this.options.site}/server/commands/${this.options.controllerId}`;
   }

@@ -62,7 +62,7 @@ function writeSnapshot(dir: string, extra: Record<string, unknown> = {}): void {
     T0,
   );
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(envelope));
+  writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ base: envelope, deltas: [] }));
 }
 
 describe('controller agent offline', () => {

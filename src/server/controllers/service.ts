@@ -34,6 +34,7 @@ import {
 } from './link-store.ts';
 import { serverSigningKey } from './server-key.ts';
 import { buildSnapshot, siteAsJson } from './snapshot.ts';
+import { peopleDelta } from './snapshot-delta.ts';
 
 export const ENROLLMENT_TOKEN_PREFIX = 'mbe_';
 
@@ -94,7 +95,12 @@ interface HeldSnapshot {
   body: Record<string, Json>;
   /** the people in it: presence updates go only where the person is known */
   people: ReadonlySet<string>;
+  /** deltas sent since the last whole snapshot (the controller keeps them all until the next one) */
+  deltas: number;
 }
+
+/** After this many deltas the whole snapshot goes again, so what a controller stores stays small. */
+const MAX_DELTAS = 50;
 
 export class ControllerService {
   readonly settings: ControllerSettings;
@@ -334,6 +340,14 @@ export class ControllerService {
       const held = this.snapshots.get(controllerId);
       if (held?.hash === hash) continue;
       const version = Math.max(this.now(), (held?.version ?? 0) + 1);
+      // Only people changed, and the controller is known to hold the last one: a delta will do.
+      const delta =
+        held &&
+        held.deltas < MAX_DELTAS &&
+        this.coordinators.get(controllerId)!.heldSnapshot === held.version &&
+        canonicalJson(held.body.offlineDeny!) === canonicalJson(content.offlineDeny)
+          ? peopleDelta(held.body.site as Record<string, Json>, site)
+          : undefined;
       const body: Record<string, Json> = {
         kind: 'snapshot',
         version,
@@ -349,8 +363,22 @@ export class ControllerService {
         hash,
         body,
         people: new Set(content.site.people.map((p) => p.id)),
+        deltas: delta ? (held?.deltas ?? 0) + 1 : 0,
       });
-      await this.coordinators.get(controllerId)!.send(body);
+      const coordinator = this.coordinators.get(controllerId)!;
+      // It will hold this one once it arrives; a miss shows in its next heartbeat or hello.
+      coordinator.heldSnapshot = version;
+      if (delta && held) {
+        await coordinator.send({
+          kind: 'snapshot-delta',
+          base: held.version,
+          version,
+          issuedAt: this.now(),
+          emergency: content.emergency,
+          upsert: delta.upsert,
+          remove: delta.remove,
+        });
+      } else await coordinator.send(body);
     }
   }
 

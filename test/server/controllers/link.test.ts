@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginProof } from '../../../src/contracts/broker-login.ts';
 import { ControllerAgent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
+import { SnapshotStore } from '../../../src/controller/snapshot-store.ts';
 import { serverConfig } from '../../../src/server/config.ts';
 import { type RunningServer, startServer } from '../../../src/server/serve.ts';
 import { api, apiOk, seedAdminToken, waitFor } from '../../support/fleet.ts';
@@ -163,7 +164,7 @@ describe('controller link (embedded broker over TLS)', () => {
     });
   });
 
-  it('applies a change made on the server at once', async () => {
+  it('sends a change to people as a delta, stored signed beside the snapshot', async () => {
     const agent = agents[0]!;
     const before = agent.snapshotVersion;
     expect((await call('POST', '/api/people', { id: 'yui', name: 'Yui', levels: ['lab'] })).status).toBe(201);
@@ -185,6 +186,13 @@ describe('controller link (embedded broker over TLS)', () => {
         agent.present({ door: 'LAB', side: 'in', card: 'C-7003', pin: '1357' }).result === 'grant',
       10_000,
     );
+    // Only people changed: deltas on the stored whole snapshot, which load back to the same policy.
+    const stored = JSON.parse(readFileSync(join(dir, 'ctl-a', 'snapshot.json'), 'utf8'));
+    expect(stored.deltas.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(stored.deltas)).toContain('yui');
+    const reloaded = new SnapshotStore(join(dir, 'ctl-a'), agent.link.serverKey).load();
+    expect(reloaded?.version).toBe(agent.snapshotVersion);
+    expect((reloaded!.site.people as { id: string }[]).map((p) => p.id).sort()).toEqual(['kenji', 'yui']);
   });
 
   it('lets into the broker only enrolled controllers with a fresh signed proof, each on its own topics', async () => {
