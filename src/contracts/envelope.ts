@@ -46,18 +46,30 @@ export function topicOwner(topic: string): string | undefined {
   return undefined;
 }
 
+/** Sequences reserved ahead at a time (see `reserve` below). */
+export const SEQUENCE_BLOCK = 1_000_000;
+
 export class Sealer {
   private seq: number;
+  private reservedUpTo: number;
 
   constructor(
     private readonly from: string,
     private readonly key: KeyObject,
     /** the last sequence used (persisted by the caller across restarts) */
     lastSeq = 0,
+    /**
+     * Called before sequences above what was reserved are used, with the new upper bound, to be
+     * stored durably: a sender restarts above it (`startSequence`), so a receiver that remembers the
+     * last sequence it accepted never mistakes the restarted sender's messages for replays, even
+     * when the sender's clock went back.
+     */
+    private readonly reserve?: (upTo: number) => void,
   ) {
     if (key.asymmetricKeyType !== 'ed25519' || key.type !== 'private')
       throw new TypeError('a Sealer needs an Ed25519 private key');
     this.seq = lastSeq;
+    this.reservedUpTo = lastSeq;
   }
 
   get lastSeq(): number {
@@ -65,6 +77,10 @@ export class Sealer {
   }
 
   seal(topic: string, body: Json, sentAt: number): Envelope {
+    if (this.reserve && this.seq + 1 > this.reservedUpTo) {
+      this.reservedUpTo = this.seq + SEQUENCE_BLOCK;
+      this.reserve(this.reservedUpTo);
+    }
     const unsigned = { v: 1 as const, from: this.from, topic, seq: ++this.seq, sentAt, body };
     return { ...unsigned, sig: sign(null, signedBytes(unsigned), this.key).toString('base64url') };
   }
@@ -112,4 +128,9 @@ export function privateKeyFromPem(pem: string): KeyObject {
  */
 export function sequenceStart(nowMs: number): number {
   return Math.floor(nowMs) * 1000;
+}
+
+/** Where a sender starts after a restart: above its clock-based start and above all it reserved. */
+export function startSequence(nowMs: number, reserved: number): number {
+  return Math.max(sequenceStart(nowMs), reserved);
 }

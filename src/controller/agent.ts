@@ -53,6 +53,7 @@ export interface Presentation {
 }
 
 const SERVER_SEQ_FILE = 'server-seq';
+const OWN_SEQ_FILE = 'own-seq';
 const EMPTY_SITE: SiteDef = {
   timezone: 'Asia/Tokyo',
   areas: [],
@@ -114,8 +115,10 @@ export class ControllerAgent {
         ...(identity.brokerCa && { ca: identity.brokerCa }),
       },
       password: () => loginProof(identity.site, identity.controllerId, identity.privateKey, this.now()),
-      lastServerSeq: this.readServerSeq(),
-      onServerSeq: (seq) => this.writeServerSeq(seq),
+      lastServerSeq: this.readSeq(SERVER_SEQ_FILE),
+      onServerSeq: (seq) => this.writeSeq(SERVER_SEQ_FILE, seq, false),
+      reservedSeq: this.readSeq(OWN_SEQ_FILE),
+      reserveSeq: (upTo) => this.writeSeq(OWN_SEQ_FILE, upTo, true),
     });
     this.uplink = new EventUplink(this.journal, this.link);
     // The last policy from the server, so the doors work from the first second, server or not.
@@ -425,18 +428,19 @@ export class ControllerAgent {
     return site;
   }
 
-  // The last accepted server sequence survives restarts, so a command captured on the broker cannot
-  // be replayed after this controller restarts. Written as it changes (a small file, replaced
-  // atomically); a crash loses at most the last few heartbeats' worth, all of them already used.
-  private readServerSeq(): number {
-    const path = join(this.options.dataDir, SERVER_SEQ_FILE);
+  // Sequences survive restarts: the last one accepted from the server, so a command captured on the
+  // broker cannot be replayed after this controller restarts; and this controller's own reserved
+  // block, so the server never takes its messages for replays after a restart with the clock set
+  // back. Small files, replaced atomically; the reservation is fsynced before it is used.
+  private readSeq(file: string): number {
+    const path = join(this.options.dataDir, file);
     const seq = existsSync(path) ? Number(readFileSync(path, 'utf8')) : 0;
     return Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
   }
 
-  private writeServerSeq(seq: number): void {
-    const path = join(this.options.dataDir, SERVER_SEQ_FILE);
-    writeFileSync(`${path}.tmp`, String(seq));
+  private writeSeq(file: string, seq: number, durable: boolean): void {
+    const path = join(this.options.dataDir, file);
+    writeFileSync(`${path}.tmp`, String(seq), { flush: durable });
     renameSync(`${path}.tmp`, path);
   }
 }

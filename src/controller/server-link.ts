@@ -6,7 +6,7 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Json } from '../contracts/canonical.ts';
-import { type Envelope, Opener, Sealer, sequenceStart } from '../contracts/envelope.ts';
+import { type Envelope, Opener, Sealer, startSequence } from '../contracts/envelope.ts';
 import { type Message, parseMessage } from '../contracts/messages.ts';
 import type { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
@@ -39,6 +39,9 @@ export interface ServerLinkOptions {
   lastServerSeq?: number;
   /** a server message was accepted with this sequence (to keep for the next start) */
   onServerSeq?: (seq: number) => void;
+  /** this controller's own sequences reserved before a restart, and where to store new reservations */
+  reservedSeq?: number;
+  reserveSeq?: (upTo: number) => void;
 }
 
 export function credentialHash(key: Uint8Array, credentialKey: string): string {
@@ -55,8 +58,13 @@ export class ServerLink {
   constructor(private readonly options: ServerLinkOptions) {
     this.opener = new Opener((sender) => (sender === 'server' ? options.serverKey : undefined));
     if (options.lastServerSeq) this.opener.remember('server', options.lastServerSeq);
-    // No counter on disk: a restarted controller starts its sequence from the clock (envelope.ts).
-    this.sealer = new Sealer(options.controllerId, options.controllerKey, sequenceStart(options.now()));
+    // A restarted controller starts above its clock and above what it reserved before (envelope.ts).
+    this.sealer = new Sealer(
+      options.controllerId,
+      options.controllerKey,
+      startSequence(options.now(), options.reservedSeq ?? 0),
+      options.reserveSeq,
+    );
   }
 
   private get engine(): SiteEngine {

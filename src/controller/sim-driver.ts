@@ -94,6 +94,7 @@ export function runSimDriver(
       answer({
         status: {
           connected: agent.link.connected,
+          serverLost: agent.serverLost,
           snapshotVersion: agent.snapshotVersion,
           fallback: agent.inFallback,
           journalNext: agent.journal.next,

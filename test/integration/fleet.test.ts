@@ -221,6 +221,14 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
       10_000,
       200,
     );
+    // …and so do the controllers (same timeout, their own clocks).
+    for (const id of ['ctl-1', 'ctl-2'])
+      await waitFor(
+        `${id} to count the server as lost`,
+        async () => (await status(id)).serverLost,
+        10_000,
+        200,
+      );
 
     await broker.start();
     for (const id of ['ctl-1', 'ctl-2']) {

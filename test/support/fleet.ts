@@ -193,6 +193,7 @@ export interface AgentAnswer {
   decision?: { result: 'grant' | 'deny'; reason: string; person: string | null; warnings: string[] };
   status?: {
     connected: boolean;
+    serverLost: boolean;
     snapshotVersion: number;
     fallback: boolean;
     journalNext: number;

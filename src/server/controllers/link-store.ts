@@ -192,3 +192,17 @@ export async function linkStatus(
     snapshotVersion: num(r.snapshot_version),
   };
 }
+
+/** A named value kept across restarts (table server_state); 0 when never set. */
+export async function readServerState(db: Executor, key: string): Promise<number> {
+  const row = await db.selectFrom('server_state').select('value').where('key', '=', key).executeTakeFirst();
+  return row ? Number(row.value) : 0;
+}
+
+export async function writeServerState(db: Executor, key: string, value: number): Promise<void> {
+  await db
+    .insertInto('server_state')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}

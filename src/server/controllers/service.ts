@@ -10,6 +10,7 @@ import type { IClientOptions } from 'mqtt';
 import { checkLoginProof, controllerTopics } from '../../contracts/broker-login.ts';
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
 import { type ControllerEvent, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
 import { compilePolicy } from '../../core/policy.ts';
@@ -27,10 +28,12 @@ import {
   enrolledControllers,
   enrollWithToken,
   linkStatus,
+  readServerState,
   recordBaseline,
   recordLinkReport,
   setEnrollmentToken,
   setLinkState,
+  writeServerState,
 } from './link-store.ts';
 import { serverSigningKey } from './server-key.ts';
 import { buildSnapshot, siteAsJson } from './snapshot.ts';
@@ -101,6 +104,8 @@ interface HeldSnapshot {
 
 /** After this many deltas the whole snapshot goes again, so what a controller stores stays small. */
 const MAX_DELTAS = 50;
+/** server_state key of the server's reserved signing sequence */
+const SEQ_STATE = 'controller-link-seq';
 
 export class ControllerService {
   readonly settings: ControllerSettings;
@@ -171,7 +176,19 @@ export class ControllerService {
       mqtt.username = 'server';
       mqtt.password = serverSecret;
     }
+    // Signing sequences: above the clock and above every block reserved before this start.
+    const db = this.deps.store.db;
+    const firstSeq = startSequence(this.now(), await readServerState(db, SEQ_STATE));
+    await writeServerState(db, SEQ_STATE, firstSeq + SEQUENCE_BLOCK);
     this.hub = new ControllerHub({
+      firstSeq,
+      reserveSeq: (upTo) =>
+        void writeServerState(db, SEQ_STATE, upTo).catch((error: unknown) =>
+          this.deps.logger.error(
+            { err: { message: (error as Error).message } },
+            'sequence reservation not stored',
+          ),
+        ),
       url: this.mqttUrl,
       site: settings.site,
       serverKey: this.signing.privateKey,

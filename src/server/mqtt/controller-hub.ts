@@ -22,6 +22,9 @@ export interface HubOptions {
   mqtt?: IClientOptions;
   /** the last sequence accepted from each controller before a restart, so old messages stay replays */
   lastSeqs?: ReadonlyMap<string, number>;
+  /** where the server's own sequence starts (default: from the clock), and where to store reservations */
+  firstSeq?: number;
+  reserveSeq?: (upTo: number) => void;
   /** stores a batch of a controller's events exactly once; the hub then acknowledges the batch */
   ingest?: (controllerId: string, events: ControllerEvent[]) => Promise<void>;
 }
@@ -32,8 +35,12 @@ export class ControllerHub {
   private readonly opener: Opener;
 
   constructor(private readonly options: HubOptions) {
-    // No counter on disk: a restarted server starts its sequence from the clock (envelope.ts).
-    this.sealer = new Sealer('server', options.serverKey, sequenceStart(options.now()));
+    this.sealer = new Sealer(
+      'server',
+      options.serverKey,
+      options.firstSeq ?? sequenceStart(options.now()),
+      options.reserveSeq,
+    );
     this.opener = new Opener(options.controllerKeys);
     for (const [controller, seq] of options.lastSeqs ?? []) this.opener.remember(controller, seq);
   }

@@ -148,6 +148,12 @@ export interface ControllerLinksTable {
   updated_at: number;
 }
 
+/** Named values the server keeps across restarts (the reserved signing sequence). */
+export interface ServerStateTable {
+  key: string;
+  value: number;
+}
+
 export interface DoorsTable {
   id: string;
   name: string;
@@ -209,6 +215,7 @@ export interface Database {
   areas: AreasTable;
   controllers: ControllersTable;
   controller_links: ControllerLinksTable;
+  server_state: ServerStateTable;
   doors: DoorsTable;
   events: EventsTable;
   presence: PresenceTable;

@@ -329,8 +329,10 @@ describe('controller link (embedded broker over TLS)', () => {
     });
   });
 
+  let ctlCIdentity: ControllerIdentity | undefined;
+
   it('raises time_drift for a controller whose clock is off by more than 2 s', async () => {
-    await enrollAgent('ctl-c', 7_000);
+    ctlCIdentity = (await enrollAgent('ctl-c', 7_000)).identity;
     const alarm = await waitFor(
       'the time_drift alarm',
       async () =>
@@ -343,5 +345,28 @@ describe('controller link (embedded broker over TLS)', () => {
       10_000,
     );
     expect(alarm.message).toMatch(/peer clock off by 7 s/);
+  });
+
+  it('accepts a controller restarted with its clock set back (its sequences were reserved ahead)', async () => {
+    const ctlC = agents.pop()!;
+    await ctlC.stop();
+    const restarted = new ControllerAgent({
+      dataDir: join(dir, 'ctl-c'),
+      identity: ctlCIdentity!,
+      softwareVersion: 'test-2',
+      heartbeatMs: 200,
+      now: () => Date.now() - 60_000, // the clock went back a minute
+    });
+    agents.push(restarted);
+    await restarted.start();
+    await waitFor(
+      'a heartbeat of the restarted controller',
+      async () => (await call('GET', '/api/controllers/ctl-c/status')).json.softwareVersion === 'test-2',
+      10_000,
+    );
+    const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+      message: string;
+    }[];
+    expect(alarms.filter((a) => a.message.includes('claiming to be ctl-c'))).toEqual([]);
   });
 });
