@@ -66,31 +66,39 @@ export interface NewOperator {
   passwordHash: string;
 }
 
+/** The operator's row and its password, inside the caller's transaction. */
+async function insertOperatorRows(
+  tx: SecurityDb,
+  id: string,
+  input: NewOperator,
+  now: number,
+): Promise<void> {
+  const username = normalizeUsername(input.username);
+  await tx
+    .insertInto('operators')
+    .values({
+      id,
+      username,
+      email: input.email ?? null,
+      display_name: input.displayName ?? username,
+      role: input.role,
+      scope_departments: JSON.stringify(input.scope?.departments ?? []),
+      scope_sites: JSON.stringify(input.scope?.sites ?? []),
+      disabled: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await tx
+    .insertInto('password_credentials')
+    .values({ operator_id: id, hash: input.passwordHash, changed_at: now })
+    .execute();
+}
+
 async function insertOperator(db: SecurityDb, input: NewOperator, now: number): Promise<Operator> {
   const id = newId();
-  const username = normalizeUsername(input.username);
   try {
-    await db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('operators')
-        .values({
-          id,
-          username,
-          email: input.email ?? null,
-          display_name: input.displayName ?? username,
-          role: input.role,
-          scope_departments: JSON.stringify(input.scope?.departments ?? []),
-          scope_sites: JSON.stringify(input.scope?.sites ?? []),
-          disabled: 0,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await tx
-        .insertInto('password_credentials')
-        .values({ operator_id: id, hash: input.passwordHash, changed_at: now })
-        .execute();
-    });
+    await db.transaction().execute((tx) => insertOperatorRows(tx, id, input, now));
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AuthError('OPERATOR_EXISTS', 'an operator with this username exists');
@@ -725,26 +733,9 @@ export async function consumeSetupTokenForAdmin(
       .executeTakeFirst();
     if (admins) throw new AuthError('SETUP_ALREADY_DONE', 'an administrator already exists');
     const operatorId = newId();
-    const username = normalizeUsername(admin.username);
-    await tx
-      .insertInto('operators')
-      .values({
-        id: operatorId,
-        username,
-        email: admin.email ?? null,
-        display_name: admin.displayName ?? username,
-        role: 'admin',
-        scope_departments: '[]',
-        scope_sites: '[]',
-        disabled: 0,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await tx
-      .insertInto('password_credentials')
-      .values({ operator_id: operatorId, hash: admin.passwordHash, changed_at: now })
-      .execute();
+    // The first administrator: unscoped, whatever the request said.
+    const { scope: _scope, ...unscoped } = admin;
+    await insertOperatorRows(tx, operatorId, { ...unscoped, role: 'admin' }, now);
     return operatorId;
   });
   return (await getOperator(db, id))!;
