@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLoginProof, controllerTopics, loginProof } from '../src/contracts/broker-login.ts';
-import { credentialHash, ServerLink } from '../src/controller/server-link.ts';
+import { credentialIdHash } from '../src/contracts/credential-key.ts';
+import { ServerLink } from '../src/controller/server-link.ts';
 import { SiteEngine } from '../src/core/engine.ts';
 import { ControllerHub } from '../src/server/mqtt/controller-hub.ts';
 import { startEmbeddedBroker } from '../src/server/mqtt/embedded-broker.ts';
@@ -106,7 +107,7 @@ export async function runRevocationBench(
   try {
     for (let round = 0; round < rounds; round++) {
       roundStart = performance.now();
-      const hash = credentialHash(siteKey, `card:C-${round}`);
+      const hash = credentialIdHash(siteKey, 'card', `C-${round}`);
       await Promise.all(
         links.map((_, i) =>
           hub.command(`ctl-${i}`, { kind: 'command', command: 'revoke', credential: hash }),

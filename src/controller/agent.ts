@@ -191,25 +191,24 @@ export class ControllerAgent {
 
   /** The door position switch changed. */
   doorSensor(door: string, open: boolean): void {
-    const now = this.now();
-    for (const event of this.engine.advance(now)) this.record(event); // timers due first
-    for (const event of this.engine.doorSensor(door, open, now)) this.record(event);
-    this.outputs.sync(this.engine, now);
+    this.input((now) => this.engine.doorSensor(door, open, now));
   }
 
   /** The request-to-exit button: the door releases without a credential. */
   requestToExit(door: string): void {
-    const now = this.now();
-    for (const event of this.engine.advance(now)) this.record(event); // timers due first
-    for (const event of this.engine.requestToExit(door, now)) this.record(event);
-    this.outputs.sync(this.engine, now);
+    this.input((now) => this.engine.requestToExit(door, now));
   }
 
   /** A fire panel input: an active zone unlocks its egress doors until cleared (R-ACC-15). */
   fire(zone: string, active: boolean): void {
+    this.input((now) => this.engine.fire(zone, active, now));
+  }
+
+  /** An input other than a credential: timers due first, then the input, then the door outputs. */
+  private input(apply: (now: number) => CoreEvent[]): void {
     const now = this.now();
-    for (const event of this.engine.advance(now)) this.record(event); // timers due first
-    for (const event of this.engine.fire(zone, active, now)) this.record(event);
+    for (const event of this.engine.advance(now)) this.record(event);
+    for (const event of apply(now)) this.record(event);
     this.outputs.sync(this.engine, now);
   }
 

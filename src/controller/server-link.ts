@@ -3,9 +3,10 @@
 // decision engine at once (a revocation is effective on receipt). Forged or replayed commands are
 // dropped and become alarms.
 
-import { createHmac, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Json } from '../contracts/canonical.ts';
+import { credentialIdHash } from '../contracts/credential-key.ts';
 import { type Envelope, Opener, Sealer, startSequence } from '../contracts/envelope.ts';
 import { type Message, parseMessage } from '../contracts/messages.ts';
 import type { SiteEngine } from '../core/engine.ts';
@@ -44,10 +45,6 @@ export interface ServerLinkOptions {
   reserveSeq?: (upTo: number) => void;
 }
 
-export function credentialHash(key: Uint8Array, credentialKey: string): string {
-  return createHmac('sha256', key).update(credentialKey).digest('hex');
-}
-
 export class ServerLink {
   private client: MqttClient | undefined;
   private readonly opener: Opener;
@@ -78,8 +75,9 @@ export class ServerLink {
       this.byHash = new Map();
       for (const credential of engine.policy.credentials.values()) {
         const entry = { person: credential.personId, credential: credential.key };
-        this.byHash.set(credentialHash(this.options.credentialHashKey, credential.key), entry);
-        const id = credential.key.slice(credential.key.indexOf(':') + 1);
+        const colon = credential.key.indexOf(':');
+        const [type, id] = [credential.key.slice(0, colon), credential.key.slice(colon + 1)];
+        this.byHash.set(credentialIdHash(this.options.credentialHashKey, type, id), entry);
         if (/^[0-9a-f]{64}$/.test(id)) this.byHash.set(id, entry);
       }
       this.hashedFor = engine;

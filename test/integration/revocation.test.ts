@@ -5,8 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createConnection } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialIdHash } from '../../src/contracts/credential-key.ts';
 import { Sealer } from '../../src/contracts/envelope.ts';
-import { credentialHash, ServerLink } from '../../src/controller/server-link.ts';
+import { ServerLink } from '../../src/controller/server-link.ts';
 import { SiteEngine } from '../../src/core/engine.ts';
 import type { CoreEvent } from '../../src/core/events.ts';
 import { ControllerHub } from '../../src/server/mqtt/controller-hub.ts';
@@ -71,7 +72,7 @@ async function scenario(url: string, siteName: string) {
   expect(present('ctl-2')).toBe('granted');
 
   const start = performance.now();
-  const hash = credentialHash(siteKey, 'card:C-1001');
+  const hash = credentialIdHash(siteKey, 'card', 'C-1001');
   await Promise.all(
     ['ctl-1', 'ctl-2'].map((id) => hub.command(id, { kind: 'command', command: 'revoke', credential: hash })),
   );

@@ -438,28 +438,21 @@ export class ControllerService {
       void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
-      const held = this.snapshots.get(controllerId);
-      if (held && held.version !== message.snapshotVersion && message.kind === 'hello')
-        void coordinator.send(held.body);
+      if (message.kind === 'hello') this.sendWholeIfBehind(controllerId);
     } else {
       coordinator.heard();
     }
   }
 
+  /** A controller that does not hold the current snapshot (it said so, or was away) gets it whole. */
+  private sendWholeIfBehind(controllerId: string): void {
+    const coordinator = this.coordinators.get(controllerId);
+    const held = this.snapshots.get(controllerId);
+    if (coordinator && held && coordinator.heldSnapshot !== held.version) void coordinator.send(held.body);
+  }
+
   private async ingest(controllerId: string, events: ControllerEvent[]): Promise<void> {
-    const seqs = events.map((e) => e.seq);
-    const known = new Set(
-      (
-        await this.deps.store.db
-          .selectFrom('events')
-          .select('seq')
-          .where('controller_id', '=', controllerId)
-          .where('seq', '>=', Math.min(...seqs))
-          .where('seq', '<=', Math.max(...seqs))
-          .execute()
-      ).map((r) => Number(r.seq)),
-    );
-    await this.events.append(
+    const stored = await this.events.appendNew(
       events.map((e) => ({
         controllerId,
         seq: e.seq,
@@ -471,13 +464,14 @@ export class ControllerService {
         detail: e.detail,
       })),
     );
+    const fresh = new Set(stored.map((e) => e.seq));
     await this.coordinatePresence(
       controllerId,
-      events.filter((e) => !known.has(e.seq)),
+      events.filter((e) => fresh.has(e.seq)),
     );
     // Alarms the controller raised become server alarms, once each, however often a batch is resent.
     for (const e of events) {
-      if (e.type !== 'alarm' || known.has(e.seq)) continue;
+      if (e.type !== 'alarm' || !fresh.has(e.seq)) continue;
       const type = String(e.detail.alarm ?? 'tamper');
       await this.raise(
         (ALARM_FROM_CONTROLLER.has(type) ? type : 'tamper') as AlarmType,
@@ -578,12 +572,7 @@ export class ControllerService {
           { controller: controllerId, link: event.state },
           `controller link ${event.state}`,
         );
-        if (event.state === 'restored') {
-          const coordinator = this.coordinators.get(controllerId);
-          const held = this.snapshots.get(controllerId);
-          if (coordinator && held && coordinator.heldSnapshot !== held.version)
-            void coordinator.send(held.body);
-        }
+        if (event.state === 'restored') this.sendWholeIfBehind(controllerId);
       } else {
         // One alarm per controller and kind while it is active; a repeat counts up on it.
         await this.raise(

@@ -45,12 +45,20 @@ export class EventStore {
    * written in chunks (SQLite limits the parameters of one statement) inside one transaction.
    */
   async append(events: readonly StoredEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
+    return (await this.appendNew(events)).length;
+  }
+
+  /**
+   * The same, returning the events that were new: what a caller acts on once (alarms, presence),
+   * decided by the insert itself, so two deliveries of one batch at once never both count an event.
+   */
+  async appendNew(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
     if (events.length <= APPEND_CHUNK) return this.insert(this.db, events);
     return inTransaction(this.db, async (tx) => {
-      let inserted = 0;
+      const inserted: StoredEvent[] = [];
       for (let i = 0; i < events.length; i += APPEND_CHUNK)
-        inserted += await this.insert(tx, events.slice(i, i + APPEND_CHUNK));
+        inserted.push(...(await this.insert(tx, events.slice(i, i + APPEND_CHUNK))));
       return inserted;
     });
   }
@@ -60,8 +68,8 @@ export class EventStore {
     return this.append(events);
   }
 
-  private async insert(db: Executor, events: readonly StoredEvent[]): Promise<number> {
-    const result = await db
+  private async insert(db: Executor, events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    const rows = await db
       .insertInto('events')
       .values(
         events.map((e) => ({
@@ -76,8 +84,10 @@ export class EventStore {
         })),
       )
       .onConflict((oc) => oc.columns(['controller_id', 'seq']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+      .returning(['controller_id', 'seq'])
+      .execute();
+    const inserted = new Set(rows.map((r) => `${r.controller_id}\n${Number(r.seq)}`));
+    return events.filter((e) => inserted.has(`${e.controllerId}\n${e.seq}`));
   }
 
   async search(filter: EventFilter): Promise<Page<StoredEvent & { id: number }>> {
