@@ -47,6 +47,8 @@ export const commandSchema = z.discriminatedUnion('command', [
     command: z.literal('revoke'),
     credential: z.string().regex(/^[0-9a-f]{64}$/, 'a keyed hash'),
   }),
+  /** every credential of this person, until a snapshot issued after this command says otherwise */
+  z.strictObject({ kind: z.literal('command'), command: z.literal('revoke-person'), person: id }),
   z.strictObject({ kind: z.literal('command'), command: z.literal('unlock-door'), door: id }),
   z.strictObject({
     kind: z.literal('command'),

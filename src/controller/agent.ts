@@ -266,6 +266,7 @@ export class ControllerAgent {
     const now = this.now();
     if (message.kind === 'snapshot') {
       if (this.install(message, true)) {
+        this.link.settleRevocations(this.engine, message.issuedAt);
         this.store.saveWhole(envelope);
         void this.sendStatus('heartbeat'); // the server learns at once which policy is in force
       }
@@ -276,6 +277,7 @@ export class ControllerAgent {
       // A delta on a snapshot this controller does not hold is ignored: the server heartbeat shows
       // the mismatch, and the hello that follows brings the whole snapshot.
       if (this.snapshot?.version === message.base && this.install(applyDelta(this.snapshot, message), true)) {
+        this.link.settleRevocations(this.engine, message.issuedAt);
         this.store.appendDelta(envelope);
         void this.sendStatus('heartbeat');
       }

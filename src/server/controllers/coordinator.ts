@@ -19,6 +19,8 @@ import {
 /** The snapshot the server last made for a controller. */
 export interface HeldSnapshot {
   version: number;
+  /** when its building started (server clock): it reflects every write committed before */
+  issuedAt: number;
   hash: string;
   /** the whole signed body, to resend when the controller is behind */
   body: Record<string, Json>;
@@ -52,6 +54,11 @@ export class ControllerCoordinator {
   snapshot: HeldSnapshot | undefined;
   /** the snapshot version this controller last said it holds (or will hold once the last one lands) */
   controllerHolds = 0;
+  /**
+   * When the last revocation command was sent (server clock, after sealing): the controller keeps
+   * such revocations until a snapshot issued later, so the next one must go even if unchanged.
+   */
+  lastRevokeAt = 0;
 
   constructor(
     readonly controllerId: string,
@@ -72,6 +79,13 @@ export class ControllerCoordinator {
   /** Whether this controller's snapshot holds the person (it can act on them). */
   knows(person: string): boolean {
     return this.snapshot?.people.has(person) ?? false;
+  }
+
+  /** Sends a revocation command and notes when (see lastRevokeAt). */
+  revoke(body: Record<string, Json>): Promise<SendOutcome> {
+    const outcome = this.send(body);
+    this.lastRevokeAt = this.deps.now();
+    return outcome;
   }
 
   /** Whether the controller holds something older than the snapshot made for it. */

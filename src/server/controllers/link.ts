@@ -139,7 +139,11 @@ export class ControllerLink {
       logger: deps.logger,
       now: this.now,
     });
-    this.revocations = new RevocationFanout({ credentialKey: this.credentialKey, coordinators });
+    this.revocations = new RevocationFanout({
+      credentialKey: this.credentialKey,
+      coordinators,
+      people: this.repos.people,
+    });
     this.ingest = new EventIngest({
       db: deps.store.db,
       presence: new PresenceCoordinator({

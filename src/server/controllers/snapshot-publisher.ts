@@ -83,6 +83,14 @@ export class SnapshotPublisher {
   private async publishTo(coordinator: ControllerCoordinator): Promise<void> {
     const { deps } = this;
     const controllerId = coordinator.controllerId;
+    // The snapshot reflects every write committed before its building started: that instant is its
+    // issuedAt, and it must come after the last revocation sent (the controller lifts revocations
+    // sent before a snapshot's issuedAt, see controller/server-link.ts).
+    let issuedAt = deps.now();
+    for (let i = 0; i < 5 && issuedAt <= coordinator.lastRevokeAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      issuedAt = deps.now();
+    }
     const content = await buildSnapshot(deps.db, controllerId, deps.credentialKey, {
       emergencyGroup: deps.settings.emergencyGroup,
     });
@@ -100,9 +108,9 @@ export class SnapshotPublisher {
       .update(canonicalJson({ site, emergency: content.emergency, offlineDeny: content.offlineDeny }))
       .digest('hex');
     const held = coordinator.snapshot;
-    if (held?.hash === hash) return;
-    const now = deps.now();
-    const version = Math.max(now, (held?.version ?? 0) + 1);
+    // Unchanged, and no revocation by command waits for a newer snapshot: nothing to send.
+    if (held?.hash === hash && held.issuedAt > coordinator.lastRevokeAt) return;
+    const version = Math.max(deps.now(), (held?.version ?? 0) + 1);
     // Only people changed, and the controller is known to hold the last one: a delta will do.
     const delta =
       held &&
@@ -114,7 +122,7 @@ export class SnapshotPublisher {
     const body: Record<string, Json> = {
       kind: 'snapshot',
       version,
-      issuedAt: now,
+      issuedAt,
       maxAgeMinutes: deps.settings.snapshotMaxAgeMinutes,
       fallback: deps.settings.fallback,
       emergency: content.emergency,
@@ -123,6 +131,7 @@ export class SnapshotPublisher {
     };
     coordinator.snapshot = {
       version,
+      issuedAt,
       hash,
       body,
       people: new Set(content.site.people.map((p) => p.id)),
@@ -135,7 +144,7 @@ export class SnapshotPublisher {
         kind: 'snapshot-delta',
         base: held.version,
         version,
-        issuedAt: now,
+        issuedAt,
         emergency: content.emergency,
         upsert: delta.upsert,
         remove: delta.remove,

@@ -96,7 +96,7 @@ describe('presence across controllers, kept in storage', () => {
         onLinkEvents: () => {},
         onSendFailed: () => {},
       });
-      c.snapshot = { version: 1, hash: '', body: {}, people: new Set(['kenji']), deltas: 0 };
+      c.snapshot = { version: 1, issuedAt: T0, hash: '', body: {}, people: new Set(['kenji']), deltas: 0 };
       return c;
     });
   });
