@@ -10,6 +10,8 @@
 //             whose writes go to the service layer.
 //
 // The caller opens the store and closes it after `close()`; `start()` starts the controller link.
+// `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
+// server runs (`monban import`): the same services, events and audit.
 
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { AlarmService, type AlarmSettings } from './alarms/service.ts';
@@ -69,17 +71,46 @@ export interface ComposedServer {
   close(): Promise<void>;
 }
 
-export async function composeServer(options: ComposeOptions): Promise<ComposedServer> {
+export interface SiteData {
+  bus: DomainBus;
+  services: Services;
+  alarms: AlarmService;
+  /** stops the audit subscription */
+  close(): void;
+}
+
+/** Storage, the service layer, the domain bus and audit (with the ID-change alarms). */
+export function composeSiteData(options: {
+  store: Store;
+  installationKey: Uint8Array;
+  logger: FastifyBaseLogger;
+  clock?: Clock;
+  settings?: SettingsOverrides;
+  alarmSettings?: Partial<AlarmSettings>;
+}): SiteData {
   const { store, installationKey, logger } = options;
   const clock = options.clock ?? systemClock;
   const bus = new DomainBus(logger, clock.now);
   const services = createServices({ store, installationKey, bus, clock });
-  const security = options.security ?? {};
   const alarms = new AlarmService(securityDb(store.db), logger, clock, {
-    failedLoginBurst: resolveSettings(security.settings).failedLoginBurst,
-    ...security.alarmSettings,
+    failedLoginBurst: resolveSettings(options.settings).failedLoginBurst,
+    ...options.alarmSettings,
   });
-  const unsubscribeAudit = auditDomainEvents(bus, store, alarms);
+  return { bus, services, alarms, close: auditDomainEvents(bus, store, alarms) };
+}
+
+export async function composeServer(options: ComposeOptions): Promise<ComposedServer> {
+  const { store, installationKey, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const security = options.security ?? {};
+  const { bus, services, alarms, close: unsubscribeAudit } = composeSiteData({
+    store,
+    installationKey,
+    logger,
+    clock,
+    ...(security.settings && { settings: security.settings }),
+    ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
+  });
   const controllers =
     options.controllers === false
       ? undefined

@@ -13,6 +13,7 @@ import { ensureFirstAdminSetup } from './auth/index.ts';
 import { type ComposedServer, composeServer } from './compose.ts';
 import type { ServerConfig } from './config.ts';
 import type { ControllerLink } from './controllers/link.ts';
+import { DataDirLock } from './data-dir-lock.ts';
 import type { Services } from './services/index.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
@@ -64,13 +65,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger =
     options.logger ?? pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
   const security = securityEnv(options.env ?? process.env);
-  const store = await openDatabase(config);
+  // One server per data directory; `monban import` finds it here and imports through its API.
+  const lock = DataDirLock.acquire(config.dataDir, 'serve');
+  let store: Store;
+  try {
+    store = await openDatabase(config);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let server: ComposedServer | undefined;
   try {
     const installationKey = installationKeyFor(config);
     let https: TlsOptions | undefined;
+    let caFile: string | undefined;
     if (options.tls === undefined) {
       const certificate = await loadOrCreateCertificate(config.dataDir, security.tls);
+      caFile = certificate.certPath;
       https = tlsServerOptions(certificate);
       logger.info(
         { source: certificate.source, fingerprint256: certificate.fingerprint256 },
@@ -112,6 +123,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     const address = await server.app.listen({ host: config.host, port: config.port });
     const url = address.replace(/^http:/, https ? 'https:' : 'http:');
+    lock.update({ url, ...(caFile && { caFile }) });
     logger.info({ url }, 'management server listening');
     const running = server;
     let closed = false;
@@ -126,11 +138,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         closed = true;
         await running.close();
         await store.close();
+        lock.release();
       },
     };
   } catch (error) {
     await server?.close();
     await store.close();
+    lock.release();
     throw error;
   }
 }
