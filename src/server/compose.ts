@@ -103,7 +103,12 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   const { store, installationKey, logger } = options;
   const clock = options.clock ?? systemClock;
   const security = options.security ?? {};
-  const { bus, services, alarms, close: unsubscribeAudit } = composeSiteData({
+  const {
+    bus,
+    services,
+    alarms,
+    close: unsubscribeAudit,
+  } = composeSiteData({
     store,
     installationKey,
     logger,
