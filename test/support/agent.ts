@@ -42,7 +42,13 @@ export interface OfflineAgent {
 
 export function offlineAgent(
   site: SiteDef,
-  options: { now: number; io?: DoorIo; drivers?: AgentDriver[]; realClock?: boolean },
+  options: {
+    now: number;
+    io?: DoorIo;
+    /** the hardware, built once the data directory and identity exist (a key store lives there) */
+    hardware?: (dir: string, identity: ControllerIdentity) => DoorIo & AgentDriver;
+    realClock?: boolean;
+  },
 ): OfflineAgent {
   const server = generateKeyPairSync('ed25519');
   const identity: ControllerIdentity = {
@@ -74,13 +80,15 @@ export function offlineAgent(
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ base: envelope, deltas: [] }));
   const clock = { now: options.now };
+  const hardware = options.hardware?.(dir, identity);
+  const io = hardware ?? options.io;
   const agent = new ControllerAgent({
     dataDir: dir,
     identity,
     softwareVersion: 'test',
     ...(!options.realClock && { now: () => clock.now }),
-    ...(options.io && { io: options.io }),
-    ...(options.drivers && { drivers: options.drivers }),
+    ...(io && { io }),
+    ...(hardware && { drivers: [hardware] }),
   });
   return {
     agent,
