@@ -1,8 +1,9 @@
 // A simulated Modbus TCP I/O module (a DIN-rail board with relays, inputs and analog registers),
 // served by modbus-serial's own server on a loopback port: the controller's driver speaks real Modbus
 // TCP to it. `stop()` and `start()` again on the same port for an outage.
-import ModbusRTU from 'modbus-serial';
+
 import type { ServerTCP } from 'modbus-serial';
+import ModbusRTU from 'modbus-serial';
 
 export class SimulatedIoModule {
   readonly inputs: boolean[] = Array.from({ length: 8 }, () => false);
