@@ -41,8 +41,9 @@ function setup() {
         { id: 'D1', from: 'outside', to: 'room' },
         { id: 'D2', from: 'outside', to: 'room', mode: 'card+pin' },
         { id: 'D3', from: 'outside', to: 'room' },
+        { id: 'D4', from: 'outside', to: 'room', mode: 'card+biometric' },
       ],
-      levels: [{ id: 'all', doors: ['D1', 'D2', 'D3'] }],
+      levels: [{ id: 'all', doors: ['D1', 'D2', 'D3', 'D4'] }],
       people: [
         { id: 'alice', levels: ['all'], credentials: [{ type: 'card', id: 'C-1001', pin: '2580' }] },
         { id: 'legacy', levels: ['all'], credentials: [{ type: 'card', id: '18-12345' }] },
@@ -149,6 +150,49 @@ describe('controller with OSDP readers', () => {
         .at(-1)?.detail,
     ).toMatchObject({ result: 'grant' });
     expect(JSON.stringify(s.events())).not.toContain('2580');
+  });
+
+  it('takes a fingerprint match reported by the reader as the second factor at a card+biometric door', async () => {
+    const s = setup();
+    const reader = new SimulatedReader({ address: 3, scbk: KEY_A, cardKeys, biometric: true });
+    const [cpEnd, pdEnd] = loopbackPair();
+    attachPd(reader.pd, pdEnd, () => current!.clock.now);
+    const cp = new ControlPanel({ pds: [{ address: 3, scbk: KEY_A }], random: seededRandom(5).bytes });
+    cp.attach(cpEnd);
+    const loop = new ReaderLoop({ decider: current!.agent, now: () => current!.clock.now }, [
+      {
+        id: 'R4',
+        door: 'D4',
+        side: 'in',
+        port: new OsdpReaderPort(cp, 3),
+        biometric: { minScore: 128, timeoutMs: 5000 },
+      },
+    ]);
+    loop.start();
+    closers.push(async () => {
+      loop.stop();
+      await cpEnd.close();
+      await pdEnd.close();
+    });
+    const pump = async (ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        cp.refresh(current!.clock.now);
+        for (let i = 0; i < 30; i++) await Promise.resolve();
+        current!.clock.now += 10;
+      }
+    };
+    await pump(300);
+    reader.presentCard(s.encoded('C-1001')); // no finger on the sensor
+    await pump(300);
+    expect(s.accesses().at(-1)?.detail).toMatchObject({ result: 'deny', reason: 'factor_required' });
+    reader.placeFinger(60); // a poor match
+    reader.presentCard(s.encoded('C-1001'));
+    await pump(300);
+    expect(s.accesses().at(-1)?.detail).toMatchObject({ result: 'deny', reason: 'factor_required' });
+    reader.placeFinger(220);
+    reader.presentCard(s.encoded('C-1001'));
+    await pump(300);
+    expect(s.accesses().at(-1)).toMatchObject({ door: 'D4', person: 'alice', detail: { result: 'grant' } });
   });
 
   it('rejects a clone of a card at the reader: no credential reaches the controller', async () => {
