@@ -13,13 +13,31 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type AgentDriver, ControllerAgent } from '../../controller/agent.ts';
-import { ConfigError, loadControllerConfig } from '../../controller/config/load.ts';
 import type { ControllerConfig } from '../../controller/config/schema.ts';
 import type { DoorIo } from '../../controller/door-io.ts';
-import { DriverStartError, HardwareDriver } from '../../controller/drivers/hardware.ts';
+import type { HardwareDriver } from '../../controller/drivers/hardware.ts';
 import { type ControllerIdentity, enroll, IdentityError, loadIdentity } from '../../controller/identity.ts';
-import { FileKeyStore, KeyStoreError, readPassphrase } from '../../controller/keys/key-store.ts';
 import { runSimDriver, simDoorIo } from '../../controller/sim-driver.ts';
+
+// The hardware stack (configuration, key store, drivers) is loaded only when used, so the sim
+// driver and `enroll` start as fast as before.
+const hardwareModules = async () => {
+  const [load, keys, hardware] = await Promise.all([
+    import('../../controller/config/load.ts'),
+    import('../../controller/keys/key-store.ts'),
+    import('../../controller/drivers/hardware.ts'),
+  ]);
+  return { ...load, ...keys, ...hardware };
+};
+type HardwareModules = Awaited<ReturnType<typeof hardwareModules>>;
+
+/** An error the operator can act on: printed as it is, exit 2. */
+const isOperatorError = (m: HardwareModules | undefined, error: unknown) =>
+  error instanceof IdentityError ||
+  (m !== undefined &&
+    (error instanceof m.ConfigError ||
+      error instanceof m.KeyStoreError ||
+      error instanceof m.DriverStartError));
 
 const SOFTWARE_VERSION = '0.1.0';
 export const RESTART_EXIT_CODE = 75;
@@ -28,9 +46,14 @@ const dataDirOf = (option: string | undefined) =>
   resolve(option ?? process.env.MONBAN_CONTROLLER_DIR ?? './monban-controller');
 
 /** The key store, under the passphrase the configuration names (if any). */
-function openKeyStore(dataDir: string, identity: ControllerIdentity, config: ControllerConfig | undefined) {
-  const passphrase = readPassphrase(config?.keyStore.passphrase);
-  return FileKeyStore.open({
+function openKeyStore(
+  m: HardwareModules,
+  dataDir: string,
+  identity: ControllerIdentity,
+  config: ControllerConfig | undefined,
+) {
+  const passphrase = m.readPassphrase(config?.keyStore.passphrase);
+  return m.FileKeyStore.open({
     dataDir,
     identityKey: identity.privateKey,
     controllerId: identity.controllerId,
@@ -44,7 +67,7 @@ async function readKey(file: string | undefined): Promise<Uint8Array> {
   if (file !== undefined && file !== '-') text = readFileSync(file, 'utf8');
   else for await (const chunk of process.stdin) text += String(chunk);
   const hex = text.trim().split('\n')[0]!.trim();
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new KeyStoreError('a key is 32 hexadecimal digits (16 bytes)');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new IdentityError('a key is 32 hexadecimal digits (16 bytes)');
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
@@ -140,20 +163,25 @@ export function registerControllerCommand(program: Command): void {
         const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
         let agent: ControllerAgent;
         let hardware: HardwareDriver | undefined;
+        const m = options.config !== undefined ? await hardwareModules() : undefined;
         try {
+          // The file first: a bad configuration is refused whatever else is wrong.
+          const config = m && options.config !== undefined ? m.loadControllerConfig(options.config) : undefined;
           const identity = loadIdentity(dataDir);
           let io: DoorIo;
           const drivers: AgentDriver[] = [];
-          if (options.config !== undefined) {
-            const config = loadControllerConfig(options.config);
+          if (m && config && options.config !== undefined) {
             if (config.controller !== undefined && config.controller !== identity.controllerId)
-              throw new ConfigError(
+              throw new m.ConfigError(
                 options.config,
                 1,
                 'controller',
                 `this file is for ${config.controller}, but this controller is enrolled as ${identity.controllerId}`,
               );
-            hardware = new HardwareDriver(config, { keys: openKeyStore(dataDir, identity, config), log });
+            hardware = new m.HardwareDriver(config, {
+              keys: openKeyStore(m, dataDir, identity, config),
+              log,
+            });
             io = hardware;
             drivers.push(hardware);
           } else {
@@ -171,15 +199,9 @@ export function registerControllerCommand(program: Command): void {
             drivers,
           });
         } catch (error) {
-          if (
-            !(
-              error instanceof IdentityError ||
-              error instanceof ConfigError ||
-              error instanceof KeyStoreError
-            )
-          )
-            throw error;
-          process.stderr.write(`monban controller run: ${error.message}\n`);
+          if (!isOperatorError(m, error)) throw error;
+          process.stderr.write(`monban controller run: ${(error as Error).message}
+`);
           process.exitCode = 2;
           return;
         }
@@ -199,8 +221,9 @@ export function registerControllerCommand(program: Command): void {
         try {
           await agent.start();
         } catch (error) {
-          if (!(error instanceof DriverStartError || error instanceof KeyStoreError)) throw error;
-          process.stderr.write(`monban controller run: ${error.message}\n`);
+          if (!isOperatorError(m, error)) throw error;
+          process.stderr.write(`monban controller run: ${(error as Error).message}
+`);
           process.exitCode = 2;
           await agent.stop();
           return;
@@ -219,19 +242,20 @@ export function registerControllerCommand(program: Command): void {
     );
   const withStore = async (
     options: { dataDir?: string; config?: string },
-    act: (store: FileKeyStore) => Promise<string> | string,
+    act: (store: ReturnType<HardwareModules['FileKeyStore']['open']>) => Promise<string> | string,
   ) => {
+    const m = await hardwareModules();
     try {
       const dataDir = dataDirOf(options.dataDir);
-      const config = options.config !== undefined ? loadControllerConfig(options.config) : undefined;
-      console.log(await act(openKeyStore(dataDir, loadIdentity(dataDir), config)));
+      const config = options.config !== undefined ? m.loadControllerConfig(options.config) : undefined;
+      console.log(await act(openKeyStore(m, dataDir, loadIdentity(dataDir), config)));
     } catch (error) {
-      if (!(error instanceof IdentityError || error instanceof ConfigError || error instanceof KeyStoreError))
-        throw error;
-      process.stderr.write(`monban controller keys: ${error.message}\n`);
+      if (!isOperatorError(m, error)) throw error;
+      process.stderr.write(`monban controller keys: ${(error as Error).message}\n`);
       process.exitCode = 2;
     }
   };
+
   const common = (command: Command) =>
     command
       .option(

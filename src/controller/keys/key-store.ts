@@ -251,8 +251,9 @@ function deriveKek(
 }
 
 /**
- * The configured passphrase: `env:NAME` or `file:PATH` (first line). A source that is configured but
- * empty or missing is an error: the controller must not quietly run with weaker protection.
+ * Reads the pass phrase from its configured source, an environment variable (env:NAME) or the first
+ * line of a file (file:PATH). A source that is configured but empty or missing is an error: the
+ * controller must not quietly run with weaker protection.
  */
 export function readPassphrase(
   source: string | undefined,
