@@ -2,7 +2,7 @@
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures.
 
 import { writeFileSync } from 'node:fs';
-import { runControllerBench } from './controller.ts';
+import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
@@ -116,27 +116,12 @@ async function main(): Promise<void> {
     `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
   );
 
-  const controller = await runControllerBench(progress);
-  results.controller = controller;
-  console.log(
-    `\nRead → unlock through the controller — OSDP Secure Channel on a simulated ${controller.baud}-baud line, reader loop, agent (site-key hash, core decision against ${controller.people.toLocaleString()} people, journal fsync), lock output; ${controller.totalMs.samples} reads\n`,
-  );
-  console.log(
-    table([
-      ['', 'p50 ms', 'p99 ms', 'max ms'],
-      ...(
-        [
-          ['wire time (POLL + RAW)', controller.wireMs],
-          ['software added', controller.overheadMs],
-          ['total (POLL written → lock released)', controller.totalMs],
-          ['baseline: decision + journal alone', controller.decideMs],
-        ] as const
-      ).map(([name, st]) => [name, fmt(st.p50, 3), fmt(st.p99, 3), fmt(st.max, 3)]),
-    ]),
-  );
-  console.log(
-    `\n  target p99 ≤ wire time + 2 ms: ${fmt(controller.totalMs.p99, 3)} ms vs ${fmt(controller.wireMs.p99 + 2, 3)} ms — ${verdict(controller.targetMet)}`,
-  );
+  results.controller = [];
+  for (const journal of memoryJournalAvailable() ? (['disk', 'memory'] as const) : (['disk'] as const)) {
+    const controller = await runControllerBench(progress, { journal });
+    (results.controller as unknown[]).push(controller);
+    console.log(`\n${formatControllerReport(controller)}`);
+  }
 
   const journal = await runJournalBench(progress);
   results.journal = journal;
