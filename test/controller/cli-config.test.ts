@@ -17,9 +17,13 @@ async function controllerRun(config: string): Promise<{ code: number; stderr: st
   const file = join(dir, 'controller.yaml');
   writeFileSync(file, config);
   try {
-    await run(process.execPath, [bin, 'controller', 'run', '--config', file, '--data-dir', join(dir, 'data')], {
-      timeout: 60_000,
-    });
+    await run(
+      process.execPath,
+      [bin, 'controller', 'run', '--config', file, '--data-dir', join(dir, 'data')],
+      {
+        timeout: 60_000,
+      },
+    );
     return { code: 0, stderr: '' };
   } catch (error) {
     const e = error as { code: number; stderr: string };
