@@ -7,6 +7,7 @@ import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
+import { runServerPathsBench } from './server-paths.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -164,6 +165,42 @@ async function main(): Promise<void> {
   console.log(
     `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
   );
+
+  const paths = await runServerPathsBench(progress);
+  results.serverPaths = paths;
+  console.log(
+    `\nServer paths — ${paths.people.toLocaleString()} people, ${paths.controllers} controllers, SQLite (site seeded in ${fmt(paths.seedMs / 1000, 1)} s)\n`,
+  );
+  console.log(
+    table([
+      ['', 'p50 ms', 'p99 ms', 'max ms', 'samples'],
+      [
+        'rebuild every snapshot after one person changed',
+        fmt(paths.rebuildMs.p50),
+        fmt(paths.rebuildMs.p99),
+        fmt(paths.rebuildMs.max),
+        String(paths.rebuildMs.samples),
+      ],
+      [
+        `ingest ${paths.ingestBatch} grants (events + presence in storage)`,
+        fmt(paths.ingestMs.p50),
+        fmt(paths.ingestMs.p99),
+        fmt(paths.ingestMs.max),
+        String(paths.ingestMs.samples),
+      ],
+      [
+        `raw append of ${paths.ingestBatch} events (baseline)`,
+        fmt(paths.appendMs.p50),
+        fmt(paths.appendMs.p99),
+        fmt(paths.appendMs.max),
+        String(paths.appendMs.samples),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  first snapshots ${fmt(paths.firstBuildMs / 1000, 1)} s; ingest ${fmt(paths.ingestPerSecond, 0)} events/s, ${fmt(paths.ingestPerSecond / paths.appendPerSecond, 2)}× the raw append (${fmt(paths.appendPerSecond, 0)}/s)`,
+  );
+  console.log('  snapshot rebuilds read and hash each controller’s whole snapshot: O(site) per change.');
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
