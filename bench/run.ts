@@ -2,6 +2,7 @@
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures.
 
 import { writeFileSync } from 'node:fs';
+import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
@@ -115,6 +116,13 @@ async function main(): Promise<void> {
   console.log(
     `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
   );
+
+  results.controller = [];
+  for (const journal of memoryJournalAvailable() ? (['disk', 'memory'] as const) : (['disk'] as const)) {
+    const controller = await runControllerBench(progress, { journal });
+    (results.controller as unknown[]).push(controller);
+    console.log(`\n${formatControllerReport(controller)}`);
+  }
 
   const journal = await runJournalBench(progress);
   results.journal = journal;

@@ -11,7 +11,8 @@ const instant = z.number().int().nonnegative();
 export const controllerEventSchema = z.strictObject({
   seq: z.number().int().positive(),
   at: instant,
-  type: z.enum(['access', 'alarm', 'door', 'operator', 'reader', 'insecure_credential']),
+  /** `reader`: a reader's link or tamper state; `device`: an I/O module's link or a supervised input's wiring */
+  type: z.enum(['access', 'alarm', 'door', 'operator', 'reader', 'device', 'insecure_credential']),
   door: id.optional(),
   area: id.optional(),
   person: id.optional(),
