@@ -166,7 +166,8 @@ export function registerControllerCommand(program: Command): void {
         const m = options.config !== undefined ? await hardwareModules() : undefined;
         try {
           // The file first: a bad configuration is refused whatever else is wrong.
-          const config = m && options.config !== undefined ? m.loadControllerConfig(options.config) : undefined;
+          const config =
+            m && options.config !== undefined ? m.loadControllerConfig(options.config) : undefined;
           const identity = loadIdentity(dataDir);
           let io: DoorIo;
           const drivers: AgentDriver[] = [];
