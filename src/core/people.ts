@@ -780,6 +780,13 @@ export class People {
       if (this.alive(this.store.credPerson(c))) yield this.credential(c);
   }
 
+  /** Numbers of the credentials (of people in this version) whose id is not a packed hex hash. */
+  *credentialsWithPlainIds(): IterableIterator<number> {
+    const store = this.store;
+    for (let c = 0; c < this.credentialCount; c++)
+      if (!store.pool.isPackedHex(store.credIdOffset(c)) && this.alive(store.credPerson(c))) yield c;
+  }
+
   /** Whether this is the newest version of its store (only that one may be extended in place). */
   get isNewest(): boolean {
     const store = this.store;

@@ -200,6 +200,11 @@ export class StringPool {
     return p === end;
   }
 
+  /** Whether the entry at `offset` is stored in the packed hex form. */
+  isPackedHex(offset: number): boolean {
+    return (this.bytesAt(offset)[offset & POSITION]! & 1) === 1;
+  }
+
   /** hashText of the entry at `offset`, computed from the stored bytes. */
   hash(offset: number, seed: number): number {
     const text = this.read(offset);
