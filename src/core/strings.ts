@@ -7,8 +7,8 @@
 // most one page is partly empty. Entries are never changed or removed, so a policy derived from
 // another may share the pool and append to it (see people.ts).
 //
-// Entry layout: a varint header `length << 1 | hex`, then the payload (length/2 bytes when hex,
-// `length` UTF-8 bytes otherwise). An entry never spans two pages.
+// Entry layout: a varint header `bytes << 1 | hex`, then the payload: `bytes` bytes, two hex digits
+// each or UTF-8. An entry never spans two pages; a 64-hex hash takes 33 bytes.
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -89,7 +89,7 @@ export class StringPool {
       // Try the packed form; fall back to text at the first character that is not lowercase hex.
       this.reserve(5 + n / 2);
       const bytes = this.page;
-      let u = this.writeHeader(this.position, n * 2 + 1);
+      let u = this.writeHeader(this.position, n + 1); // (n / 2 bytes) << 1 | hex
       let i = 0;
       for (; i < n; i += 2) {
         const hi = NIBBLE[text.charCodeAt(i)] ?? -1;
@@ -163,7 +163,7 @@ export class StringPool {
     const length = Math.floor(header / 2);
     const n = text.length - from;
     if (header % 2 === 1) {
-      if (n !== length) return false;
+      if (n !== length * 2) return false;
       for (let i = 0; i < n; i += 2) {
         const b = bytes[p++]!;
         if (
@@ -226,7 +226,7 @@ export class StringPool {
     const length = Math.floor(header / 2);
     if (header % 2 === 1) {
       let out = '';
-      for (let i = 0; i < length; i += 2) out += BYTE_HEX[bytes[p++]!]!;
+      for (let i = 0; i < length; i++) out += BYTE_HEX[bytes[p++]!]!;
       return out;
     }
     const end = p + length;
