@@ -29,17 +29,18 @@ interface Workload {
 
 function makeWorkload(policy: Policy, count: number, seed: number): Workload {
   const random = rng(seed);
-  const people = [...policy.people.values()];
+  const people = policy.people;
   const requests: AccessRequest[] = [];
   const times = new Float64Array(count);
   let now = at('2026-01-06T08:00'); // a Tuesday
   for (let i = 0; i < count; i++) {
-    const person = people[Math.floor(random() * people.length)]!;
-    const credential = policy.credentialsOf.get(person.id)![0]!;
+    const person = Math.floor(random() * people.length);
+    const credential = people.credential(people.credentialIndices(person)[0]!);
+    const levels = people.levelIndices(person);
     let door = policy.doorList[Math.floor(random() * policy.doorList.length)]!;
-    if (random() < 0.8 && person.levels.length > 0) {
+    if (random() < 0.8 && levels.length > 0) {
       // Mostly doors the person may use, as in real traffic.
-      const level = person.levels[Math.floor(random() * person.levels.length)]!;
+      const level = policy.levelList[levels[Math.floor(random() * levels.length)]!]!;
       const candidates: number[] = [];
       level.doorBits.forEach((word, w) => {
         for (let bit = 0; bit < 32; bit++) if ((word >>> bit) & 1) candidates.push(w * 32 + bit);
@@ -131,13 +132,13 @@ export async function runCoreBench(
   progress('baseline: credential lookup + allowed-doors bit test…');
   const words = Math.ceil(policy.doorList.length / 32);
   const personIndex = new Map<string, number>();
-  const allowed = new Uint32Array(policy.people.size * words);
-  for (const person of policy.people.values()) {
-    for (const level of person.levels)
-      for (let w = 0; w < words; w++) allowed[person.index * words + w]! |= level.doorBits[w]!;
+  const allowed = new Uint32Array(policy.people.length * words);
+  for (const person of policy.people.indices()) {
+    for (const level of policy.people.levelIndices(person))
+      for (let w = 0; w < words; w++) allowed[person * words + w]! |= policy.levelList[level]!.doorBits[w]!;
   }
   for (const credential of policy.credentials.values())
-    personIndex.set(credential.key, credential.person.index);
+    personIndex.set(credential.key, credential.personIndex);
   const doorIndex = new Map(policy.doorList.map((d) => [d.id, d.index]));
   let sink = 0;
   const baseline = measure(
@@ -187,7 +188,7 @@ export async function runCoreBench(
   const loadMs = performance.now() - t1;
   progress(`node-casbin: ${casbinRequests} decisions…`);
   const casbinSamples = new Float64Array(casbinRequests);
-  const personOf = (key: string) => policy.credentials.get(key)?.person.id ?? '';
+  const personOf = (key: string) => policy.credentials.get(key)?.personId ?? '';
   const c0 = process.hrtime.bigint();
   for (let i = 0; i < casbinRequests; i++) {
     const r = workload.requests[i]!;

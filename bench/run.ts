@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
-// process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures.
+// process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server);
+// MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
+import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
@@ -15,7 +18,24 @@ const progress = (message: string) => process.stderr.write(`… ${message}\n`);
 async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',')) : undefined;
+  const wanted = (name: string) => only === undefined || only.has(name);
 
+  let coreP99: number | undefined;
+  if (wanted('core')) coreP99 = await coreSection(results);
+  if (wanted('capacity')) await capacitySection(results, coreP99);
+  if (wanted('osdp')) await osdpSection(results);
+  if (wanted('controller')) await controllerSection(results);
+  if (wanted('journal')) await journalSection(results);
+  if (wanted('revocation')) await revocationSection(results);
+  if (wanted('server')) await serverPathsSection(results);
+
+  if (jsonAt > 0 && process.argv[jsonAt + 1])
+    writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
+}
+
+async function coreSection(results: Record<string, unknown>): Promise<number> {
   const core = await runCoreBench(progress);
   results.core = core;
   const ratioCasbin = core.monban.perSecond / core.casbin.perSecond;
@@ -65,7 +85,70 @@ async function main(): Promise<void> {
   console.log(
     `  target within 5× of the bare baseline (p50): ${fmt(ratioBaseline, 1)}× — ${verdict(ratioBaseline <= 5)}`,
   );
+  return core.monban.latency.p99;
+}
 
+async function capacitySection(results: Record<string, unknown>, coreP99: number | undefined): Promise<void> {
+  const big = Number(process.env.MONBAN_BENCH_CAPACITY_PEOPLE ?? 2_000_000);
+  const capacity = await runCapacityBench(progress, big);
+  results.capacity = capacity;
+  const [small, stream, whole] = capacity.runs as [CapacityRun, CapacityRun, CapacityRun];
+  console.log(
+    '\nController capacity — cardholders as snapshots carry them (64-hex credential ids and PIN hashes), one process per run\n',
+  );
+  const row = (label: string, r: CapacityRun) => [
+    label,
+    r.people.toLocaleString(),
+    fmt(r.compileMs / 1000, 1),
+    fmt(r.compiled.rssMB, 0),
+    r.held ? fmt(r.held.rssMB, 0) : '',
+    fmt(r.policyMB, 0),
+    fmt((r.policyMB * 1024 * 1024) / r.people, 0),
+    fmt(r.compiled.heapMB, 0),
+    fmt(r.latency.p50),
+    fmt(r.latency.p99),
+    fmt(r.deltaMs, 1),
+  ];
+  console.log(
+    table([
+      [
+        'policy built',
+        'cardholders',
+        'compile s',
+        'RSS MB',
+        'RSS MB, site held',
+        'policy MB',
+        'B/cardholder',
+        'heap MB',
+        'p50 µs',
+        'p99 µs',
+        'delta ms',
+      ],
+      row('in chunks (PolicyBuilder)', small),
+      row('in chunks (PolicyBuilder)', stream),
+      row('from a whole SiteDef', whole),
+    ]),
+  );
+  console.log(
+    `\n  RSS is measured after compiling, with the site definition dropped (never held whole, in chunks); p50/p99 are decide + apply over ${stream.decisions.toLocaleString()} presentations.`,
+  );
+  console.log(
+    `  A 200-person delta (100 changed, 100 removed) applied to the compiled policy: ${fmt(stream.deltaMs, 1)} ms, carry-over ${fmt(stream.carryOverMs, 0)} ms; rebuilding instead: ${fmt(stream.compileMs, 0)} ms (${fmt(stream.compileMs / stream.deltaMs, 0)}× longer).`,
+  );
+  const scale = `${(stream.people / 1e6).toLocaleString()}M`;
+  console.log(
+    `  target ${scale} cardholders in ≤ 500 MB RSS: ${fmt(stream.compiled.rssMB, 0)} MB (${fmt(stream.compiled.rssMB / 500, 2)} of target) — ${verdict(stream.compiled.rssMB <= 500)}`,
+  );
+  console.log(
+    `  target compiled in ≤ 10 s: ${fmt(stream.compileMs / 1000, 1)} s (${fmt(stream.compileMs / 10_000, 2)} of target) — ${verdict(stream.compileMs <= 10_000)}`,
+  );
+  const reference = coreP99 ?? small.latency.p99;
+  console.log(
+    `  target decision p99 unchanged: ${fmt(stream.latency.p99)} µs at ${scale} vs ${fmt(reference)} µs at 100k (${coreP99 === undefined ? 'capacity run' : 'core benchmark'}; ${fmt(stream.latency.p99 / reference, 2)}×) — ${verdict(stream.latency.p99 <= reference * 1.5 && stream.latency.p99 <= 20)}`,
+  );
+}
+
+async function osdpSection(results: Record<string, unknown>): Promise<void> {
   const osdp = await runOsdpBench(progress);
   results.osdp = osdp;
   const card = osdp.cardRead;
@@ -116,14 +199,18 @@ async function main(): Promise<void> {
   console.log(
     `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
   );
+}
 
+async function controllerSection(results: Record<string, unknown>): Promise<void> {
   results.controller = [];
   for (const journal of memoryJournalAvailable() ? (['disk', 'memory'] as const) : (['disk'] as const)) {
     const controller = await runControllerBench(progress, { journal });
     (results.controller as unknown[]).push(controller);
     console.log(`\n${formatControllerReport(controller)}`);
   }
+}
 
+async function journalSection(results: Record<string, unknown>): Promise<void> {
   const journal = await runJournalBench(progress);
   results.journal = journal;
   console.log('\nController journal — durable event appends (fsync before acknowledging)\n');
@@ -143,7 +230,9 @@ async function main(): Promise<void> {
     `\n  offline capacity: ${journal.offline.events.toLocaleString()} events written in ${fmt(journal.offline.appendSeconds, 1)} s, ` +
       `${journal.offline.replayed.toLocaleString()} replayed in ${fmt(journal.offline.replaySeconds, 1)} s — ${verdict(journal.offline.replayed === journal.offline.events)}`,
   );
+}
 
+async function revocationSection(results: Record<string, unknown>): Promise<void> {
   const revocation = await runRevocationBench(progress);
   results.revocation = revocation;
   const r = revocation.latencyMs;
@@ -165,7 +254,9 @@ async function main(): Promise<void> {
   console.log(
     `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
   );
+}
 
+async function serverPathsSection(results: Record<string, unknown>): Promise<void> {
   const paths = await runServerPathsBench(progress);
   results.serverPaths = paths;
   console.log(
@@ -201,9 +292,6 @@ async function main(): Promise<void> {
     `\n  first snapshots ${fmt(paths.firstBuildMs / 1000, 1)} s; ingest ${fmt(paths.ingestPerSecond, 0)} events/s, ${fmt(paths.ingestPerSecond / paths.appendPerSecond, 2)}× the raw append (${fmt(paths.appendPerSecond, 0)}/s)`,
   );
   console.log('  snapshot rebuilds read and hash each controller’s whole snapshot: O(site) per change.');
-
-  if (jsonAt > 0 && process.argv[jsonAt + 1])
-    writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
 }
 
 await main();

@@ -172,3 +172,72 @@ export function generateSite(size: SiteSize, seed = 42): SiteDef {
     people,
   };
 }
+
+/** 64 hexadecimal digits, like the keyed hashes a server snapshot carries (contracts/credential-key.ts). */
+function hex64(random: () => number): string {
+  // Joined, not concatenated: a flat string like those JSON.parse returns.
+  const parts: string[] = [];
+  for (let i = 0; i < 8; i++)
+    parts.push(
+      Math.floor(random() * 4294967296)
+        .toString(16)
+        .padStart(8, '0'),
+    );
+  return parts.join('');
+}
+
+/**
+ * Person `i` of a large site as a controller receives it in a snapshot (issue 11): credential ids
+ * and PINs are 64-hex keyed hashes, not card numbers. Deterministic in `i` alone, so a benchmark can
+ * generate people one chunk at a time and regenerate any of them later for its requests.
+ */
+export function snapshotPerson(i: number, size: SiteSize, seed = 42): PersonDef {
+  const random = rng(Math.imul(i + 1, 0x9e3779b1) ^ seed);
+  const group = () => `group-${Math.floor(random() * size.groups)}`;
+  const credentials: PersonDef['credentials'] = [
+    {
+      type: 'card',
+      id: hex64(random),
+      pin: hex64(random),
+      ...(i % 31 === 0 && { duressPin: hex64(random) }),
+      ...(i % 211 === 0 && { state: 'lost' as const }),
+      ...(i % 19 === 0 && { maxUses: 1_000_000 }),
+      ...(i % 23 === 0 && { validUntil: '2027-03-31T00:00' }),
+    },
+  ];
+  if (i % 10 === 0) credentials.push({ type: 'mobile', id: hex64(random) });
+  return {
+    id: `E${String(i).padStart(7, '0')}`,
+    groups: [group(), group(), ...(i % 97 === 0 ? ['visitors'] : [])],
+    levels: [`level-${Math.floor(random() * size.levels)}`],
+    ...(i % 500 === 0 && { active: false }),
+    credentials,
+  };
+}
+
+/**
+ * Person `i` shaped like those of generateSite (short card ids, four-digit PINs), but deterministic
+ * in `i` alone like snapshotPerson: the shape the decision benchmark and the first capacity
+ * measurements (issue 11) used.
+ */
+export function benchPerson(i: number, size: SiteSize, seed = 42): PersonDef {
+  const random = rng(Math.imul(i + 1, 0x9e3779b1) ^ seed);
+  const group = () => `group-${Math.floor(random() * size.groups)}`;
+  return {
+    id: `person-${i}`,
+    groups: [group(), group(), ...(i % 97 === 0 ? ['visitors'] : [])],
+    levels: [`level-${Math.floor(random() * size.levels)}`],
+    ...(i % 500 === 0 && { active: false }),
+    credentials: [
+      {
+        type: 'card',
+        id: `C-${i}`,
+        pin: String(1000 + (i % 9000)),
+        ...(i % 31 === 0 && { duressPin: String(1000 + ((i + 1) % 9000)) }),
+        ...(i % 211 === 0 && { state: 'lost' as const }),
+        ...(i % 19 === 0 && { maxUses: 1_000_000 }),
+        ...(i % 23 === 0 && { validUntil: '2027-03-31T00:00' }),
+      },
+    ],
+  };
+}

@@ -13,13 +13,14 @@ import { canonicalJson, type Json } from '../contracts/canonical.ts';
 import { credentialIdHash, pinHash } from '../contracts/credential-key.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
-import type { ControllerEvent, Message, Snapshot } from '../contracts/messages.ts';
+import type { ControllerEvent, Message, Snapshot, SnapshotDelta } from '../contracts/messages.ts';
 import type { Decision } from '../core/decide.ts';
 import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
-import type { DoorMode, SiteDef } from '../core/model.ts';
+import type { DoorMode, PersonDef, SiteDef } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
+import { withPeopleDelta } from '../core/policy.ts';
 import { doorRuntime, presenceOf } from '../core/state.ts';
 import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
@@ -345,7 +346,10 @@ export class ControllerAgent {
     if (message.kind === 'snapshot-delta') {
       // A delta on a snapshot this controller does not hold is ignored: the server heartbeat shows
       // the mismatch, and the hello that follows brings the whole snapshot.
-      if (this.snapshot?.version === message.base && this.install(applyDelta(this.snapshot, message), true)) {
+      if (
+        this.snapshot?.version === message.base &&
+        this.install(applyDelta(this.snapshot, message), true, message)
+      ) {
         this.link.settleRevocations(this.engine, message.issuedAt);
         this.store.appendDelta(envelope);
         void this.sendStatus('heartbeat');
@@ -421,13 +425,24 @@ export class ControllerAgent {
 
   // ------------------------------------------------------------------ snapshots
 
-  /** Decides with this snapshot from now on; false when it is older or does not compile. */
-  private install(snapshot: Snapshot, fromServer: boolean): boolean {
+  /**
+   * Decides with this snapshot from now on; false when it is older or does not compile. A people
+   * delta on the policy in force is applied to the compiled policy itself (core withPeopleDelta:
+   * milliseconds for a few people, where recompiling 2,000,000 takes seconds).
+   */
+  private install(snapshot: Snapshot, fromServer: boolean, delta?: SnapshotDelta): boolean {
     if (this.snapshot && snapshot.version < this.snapshot.version) return false;
     let engine: SiteEngine;
     const now = this.now();
     try {
-      engine = new SiteEngine(this.siteFor(snapshot, false), now, this.engine);
+      const policy =
+        delta && !this.fallback
+          ? withPeopleDelta(this.engine.policy, {
+              upsert: delta.upsert as unknown as PersonDef[],
+              remove: delta.remove,
+            })
+          : this.siteFor(snapshot, false);
+      engine = new SiteEngine(policy, now, this.engine);
     } catch (error) {
       this.record({
         type: 'alarm',

@@ -11,6 +11,8 @@ import { type Envelope, Opener, Sealer, startSequence } from '../contracts/envel
 import { type Message, parseMessage } from '../contracts/messages.ts';
 import type { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
+import { CREDENTIAL_TYPES } from '../core/model.ts';
+import type { Policy } from '../core/policy.ts';
 
 export interface ServerLinkOptions {
   url: string;
@@ -50,7 +52,7 @@ export class ServerLink {
   private readonly opener: Opener;
   readonly sealer: Sealer;
   private byHash = new Map<string, { person: string; credential: string }>();
-  private hashedFor: SiteEngine | undefined;
+  private hashedFor: Policy | undefined;
 
   constructor(private readonly options: ServerLinkOptions) {
     this.opener = new Opener((sender) => (sender === 'server' ? options.serverKey : undefined));
@@ -68,19 +70,31 @@ export class ServerLink {
     return typeof this.options.engine === 'function' ? this.options.engine() : this.options.engine;
   }
 
-  /** Which credential a revocation's hash names. Snapshot credentials carry the hash as their id. */
+  /**
+   * Which credential a revocation's hash names. Snapshot credentials carry that hash as their id, so
+   * it is one lookup per credential type; only credentials with plain ids (sites not built by the
+   * server) are hashed, once per policy. A controller with 2,000,000 cardholders never hashes them all.
+   */
   private credentialByHash(hash: string): { person: string; credential: string } | undefined {
-    const engine = this.engine;
-    if (this.hashedFor !== engine) {
+    const policy = this.engine.policy;
+    if (/^[0-9a-f]{64}$/.test(hash)) {
+      for (const type of CREDENTIAL_TYPES) {
+        const found = policy.credentials.get(`${type}:${hash}`);
+        if (found) return { person: found.personId, credential: found.key };
+      }
+    }
+    if (this.hashedFor !== policy) {
       this.byHash = new Map();
-      for (const credential of engine.policy.credentials.values()) {
-        const entry = { person: credential.personId, credential: credential.key };
+      for (const c of policy.people.credentialsWithPlainIds()) {
+        const credential = policy.people.credential(c);
         const colon = credential.key.indexOf(':');
         const [type, id] = [credential.key.slice(0, colon), credential.key.slice(colon + 1)];
-        this.byHash.set(credentialIdHash(this.options.credentialHashKey, type, id), entry);
-        if (/^[0-9a-f]{64}$/.test(id)) this.byHash.set(id, entry);
+        this.byHash.set(credentialIdHash(this.options.credentialHashKey, type, id), {
+          person: credential.personId,
+          credential: credential.key,
+        });
       }
-      this.hashedFor = engine;
+      this.hashedFor = policy;
     }
     return this.byHash.get(hash);
   }
@@ -222,10 +236,14 @@ export class ServerLink {
         if (target) this.revoke(engine, target.person, target.credential, opened.envelope.sentAt, now);
         break;
       }
-      case 'revoke-person':
-        for (const credential of engine.policy.credentialsOf.get(command.person) ?? [])
-          this.revoke(engine, command.person, credential.key, opened.envelope.sentAt, now);
+      case 'revoke-person': {
+        const people = engine.policy.people;
+        const p = people.indexOf(command.person);
+        if (p >= 0)
+          for (const c of people.credentialIndices(p))
+            this.revoke(engine, command.person, people.credentialKey(c), opened.envelope.sentAt, now);
         break;
+      }
       case 'unlock-door':
         for (const e of engine.operator({ action: 'unlock-door', door: command.door }, now))
           this.options.record(e);

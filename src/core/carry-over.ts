@@ -16,16 +16,21 @@ import {
 export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy, now: number): SiteState {
   const state = createState(policy, now);
   const changes: StateChange[] = [];
-  for (const person of policy.peopleList) {
-    const before = oldPolicy.people.get(person.id);
-    if (!before) continue;
-    const areaIndex = old.presence[before.index]!;
+  // A people delta applied in place keeps person numbers (people.ts): then numbers map directly and
+  // only the people it moved need looking at; otherwise people are matched by id.
+  const origin = policy.people.origin?.from === oldPolicy.people ? policy.people.origin : undefined;
+  const presence = old.presence;
+  for (let before = 0; before < presence.length; before++) {
+    const areaIndex = presence[before]!;
     if (areaIndex === 0) continue; // outside: the initial state already
+    const id = oldPolicy.people.id(before);
+    const index = origin ? origin.remap(before) : policy.people.indexOf(id);
+    if (index < 0) continue;
     const area = areaIndex === UNKNOWN_AREA ? undefined : oldPolicy.areaList[areaIndex];
     changes.push({
       op: 'move',
-      person: person.id,
-      index: person.index,
+      person: id,
+      index,
       to: area && policy.areas.has(area.id) ? area.id : null,
     });
   }

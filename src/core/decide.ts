@@ -8,14 +8,19 @@ import { type EffectiveMode, effectiveMode, localMoment } from './door-mode.ts';
 import type { CoreEvent, TraceEntry } from './events.ts';
 import { interlockAllows, interlockGroupState } from './interlock.ts';
 import { type DoorMode, OUTSIDE } from './model.ts';
-import type {
-  CompiledArea,
-  CompiledCredential,
-  CompiledDoor,
-  CompiledPerson,
-  Policy,
-  Side,
-} from './policy.ts';
+import {
+  C_ACTIVE_BIT,
+  C_BITS,
+  C_EXTRA,
+  C_PERSON,
+  C_PERSON_ID,
+  C_PIN,
+  C_RUN,
+  CRED_STRIDE,
+  CREDENTIAL_STATE_CODE,
+  TYPE_PIN,
+} from './people.ts';
+import type { CompiledArea, CompiledDoor, Policy, Side } from './policy.ts';
 import {
   type AreaPresence,
   LOCAL_APB_ALLOWED,
@@ -57,8 +62,11 @@ export interface Decision {
   changes: StateChange[];
 }
 
-/** What a `card` door accepts (DESIGN.md §6.2): a biometric match is a second factor, not a card. */
-const CARD_LIKE = new Set(['card', 'mobile', 'key']);
+/**
+ * What a `card` door accepts (DESIGN.md §6.2), by credential type code (people.ts): card, mobile and
+ * key. A biometric match is a second factor, not a card.
+ */
+const CARD_LIKE: readonly boolean[] = [true, false, true, true, false];
 
 // Trace entries without details are shared, frozen objects: a decision on the common path allocates
 // as little as possible, which keeps garbage collection out of the latency tail.
@@ -72,8 +80,29 @@ function passEntry(rule: string): TraceEntry {
   return entry;
 }
 
-function inGroup(person: CompiledPerson, group: string | undefined): boolean {
-  return group !== undefined && person.groups.has(group);
+/** A person as a decision names them: their number (state arrays, group lists) and their id (events). */
+export interface Who {
+  index: number;
+  id: string;
+}
+
+/** The credential presented, read from the people store once per decision. */
+interface Presented {
+  /** credential number in the people store */
+  index: number;
+  /** where its row starts in the store's credRows */
+  row: number;
+  /** the lookup key: the request's credential string (may hold PIN digits: never logged) */
+  key: string;
+  type: number;
+  /** the store's extras row (validity, use count, duress PIN), -1 when none */
+  extra: number;
+  maxUses: number;
+  person: Who;
+}
+
+function inGroup(policy: Policy, person: number, group: number): boolean {
+  return group >= 0 && policy.people.inGroup(person, group);
 }
 
 /** `presence` is an area index (0 = outside) or UNKNOWN_AREA. */
@@ -102,7 +131,9 @@ class DecisionBuilder {
   warnings: GrantWarning[] | undefined;
   changes: StateChange[] | undefined;
   readonly events: CoreEvent[] = [];
-  credential?: CompiledCredential;
+  credential: Presented | undefined;
+  /** safe reference of the credential, for the decision and its events */
+  ref: string | undefined;
 
   constructor(
     readonly request: AccessRequest,
@@ -130,8 +161,8 @@ class DecisionBuilder {
 
   finish(result: 'grant' | 'deny', reason: Reason): Decision {
     const warnings = result === 'grant' && this.warnings !== undefined ? this.warnings : NO_WARNINGS;
-    const person = this.credential?.personId;
-    const credential = this.credential?.ref;
+    const person = this.credential?.person.id;
+    const credential = this.ref;
     // Both objects are built whole, with every field, so they share one shape each.
     const decision: Decision = {
       result,
@@ -165,46 +196,73 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (door === undefined) return b.deny('no_access', 'door', 'unknown door');
 
   // R-ACC-1: the credential itself.
-  const credential = policy.credentials.get(request.credential);
-  if (credential === undefined) return b.deny('unknown_credential', 'credential');
+  const people = policy.people;
+  const store = people.store;
+  const c = people.findCredential(request.credential);
+  if (c < 0) return b.deny('unknown_credential', 'credential');
+  // One row holds what the decision needs about the credential and its holder (people.ts).
+  const rows = store.credRows;
+  const row = c * CRED_STRIDE;
+  const bits = rows[row + C_BITS]!;
+  const p = rows[row + C_PERSON]!;
+  const person: Who = { index: p, id: store.pool.read(rows[row + C_PERSON_ID]!) };
+  const extra = rows[row + C_EXTRA]! - 1;
+  const credential: Presented = {
+    index: c,
+    row,
+    key: request.credential,
+    type: bits & 7,
+    extra,
+    maxUses: extra < 0 ? Number.POSITIVE_INFINITY : store.extraMaxUses[extra]!,
+    person,
+  };
   b.credential = credential;
-  const person = credential.person;
-  if (credential.state !== 'active' || (state.revoked.size > 0 && state.revoked.has(credential.key))) {
+  b.ref = people.credentialRef(c, credential.key, person.id);
+  const revoked = state.revoked.size > 0 && state.revoked.has(credential.key);
+  const credentialState = (bits >>> 3) & 3;
+  if (credentialState !== 0 || revoked) {
     return b.deny(
       'credential_inactive',
       'credential_state',
-      state.revoked.has(credential.key) ? 'revoked' : credential.state,
+      revoked ? 'revoked' : CREDENTIAL_STATE_CODE[credentialState],
     );
   }
   b.pass('credential_state');
-  if (!credential.personActive) return b.deny('person_inactive', 'person');
+  if ((bits & C_ACTIVE_BIT) === 0) return b.deny('person_inactive', 'person');
   b.pass('person');
-  if (now < credential.validFrom || now >= credential.validUntil)
+  if (extra >= 0 && (now < store.extraValidFrom[extra]! || now >= store.extraValidUntil[extra]!))
     return b.deny('outside_validity', 'validity');
   b.pass('validity');
-  const used = credential.maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0);
-  if (used >= credential.maxUses) return b.deny('uses_exhausted', 'uses', `${used}/${credential.maxUses}`);
-  if (credential.maxUses !== Number.POSITIVE_INFINITY) b.pass('uses', `${used}/${credential.maxUses}`);
+  const maxUses = credential.maxUses;
+  const used = maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0);
+  if (used >= maxUses) return b.deny('uses_exhausted', 'uses', `${used}/${maxUses}`);
+  if (maxUses !== Number.POSITIVE_INFINITY) b.pass('uses', `${used}/${maxUses}`);
 
   // R-ACC-3/10/11/15: the door's mode now. A door left unlocked (by mode, schedule, override or fire)
   // still decides and logs presentations, as a `card` door would (DESIGN.md §6.2, settled meanings).
   const at = localMoment(policy, now);
   const runtime = state.doorsByIndex[door.index]!;
-  const exempt = exemptFromLockdown(state, person);
+  const exempt = exemptFromLockdown(policy, state, p);
   const mode = effectiveMode(state, door, runtime, at, now, exempt);
   if (mode.mode === 'locked') return b.deny('door_locked', 'door_mode', mode.source);
   b.pass('door_mode', mode.label);
 
   // R-ACC-2/3: levels and schedules.
-  const denial = checkLevels(b, policy, state, credential, door, at);
+  const denial = checkLevels(b, policy, state, credential.row, door, at);
   if (denial) return denial;
 
   // R-ACC-4: factors required by the door mode.
-  const factorDenial = checkFactors(b, credential, mode.mode === 'unlocked' ? 'card' : mode.mode, request);
+  const factorDenial = checkFactors(
+    b,
+    policy,
+    credential,
+    mode.mode === 'unlocked' ? 'card' : mode.mode,
+    request,
+  );
   if (factorDenial) return factorDenial;
 
   // R-ACC-5 … R-ACC-9, R-ACC-12, R-ACC-7, R-ACC-6 in reason precedence order.
-  const presence = state.presence[credential.personIndex]!;
+  const presence = state.presence[p]!;
   const side = request.side;
   const entered = door.entered[side];
   const apbDenial = checkAntipassback(b, policy, state, person, door, entered, presence);
@@ -219,7 +277,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   }
 
   for (const area of entered) {
-    if (area.priorityGroup === undefined || inGroup(person, area.priorityGroup)) continue;
+    if (area.priorityGroup === undefined || inGroup(policy, p, area.priorityGroupIndex)) continue;
     if ((state.priorityInside.get(area.id) ?? 0) === 0) {
       return b.deny(
         'priority_absent',
@@ -234,12 +292,12 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   for (const area of entered) {
     const escort = area.escort;
     if (escort === undefined) continue;
-    if (inGroup(person, escort.escortGroup)) {
+    if (inGroup(policy, p, escort.escortIndex)) {
       const waiting = state.pendingVisitors.get(door.id);
       if (fresh(waiting, now, escort.withinMs) && waiting.side === side && waiting.person !== person.id)
         visitorsToAdmit = [waiting];
       b.pass('escort', `${area.id}: escort`);
-    } else if (inGroup(person, escort.visitorGroup)) {
+    } else if (inGroup(policy, p, escort.visitorIndex)) {
       const last = state.lastEscort.get(door.id);
       if (!(fresh(last, now, escort.withinMs) && last.side === side)) {
         b.change({
@@ -305,16 +363,17 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   return grant(b, policy, state, door, runtime, mode, at, now, [...pairing.partners, ...visitorsToAdmit]);
 }
 
-function exemptFromLockdown(state: SiteState, person: CompiledPerson): boolean {
+export function exemptFromLockdown(policy: Policy, state: SiteState, person: number): boolean {
   if (state.lockdown === null) return false;
-  for (const group of state.lockdown.exempt) if (person.groups.has(group)) return true;
+  for (const group of state.lockdown.exempt)
+    if (inGroup(policy, person, policy.groupIndex.get(group) ?? -1)) return true;
   return false;
 }
 
 /** Whether a person (by id) is inside an area now. */
 function insideArea(policy: Policy, state: SiteState, personId: string, area: string): boolean {
-  const person = policy.people.get(personId);
-  return person !== undefined && isInside(policy, state.presence[person.index]!, area);
+  const person = policy.people.indexOf(personId);
+  return person >= 0 && isInside(policy, state.presence[person]!, area);
 }
 
 interface Pairing {
@@ -337,7 +396,7 @@ const NO_PAIRING: Pairing = Object.freeze({ trace: [], partners: [], waiting: []
 function findPairs(
   policy: Policy,
   state: SiteState,
-  person: CompiledPerson,
+  person: Who,
   entered: readonly CompiledArea[],
   now: number,
 ): Pairing {
@@ -351,16 +410,16 @@ function findPairs(
       continue;
     }
     const pending = state.pendingPairs.get(area.id);
-    const partner = pending === undefined ? undefined : policy.people.get(pending.person);
+    const partner = pending === undefined ? -1 : policy.people.indexOf(pending.person);
     const pairs =
       fresh(pending, now, rule.withinMs) &&
-      partner !== undefined &&
+      partner >= 0 &&
       pending.person !== person.id &&
       !state.revoked.has(pending.credential) &&
-      !isInside(policy, state.presence[partner.index]!, area.id) &&
-      (rule.requireGroup === undefined ||
-        inGroup(person, rule.requireGroup) ||
-        inGroup(partner, rule.requireGroup));
+      !isInside(policy, state.presence[partner]!, area.id) &&
+      (rule.requireGroupIndex < 0 ||
+        inGroup(policy, person.index, rule.requireGroupIndex) ||
+        inGroup(policy, partner, rule.requireGroupIndex));
     if (!pairs) {
       pairing.waiting.push(area);
       continue;
@@ -371,32 +430,69 @@ function findPairs(
   return pairing ?? NO_PAIRING;
 }
 
+const NOT_COVERING = 0;
+const COVERING = 1;
+const GRANTING = 2;
+
+/** Whether level `index` covers the door now, and whether its schedule lets the person through. */
+function levelOutcome(
+  policy: Policy,
+  state: SiteState,
+  index: number,
+  word: number,
+  mask: number,
+  at: LocalMoment,
+): number {
+  if ((policy.levelBits[index * policy.doorWords + word]! & mask) === 0) return NOT_COVERING;
+  const level = policy.levelList[index]!;
+  if (state.threatLevel > level.maxThreatLevel) return NOT_COVERING;
+  return level.schedule === undefined || isScheduleActive(level.schedule, at) ? GRANTING : COVERING;
+}
+
 function checkLevels(
   b: DecisionBuilder,
   policy: Policy,
   state: SiteState,
-  credential: CompiledCredential,
+  credentialRow: number,
   door: CompiledDoor,
   at: LocalMoment,
 ): Decision | undefined {
-  let covering = 0;
-  const { levelBits, doorWords, levelList } = policy;
+  // The holder's levels: those of each of their groups, then their own, in that order (the first
+  // level that covers the door with its schedule active names the grant in the trace).
+  const { groupLevelStart, groupLevels } = policy;
+  const store = policy.people.store;
+  const entries = store.entries;
   const word = door.index >>> 5;
   const mask = 1 << (door.index & 31);
-  const indices = policy.personLevels;
-  for (let i = credential.levelStart; i < credential.levelEnd; i++) {
-    const index = indices[i]!;
-    if ((levelBits[index * doorWords + word]! & mask) === 0) continue;
-    const level = levelList[index]!;
-    if (state.threatLevel > level.maxThreatLevel) continue;
-    covering++;
-    if (level.schedule === undefined || isScheduleActive(level.schedule, at)) {
-      b.pass('access_level', level.id);
-      b.pass('schedule', level.schedule?.id ?? 'always');
-      return undefined;
+  let covering = false;
+  let granting = -1;
+  const bits = store.credRows[credentialRow + C_BITS]!;
+  const start = store.credRows[credentialRow + C_RUN]!;
+  const groupsEnd = start + ((bits >>> 8) & 0xfff);
+  const end = groupsEnd + (bits >>> 20);
+  groups: for (let i = start; i < groupsEnd; i++) {
+    const g = entries[i]!;
+    for (let j = groupLevelStart[g]!; j < groupLevelStart[g + 1]!; j++) {
+      const outcome = levelOutcome(policy, state, groupLevels[j]!, word, mask, at);
+      if (outcome === GRANTING) {
+        granting = groupLevels[j]!;
+        break groups;
+      }
+      if (outcome === COVERING) covering = true;
     }
   }
-  if (covering === 0)
+  for (let i = groupsEnd; granting < 0 && i < end; i++) {
+    const outcome = levelOutcome(policy, state, entries[i]!, word, mask, at);
+    if (outcome === GRANTING) granting = entries[i]!;
+    else if (outcome === COVERING) covering = true;
+  }
+  if (granting >= 0) {
+    const level = policy.levelList[granting]!;
+    b.pass('access_level', level.id);
+    b.pass('schedule', level.schedule?.id ?? 'always');
+    return undefined;
+  }
+  if (!covering)
     return b.deny(
       'no_access',
       'access_level',
@@ -414,23 +510,27 @@ function checkLevels(
  */
 function checkFactors(
   b: DecisionBuilder,
-  credential: CompiledCredential,
+  policy: Policy,
+  credential: Presented,
   mode: Exclude<DoorMode, 'unlocked' | 'locked'>,
   request: AccessRequest,
 ): Decision | undefined {
+  const store = policy.people.store;
   switch (mode) {
     case 'card':
-      if (!CARD_LIKE.has(credential.type))
+      if (!CARD_LIKE[credential.type])
         return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
       break;
     case 'pin':
-      if (credential.type !== 'pin') return b.deny('pin_required', 'factors', 'a PIN credential is needed');
+      if (credential.type !== TYPE_PIN)
+        return b.deny('pin_required', 'factors', 'a PIN credential is needed');
       break;
     case 'card+pin': {
-      if (!CARD_LIKE.has(credential.type))
+      if (!CARD_LIKE[credential.type])
         return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
       if (request.pin === undefined) return b.deny('pin_required', 'factors');
-      if (credential.duressPin !== undefined && request.pin === credential.duressPin) {
+      const duress = credential.extra < 0 ? 0 : store.extraDuress[credential.extra]!;
+      if (duress !== 0 && store.pool.equals(duress - 1, request.pin, 0)) {
         // Duress: the door opens and a silent alarm goes out, whatever else happens.
         b.warn('duress');
         b.events.push({
@@ -443,12 +543,12 @@ function checkFactors(
         b.trace.push({ rule: 'factors', result: 'warn', detail: 'card+pin' });
         return undefined;
       }
-      if (credential.pin === undefined || request.pin !== credential.pin)
-        return b.deny('wrong_pin', 'factors');
+      const pin = store.credRows[credential.row + C_PIN]!;
+      if (pin === 0 || !store.pool.equals(pin - 1, request.pin, 0)) return b.deny('wrong_pin', 'factors');
       break;
     }
     case 'card+biometric':
-      if (!CARD_LIKE.has(credential.type))
+      if (!CARD_LIKE[credential.type])
         return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
       if (request.biometric !== true)
         return b.deny('factor_required', 'factors', 'a biometric match is needed');
@@ -466,7 +566,7 @@ function checkAntipassback(
   b: DecisionBuilder,
   policy: Policy,
   state: SiteState,
-  person: CompiledPerson,
+  person: Who,
   door: CompiledDoor,
   entered: readonly CompiledArea[],
   presence: number,
@@ -511,7 +611,7 @@ function areaPassback(
   b: DecisionBuilder,
   policy: Policy,
   state: SiteState,
-  person: CompiledPerson,
+  person: Who,
   door: CompiledDoor,
   area: CompiledArea,
   input: PresenceInput,
@@ -548,7 +648,7 @@ function crossing(
   b: DecisionBuilder,
   door: CompiledDoor,
   side: Side,
-  who: CompiledPerson,
+  who: Who,
   credentialKey: string,
   used: number,
   maxUses: number,
@@ -593,17 +693,18 @@ function grant(
   let alsoHere = 0;
   const otherDoors = new Map<CompiledDoor, number>();
   for (const companion of companions) {
-    const theirs = policy.credentials.get(companion.credential);
+    const people = policy.people;
+    const theirs = people.findCredential(companion.credential);
     const theirDoor = policy.doors.get(companion.door) ?? door;
     const used = state.uses.get(companion.credential) ?? 0;
     crossing(
       b,
       theirDoor,
       companion.side,
-      policy.people.get(companion.person)!,
+      { index: people.indexOf(companion.person), id: companion.person },
       companion.credential,
       used,
-      theirs?.maxUses ?? Number.POSITIVE_INFINITY,
+      theirs < 0 ? Number.POSITIVE_INFINITY : people.maxUses(theirs),
       now,
     );
     b.events.push({
@@ -615,7 +716,9 @@ function grant(
       reason: 'granted',
       warnings: [],
       person: companion.person,
-      ...(theirs && { credential: theirs.ref }),
+      ...(theirs >= 0 && {
+        credential: people.credentialRef(theirs, companion.credential, companion.person),
+      }),
     });
     if (theirDoor === door) alsoHere++;
     else otherDoors.set(theirDoor, (otherDoors.get(theirDoor) ?? 0) + 1);
@@ -623,7 +726,7 @@ function grant(
   clearPending(b, state, credential.person.id, companions);
   if (
     door.escorted[side] &&
-    door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))
+    door.entered[side].some((a) => a.escort && inGroup(policy, credential.person.index, a.escort.escortIndex))
   ) {
     b.change({
       op: 'lastEscort',

@@ -59,10 +59,10 @@ export class SiteEngine {
    * `area` (null or an area this site does not have: unknown here). No decision, no events.
    */
   movePerson(personId: string, area: string | null, now: number): void {
-    const person = this.policy.people.get(personId);
-    if (!person) return;
+    const person = this.policy.people.indexOf(personId);
+    if (person < 0) return;
     const to = area !== null && this.policy.areas.has(area) ? area : null;
-    const changes: StateChange[] = [{ op: 'move', person: personId, index: person.index, to }];
+    const changes: StateChange[] = [{ op: 'move', person: personId, index: person, to }];
     if (to !== null && to !== OUTSIDE) changes.push({ op: 'entered', person: personId, area: to, at: now });
     applyChanges(this.state, this.policy, changes);
   }

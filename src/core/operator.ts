@@ -37,11 +37,13 @@ export function operatorAction(policy: Policy, state: SiteState, op: OperatorAct
   const record = (target: string) =>
     out.events.push({ type: 'operator', at: now, action: op.action, target });
   switch (op.action) {
-    case 'forgive-antipassback':
-      check(policy.people.has(op.person), `unknown person "${op.person}"`);
-      out.changes.push({ op: 'forgetPerson', person: op.person, index: policy.people.get(op.person)!.index });
+    case 'forgive-antipassback': {
+      const index = policy.people.indexOf(op.person);
+      check(index >= 0, `unknown person "${op.person}"`);
+      out.changes.push({ op: 'forgetPerson', person: op.person, index });
       record(op.person);
       break;
+    }
     case 'reset-area':
       check(policy.areas.has(op.area), `unknown area "${op.area}"`);
       out.changes.push({ op: 'resetArea', area: op.area });
@@ -68,7 +70,7 @@ export function operatorAction(policy: Policy, state: SiteState, op: OperatorAct
     case 'revoke-credential': {
       const credential = policy.credentials.get(op.credential);
       check(
-        credential !== undefined && credential.person.id === op.person,
+        credential !== undefined && credential.personId === op.person,
         `person "${op.person}" holds no such credential`,
       );
       out.changes.push({ op: 'revoke', credential: op.credential });

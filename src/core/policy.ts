@@ -1,12 +1,27 @@
-// Compiles a site definition into indexed structures built for fast decisions: a credential hash map,
-// per-person flattened level lists, per-level door bitsets, precomputed entered/left areas per door side.
+// Compiles a site definition into indexed structures built for fast decisions: the site's areas,
+// doors, schedules and levels as objects (a few thousand of them), per-level door bitsets in one
+// array, precomputed entered/left areas per door side; and its people and credentials in the compact
+// store of people.ts (millions of them: typed arrays, a string pool, hash tables, no object per
+// person). People can be added one at a time (`PolicyBuilder`, for a snapshot that arrives in
+// chunks) and changed by a delta without recompiling (`withPeopleDelta`).
 
-import type { CredentialDef, CredentialState, CredentialType, DoorMode, SiteDef } from './model.ts';
+import type { DoorMode, PersonDef, SiteDef } from './model.ts';
 import { DEFAULT_HELD_OPEN_SECONDS, DEFAULT_STRIKE_SECONDS, OUTSIDE } from './model.ts';
+import {
+  applyPeopleDelta,
+  type CredentialView,
+  type People,
+  PeopleBuilder,
+  type PeopleContext,
+  type PeopleDelta,
+  type PeopleNames,
+} from './people.ts';
 import { PolicyError, type PolicyPath } from './policy-error.ts';
 import { type CompiledSchedule, compileSchedule } from './schedule.ts';
-import { parseLocalDateTime, parseTimeOfDay } from './time/civil.ts';
+import { parseTimeOfDay } from './time/civil.ts';
 import { TimeZone } from './time/zone.ts';
+
+export { credentialKey } from './people.ts';
 
 export type Side = 'in' | 'out';
 
@@ -21,10 +36,22 @@ export interface CompiledArea {
   /** whether this area or an ancestor has a priority rule (presence changes then update its count) */
   hasPriorityAbove: boolean;
   antipassback: { hard: boolean; reentryMs: number; resetAtSecond: number } | undefined;
-  twoPerson: { withinMs: number; enoughWhenInside: number; requireGroup?: string } | undefined;
+  twoPerson:
+    | { withinMs: number; enoughWhenInside: number; requireGroup?: string; requireGroupIndex: number }
+    | undefined;
   routeRequires: string | undefined;
   priorityGroup: string | undefined;
-  escort: { visitorGroup: string; escortGroup: string; withinMs: number } | undefined;
+  /** group index of priorityGroup, -1 when none */
+  priorityGroupIndex: number;
+  escort:
+    | {
+        visitorGroup: string;
+        escortGroup: string;
+        visitorIndex: number;
+        escortIndex: number;
+        withinMs: number;
+      }
+    | undefined;
   maxOccupancy: number;
   fireZone: string | undefined;
 }
@@ -65,37 +92,22 @@ export interface CompiledLevel {
   maxThreatLevel: number;
 }
 
-export interface CompiledPerson {
-  id: string;
-  index: number;
-  active: boolean;
-  groups: ReadonlySet<string>;
-  /** every level reachable directly or through groups, without repeats */
-  levels: readonly CompiledLevel[];
-  /** the same levels as indices into Policy.levelList, scanned on every decision */
-  levelIndex: Int32Array;
-}
+/** The credentials of a policy by key, read back from the people store (off the decision path). */
+export class PolicyCredentials {
+  constructor(private readonly people: People) {}
 
-export interface CompiledCredential {
-  /** `TYPE:ID`, or `pin:DIGITS` for PIN-only credentials: the lookup key, which may hold a secret */
-  key: string;
-  /** a name safe for logs and events: never contains PIN digits */
-  ref: string;
-  type: CredentialType;
-  person: CompiledPerson;
-  // Copies of the holder's hot fields, so the common decision path reads one object, not two.
-  personId: string;
-  personIndex: number;
-  personActive: boolean;
-  /** the holder's levels: indices into Policy.personLevels */
-  levelStart: number;
-  levelEnd: number;
-  pin: string | undefined;
-  duressPin: string | undefined;
-  validFrom: number;
-  validUntil: number;
-  maxUses: number;
-  state: CredentialState;
+  get(key: string): CredentialView | undefined {
+    const c = this.people.findCredential(key);
+    return c < 0 ? undefined : this.people.credential(c);
+  }
+
+  has(key: string): boolean {
+    return this.people.findCredential(key) >= 0;
+  }
+
+  values(): IterableIterator<CredentialView> {
+    return this.people.credentials();
+  }
 }
 
 export interface Policy {
@@ -108,8 +120,6 @@ export interface Policy {
   levels: ReadonlyMap<string, CompiledLevel>;
   /** index → level */
   levelList: readonly CompiledLevel[];
-  /** every person's level indices, one after another (see CompiledCredential.levelStart) */
-  personLevels: Int32Array;
   /**
    * All levels' door bitsets in one array (level i's words start at i × doorWords): one compact block
    * that stays in cache, instead of a separate array per level.
@@ -117,17 +127,22 @@ export interface Policy {
   levelBits: Uint32Array;
   doorWords: number;
   groups: ReadonlySet<string>;
-  people: ReadonlyMap<string, CompiledPerson>;
-  /** index → person, for state kept in arrays */
-  peopleList: readonly CompiledPerson[];
+  /** group id → index, and back */
+  groupIndex: ReadonlyMap<string, number>;
+  groupList: readonly string[];
+  /** each group's level indices: groupLevels[groupLevelStart[g] … groupLevelStart[g + 1]] */
+  groupLevelStart: Int32Array;
+  groupLevels: Int32Array;
+  /** people and credentials, compact (people.ts); person numbers index the state's arrays */
+  people: People;
+  credentials: PolicyCredentials;
   /** index → area (`outside` is 0) */
   areaList: readonly CompiledArea[];
-  credentials: ReadonlyMap<string, CompiledCredential>;
-  /** person id → that person's credentials */
-  credentialsOf: ReadonlyMap<string, readonly CompiledCredential[]>;
   interlockGroups: ReadonlyMap<string, readonly CompiledDoor[]>;
   /** area ids per fire zone */
   fireZoneAreas: ReadonlyMap<string, readonly string[]>;
+  /** what compiling a person needs (for deltas) */
+  peopleContext: PeopleContext;
 }
 
 function indexById<T extends { id: string }>(
@@ -154,24 +169,13 @@ function nonNegative(value: number | undefined, fallback: number, path: PolicyPa
   return value;
 }
 
-/** Validity bounds as instants; `±Infinity` when absent. */
-function validityBound(text: string | undefined, zone: TimeZone, fallback: number, path: PolicyPath): number {
-  if (text === undefined) return fallback;
-  const wall = parseLocalDateTime(text);
-  if (wall === undefined)
-    throw new PolicyError(path, `"${text}" is not a local date-time YYYY-MM-DDTHH:MM[:SS]`);
-  return zone.toInstant(wall);
-}
+/** A site without its people: what `PolicyBuilder` compiles first. */
+export type SiteStructure = Omit<SiteDef, 'people'>;
 
-export function credentialKey(
-  type: CredentialType,
-  def: Pick<CredentialDef, 'id' | 'pin'>,
-): string | undefined {
-  const id = type === 'pin' ? (def.pin ?? def.id) : def.id;
-  return id === undefined ? undefined : `${type}:${id}`;
-}
+/** Everything of a policy except its people. */
+type SitePart = Omit<Policy, 'people' | 'credentials'> & { names: PeopleNames };
 
-export function compilePolicy(site: SiteDef): Policy {
+function compileStructure(site: SiteStructure): SitePart {
   if (!TimeZone.isValid(site.timezone))
     throw new PolicyError(['timezone'], `unknown time zone "${site.timezone}"`);
   const zone = new TimeZone(site.timezone);
@@ -186,7 +190,7 @@ export function compilePolicy(site: SiteDef): Policy {
   // Groups (validated before areas reference them).
   const groupIndex = indexById(site.groups, 'groups');
   const groups = new Set(groupIndex.keys());
-  const needGroup = (id: string, path: PolicyPath) => need(groupIndex, id, path, 'group');
+  const needGroup = (id: string, path: PolicyPath) => need(groupIndex, id, path, 'group').index;
 
   // Areas: `outside` always exists and is the parent of top-level areas.
   const areaIndex = indexById(site.areas, 'areas');
@@ -231,8 +235,12 @@ export function compilePolicy(site: SiteDef): Policy {
     }
     if (def.twoPerson) {
       const tp = def.twoPerson;
-      if (tp.requireGroup !== undefined) needGroup(tp.requireGroup, [...path, 'twoPerson', 'requireGroup']);
+      const requireGroupIndex =
+        tp.requireGroup === undefined
+          ? -1
+          : needGroup(tp.requireGroup, [...path, 'twoPerson', 'requireGroup']);
       area.twoPerson = {
+        requireGroupIndex,
         withinMs: nonNegative(tp.withinSeconds, 0, [...path, 'twoPerson', 'withinSeconds']) * 1000,
         enoughWhenInside:
           tp.enoughWhenInside === undefined
@@ -247,15 +255,15 @@ export function compilePolicy(site: SiteDef): Policy {
       area.routeRequires = def.route.requires;
     }
     if (def.priority) {
-      needGroup(def.priority.group, [...path, 'priority', 'group']);
+      area.priorityGroupIndex = needGroup(def.priority.group, [...path, 'priority', 'group']);
       area.priorityGroup = def.priority.group;
     }
     if (def.escort) {
-      needGroup(def.escort.visitorGroup, [...path, 'escort', 'visitorGroup']);
-      needGroup(def.escort.escortGroup, [...path, 'escort', 'escortGroup']);
       area.escort = {
         visitorGroup: def.escort.visitorGroup,
         escortGroup: def.escort.escortGroup,
+        visitorIndex: needGroup(def.escort.visitorGroup, [...path, 'escort', 'visitorGroup']),
+        escortIndex: needGroup(def.escort.escortGroup, [...path, 'escort', 'escortGroup']),
         withinMs: nonNegative(def.escort.withinSeconds, 0, [...path, 'escort', 'withinSeconds']) * 1000,
       };
     }
@@ -348,95 +356,19 @@ export function compilePolicy(site: SiteDef): Policy {
     };
     levels.set(id, level);
   });
-  const groupLevels = new Map<string, CompiledLevel[]>();
-  groupIndex.forEach(({ def, index }, id) => {
-    groupLevels.set(
-      id,
-      (def.levels ?? []).map((levelId, i) => need(levels, levelId, ['groups', index, 'levels', i], 'level')),
-    );
+  // Each group's levels, as one CSR array: a decision walks a person's groups and their levels.
+  const groupList = [...groupIndex.keys()];
+  const groupLevelStart = new Int32Array(groupList.length + 1);
+  const groupLevelList: number[] = [];
+  groupIndex.forEach(({ def, index }) => {
+    groupLevelStart[index] = groupLevelList.length;
+    (def.levels ?? []).forEach((levelId, i) => {
+      groupLevelList.push(need(levels, levelId, ['groups', index, 'levels', i], 'level').index);
+    });
   });
-
-  // People and credentials.
-  const people = new Map<string, CompiledPerson>();
-  const credentials = new Map<string, CompiledCredential>();
-  const credentialsOf = new Map<string, CompiledCredential[]>();
-  indexById(site.people, 'people').forEach(({ def, index }, id) => {
-    const path = ['people', index];
-    const personGroups = new Set<string>();
-    const personLevels = new Set<CompiledLevel>();
-    (def.groups ?? []).forEach((g, i) => {
-      needGroup(g, [...path, 'groups', i]);
-      personGroups.add(g);
-      for (const level of groupLevels.get(g)!) personLevels.add(level);
-    });
-    (def.levels ?? []).forEach((l, i) => {
-      personLevels.add(need(levels, l, [...path, 'levels', i], 'level'));
-    });
-    const person: CompiledPerson = {
-      id,
-      index,
-      active: def.active ?? true,
-      groups: personGroups,
-      levels: [...personLevels],
-      levelIndex: Int32Array.from([...personLevels].map((l) => l.index)),
-    };
-    people.set(id, person);
-    const own: CompiledCredential[] = [];
-    def.credentials.forEach((c, i) => {
-      const cpath = [...path, 'credentials', i];
-      const key = credentialKey(c.type, c);
-      if (key === undefined) {
-        throw new PolicyError(
-          cpath,
-          c.type === 'pin'
-            ? 'a PIN credential needs its `pin` digits'
-            : `a ${c.type} credential needs an \`id\``,
-        );
-      }
-      if (credentials.has(key))
-        throw new PolicyError(
-          cpath,
-          `credential ${c.type === 'pin' ? 'PIN' : key} is already held by someone`,
-        );
-      const maxUses =
-        c.maxUses === undefined ? Number.POSITIVE_INFINITY : nonNegative(c.maxUses, 0, [...cpath, 'maxUses']);
-      const credential: CompiledCredential = {
-        key,
-        ref: c.type === 'pin' && c.id === undefined ? `pin#${id}/${i}` : `${c.type}:${c.id ?? i}`,
-        type: c.type,
-        person,
-        personId: person.id,
-        personIndex: person.index,
-        personActive: person.active,
-        levelStart: 0, // set once every person's levels are laid out
-        levelEnd: 0,
-        validFrom: validityBound(c.validFrom, zone, Number.NEGATIVE_INFINITY, [...cpath, 'validFrom']),
-        validUntil: validityBound(c.validUntil, zone, Number.POSITIVE_INFINITY, [...cpath, 'validUntil']),
-        maxUses,
-        state: c.state ?? 'active',
-        pin: c.pin,
-        duressPin: c.duressPin,
-      };
-      credentials.set(key, credential);
-      own.push(credential);
-    });
-    credentialsOf.set(id, own);
-  });
-
-  // Lay every person's level indices out in one array: a decision reads one contiguous run.
-  const personLevels = new Int32Array([...people.values()].reduce((n, p) => n + p.levelIndex.length, 0));
-  const levelRange = new Map<string, [number, number]>();
-  let offset = 0;
-  for (const person of people.values()) {
-    personLevels.set(person.levelIndex, offset);
-    levelRange.set(person.id, [offset, offset + person.levelIndex.length]);
-    offset += person.levelIndex.length;
-  }
-  for (const credential of credentials.values()) {
-    const [start, end] = levelRange.get(credential.personId)!;
-    credential.levelStart = start;
-    credential.levelEnd = end;
-  }
+  groupLevelStart[groupList.length] = groupLevelList.length;
+  const groupLevels = Int32Array.from(groupLevelList);
+  const levelList = [...levels.values()];
 
   return {
     zone,
@@ -446,18 +378,78 @@ export function compilePolicy(site: SiteDef): Policy {
     schedules,
     levels,
     groups,
-    levelList: [...levels.values()],
-    personLevels,
+    groupIndex: new Map([...groupIndex].map(([id, { index }]) => [id, index])),
+    groupList,
+    groupLevelStart,
+    groupLevels,
+    levelList,
     levelBits,
     doorWords: words,
-    people,
-    peopleList: [...people.values()],
     areaList: [...areas.values()],
-    credentials,
-    credentialsOf,
     interlockGroups,
     fireZoneAreas,
+    peopleContext: {
+      zone,
+      groupIndex: new Map([...groupIndex].map(([id, { index }]) => [id, index])),
+      levelIndex: new Map(levelList.map((l) => [l.id, l.index])),
+    },
+    names: { groupIds: groupList, levelIds: levelList.map((l) => l.id), groupLevelStart, groupLevels },
   };
+}
+
+function withPeople(part: SitePart, people: People): Policy {
+  const { names: _names, ...rest } = part;
+  return { ...rest, people, credentials: new PolicyCredentials(people) };
+}
+
+/**
+ * Compiles a policy with its people added one at a time, so that a controller never needs the whole
+ * people list of a snapshot in memory at once:
+ *
+ *     const builder = new PolicyBuilder(siteWithoutPeople, { expectedPeople: 2_000_000 });
+ *     for (const person of chunk) builder.addPerson(person);
+ *     const policy = builder.build();
+ *
+ * Errors are PolicyErrors naming the field (`people[17].credentials[0]`, numbered in adding order).
+ */
+export class PolicyBuilder {
+  private readonly part: SitePart;
+  private readonly people: PeopleBuilder;
+
+  constructor(site: SiteStructure, options: { expectedPeople?: number } = {}) {
+    this.part = compileStructure(site);
+    this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0);
+  }
+
+  /** How many people have been added. */
+  get count(): number {
+    return this.people.count;
+  }
+
+  addPerson(person: PersonDef): void {
+    this.people.add(person, ['people', this.people.count]);
+  }
+
+  build(): Policy {
+    return withPeople(this.part, this.people.build());
+  }
+}
+
+export function compilePolicy(site: SiteDef): Policy {
+  const builder = new PolicyBuilder(site, { expectedPeople: site.people.length });
+  for (const person of site.people) builder.addPerson(person);
+  return builder.build();
+}
+
+/**
+ * The policy with people replaced, added or removed (a controller's snapshot delta), without
+ * recompiling the rest: the new policy shares the old one's areas, doors, levels and schedules, and
+ * usually its people store too (people.ts). Everything is checked first; a PolicyError (naming
+ * `upsert[i]…`) leaves both policies as they were.
+ */
+export function withPeopleDelta(policy: Policy, delta: PeopleDelta): Policy {
+  const people = applyPeopleDelta(policy.people, delta, policy.peopleContext);
+  return { ...policy, people, credentials: new PolicyCredentials(people) };
 }
 
 /**
@@ -476,6 +468,7 @@ function newArea(id: string, index: number, parent: string, selfAndAncestors: st
     twoPerson: undefined,
     routeRequires: undefined,
     priorityGroup: undefined,
+    priorityGroupIndex: -1,
     escort: undefined,
     maxOccupancy: Number.POSITIVE_INFINITY,
     fireZone: undefined,

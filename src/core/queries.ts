@@ -19,7 +19,7 @@ export function musterList(policy: Policy, state: SiteState): string[] {
   const people = new Set<string>();
   for (const zone of state.activeFireZones) {
     for (const area of policy.fireZoneAreas.get(zone) ?? [])
-      for (const person of peopleInside(state, policy, area)) people.add(policy.peopleList[person]!.id);
+      for (const person of peopleInside(state, policy, area)) people.add(policy.people.id(person));
   }
   return [...people].sort();
 }

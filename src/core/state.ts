@@ -4,7 +4,7 @@
 
 import type { DoorPhase } from './door-machine.ts';
 import { OUTSIDE } from './model.ts';
-import type { CompiledArea, CompiledPerson, Policy, Side } from './policy.ts';
+import type { CompiledArea, Policy, Side } from './policy.ts';
 import type { LocalSide } from './presence-machine.ts';
 
 export interface DoorRuntime {
@@ -108,7 +108,7 @@ export function createState(policy: Policy, now: number): SiteState {
   for (const area of policy.areas.values())
     if (area.antipassback && area.antipassback.resetAtSecond >= 0) lastReset.set(area.id, now);
   return {
-    presence: new Int32Array(policy.peopleList.length),
+    presence: new Int32Array(policy.people.length),
     occupancy: new Int32Array(policy.areaList.length),
     priorityInside: new Map(),
     lastEntry: new Map(),
@@ -130,15 +130,15 @@ export function createState(policy: Policy, now: number): SiteState {
 
 export const UNKNOWN_AREA = -1;
 
-/** Index of the area a person is in (0 = outside), or UNKNOWN_AREA. */
-export function presenceIndex(state: SiteState, person: CompiledPerson): number {
-  return state.presence[person.index]!;
+/** Index of the area person number `person` is in (0 = outside), or UNKNOWN_AREA. */
+export function presenceIndex(state: SiteState, person: number): number {
+  return state.presence[person]!;
 }
 
 /** Id of the area a person is in, or null when unknown. */
 export function presenceOf(state: SiteState, policy: Policy, personId: string): string | null {
-  const person = policy.people.get(personId);
-  if (person === undefined) return OUTSIDE;
+  const person = policy.people.indexOf(personId);
+  if (person < 0) return OUTSIDE;
   const index = presenceIndex(state, person);
   return index === UNKNOWN_AREA ? null : policy.areaList[index]!.id;
 }
@@ -175,16 +175,15 @@ export function entryKey(person: string, area: string): string {
 
 function setPresence(state: SiteState, policy: Policy, person: number, to: number): void {
   const from = state.presence[person]!;
-  const groups = policy.peopleList[person]!.groups;
   if (from !== UNKNOWN_AREA) {
     const area = policy.areaList[from]!;
     for (const a of area.selfAndAncestorIndex) state.occupancy[a]!--;
-    if (area.hasPriorityAbove) countPriority(state, policy, area, groups, -1);
+    if (area.hasPriorityAbove) countPriority(state, policy, area, person, -1);
   }
   if (to !== UNKNOWN_AREA) {
     const area = policy.areaList[to]!;
     for (const a of area.selfAndAncestorIndex) state.occupancy[a]!++;
-    if (area.hasPriorityAbove) countPriority(state, policy, area, groups, +1);
+    if (area.hasPriorityAbove) countPriority(state, policy, area, person, +1);
   }
   state.presence[person] = to;
 }
@@ -194,13 +193,13 @@ function countPriority(
   state: SiteState,
   policy: Policy,
   area: CompiledArea,
-  groups: ReadonlySet<string>,
+  person: number,
   delta: number,
 ): void {
-  for (const a of area.selfAndAncestors) {
-    const group = policy.areas.get(a)!.priorityGroup;
-    if (group !== undefined && groups.has(group))
-      state.priorityInside.set(a, (state.priorityInside.get(a) ?? 0) + delta);
+  for (const a of area.selfAndAncestorIndex) {
+    const above = policy.areaList[a]!;
+    if (above.priorityGroupIndex >= 0 && policy.people.inGroup(person, above.priorityGroupIndex))
+      state.priorityInside.set(above.id, (state.priorityInside.get(above.id) ?? 0) + delta);
   }
 }
 
@@ -238,7 +237,7 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
       case 'resetArea': {
         for (const person of peopleInside(state, policy, change.area)) {
           setPresence(state, policy, person, UNKNOWN_AREA);
-          state.localSides.delete(policy.peopleList[person]!.id);
+          state.localSides.delete(policy.people.id(person));
         }
         // Re-entry waits in the area and every area within it end too.
         for (const key of [...state.lastEntry.keys()]) {
@@ -305,6 +304,6 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
 /** Exactly who is inside an area (or an area within it), sorted. */
 export function whoIsInside(state: SiteState, policy: Policy, area: string): string[] {
   return peopleInside(state, policy, area)
-    .map((i) => policy.peopleList[i]!.id)
+    .map((i) => policy.people.id(i))
     .sort();
 }

@@ -145,7 +145,7 @@ function checkReferences(
     }
     if (op.action === 'revoke-credential') {
       const held = policy.credentials.get(op.credential);
-      if (held?.person.id !== op.person)
+      if (held?.personId !== op.person)
         fail(
           ['operator', 'credential'],
           `person "${op.person}" holds no credential ${op.credential.startsWith('pin:') ? 'with that PIN' : op.credential}`,

@@ -169,9 +169,9 @@ describe('core invariants', () => {
         simulate(def, steps, ({ engine, now, decision }) => {
           if (decision?.result !== 'grant') return;
           expect(decision.person).toBeDefined();
-          const cred = [...engine.policy.credentials.values()].find((c) => c.person.id === decision.person)!;
+          const cred = [...engine.policy.credentials.values()].find((c) => c.personId === decision.person)!;
           expect(cred.state).toBe('active');
-          expect(cred.person.active).toBe(true);
+          expect(engine.policy.people.isActive(cred.personIndex)).toBe(true);
           expect(now >= cred.validFrom && now < cred.validUntil).toBe(true);
           expect(engine.state.uses.get(cred.key) ?? 0).toBeLessThanOrEqual(cred.maxUses);
         });
