@@ -101,7 +101,7 @@ const notFound = (id: string) => new ApiError('CREDENTIAL_NOT_FOUND', `no creden
 
 export const listCredentials = endpoint({
   summary: 'List credentials (of people inside your scope)',
-  query: z.object({
+  query: z.strictObject({
     personId: idSchema.optional(),
     type: z.enum(CREDENTIAL_TYPES).optional(),
     state: z.enum(CREDENTIAL_STATES).optional(),

@@ -59,7 +59,7 @@ export function crud<In extends { id: string }>(def: {
   return {
     list: endpoint({
       summary: `List ${def.resource}s`,
-      query: z.object({ ...(def.filters ?? {}), ...pageQuery }),
+      query: z.strictObject({ ...(def.filters ?? {}), ...pageQuery }),
       response: pageOf(out),
       async handle({ query, repos }) {
         const { cursor, limit, ...filter } = query as { cursor?: string; limit: number } & Record<

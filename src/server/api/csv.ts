@@ -13,7 +13,7 @@ import { type EndpointContext, endpoint } from './endpoint.ts';
 import { timezoneSchema } from './schedules.ts';
 import { booleanQuery } from './schemas.ts';
 
-const importQuery = z.object({
+const importQuery = z.strictObject({
   encoding: z.enum(CSV_ENCODINGS).default('auto'),
   timezone: timezoneSchema.default('Asia/Tokyo'),
   dryRun: booleanQuery.default(false),
@@ -74,7 +74,7 @@ export const importCredentialsCsv = endpoint({
   handle: (ctx) => runImport(credentialsCsv, 'credential', ctx),
 });
 
-const exportQuery = z.object({
+const exportQuery = z.strictObject({
   bom: booleanQuery.default(false).meta({ description: 'UTF-8 BOM and formula-safe cells, for Excel' }),
   timezone: timezoneSchema.default('Asia/Tokyo'),
 });

@@ -21,7 +21,7 @@ export const eventSchema = z
 
 export const searchEvents = endpoint({
   summary: 'Search events',
-  query: z.object({
+  query: z.strictObject({
     person: idSchema.optional(),
     door: idSchema.optional(),
     area: idSchema.optional(),

@@ -71,7 +71,7 @@ const notFound = (id: string) => new ApiError('PERSON_NOT_FOUND', `no person '${
 
 export const listPeople = endpoint({
   summary: 'List people (only those inside your scope)',
-  query: z.object({
+  query: z.strictObject({
     department: z.string().optional(),
     site: z.string().optional(),
     active: booleanQuery.optional(),

@@ -10,6 +10,7 @@ import { credentialIdHash } from '../../contracts/credential-key.ts';
 import {
   type AntipassbackRule,
   type AreaDef,
+  type CredentialState,
   DEFAULT_TIMEZONE,
   type DoorDef,
   type SiteDef,
@@ -193,7 +194,7 @@ export async function buildSnapshot(
           ...(c.valid_from !== null && { validFrom: localTime(Number(c.valid_from), zone) }),
           ...(c.valid_until !== null && { validUntil: localTime(Number(c.valid_until), zone) }),
           ...(c.max_uses !== null && { maxUses: Math.max(0, Number(c.max_uses) - Number(c.uses)) }),
-          state: c.state as 'active' | 'suspended' | 'lost' | 'revoked',
+          state: c.state as CredentialState,
         })),
     })),
   };

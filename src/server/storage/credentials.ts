@@ -7,6 +7,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import {
+  CREDENTIAL_STATES,
+  CREDENTIAL_TYPES,
+  type CredentialState,
+  type CredentialType,
+} from '../../core/model.ts';
 import type { Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { DuplicateCredentialError, isUniqueViolation, StorageError } from './errors.ts';
@@ -14,12 +20,14 @@ import { clampLimit, cursorId, pageOf } from './resource.ts';
 import type { CredentialsTable } from './schema.ts';
 import { type ScopeFilter, scopeAllows, scopeCondition } from './scope.ts';
 
-export { DuplicateCredentialError };
-
-export const CREDENTIAL_TYPES = ['card', 'pin', 'mobile', 'key', 'biometric'] as const;
-export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
-export const CREDENTIAL_STATES = ['active', 'suspended', 'lost', 'revoked'] as const;
-export type CredentialState = (typeof CREDENTIAL_STATES)[number];
+// The vocabularies are the core's (one list, src/core/model.ts).
+export {
+  CREDENTIAL_STATES,
+  CREDENTIAL_TYPES,
+  type CredentialState,
+  type CredentialType,
+  DuplicateCredentialError,
+};
 
 export interface NewCredential {
   id: string;

@@ -1,11 +1,11 @@
 // Schedules (タイムスケジュール): weekly [start, end) intervals in local time, a time zone, and the
 // holiday calendars whose dates deny the whole day (R-ACC-3).
 
+import { WEEKDAYS, type Weekday } from '../../core/model.ts';
 import type { Executor } from './db.ts';
 import { ResourceStore } from './resource.ts';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 /** Day → intervals like "09:00-18:00"; a missing day has none. */
 export type Weekly = Partial<Record<Weekday, string[]>>;
 
