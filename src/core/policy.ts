@@ -9,6 +9,7 @@ import { parseLocalDateTime, parseTimeOfDay } from './time/civil.ts';
 import { TimeZone } from './time/zone.ts';
 
 export type Side = 'in' | 'out';
+export const SIDES: readonly Side[] = ['in', 'out'];
 
 export interface CompiledArea {
   id: string;

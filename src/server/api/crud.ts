@@ -27,6 +27,10 @@ export function crud<In extends { id: string }>(def: {
   fields: z.ZodRawShape;
   /** values of fields that may be left out on create */
   defaults?: Record<string, unknown>;
+  /** fields that may be left out on create, filled in by `prepareCreate` */
+  optionalOnCreate?: readonly string[];
+  /** completes a create body before it is stored (a default that depends on other fields) */
+  prepareCreate?: (body: Record<string, unknown> & { id: string }) => Record<string, unknown>;
   /** output fields; default: the input fields' output types */
   output: z.ZodRawShape;
   /** list filters (query name → schema), applied by the store */
@@ -46,7 +50,11 @@ export function crud<In extends { id: string }>(def: {
   const withDefaults = Object.fromEntries(
     Object.entries(def.fields).map(([k, v]) => [
       k,
-      def.defaults && k in def.defaults ? (v as z.ZodType).default(def.defaults[k] as never) : v,
+      def.defaults && k in def.defaults
+        ? (v as z.ZodType).default(def.defaults[k] as never)
+        : def.optionalOnCreate?.includes(k)
+          ? (v as z.ZodType).optional()
+          : v,
     ]),
   ) as z.ZodRawShape;
   const createBody = z.strictObject({ id: idSchema, ...withDefaults }).meta({ id: `${def.schemaId}Create` });
@@ -87,7 +95,10 @@ export function crud<In extends { id: string }>(def: {
       status: 201,
       response: out,
       async handle({ body, repos, now, changed }) {
-        const record = await def.store(repos).create(body as unknown as In, now);
+        const input = def.prepareCreate
+          ? def.prepareCreate(body as Record<string, unknown> & { id: string })
+          : body;
+        const record = await def.store(repos).create(input as unknown as In, now);
         await changed('create', def.resource, record.id);
         return toOut(record);
       },

@@ -23,6 +23,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broke
 import type { Store } from '../storage/db.ts';
 import { EventStore } from '../storage/events.ts';
 import { ControllerCoordinator } from './coordinator.ts';
+import { resolveCredentialRefs } from './credential-refs.ts';
 import {
   type ControllerLinkStatus,
   enrolledControllers,
@@ -451,7 +452,9 @@ export class ControllerService {
     if (coordinator && held && coordinator.heldSnapshot !== held.version) void coordinator.send(held.body);
   }
 
-  private async ingest(controllerId: string, events: ControllerEvent[]): Promise<void> {
+  private async ingest(controllerId: string, batch: ControllerEvent[]): Promise<void> {
+    // Credentials by their safe reference (card:C-1001), not the hash the controller knows them by.
+    const events = await resolveCredentialRefs(this.deps.store.db, this.credentialKey, batch);
     const stored = await this.events.appendNew(
       events.map((e) => ({
         controllerId,

@@ -73,7 +73,10 @@ export class AreaStore extends ResourceStore<AreaInput> {
         rules: r.rules ? (JSON.parse(r.rules as string) as AreaRules) : null,
       }),
       links: [],
-      refs: [{ field: 'parentId', refTable: 'areas', refResource: 'area' }],
+      refs: [
+        { field: 'parentId', refTable: 'areas', refResource: 'area' },
+        { field: 'site', refTable: 'sites', refResource: 'site' },
+      ],
       filters: { site: 'site', parentId: 'parent_id' },
       protectedIds: [OUTSIDE],
       async check(db, area) {

@@ -6,7 +6,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import { credentialIdHash, pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import {
   CREDENTIAL_STATES,
   CREDENTIAL_TYPES,
@@ -178,6 +178,8 @@ export class CredentialStore {
             person_id: c.personId,
             type: c.type,
             identifier,
+            // What controllers name it by, so their events can be shown with its safe reference.
+            ref_hash: c.type === 'pin' ? null : credentialIdHash(this.credentialKey, c.type, identifier),
             pin_hash: c.pin === undefined ? null : this.hash(c.pin),
             duress_pin_hash: c.duressPin === undefined ? null : this.hash(c.duressPin),
             state: c.state ?? 'active',

@@ -1,7 +1,9 @@
-// Schedules (タイムスケジュール): weekly [start, end) intervals in local time, a time zone, and the
-// holiday calendars whose dates deny the whole day (R-ACC-3).
+// Schedules (タイムスケジュール): weekly [start, end) intervals in the local time of the site where the
+// schedule applies (an interval ending at or before its start runs overnight and belongs to the day it
+// starts), intervals that apply on holidays instead, and holiday calendars: its own, plus the site's
+// unless `siteHolidays` is false (R-ACC-3). The time zone is the site's, not the schedule's.
 
-import { WEEKDAYS, type Weekday } from '../../core/model.ts';
+import { DEFAULT_TIMEZONE, WEEKDAYS, type Weekday } from '../../core/model.ts';
 import type { Executor } from './db.ts';
 import { ResourceStore } from './resource.ts';
 
@@ -12,9 +14,12 @@ export type Weekly = Partial<Record<Weekday, string[]>>;
 export interface ScheduleInput {
   id: string;
   name: string;
-  timezone: string;
   weekly: Weekly;
+  /** intervals that apply on holidays instead of the weekly ones (none: closed all day) */
+  holidayIntervals: string[];
   holidayCalendars: string[];
+  /** whether the holiday calendars of the site where it applies count too */
+  siteHolidays: boolean;
 }
 
 export class ScheduleStore extends ResourceStore<ScheduleInput> {
@@ -22,12 +27,20 @@ export class ScheduleStore extends ResourceStore<ScheduleInput> {
     super(db, {
       resource: 'schedule',
       table: 'schedules',
-      toRow: (s) => ({ name: s.name, timezone: s.timezone, weekly: JSON.stringify(s.weekly) }),
+      toRow: (s) => ({
+        name: s.name,
+        // No longer read (the site's zone applies); the column is NOT NULL from before sites.
+        timezone: DEFAULT_TIMEZONE,
+        weekly: JSON.stringify(s.weekly),
+        holiday_intervals: s.holidayIntervals.length > 0 ? JSON.stringify(s.holidayIntervals) : null,
+        site_holidays: s.siteHolidays ? 1 : 0,
+      }),
       fromRow: (r) => ({
         name: r.name as string,
-        timezone: r.timezone as string,
         weekly: JSON.parse(r.weekly as string) as Weekly,
+        holidayIntervals: r.holiday_intervals ? (JSON.parse(r.holiday_intervals as string) as string[]) : [],
         holidayCalendars: [],
+        siteHolidays: Number(r.site_holidays ?? 1) === 1,
       }),
       links: [
         {

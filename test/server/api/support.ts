@@ -110,6 +110,8 @@ export class Api {
       'areas',
       'controllers',
       'doors',
+      'sites',
+      'site_holidays',
     ] as const;
     const rows: Record<string, unknown> = {};
     for (const t of tables) rows[t] = await this.store.db.selectFrom(t).selectAll().execute();
