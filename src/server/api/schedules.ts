@@ -44,11 +44,9 @@ export const schedules = crud({
       description: 'intervals that apply on holidays instead of the weekly ones (default none: closed)',
     }),
     holidayCalendars: uniqueIds('holiday calendar'),
-    siteHolidays: z
-      .boolean()
-      .meta({
-        description: 'whether the holiday calendars of the site where it applies count (default true)',
-      }),
+    siteHolidays: z.boolean().meta({
+      description: 'whether the holiday calendars of the site where it applies count (default true)',
+    }),
   },
   defaults: { holidayIntervals: [], holidayCalendars: [], siteHolidays: true },
   output: {

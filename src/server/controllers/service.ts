@@ -22,6 +22,7 @@ import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import type { Store } from '../storage/db.ts';
 import { EventStore } from '../storage/events.ts';
+import { ensureSite, siteById } from '../storage/sites.ts';
 import { ControllerCoordinator } from './coordinator.ts';
 import { resolveCredentialRefs } from './credential-refs.ts';
 import {
@@ -43,7 +44,7 @@ import { peopleDelta } from './snapshot-delta.ts';
 export const ENROLLMENT_TOKEN_PREFIX = 'mbe_';
 
 export interface ControllerSettings {
-  /** the site name in topics */
+  /** the default site: controllers without a site belong to it (created at start when missing) */
   site: string;
   /** an external broker (MONBAN_MQTT_URL); default: the embedded one */
   mqttUrl?: string | undefined;
@@ -122,6 +123,11 @@ export class ControllerService {
     { area: string; at: number; controllerId: string; door: string }
   >();
   private readonly events: EventStore;
+  /** controller → the topic of its site; the default site's topic for the rest */
+  private readonly topics = new Map<string, string>();
+  private defaultTopic: string;
+  /** controller → its site id (alarms carry it, for operators scoped to sites) */
+  private readonly siteIds = new Map<string, string>();
   private broker: EmbeddedBroker | undefined;
   private hub: ControllerHub | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -135,6 +141,7 @@ export class ControllerService {
     this.signing = serverSigningKey(deps.installationKey);
     this.credentialKey = siteCredentialKey(deps.installationKey);
     this.events = new EventStore(deps.store.db);
+    this.defaultTopic = this.settings.site;
   }
 
   /** what controllers should trust for the broker: our certificate, or the external broker's CA */
@@ -146,8 +153,32 @@ export class ControllerService {
     return this.mqttUrl;
   }
 
+  /** The topic segment of a controller's site (monban/<topic>/…). */
+  topicOf(controllerId: string): string {
+    return this.topics.get(controllerId) ?? this.defaultTopic;
+  }
+
+  /** Reloads which topic each controller uses, from its site. */
+  private async loadTopics(): Promise<void> {
+    const db = this.deps.store.db;
+    await ensureSite(db, this.settings.site, this.now());
+    const rows = await db
+      .selectFrom('controllers')
+      .leftJoin('sites', 'sites.id', 'controllers.site')
+      .select(['controllers.id as id', 'controllers.site as site', 'sites.topic as topic'])
+      .execute();
+    this.defaultTopic = (await siteById(db, this.settings.site))?.topic ?? this.settings.site;
+    this.topics.clear();
+    this.siteIds.clear();
+    for (const r of rows) {
+      if (r.topic) this.topics.set(r.id, r.topic);
+      if (r.site) this.siteIds.set(r.id, r.site);
+    }
+  }
+
   async start(): Promise<void> {
     const { settings } = this;
+    await this.loadTopics();
     const enrolled = await enrolledControllers(this.deps.store.db);
     for (const c of enrolled) this.addController(c.controllerId, c.publicKeyPem);
     const mqtt: IClientOptions = {};
@@ -166,10 +197,13 @@ export class ControllerService {
           login: (username, password) => {
             if (username === 'server') return constantTimeEqual(password, serverSecret);
             const key = this.keys.get(username);
-            return key !== undefined && checkLoginProof(settings.site, username, password, key, this.now());
+            return (
+              key !== undefined &&
+              checkLoginProof(this.topicOf(username), username, password, key, this.now())
+            );
           },
           topics: (username) =>
-            username === 'server' ? undefined : controllerTopics(settings.site, username),
+            username === 'server' ? undefined : controllerTopics(this.topicOf(username), username),
         },
       });
       this.mqttUrl = this.broker.url;
@@ -192,6 +226,7 @@ export class ControllerService {
         ),
       url: this.mqttUrl,
       site: settings.site,
+      topicOf: (controllerId) => this.topicOf(controllerId),
       serverKey: this.signing.privateKey,
       controllerKeys: (id) => this.keys.get(id),
       now: this.now,
@@ -246,8 +281,9 @@ export class ControllerService {
       return undefined;
     this.addController(controllerId, pem);
     this.snapshotsChanged(0);
+    await this.loadTopics();
     return {
-      site: this.settings.site,
+      site: this.topicOf(controllerId),
       mqttUrl: this.mqttUrl,
       mqttProtocol: this.broker ? 4 : 5,
       serverPublicKey: this.signing.publicKeyPem,
@@ -278,7 +314,8 @@ export class ControllerService {
   // ------------------------------------------------------------------ status and commands
 
   status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
-    return linkStatus(this.deps.store.db, controllerId);
+    // From what was last heard (shared by every server instance), not from a remembered transition.
+    return linkStatus(this.deps.store.db, controllerId, this.now(), this.settings.linkTimeoutMs);
   }
 
   recordBaseline(controllerId: string): Promise<string | null> {
@@ -298,6 +335,7 @@ export class ControllerService {
    * is revoked on every controller at once, by its keyed hash; then the snapshots are rebuilt.
    */
   async changed(resource: string, id: string): Promise<void> {
+    if (resource === 'site' || resource === 'controller') await this.loadTopics();
     if (resource === 'credential') {
       const row = await this.deps.store.db
         .selectFrom('credentials')
@@ -341,6 +379,7 @@ export class ControllerService {
     for (const controllerId of this.coordinators.keys()) {
       const content = await buildSnapshot(this.deps.store.db, controllerId, this.credentialKey, {
         emergencyGroup: this.settings.emergencyGroup,
+        defaultSite: this.settings.site,
       });
       try {
         compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
@@ -608,7 +647,7 @@ export class ControllerService {
         type,
         source: `controller:${controllerId}`,
         message,
-        site: this.settings.site,
+        site: this.siteIds.get(controllerId) ?? this.settings.site,
         ...(dedupeKey && { dedupeKey }),
       });
     } catch (error) {
