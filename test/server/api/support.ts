@@ -45,7 +45,7 @@ export class Api {
   store!: Store;
   repos!: Repositories;
   readonly changes: Change[] = [];
-  private dir = '';
+  dir = '';
   now = T0;
 
   async start(options: { onChange?: ChangeListener } = {}): Promise<this> {
