@@ -6,6 +6,7 @@ import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
+import { runSiteExportBench } from './site-export.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -155,6 +156,30 @@ async function main(): Promise<void> {
   );
   console.log(
     `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
+  );
+
+  const site = await runSiteExportBench(progress);
+  results.siteModel = site;
+  console.log(
+    `\nSite model — ${site.people.toLocaleString()} people in SQLite: scenario export, and ${site.events.toLocaleString()} events listed with names\n`,
+  );
+  console.log(
+    table([
+      ['', 'time', 'vs bare', 'peak RSS growth'],
+      [
+        `scenario export (${fmt(site.exportBytes / 1024 / 1024, 1)} MiB)`,
+        `${fmt(site.exportMs / 1000, 1)} s`,
+        `${fmt(site.exportMs / site.bareReadMs, 1)}× a bare read`,
+        `${fmt(site.exportPeakMb, 0)} MiB`,
+      ],
+    ]),
+  );
+  console.log(
+    table([
+      ['page of 100 events (person + time range)', 'p50 µs', 'p99 µs'],
+      ['with person and door names (one query)', fmt(site.search.p50), fmt(site.search.p99)],
+      ['bare select, no names', fmt(site.bare.p50), fmt(site.bare.p99)],
+    ]),
   );
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
