@@ -66,6 +66,7 @@ export function crud<In extends { id: string }>(def: {
 
   return {
     list: endpoint({
+      operationId: `list${def.schemaId}s`,
       summary: `List ${def.resource}s`,
       query: z.strictObject({ ...(def.filters ?? {}), ...pageQuery }),
       response: pageOf(out),
@@ -80,6 +81,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     get: endpoint({
+      operationId: `get${def.schemaId}`,
       summary: `Get a ${def.resource}`,
       params: idParams,
       response: out,
@@ -90,6 +92,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     create: endpoint({
+      operationId: `create${def.schemaId}`,
       summary: `Create a ${def.resource}`,
       body: createBody,
       status: 201,
@@ -104,6 +107,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     update: endpoint({
+      operationId: `update${def.schemaId}`,
       summary: `Change a ${def.resource}`,
       description: 'Only the fields given change; lists replace the old ones whole.',
       params: idParams,
@@ -117,6 +121,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     remove: endpoint({
+      operationId: `delete${def.schemaId}`,
       summary: `Delete a ${def.resource} (refused while other records use it)`,
       params: idParams,
       status: 204,

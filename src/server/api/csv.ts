@@ -55,6 +55,7 @@ async function runImport<In>(
 }
 
 export const importPeopleCsv = endpoint({
+  operationId: 'importPeopleCsv',
   summary: 'Import people from CSV (all or nothing)',
   description:
     'Body: the CSV file as text/csv. Columns and formats: docs/api.md. Errors: 400 CSV_INVALID with `rows`.',
@@ -65,6 +66,7 @@ export const importPeopleCsv = endpoint({
 });
 
 export const importCredentialsCsv = endpoint({
+  operationId: 'importCredentialsCsv',
   summary: 'Import credentials from CSV (all or nothing; PIN cells are write-only)',
   description:
     'Body: the CSV file as text/csv. Columns and formats: docs/api.md. Errors: 400 CSV_INVALID with `rows`.',
@@ -80,6 +82,7 @@ const exportQuery = z.strictObject({
 });
 
 export const exportPeopleCsv = endpoint({
+  operationId: 'exportPeopleCsv',
   summary: 'Export people as CSV (inside your scope)',
   query: exportQuery,
   async handle({ query, repos, scope, reply }) {
@@ -90,6 +93,7 @@ export const exportPeopleCsv = endpoint({
 });
 
 export const exportCredentialsCsv = endpoint({
+  operationId: 'exportCredentialsCsv',
   summary: 'Export credentials as CSV (never PINs)',
   query: exportQuery,
   async handle({ query, repos, scope, reply }) {

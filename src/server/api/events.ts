@@ -102,6 +102,7 @@ export function toEventOut(e: StoredEvent & NamedEvent): z.input<typeof eventSch
 }
 
 export const searchEvents = endpoint({
+  operationId: 'searchEvents',
   summary: 'Search events',
   description:
     'Access decisions, alarms, door changes and operator actions reported by controllers, oldest first.',

@@ -43,6 +43,7 @@ export const holidays = crud({
 });
 
 export const listHolidayPresets = endpoint({
+  operationId: 'listHolidayPresets',
   summary: 'List holiday presets',
   description: 'Presets fill a holiday calendar from a maintained source: give `preset` on a calendar.',
   response: z.object({
