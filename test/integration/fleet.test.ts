@@ -208,7 +208,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     expect(pending.journalNext - 1).toBeGreaterThan(pending.journalAcknowledged);
     // The server notices the silence (link timeout 3 s): one comms_lost alarm per controller.
     const commsLost = async () =>
-      ((await call('GET', '/api/alarms?type=comms_lost&limit=100')).json.alarms as {
+      ((await call('GET', '/api/alarms?type=comms_lost&limit=100')).json.items as {
         source: string;
         message: string;
       }[]) ?? [];
@@ -296,7 +296,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     const alarms = await waitFor(
       'three rejection alarms',
       async () => {
-        const items = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+        const items = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as {
           message: string;
         }[];
         const text = items.map((a) => a.message).join('\n');
@@ -316,7 +316,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     await waitFor(
       'the tamper alarm',
       async () => {
-        const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+        const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as {
           message: string;
         }[];
         return alarms.some((a) => a.message === 'tamper at controller ctl-2: case opened');
@@ -410,7 +410,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     await waitFor(
       'the replay to be reported',
       async () =>
-        ((await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as { message: string }[]).some(
+        ((await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as { message: string }[]).some(
           (a) => a.message === 'tamper at controller ctl-2: command rejected: replayed',
         ),
       10_000,

@@ -29,6 +29,12 @@ interface RouteDoc {
 const id = z.object({ id: z.string().min(1).max(128) });
 const iso = z.iso.datetime();
 const anyObject = z.record(z.string(), z.unknown());
+/** The API's one list shape. */
+const page = (item: z.ZodType) =>
+  z.object({
+    items: z.array(item),
+    next: z.string().nullable().meta({ description: 'cursor of the next page; null on the last page' }),
+  });
 const scope = z
   .object({ departments: z.array(z.string()), sites: z.array(z.string()) })
   .meta({ id: 'OperatorScope', description: 'empty lists: no restriction of that kind' });
@@ -46,7 +52,7 @@ const operator = z
 const operatorDetail = operator
   .extend({
     mfa: anyObject.meta({ description: 'enrolled factors: totp, webauthn count, backup codes left' }),
-    lockedUntil: z.unknown().meta({ description: 'when a lockout ends, or null' }),
+    lockedUntil: iso.nullable().meta({ description: 'when a lockout ends' }),
   })
   .meta({ id: 'OperatorDetail' });
 const loginAnswer = z
@@ -71,30 +77,30 @@ const alarm = z
     message: z.string(),
     detail: anyObject,
     occurrences: z.number().int(),
-    raisedAt: z.unknown(),
-    lastRaisedAt: z.unknown(),
-    acknowledgedAt: z.unknown(),
+    raisedAt: iso,
+    lastRaisedAt: iso,
+    acknowledgedAt: iso.nullable(),
     acknowledgedBy: z.string().nullable(),
-    resolvedAt: z.unknown(),
+    resolvedAt: iso.nullable(),
     resolvedBy: z.string().nullable(),
   })
   .meta({ id: 'Alarm' });
 const comment = z
-  .object({ id: z.string(), alarmId: z.string(), author: z.string(), text: z.string(), at: z.unknown() })
+  .object({ id: z.string(), author: z.string(), text: z.string(), at: iso })
   .meta({ id: 'AlarmComment' });
 const alarmWithComments = alarm.extend({ comments: z.array(comment) }).meta({ id: 'AlarmWithComments' });
 const alarmQuery = z.strictObject({
   state: z.enum(ALARM_STATES).optional(),
   type: z.enum(ALARM_TYPES).optional(),
-  since: z.string().optional().meta({ description: 'raised at or after' }),
-  until: z.string().optional().meta({ description: 'raised before' }),
-  before: z.string().optional().meta({ description: 'the `nextBefore` of the previous page' }),
+  since: iso.optional().meta({ description: 'raised at or after (ISO 8601 with offset)' }),
+  until: iso.optional().meta({ description: 'raised before' }),
+  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
   limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
 });
 const auditRecord = z
   .object({
     id: z.number().int(),
-    at: z.unknown(),
+    at: iso,
     actor: z.string(),
     source: z.string(),
     action: z.string(),
@@ -108,10 +114,10 @@ const auditQuery = z.strictObject({
   action: z.string().optional(),
   actionPrefix: z.string().optional(),
   target: z.string().optional(),
-  since: z.string().optional(),
-  until: z.string().optional(),
-  before: z.string().optional(),
-  limit: z.string().optional(),
+  since: iso.optional(),
+  until: iso.optional(),
+  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
+  limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
 });
 const token = z
   .object({
@@ -119,8 +125,9 @@ const token = z
     name: z.string(),
     permissions: z.array(z.enum(PERMISSIONS)),
     createdBy: z.string(),
-    createdAt: z.unknown(),
-    expiresAt: z.unknown(),
+    createdAt: iso,
+    expiresAt: iso.nullable(),
+    lastUsedAt: iso.nullable(),
   })
   .meta({ id: 'ApiToken' });
 const controllerStatus = z
@@ -167,13 +174,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/webauthn/register/options': { operationId: 'passkeyRegistrationOptions', summary: 'Options for registering a passkey', tag: 'auth', responses: { 200: anyObject }, errors: SIGNED_IN },
   'POST /api/auth/webauthn/register/verify': { operationId: 'registerPasskey', summary: 'Register a passkey', tag: 'auth', body: webauthnResponse, responses: { 200: anyObject }, errors: [400, 401, 403, 409] },
   'POST /api/auth/backup-codes': { operationId: 'newBackupCodes', summary: 'Replace your backup codes (shown once)', tag: 'auth', responses: { 200: z.object({ codes: z.array(z.string()) }) }, errors: SIGNED_IN },
-  'GET /api/auth/tokens': { operationId: 'listApiTokens', summary: 'List API tokens', tag: 'auth', responses: { 200: z.object({ tokens: z.array(token) }) }, errors: SIGNED_IN },
+  'GET /api/auth/tokens': { operationId: 'listApiTokens', summary: 'List API tokens', tag: 'auth', responses: { 200: page(token) }, errors: SIGNED_IN },
   'POST /api/auth/tokens': { operationId: 'createApiToken', summary: 'Create an API token (shown once)', tag: 'auth',
     body: z.object({ name: z.string(), permissions: z.array(z.enum(PERMISSIONS)), expiresInDays: z.number().int().optional(), scope: scope.optional() }),
     responses: { 201: token.extend({ token: z.string(), note: z.string() }) }, errors: [400, 401, 403] },
   'DELETE /api/auth/tokens/{id}': { operationId: 'revokeApiToken', summary: 'Revoke an API token', tag: 'auth', params: id, responses: { 200: z.object({ revoked: z.boolean() }) }, errors: [400, 401, 403, 404] },
 
-  'GET /api/operators': { operationId: 'listOperators', summary: 'List operators', tag: 'operators', responses: { 200: z.object({ operators: z.array(operatorDetail) }) }, errors: SIGNED_IN },
+  'GET /api/operators': { operationId: 'listOperators', summary: 'List operators', tag: 'operators', responses: { 200: page(operatorDetail) }, errors: SIGNED_IN },
   'GET /api/operators/{id}': { operationId: 'getOperator', summary: 'Get an operator', tag: 'operators', params: id, responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
   'POST /api/operators': { operationId: 'createOperator', summary: 'Create an operator with a role and scope', tag: 'operators',
     body: z.object({ username: z.string(), email: z.email().optional(), displayName: z.string().optional(), role: z.enum(ROLES), scope: scope.optional(), password }),
@@ -186,7 +193,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
 
   'GET /api/alarms': { operationId: 'listAlarms', summary: 'List alarms, newest first', tag: 'alarms', query: alarmQuery,
-    responses: { 200: z.object({ alarms: z.array(alarm), nextBefore: z.unknown() }) }, errors: [400, 401, 403] },
+    responses: { 200: page(alarm) }, errors: [400, 401, 403] },
   'GET /api/alarms/{id}': { operationId: 'getAlarm', summary: 'Get an alarm with its comments', tag: 'alarms', params: id, responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404] },
   'POST /api/alarms/{id}/acknowledge': { operationId: 'acknowledgeAlarm', summary: 'Acknowledge an alarm', tag: 'alarms', params: id,
     body: z.object({ comment: z.string().optional() }), responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404, 409] },
@@ -196,7 +203,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: z.object({ text: z.string() }), responses: { 201: comment }, errors: [400, 401, 403, 404] },
 
   'GET /api/audit': { operationId: 'listAudit', summary: 'Read the audit trail, newest first', tag: 'audit', query: auditQuery,
-    responses: { 200: z.object({ records: z.array(auditRecord), nextBefore: z.unknown() }) }, errors: [400, 401, 403] },
+    responses: { 200: page(auditRecord) }, errors: [400, 401, 403] },
   'GET /api/audit/verify': { operationId: 'verifyAudit', summary: 'Verify the audit trail’s hash chain', tag: 'audit',
     responses: { 200: z.object({ ok: z.boolean(), records: z.number().int(), firstBad: z.number().int().optional(), problem: z.string().optional() }) }, errors: SIGNED_IN },
 

@@ -280,7 +280,7 @@ describe('controller link (embedded broker over TLS)', () => {
     const alarm = await waitFor(
       'the reconciliation alarm',
       async () => {
-        const list = (await call('GET', '/api/alarms?type=antipassback_violation')).json.alarms as {
+        const list = (await call('GET', '/api/alarms?type=antipassback_violation')).json.items as {
           message: string;
         }[];
         return list.find((x) => x.message.includes('kenji entered hall twice'));
@@ -408,7 +408,7 @@ describe('controller link (embedded broker over TLS)', () => {
       'the time_drift alarm',
       async () =>
         (
-          (await call('GET', '/api/alarms?type=time_drift')).json.alarms as {
+          (await call('GET', '/api/alarms?type=time_drift')).json.items as {
             source: string;
             message: string;
           }[]
@@ -435,7 +435,7 @@ describe('controller link (embedded broker over TLS)', () => {
       async () => (await call('GET', '/api/controllers/ctl-c/status')).json.softwareVersion === 'test-2',
       10_000,
     );
-    const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+    const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as {
       message: string;
     }[];
     expect(alarms.filter((a) => a.message.includes('claiming to be ctl-c'))).toEqual([]);
