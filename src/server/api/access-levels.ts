@@ -8,6 +8,7 @@ export const accessLevels = crud({
   schemaId: 'AccessLevel',
   notFound: 'ACCESS_LEVEL_NOT_FOUND',
   store: (r) => r.accessLevels,
+  service: (s) => s.accessLevels,
   fields: {
     name: nameSchema,
     scheduleId: idSchema.nullable(),

@@ -37,6 +37,7 @@ export const schedules = crud({
   schemaId: 'Schedule',
   notFound: 'SCHEDULE_NOT_FOUND',
   store: (r) => r.schedules,
+  service: (s) => s.schedules,
   fields: {
     name: nameSchema,
     weekly: weeklySchema,

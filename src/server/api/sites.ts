@@ -16,6 +16,7 @@ export const sites = crud({
   schemaId: 'Site',
   notFound: 'SITE_NOT_FOUND',
   store: (r) => r.sites,
+  service: (s) => s.sites,
   fields: {
     name: nameSchema,
     timezone: timezoneSchema.meta({ description: 'IANA time zone; schedules at this site are local to it' }),

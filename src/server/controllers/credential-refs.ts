@@ -67,7 +67,8 @@ async function lookup(db: Executor, hashes: readonly string[]): Promise<Map<stri
 /** The events with `detail.credential` as a safe reference and `detail.credentialId` when known. */
 export async function resolveCredentialRefs(
   db: Executor,
-  credentialKey: Uint8Array,
+  /** to give credentials stored before ref hashes theirs (none: they stay unresolved) */
+  credentialKey: Uint8Array | undefined,
   events: readonly ControllerEvent[],
 ): Promise<ControllerEvent[]> {
   const hashes = new Set<string>();
@@ -77,7 +78,7 @@ export async function resolveCredentialRefs(
   }
   if (hashes.size === 0) return [...events];
   let found = await lookup(db, [...hashes]);
-  if (found.size < hashes.size && (await backfill(db, credentialKey)) > 0)
+  if (found.size < hashes.size && credentialKey && (await backfill(db, credentialKey)) > 0)
     found = await lookup(db, [...hashes]);
   return events.map((e) => {
     const match = typeof e.detail.credential === 'string' ? HASHED.exec(e.detail.credential) : null;
