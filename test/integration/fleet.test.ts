@@ -458,7 +458,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     console.info(`import revocation denied at ctl-1 after ${denied[0]} ms, at ctl-2 after ${denied[1]} ms`);
     // Audited as the token that imported, like any API write.
     const audit = await call('GET', '/api/audit?target=credential:chika-card&action=credential.revoke');
-    expect(audit.json.records).toHaveLength(1);
-    expect(audit.json.records[0].actor).toMatch(/^token:/);
+    expect(audit.json.items).toHaveLength(1);
+    expect(audit.json.items[0].actor).toMatch(/^token:/);
   }, 30_000);
 });
