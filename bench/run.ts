@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
 import { runServerPathsBench } from './server-paths.ts';
+import { runSiteExportBench } from './site-export.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   if (wanted('journal')) await journalSection(results);
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
+  if (wanted('site')) await siteModelSection(results);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
@@ -292,6 +294,32 @@ async function serverPathsSection(results: Record<string, unknown>): Promise<voi
     `\n  first snapshots ${fmt(paths.firstBuildMs / 1000, 1)} s; ingest ${fmt(paths.ingestPerSecond, 0)} events/s, ${fmt(paths.ingestPerSecond / paths.appendPerSecond, 2)}× the raw append (${fmt(paths.appendPerSecond, 0)}/s)`,
   );
   console.log('  snapshot rebuilds read and hash each controller’s whole snapshot: O(site) per change.');
+}
+
+async function siteModelSection(results: Record<string, unknown>): Promise<void> {
+  const site = await runSiteExportBench(progress);
+  results.siteModel = site;
+  console.log(
+    `\nSite model — ${site.people.toLocaleString()} people in SQLite: scenario export, and ${site.events.toLocaleString()} events listed with names\n`,
+  );
+  console.log(
+    table([
+      ['', 'time', 'vs bare', 'peak RSS growth'],
+      [
+        `scenario export (${fmt(site.exportBytes / 1024 / 1024, 1)} MiB)`,
+        `${fmt(site.exportMs / 1000, 1)} s`,
+        `${fmt(site.exportMs / site.bareReadMs, 1)}× a bare read`,
+        `${fmt(site.exportPeakMb, 0)} MiB`,
+      ],
+    ]),
+  );
+  console.log(
+    table([
+      ['page of 100 events (person + time range)', 'p50 µs', 'p99 µs'],
+      ['with person and door names (one query)', fmt(site.search.p50), fmt(site.search.p99)],
+      ['bare select, no names', fmt(site.bare.p50), fmt(site.bare.p99)],
+    ]),
+  );
 }
 
 await main();

@@ -223,12 +223,14 @@ export class ControllerAgent {
       },
       now,
     );
-    for (const event of decision.events)
+    for (const event of decision.events) {
+      const explainedEvent = explained(event, decision, credential);
       this.record(
         p.insecure !== undefined && event.type === 'access'
-          ? ({ ...event, insecure: p.insecure } as CoreEvent)
-          : event,
+          ? ({ ...explainedEvent, insecure: p.insecure } as unknown as CoreEvent)
+          : explainedEvent,
       );
+    }
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     this.outputs.sync(this.engine, now);
     return decision;
@@ -550,4 +552,18 @@ function flatDetail(fields: Record<string, unknown>): Record<string, string | nu
     else detail[k] = JSON.stringify(v as Json);
   }
   return detail;
+}
+
+/**
+ * An access event as the server shows it: a denial carries the trace of the rules checked, and an
+ * unknown card, mobile or key names the (hashed) credential presented so the server can tell whose it
+ * is. Never for PIN-only credentials: a hash of typed digits stays out of the log.
+ */
+function explained(event: CoreEvent, decision: Decision, presented: string): CoreEvent {
+  if (event.type !== 'access' || event.result !== 'deny') return event;
+  return {
+    ...event,
+    ...(event.credential === undefined && !presented.startsWith('pin:') && { credential: presented }),
+    trace: JSON.stringify(decision.trace),
+  } as CoreEvent;
 }

@@ -31,6 +31,7 @@ export type CoreEvent =
   | { type: 'operator'; at: number; action: string; target: string };
 
 export type TraceResult = 'pass' | 'fail' | 'warn' | 'skip';
+export const TRACE_RESULTS: readonly TraceResult[] = ['pass', 'fail', 'warn', 'skip'];
 
 /** One rule checked for a decision, in the order checked. */
 export interface TraceEntry {

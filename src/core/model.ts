@@ -21,8 +21,11 @@ export const CREDENTIAL_STATES: readonly CredentialState[] = ['active', 'suspend
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
+export type AntipassbackMode = 'hard' | 'soft';
+export const ANTIPASSBACK_MODES: readonly AntipassbackMode[] = ['hard', 'soft'];
+
 export interface AntipassbackRule {
-  mode: 'hard' | 'soft';
+  mode: AntipassbackMode;
   /** after entering, the same person cannot enter again within this many minutes */
   reentryMinutes?: number;
   /** "HH:MM": every day at this local time everyone's presence in the area becomes unknown */

@@ -24,6 +24,7 @@ import { TimeZone } from './time/zone.ts';
 export { credentialKey } from './people.ts';
 
 export type Side = 'in' | 'out';
+export const SIDES: readonly Side[] = ['in', 'out'];
 
 export interface CompiledArea {
   id: string;

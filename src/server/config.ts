@@ -12,7 +12,7 @@
 //   MONBAN_BODY_LIMIT_MB      largest request body, e.g. a CSV upload (default 16)
 //
 // Controllers (docs/controllers.md):
-//   MONBAN_SITE                       site name in MQTT topics (default main)
+//   MONBAN_SITE                       the default site (controllers without one); created at first start, its topic = its id (default main)
 //   MONBAN_MQTT_URL                   an external broker, mqtt:// or mqtts:// (default: the embedded
 //                                     broker over TLS on MONBAN_MQTT_PORT)
 //   MONBAN_MQTT_CA                    PEM file to trust for an external mqtts:// broker

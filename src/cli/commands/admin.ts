@@ -4,6 +4,7 @@
 // stdin when it is a pipe; they are never accepted as command-line arguments (those end up in shell
 // history and `ps`), and never printed.
 
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { recordAudit } from '../../server/audit/store.ts';
 import { securityDb, storageView } from '../../server/auth/context.ts';
@@ -55,17 +56,33 @@ function readHidden(io: AdminCommandIO, question: string): Promise<string> {
   });
 }
 
-/** Everything piped to stdin, minus one trailing newline. */
-async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+/** Lines piped to stdin, one per call: each prompt takes the next line (without its line end). */
+function pipedLines(io: AdminCommandIO): (question: string) => Promise<string | undefined> {
+  const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY })[
+    Symbol.asyncIterator
+  ]();
+  return async (question) => {
+    io.prompt(question);
+    const next = await lines.next();
+    io.prompt('\n');
+    return next.done ? undefined : next.value;
+  };
 }
 
+/**
+ * The new password: asked twice without echo at a terminal; from a pipe, one line per prompt (the
+ * password, then optionally the same again: a repeat that differs is refused, a missing one is fine
+ * for scripts that pipe it once).
+ */
 export async function readNewPassword(io: AdminCommandIO): Promise<string> {
-  if (!io.stdin.isTTY) return readAll(io.stdin);
+  if (!io.stdin.isTTY) {
+    const ask = pipedLines(io);
+    const first = await ask('New password: ');
+    if (first === undefined || first === '') throw new Error('no password on stdin');
+    const second = await ask('Repeat it: ');
+    if (second !== undefined && second !== first) throw new Error('the two passwords differ');
+    return first;
+  }
   const first = await readHidden(io, 'New password: ');
   const second = await readHidden(io, 'Repeat it: ');
   if (first !== second) throw new Error('the two passwords differ');
@@ -129,7 +146,8 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
           email: options.email ?? null,
         });
         if (problem) {
-          io.out(`refused: ${problem} (at least 12 characters, not a common password, not the username)`);
+          // The API's own policy function and codes (src/server/auth/passwords.ts), not a copy of its rules.
+          io.out(`refused: ${problem}: the password does not meet the policy (docs/security-model.md)`);
           process.exitCode = 1;
           return;
         }
@@ -182,7 +200,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
           if (password !== undefined) {
             const problem = checkPasswordPolicy(password, operator);
             if (problem) {
-              io.out(`refused: ${problem}`);
+              io.out(`refused: ${problem}: the password does not meet the policy (docs/security-model.md)`);
               process.exitCode = 1;
               return;
             }

@@ -7,8 +7,10 @@ import { AuthError } from '../auth/errors.ts';
 import { actorOf, audit, idParam, parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
 import { inScope, type Principal } from '../http/principal.ts';
+import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
 import {
   type Alarm,
+  type AlarmComment,
   acknowledgeAlarm,
   alarmComments,
   commentOnAlarm,
@@ -18,17 +20,36 @@ import {
 } from './store.ts';
 import { ALARM_STATES, ALARM_TYPES } from './types.ts';
 
-const time = z.coerce.number().int().min(0).max(8.64e15);
+// Times in and out are ISO 8601; lists answer the API's one page shape, { items, next }.
+const time = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const listQuery = z
   .object({
     state: z.enum(ALARM_STATES).optional(),
     type: z.enum(ALARM_TYPES).optional(),
     since: time.optional(),
     until: time.optional(),
-    before: time.optional(),
+    cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict();
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const alarmOut = (a: Alarm) => ({
+  ...a,
+  raisedAt: iso(a.raisedAt),
+  lastRaisedAt: iso(a.lastRaisedAt),
+  acknowledgedAt: iso(a.acknowledgedAt),
+  resolvedAt: iso(a.resolvedAt),
+});
+const commentOut = (c: AlarmComment) => ({ ...c, at: iso(c.at) });
+
+/** The raised-at time a page continues before (from `next` of the previous page). */
+function cursorBefore(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const key = decodeCursor(cursor);
+  if (key?.length !== 1 || typeof key[0] !== 'number')
+    throw new AuthError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
+  return key[0];
+}
 const commentText = z.string().trim().min(1).max(2000);
 const actionBody = z.object({ comment: commentText.optional() }).strict();
 const commentBody = z.object({ text: commentText }).strict();
@@ -53,16 +74,25 @@ export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
 
   app.get('/api/alarms', async (request) => {
     const principal = requirePrincipal(request, 'alarms:read');
-    const query = parse(listQuery, request.query);
+    const { cursor, ...query } = parse(listQuery, request.query);
     const sites = visibleSites(principal);
+    const before = cursorBefore(cursor);
     const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-    return listAlarms(db, { ...filter, ...(sites && { sites }) });
+    const page = await listAlarms(db, {
+      ...filter,
+      ...(before !== undefined && { before }),
+      ...(sites && { sites }),
+    });
+    return {
+      items: page.alarms.map(alarmOut),
+      next: page.nextBefore === null ? null : encodeCursor([page.nextBefore]),
+    };
   });
 
   app.get('/api/alarms/:id', async (request) => {
     const principal = requirePrincipal(request, 'alarms:read');
     const alarm = await visibleAlarm(request, principal);
-    return { ...alarm, comments: await alarmComments(db, alarm.id) };
+    return { ...alarmOut(alarm), comments: (await alarmComments(db, alarm.id)).map(commentOut) };
   });
 
   for (const [path, action, change] of [
@@ -80,7 +110,7 @@ export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
         type: alarm.type,
         commented: comment !== undefined,
       });
-      return { ...changed, comments: await alarmComments(db, alarm.id) };
+      return { ...alarmOut(changed), comments: (await alarmComments(db, alarm.id)).map(commentOut) };
     });
   }
 
@@ -90,6 +120,6 @@ export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
     const alarm = await visibleAlarm(request, principal);
     const comment = await commentOnAlarm(db, alarm.id, actorOf(request), text, ctx.clock.now());
     await audit(ctx, request, 'alarm.comment', `alarm:${alarm.id}`, { commentId: comment.id });
-    return reply.code(201).send(comment);
+    return reply.code(201).send(commentOut(comment));
   });
 };

@@ -9,8 +9,24 @@ export const accessLevels = crud({
   notFound: 'ACCESS_LEVEL_NOT_FOUND',
   store: (r) => r.accessLevels,
   service: (s) => s.accessLevels,
-  fields: { name: nameSchema, scheduleId: idSchema.nullable(), doors: uniqueIds('door') },
-  defaults: { scheduleId: null, doors: [] },
-  output: { name: z.string(), scheduleId: z.string().nullable(), doors: z.array(z.string()) },
+  fields: {
+    name: nameSchema,
+    scheduleId: idSchema.nullable(),
+    doors: uniqueIds('door'),
+    maxThreatLevel: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .nullable()
+      .meta({ description: 'the level grants nothing while the site threat level is above this' }),
+  },
+  defaults: { scheduleId: null, doors: [], maxThreatLevel: null },
+  output: {
+    name: z.string(),
+    scheduleId: z.string().nullable(),
+    doors: z.array(z.string()),
+    maxThreatLevel: z.number().int().nullable(),
+  },
   filters: { scheduleId: idSchema.optional() },
 });

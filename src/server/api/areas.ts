@@ -1,12 +1,14 @@
 // Areas (エリア / 区域): spaces people are in; `outside` is built in and the default parent.
 import { z } from 'zod';
+import { ANTIPASSBACK_MODES } from '../../core/model.ts';
+import { OFFLINE_MODES } from '../storage/areas.ts';
 import { crud } from './crud.ts';
 import { idSchema, labelSchema, nameSchema } from './schemas.ts';
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM');
 
 const antipassbackSchema = z.strictObject({
-  mode: z.enum(['hard', 'soft']),
+  mode: z.enum(ANTIPASSBACK_MODES),
   reentryMinutes: z
     .number()
     .int()
@@ -49,9 +51,9 @@ export const areas = crud({
     name: nameSchema,
     parentId: idSchema,
     site: labelSchema.nullable(),
-    maxOccupancy: z.number().int().min(1).max(1_000_000).nullable(),
+    maxOccupancy: z.number().int().min(0).max(1_000_000).nullable().meta({ description: '0 lets nobody in' }),
     antipassback: antipassbackSchema.nullable(),
-    offlineMode: z.enum(['local', 'deny']).meta({
+    offlineMode: z.enum(OFFLINE_MODES).meta({
       description: 'while a controller has lost the server: decide locally, or deny at this area’s doors',
     }),
     rules: areaRulesSchema.nullable(),
@@ -71,12 +73,12 @@ export const areas = crud({
     maxOccupancy: z.number().int().nullable(),
     antipassback: z
       .object({
-        mode: z.enum(['hard', 'soft']),
+        mode: z.enum(ANTIPASSBACK_MODES),
         reentryMinutes: z.number().int().optional(),
         resetAt: z.string().optional(),
       })
       .nullable(),
-    offlineMode: z.enum(['local', 'deny']),
+    offlineMode: z.enum(OFFLINE_MODES),
     rules: areaRulesSchema.nullable(),
   },
   filters: { site: z.string().optional(), parentId: idSchema.optional() },

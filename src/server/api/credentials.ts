@@ -100,8 +100,9 @@ export const toCredentialOut = (c: CredentialView) => ({
 const notFound = (id: string) => new ApiError('CREDENTIAL_NOT_FOUND', `no credential '${id}'`);
 
 export const listCredentials = endpoint({
+  operationId: 'listCredentials',
   summary: 'List credentials (of people inside your scope)',
-  query: z.object({
+  query: z.strictObject({
     personId: idSchema.optional(),
     type: z.enum(CREDENTIAL_TYPES).optional(),
     state: z.enum(CREDENTIAL_STATES).optional(),
@@ -115,6 +116,7 @@ export const listCredentials = endpoint({
 });
 
 export const getCredential = endpoint({
+  operationId: 'getCredential',
   summary: 'Get a credential (never its PIN)',
   params: idParams,
   response: credentialSchema,
@@ -126,6 +128,7 @@ export const getCredential = endpoint({
 });
 
 export const createCredential = endpoint({
+  operationId: 'createCredential',
   summary: 'Issue a credential to a person',
   body: createBody,
   status: 201,
@@ -137,6 +140,7 @@ export const createCredential = endpoint({
 });
 
 export const updateCredential = endpoint({
+  operationId: 'updateCredential',
   summary: 'Change a credential: state (suspend, lost, revoke), validity, uses, PIN',
   params: idParams,
   body: patchBody,
@@ -147,6 +151,7 @@ export const updateCredential = endpoint({
 });
 
 export const deleteCredential = endpoint({
+  operationId: 'deleteCredential',
   summary: 'Delete a credential (revoked on every controller at once; revoking keeps it on record)',
   params: idParams,
   status: 204,

@@ -32,6 +32,10 @@ export function crud<In extends { id: string }>(def: {
   fields: z.ZodRawShape;
   /** values of fields that may be left out on create */
   defaults?: Record<string, unknown>;
+  /** fields that may be left out on create, filled in by `prepareCreate` */
+  optionalOnCreate?: readonly string[];
+  /** completes a create body before it is stored (a default that depends on other fields) */
+  prepareCreate?: (body: Record<string, unknown> & { id: string }) => Record<string, unknown>;
   /** output fields; default: the input fields' output types */
   output: z.ZodRawShape;
   /** list filters (query name → schema), applied by the store */
@@ -51,7 +55,11 @@ export function crud<In extends { id: string }>(def: {
   const withDefaults = Object.fromEntries(
     Object.entries(def.fields).map(([k, v]) => [
       k,
-      def.defaults && k in def.defaults ? (v as z.ZodType).default(def.defaults[k] as never) : v,
+      def.defaults && k in def.defaults
+        ? (v as z.ZodType).default(def.defaults[k] as never)
+        : def.optionalOnCreate?.includes(k)
+          ? (v as z.ZodType).optional()
+          : v,
     ]),
   ) as z.ZodRawShape;
   const createBody = z.strictObject({ id: idSchema, ...withDefaults }).meta({ id: `${def.schemaId}Create` });
@@ -63,8 +71,9 @@ export function crud<In extends { id: string }>(def: {
 
   return {
     list: endpoint({
+      operationId: `list${def.schemaId}s`,
       summary: `List ${def.resource}s`,
-      query: z.object({ ...(def.filters ?? {}), ...pageQuery }),
+      query: z.strictObject({ ...(def.filters ?? {}), ...pageQuery }),
       response: pageOf(out),
       async handle({ query, repos }) {
         const { cursor, limit, ...filter } = query as { cursor?: string; limit: number } & Record<
@@ -77,6 +86,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     get: endpoint({
+      operationId: `get${def.schemaId}`,
       summary: `Get a ${def.resource}`,
       params: idParams,
       response: out,
@@ -87,15 +97,20 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     create: endpoint({
+      operationId: `create${def.schemaId}`,
       summary: `Create a ${def.resource}`,
       body: createBody,
       status: 201,
       response: out,
       async handle({ body, services, actor }) {
-        return toOut(await def.service(services).create(body as unknown as In, actor));
+        const input = def.prepareCreate
+          ? def.prepareCreate(body as Record<string, unknown> & { id: string })
+          : body;
+        return toOut(await def.service(services).create(input as unknown as In, actor));
       },
     }),
     update: endpoint({
+      operationId: `update${def.schemaId}`,
       summary: `Change a ${def.resource}`,
       description: 'Only the fields given change; lists replace the old ones whole.',
       params: idParams,
@@ -107,6 +122,7 @@ export function crud<In extends { id: string }>(def: {
       },
     }),
     remove: endpoint({
+      operationId: `delete${def.schemaId}`,
       summary: `Delete a ${def.resource} (refused while other records use it)`,
       params: idParams,
       status: 204,

@@ -12,7 +12,7 @@ import { type EndpointContext, endpoint } from './endpoint.ts';
 import { timezoneSchema } from './schedules.ts';
 import { booleanQuery } from './schemas.ts';
 
-const importQuery = z.object({
+const importQuery = z.strictObject({
   encoding: z.enum(CSV_ENCODINGS).default('auto'),
   timezone: timezoneSchema.default('Asia/Tokyo'),
   dryRun: booleanQuery.default(false),
@@ -51,6 +51,7 @@ async function runImport(
 }
 
 export const importPeopleCsv = endpoint({
+  operationId: 'importPeopleCsv',
   summary: 'Import people from CSV (all or nothing)',
   description:
     'Body: the CSV file as text/csv. Columns and formats: docs/api.md. Errors: 400 CSV_INVALID with `rows`.',
@@ -61,6 +62,7 @@ export const importPeopleCsv = endpoint({
 });
 
 export const importCredentialsCsv = endpoint({
+  operationId: 'importCredentialsCsv',
   summary: 'Import credentials from CSV (all or nothing; PIN cells are write-only)',
   description:
     'Body: the CSV file as text/csv. Columns and formats: docs/api.md. Errors: 400 CSV_INVALID with `rows`.',
@@ -70,12 +72,13 @@ export const importCredentialsCsv = endpoint({
   handle: (ctx) => runImport('credentials', ctx),
 });
 
-const exportQuery = z.object({
+const exportQuery = z.strictObject({
   bom: booleanQuery.default(false).meta({ description: 'UTF-8 BOM and formula-safe cells, for Excel' }),
   timezone: timezoneSchema.default('Asia/Tokyo'),
 });
 
 export const exportPeopleCsv = endpoint({
+  operationId: 'exportPeopleCsv',
   summary: 'Export people as CSV (inside your scope)',
   query: exportQuery,
   async handle({ query, repos, scope, reply }) {
@@ -86,6 +89,7 @@ export const exportPeopleCsv = endpoint({
 });
 
 export const exportCredentialsCsv = endpoint({
+  operationId: 'exportCredentialsCsv',
   summary: 'Export credentials as CSV (never PINs)',
   query: exportQuery,
   async handle({ query, repos, scope, reply }) {

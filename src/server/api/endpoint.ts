@@ -32,6 +32,8 @@ export interface EndpointContext<P, Q, B> {
 type AnyZod = z.ZodType;
 
 export interface Endpoint {
+  /** unique name of the operation in the OpenAPI document: `listDoors`, `createPerson` */
+  operationId?: string;
   summary: string;
   description?: string;
   params?: AnyZod;
@@ -51,6 +53,7 @@ export function endpoint<
   B extends AnyZod = z.ZodUndefined,
   R extends AnyZod = z.ZodNull,
 >(def: {
+  operationId?: string;
   summary: string;
   description?: string;
   params?: P;

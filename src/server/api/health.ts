@@ -7,7 +7,9 @@ import { endpoint } from './endpoint.ts';
 
 export const health = (store: Store) =>
   endpoint({
+    operationId: 'getHealth',
     summary: 'Health: the server and its database answer',
+    query: z.strictObject({}),
     response: z.object({ status: z.literal('ok'), database: z.literal('ok') }),
     async handle() {
       try {

@@ -70,8 +70,9 @@ export const toPersonOut = (p: Person) => ({
 const notFound = (id: string) => new ApiError('PERSON_NOT_FOUND', `no person '${id}'`);
 
 export const listPeople = endpoint({
+  operationId: 'listPeople',
   summary: 'List people (only those inside your scope)',
-  query: z.object({
+  query: z.strictObject({
     department: z.string().optional(),
     site: z.string().optional(),
     active: booleanQuery.optional(),
@@ -86,6 +87,7 @@ export const listPeople = endpoint({
 });
 
 export const getPerson = endpoint({
+  operationId: 'getPerson',
   summary: 'Get a person',
   params: idParams,
   response: personSchema,
@@ -97,6 +99,7 @@ export const getPerson = endpoint({
 });
 
 export const createPerson = endpoint({
+  operationId: 'createPerson',
   summary: 'Create a person',
   body: createBody,
   status: 201,
@@ -107,6 +110,7 @@ export const createPerson = endpoint({
 });
 
 export const updatePerson = endpoint({
+  operationId: 'updatePerson',
   summary: 'Change a person (mark as left with active: false)',
   description: 'Only the fields given change; `groups` and `levels` replace the old lists whole.',
   params: idParams,
@@ -118,6 +122,7 @@ export const updatePerson = endpoint({
 });
 
 export const deletePerson = endpoint({
+  operationId: 'deletePerson',
   summary: 'Delete a person and their credentials (their events stay)',
   params: idParams,
   status: 204,

@@ -20,9 +20,10 @@ import type { Endpoint } from './endpoint.ts';
 import { searchEvents } from './events.ts';
 import { groups } from './groups.ts';
 import { health } from './health.ts';
-import { holidays } from './holidays.ts';
+import { holidays, listHolidayPresets } from './holidays.ts';
 import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './people.ts';
 import { schedules } from './schedules.ts';
+import { sites } from './sites.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -92,6 +93,14 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/holidays/:id',          'site:read',         holidays.get,          'holidays'),
     row('PATCH',  '/api/holidays/:id',          'site:write',        holidays.update,       'holidays'),
     row('DELETE', '/api/holidays/:id',          'site:write',        holidays.remove,       'holidays'),
+
+    row('GET',    '/api/holiday-presets',       'site:read',         listHolidayPresets,    'holidays'),
+
+    row('GET',    '/api/sites',                 'site:read',         sites.list,            'sites'),
+    row('POST',   '/api/sites',                 'site:write',        sites.create,          'sites'),
+    row('GET',    '/api/sites/:id',             'site:read',         sites.get,             'sites'),
+    row('PATCH',  '/api/sites/:id',             'site:write',        sites.update,          'sites'),
+    row('DELETE', '/api/sites/:id',             'site:write',        sites.remove,          'sites'),
 
     row('GET',    '/api/areas',                 'site:read',         areas.list,            'areas'),
     row('POST',   '/api/areas',                 'site:write',        areas.create,          'areas'),

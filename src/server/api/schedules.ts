@@ -1,30 +1,27 @@
-// Schedules (タイムスケジュール): weekly [start, end) intervals in local time, a time zone (default
-// Asia/Tokyo), and holiday calendars whose dates deny the whole day (R-ACC-3).
+// Schedules (タイムスケジュール): weekly [start, end) intervals in the local time of the site where they
+// apply; `22:00-06:00` runs overnight and belongs to the day it starts; overlapping intervals merge.
+// On a holiday (a date of the schedule's calendars or, unless siteHolidays is false, of the site's) the
+// holiday intervals apply instead: none means closed all day (R-ACC-3).
 import { z } from 'zod';
-import { WEEKDAYS } from '../storage/schedules.ts';
+import { WEEKDAYS } from '../../core/model.ts';
 import { crud } from './crud.ts';
 import { nameSchema, uniqueIds } from './schemas.ts';
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
+const TIME = '([01]\\d|2[0-3]):[0-5]\\d';
 export const intervalSchema = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be HH:MM-HH:MM, e.g. 09:00-18:00')
-  .refine((s) => minutes(s.slice(0, 5)) < minutes(s.slice(6)), 'must end after it starts');
+  .regex(
+    new RegExp(`^${TIME}-(${TIME}|24:00)$`),
+    'must be HH:MM-HH:MM, e.g. 09:00-18:00 (22:00-06:00 runs overnight; 24:00 ends at midnight)',
+  )
+  .refine((s) => s.slice(0, 5) !== s.slice(6), 'must not start and end at the same time')
+  .meta({ description: '[start, end) local time; an end at or before the start runs past midnight' });
 
-const daySchema = z
-  .array(intervalSchema)
-  .max(24)
-  .refine((intervals) => {
-    const sorted = intervals
-      .map((i) => [minutes(i.slice(0, 5)), minutes(i.slice(6))] as const)
-      .sort((a, b) => a[0] - b[0]);
-    return sorted.every((cur, i) => i === 0 || sorted[i - 1]![1] <= cur[0]);
-  }, 'intervals must not overlap');
+const daySchema = z.array(intervalSchema).max(24);
 
-export const weeklySchema = z.strictObject(
-  Object.fromEntries(WEEKDAYS.map((d) => [d, daySchema.optional()])),
-);
+export const weeklySchema = z
+  .strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, daySchema.optional()])))
+  .meta({ description: 'weekday (mon … sun) → intervals; a missing day has none' });
 
 export const timezoneSchema = z.string().refine((tz) => {
   try {
@@ -43,15 +40,21 @@ export const schedules = crud({
   service: (s) => s.schedules,
   fields: {
     name: nameSchema,
-    timezone: timezoneSchema,
     weekly: weeklySchema,
+    holidayIntervals: daySchema.meta({
+      description: 'intervals that apply on holidays instead of the weekly ones (default none: closed)',
+    }),
     holidayCalendars: uniqueIds('holiday calendar'),
+    siteHolidays: z.boolean().meta({
+      description: 'whether the holiday calendars of the site where it applies count (default true)',
+    }),
   },
-  defaults: { timezone: 'Asia/Tokyo', holidayCalendars: [] },
+  defaults: { holidayIntervals: [], holidayCalendars: [], siteHolidays: true },
   output: {
     name: z.string(),
-    timezone: z.string(),
     weekly: z.partialRecord(z.enum(WEEKDAYS), z.array(z.string())),
+    holidayIntervals: z.array(z.string()),
     holidayCalendars: z.array(z.string()),
+    siteHolidays: z.boolean(),
   },
 });

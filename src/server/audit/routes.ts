@@ -4,11 +4,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { storageView } from '../auth/context.ts';
+import { AuthError } from '../auth/errors.ts';
 import { parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
+import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
 import { queryAudit, verifyAuditChain } from './store.ts';
 
-const time = z.coerce.number().int().min(0).max(8.64e15);
+// Times in and out are ISO 8601; the list answers the API's one page shape, { items, next }.
+const time = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const querySchema = z
   .object({
     actor: z.string().min(1).max(128).optional(),
@@ -17,7 +20,7 @@ const querySchema = z
     target: z.string().min(1).max(256).optional(),
     since: time.optional(),
     until: time.optional(),
-    before: z.coerce.number().int().min(1).optional(),
+    cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
   })
   .strict();
@@ -27,9 +30,20 @@ export const auditRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
 
   app.get('/api/audit', async (request) => {
     requirePrincipal(request, 'audit:read');
-    const query = parse(querySchema, request.query);
+    const { cursor, ...query } = parse(querySchema, request.query);
+    let before: number | undefined;
+    if (cursor !== undefined) {
+      const key = decodeCursor(cursor);
+      if (key?.length !== 1 || typeof key[0] !== 'number')
+        throw new AuthError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
+      before = key[0];
+    }
     const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-    return queryAudit(db, filter);
+    const page = await queryAudit(db, { ...filter, ...(before !== undefined && { before }) });
+    return {
+      items: page.records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+      next: page.nextBefore === null ? null : encodeCursor([page.nextBefore]),
+    };
   });
 
   app.get('/api/audit/verify', async (request) => {

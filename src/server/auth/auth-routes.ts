@@ -21,6 +21,7 @@ import type { SecurityServices } from './plugin.ts';
 import { newSecretToken, sha256Hex } from './secrets.ts';
 import { endSession, issueSession, type ResolvedSession } from './sessions.ts';
 import {
+  type ApiTokenRecord,
   acceptTotpStep,
   addWebauthnCredential,
   advanceWebauthnCounter,
@@ -111,6 +112,16 @@ const tokenBody = z
       .optional(),
   })
   .strict();
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** An API token as the API shows it: times in ISO 8601. */
+const tokenOut = (t: ApiTokenRecord) => ({
+  ...t,
+  createdAt: new Date(t.createdAt).toISOString(),
+  expiresAt: isoOrNull(t.expiresAt),
+  revokedAt: isoOrNull(t.revokedAt),
+  lastUsedAt: isoOrNull(t.lastUsedAt),
+});
 
 export function publicOperator(operator: Operator) {
   const { id, username, email, displayName, role, scope, disabled } = operator;
@@ -526,7 +537,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
 
   app.get('/api/auth/tokens', async (request) => {
     requirePrincipal(request, 'settings:write');
-    return { tokens: await listApiTokens(db) };
+    return { items: (await listApiTokens(db)).map(tokenOut), next: null };
   });
 
   app.post('/api/auth/tokens', async (request, reply) => {
@@ -552,7 +563,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
       name: record.name,
       permissions: record.permissions,
     });
-    return reply.code(201).send({ token, ...record, note: 'shown once: store it now' });
+    return reply.code(201).send({ token, ...tokenOut(record), note: 'shown once: store it now' });
   });
 
   app.delete('/api/auth/tokens/:id', async (request) => {

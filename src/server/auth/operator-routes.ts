@@ -66,6 +66,8 @@ function checkScope(role: string, scope: { departments: string[]; sites: string[
     throw new AuthError('INVALID_INPUT', 'an operator needs a scope: at least one department or site');
 }
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
 export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (
   app,
   { services },
@@ -77,7 +79,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
     return {
       ...publicOperator(operator),
       mfa: await mfaStatus(db, operator.id),
-      lockedUntil: (await lockedUntil(db, operator.username, ctx.clock.now())) ?? null,
+      lockedUntil: isoOrNull((await lockedUntil(db, operator.username, ctx.clock.now())) ?? null),
     };
   }
 
@@ -89,7 +91,8 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
 
   app.get('/api/operators', async (request) => {
     requirePrincipal(request, 'operators:read');
-    return { operators: await Promise.all((await listOperators(db)).map(describe)) };
+    // The API's one list shape; every operator fits on one page.
+    return { items: await Promise.all((await listOperators(db)).map(describe)), next: null };
   });
 
   app.get('/api/operators/:id', async (request) => {

@@ -14,7 +14,8 @@ export type RaiseControllerAlarm = (
 
 export function controllerAlarms(
   alarms: AlarmService,
-  site: string,
+  /** the site of a controller (alarms carry it, for operators scoped to sites), or one for all */
+  site: string | ((controllerId: string) => string),
   logger: Pick<FastifyBaseLogger, 'error'>,
 ): RaiseControllerAlarm {
   return async (type, controllerId, message, dedupeKey) => {
@@ -23,7 +24,7 @@ export function controllerAlarms(
         type,
         source: `controller:${controllerId}`,
         message,
-        site,
+        site: typeof site === 'string' ? site : site(controllerId),
         ...(dedupeKey && { dedupeKey }),
       });
     } catch (error) {

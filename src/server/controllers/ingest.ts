@@ -12,6 +12,7 @@ import { DoorStore } from '../storage/doors.ts';
 import { EventStore } from '../storage/events.ts';
 import { PresenceStore } from '../storage/presence.ts';
 import type { RaiseControllerAlarm } from './controller-alarms.ts';
+import { resolveCredentialRefs } from './credential-refs.ts';
 import type { PresenceCoordinator } from './presence-coordinator.ts';
 
 // The alarm types of DESIGN.md §6.1 (the core's list) are what a controller may report.
@@ -19,6 +20,8 @@ const ALARM_FROM_CONTROLLER: ReadonlySet<string> = new Set(CORE_ALARM_TYPES);
 
 export interface EventIngestDeps {
   db: Executor;
+  /** the site credential key: to name credentials by safe reference */
+  credentialKey?: Uint8Array | undefined;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
 }
@@ -26,7 +29,9 @@ export interface EventIngestDeps {
 export class EventIngest {
   constructor(private readonly deps: EventIngestDeps) {}
 
-  async ingest(controllerId: string, events: readonly ControllerEvent[]): Promise<void> {
+  async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<void> {
+    // Credentials by their safe reference (card:C-1001), not the hash the controller knows them by.
+    const events = await resolveCredentialRefs(this.deps.db, this.deps.credentialKey, batch);
     const { news, presence } = await inTransaction(this.deps.db, async (tx) => {
       const db = tx as unknown as Store['db'];
       const stored = await new EventStore(db).appendNew(

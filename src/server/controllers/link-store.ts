@@ -8,7 +8,11 @@ export interface ControllerLinkStatus {
   controllerId: string;
   enrolled: boolean;
   enrolledAt: number | null;
-  linkState: string;
+  /**
+   * `up` only while the controller is enrolled and was heard within the link timeout; a controller
+   * that never connected, or fell silent, is `down` (whatever the last recorded transition said).
+   */
+  link: 'up' | 'down';
   lastSeenAt: number | null;
   softwareVersion: string | null;
   configHash: string | null;
@@ -43,6 +47,7 @@ export async function setEnrollmentToken(
         enrollment_expires_at: expiresAt,
         public_key: null,
         enrolled_at: null,
+        last_seen_at: null,
         updated_at: now,
       })
       .where('controller_id', '=', controllerId)
@@ -78,6 +83,8 @@ export async function enrollWithToken(
       enrollment_token_hash: null,
       enrollment_expires_at: null,
       last_seq: 0,
+      // What was heard belonged to the old key: nothing is heard from this one yet.
+      last_seen_at: null,
       updated_at: now,
     })
     .where('controller_id', '=', controllerId)
@@ -170,6 +177,8 @@ export async function recordBaseline(
 export async function linkStatus(
   db: Executor,
   controllerId: string,
+  now: number,
+  linkTimeoutMs: number,
 ): Promise<ControllerLinkStatus | undefined> {
   const r = await db
     .selectFrom('controller_links')
@@ -181,7 +190,10 @@ export async function linkStatus(
     controllerId,
     enrolled: r.public_key !== null,
     enrolledAt: num(r.enrolled_at),
-    linkState: r.link_state,
+    link:
+      r.public_key !== null && r.last_seen_at !== null && now - Number(r.last_seen_at) <= linkTimeoutMs
+        ? 'up'
+        : 'down',
     lastSeenAt: num(r.last_seen_at),
     softwareVersion: r.software_version,
     configHash: r.config_hash,

@@ -25,6 +25,7 @@ import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
+import { ensureSite, siteById } from '../storage/sites.ts';
 import { controllerAlarms, type RaiseControllerAlarm } from './controller-alarms.ts';
 import { ControllerCoordinator } from './coordinator.ts';
 import { EventIngest } from './ingest.ts';
@@ -48,7 +49,7 @@ import { SnapshotPublisher } from './snapshot-publisher.ts';
 export const ENROLLMENT_TOKEN_PREFIX = 'mbe_';
 
 export interface ControllerSettings {
-  /** the site name in topics */
+  /** the default site: controllers without a site belong to it (created at start when missing) */
   site: string;
   /** an external broker (MONBAN_MQTT_URL); default: the embedded one */
   mqttUrl?: string | undefined;
@@ -122,6 +123,11 @@ export class ControllerLink {
   private hub: ControllerHub | undefined;
   private timer: NodeJS.Timeout | undefined;
   private mqttUrl = '';
+  /** controller → the topic of its site; the default site's topic for the rest */
+  private readonly topics = new Map<string, string>();
+  private defaultTopic: string;
+  /** controller → its site id */
+  private readonly siteIds = new Map<string, string>();
 
   constructor(readonly deps: ControllerLinkDeps) {
     this.settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...deps.settings };
@@ -129,7 +135,12 @@ export class ControllerLink {
     this.signing = serverSigningKey(deps.installationKey);
     this.credentialKey = siteCredentialKey(deps.installationKey);
     this.repos = repositories(deps.store.db, deps.installationKey);
-    this.raise = controllerAlarms(deps.alarms, this.settings.site, deps.logger);
+    this.defaultTopic = this.settings.site;
+    this.raise = controllerAlarms(
+      deps.alarms,
+      (id) => this.siteIds.get(id) ?? this.settings.site,
+      deps.logger,
+    );
     const coordinators = () => this.coordinators.values();
     this.snapshots = new SnapshotPublisher({
       db: deps.store.db,
@@ -146,6 +157,7 @@ export class ControllerLink {
     });
     this.ingest = new EventIngest({
       db: deps.store.db,
+      credentialKey: this.credentialKey,
       presence: new PresenceCoordinator({
         presence: this.repos.presence,
         doors: this.repos.doors,
@@ -171,8 +183,32 @@ export class ControllerLink {
     return this.coordinators.get(controllerId);
   }
 
+  /** The topic segment of a controller's site (monban/<topic>/…). */
+  topicOf(controllerId: string): string {
+    return this.topics.get(controllerId) ?? this.defaultTopic;
+  }
+
+  /** Reloads which topic each controller uses, from its site (the default site is created if missing). */
+  private async loadTopics(): Promise<void> {
+    const db = this.deps.store.db;
+    await ensureSite(db, this.settings.site, this.now());
+    const rows = await db
+      .selectFrom('controllers')
+      .leftJoin('sites', 'sites.id', 'controllers.site')
+      .select(['controllers.id as id', 'controllers.site as site', 'sites.topic as topic'])
+      .execute();
+    this.defaultTopic = (await siteById(db, this.settings.site))?.topic ?? this.settings.site;
+    this.topics.clear();
+    this.siteIds.clear();
+    for (const r of rows) {
+      if (r.topic) this.topics.set(r.id, r.topic);
+      if (r.site) this.siteIds.set(r.id, r.site);
+    }
+  }
+
   async start(): Promise<void> {
     const { settings } = this;
+    await this.loadTopics();
     const enrolled = await enrolledControllers(this.deps.store.db);
     for (const c of enrolled) this.addController(c.controllerId, c.publicKeyPem);
     const mqtt: IClientOptions = {};
@@ -191,10 +227,13 @@ export class ControllerLink {
           login: (username, password) => {
             if (username === 'server') return constantTimeEqual(password, serverSecret);
             const key = this.keys.get(username);
-            return key !== undefined && checkLoginProof(settings.site, username, password, key, this.now());
+            return (
+              key !== undefined &&
+              checkLoginProof(this.topicOf(username), username, password, key, this.now())
+            );
           },
           topics: (username) =>
-            username === 'server' ? undefined : controllerTopics(settings.site, username),
+            username === 'server' ? undefined : controllerTopics(this.topicOf(username), username),
         },
       });
       this.mqttUrl = this.broker.url;
@@ -217,6 +256,7 @@ export class ControllerLink {
         ),
       url: this.mqttUrl,
       site: settings.site,
+      topicOf: (controllerId) => this.topicOf(controllerId),
       serverKey: this.signing.privateKey,
       controllerKeys: (id) => this.keys.get(id),
       now: this.now,
@@ -231,6 +271,10 @@ export class ControllerLink {
     this.unsubscribe.push(
       this.revocations.subscribe(this.deps.bus),
       this.deps.bus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
+      // A controller's site, or a site's topic, decides where its messages go.
+      this.deps.bus.on('topics', ['site.changed'], async (event) => {
+        if (event.resource === 'site' || event.resource === 'controller') await this.loadTopics();
+      }),
     );
     this.timer = setInterval(() => this.beat(), settings.heartbeatMs);
     this.timer.unref();
@@ -282,8 +326,9 @@ export class ControllerLink {
       return undefined;
     this.addController(controllerId, pem);
     this.snapshots.schedule(0);
+    await this.loadTopics();
     return {
-      site: this.settings.site,
+      site: this.topicOf(controllerId),
       mqttUrl: this.mqttUrl,
       mqttProtocol: this.broker ? 4 : 5,
       serverPublicKey: this.signing.publicKeyPem,
@@ -319,7 +364,8 @@ export class ControllerLink {
   }
 
   status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
-    return linkStatus(this.deps.store.db, controllerId);
+    // From what was last heard (shared by every server instance), not from a remembered transition.
+    return linkStatus(this.deps.store.db, controllerId, this.now(), this.settings.linkTimeoutMs);
   }
 
   recordBaseline(controllerId: string): Promise<string | null> {

@@ -12,6 +12,7 @@ import { audit } from '../auth/http.ts';
 import { ApiError } from '../http/errors.ts';
 import { principalWith } from '../http/guard.ts';
 import type { ControllerLink } from './link.ts';
+import type { ControllerLinkStatus } from './link-store.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
@@ -33,6 +34,26 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
     field: issues[0]!.field,
     issues,
   });
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The status as the API shows it: times in ISO 8601; a controller never enrolled is simply down. */
+export function statusOut(id: string, s: ControllerLinkStatus | undefined) {
+  return {
+    controllerId: id,
+    enrolled: s?.enrolled ?? false,
+    enrolledAt: isoOrNull(s?.enrolledAt ?? null),
+    link: s?.link ?? 'down',
+    lastSeenAt: isoOrNull(s?.lastSeenAt ?? null),
+    softwareVersion: s?.softwareVersion ?? null,
+    configHash: s?.configHash ?? null,
+    configBaseline: s?.configBaseline ?? null,
+    configMatchesBaseline: s?.configMatchesBaseline ?? null,
+    clockOffsetMs: s?.clockOffsetMs ?? null,
+    journalPending: s?.journalPending ?? null,
+    snapshotVersion: s?.snapshotVersion ?? null,
+  };
 }
 
 export async function controllerLinkRoutes(app: FastifyInstance, service: ControllerLink): Promise<void> {
@@ -100,8 +121,7 @@ export async function controllerLinkRoutes(app: FastifyInstance, service: Contro
       principalWith(request, 'controllers:read');
       const { id } = parse(idParams, request.params);
       await exists(id);
-      const status = await service.status(id);
-      return status ?? { controllerId: id, enrolled: false, linkState: 'unknown' };
+      return statusOut(id, await service.status(id));
     },
   );
 

@@ -25,6 +25,8 @@ export interface SnapshotSettings {
   snapshotMaxAgeMinutes: number;
   fallback: OfflineFallback;
   emergencyGroup?: string | undefined;
+  /** the default site: controllers without a site take its time zone and holidays */
+  site?: string | undefined;
 }
 
 export interface SnapshotPublisherDeps {
@@ -93,6 +95,7 @@ export class SnapshotPublisher {
     }
     const content = await buildSnapshot(deps.db, controllerId, deps.credentialKey, {
       emergencyGroup: deps.settings.emergencyGroup,
+      defaultSite: deps.settings.site,
     });
     try {
       compilePolicy(content.site); // what the controller will do with it: refuse a broken one here

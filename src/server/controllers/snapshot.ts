@@ -10,6 +10,7 @@ import { credentialIdHash } from '../../contracts/credential-key.ts';
 import {
   type AntipassbackRule,
   type AreaDef,
+  type CredentialState,
   DEFAULT_TIMEZONE,
   type DoorDef,
   type SiteDef,
@@ -20,6 +21,7 @@ import type { AreaRules } from '../storage/areas.ts';
 import type { Executor } from '../storage/db.ts';
 import type { DoorRules } from '../storage/doors.ts';
 import type { Database } from '../storage/schema.ts';
+import { siteOfController } from '../storage/sites.ts';
 
 export interface SnapshotContent {
   site: SiteDef;
@@ -69,7 +71,7 @@ export async function buildSnapshot(
   db: Executor,
   controllerId: string,
   credentialKey: Uint8Array,
-  options: { emergencyGroup?: string | undefined } = {},
+  options: { emergencyGroup?: string | undefined; defaultSite?: string | undefined } = {},
 ): Promise<SnapshotContent> {
   const doors = await db.selectFrom('doors').selectAll().where('controller_id', '=', controllerId).execute();
   const doorRules = new Map(doors.map((d) => [d.id, d.rules ? (JSON.parse(d.rules) as DoorRules) : {}]));
@@ -110,7 +112,15 @@ export async function buildSnapshot(
   ]);
   const schedules = await rowsWhereIn(db, 'schedules', 'id', scheduleIds);
   const scheduleCalendars = await rowsWhereIn(db, 'schedule_holidays', 'schedule_id', scheduleIds);
-  const calendarIds = unique(scheduleCalendars.map((c) => c.calendar_id));
+  // The controller's site: its time zone, and its holiday calendars for schedules that take them.
+  const siteRow = await siteOfController(db, controllerId, options.defaultSite);
+  const siteCalendars = siteRow?.holidayCalendars ?? [];
+  const calendarsOf = (s: (typeof schedules)[number]) =>
+    unique([
+      ...scheduleCalendars.filter((c) => c.schedule_id === s.id).map((c) => c.calendar_id),
+      ...(Number(s.site_holidays ?? 1) === 1 ? siteCalendars : []),
+    ]);
+  const calendarIds = unique(schedules.flatMap(calendarsOf));
   const dates = await rowsWhereIn(db, 'holiday_dates', 'calendar_id', calendarIds);
 
   const groupLevels = await rowsWhereIn(db, 'group_levels', 'level_id', levelIds);
@@ -152,8 +162,7 @@ export async function buildSnapshot(
     ? (await rowsWhereIn(db, 'person_groups', 'group_id', [options.emergencyGroup])).map((r) => r.person_id)
     : [];
 
-  // One zone per site: the schedules' (they agree on a real site); Asia/Tokyo when there is none.
-  const timezone = schedules[0]?.timezone ?? DEFAULT_TIMEZONE;
+  const timezone = siteRow?.timezone ?? DEFAULT_TIMEZONE;
   const zone = new TimeZone(timezone);
 
   const site: SiteDef = {
@@ -190,7 +199,8 @@ export async function buildSnapshot(
     schedules: schedules.map((s) => ({
       id: s.id,
       weekly: JSON.parse(s.weekly) as SiteDef['schedules'][number]['weekly'],
-      calendars: scheduleCalendars.filter((c) => c.schedule_id === s.id).map((c) => c.calendar_id),
+      calendars: calendarsOf(s),
+      ...(s.holiday_intervals && { holiday: JSON.parse(s.holiday_intervals) as string[] }),
     })),
     holidayCalendars: calendarIds.map((id) => ({
       id,
@@ -200,6 +210,7 @@ export async function buildSnapshot(
       id: l.id,
       doors: (doorsOfLevel.get(l.id) ?? []).map((d) => d.door_id),
       ...(l.schedule_id && { schedule: l.schedule_id }),
+      ...(l.max_threat_level !== null && { maxThreatLevel: Number(l.max_threat_level) }),
     })),
     groups: groupIds.map((id) => ({
       id,
@@ -221,7 +232,7 @@ export async function buildSnapshot(
           ...(c.valid_from !== null && { validFrom: localTime(Number(c.valid_from), zone) }),
           ...(c.valid_until !== null && { validUntil: localTime(Number(c.valid_until), zone) }),
           ...(c.max_uses !== null && { maxUses: Math.max(0, Number(c.max_uses) - Number(c.uses)) }),
-          state: c.state as 'active' | 'suspended' | 'lost' | 'revoked',
+          state: c.state as CredentialState,
         })),
     })),
   };

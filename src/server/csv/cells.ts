@@ -69,7 +69,7 @@ export const cells = {
   /** never echoed: the message says what is wrong, not what was there */
   pin: () => blankToNull(z.string().regex(/^\d{4,12}$/, 'must be 4 to 12 digits')),
   oneOf:
-    <T extends readonly [string, ...string[]]>(values: T) =>
+    <T extends string>(values: readonly T[]) =>
     () =>
-      blankToNull(z.enum(values, { error: `must be one of ${values.join(', ')}` })),
+      blankToNull(z.enum(values as readonly [T, ...T[]], { error: `must be one of ${values.join(', ')}` })),
 };

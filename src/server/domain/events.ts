@@ -25,6 +25,7 @@ export const SITE_RESOURCES = [
   'area',
   'door',
   'controller',
+  'site',
 ] as const;
 export type SiteResource = (typeof SITE_RESOURCES)[number];
 export type RecordAction = 'created' | 'updated' | 'deleted';

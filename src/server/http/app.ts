@@ -23,9 +23,11 @@ import { actorOf } from '../auth/http.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
-import { errorBody, errorSchema, installApiErrorHandler } from './errors.ts';
+import { errorBody, installApiErrorHandler } from './errors.ts';
 import { requirePermission, scopeOf } from './guard.ts';
+import { endpointErrors, errorResponses, OPENAPI_INFO, OPENAPI_SERVERS, OPENAPI_TAGS } from './openapi.ts';
 import type { Principal } from './principal.ts';
+import { documentRoute } from './route-docs.ts';
 
 export interface AppDeps {
   store: Store;
@@ -76,12 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: {
-          title: 'Monban management API',
-          version: API_VERSION,
-          description:
-            'Physical access control: people, credentials, site model and events. Errors are `{ error: { code, message } }` with stable codes (docs/api.md).',
-        },
+        info: { ...OPENAPI_INFO, version: API_VERSION },
+        servers: OPENAPI_SERVERS,
+        tags: OPENAPI_TAGS,
         components: {
           securitySchemes: {
             bearer: { type: 'http', scheme: 'bearer', description: 'API token' },
@@ -96,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/api/docs' });
   }
 
+  // Routes outside the endpoint table (security, controller link) get their documentation here.
+  app.addHook('onRoute', documentRoute);
   await deps.plugins?.(app);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
   if (deps.authenticate) {
@@ -119,13 +120,24 @@ function registerRoute(
   clock: { now(): number },
 ): void {
   const { endpoint } = route;
-  const response: Record<string, unknown> = { '4XX': errorSchema, '5XX': errorSchema };
+  const response: Record<string, unknown> = errorResponses(
+    endpointErrors({
+      method: route.method,
+      guarded: route.permission !== null,
+      params: endpoint.params !== undefined,
+      query: endpoint.query !== undefined,
+      body: endpoint.body !== undefined || endpoint.consumes !== undefined,
+      status: endpoint.status,
+    }),
+  );
   if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
-  else if (endpoint.status === 204) response['204'] = z.null().meta({ description: 'No content' });
+  else if (endpoint.status === 204) response['204'] = z.null().describe('No content');
+  else response[String(endpoint.status)] = z.string().describe('A CSV file (text/csv)');
   app.route({
     method: route.method,
     url: route.url,
     schema: {
+      ...(endpoint.operationId && { operationId: endpoint.operationId }),
       summary: endpoint.summary,
       ...(endpoint.description && { description: endpoint.description }),
       tags: [route.tag],

@@ -35,6 +35,7 @@ export const API_ERRORS = {
   AREA_NOT_FOUND: [404, 'no such area'],
   DOOR_NOT_FOUND: [404, 'no such door'],
   CONTROLLER_NOT_FOUND: [404, 'no such controller'],
+  SITE_NOT_FOUND: [404, 'no such site'],
   // 409: the request is fine but conflicts with what is stored
   PERSON_EXISTS: [409, 'a person with this id exists'],
   CREDENTIAL_EXISTS: [409, 'a credential with this id exists'],
@@ -45,6 +46,7 @@ export const API_ERRORS = {
   AREA_EXISTS: [409, 'an area with this id exists'],
   DOOR_EXISTS: [409, 'a door with this id exists'],
   CONTROLLER_EXISTS: [409, 'a controller with this id exists'],
+  SITE_EXISTS: [409, 'a site with this id exists'],
   CREDENTIAL_IDENTIFIER_TAKEN: [409, 'another credential holds this card number / identifier / PIN'],
   GROUP_IN_USE: [409, 'the group still has members'],
   ACCESS_LEVEL_IN_USE: [409, 'the access level is still granted to people or groups'],
@@ -53,6 +55,7 @@ export const API_ERRORS = {
   AREA_IN_USE: [409, 'the area still has sub-areas or doors'],
   DOOR_IN_USE: [409, 'the door is still in access levels'],
   CONTROLLER_IN_USE: [409, 'the controller still drives doors'],
+  SITE_IN_USE: [409, 'controllers or areas still belong to the site, or enrolled controllers use its topic'],
   AREA_PROTECTED: [409, 'the built-in `outside` area cannot be changed or removed'],
   // transport
   PAYLOAD_TOO_LARGE: [413, 'the body is larger than the server accepts'],
@@ -109,6 +112,7 @@ const RESOURCE_CODE: Record<Resource, string> = {
   area: 'AREA',
   door: 'DOOR',
   controller: 'CONTROLLER',
+  site: 'SITE',
   event: 'EVENT',
 };
 

@@ -10,7 +10,10 @@ import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts'
 
 export interface HubOptions {
   url: string;
+  /** the default topic segment (and the server's client id) */
   site: string;
+  /** the topic segment of a controller's site (default: `site` for all) */
+  topicOf?: (controllerId: string) => string;
   serverKey: KeyObject;
   /** enrolled controllers' public keys */
   controllerKeys: (controllerId: string) => KeyObject | undefined;
@@ -57,14 +60,20 @@ export class ControllerHub {
       ...this.options.mqtt,
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    await this.client.subscribeAsync(`monban/${this.options.site}/controllers/+/#`, { qos: 1 });
+    // Every site's controllers: each message must then come on its sender's own site topic.
+    const site = this.options.topicOf ? '+' : this.options.site;
+    await this.client.subscribeAsync(`monban/${site}/controllers/+/#`, { qos: 1 });
   }
 
   /** Sends a signed command to one controller (QoS 1). */
   async command(controllerId: string, body: Record<string, Json>): Promise<void> {
-    const topic = `monban/${this.options.site}/server/commands/${controllerId}`;
+    const topic = `monban/${this.topicOf(controllerId)}/server/commands/${controllerId}`;
     const envelope = this.sealer.seal(topic, body, this.options.now());
     await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+  }
+
+  private topicOf(controllerId: string): string {
+    return this.options.topicOf?.(controllerId) ?? this.options.site;
   }
 
   async stop(): Promise<void> {
@@ -87,6 +96,10 @@ export class ControllerHub {
       return;
     }
     const from = opened.envelope.from;
+    if (!topic.startsWith(`monban/${this.topicOf(from)}/`)) {
+      this.options.onRejected?.('wrong_topic', from, topic);
+      return;
+    }
     this.options.onMessage?.(from, opened.envelope.body, opened.envelope.seq);
     const parsed = parseMessage(opened.envelope.body);
     if (parsed.ok && parsed.message.kind === 'events' && this.options.ingest) {

@@ -13,6 +13,7 @@ import type { HolidayCalendarInput } from '../storage/holidays.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { ResourceStore, Stamps } from '../storage/resource.ts';
 import type { ScheduleInput } from '../storage/schedules.ts';
+import type { SiteInput } from '../storage/sites.ts';
 import { type Actor, listDiff, type ServiceDeps, write } from './write.ts';
 
 type EventFor<In> = (
@@ -103,5 +104,6 @@ export function siteServices(deps: ServiceDeps) {
       (r) => r.controllers,
       plain('controller'),
     ),
+    sites: new SiteRecordService<SiteInput>(deps, 'site', (r) => r.sites, plain('site')),
   };
 }

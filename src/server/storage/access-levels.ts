@@ -8,6 +8,8 @@ export interface AccessLevelInput {
   name: string;
   scheduleId: string | null;
   doors: string[];
+  /** the level grants nothing while the site threat level is above this; null: no limit */
+  maxThreatLevel: number | null;
 }
 
 export class AccessLevelStore extends ResourceStore<AccessLevelInput> {
@@ -15,8 +17,13 @@ export class AccessLevelStore extends ResourceStore<AccessLevelInput> {
     super(db, {
       resource: 'access_level',
       table: 'access_levels',
-      toRow: (l) => ({ name: l.name, schedule_id: l.scheduleId }),
-      fromRow: (r) => ({ name: r.name as string, scheduleId: r.schedule_id as string | null, doors: [] }),
+      toRow: (l) => ({ name: l.name, schedule_id: l.scheduleId, max_threat_level: l.maxThreatLevel }),
+      fromRow: (r) => ({
+        name: r.name as string,
+        scheduleId: r.schedule_id as string | null,
+        doors: [],
+        maxThreatLevel: r.max_threat_level === null ? null : Number(r.max_threat_level),
+      }),
       links: [
         {
           field: 'doors',

@@ -2,14 +2,19 @@
 // parent of top-level areas, and cannot be changed or removed. A parent that would make a cycle is
 // refused; an area that still has children or doors cannot be removed.
 
+import { type AntipassbackMode, OUTSIDE } from '../../core/model.ts';
 import type { Executor } from './db.ts';
 import { StorageError } from './errors.ts';
 import { type Db, ResourceStore } from './resource.ts';
 
-export const OUTSIDE = 'outside';
+export { OUTSIDE };
+
+/** What a controller that has lost the server does at an area's doors (a server setting, not a core rule). */
+export const OFFLINE_MODES = ['local', 'deny'] as const;
+export type OfflineMode = (typeof OFFLINE_MODES)[number];
 
 export interface AntipassbackRule {
-  mode: 'hard' | 'soft';
+  mode: AntipassbackMode;
   reentryMinutes?: number | undefined;
   /** "HH:MM": every day at this local time everyone's presence in the area becomes unknown */
   resetAt?: string | undefined;
@@ -40,7 +45,7 @@ export interface AreaInput {
   maxOccupancy: number | null;
   antipassback: AntipassbackRule | null;
   /** while a controller has lost the server: decide locally, or deny at this area's doors */
-  offlineMode: 'local' | 'deny';
+  offlineMode: OfflineMode;
   rules: AreaRules | null;
 }
 
@@ -64,11 +69,14 @@ export class AreaStore extends ResourceStore<AreaInput> {
         site: r.site as string | null,
         maxOccupancy: r.max_occupancy === null ? null : Number(r.max_occupancy),
         antipassback: r.antipassback ? (JSON.parse(r.antipassback as string) as AntipassbackRule) : null,
-        offlineMode: (r.offline_mode as 'local' | 'deny' | undefined) ?? 'local',
+        offlineMode: (r.offline_mode as OfflineMode | undefined) ?? 'local',
         rules: r.rules ? (JSON.parse(r.rules as string) as AreaRules) : null,
       }),
       links: [],
-      refs: [{ field: 'parentId', refTable: 'areas', refResource: 'area' }],
+      refs: [
+        { field: 'parentId', refTable: 'areas', refResource: 'area' },
+        { field: 'site', refTable: 'sites', refResource: 'site' },
+      ],
       filters: { site: 'site', parentId: 'parent_id' },
       protectedIds: [OUTSIDE],
       async check(db, area) {

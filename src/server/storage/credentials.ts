@@ -6,7 +6,13 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import { credentialIdHash, pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import {
+  CREDENTIAL_STATES,
+  CREDENTIAL_TYPES,
+  type CredentialState,
+  type CredentialType,
+} from '../../core/model.ts';
 import type { Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { DuplicateCredentialError, isUniqueViolation, StorageError } from './errors.ts';
@@ -14,12 +20,14 @@ import { clampLimit, cursorId, pageOf } from './resource.ts';
 import type { CredentialsTable } from './schema.ts';
 import { type ScopeFilter, scopeAllows, scopeCondition } from './scope.ts';
 
-export { DuplicateCredentialError };
-
-export const CREDENTIAL_TYPES = ['card', 'pin', 'mobile', 'key', 'biometric'] as const;
-export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
-export const CREDENTIAL_STATES = ['active', 'suspended', 'lost', 'revoked'] as const;
-export type CredentialState = (typeof CREDENTIAL_STATES)[number];
+// The vocabularies are the core's (one list, src/core/model.ts).
+export {
+  CREDENTIAL_STATES,
+  CREDENTIAL_TYPES,
+  type CredentialState,
+  type CredentialType,
+  DuplicateCredentialError,
+};
 
 export interface NewCredential {
   id: string;
@@ -170,6 +178,8 @@ export class CredentialStore {
             person_id: c.personId,
             type: c.type,
             identifier,
+            // What controllers name it by, so their events can be shown with its safe reference.
+            ref_hash: c.type === 'pin' ? null : credentialIdHash(this.credentialKey, c.type, identifier),
             pin_hash: c.pin === undefined ? null : this.hash(c.pin),
             duress_pin_hash: c.duressPin === undefined ? null : this.hash(c.duressPin),
             state: c.state ?? 'active',

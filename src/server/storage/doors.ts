@@ -1,12 +1,13 @@
 // Doors (扉 / ゲート): each joins area `fromArea` to `toArea` (reader side `in` moves people into
 // `toArea`), is driven by at most one controller, and has a mode and strike / held-open times.
 
+import { DOOR_MODES, type DoorMode } from '../../core/model.ts';
 import type { Executor } from './db.ts';
 import { StorageError } from './errors.ts';
 import { ResourceStore } from './resource.ts';
 
-export const DOOR_MODES = ['card', 'card+pin', 'pin', 'unlocked', 'locked'] as const;
-export type DoorMode = (typeof DOOR_MODES)[number];
+// Every door mode the core knows (card+biometric included): the core's one list.
+export { DOOR_MODES, type DoorMode };
 
 /** The door rules of the core (core/model.ts DoorDef), as stored. */
 export interface DoorRules {

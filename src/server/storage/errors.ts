@@ -12,6 +12,7 @@ export const RESOURCES = [
   'area',
   'door',
   'controller',
+  'site',
   'event',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];

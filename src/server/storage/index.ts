@@ -14,6 +14,7 @@ import { HolidayCalendarStore } from './holidays.ts';
 import { PeopleStore } from './people.ts';
 import { PresenceStore } from './presence.ts';
 import { ScheduleStore } from './schedules.ts';
+import { SiteStore } from './sites.ts';
 
 export interface Repositories {
   people: PeopleStore;
@@ -25,6 +26,7 @@ export interface Repositories {
   areas: AreaStore;
   doors: DoorStore;
   controllers: ControllerStore;
+  sites: SiteStore;
   events: EventStore;
   presence: PresenceStore;
 }
@@ -40,6 +42,7 @@ export function repositories(db: Executor, installationKey: Uint8Array): Reposit
     areas: new AreaStore(db),
     doors: new DoorStore(db),
     controllers: new ControllerStore(db),
+    sites: new SiteStore(db),
     // The event and presence stores take the plain connection type; a transaction is one.
     events: new EventStore(db as Store['db']),
     presence: new PresenceStore(db as Store['db']),

@@ -59,6 +59,8 @@ export interface ResourceSpec<In extends { id: string }> {
   check?(tx: Db, input: In): Promise<void>;
   /** built-in records that cannot be changed or removed */
   protectedIds?: readonly string[];
+  /** refuses a removal that foreign keys cannot see (references by label); throws StorageError('in_use') */
+  beforeRemove?(db: Db, id: string): Promise<void>;
 }
 
 export interface ListOptions {
@@ -287,6 +289,7 @@ export class ResourceStore<In extends { id: string }> {
   async remove(id: string): Promise<void> {
     this.refuseProtected(id);
     try {
+      await this.spec.beforeRemove?.(this.db, id);
       const result = await this.db.deleteFrom(this.spec.table).where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) !== 1) throw this.notFound(id);
     } catch (error) {

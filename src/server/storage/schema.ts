@@ -41,6 +41,8 @@ export interface CredentialsTable {
   max_uses: number | null;
   uses: number;
   label: string | null;
+  /** the keyed hash controllers name the credential by (contracts/credential-key.ts); null for PIN-only */
+  ref_hash: string | null;
   created_at: number;
   updated_at: number | null;
 }
@@ -62,6 +64,8 @@ export interface AccessLevelsTable {
   id: string;
   name: string;
   schedule_id: string | null;
+  /** the level grants nothing while the site threat level is above this; null: no limit */
+  max_threat_level: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -77,6 +81,10 @@ export interface SchedulesTable {
   timezone: string;
   /** JSON { mon?: ["09:00-18:00"], … } */
   weekly: string;
+  /** JSON ["10:00-12:00"]: intervals that apply on holidays instead; null: none (closed) */
+  holiday_intervals: string | null;
+  /** 1: the holiday calendars of the site where the schedule applies count for it too */
+  site_holidays: number;
   created_at: number;
   updated_at: number;
 }
@@ -89,6 +97,8 @@ export interface ScheduleHolidaysTable {
 export interface HolidayCalendarsTable {
   id: string;
   name: string;
+  /** JSON { name: 'jp', from, until }: the preset the dates were filled from; null: none */
+  preset: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -114,6 +124,21 @@ export interface AreasTable {
   rules: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A site (拠点): its time zone, holiday calendars and MQTT topic name. */
+export interface SitesTable {
+  id: string;
+  name: string;
+  timezone: string;
+  topic: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SiteHolidaysTable {
+  site_id: string;
+  calendar_id: string;
 }
 
 export interface ControllersTable {
@@ -217,6 +242,8 @@ export interface Database {
   holiday_calendars: HolidayCalendarsTable;
   holiday_dates: HolidayDatesTable;
   areas: AreasTable;
+  sites: SitesTable;
+  site_holidays: SiteHolidaysTable;
   controllers: ControllersTable;
   controller_links: ControllerLinksTable;
   server_state: ServerStateTable;

@@ -12,11 +12,11 @@ describe('events API', () => {
         controllerId: 'ctl-1',
         seq: i + 1,
         at: T0 + Math.floor(i / 4) * 60_000, // four events share each minute
-        type: i % 10 === 0 ? 'forced_open' : 'access',
+        type: i % 10 === 0 ? 'alarm' : 'access',
         door: i % 2 ? 'D1' : 'D2',
         area: 'lab',
         ...(i % 10 !== 0 && { personId: i % 3 ? 'alice' : 'bob' }),
-        detail: { result: 'grant' },
+        detail: i % 10 === 0 ? { alarm: 'forced_open' } : { result: 'grant', reason: 'granted' },
       })),
     );
   });
@@ -49,7 +49,8 @@ describe('events API', () => {
         (e: { door: string; type: string }) => e.door === 'D1' && e.type === 'access',
       ),
     ).toBe(true);
-    expect(await q('type=forced_open')).toHaveLength(4);
+    expect(await q('type=alarm')).toHaveLength(4);
+    expect((await q('type=alarm'))[0]).toMatchObject({ alarm: 'forced_open', personId: null });
     const from = new Date(T0 + 60_000).toISOString();
     const until = new Date(T0 + 3 * 60_000).toISOString();
     const range = await q(`from=${from}&until=${until}&area=lab`);
@@ -60,6 +61,14 @@ describe('events API', () => {
   it('refuses a bad time, an unknown cursor, and writes', async () => {
     const bad = await api.get('auditor', '/api/events?from=yesterday');
     expect(bad.json().error).toMatchObject({ code: 'INVALID_INPUT', field: 'query.from' });
+    for (const [query, field] of [
+      ['type=forced_open', 'query.type'],
+      ['persn=alice', 'query.persn'],
+    ])
+      expect((await api.get('auditor', `/api/events?${query}`)).json().error).toMatchObject({
+        code: 'INVALID_INPUT',
+        field,
+      });
     expect((await api.get('auditor', '/api/events?cursor=WzEsMl0')).statusCode).toBe(200);
     expect((await api.get('auditor', '/api/events?cursor=bad')).json().error.code).toBe('INVALID_CURSOR');
     expect((await api.post('admin', '/api/events', {})).statusCode).toBe(404);

@@ -33,7 +33,14 @@ describe('roles and scope on the data API', () => {
     await api.repos.events.append([
       { controllerId: 'ctl', seq: 1, at: api.now, type: 'access', personId: 's-tokyo', detail: {} },
       { controllerId: 'ctl', seq: 2, at: api.now, type: 'access', personId: 'l-osaka', detail: {} },
-      { controllerId: 'ctl', seq: 3, at: api.now, type: 'forced_open', door: 'D1', detail: {} },
+      {
+        controllerId: 'ctl',
+        seq: 3,
+        at: api.now,
+        type: 'alarm',
+        door: 'D1',
+        detail: { alarm: 'forced_open' },
+      },
     ]);
   });
   afterAll(() => api.close());
@@ -47,7 +54,7 @@ describe('roles and scope on the data API', () => {
     // Filtering for someone outside the scope finds nothing, rather than an error that confirms them.
     expect(ids(await api.get('salesOp', '/api/credentials?personId=l-osaka'))).toEqual([]);
     const events = (await api.get('salesOp', '/api/events')).json().items;
-    expect(events.map((e: { personId?: string; type: string }) => e.personId ?? e.type)).toEqual([
+    expect(events.map((e: { personId: string | null; alarm: string }) => e.personId ?? e.alarm)).toEqual([
       's-tokyo',
       'forced_open',
     ]);

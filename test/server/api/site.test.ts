@@ -19,6 +19,7 @@ describe('site model API', () => {
   };
 
   it('builds a site from areas to groups and reads it back', async () => {
+    await ok(api.post('admin', '/api/sites', { id: 'tokyo', name: '東京本社' }));
     await ok(api.post('admin', '/api/areas', { id: 'lobby', name: 'ロビー', site: 'tokyo' }));
     const lab = await ok(
       api.post('admin', '/api/areas', {
@@ -59,7 +60,12 @@ describe('site model API', () => {
         holidayCalendars: ['jp-2026'],
       }),
     );
-    expect(schedule).toMatchObject({ timezone: 'Asia/Tokyo', holidayCalendars: ['jp-2026'] });
+    expect(schedule).toMatchObject({
+      holidayCalendars: ['jp-2026'],
+      holidayIntervals: [],
+      siteHolidays: true,
+    });
+    expect(schedule).not.toHaveProperty('timezone'); // the site's zone applies
     await ok(
       api.post('admin', '/api/access-levels', {
         id: 'lab-day',
@@ -112,7 +118,7 @@ describe('site model API', () => {
     ],
     [
       '/api/schedules',
-      { id: 's2', name: 'x', weekly: { mon: ['18:00-09:00'] } },
+      { id: 's2', name: 'x', weekly: { mon: ['09:00-09:00'] } },
       'body.weekly.mon[0]',
       'INVALID_INPUT',
     ],
@@ -124,16 +130,13 @@ describe('site model API', () => {
     ],
     [
       '/api/schedules',
-      { id: 's2', name: 'x', weekly: { mon: ['09:00-13:00', '12:00-18:00'] } },
-      'body.weekly.mon',
-      'INVALID_INPUT',
-    ],
-    [
-      '/api/schedules',
-      { id: 's2', name: 'x', weekly: {}, timezone: 'Mars/Olympus' },
+      { id: 's2', name: 'x', weekly: {}, timezone: 'Asia/Tokyo' },
       'body.timezone',
       'INVALID_INPUT',
     ],
+    ['/api/sites', { id: 's2', name: 'x', timezone: 'Mars/Olympus' }, 'body.timezone', 'INVALID_INPUT'],
+    ['/api/sites', { id: '東京', name: 'x' }, 'body.topic', 'INVALID_INPUT'],
+    ['/api/controllers', { id: 'c2', name: 'x', site: 'tokio' }, 'body.site', 'UNKNOWN_REFERENCE'],
     [
       '/api/schedules',
       { id: 's2', name: 'x', weekly: {}, holidayCalendars: ['none'] },
@@ -171,6 +174,7 @@ describe('site model API', () => {
       ['/api/holidays/jp-2026', 'HOLIDAY_CALENDAR_IN_USE'],
       ['/api/access-levels/lab-day', 'ACCESS_LEVEL_IN_USE'],
       ['/api/groups/researchers', 'GROUP_IN_USE'],
+      ['/api/sites/tokyo', 'SITE_IN_USE'],
       ['/api/areas/outside', 'AREA_PROTECTED'],
     ];
     const before = await api.snapshot();
@@ -200,6 +204,7 @@ describe('site model API', () => {
       '/api/controllers/ctl-1',
       '/api/areas/lab',
       '/api/areas/lobby',
+      '/api/sites/tokyo',
     ])
       await ok(api.delete('admin', url), 204);
     expect((await api.get('admin', '/api/areas')).json().items.map((a: { id: string }) => a.id)).toEqual([

@@ -44,7 +44,7 @@ export class Api {
   server!: ComposedServer;
   /** every domain event published, in order */
   readonly events: Published[] = [];
-  private dir = '';
+  dir = '';
   now = T0;
 
   async start(): Promise<this> {
@@ -115,6 +115,8 @@ export class Api {
       'areas',
       'controllers',
       'doors',
+      'sites',
+      'site_holidays',
     ] as const;
     const rows: Record<string, unknown> = {};
     for (const t of tables) rows[t] = await this.store.db.selectFrom(t).selectAll().execute();

@@ -131,6 +131,19 @@ describe('controller link (embedded broker over TLS)', () => {
       type: 'card',
       identifier: 'C-7002',
     });
+    // A second site with its own topic and time zone.
+    await ok('POST', '/api/sites', { id: 'sg', name: 'Singapore', timezone: 'Asia/Singapore' });
+    await ok('POST', '/api/controllers', { id: 'ctl-sg', name: 'Singapore', site: 'sg' });
+    await ok('POST', '/api/areas', { id: 'sg-office', name: 'SG office', site: 'sg' });
+    await ok('POST', '/api/doors', {
+      id: 'SG',
+      name: 'SG front',
+      fromArea: 'outside',
+      toArea: 'sg-office',
+      controllerId: 'ctl-sg',
+    });
+    await ok('POST', '/api/access-levels', { id: 'sg', name: 'SG', doors: ['SG'] });
+    await ok('PATCH', '/api/people/mika', { levels: ['vault', 'sg'] });
   }, 30_000);
 
   afterAll(async () => {
@@ -267,7 +280,7 @@ describe('controller link (embedded broker over TLS)', () => {
     const alarm = await waitFor(
       'the reconciliation alarm',
       async () => {
-        const list = (await call('GET', '/api/alarms?type=antipassback_violation')).json.alarms as {
+        const list = (await call('GET', '/api/alarms?type=antipassback_violation')).json.items as {
           message: string;
         }[];
         return list.find((x) => x.message.includes('kenji entered hall twice'));
@@ -278,6 +291,58 @@ describe('controller link (embedded broker over TLS)', () => {
       /through HALL-A \(controller ctl-a\).*through HALL-B \(controller ctl-b\)|through HALL-B \(controller ctl-b\).*through HALL-A \(controller ctl-a\)/,
     );
     expect(alarm.message).toMatch(/reconciled: kenji is in hall/);
+  });
+
+  it('shows access events with the credential’s safe reference, names and the trace of a denial', async () => {
+    const events = await waitFor(
+      'the events of LAB',
+      async () => {
+        const items = (await call('GET', '/api/events?door=LAB&type=access')).json.items;
+        return items.some((e: { reason: string }) => e.reason === 'wrong_pin') && items;
+      },
+      10_000,
+    );
+    const denial = events.find((e: { reason: string }) => e.reason === 'wrong_pin');
+    expect(denial).toMatchObject({
+      credential: 'card:C-7001',
+      credentialId: 'kenji-card',
+      personId: 'kenji',
+      personName: 'Kenji',
+      doorName: 'Lab',
+      result: 'deny',
+      side: 'out',
+    });
+    expect(denial.trace).toEqual(expect.arrayContaining([expect.objectContaining({ result: 'fail' })]));
+    expect(JSON.stringify(events)).not.toMatch(/[0-9a-f]{64}/); // no hash anywhere
+    // A card this controller does not know (mika has no door here) is still named: it is hers.
+    const unknown = events.find((e: { reason: string }) => e.reason === 'unknown_credential');
+    expect(unknown).toMatchObject({ credential: 'card:C-7002', credentialId: 'mika-card' });
+  });
+
+  it('puts a controller on its site’s topic and time zone', async () => {
+    const { agent, identity } = await enrollAgent('ctl-sg');
+    expect(identity.site).toBe('sg');
+    await waitFor('the snapshot', () => agent.snapshotVersion > 0, 10_000);
+    const stored = JSON.parse(readFileSync(join(dir, 'ctl-sg', 'snapshot.json'), 'utf8'));
+    expect(JSON.stringify(stored)).toContain('"timezone":"Asia/Singapore"');
+    expect(agent.present({ door: 'SG', side: 'in', card: 'C-7002' })).toMatchObject({ result: 'grant' });
+    await waitFor(
+      'ctl-sg up',
+      async () => (await call('GET', '/api/controllers/ctl-sg/status')).json.link === 'up',
+      10_000,
+    );
+    // Its topic cannot change under it.
+    const moved = await call('PATCH', '/api/sites/sg', { topic: 'singapore' });
+    expect(moved.status).toBe(409);
+    expect(moved.json.error.code).toBe('SITE_IN_USE');
+  });
+
+  it('reports a controller that never connected as down', async () => {
+    const s = (await call('GET', '/api/controllers/ctl-c/status')).json;
+    expect(s).toMatchObject({ controllerId: 'ctl-c', enrolled: false, link: 'down', lastSeenAt: null });
+    // Enrolled but not yet heard: still down.
+    await server.controllers!.createEnrollment('ctl-c');
+    expect((await call('GET', '/api/controllers/ctl-c/status')).json.link).toBe('down');
   });
 
   it('reports version, configuration hash and link state through the API', async () => {
@@ -295,7 +360,13 @@ describe('controller link (embedded broker over TLS)', () => {
       },
       10_000,
     );
-    expect(status).toMatchObject({ enrolled: true, softwareVersion: 'test', configMatchesBaseline: null });
+    expect(status).toMatchObject({
+      enrolled: true,
+      link: 'up',
+      softwareVersion: 'test',
+      configMatchesBaseline: null,
+    });
+    expect(status.lastSeenAt).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
     expect((await call('GET', '/api/controllers/nope/status')).status).toBe(404);
     expect(
       (
@@ -337,7 +408,7 @@ describe('controller link (embedded broker over TLS)', () => {
       'the time_drift alarm',
       async () =>
         (
-          (await call('GET', '/api/alarms?type=time_drift')).json.alarms as {
+          (await call('GET', '/api/alarms?type=time_drift')).json.items as {
             source: string;
             message: string;
           }[]
@@ -364,7 +435,7 @@ describe('controller link (embedded broker over TLS)', () => {
       async () => (await call('GET', '/api/controllers/ctl-c/status')).json.softwareVersion === 'test-2',
       10_000,
     );
-    const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.alarms as {
+    const alarms = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as {
       message: string;
     }[];
     expect(alarms.filter((a) => a.message.includes('claiming to be ctl-c'))).toEqual([]);

@@ -21,7 +21,7 @@ describe('alarms', () => {
   });
 
   async function alarmsOf(type: string) {
-    return (await admin.get(`/api/alarms?type=${type}`)).json().alarms as {
+    return (await admin.get(`/api/alarms?type=${type}`)).json().items as {
       id: string;
       source: string;
       occurrences: number;
@@ -85,7 +85,10 @@ describe('alarms', () => {
       site: 'tokyo',
     });
     const ack = await admin.post(`/api/alarms/${alarm.id}/acknowledge`, { comment: 'guard on the way' });
-    expect(ack.json()).toMatchObject({ state: 'acknowledged', acknowledgedAt: h.clock.now() });
+    expect(ack.json()).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedAt: new Date(h.clock.now()).toISOString(),
+    });
     expect((await admin.post(`/api/alarms/${alarm.id}/acknowledge`)).json().error.code).toBe(
       'ALARM_STATE_CONFLICT',
     );
@@ -94,7 +97,10 @@ describe('alarms', () => {
       201,
     );
     const resolved = await admin.post(`/api/alarms/${alarm.id}/resolve`);
-    expect(resolved.json()).toMatchObject({ state: 'resolved', resolvedAt: h.clock.now() });
+    expect(resolved.json()).toMatchObject({
+      state: 'resolved',
+      resolvedAt: new Date(h.clock.now()).toISOString(),
+    });
     expect((await admin.post(`/api/alarms/${alarm.id}/resolve`)).statusCode).toBe(409);
     const detail = (await admin.get(`/api/alarms/${alarm.id}`)).json();
     expect(detail.comments.map((c: { text: string }) => c.text)).toEqual([
@@ -108,7 +114,7 @@ describe('alarms', () => {
       .where('target', '=', `alarm:${alarm.id}`)
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['alarm.acknowledge', 'alarm.comment', 'alarm.resolve']);
-    expect((await admin.get('/api/alarms?state=resolved')).json().alarms).toHaveLength(1);
+    expect((await admin.get('/api/alarms?state=resolved')).json().items).toHaveLength(1);
     expect((await admin.get('/api/alarms/does-not-exist')).statusCode).toBe(404);
     expect((await admin.get('/api/alarms?state=bogus')).statusCode).toBe(400);
   });
@@ -120,7 +126,7 @@ describe('alarms', () => {
     const { password } = await h.addOperator('tokyo-op', 'operator', { departments: [], sites: ['tokyo'] });
     const op = h.agent();
     await op.login('tokyo-op', password);
-    const visible = (await op.get('/api/alarms')).json().alarms as { source: string }[];
+    const visible = (await op.get('/api/alarms')).json().items as { source: string }[];
     expect(visible.map((a) => a.source)).toEqual(['reader:R1']);
   });
 });

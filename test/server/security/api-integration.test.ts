@@ -87,7 +87,7 @@ describe('resource API behind the security stack', () => {
       .execute();
     expect(rows.map((r) => r.action).sort()).toEqual(['credential.create', 'person.create']);
     expect(rows[0]).toMatchObject({ source: '127.0.0.1' });
-    const alarms = (await admin.get('/api/alarms?type=id_change_burst')).json().alarms;
+    const alarms = (await admin.get('/api/alarms?type=id_change_burst')).json().items;
     expect(alarms).toHaveLength(1);
   });
 

@@ -26,7 +26,7 @@ describe('audit chain', () => {
   });
 
   it('records actions and logins with actor, source and time, readable with filters and pages', async () => {
-    const all = (await admin.get('/api/audit?limit=500')).json().records as {
+    const all = (await admin.get('/api/audit?limit=500')).json().items as {
       action: string;
       actor: string;
       source: string;
@@ -43,14 +43,14 @@ describe('audit chain', () => {
       ]),
     );
     const failure = all.find((r) => r.action === 'login.failure')!;
-    expect(failure).toMatchObject({ source: '198.51.100.4', at: h.clock.now() });
+    expect(failure).toMatchObject({ source: '198.51.100.4', at: new Date(h.clock.now()).toISOString() });
 
-    const logins = (await admin.get('/api/audit?actionPrefix=login.')).json().records as { action: string }[];
+    const logins = (await admin.get('/api/audit?actionPrefix=login.')).json().items as { action: string }[];
     expect(logins.every((r) => r.action.startsWith('login.'))).toBe(true);
     const page1 = (await admin.get('/api/audit?limit=2')).json();
-    expect(page1.records).toHaveLength(2);
-    const page2 = (await admin.get(`/api/audit?limit=2&before=${page1.nextBefore}`)).json();
-    expect(page2.records[0].id).toBe(page1.records[1].id - 1);
+    expect(page1.items).toHaveLength(2);
+    const page2 = (await admin.get(`/api/audit?limit=2&cursor=${page1.next}`)).json();
+    expect(page2.items[0].id).toBe(page1.items[1].id - 1);
     expect((await admin.get('/api/audit?limit=0')).statusCode).toBe(400);
   });
 

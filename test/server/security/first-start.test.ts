@@ -140,7 +140,7 @@ describe('first start to first admin', () => {
     browser.csrf = undefined;
     expect((await browser.call('POST', '/api/people', { id: 'forged', name: 'Forged' })).status).toBe(403);
     browser.csrf = saved;
-    const audit = (await browser.call('GET', '/api/audit?limit=100')).json().records as { action: string }[];
+    const audit = (await browser.call('GET', '/api/audit?limit=100')).json().items as { action: string }[];
     expect(audit.map((r) => r.action)).toEqual(
       expect.arrayContaining([
         'setup.first_admin',

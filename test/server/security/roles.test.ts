@@ -133,8 +133,8 @@ describe('roles and scopes', () => {
     });
     expect(write.statusCode).toBe(403);
     expect((await h.inject({ method: 'GET', url: '/api/operators', headers })).statusCode).toBe(403);
-    const listed = (await admin.get('/api/auth/tokens')).json().tokens;
-    expect(listed[0]).toMatchObject({ name: 'reader', lastUsedAt: h.clock.now() });
+    const listed = (await admin.get('/api/auth/tokens')).json().items;
+    expect(listed[0]).toMatchObject({ name: 'reader', lastUsedAt: new Date(h.clock.now()).toISOString() });
     expect(JSON.stringify(listed)).not.toContain('hash');
     expect((await admin.delete(`/api/auth/tokens/${created.json().id}`)).statusCode).toBe(200);
     expect((await h.inject({ method: 'GET', url: '/api/fixture/people', headers })).statusCode).toBe(401);

@@ -40,6 +40,14 @@ describe.each(backends)('storage conformance on $name', (backend) => {
 
   it('builds the site model with references checked and named', async () => {
     expect(await r.areas.get('outside')).toMatchObject({ id: 'outside', parentId: 'outside' });
+    const noSite = await rejection(
+      r.controllers.create({ id: 'c0', name: 'x', site: 'tokio', description: null }, NOW),
+    );
+    expect([noSite.kind, noSite.field]).toEqual(['unknown_reference', 'site']);
+    await r.sites.create(
+      { id: 'tokyo', name: '東京本社', timezone: 'Asia/Tokyo', topic: 'tokyo', holidayCalendars: [] },
+      NOW,
+    );
     await r.areas.create(
       {
         id: 'lobby',
@@ -87,6 +95,7 @@ describe.each(backends)('storage conformance on $name', (backend) => {
           { date: '2026-01-01', name: '元日' },
           { date: '2026-01-12', name: '成人の日' },
         ],
+        preset: null,
       },
       NOW,
     );
@@ -94,14 +103,15 @@ describe.each(backends)('storage conformance on $name', (backend) => {
       {
         id: 'office',
         name: 'Office hours',
-        timezone: 'Asia/Tokyo',
-        weekly: { mon: ['09:00-18:00'], tue: ['09:00-12:00', '13:00-18:00'] },
+        weekly: { mon: ['09:00-18:00'], tue: ['09:00-12:00', '13:00-18:00'], fri: ['22:00-06:00'] },
+        holidayIntervals: ['10:00-12:00'],
         holidayCalendars: ['jp'],
+        siteHolidays: true,
       },
       NOW,
     );
     await r.accessLevels.create(
-      { id: 'lab-day', name: 'Lab daytime', scheduleId: 'office', doors: ['D1'] },
+      { id: 'lab-day', name: 'Lab daytime', scheduleId: 'office', doors: ['D1'], maxThreatLevel: 2 },
       NOW,
     );
     await r.groups.create({ id: 'staff', name: 'Staff', description: null, levels: ['lab-day'] }, NOW);
@@ -109,9 +119,12 @@ describe.each(backends)('storage conformance on $name', (backend) => {
     await r.groups.create({ id: 'managers', name: 'Managers', description: null, levels: [] }, NOW);
 
     expect(await r.schedules.get('office')).toMatchObject({
-      weekly: { tue: ['09:00-12:00', '13:00-18:00'] },
+      weekly: { tue: ['09:00-12:00', '13:00-18:00'], fri: ['22:00-06:00'] },
+      holidayIntervals: ['10:00-12:00'],
       holidayCalendars: ['jp'],
+      siteHolidays: true,
     });
+    expect(await r.accessLevels.get('lab-day')).toMatchObject({ maxThreatLevel: 2 });
     expect((await r.holidays.get('jp'))?.dates).toHaveLength(2);
     expect(await r.groups.get('staff')).toMatchObject({ levels: ['lab-day'] });
     expect(await r.areas.get('lab')).toMatchObject({
@@ -126,7 +139,10 @@ describe.each(backends)('storage conformance on $name', (backend) => {
     expect(badRule.field).toBe('rules.priority.group');
 
     const unknown = await rejection(
-      r.accessLevels.create({ id: 'x', name: 'x', scheduleId: null, doors: ['D1', 'D9'] }, NOW),
+      r.accessLevels.create(
+        { id: 'x', name: 'x', scheduleId: null, doors: ['D1', 'D9'], maxThreatLevel: null },
+        NOW,
+      ),
     );
     expect([unknown.kind, unknown.field]).toEqual(['unknown_reference', 'doors[1]']);
     expect(await r.accessLevels.get('x')).toBeUndefined();

@@ -1,0 +1,256 @@
+// OpenAPI documentation of the routes outside the endpoint table: security (/api/auth, /api/operators),
+// alarms, audit and the controller link. Those handlers validate their own input (src/server/auth/http.ts
+// parse) and answer in the one error shape; what is here only describes them — operation ids, summaries,
+// tags, request and response schemas and their 4xx answers — so the document covers every route. It is
+// attached when a route is added (an onRoute hook), without changing how the route validates or
+// serializes. A route of these prefixes without an entry here fails test/server/api/openapi-lint.test.ts.
+
+import type { RouteOptions } from 'fastify';
+import { z } from 'zod';
+import { ALARM_STATES, ALARM_TYPES, SEVERITIES } from '../alarms/types.ts';
+import { errorResponses } from './openapi.ts';
+import { PERMISSIONS, ROLES } from './principal.ts';
+
+interface RouteDoc {
+  operationId: string;
+  summary: string;
+  tag: string;
+  description?: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** success status → body */
+  responses: Record<number, z.ZodType>;
+  errors: number[];
+  /** public: no API token or session needed */
+  public?: boolean;
+}
+
+const id = z.object({ id: z.string().min(1).max(128) });
+const iso = z.iso.datetime();
+const anyObject = z.record(z.string(), z.unknown());
+/** The API's one list shape. */
+const page = (item: z.ZodType) =>
+  z.object({
+    items: z.array(item),
+    next: z.string().nullable().meta({ description: 'cursor of the next page; null on the last page' }),
+  });
+const scope = z
+  .object({ departments: z.array(z.string()), sites: z.array(z.string()) })
+  .meta({ id: 'OperatorScope', description: 'empty lists: no restriction of that kind' });
+const operator = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string().nullable(),
+    displayName: z.string().nullable(),
+    role: z.enum(ROLES),
+    scope: z.union([scope, z.literal('all')]),
+    disabled: z.boolean(),
+  })
+  .meta({ id: 'Operator' });
+const operatorDetail = operator
+  .extend({
+    mfa: anyObject.meta({ description: 'enrolled factors: totp, webauthn count, backup codes left' }),
+    lockedUntil: iso.nullable().meta({ description: 'when a lockout ends' }),
+  })
+  .meta({ id: 'OperatorDetail' });
+const loginAnswer = z
+  .object({
+    stage: z.enum(['full', 'mfa', 'enrol']),
+    csrfToken: z.string().meta({ description: 'send as X-CSRF-Token with state-changing requests' }),
+    operator,
+    secondFactors: z.array(z.enum(['totp', 'webauthn', 'backup_code'])).optional(),
+  })
+  .meta({ id: 'LoginAnswer' });
+const password = z.string().min(1).max(1024).meta({ format: 'password' });
+const code = z.object({ code: z.string().min(1).max(32) });
+const webauthnResponse = z.object({ response: anyObject, name: z.string().max(100).optional() });
+const alarm = z
+  .object({
+    id: z.string(),
+    type: z.enum(ALARM_TYPES),
+    state: z.enum(ALARM_STATES),
+    severity: z.enum(SEVERITIES),
+    source: z.string(),
+    site: z.string().nullable(),
+    message: z.string(),
+    detail: anyObject,
+    occurrences: z.number().int(),
+    raisedAt: iso,
+    lastRaisedAt: iso,
+    acknowledgedAt: iso.nullable(),
+    acknowledgedBy: z.string().nullable(),
+    resolvedAt: iso.nullable(),
+    resolvedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Alarm' });
+const comment = z
+  .object({ id: z.string(), author: z.string(), text: z.string(), at: iso })
+  .meta({ id: 'AlarmComment' });
+const alarmWithComments = alarm.extend({ comments: z.array(comment) }).meta({ id: 'AlarmWithComments' });
+const alarmQuery = z.strictObject({
+  state: z.enum(ALARM_STATES).optional(),
+  type: z.enum(ALARM_TYPES).optional(),
+  since: iso.optional().meta({ description: 'raised at or after (ISO 8601 with offset)' }),
+  until: iso.optional().meta({ description: 'raised before' }),
+  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
+  limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
+});
+const auditRecord = z
+  .object({
+    id: z.number().int(),
+    at: iso,
+    actor: z.string(),
+    source: z.string(),
+    action: z.string(),
+    target: z.string(),
+    detail: anyObject,
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditRecord' });
+const auditQuery = z.strictObject({
+  actor: z.string().optional(),
+  action: z.string().optional(),
+  actionPrefix: z.string().optional(),
+  target: z.string().optional(),
+  since: iso.optional(),
+  until: iso.optional(),
+  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
+  limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
+});
+const token = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    permissions: z.array(z.enum(PERMISSIONS)),
+    createdBy: z.string(),
+    createdAt: iso,
+    expiresAt: iso.nullable(),
+    lastUsedAt: iso.nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+const controllerStatus = z
+  .object({
+    controllerId: z.string(),
+    enrolled: z.boolean(),
+    enrolledAt: iso.nullable(),
+    link: z.enum(['up', 'down']).meta({
+      description:
+        'up only while enrolled and heard within the link timeout; never connected or silent: down',
+    }),
+    lastSeenAt: iso.nullable(),
+    softwareVersion: z.string().nullable(),
+    configHash: z.string().nullable(),
+    configBaseline: z.string().nullable(),
+    configMatchesBaseline: z.boolean().nullable(),
+    clockOffsetMs: z.number().nullable(),
+    journalPending: z.number().int().nullable(),
+    snapshotVersion: z.number().int().nullable(),
+  })
+  .meta({ id: 'ControllerStatus' });
+
+const AUTH = [400, 401, 403, 429];
+const SIGNED_IN = [401, 403];
+
+// biome-ignore format: one line per route reads as a table
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  'POST /api/auth/setup': { operationId: 'setupFirstAdmin', summary: 'Create the first administrator with the one-time setup token', tag: 'auth', public: true,
+    body: z.object({ token: z.string(), username: z.string(), password, displayName: z.string().optional(), email: z.email().optional() }),
+    responses: { 201: z.object({ operator, next: z.string() }) }, errors: [400, 401, 409, 429] },
+  'POST /api/auth/login': { operationId: 'login', summary: 'Log in with username and password', tag: 'auth', public: true,
+    description: 'Sets the session cookie. `stage` says what comes next: a second factor (`mfa`), enrolling one (`enrol`), or nothing (`full`).',
+    body: z.object({ username: z.string(), password }), responses: { 200: loginAnswer }, errors: AUTH },
+  'POST /api/auth/login/totp': { operationId: 'loginTotp', summary: 'Second factor: a TOTP code', tag: 'auth', public: true, body: code, responses: { 200: loginAnswer }, errors: AUTH },
+  'POST /api/auth/login/backup-code': { operationId: 'loginBackupCode', summary: 'Second factor: a one-time backup code', tag: 'auth', public: true, body: code, responses: { 200: loginAnswer }, errors: AUTH },
+  'POST /api/auth/login/webauthn/options': { operationId: 'loginPasskeyOptions', summary: 'Second factor: options for a passkey assertion', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401, 403, 429] },
+  'POST /api/auth/login/webauthn/verify': { operationId: 'loginPasskey', summary: 'Second factor: a passkey assertion', tag: 'auth', public: true, body: webauthnResponse, responses: { 200: loginAnswer }, errors: AUTH },
+  'POST /api/auth/logout': { operationId: 'logout', summary: 'End the session', tag: 'auth', public: true, responses: { 200: z.object({ loggedOut: z.boolean() }) }, errors: [403] },
+  'GET /api/auth/session': { operationId: 'getSession', summary: 'Who is calling: the session or API token', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401] },
+  'POST /api/auth/password': { operationId: 'changePassword', summary: 'Change your password (ends your other sessions)', tag: 'auth',
+    body: z.object({ currentPassword: password, newPassword: password }), responses: { 200: z.object({ changed: z.boolean(), csrfToken: z.string() }) }, errors: [400, 401, 403] },
+  'POST /api/auth/totp/enrol': { operationId: 'startTotpEnrolment', summary: 'Start enrolling a TOTP authenticator', tag: 'auth', responses: { 200: z.object({ secret: z.string(), uri: z.string() }) }, errors: [401, 403, 409] },
+  'POST /api/auth/totp/verify': { operationId: 'confirmTotpEnrolment', summary: 'Confirm the TOTP authenticator with a code', tag: 'auth', body: code, responses: { 200: anyObject }, errors: [400, 401, 403, 409] },
+  'POST /api/auth/webauthn/register/options': { operationId: 'passkeyRegistrationOptions', summary: 'Options for registering a passkey', tag: 'auth', responses: { 200: anyObject }, errors: SIGNED_IN },
+  'POST /api/auth/webauthn/register/verify': { operationId: 'registerPasskey', summary: 'Register a passkey', tag: 'auth', body: webauthnResponse, responses: { 200: anyObject }, errors: [400, 401, 403, 409] },
+  'POST /api/auth/backup-codes': { operationId: 'newBackupCodes', summary: 'Replace your backup codes (shown once)', tag: 'auth', responses: { 200: z.object({ codes: z.array(z.string()) }) }, errors: SIGNED_IN },
+  'GET /api/auth/tokens': { operationId: 'listApiTokens', summary: 'List API tokens', tag: 'auth', responses: { 200: page(token) }, errors: SIGNED_IN },
+  'POST /api/auth/tokens': { operationId: 'createApiToken', summary: 'Create an API token (shown once)', tag: 'auth',
+    body: z.object({ name: z.string(), permissions: z.array(z.enum(PERMISSIONS)), expiresInDays: z.number().int().optional(), scope: scope.optional() }),
+    responses: { 201: token.extend({ token: z.string(), note: z.string() }) }, errors: [400, 401, 403] },
+  'DELETE /api/auth/tokens/{id}': { operationId: 'revokeApiToken', summary: 'Revoke an API token', tag: 'auth', params: id, responses: { 200: z.object({ revoked: z.boolean() }) }, errors: [400, 401, 403, 404] },
+
+  'GET /api/operators': { operationId: 'listOperators', summary: 'List operators', tag: 'operators', responses: { 200: page(operatorDetail) }, errors: SIGNED_IN },
+  'GET /api/operators/{id}': { operationId: 'getOperator', summary: 'Get an operator', tag: 'operators', params: id, responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
+  'POST /api/operators': { operationId: 'createOperator', summary: 'Create an operator with a role and scope', tag: 'operators',
+    body: z.object({ username: z.string(), email: z.email().optional(), displayName: z.string().optional(), role: z.enum(ROLES), scope: scope.optional(), password }),
+    responses: { 201: operatorDetail }, errors: [400, 401, 403, 409] },
+  'PATCH /api/operators/{id}': { operationId: 'updateOperator', summary: 'Change an operator’s name, email, role, scope or disable it', tag: 'operators', params: id,
+    body: z.object({ displayName: z.string().optional(), email: z.email().nullable().optional(), role: z.enum(ROLES).optional(), scope: scope.optional(), disabled: z.boolean().optional() }),
+    responses: { 200: operatorDetail }, errors: [400, 401, 403, 404, 409] },
+  'POST /api/operators/{id}/recover': { operationId: 'recoverOperator', summary: 'Lift a lockout, reset second factors, set a new password', tag: 'operators', params: id,
+    body: z.object({ unlock: z.boolean().optional(), resetMfa: z.boolean().optional(), newPassword: password.optional() }),
+    responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
+
+  'GET /api/alarms': { operationId: 'listAlarms', summary: 'List alarms, newest first', tag: 'alarms', query: alarmQuery,
+    responses: { 200: page(alarm) }, errors: [400, 401, 403] },
+  'GET /api/alarms/{id}': { operationId: 'getAlarm', summary: 'Get an alarm with its comments', tag: 'alarms', params: id, responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404] },
+  'POST /api/alarms/{id}/acknowledge': { operationId: 'acknowledgeAlarm', summary: 'Acknowledge an alarm', tag: 'alarms', params: id,
+    body: z.object({ comment: z.string().optional() }), responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404, 409] },
+  'POST /api/alarms/{id}/resolve': { operationId: 'resolveAlarm', summary: 'Resolve an alarm', tag: 'alarms', params: id,
+    body: z.object({ comment: z.string().optional() }), responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404, 409] },
+  'POST /api/alarms/{id}/comments': { operationId: 'commentOnAlarm', summary: 'Comment on an alarm', tag: 'alarms', params: id,
+    body: z.object({ text: z.string() }), responses: { 201: comment }, errors: [400, 401, 403, 404] },
+
+  'GET /api/audit': { operationId: 'listAudit', summary: 'Read the audit trail, newest first', tag: 'audit', query: auditQuery,
+    responses: { 200: page(auditRecord) }, errors: [400, 401, 403] },
+  'GET /api/audit/verify': { operationId: 'verifyAudit', summary: 'Verify the audit trail’s hash chain', tag: 'audit',
+    responses: { 200: z.object({ ok: z.boolean(), records: z.number().int(), firstBad: z.number().int().optional(), problem: z.string().optional() }) }, errors: SIGNED_IN },
+
+  'POST /api/controllers/{id}/enrollment': { operationId: 'issueControllerEnrollment', summary: 'Issue a one-time enrollment token (shown once)', tag: 'controllers', params: id,
+    responses: { 201: z.object({ token: z.string(), expiresAt: iso }) }, errors: [400, 401, 403, 404] },
+  'POST /api/controllers/enroll': { operationId: 'enrollController', summary: 'A controller enrolls its public key with its token', tag: 'controllers', public: true,
+    body: z.object({ controllerId: z.string(), token: z.string(), publicKey: z.string().meta({ description: 'Ed25519, SPKI PEM' }) }),
+    responses: { 200: z.object({ site: z.string().meta({ description: 'the topic segment of its site' }), mqttUrl: z.string(), mqttProtocol: z.number().int(), serverPublicKey: z.string(), credentialKey: z.string(), brokerCa: z.string().optional() }) },
+    errors: [400, 401] },
+  'GET /api/controllers/{id}/status': { operationId: 'getControllerStatus', summary: 'Link and supervision status of a controller', tag: 'controllers', params: id,
+    responses: { 200: controllerStatus }, errors: [400, 401, 403, 404] },
+  'POST /api/controllers/{id}/restart': { operationId: 'restartController', summary: 'Restart a controller (a signed command)', tag: 'controllers', params: id,
+    body: z.object({ reason: z.string().max(200).optional() }), responses: { 202: z.object({ queued: z.boolean() }) }, errors: [400, 401, 403, 404] },
+  'POST /api/controllers/{id}/baseline': { operationId: 'recordControllerBaseline', summary: 'Record the configuration hash as the baseline', tag: 'controllers', params: id,
+    responses: { 200: z.object({ baseline: z.string().nullable() }) }, errors: [400, 401, 403, 404] },
+};
+
+/** Prefixes whose routes must be documented here (the rest are in the endpoint table). */
+export const DOCUMENTED_PREFIXES = [
+  '/api/auth',
+  '/api/operators',
+  '/api/alarms',
+  '/api/audit',
+  '/api/controllers/',
+];
+
+const keyOf = (method: string, url: string) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`;
+
+/** onRoute hook: attaches the documentation, keeping the handler's own validation and output. */
+export function documentRoute(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const doc = ROUTE_DOCS[keyOf(String(methods[0]), route.url)];
+  if (!doc || route.schema?.operationId !== undefined) return;
+  const responses: Record<string, z.ZodType> = errorResponses(doc.errors);
+  for (const [status, schema] of Object.entries(doc.responses))
+    responses[status] = schema.describe('Success');
+  route.schema = {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    ...(doc.description && { description: doc.description }),
+    tags: [doc.tag],
+    ...(doc.params && { params: doc.params }),
+    ...(doc.query && { querystring: doc.query }),
+    ...(doc.body && { body: doc.body }),
+    ...(doc.public && { security: [] }),
+    response: responses,
+  } as never;
+  route.validatorCompiler = () => (data: unknown) => ({ value: data });
+  route.serializerCompiler = () => (data: unknown) => JSON.stringify(data);
+}
