@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError } from '../http/errors.ts';
 import { CREDENTIAL_STATES, CREDENTIAL_TYPES, type CredentialView } from '../storage/credentials.ts';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 import { endpoint } from './endpoint.ts';
 import { idParams, idSchema, iso, isoOrNull, isoOut, isoTime, pageOf, pageQuery, stamps } from './schemas.ts';
 
@@ -32,13 +33,21 @@ export const credentialSchema = z
   })
   .meta({ id: 'Credential' });
 
+// Card numbers and key ids are compared after NFKC (a full-width ＣＡＲＤ－００１ is CARD-001).
 const identifierSchema = z
   .string()
+  .normalize('NFKC')
   .trim()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .refine((s) => !/[\p{Cc}\s]/u.test(s), 'must not contain spaces or control characters');
-const labelSchema = z.string().trim().max(100, 'must be at most 100 characters');
+  .refine((s) => !/[\p{Cc}\s]/u.test(s), 'must not contain spaces or control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
+const labelSchema = z
+  .string()
+  .trim()
+  .max(100, 'must be at most 100 characters')
+  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
 const maxUsesSchema = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000);
 
 const createBody = z

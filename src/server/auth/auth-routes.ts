@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
@@ -73,6 +74,14 @@ export const usernameSchema = z
   .max(64)
   .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits and . _ @ - only');
 
+/** Shown to other operators and in the audit trail: one line, no control or bidirectional characters. */
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => !/[\p{Cc}]/u.test(s) && !BIDI_CONTROLS.test(s), 'must not contain control characters');
+
 const loginBody = z.object({ username, password }).strict();
 const codeBody = z.object({ code: z.string().trim().min(1).max(32) }).strict();
 const setupBody = z
@@ -80,7 +89,7 @@ const setupBody = z
     token: z.string().min(1).max(200),
     username: usernameSchema,
     password,
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     email: z.email().max(254).optional(),
   })
   .strict();

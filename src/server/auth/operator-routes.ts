@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ROLES } from '../http/principal.ts';
-import { publicOperator, usernameSchema } from './auth-routes.ts';
+import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
@@ -38,7 +38,7 @@ const createBody = z
   .object({
     username: usernameSchema,
     email: z.email().max(254).optional(),
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     role: z.enum(ROLES),
     scope: scopeSchema.optional(),
     password,
@@ -46,7 +46,7 @@ const createBody = z
   .strict();
 const patchBody = z
   .object({
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     email: z.email().max(254).nullable().optional(),
     role: z.enum(ROLES).optional(),
     scope: scopeSchema.optional(),

@@ -16,7 +16,7 @@ export const CREDENTIAL_COLUMNS: readonly ColumnSpec[] = [
   { name: 'id', aliases: ['ID', '認証情報ID'], required: true, cell: cells.id },
   { name: 'personId', aliases: ['利用者ID', '社員番号', '個人ID'], required: true, cell: cells.id },
   { name: 'type', aliases: ['種別'], required: true, cell: cells.oneOf(CREDENTIAL_TYPES) },
-  { name: 'identifier', aliases: ['カード番号', '識別子'], cell: cells.text(128) },
+  { name: 'identifier', aliases: ['カード番号', '識別子'], cell: cells.identifier },
   { name: 'pin', aliases: ['暗証番号', 'PIN'], cell: cells.pin },
   { name: 'duressPin', aliases: ['脅迫暗証番号'], cell: cells.pin },
   { name: 'state', aliases: ['状態'], cell: cells.oneOf(CREDENTIAL_STATES) },

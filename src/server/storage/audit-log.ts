@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { storableText } from './text.ts';
 
 export interface AuditRecord {
   at: number;
@@ -50,6 +51,8 @@ export class AuditLog {
 
   /** Appends one record at the end of the chain; concurrent appends serialise on the id. */
   async append(record: AuditRecord): Promise<number> {
+    // Hashed exactly as stored: JSON escapes odd characters in the detail, the other fields are made
+    // storable (text.ts), so what verify reads back is what was hashed.
     const detail = JSON.stringify(sortKeys(record.detail));
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
@@ -65,10 +68,10 @@ export class AuditLog {
           const row = {
             id,
             at: record.at,
-            actor: record.actor,
-            source: record.source,
-            action: record.action,
-            target: record.target,
+            actor: storableText(record.actor),
+            source: storableText(record.source),
+            action: storableText(record.action),
+            target: storableText(record.target),
             detail,
           };
           await tx

@@ -58,3 +58,31 @@ describe.each(backends)('audit log on $name', (backend) => {
     expect(await log.verify()).toMatchObject({ ok: false, firstBad: 7, problem: 'record #7 is missing' });
   });
 });
+
+describe.each(backends)('audit log text on $name', (backend) => {
+  it('stores exactly the bytes it hashed: lone surrogates and NUL in any field keep the chain intact', async () => {
+    const { store, cleanup } = await backend.open();
+    try {
+      const log = new AuditLog(store.db);
+      await log.append({
+        at: 1,
+        actor: 'anonymous\ud800',
+        source: '127.0.0.1\u0000',
+        action: 'login.failure',
+        target: 'operator:x\udfff\u0000y',
+        detail: { name: 'x\ud800', nul: 'a\u0000b' },
+      });
+      await log.append({ at: 2, actor: 'system', source: 'local', action: 'a', target: 't', detail: {} });
+      expect(await log.verify()).toMatchObject({ ok: true, records: 2 });
+      const row = await store.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      expect(row.target).toBe('operator:x\ufffd\ufffdy');
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+});
