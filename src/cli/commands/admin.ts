@@ -187,7 +187,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
               return;
             }
           }
-          await resetOperatorSecurity(
+          const { revokedTokens } = await resetOperatorSecurity(
             db,
             operator,
             {
@@ -210,6 +210,15 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
               passwordReset: password !== undefined,
             },
           });
+          for (const id of revokedTokens)
+            await recordAudit(storageView(db), {
+              at: Date.now(),
+              actor: 'cli',
+              source: 'local',
+              action: 'token.revoke',
+              target: `token:${id}`,
+              detail: { reason: 'password_reset', operatorId: operator.id, operator: operator.username },
+            });
           io.out(
             `recovered ${operator.username}: lock lifted${options.keepMfa ? '' : ', second factors reset'}, sessions ended`,
           );

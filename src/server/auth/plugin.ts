@@ -16,6 +16,7 @@ import { auditRoutes } from '../audit/routes.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
 import { authRoutes } from './auth-routes.ts';
+import { tokenPrincipal } from './authority.ts';
 import {
   type Clock,
   resolveSettings,
@@ -86,17 +87,15 @@ async function principalFromToken(services: SecurityServices, token: string): Pr
   if (token.length < 20 || token.length > 200) return undefined;
   const { ctx } = services;
   const now = ctx.clock.now();
-  const record = await findActiveApiToken(ctx.db, sha256Hex(token), now);
-  if (!record) return undefined;
+  const found = await findActiveApiToken(ctx.db, sha256Hex(token), now);
+  if (!found) return undefined;
+  // Checked against the creator's current role, scope and state on every use (authority.ts).
+  const principal = tokenPrincipal(found.token, found.creator);
+  if (!principal) return undefined;
+  const record = found.token;
   if (record.lastUsedAt === null || now - record.lastUsedAt >= TOKEN_TOUCH_MS)
     await touchApiToken(ctx.db, record.id, now);
-  return {
-    kind: 'token',
-    id: record.id,
-    role: record.role,
-    scope: record.scope,
-    tokenPermissions: record.permissions,
-  };
+  return principal;
 }
 
 /** What a request's credentials prove; answers 401/403 itself when they prove something bad. */
