@@ -129,7 +129,9 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
           email: options.email ?? null,
         });
         if (problem) {
-          io.out(`refused: ${problem} (at least 12 characters, not a common password, not the username)`);
+          io.out(
+            `refused: ${problem} (at least 12 characters, hard to guess: not a common password, word pattern or your own name)`,
+          );
           process.exitCode = 1;
           return;
         }
