@@ -148,6 +148,8 @@ export function registerImportCommand(program: Command, io: CsvCommandIO = defau
           encoding,
           timezone: options.timezone,
           dryRun: options.dryRun === true,
+          // On the host, a migration may bring its PIN-only codes (the host holds the database anyway).
+          givenPinCodes: true,
           onProgress: (done, total) => progress.update(done, total),
         });
         progress.stop();

@@ -46,6 +46,8 @@ export interface SecuritySettings {
   /** login attempts (password and second factor) per source address; each costs an argon2 hash */
   loginRateLimit: { perAddress: number; windowMs: number };
   totp: { issuer: string };
+  /** digits of the PIN-only codes the server issues (MONBAN_PIN_LENGTH, 6 to 12) */
+  pinCodeLength: number;
 }
 
 export const DEFAULT_SETTINGS: SecuritySettings = {
@@ -57,6 +59,7 @@ export const DEFAULT_SETTINGS: SecuritySettings = {
   failedLoginBurst: { count: 20, windowMs: 5 * 60_000 },
   loginRateLimit: { perAddress: 60, windowMs: 60_000 },
   totp: { issuer: 'Monban' },
+  pinCodeLength: 6,
 };
 
 export type SettingsOverrides = {

@@ -62,6 +62,7 @@ export interface CsvKind<In> {
     tx: Executor,
     rows: readonly ParsedRow<In>[],
     scope: ScopeFilter | undefined,
+    options: { givenPinCodes: boolean },
   ): Promise<{ row: ParsedRow<In>; issue: RowIssue }[]>;
   apply(repos: Repositories, value: In, now: number): Promise<'created' | 'updated'>;
 }
@@ -77,6 +78,12 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** stop collecting after this many errors (default 1000) */
   maxErrors?: number;
+  /**
+   * Accept PIN-only codes written in the file (a migration on the server host, `monban import`).
+   * Off by default and never over HTTP: there the server issues PIN-only codes, so nobody can try
+   * codes and learn from a refusal which ones work for other people.
+   */
+  givenPinCodes?: boolean;
 }
 
 export interface ImportReport {
@@ -260,7 +267,9 @@ export async function importCsv<In>(
   try {
     await inTransaction(db, async (tx) => {
       const repos = repositories(tx, installationKey);
-      const problems = await spec.check(repos, tx, parsed, options.scope);
+      const problems = await spec.check(repos, tx, parsed, options.scope, {
+        givenPinCodes: options.givenPinCodes === true,
+      });
       if (problems.length > 0 || rowErrors > 0)
         throw new Rejected(
           problems.map(({ row, issue }) => ({

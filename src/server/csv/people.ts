@@ -45,7 +45,7 @@ export const peopleCsv: CsvKind<PersonInput> = {
     ) as unknown as PersonInput;
   },
   keys: (p) => [`id\u0000id\u0000${p.id}`],
-  async check(_repos: Repositories, tx, rows, scope) {
+  async check(_repos: Repositories, tx, rows, scope, _options) {
     const problems: { row: ParsedRow<PersonInput>; issue: RowIssue }[] = [];
     const groups = await existing(tx, 'groups', new Set(rows.flatMap((r) => r.value.groups ?? [])));
     const levels = await existing(tx, 'access_levels', new Set(rows.flatMap((r) => r.value.levels ?? [])));
