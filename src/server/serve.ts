@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { anchorFileIn, startCheckpoints } from './audit/anchors.ts';
 import { securityDb } from './auth/context.ts';
 import { securityEnv } from './auth/env.ts';
 import { audit } from './auth/http.ts';
@@ -71,6 +72,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const store = await openDatabase(config);
   let app: FastifyInstance | undefined;
   let controllers: ControllerService | undefined;
+  let checkpoints: { stop(): Promise<void> } | undefined;
   try {
     const installationKey = installationKeyFor(config);
     let https: TlsOptions | undefined;
@@ -83,6 +85,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       );
     } else if (options.tls !== false) https = options.tls;
 
+    const anchorFile = anchorFileIn(config.dataDir);
     app = await buildApp({
       store,
       installationKey,
@@ -97,6 +100,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
           settings: security.settings,
           allowList: security.allowList,
           background: options.background ?? true,
+          anchorFile,
         });
         if (options.controllers === false) return;
         const c = config.controllers;
@@ -134,6 +138,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     });
     await controllers?.start();
+    // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
+    checkpoints = await startCheckpoints({
+      db: store.db,
+      keys: app.security.ctx.anchorKeys,
+      file: anchorFile,
+      intervalMs: config.checkpointSeconds * 1000,
+      logger,
+    });
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -153,10 +165,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         closed = true;
         await running.close();
         await linked?.stop();
+        await checkpoints?.stop();
         await store.close();
       },
     };
   } catch (error) {
+    await checkpoints?.stop();
     await controllers?.stop();
     await app?.close();
     await store.close();

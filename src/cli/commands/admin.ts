@@ -10,9 +10,11 @@ import { securityDb, storageView } from '../../server/auth/context.ts';
 import { checkPasswordPolicy, hashPassword } from '../../server/auth/passwords.ts';
 import { ensureFirstAdminSetup } from '../../server/auth/setup.ts';
 import { createOperator, findOperatorByUsername, resetOperatorSecurity } from '../../server/auth/store.ts';
-import { storageConfig } from '../../server/config.ts';
+import { serverConfig } from '../../server/config.ts';
 import { ROLES, type Role } from '../../server/http/principal.ts';
+import { chainKeys } from '../../server/storage/chain.ts';
 import { openStore } from '../../server/storage/db.ts';
+import { installationKeyFor } from '../../server/storage/installation-key.ts';
 
 export interface AdminCommandIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -79,11 +81,12 @@ interface StoreOptions {
 
 async function withStore<T>(
   options: StoreOptions,
-  run: (db: ReturnType<typeof securityDb>) => Promise<T>,
+  run: (db: ReturnType<typeof securityDb>, auditKey: Buffer) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(storageConfig(process.env, options).location);
+  const config = serverConfig(process.env, options);
+  const store = await openStore(config.location);
   try {
-    return await run(securityDb(store.db));
+    return await run(securityDb(store.db), chainKeys(installationKeyFor(config)).audit);
   } finally {
     await store.close();
   }
@@ -135,7 +138,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
           process.exitCode = 1;
           return;
         }
-        await withStore(options, async (db) => {
+        await withStore(options, async (db, auditKey) => {
           const operator = await createOperator(
             db,
             {
@@ -148,7 +151,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             },
             Date.now(),
           );
-          await recordAudit(storageView(db), {
+          await recordAudit(storageView(db), auditKey, {
             at: Date.now(),
             actor: 'cli',
             source: 'local',
@@ -174,7 +177,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
     .action(
       async (options: StoreOptions & { username: string; keepMfa?: boolean; resetPassword?: boolean }) => {
         const password = options.resetPassword ? await readNewPassword(io) : undefined;
-        await withStore(options, async (db) => {
+        await withStore(options, async (db, auditKey) => {
           const operator = await findOperatorByUsername(db, options.username);
           if (!operator) {
             io.out(`no operator named ${options.username}`);
@@ -199,7 +202,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             },
             Date.now(),
           );
-          await recordAudit(storageView(db), {
+          await recordAudit(storageView(db), auditKey, {
             at: Date.now(),
             actor: 'cli',
             source: 'local',
@@ -213,7 +216,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             },
           });
           for (const id of revokedTokens)
-            await recordAudit(storageView(db), {
+            await recordAudit(storageView(db), auditKey, {
               at: Date.now(),
               actor: 'cli',
               source: 'local',

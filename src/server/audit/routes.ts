@@ -1,12 +1,13 @@
 // /api/audit: read the audit trail (filtered, newest first, paginated) and, for admins, verify the
-// chain. Read-only by construction: no route here writes, changes or deletes a record.
+// audit and event chains against the checkpoints outside the database, every broken span listed. Read-only by construction: no route here writes, changes or deletes a record.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { storageView } from '../auth/context.ts';
 import { parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
-import { queryAudit, verifyAuditChain } from './store.ts';
+import { verifyChains } from './anchors.ts';
+import { queryAudit } from './store.ts';
 
 const time = z.coerce.number().int().min(0).max(8.64e15);
 const querySchema = z
@@ -35,6 +36,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
   app.get('/api/audit/verify', async (request) => {
     // Managing the log is for admins; reading it for anyone with audit:read.
     requirePrincipal(request, 'settings:write');
-    return verifyAuditChain(db);
+    const { anchorKeys, anchorFile } = services.ctx;
+    return verifyChains(db, anchorKeys, anchorFile ?? '');
   });
 };

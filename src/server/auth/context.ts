@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlarmTables } from '../alarms/tables.ts';
+import type { AnchorKeys } from '../audit/anchors.ts';
 import type { Database } from '../storage/schema.ts';
 import type { AuthTables } from './tables.ts';
 
@@ -85,4 +86,8 @@ export interface SecurityContext {
   logger: FastifyBaseLogger;
   clock: Clock;
   settings: SecuritySettings;
+  /** keys of the audit and event chains and of their checkpoints (audit/anchors.ts) */
+  anchorKeys: AnchorKeys;
+  /** the append-only checkpoint file; undefined: none kept (tests that do not need one) */
+  anchorFile: string | undefined;
 }

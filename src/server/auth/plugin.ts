@@ -12,6 +12,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReq
 import type { Kysely } from 'kysely';
 import { alarmRoutes } from '../alarms/routes.ts';
 import { AlarmService, type AlarmSettings } from '../alarms/service.ts';
+import { anchorKeys } from '../audit/anchors.ts';
 import { auditRoutes } from '../audit/routes.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
@@ -42,6 +43,8 @@ export interface SecurityPluginOptions {
   alarmSettings?: Partial<AlarmSettings>;
   /** share one alarm service with the rest of the server; created when absent */
   alarms?: AlarmService;
+  /** the append-only file of signed chain checkpoints (audit/anchors.ts: anchorFileIn(dataDir)) */
+  anchorFile?: string;
 }
 
 export interface SecurityServices {
@@ -70,6 +73,8 @@ export function createSecurityServices(options: SecurityPluginOptions): Security
     logger: options.logger,
     clock: options.clock ?? systemClock,
     settings: resolveSettings(options.settings),
+    anchorKeys: anchorKeys(options.installationKey),
+    anchorFile: options.anchorFile,
   };
   return {
     ctx,

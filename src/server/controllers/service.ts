@@ -20,6 +20,7 @@ import type { AlarmType } from '../alarms/types.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
+import { chainKeys } from '../storage/chain.ts';
 import type { Store } from '../storage/db.ts';
 import { EventStore } from '../storage/events.ts';
 import { ControllerCoordinator } from './coordinator.ts';
@@ -133,7 +134,7 @@ export class ControllerService {
     this.now = deps.now ?? Date.now;
     this.signing = serverSigningKey(deps.installationKey);
     this.credentialKey = siteCredentialKey(deps.installationKey);
-    this.events = new EventStore(deps.store.db);
+    this.events = new EventStore(deps.store.db, chainKeys(deps.installationKey).events);
   }
 
   /** what controllers should trust for the broker: our certificate, or the external broker's CA */

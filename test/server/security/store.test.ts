@@ -195,7 +195,7 @@ describe.each(backends)('security storage on $name', (backend) => {
   it('filters the audit log by action prefix, actor and time, newest first', async () => {
     const log = storageView(db);
     for (const [i, action] of ['login.success', 'login.failure', 'login_x', 'person.create'].entries())
-      await recordAudit(log, {
+      await recordAudit(log, Buffer.alloc(32, 7), {
         at: now + i,
         actor: i % 2 ? 'b' : 'a',
         source: '::1',

@@ -3,8 +3,6 @@
 // are compared after NFKC (full-width ＥＭＰ１ is EMP1); bidirectional controls (U+202E …) are refused
 // in names. The audit log stores exactly the bytes it hashed, so odd text can never break the chain.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../../src/server/audit/store.ts';
-import { storageView } from '../../../src/server/auth/context.ts';
 import { type Agent, type Harness, startHarness } from './support/harness.ts';
 
 describe('well-formed text at the boundary', () => {
@@ -27,7 +25,8 @@ describe('well-formed text at the boundary', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('INVALID_INPUT');
-    expect(await verifyAuditChain(storageView(h.db))).toMatchObject({ ok: true });
+    await h.checkpoint();
+    expect(await h.verifyChains()).toMatchObject({ ok: true, spans: [] });
   });
 
   it('refuses lone surrogates in nested bodies', async () => {
