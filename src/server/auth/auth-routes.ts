@@ -440,11 +440,24 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   app.post('/api/auth/password', async (request, reply) => {
     const session = sessionAt(request, ['full']);
     const body = parse(passwordChangeBody, request.body);
+    // Guessing the current password here is guessing the login: the same per-address limit, the same
+    // count and lockout (a stolen session must not become an unlimited password oracle).
+    if (!attempts.allow(request.ip, ctx.clock.now()))
+      throw new AuthError('RATE_LIMITED', 'too many attempts from this address; wait a minute', {
+        retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
+      });
+    const locked = await lockedUntil(db, session.operator.username, ctx.clock.now());
+    if (locked !== undefined) {
+      await audit(ctx, request, 'password.change_refused_locked', `operator:${session.operator.username}`);
+      throw lockedError(locked);
+    }
     const hash = await getPasswordHash(db, session.operator.id);
     if (!hash || !(await verifyPassword(hash, body.currentPassword))) {
       await audit(ctx, request, 'password.change_failed', `operator:${session.operator.username}`);
+      await loginFailed(request, session.operator.username, session.operator, 'password_change');
       throw new AuthError('LOGIN_FAILED', 'current password is wrong');
     }
+    await clearLoginFailures(db, session.operator.username);
     const problem = checkPasswordPolicy(body.newPassword, session.operator);
     if (problem) throw new AuthError(problem, 'password does not meet the policy');
     await setPasswordHash(db, session.operator.id, await hashPassword(body.newPassword), ctx.clock.now());

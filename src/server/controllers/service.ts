@@ -7,7 +7,7 @@
 import { createHash, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IClientOptions } from 'mqtt';
-import { checkLoginProof, controllerTopics } from '../../contracts/broker-login.ts';
+import { controllerTopics, LoginProofChecker } from '../../contracts/broker-login.ts';
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
@@ -114,6 +114,8 @@ export class ControllerService {
   private readonly signing;
   private readonly credentialKey: Uint8Array;
   private readonly keys = new Map<string, KeyObject>();
+  /** broker login proofs, each accepted once */
+  private readonly proofs = new LoginProofChecker();
   private readonly coordinators = new Map<string, ControllerCoordinator>();
   private readonly snapshots = new Map<string, HeldSnapshot>();
   /** where each person is, as the last reported passage at an area with cross-controller rules says */
@@ -166,7 +168,7 @@ export class ControllerService {
           login: (username, password) => {
             if (username === 'server') return constantTimeEqual(password, serverSecret);
             const key = this.keys.get(username);
-            return key !== undefined && checkLoginProof(settings.site, username, password, key, this.now());
+            return key !== undefined && this.proofs.check(settings.site, username, password, key, this.now());
           },
           topics: (username) =>
             username === 'server' ? undefined : controllerTopics(settings.site, username),

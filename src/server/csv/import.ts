@@ -107,9 +107,9 @@ const normaliseHeader = (h: string) =>
     .toLowerCase()
     .replace(/[\s_\-・]/g, '');
 
-/** Excel-safe exports prefix formula-looking cells with an apostrophe; take it off again. */
+/** Exports prefix formula-looking cells (apostrophes before them included) with one apostrophe; take it off. */
 export function unescapeCell(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  return /^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
 }
 
 class Rejected extends Error {
