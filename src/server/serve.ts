@@ -21,6 +21,7 @@ import type { ServerConfig } from './config.ts';
 import { controllerLinkRoutes } from './controllers/routes.ts';
 import { ControllerService } from './controllers/service.ts';
 import { buildApp } from './http/app.ts';
+import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
 import { loadOrCreateCertificate, tlsServerOptions } from './transport/certificate.ts';
@@ -69,6 +70,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger =
     options.logger ?? pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
   const security = securityEnv(options.env ?? process.env);
+  // 0700 and 0600 from the first start; too-open modes fixed with a warning, foreign owners refused.
+  for (const warning of secureDataDir(config.dataDir))
+    logger.warn({ path: warning }, 'data directory permissions were too open and have been fixed');
   const store = await openDatabase(config);
   let app: FastifyInstance | undefined;
   let controllers: ControllerService | undefined;
