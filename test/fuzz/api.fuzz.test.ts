@@ -87,7 +87,7 @@ const HOSTILE_STRINGS = [
   '../../etc/passwd',
   "' OR 1=1 --",
   '<script>alert(1)</script>',
-  '${7*7}{{7*7}}',
+  '$' + '{7*7}{{7*7}}',
   '=HYPERLINK("http://x","y")',
   'ＥＭＰ１',
   '%00%2e%2e%2f',
@@ -399,10 +399,10 @@ describe('API fuzzer', () => {
         const r = rnd();
         if (r < 0.05) body = '{"broken": ';
         else if (r < 0.08) body = `${'['.repeat(5000)}${']'.repeat(5000)}`;
-        else if (r < 0.1)
-          (body = 'id,name\r\np-9,=cmd|x\r\n'),
-            (contentType = path.includes('/csv/') ? 'text/csv' : 'text/plain');
-        else if (r < 0.12)
+        else if (r < 0.1) {
+          body = 'id,name\r\np-9,=cmd|x\r\n';
+          contentType = path.includes('/csv/') ? 'text/csv' : 'text/plain';
+        } else if (r < 0.12)
           body = JSON.stringify({
             __proto__: { isAdmin: true },
             constructor: { prototype: { isAdmin: true } },

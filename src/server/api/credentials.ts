@@ -173,23 +173,19 @@ export const createCredential = endpoint({
   body: createBody,
   status: 201,
   response: issuedSchema,
-  async handle({ body, repos, scope, now, changed, request, reply }) {
+  async handle({ body, services, actor, request, reply }) {
     const { id, ...rest } = body;
     if (rest.type === 'pin') {
       const { type: _type, pin: _pin, identifier: _identifier, ...fields } = rest;
-      const issued = await repos.credentials.createWithIssuedPin(
+      const issued = await services.credentials.issuePinOnly(
         { id: id ?? randomUUID(), ...fields },
-        now,
-        scope,
+        actor,
         pinCodeLength(request),
       );
-      await changed('create', 'credential', issued.credential.id);
       reply.header('cache-control', 'no-store');
       return { ...toCredentialOut(issued.credential), pin: issued.pin };
     }
-    const credential = await repos.credentials.create({ id: id ?? randomUUID(), ...rest }, now, scope);
-    await changed('create', 'credential', credential.id);
-    return toCredentialOut(credential);
+    return toCredentialOut(await services.credentials.create({ id: id ?? randomUUID(), ...rest }, actor));
   },
 });
 
@@ -198,7 +194,7 @@ export const updateCredential = endpoint({
   params: idParams,
   body: patchBody,
   response: issuedSchema,
-  async handle({ params, body, repos, scope, now, changed, request, reply, transaction }) {
+  async handle({ params, body, services, repos, scope, actor, request, reply }) {
     const { reissuePin, ...patch } = body;
     const current = await repos.credentials.get(params.id, scope);
     if (!current) throw notFound(params.id);
@@ -211,26 +207,23 @@ export const updateCredential = endpoint({
           issues: [{ field: 'body.pin', reason: 'PIN-only codes are issued by the server: send reissuePin' }],
         },
       );
-    const length = pinCodeLength(request);
-    // The change and a new code in one transaction: nothing half-done when drawing a code fails.
-    const { credential, pin } = await transaction(async (tx) => {
-      const updated = await tx.credentials.update(params.id, patch, now, scope);
-      if (!reissuePin) return { credential: updated, pin: undefined };
-      return tx.credentials.reissuePin(params.id, now, scope, length);
-    });
-    if (pin !== undefined) reply.header('cache-control', 'no-store');
-    await changed('update', 'credential', credential.id);
-    return { ...toCredentialOut(credential), ...(pin !== undefined && { pin }) };
+    const changedFields = Object.values(patch).some((v) => v !== undefined);
+    let credential =
+      changedFields || !reissuePin ? await services.credentials.update(params.id, patch, actor) : current;
+    if (!reissuePin) return toCredentialOut(credential);
+    const issued = await services.credentials.reissuePin(params.id, actor, pinCodeLength(request));
+    credential = issued.credential;
+    reply.header('cache-control', 'no-store');
+    return { ...toCredentialOut(credential), pin: issued.pin };
   },
 });
 
 export const deleteCredential = endpoint({
-  summary: 'Delete a credential (revoking keeps it on record; prefer that)',
+  summary: 'Delete a credential (revoked on every controller at once; revoking keeps it on record)',
   params: idParams,
   status: 204,
-  async handle({ params, repos, scope, changed }) {
-    if (!(await repos.credentials.remove(params.id, scope))) throw notFound(params.id);
-    await changed('delete', 'credential', params.id);
+  async handle({ params, services, actor }) {
+    if (!(await services.credentials.remove(params.id, actor))) throw notFound(params.id);
     return undefined;
   },
 });

@@ -5,6 +5,7 @@
 // one (so re-importing an export changes nothing).
 
 import type { z } from 'zod';
+import type { Raise } from '../services/write.ts';
 import { type Executor, inTransaction } from '../storage/db.ts';
 import { StorageError } from '../storage/errors.ts';
 import { type Repositories, repositories } from '../storage/index.ts';
@@ -64,7 +65,8 @@ export interface CsvKind<In> {
     scope: ScopeFilter | undefined,
     options: { givenPinCodes: boolean },
   ): Promise<{ row: ParsedRow<In>; issue: RowIssue }[]>;
-  apply(repos: Repositories, value: In, now: number): Promise<'created' | 'updated'>;
+  /** writes one checked row through the service layer's writes, raising its events */
+  apply(repos: Repositories, value: In, now: number, raise: Raise): Promise<'created' | 'updated'>;
 }
 
 export interface ImportOptions {
@@ -84,6 +86,8 @@ export interface ImportOptions {
    * codes and learn from a refusal which ones work for other people.
    */
   givenPinCodes?: boolean;
+  /** where the rows' domain events go (published by the caller once the import is committed) */
+  raise?: Raise;
 }
 
 export interface ImportReport {
@@ -264,6 +268,7 @@ export async function importCsv<In>(
   const rowErrors = report.errors.length;
 
   const now = options.now ?? Date.now();
+  const raise: Raise = options.raise ?? (() => {});
   try {
     await inTransaction(db, async (tx) => {
       const repos = repositories(tx, installationKey);
@@ -283,7 +288,7 @@ export async function importCsv<In>(
       const changes: ImportReport['changes'] = [];
       for (const [i, row] of parsed.entries()) {
         try {
-          const outcome = await spec.apply(repos, row.value, now);
+          const outcome = await spec.apply(repos, row.value, now, raise);
           counts[outcome]++;
           changes.push({
             action: outcome === 'created' ? 'create' : 'update',
