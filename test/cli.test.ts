@@ -82,7 +82,9 @@ describe('monban scenario run', () => {
 });
 
 describe('monban audit verify', () => {
-  it('reports an intact log once checkpointed, then names the tampered record and exits 1', async () => {
+  it('reports an intact log once checkpointed, then names the tampered record and exits 1', {
+    timeout: 90_000,
+  }, async () => {
     const { openStore } = await import('../src/server/storage/db.ts');
     const { AuditLog } = await import('../src/server/storage/audit-log.ts');
     const { sql } = await import('kysely');
@@ -103,7 +105,13 @@ describe('monban audit verify', () => {
     let result = await monban('audit', 'verify', '--data-dir', dataDir);
     expect(result).toMatchObject({ code: 1 });
     expect(result.out).toContain('no checkpoint found');
-    await monban('audit', 'checkpoint', '--data-dir', dataDir);
+    const { anchorFileIn, anchorKeys, writeCheckpoint } = await import('../src/server/audit/anchors.ts');
+    await writeCheckpoint(
+      store.db,
+      anchorKeys(loadOrCreateInstallationKey(dataDir)),
+      anchorFileIn(dataDir),
+      10,
+    );
     result = await monban('audit', 'verify', '--data-dir', dataDir);
     expect(result).toMatchObject({ code: 0 });
     expect(result.out).toContain('audit log intact: 5 audit record(s)');
