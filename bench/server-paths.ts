@@ -17,6 +17,7 @@ import { ControllerCoordinator } from '../src/server/controllers/coordinator.ts'
 import { EventIngest } from '../src/server/controllers/ingest.ts';
 import { PresenceCoordinator } from '../src/server/controllers/presence-coordinator.ts';
 import { SnapshotPublisher } from '../src/server/controllers/snapshot-publisher.ts';
+import { chainKeys } from '../src/server/storage/chain.ts';
 import { openStore, type Store } from '../src/server/storage/db.ts';
 import { EventStore } from '../src/server/storage/events.ts';
 import { repositories } from '../src/server/storage/index.ts';
@@ -74,6 +75,7 @@ export async function openServerPaths(store: Store, controllers: number): Promis
   });
   const ingest = new EventIngest({
     db: store.db,
+    eventKey: chainKeys(installationKey).events,
     presence: new PresenceCoordinator({
       presence: repos.presence,
       doors: repos.doors,
@@ -159,7 +161,7 @@ export async function runServerPathsBench(
       ingestTotal += ms;
     }
     progress('server paths: raw append baseline…');
-    const raw = new EventStore(store.db);
+    const raw = new EventStore(store.db, chainKeys(new Uint8Array(32).fill(9)).events);
     const append = new Float64Array(batches);
     let appendTotal = 0;
     for (let b = 0; b < batches; b++) {

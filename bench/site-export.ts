@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialIdHash, pinHash, siteCredentialKey } from '../src/contracts/credential-key.ts';
 import { exportScenario } from '../src/server/export/scenario.ts';
+import { chainKeys } from '../src/server/storage/chain.ts';
 import { openStore, type Store } from '../src/server/storage/db.ts';
 import { EventStore } from '../src/server/storage/events.ts';
 import { BENCH_SIZE, generateSite, type SiteSize } from './site-generator.ts';
@@ -253,7 +254,7 @@ export async function runSiteExportBench(
     peak = Math.max(peak, process.memoryUsage().rss);
 
     progress(`site model: storing ${eventCount.toLocaleString()} events`);
-    const events = new EventStore(store.db);
+    const events = new EventStore(store.db, chainKeys(new Uint8Array(32).fill(9)).events);
     const batch = 1000;
     for (let i = 0; i < eventCount; i += batch)
       await events.append(

@@ -82,13 +82,17 @@ describe('monban scenario run', () => {
 });
 
 describe('monban audit verify', () => {
-  it('reports an intact log, then names the tampered record and exits 1', async () => {
+  it('reports an intact log once checkpointed, then names the tampered record and exits 1', {
+    timeout: 90_000,
+  }, async () => {
     const { openStore } = await import('../src/server/storage/db.ts');
     const { AuditLog } = await import('../src/server/storage/audit-log.ts');
     const { sql } = await import('kysely');
     const dataDir = join(dir, 'data');
     const store = await openStore({ sqliteFile: join(dataDir, 'monban.db') });
-    const log = new AuditLog(store.db);
+    const { loadOrCreateInstallationKey } = await import('../src/server/storage/installation-key.ts');
+    const { chainKeys } = await import('../src/server/storage/chain.ts');
+    const log = new AuditLog(store.db, chainKeys(loadOrCreateInstallationKey(dataDir)).audit);
     for (let i = 0; i < 5; i++)
       await log.append({
         at: i,
@@ -99,12 +103,22 @@ describe('monban audit verify', () => {
         detail: {},
       });
     let result = await monban('audit', 'verify', '--data-dir', dataDir);
+    expect(result).toMatchObject({ code: 1 });
+    expect(result.out).toContain('no checkpoint found');
+    const { anchorFileIn, anchorKeys, writeCheckpoint } = await import('../src/server/audit/anchors.ts');
+    await writeCheckpoint(
+      store.db,
+      anchorKeys(loadOrCreateInstallationKey(dataDir)),
+      anchorFileIn(dataDir),
+      10,
+    );
+    result = await monban('audit', 'verify', '--data-dir', dataDir);
     expect(result).toMatchObject({ code: 0 });
-    expect(result.out).toContain('audit log intact: 5 record(s)');
+    expect(result.out).toContain('audit log intact: 5 audit record(s)');
     await sql`UPDATE audit_log SET actor = 'intruder' WHERE id = 3`.execute(store.db);
     await store.close();
     result = await monban('audit', 'verify', '--data-dir', dataDir);
     expect(result.code).toBe(1);
-    expect(result.out).toContain('record #3 was changed after it was written');
+    expect(result.out).toContain('audit: record #3 changed, reordered or forged after being written');
   });
 });

@@ -30,6 +30,7 @@ import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
 import { createServices, type Services } from './services/index.ts';
+import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
 
 export interface ComposeOptions {
@@ -49,6 +50,8 @@ export interface ComposeOptions {
     allowList?: readonly string[];
     /** clock-jump watch and session cleanup (off in tests) */
     background?: boolean;
+    /** the append-only file of signed chain checkpoints (audit/anchors.ts) */
+    anchorFile?: string;
   };
   /** the controller link; false: none */
   controllers?: false | Partial<ControllerSettings>;
@@ -96,7 +99,12 @@ export function composeSiteData(options: {
     failedLoginBurst: resolveSettings(options.settings).failedLoginBurst,
     ...options.alarmSettings,
   });
-  return { bus, services, alarms, close: auditDomainEvents(bus, store, alarms) };
+  return {
+    bus,
+    services,
+    alarms,
+    close: auditDomainEvents(bus, store, alarms, chainKeys(installationKey).audit),
+  };
 }
 
 export async function composeServer(options: ComposeOptions): Promise<ComposedServer> {
@@ -151,6 +159,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.settings && { settings: security.settings }),
           ...(security.allowList && { allowList: security.allowList }),
           background: security.background ?? false,
+          ...(security.anchorFile && { anchorFile: security.anchorFile }),
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
         await options.routes?.(instance);

@@ -10,6 +10,8 @@
 //   MONBAN_INSTALLATION_KEY   base64 of 32 random bytes; default: generated once into the data
 //                             directory. Set it when several servers share one PostgreSQL database.
 //   MONBAN_BODY_LIMIT_MB      largest request body, e.g. a CSV upload (default 16)
+//   MONBAN_CHECKPOINT_SECONDS how often the heads of the audit and event chains are checkpointed to
+//                             DATA_DIR/anchors/checkpoints.jsonl when they moved (default 60)
 //
 // Controllers (docs/controllers.md):
 //   MONBAN_SITE                       the default site (controllers without one); created at first start, its topic = its id (default main)
@@ -50,6 +52,7 @@ const serverSchema = storageSchema.extend({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 bytes')
     .optional(),
   MONBAN_BODY_LIMIT_MB: z.coerce.number().int().min(1).max(1024).default(16),
+  MONBAN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   MONBAN_SITE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
@@ -79,6 +82,8 @@ export interface ServerConfig extends StorageConfig {
   /** from MONBAN_INSTALLATION_KEY; undefined: the key file in the data directory */
   installationKey: Uint8Array | undefined;
   bodyLimit: number;
+  /** seconds between checkpoints of the chain heads (audit/anchors.ts) */
+  checkpointSeconds: number;
   controllers: {
     site: string;
     mqttUrl: string | undefined;
@@ -156,6 +161,7 @@ export function serverConfig(
       ? new Uint8Array(Buffer.from(e.MONBAN_INSTALLATION_KEY, 'base64'))
       : undefined,
     bodyLimit: e.MONBAN_BODY_LIMIT_MB * 1024 * 1024,
+    checkpointSeconds: e.MONBAN_CHECKPOINT_SECONDS,
     controllers: {
       site: e.MONBAN_SITE,
       mqttUrl: e.MONBAN_MQTT_URL,

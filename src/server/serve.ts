@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { anchorFileIn, startCheckpoints } from './audit/anchors.ts';
 import { securityDb } from './auth/context.ts';
 import { securityEnv } from './auth/env.ts';
 import { ensureFirstAdminSetup } from './auth/index.ts';
@@ -15,6 +16,7 @@ import type { ServerConfig } from './config.ts';
 import type { ControllerLink } from './controllers/link.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import type { Services } from './services/index.ts';
+import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
 import { loadOrCreateCertificate, tlsServerOptions } from './transport/certificate.ts';
@@ -65,6 +67,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger =
     options.logger ?? pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
   const security = securityEnv(options.env ?? process.env);
+  // 0700 and 0600 from the first start; too-open modes fixed with a warning, foreign owners refused.
+  for (const warning of secureDataDir(config.dataDir))
+    logger.warn({ path: warning }, 'data directory permissions were too open and have been fixed');
   // One server per data directory; `monban import` finds it here and imports through its API.
   const lock = DataDirLock.acquire(config.dataDir, 'serve');
   let store: Store;
@@ -75,6 +80,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     throw error;
   }
   let server: ComposedServer | undefined;
+  let checkpoints: { stop(): Promise<void> } | undefined;
+  const anchorFile = anchorFileIn(config.dataDir);
   try {
     const installationKey = installationKeyFor(config);
     let https: TlsOptions | undefined;
@@ -100,6 +107,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         settings: security.settings,
         allowList: security.allowList,
         background: options.background ?? true,
+        anchorFile,
       },
       controllers:
         options.controllers === false
@@ -118,6 +126,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             },
     });
     await server.start();
+    // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
+    checkpoints = await startCheckpoints({
+      db: store.db,
+      keys: server.app.security.ctx.anchorKeys,
+      file: anchorFile,
+      intervalMs: config.checkpointSeconds * 1000,
+      logger,
+    });
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -137,11 +153,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         if (closed) return;
         closed = true;
         await running.close();
+        await checkpoints?.stop();
         await store.close();
         lock.release();
       },
     };
   } catch (error) {
+    await checkpoints?.stop();
     await server?.close();
     await store.close();
     lock.release();

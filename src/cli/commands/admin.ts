@@ -11,9 +11,11 @@ import { securityDb, storageView } from '../../server/auth/context.ts';
 import { checkPasswordPolicy, hashPassword } from '../../server/auth/passwords.ts';
 import { ensureFirstAdminSetup } from '../../server/auth/setup.ts';
 import { createOperator, findOperatorByUsername, resetOperatorSecurity } from '../../server/auth/store.ts';
-import { storageConfig } from '../../server/config.ts';
+import { serverConfig } from '../../server/config.ts';
 import { ROLES, type Role } from '../../server/http/principal.ts';
+import { chainKeys } from '../../server/storage/chain.ts';
 import { openStore } from '../../server/storage/db.ts';
+import { installationKeyFor } from '../../server/storage/installation-key.ts';
 
 export interface AdminCommandIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -96,11 +98,12 @@ interface StoreOptions {
 
 async function withStore<T>(
   options: StoreOptions,
-  run: (db: ReturnType<typeof securityDb>) => Promise<T>,
+  run: (db: ReturnType<typeof securityDb>, auditKey: Buffer) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(storageConfig(process.env, options).location);
+  const config = serverConfig(process.env, options);
+  const store = await openStore(config.location);
   try {
-    return await run(securityDb(store.db));
+    return await run(securityDb(store.db), chainKeys(installationKeyFor(config)).audit);
   } finally {
     await store.close();
   }
@@ -147,11 +150,13 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
         });
         if (problem) {
           // The API's own policy function and codes (src/server/auth/passwords.ts), not a copy of its rules.
-          io.out(`refused: ${problem}: the password does not meet the policy (docs/security-model.md)`);
+          io.out(
+            `refused: ${problem} (at least 12 characters, hard to guess: not a common password, word pattern or your own name)`,
+          );
           process.exitCode = 1;
           return;
         }
-        await withStore(options, async (db) => {
+        await withStore(options, async (db, auditKey) => {
           const operator = await createOperator(
             db,
             {
@@ -164,7 +169,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             },
             Date.now(),
           );
-          await recordAudit(storageView(db), {
+          await recordAudit(storageView(db), auditKey, {
             at: Date.now(),
             actor: 'cli',
             source: 'local',
@@ -190,7 +195,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
     .action(
       async (options: StoreOptions & { username: string; keepMfa?: boolean; resetPassword?: boolean }) => {
         const password = options.resetPassword ? await readNewPassword(io) : undefined;
-        await withStore(options, async (db) => {
+        await withStore(options, async (db, auditKey) => {
           const operator = await findOperatorByUsername(db, options.username);
           if (!operator) {
             io.out(`no operator named ${options.username}`);
@@ -205,7 +210,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
               return;
             }
           }
-          await resetOperatorSecurity(
+          const { revokedTokens } = await resetOperatorSecurity(
             db,
             operator,
             {
@@ -215,7 +220,7 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             },
             Date.now(),
           );
-          await recordAudit(storageView(db), {
+          await recordAudit(storageView(db), auditKey, {
             at: Date.now(),
             actor: 'cli',
             source: 'local',
@@ -228,6 +233,15 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
               passwordReset: password !== undefined,
             },
           });
+          for (const id of revokedTokens)
+            await recordAudit(storageView(db), auditKey, {
+              at: Date.now(),
+              actor: 'cli',
+              source: 'local',
+              action: 'token.revoke',
+              target: `token:${id}`,
+              detail: { reason: 'password_reset', operatorId: operator.id, operator: operator.username },
+            });
           io.out(
             `recovered ${operator.username}: lock lifted${options.keepMfa ? '' : ', second factors reset'}, sessions ended`,
           );

@@ -177,7 +177,12 @@ export function registerImportCommand(program: Command, io: CsvCommandIO = defau
         const report = await siteData.services.csv.import(
           kind,
           bytes,
-          { ...settings, onProgress: (done, total) => progress.update(done, total) },
+          {
+            ...settings,
+            // On the host, a migration may bring its PIN-only codes (the host holds the database anyway).
+            givenPinCodes: true,
+            onProgress: (done, total) => progress.update(done, total),
+          },
           { origin: { actor: `cli:${userInfo().username}`, source: 'cli', via: 'cli' }, scope: 'all' },
         );
         progress.stop();

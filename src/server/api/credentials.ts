@@ -3,9 +3,16 @@
 // is set). A credential belongs to its person's scope.
 
 import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/errors.ts';
-import { CREDENTIAL_STATES, CREDENTIAL_TYPES, type CredentialView } from '../storage/credentials.ts';
+import {
+  CREDENTIAL_STATES,
+  CREDENTIAL_TYPES,
+  type CredentialView,
+  DEFAULT_PIN_CODE_LENGTH,
+} from '../storage/credentials.ts';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 import { endpoint } from './endpoint.ts';
 import { idParams, idSchema, iso, isoOrNull, isoOut, isoTime, pageOf, pageQuery, stamps } from './schemas.ts';
 
@@ -32,13 +39,21 @@ export const credentialSchema = z
   })
   .meta({ id: 'Credential' });
 
+// Card numbers and key ids are compared after NFKC (a full-width ＣＡＲＤ－００１ is CARD-001).
 const identifierSchema = z
   .string()
+  .normalize('NFKC')
   .trim()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .refine((s) => !/[\p{Cc}\s]/u.test(s), 'must not contain spaces or control characters');
-const labelSchema = z.string().trim().max(100, 'must be at most 100 characters');
+  .refine((s) => !/[\p{Cc}\s]/u.test(s), 'must not contain spaces or control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
+const labelSchema = z
+  .string()
+  .trim()
+  .max(100, 'must be at most 100 characters')
+  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
 const maxUsesSchema = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000);
 
 const createBody = z
@@ -47,7 +62,9 @@ const createBody = z
     personId: idSchema,
     type: z.enum(CREDENTIAL_TYPES),
     identifier: identifierSchema.optional(),
-    pin: pinSchema.optional().meta({ description: 'write-only; required for type pin' }),
+    pin: pinSchema
+      .optional()
+      .meta({ description: 'write-only: a card PIN; PIN-only codes (type pin) are issued by the server' }),
     duressPin: pinSchema.optional().meta({ description: 'write-only; opens and raises a silent alarm' }),
     state: z.enum(CREDENTIAL_STATES).default('active'),
     validFrom: isoTime.nullable().default(null),
@@ -56,8 +73,12 @@ const createBody = z
     label: labelSchema.nullable().default(null),
   })
   .superRefine((c, ctx) => {
-    if (c.type === 'pin' && c.pin === undefined)
-      ctx.addIssue({ code: 'custom', path: ['pin'], message: 'is required for a PIN credential' });
+    if (c.type === 'pin' && c.pin !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pin'],
+        message: 'PIN-only codes are issued by the server: leave pin out (the code is in the response)',
+      });
     if (c.type === 'pin' && c.identifier !== undefined)
       ctx.addIssue({ code: 'custom', path: ['identifier'], message: 'a PIN credential has no identifier' });
     if (c.type !== 'pin' && c.identifier === undefined)
@@ -82,6 +103,10 @@ const patchBody = z
     label: labelSchema.nullable().optional(),
     pin: pinSchema.nullable().optional().meta({ description: 'write-only; null removes a card PIN' }),
     duressPin: pinSchema.nullable().optional().meta({ description: 'write-only' }),
+    reissuePin: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'PIN-only credentials: issue a new code (in the response, shown once)' }),
   })
   .superRefine((c, ctx) => {
     if (typeof c.pin === 'string' && c.duressPin === c.pin)
@@ -96,6 +121,24 @@ export const toCredentialOut = (c: CredentialView) => ({
   createdAt: iso(c.createdAt),
   updatedAt: iso(c.updatedAt),
 });
+
+/** A response that holds a PIN-only code the server just issued: shown once, never stored by caches. */
+const issuedSchema = credentialSchema
+  .extend({
+    pin: z
+      .string()
+      .optional()
+      .meta({ description: 'the PIN-only code the server issued: shown once, in this response only' }),
+  })
+  .meta({ id: 'CredentialIssued' });
+
+/** Digits of issued PIN-only codes: the security settings' (MONBAN_PIN_LENGTH), else the default. */
+function pinCodeLength(request: FastifyRequest): number {
+  return (
+    (request.server as { security?: { ctx: { settings: { pinCodeLength?: number } } } }).security?.ctx
+      .settings.pinCodeLength ?? DEFAULT_PIN_CODE_LENGTH
+  );
+}
 
 const notFound = (id: string) => new ApiError('CREDENTIAL_NOT_FOUND', `no credential '${id}'`);
 
@@ -132,9 +175,19 @@ export const createCredential = endpoint({
   summary: 'Issue a credential to a person',
   body: createBody,
   status: 201,
-  response: credentialSchema,
-  async handle({ body, services, actor }) {
+  response: issuedSchema,
+  async handle({ body, services, actor, request, reply }) {
     const { id, ...rest } = body;
+    if (rest.type === 'pin') {
+      const { type: _type, pin: _pin, identifier: _identifier, ...fields } = rest;
+      const issued = await services.credentials.issuePinOnly(
+        { id: id ?? randomUUID(), ...fields },
+        actor,
+        pinCodeLength(request),
+      );
+      reply.header('cache-control', 'no-store');
+      return { ...toCredentialOut(issued.credential), pin: issued.pin };
+    }
     return toCredentialOut(await services.credentials.create({ id: id ?? randomUUID(), ...rest }, actor));
   },
 });
@@ -144,9 +197,28 @@ export const updateCredential = endpoint({
   summary: 'Change a credential: state (suspend, lost, revoke), validity, uses, PIN',
   params: idParams,
   body: patchBody,
-  response: credentialSchema,
-  async handle({ params, body, services, actor }) {
-    return toCredentialOut(await services.credentials.update(params.id, body, actor));
+  response: issuedSchema,
+  async handle({ params, body, services, repos, scope, actor, request, reply }) {
+    const { reissuePin, ...patch } = body;
+    const current = await repos.credentials.get(params.id, scope);
+    if (!current) throw notFound(params.id);
+    if (current.type === 'pin' && typeof patch.pin === 'string')
+      throw new ApiError(
+        'INVALID_INPUT',
+        'body.pin: PIN-only codes are issued by the server: send reissuePin',
+        {
+          field: 'body.pin',
+          issues: [{ field: 'body.pin', reason: 'PIN-only codes are issued by the server: send reissuePin' }],
+        },
+      );
+    const changedFields = Object.values(patch).some((v) => v !== undefined);
+    let credential =
+      changedFields || !reissuePin ? await services.credentials.update(params.id, patch, actor) : current;
+    if (!reissuePin) return toCredentialOut(credential);
+    const issued = await services.credentials.reissuePin(params.id, actor, pinCodeLength(request));
+    credential = issued.credential;
+    reply.header('cache-control', 'no-store');
+    return { ...toCredentialOut(credential), pin: issued.pin };
   },
 });
 

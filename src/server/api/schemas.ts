@@ -2,10 +2,15 @@
 // (`2026-04-01T09:00:00+09:00`); output times are ISO 8601 UTC. Storage keeps milliseconds.
 
 import { z } from 'zod';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 
-/** Record ids: letters (any script), digits and . _ : @ -, up to 64, starting with a letter or digit. */
+/**
+ * Record ids: letters (any script), digits and . _ : @ -, up to 64, starting with a letter or digit.
+ * Compared after NFKC, so a full-width ＥＭＰ１ is the same id as EMP1.
+ */
 export const idSchema = z
   .string()
+  .normalize('NFKC')
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}._:@-]{0,63}$/u, 'must be 1–64 letters, digits or . _ : @ - (no spaces)');
 
 export const nameSchema = z
@@ -13,7 +18,8 @@ export const nameSchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters');
+  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
 
 /** Department or site label: free text (営業部), one line, up to 64 characters. */
 export const labelSchema = z
@@ -21,7 +27,8 @@ export const labelSchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters');
+  .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters')
+  .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters');
 
 export const idParams = z.object({ id: idSchema });
 

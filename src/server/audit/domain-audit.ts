@@ -9,11 +9,24 @@ import { auditRecordOf } from '../domain/events.ts';
 import type { Store } from '../storage/db.ts';
 import { recordAudit } from './store.ts';
 
-export function auditDomainEvents(bus: DomainBus, store: Store, alarms: AlarmService): () => void {
+export function auditDomainEvents(
+  bus: DomainBus,
+  store: Store,
+  alarms: AlarmService,
+  /** the audit chain key (storage/chain.ts) */
+  auditKey: Buffer,
+): () => void {
   return bus.subscribe('audit', async (batch) => {
     for (const { event, origin, at } of batch) {
       const { action, target, detail } = auditRecordOf(event);
-      await recordAudit(store.db, { at, actor: origin.actor, source: origin.source, action, target, detail });
+      await recordAudit(store.db, auditKey, {
+        at,
+        actor: origin.actor,
+        source: origin.source,
+        action,
+        target,
+        detail,
+      });
       if (event.type === 'credential.created' || event.type === 'credential.deleted')
         await alarms.idChanged({
           kind: event.type === 'credential.created' ? 'register' : 'delete',

@@ -1,5 +1,5 @@
 // /api/audit: read the audit trail (filtered, newest first, paginated) and, for admins, verify the
-// chain. Read-only by construction: no route here writes, changes or deletes a record.
+// audit and event chains against the checkpoints outside the database, every broken span listed. Read-only by construction: no route here writes, changes or deletes a record.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +8,8 @@ import { AuthError } from '../auth/errors.ts';
 import { parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
 import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
-import { queryAudit, verifyAuditChain } from './store.ts';
+import { verifyChains } from './anchors.ts';
+import { queryAudit } from './store.ts';
 
 // Times in and out are ISO 8601; the list answers the API's one page shape, { items, next }.
 const time = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
@@ -49,6 +50,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
   app.get('/api/audit/verify', async (request) => {
     // Managing the log is for admins; reading it for anyone with audit:read.
     requirePrincipal(request, 'settings:write');
-    return verifyAuditChain(db);
+    const { anchorKeys, anchorFile } = services.ctx;
+    return verifyChains(db, anchorKeys, anchorFile ?? '');
   });
 };

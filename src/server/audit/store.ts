@@ -1,13 +1,14 @@
 // The audit trail of the management server (R-SEC-4): every operator action and every login success
 // and failure, with actor, source address and time, appended to the hash-chained audit log
-// (storage/audit-log.ts). Read with filters and pagination; verified end to end. There is no update
+// (storage/audit-log.ts). Read with filters and pagination; verified end to end against the signed
+// checkpoints outside the database (anchors.ts). There is no update
 // or delete here, and no route that offers one.
 
 import { type Kysely, sql } from 'kysely';
-import { AuditLog, type AuditRecord, type AuditVerdict } from '../storage/audit-log.ts';
+import { AuditLog, type AuditRecord } from '../storage/audit-log.ts';
 import type { Database } from '../storage/schema.ts';
 
-export type { AuditRecord, AuditVerdict };
+export type { AuditRecord };
 
 export interface AuditEntry extends AuditRecord {
   id: number;
@@ -27,8 +28,9 @@ export interface AuditFilter {
   limit?: number;
 }
 
-export function recordAudit(db: Kysely<Database>, record: AuditRecord): Promise<number> {
-  return new AuditLog(db).append(record);
+/** Appends a record to the audit chain; `key` is the audit chain key (storage/chain.ts). */
+export function recordAudit(db: Kysely<Database>, key: Buffer, record: AuditRecord): Promise<number> {
+  return new AuditLog(db, key).append(record);
 }
 
 /** Newest first; `nextBefore` continues the listing. */
@@ -68,9 +70,4 @@ export async function queryAudit(
     })),
     nextBefore: rows.length > limit ? Number(page[page.length - 1]!.id) : null,
   };
-}
-
-/** Checks the whole chain; when broken, `firstBad` and `problem` name the first record that does not fit. */
-export function verifyAuditChain(db: Kysely<Database>): Promise<AuditVerdict> {
-  return new AuditLog(db).verify();
 }

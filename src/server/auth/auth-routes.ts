@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
@@ -74,6 +75,14 @@ export const usernameSchema = z
   .max(64)
   .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits and . _ @ - only');
 
+/** Shown to other operators and in the audit trail: one line, no control or bidirectional characters. */
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => !/[\p{Cc}]/u.test(s) && !BIDI_CONTROLS.test(s), 'must not contain control characters');
+
 const loginBody = z.object({ username, password }).strict();
 const codeBody = z.object({ code: z.string().trim().min(1).max(32) }).strict();
 const setupBody = z
@@ -81,7 +90,7 @@ const setupBody = z
     token: z.string().min(1).max(200),
     username: usernameSchema,
     password,
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     email: z.email().max(254).optional(),
   })
   .strict();
@@ -442,11 +451,24 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   app.post('/api/auth/password', async (request, reply) => {
     const session = sessionAt(request, ['full']);
     const body = parse(passwordChangeBody, request.body);
+    // Guessing the current password here is guessing the login: the same per-address limit, the same
+    // count and lockout (a stolen session must not become an unlimited password oracle).
+    if (!attempts.allow(request.ip, ctx.clock.now()))
+      throw new AuthError('RATE_LIMITED', 'too many attempts from this address; wait a minute', {
+        retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
+      });
+    const locked = await lockedUntil(db, session.operator.username, ctx.clock.now());
+    if (locked !== undefined) {
+      await audit(ctx, request, 'password.change_refused_locked', `operator:${session.operator.username}`);
+      throw lockedError(locked);
+    }
     const hash = await getPasswordHash(db, session.operator.id);
     if (!hash || !(await verifyPassword(hash, body.currentPassword))) {
       await audit(ctx, request, 'password.change_failed', `operator:${session.operator.username}`);
+      await loginFailed(request, session.operator.username, session.operator, 'password_change');
       throw new AuthError('LOGIN_FAILED', 'current password is wrong');
     }
+    await clearLoginFailures(db, session.operator.username);
     const problem = checkPasswordPolicy(body.newPassword, session.operator);
     if (problem) throw new AuthError(problem, 'password does not meet the policy');
     await setPasswordHash(db, session.operator.id, await hashPassword(body.newPassword), ctx.clock.now());

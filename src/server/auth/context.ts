@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlarmTables } from '../alarms/tables.ts';
+import type { AnchorKeys } from '../audit/anchors.ts';
 import type { Database } from '../storage/schema.ts';
 import type { AuthTables } from './tables.ts';
 
@@ -46,6 +47,8 @@ export interface SecuritySettings {
   /** login attempts (password and second factor) per source address; each costs an argon2 hash */
   loginRateLimit: { perAddress: number; windowMs: number };
   totp: { issuer: string };
+  /** digits of the PIN-only codes the server issues (MONBAN_PIN_LENGTH, 6 to 12) */
+  pinCodeLength: number;
 }
 
 export const DEFAULT_SETTINGS: SecuritySettings = {
@@ -57,6 +60,7 @@ export const DEFAULT_SETTINGS: SecuritySettings = {
   failedLoginBurst: { count: 20, windowMs: 5 * 60_000 },
   loginRateLimit: { perAddress: 60, windowMs: 60_000 },
   totp: { issuer: 'Monban' },
+  pinCodeLength: 6,
 };
 
 export type SettingsOverrides = {
@@ -82,4 +86,8 @@ export interface SecurityContext {
   logger: FastifyBaseLogger;
   clock: Clock;
   settings: SecuritySettings;
+  /** keys of the audit and event chains and of their checkpoints (audit/anchors.ts) */
+  anchorKeys: AnchorKeys;
+  /** the append-only checkpoint file; undefined: none kept (tests that do not need one) */
+  anchorFile: string | undefined;
 }

@@ -9,6 +9,7 @@
 //   MONBAN_SESSION_IDLE_MINUTES  idle timeout (30)
 //   MONBAN_SESSION_MAX_HOURS     absolute session lifetime (12)
 //   MONBAN_REQUIRE_ADMIN_MFA     true|false (true)
+//   MONBAN_PIN_LENGTH            digits of the PIN-only codes the server issues (6; 6 to 12)
 
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
@@ -26,6 +27,7 @@ const envSchema = z.object({
   MONBAN_SESSION_IDLE_MINUTES: positiveInt(24 * 60).default(30),
   MONBAN_SESSION_MAX_HOURS: positiveInt(24 * 30).default(12),
   MONBAN_REQUIRE_ADMIN_MFA: z.enum(['true', 'false']).default('true'),
+  MONBAN_PIN_LENGTH: z.coerce.number().int().min(6).max(12).default(6),
 });
 
 export interface SecurityEnv {
@@ -55,6 +57,7 @@ export function securityEnv(env: Record<string, string | undefined> = process.en
         secureCookie: origin?.protocol !== 'http:',
       },
       requireAdminMfa: e.MONBAN_REQUIRE_ADMIN_MFA === 'true',
+      pinCodeLength: e.MONBAN_PIN_LENGTH,
       ...(origin && { webauthn: { rpId: origin.hostname, origins: [origin.origin] } }),
     },
     allowList: (e.MONBAN_ALLOW_CIDRS ?? '')

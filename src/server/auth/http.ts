@@ -58,7 +58,7 @@ export async function audit(
   actor: string = actorOf(request),
 ): Promise<void> {
   request.audited = true;
-  await recordAudit(storageView(ctx.db), {
+  await recordAudit(storageView(ctx.db), ctx.anchorKeys.audit, {
     at: ctx.clock.now(),
     actor,
     source: request.ip,

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAllowList } from '../transport/allow-list.ts';
 import { registerSecurityHeaders } from '../transport/headers.ts';
+import { registerWellFormedText } from '../transport/text.ts';
 import { type SecurityPluginOptions, securityPlugin } from './plugin.ts';
 import { deleteExpiredSessions } from './store.ts';
 
@@ -27,6 +28,7 @@ export async function registerManagementSecurity(
   // Headers first, so even a refusal carries them; then the allow-list, before any database work.
   await registerSecurityHeaders(app);
   registerAllowList(app, options.allowList ?? []);
+  registerWellFormedText(app);
   await app.register(securityPlugin, options);
   if (options.background) {
     const services = app.security;

@@ -5,7 +5,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ROLES } from '../http/principal.ts';
-import { publicOperator, usernameSchema } from './auth-routes.ts';
+import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes.ts';
+import { type AuthorityChange, endOperatorAuthority } from './authority.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
@@ -13,7 +14,6 @@ import type { SecurityServices } from './plugin.ts';
 import {
   countEnabledAdmins,
   createOperator,
-  deleteSessionsOf,
   getOperator,
   listOperators,
   lockedUntil,
@@ -38,7 +38,7 @@ const createBody = z
   .object({
     username: usernameSchema,
     email: z.email().max(254).optional(),
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     role: z.enum(ROLES),
     scope: scopeSchema.optional(),
     password,
@@ -46,7 +46,7 @@ const createBody = z
   .strict();
 const patchBody = z
   .object({
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: displayNameSchema.optional(),
     email: z.email().max(254).nullable().optional(),
     role: z.enum(ROLES).optional(),
     scope: scopeSchema.optional(),
@@ -60,6 +60,18 @@ const recoverBody = z
     newPassword: password.optional(),
   })
   .strict();
+
+/** Which lowering of authority a change is, if any: each ends the operator's sessions and tokens. */
+function authorityChange(
+  before: Operator,
+  patch: { role?: string; scope?: unknown; disabled?: boolean },
+): AuthorityChange | undefined {
+  if (patch.disabled === true && !before.disabled) return 'disabled';
+  if (patch.role !== undefined && patch.role !== before.role) return 'role_changed';
+  if (patch.scope !== undefined && JSON.stringify(patch.scope) !== JSON.stringify(before.scope))
+    return 'scope_changed';
+  return undefined;
+}
 
 function checkScope(role: string, scope: { departments: string[]; sites: string[] } | undefined) {
   if (role === 'operator' && (!scope || scope.departments.length + scope.sites.length === 0))
@@ -151,16 +163,12 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
     if (losesAdmin && (await countEnabledAdmins(db)) <= 1)
       throw new AuthError('LAST_ADMIN', 'the last enabled admin stays');
     const operator = await updateOperator(db, id, body, ctx.clock.now());
-    if (
-      body.disabled === true ||
-      (body.role !== undefined && body.role !== before.role) ||
-      body.scope !== undefined
-    )
-      await deleteSessionsOf(db, id);
     await audit(ctx, request, 'operator.update', `operator:${operator.username}`, {
       operatorId: id,
       changes: body,
     });
+    const lowered = authorityChange(before, body);
+    if (lowered) await endOperatorAuthority(ctx, request, operator, lowered);
     return describe(operator);
   });
 
@@ -176,7 +184,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       if (problem) throw new AuthError(problem, 'password does not meet the policy');
       passwordHash = await hashPassword(body.newPassword);
     }
-    await resetOperatorSecurity(
+    const { revokedTokens } = await resetOperatorSecurity(
       db,
       operator,
       { unlock: body.unlock, resetMfa: body.resetMfa, ...(passwordHash && { passwordHash }) },
@@ -188,6 +196,8 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       resetMfa: body.resetMfa,
       passwordReset: passwordHash !== undefined,
     });
+    if (passwordHash !== undefined)
+      await endOperatorAuthority(ctx, request, operator, 'password_reset', revokedTokens);
     return describe(operator);
   });
 };

@@ -12,10 +12,12 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReq
 import type { Kysely } from 'kysely';
 import { alarmRoutes } from '../alarms/routes.ts';
 import { AlarmService, type AlarmSettings } from '../alarms/service.ts';
+import { anchorKeys } from '../audit/anchors.ts';
 import { auditRoutes } from '../audit/routes.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
 import { authRoutes } from './auth-routes.ts';
+import { tokenPrincipal } from './authority.ts';
 import {
   type Clock,
   resolveSettings,
@@ -41,6 +43,8 @@ export interface SecurityPluginOptions {
   alarmSettings?: Partial<AlarmSettings>;
   /** share one alarm service with the rest of the server; created when absent */
   alarms?: AlarmService;
+  /** the append-only file of signed chain checkpoints (audit/anchors.ts: anchorFileIn(dataDir)) */
+  anchorFile?: string;
 }
 
 export interface SecurityServices {
@@ -69,6 +73,8 @@ export function createSecurityServices(options: SecurityPluginOptions): Security
     logger: options.logger,
     clock: options.clock ?? systemClock,
     settings: resolveSettings(options.settings),
+    anchorKeys: anchorKeys(options.installationKey),
+    anchorFile: options.anchorFile,
   };
   return {
     ctx,
@@ -86,17 +92,15 @@ async function principalFromToken(services: SecurityServices, token: string): Pr
   if (token.length < 20 || token.length > 200) return undefined;
   const { ctx } = services;
   const now = ctx.clock.now();
-  const record = await findActiveApiToken(ctx.db, sha256Hex(token), now);
-  if (!record) return undefined;
+  const found = await findActiveApiToken(ctx.db, sha256Hex(token), now);
+  if (!found) return undefined;
+  // Checked against the creator's current role, scope and state on every use (authority.ts).
+  const principal = tokenPrincipal(found.token, found.creator);
+  if (!principal) return undefined;
+  const record = found.token;
   if (record.lastUsedAt === null || now - record.lastUsedAt >= TOKEN_TOUCH_MS)
     await touchApiToken(ctx.db, record.id, now);
-  return {
-    kind: 'token',
-    id: record.id,
-    role: record.role,
-    scope: record.scope,
-    tokenPermissions: record.permissions,
-  };
+  return principal;
 }
 
 /** What a request's credentials prove; answers 401/403 itself when they prove something bad. */

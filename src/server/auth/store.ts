@@ -552,14 +552,14 @@ export function hasSecondFactor(status: MfaStatus): boolean {
   return status.totp || status.webauthn > 0;
 }
 
-/** Recovery by another admin: every second factor and session goes, the lock is lifted. */
+/** Recovery by another admin: every second factor and session goes, the lock is lifted; a new password also revokes the operator's API tokens. */
 export async function resetOperatorSecurity(
   db: SecurityDb,
   operator: Operator,
   options: { resetMfa: boolean; unlock: boolean; passwordHash?: string },
   now: number,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+): Promise<{ revokedTokens: string[] }> {
+  return db.transaction().execute(async (tx) => {
     if (options.resetMfa) {
       await tx.deleteFrom('totp_factors').where('operator_id', '=', operator.id).execute();
       await tx.deleteFrom('webauthn_credentials').where('operator_id', '=', operator.id).execute();
@@ -574,6 +574,9 @@ export async function resetOperatorSecurity(
         .where('operator_id', '=', operator.id)
         .execute();
     await tx.deleteFrom('auth_sessions').where('operator_id', '=', operator.id).execute();
+    // A new password means the old one may have been known: what was made with it goes too.
+    const revokedTokens = options.passwordHash ? await revokeApiTokensOf(tx, operator.id, now) : [];
+    return { revokedTokens };
   });
 }
 
@@ -655,22 +658,34 @@ function toToken(row: {
   };
 }
 
-/** A usable token: not revoked, not expired, and its creator still enabled. */
+/** A token that is not revoked or expired, with its creator as they are now (see authority.ts). */
 export async function findActiveApiToken(
   db: SecurityDb,
   tokenHash: string,
   now: number,
-): Promise<ApiTokenRecord | undefined> {
+): Promise<{ token: ApiTokenRecord; creator: Operator } | undefined> {
   const row = await db
     .selectFrom('api_tokens')
-    .innerJoin('operators', 'operators.id', 'api_tokens.created_by')
     .select(tokenColumns)
     .where('api_tokens.token_hash', '=', tokenHash)
     .where('api_tokens.revoked_at', 'is', null)
-    .where('operators.disabled', '=', 0)
     .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
     .executeTakeFirst();
-  return row && toToken(row);
+  if (!row) return undefined;
+  const creator = await getOperator(db, row.created_by);
+  return creator && { token: toToken(row), creator };
+}
+
+/** Revokes every active token an operator created; returns their ids (for the audit trail). */
+export async function revokeApiTokensOf(db: SecurityDb, operatorId: string, now: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('created_by', '=', operatorId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 export async function touchApiToken(db: SecurityDb, id: string, now: number): Promise<void> {

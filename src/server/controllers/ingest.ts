@@ -22,6 +22,8 @@ export interface EventIngestDeps {
   db: Executor;
   /** the site credential key: to name credentials by safe reference */
   credentialKey?: Uint8Array | undefined;
+  /** the event chain key (storage/chain.ts) */
+  eventKey: Buffer;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
 }
@@ -34,7 +36,7 @@ export class EventIngest {
     const events = await resolveCredentialRefs(this.deps.db, this.deps.credentialKey, batch);
     const { news, presence } = await inTransaction(this.deps.db, async (tx) => {
       const db = tx as unknown as Store['db'];
-      const stored = await new EventStore(db).appendNew(
+      const stored = await new EventStore(db, this.deps.eventKey).appendNew(
         events.map((e) => ({
           controllerId,
           seq: e.seq,

@@ -13,7 +13,7 @@
 import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IClientOptions } from 'mqtt';
-import { checkLoginProof, controllerTopics } from '../../contracts/broker-login.ts';
+import { controllerTopics, LoginProofChecker } from '../../contracts/broker-login.ts';
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
@@ -23,6 +23,7 @@ import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts
 import type { DomainBus } from '../domain/bus.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
+import { chainKeys } from '../storage/chain.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
 import { ensureSite, siteById } from '../storage/sites.ts';
@@ -114,6 +115,8 @@ export class ControllerLink {
   private readonly signing;
   private readonly credentialKey: Uint8Array;
   private readonly keys = new Map<string, KeyObject>();
+  /** broker login proofs, each accepted once */
+  private readonly proofs = new LoginProofChecker();
   private readonly coordinators = new Map<string, ControllerCoordinator>();
   private readonly repos;
   private readonly raise: RaiseControllerAlarm;
@@ -158,6 +161,7 @@ export class ControllerLink {
     this.ingest = new EventIngest({
       db: deps.store.db,
       credentialKey: this.credentialKey,
+      eventKey: chainKeys(deps.installationKey).events,
       presence: new PresenceCoordinator({
         presence: this.repos.presence,
         doors: this.repos.doors,
@@ -228,8 +232,7 @@ export class ControllerLink {
             if (username === 'server') return constantTimeEqual(password, serverSecret);
             const key = this.keys.get(username);
             return (
-              key !== undefined &&
-              checkLoginProof(this.topicOf(username), username, password, key, this.now())
+              key !== undefined && this.proofs.check(this.topicOf(username), username, password, key, this.now())
             );
           },
           topics: (username) =>

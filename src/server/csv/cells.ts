@@ -1,6 +1,7 @@
 // Cell parsers shared by the CSV kinds: a cell is text; blank means "none" (null).
 import { z } from 'zod';
 import { idSchema, labelSchema, nameSchema } from '../api/schemas.ts';
+import { BIDI_CONTROLS } from '../storage/text.ts';
 import type { TimeZone } from './times.ts';
 import { parseCsvTime } from './times.ts';
 
@@ -17,7 +18,24 @@ export const cells = {
   id: () => idSchema,
   name: () => nameSchema,
   label: () => blankToNull(labelSchema),
-  text: (max: number) => () => blankToNull(z.string().max(max, `must be at most ${max} characters`)),
+  text: (max: number) => () =>
+    blankToNull(
+      z
+        .string()
+        .max(max, `must be at most ${max} characters`)
+        .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters')
+        .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters'),
+    ),
+  /** a card number or key id: compared after NFKC, as the API does */
+  identifier: () =>
+    blankToNull(
+      z
+        .string()
+        .normalize('NFKC')
+        .max(128, 'must be at most 128 characters')
+        .refine((s) => !/[\p{Cc}\s]/u.test(s), 'must not contain spaces or control characters')
+        .refine((s) => !BIDI_CONTROLS.test(s), 'must not contain bidirectional control characters'),
+    ),
   boolean: () =>
     z.string().transform((s, ctx) => {
       const v = s.toLowerCase();

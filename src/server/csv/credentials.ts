@@ -17,7 +17,7 @@ export const CREDENTIAL_COLUMNS: readonly ColumnSpec[] = [
   { name: 'id', aliases: ['ID', '認証情報ID'], required: true, cell: cells.id },
   { name: 'personId', aliases: ['利用者ID', '社員番号', '個人ID'], required: true, cell: cells.id },
   { name: 'type', aliases: ['種別'], required: true, cell: cells.oneOf(CREDENTIAL_TYPES) },
-  { name: 'identifier', aliases: ['カード番号', '識別子'], cell: cells.text(128) },
+  { name: 'identifier', aliases: ['カード番号', '識別子'], cell: cells.identifier },
   { name: 'pin', aliases: ['暗証番号', 'PIN'], cell: cells.pin },
   { name: 'duressPin', aliases: ['脅迫暗証番号'], cell: cells.pin },
   { name: 'state', aliases: ['状態'], cell: cells.oneOf(CREDENTIAL_STATES) },
@@ -74,8 +74,20 @@ export const credentialsCsv: CsvKind<Row> = {
       : []),
     ...(c.type === 'pin' && c.pin !== undefined ? [`pin\u0000PIN\u0000${c.pin}`] : []),
   ],
-  async check(repos: Repositories, tx, rows, scope) {
+  async check(repos: Repositories, tx, rows, scope, { givenPinCodes }) {
     const problems: { row: ParsedRow<Row>; issue: RowIssue }[] = [];
+    // PIN-only codes are issued by the server (API) unless a migration on the host brings its own:
+    // a refused code would otherwise tell the importer that someone else's code works.
+    if (!givenPinCodes)
+      for (const row of rows)
+        if (row.value.type === 'pin' && row.value.pin !== undefined)
+          problems.push({
+            row,
+            issue: {
+              column: 'pin',
+              reason: 'PIN-only codes are issued by the server: leave this cell blank',
+            },
+          });
     const chunks = <T>(xs: T[]) =>
       Array.from({ length: Math.ceil(xs.length / 500) }, (_, i) => xs.slice(i * 500, i * 500 + 500));
     const people = new Map<string, { department: string | null; site: string | null }>();
@@ -98,7 +110,9 @@ export const credentialsCsv: CsvKind<Row> = {
     const wanted = rows.flatMap((r) => {
       const c = r.value;
       if (c.type === 'pin')
-        return c.pin !== undefined ? [{ r, type: 'pin', identifier: repos.credentials.hash(c.pin) }] : [];
+        return givenPinCodes && c.pin !== undefined
+          ? [{ r, type: 'pin', identifier: repos.credentials.hash(c.pin) }]
+          : [];
       return c.identifier !== undefined ? [{ r, type: c.type, identifier: c.identifier }] : [];
     });
     const holders = new Map<string, string>();
@@ -131,7 +145,15 @@ export const credentialsCsv: CsvKind<Row> = {
         problems.push({ row, issue: { column: 'personId', reason: `no person '${c.personId}'` } });
       const before = stored.get(c.id);
       if (!before) {
-        if (c.type === 'pin' && c.pin === undefined)
+        if (c.type === 'pin' && !givenPinCodes)
+          problems.push({
+            row,
+            issue: {
+              column: 'type',
+              reason: 'PIN-only credentials are created in the console or API, which issue their code',
+            },
+          });
+        else if (c.type === 'pin' && c.pin === undefined)
           problems.push({ row, issue: { column: 'pin', reason: 'is required for a new PIN credential' } });
         continue;
       }

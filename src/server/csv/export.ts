@@ -1,7 +1,8 @@
 // CSV export of people and credentials, a page at a time, in the columns the import reads (so an
 // export can be edited and imported back). UTF-8; `bom` adds the byte order mark Excel needs to open
-// UTF-8, and then cells that Excel would run as formulas (=, +, -, @) are prefixed with an apostrophe
-// (the import takes it off again). Shift_JIS output for older tools. PINs are never exported.
+// UTF-8. Cells that a spreadsheet would run as formulas (=, +, -, @, tab, CR) are always prefixed
+// with an apostrophe, whoever opens the file (an apostrophe already there gets one more), and the
+// import takes exactly one off again. Shift_JIS output for older tools. PINs are never exported.
 
 import { TimeZone } from '../../core/time/zone.ts';
 import type { Repositories } from '../storage/index.ts';
@@ -12,16 +13,16 @@ import { formatRecord } from './rfc4180.ts';
 import { formatCsvTime } from './times.ts';
 
 export interface ExportOptions {
-  /** UTF-8 byte order mark and formula-safe cells, for Excel */
+  /** UTF-8 byte order mark, for Excel (cells are formula-safe either way) */
   bom?: boolean;
   timezone?: string;
   scope?: ScopeFilter;
   eol?: '\r\n' | '\n';
 }
 
-const FORMULA = /^[=+\-@\t\r]/;
+const FORMULA = /^'*[=+\-@\t\r]/;
 
-function excelSafe(value: string): string {
+export function formulaSafe(value: string): string {
   return FORMULA.test(value) ? `'${value}` : value;
 }
 
@@ -31,7 +32,7 @@ async function* exportRows(
   options: ExportOptions,
 ): AsyncGenerator<string> {
   const eol = options.eol ?? '\r\n';
-  const cell = options.bom ? excelSafe : (v: string) => v;
+  const cell = formulaSafe;
   yield (options.bom ? '\uFEFF' : '') + formatRecord(header) + eol;
   let cursor: string | undefined;
   do {

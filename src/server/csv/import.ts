@@ -63,6 +63,7 @@ export interface CsvKind<In> {
     tx: Executor,
     rows: readonly ParsedRow<In>[],
     scope: ScopeFilter | undefined,
+    options: { givenPinCodes: boolean },
   ): Promise<{ row: ParsedRow<In>; issue: RowIssue }[]>;
   /** writes one checked row through the service layer's writes, raising its events */
   apply(repos: Repositories, value: In, now: number, raise: Raise): Promise<'created' | 'updated'>;
@@ -79,6 +80,12 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** stop collecting after this many errors (default 1000) */
   maxErrors?: number;
+  /**
+   * Accept PIN-only codes written in the file (a migration on the server host, `monban import`).
+   * Off by default and never over HTTP: there the server issues PIN-only codes, so nobody can try
+   * codes and learn from a refusal which ones work for other people.
+   */
+  givenPinCodes?: boolean;
   /** where the rows' domain events go (published by the caller once the import is committed) */
   raise?: Raise;
 }
@@ -104,9 +111,9 @@ const normaliseHeader = (h: string) =>
     .toLowerCase()
     .replace(/[\s_\-・]/g, '');
 
-/** Excel-safe exports prefix formula-looking cells with an apostrophe; take it off again. */
+/** Exports prefix formula-looking cells (apostrophes before them included) with one apostrophe; take it off. */
 export function unescapeCell(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  return /^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
 }
 
 class Rejected extends Error {
@@ -265,7 +272,9 @@ export async function importCsv<In>(
   try {
     await inTransaction(db, async (tx) => {
       const repos = repositories(tx, installationKey);
-      const problems = await spec.check(repos, tx, parsed, options.scope);
+      const problems = await spec.check(repos, tx, parsed, options.scope, {
+        givenPinCodes: options.givenPinCodes === true,
+      });
       if (problems.length > 0 || rowErrors > 0)
         throw new Rejected(
           problems.map(({ row, issue }) => ({

@@ -5,6 +5,7 @@
 
 import { personWrites } from '../services/people.ts';
 import type { Executor } from '../storage/db.ts';
+import { added, groupsBeyondScope, levelsBeyondScope } from '../storage/grants.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
 import { scopeAllows } from '../storage/scope.ts';
@@ -45,7 +46,7 @@ export const peopleCsv: CsvKind<PersonInput> = {
     ) as unknown as PersonInput;
   },
   keys: (p) => [`id\u0000id\u0000${p.id}`],
-  async check(_repos: Repositories, tx, rows, scope) {
+  async check(_repos: Repositories, tx, rows, scope, _options) {
     const problems: { row: ParsedRow<PersonInput>; issue: RowIssue }[] = [];
     const groups = await existing(tx, 'groups', new Set(rows.flatMap((r) => r.value.groups ?? [])));
     const levels = await existing(tx, 'access_levels', new Set(rows.flatMap((r) => r.value.levels ?? [])));
@@ -60,8 +61,48 @@ export const peopleCsv: CsvKind<PersonInput> = {
         .execute())
         stored.set(p.id, p);
     }
+    // What each row adds must be grantable by the caller (storage/grants.ts), as through the API.
+    const links = new Map<string, { groups: string[]; levels: string[] }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const [table, column, field] of [
+        ['person_groups', 'group_id', 'groups'],
+        ['person_levels', 'level_id', 'levels'],
+      ] as const)
+        for (const link of await tx
+          .selectFrom(table)
+          .select(['person_id', `${column} as target`])
+          .where('person_id', 'in', chunk)
+          .execute()) {
+          const entry = links.get(link.person_id) ?? { groups: [], levels: [] };
+          entry[field].push(link.target as string);
+          links.set(link.person_id, entry);
+        }
+    }
+    const beyondLevels = new Set(
+      await levelsBeyondScope(tx, scope, [
+        ...new Set(rows.flatMap((r) => added(links.get(r.value.id)?.levels, r.value.levels))),
+      ]),
+    );
+    const beyondGroups = new Set(
+      await groupsBeyondScope(tx, scope, [
+        ...new Set(rows.flatMap((r) => added(links.get(r.value.id)?.groups, r.value.groups))),
+      ]),
+    );
     for (const row of rows) {
       const p = row.value;
+      for (const l of added(links.get(p.id)?.levels, p.levels))
+        if (beyondLevels.has(l))
+          problems.push({
+            row,
+            issue: { column: 'levels', reason: `access level '${l}' opens doors outside your scope` },
+          });
+      for (const g of added(links.get(p.id)?.groups, p.groups))
+        if (beyondGroups.has(g))
+          problems.push({
+            row,
+            issue: { column: 'groups', reason: `group '${g}' grants doors outside your scope` },
+          });
       for (const g of p.groups ?? [])
         if (!groups.has(g)) problems.push({ row, issue: { column: 'groups', reason: `no group '${g}'` } });
       for (const l of p.levels ?? [])

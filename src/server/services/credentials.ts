@@ -78,6 +78,41 @@ export const credentialWrites = {
     return after;
   },
 
+  /** A PIN-only credential with a code the server draws (no caller ever chooses one: no oracle). */
+  async issuePinOnly(
+    repos: Repositories,
+    input: Omit<NewCredential, 'type' | 'pin' | 'identifier'>,
+    now: number,
+    scope: ScopeFilter,
+    raise: Raise,
+    length: number,
+  ) {
+    const issued = await repos.credentials.createWithIssuedPin(input, now, scope, length);
+    raise({
+      type: 'credential.created',
+      credential: issued.credential.id,
+      person: issued.credential.personId,
+    });
+    return issued;
+  },
+
+  /** A new server-drawn code for a PIN-only credential; the old code stops opening doors at once. */
+  async reissuePin(
+    repos: Repositories,
+    id: string,
+    now: number,
+    scope: ScopeFilter,
+    raise: Raise,
+    length: number,
+  ) {
+    const before = await repos.credentials.keyOf(id, scope);
+    if (!before) throw notFound(id);
+    const issued = await repos.credentials.reissuePin(id, now, scope, length);
+    const current = (await repos.credentials.keyOf(id))!;
+    credentialChanged(before, current, issued.credential.personId, id, ['pin'], raise);
+    return issued;
+  },
+
   /** Creates the credential, or updates an existing one of the same person and type (CSV import). */
   async upsert(repos: Repositories, input: NewCredential, now: number, raise: Raise) {
     const existing = await repos.credentials.keyOf(input.id);
@@ -114,6 +149,20 @@ export class CredentialService {
   update(id: string, patch: CredentialPatch, actor: Actor): Promise<CredentialView> {
     return write(this.deps, actor, (repos, raise, now) =>
       credentialWrites.update(repos, id, patch, now, actor.scope, raise),
+    );
+  }
+
+  /** A PIN-only credential whose code the server draws; the code is returned once. */
+  issuePinOnly(input: Omit<NewCredential, 'type' | 'pin' | 'identifier'>, actor: Actor, length: number) {
+    return write(this.deps, actor, (repos, raise, now) =>
+      credentialWrites.issuePinOnly(repos, input, now, actor.scope, raise, length),
+    );
+  }
+
+  /** A new server-drawn code for a PIN-only credential, returned once. */
+  reissuePin(id: string, actor: Actor, length: number) {
+    return write(this.deps, actor, (repos, raise, now) =>
+      credentialWrites.reissuePin(repos, id, now, actor.scope, raise, length),
     );
   }
 

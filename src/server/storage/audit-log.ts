@@ -1,10 +1,16 @@
-// The audit log as a hash chain: each record's hash covers its content and the previous record's
-// hash, so changing, removing or reordering any record breaks every hash after it, and `verify`
-// names the first record that no longer fits. Records are appended, never updated or deleted here.
+// The audit log as a keyed MAC chain (storage/chain.ts): each record's MAC covers its canonical bytes
+// and the previous record's MAC, under a key derived from the installation key, which is not in the
+// database. Editing, reordering or inserting records breaks their MACs; removing records from the end
+// or all of them is found against the signed checkpoints outside the database (audit/anchors.ts).
+// Records are appended, never updated or deleted here. Every field is made storable before it is
+// hashed (storage/text.ts), so the bytes verified are the bytes that were hashed.
 
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import type { Database } from './schema.ts';
+import { storableText } from './text.ts';
+
+export { GENESIS };
 
 export interface AuditRecord {
   at: number;
@@ -18,12 +24,6 @@ export interface AuditRecord {
   detail: Record<string, unknown>;
 }
 
-export type AuditVerdict =
-  | { ok: true; records: number }
-  | { ok: false; records: number; firstBad: number; problem: string };
-
-export const GENESIS = '0'.repeat(64);
-
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
@@ -36,21 +36,37 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function recordHash(
-  prevHash: string,
-  id: number,
-  r: { at: number; actor: string; source: string; action: string; target: string; detail: string },
-): string {
-  const content = JSON.stringify([id, r.at, r.actor, r.source, r.action, r.target, r.detail]);
-  return createHash('sha256').update(prevHash).update(content).digest('hex');
+interface StoredFields {
+  at: number;
+  actor: string;
+  source: string;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+/** The canonical bytes of one record at one position (JSON escapes whatever is odd in the strings). */
+export function auditCanonical(id: number, r: StoredFields): string {
+  return JSON.stringify(['audit/v1', id, r.at, r.actor, r.source, r.action, r.target, r.detail]);
 }
 
 export class AuditLog {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** the audit chain key (chainKeys(installationKey).audit) */
+    private readonly key: Buffer,
+  ) {}
 
   /** Appends one record at the end of the chain; concurrent appends serialise on the id. */
   async append(record: AuditRecord): Promise<number> {
-    const detail = JSON.stringify(sortKeys(record.detail));
+    const fields: StoredFields = {
+      at: record.at,
+      actor: storableText(record.actor),
+      source: storableText(record.source),
+      action: storableText(record.action),
+      target: storableText(record.target),
+      detail: JSON.stringify(sortKeys(record.detail)),
+    };
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
         return await this.db.transaction().execute(async (tx) => {
@@ -62,18 +78,14 @@ export class AuditLog {
             .executeTakeFirst();
           const id = Number(last?.id ?? 0) + 1;
           const prev = last?.hash ?? GENESIS;
-          const row = {
-            id,
-            at: record.at,
-            actor: record.actor,
-            source: record.source,
-            action: record.action,
-            target: record.target,
-            detail,
-          };
           await tx
             .insertInto('audit_log')
-            .values({ ...row, prev_hash: prev, hash: recordHash(prev, id, row) })
+            .values({
+              id,
+              ...fields,
+              prev_hash: prev,
+              hash: linkMac(this.key, prev, auditCanonical(id, fields)),
+            })
             .execute();
           return id;
         });
@@ -88,50 +100,38 @@ export class AuditLog {
     throw new Error('audit log busy: could not append');
   }
 
-  async verify(): Promise<AuditVerdict> {
-    let prev = GENESIS;
-    let expectedId = 1;
-    let records = 0;
+  /** The last record's position and MAC (for checkpoints). */
+  async head(): Promise<{ index: number; mac: string }> {
+    const last = await this.db
+      .selectFrom('audit_log')
+      .select(['id', 'hash'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return last ? { index: Number(last.id), mac: last.hash } : { index: 0, mac: GENESIS };
+  }
+
+  /** Checks every record, reporting every broken span; `checkpoint` is the last anchored head. */
+  async verify(checkpoint?: { index: number; mac: string }): Promise<ChainVerdict> {
+    const checker = new ChainChecker('audit', this.key);
+    let after = 0;
     const batch = 1000;
     for (;;) {
       const rows = await this.db
         .selectFrom('audit_log')
         .selectAll()
-        .where('id', '>=', expectedId)
+        .where('id', '>', after)
         .orderBy('id')
         .limit(batch)
         .execute();
       for (const row of rows) {
         const id = Number(row.id);
-        if (id !== expectedId)
-          return { ok: false, records, firstBad: expectedId, problem: `record #${expectedId} is missing` };
-        if (row.prev_hash !== prev)
-          return {
-            ok: false,
-            records,
-            firstBad: id,
-            problem: `record #${id} does not follow record #${id - 1}`,
-          };
-        const row2 = {
-          at: Number(row.at),
-          actor: row.actor,
-          source: row.source,
-          action: row.action,
-          target: row.target,
-          detail: row.detail,
-        };
-        if (recordHash(prev, id, row2) !== row.hash)
-          return {
-            ok: false,
-            records,
-            firstBad: id,
-            problem: `record #${id} was changed after it was written`,
-          };
-        prev = row.hash;
-        expectedId++;
-        records++;
+        const fields = { ...row, at: Number(row.at) };
+        checker.add({ index: id, prev: row.prev_hash, mac: row.hash, canonical: auditCanonical(id, fields) });
+        if (checkpoint && id === checkpoint.index) checker.checkpointMac = row.hash;
+        after = id;
       }
-      if (rows.length < batch) return { ok: true, records };
+      if (rows.length < batch) return checker.finish(checkpoint);
     }
   }
 }

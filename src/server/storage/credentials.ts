@@ -4,7 +4,7 @@
 // conditional UPDATE, so concurrent grants can never exceed maxUses. A credential is in its
 // person's scope: outside it, it reads as absent.
 
-import { timingSafeEqual } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { credentialIdHash, pinHash, siteCredentialKey } from '../../contracts/credential-key.ts';
 import {
@@ -110,6 +110,10 @@ function checkWindow(validFrom: number | null | undefined, validUntil: number | 
   if (validFrom != null && validUntil != null && validUntil <= validFrom)
     throw invalid('validUntil must be after validFrom', 'validUntil');
 }
+
+/** Digits of a PIN-only code the server issues (R-SEC: no uniqueness oracle; at least 6). */
+export const DEFAULT_PIN_CODE_LENGTH = 6;
+export const PIN_CODE_LENGTHS = { min: 6, max: 12 } as const;
 
 export class CredentialStore {
   constructor(
@@ -262,6 +266,59 @@ export class CredentialStore {
         throw error;
       }
       return view((await this.readRow(tx, id))!);
+    });
+  }
+
+  /**
+   * A fresh PIN-only code: uniform random digits from the CSPRNG, not held by any credential. Callers
+   * never choose PIN-only codes (a refusal of a taken code would tell them someone else's working
+   * PIN), so a collision is settled here by drawing again, and nobody learns of it.
+   */
+  private async freshPinCode(db: Executor, length: number): Promise<string> {
+    if (!Number.isInteger(length) || length < PIN_CODE_LENGTHS.min || length > PIN_CODE_LENGTHS.max)
+      throw new RangeError(`PIN-only codes have ${PIN_CODE_LENGTHS.min} to ${PIN_CODE_LENGTHS.max} digits`);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      let code = '';
+      for (let i = 0; i < length; i++) code += String(randomInt(10));
+      const taken = await db
+        .selectFrom('credentials')
+        .select('id')
+        .where('type', '=', 'pin')
+        .where('identifier', '=', this.hash(code))
+        .executeTakeFirst();
+      if (!taken) return code;
+    }
+    throw invalid('no free PIN-only code of this length: use longer codes', 'pin');
+  }
+
+  /** Creates a PIN-only credential with a code the server chose; the code is returned once. */
+  async createWithIssuedPin(
+    c: Omit<NewCredential, 'type' | 'pin' | 'identifier'>,
+    now: number,
+    scope: ScopeFilter | undefined,
+    length: number = DEFAULT_PIN_CODE_LENGTH,
+  ): Promise<{ credential: CredentialView; pin: string }> {
+    return inTransaction(this.db, async (tx) => {
+      const pin = await this.freshPinCode(tx, length);
+      const credential = await this.withStore(tx).create({ ...c, type: 'pin', pin }, now, scope);
+      return { credential, pin };
+    });
+  }
+
+  /** Gives a PIN-only credential a new code the server chose (the old one stops working). */
+  async reissuePin(
+    id: string,
+    now: number,
+    scope: ScopeFilter | undefined,
+    length: number = DEFAULT_PIN_CODE_LENGTH,
+  ): Promise<{ credential: CredentialView; pin: string }> {
+    return inTransaction(this.db, async (tx) => {
+      const row = await this.readRow(tx, id, scope);
+      if (!row) throw notFound(id);
+      if (row.type !== 'pin') throw invalid('only PIN-only credentials have issued codes', 'reissuePin');
+      const pin = await this.freshPinCode(tx, length);
+      const credential = await this.withStore(tx).update(id, { pin }, now, scope);
+      return { credential, pin };
     });
   }
 

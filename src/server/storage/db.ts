@@ -12,7 +12,7 @@
 // - uniqueness and references are enforced by the database (unique indexes, foreign keys); the
 //   repositories check them first only to name the offending field.
 
-import { mkdirSync, readdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
@@ -55,7 +55,9 @@ async function discoverMigrations(dialect: Dialect): Promise<Record<string, Migr
 
 function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dialect } {
   if ('sqliteFile' in location) {
-    mkdirSync(dirname(location.sqliteFile), { recursive: true });
+    mkdirSync(dirname(location.sqliteFile), { recursive: true, mode: 0o700 });
+    // Created owner-only before SQLite opens it: its -wal and -shm files take the database's mode.
+    closeSync(openSync(location.sqliteFile, 'a', 0o600));
     const database = new BetterSqlite3(location.sqliteFile);
     // WAL: readers do not block the writer; foreign keys are off by default in SQLite.
     database.pragma('journal_mode = WAL');

@@ -1,12 +1,18 @@
 // The event log: ingested exactly once per (controller, sequence), searched by person, door, area,
-// type and time with stable cursor pagination (time, then insertion id).
+// type and time with stable cursor pagination (time, then insertion id). Every controller's events
+// form one keyed MAC chain (storage/chain.ts) in the order they are stored, which for a controller's
+// journal is sequence order: each batch is chained in the same transaction as its insert, under a
+// lock on that controller's chain head, so the chain costs one HMAC per event and a few statements
+// per batch, not per event.
 
 import type { Kysely } from 'kysely';
+import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { StorageError } from './errors.ts';
 import type { Database } from './schema.ts';
 import { type ScopeFilter, scopeCondition } from './scope.ts';
+import { storableText } from './text.ts';
 
 export interface StoredEvent {
   controllerId: string;
@@ -40,16 +46,50 @@ export interface NamedEvent {
   doorName: string | null;
 }
 
-/** Rows per INSERT: 9 parameters each stays far below SQLite's 32766-parameter limit. */
+/** Rows per INSERT: 11 parameters each stays far below SQLite's 32766-parameter limit. */
 const APPEND_CHUNK = 1000;
+/** Values per IN list when looking up which sequences are stored already. */
+const LOOKUP_CHUNK = 500;
+
+interface EventFields {
+  controller_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  door: string | null;
+  area: string | null;
+  person_id: string | null;
+  detail: string;
+}
+
+/** The canonical bytes of one event at one position of its controller's chain. */
+export function eventCanonical(index: number, e: EventFields): string {
+  return JSON.stringify([
+    'event/v1',
+    e.controller_id,
+    index,
+    e.seq,
+    e.at,
+    e.type,
+    e.door,
+    e.area,
+    e.person_id,
+    e.detail,
+  ]);
+}
+
+const orNull = (value: string | undefined) => (value === undefined ? null : storableText(value));
 
 export class EventStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** the event chain key (chainKeys(installationKey).events) */
+    private readonly key: Buffer,
+  ) {}
 
   /**
    * Inserts events not seen before; returns how many were new. Idempotent on (controllerId, seq):
-   * replays and concurrent deliveries of the same batch store each event once. Large batches are
-   * written in chunks (SQLite limits the parameters of one statement) inside one transaction.
+   * replays and concurrent deliveries of the same batch store each event once, in one transaction.
    */
   async append(events: readonly StoredEvent[]): Promise<number> {
     return (await this.appendNew(events)).length;
@@ -57,17 +97,22 @@ export class EventStore {
 
   /**
    * The same, returning the events that were new: what a caller acts on once (alarms, presence),
-   * decided by the insert itself, so two deliveries of one batch at once never both count an event.
+   * decided under the chain head's lock, so two deliveries of one batch at once never both count one.
    */
   async appendNew(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    if (events.length <= APPEND_CHUNK) return this.insert(this.db, events);
-    return inTransaction(this.db, async (tx) => {
-      const inserted: StoredEvent[] = [];
-      for (let i = 0; i < events.length; i += APPEND_CHUNK)
-        inserted.push(...(await this.insert(tx, events.slice(i, i + APPEND_CHUNK))));
-      return inserted;
+    const byController = new Map<string, StoredEvent[]>();
+    for (const e of events) {
+      const list = byController.get(e.controllerId) ?? [];
+      list.push(e);
+      byController.set(e.controllerId, list);
+    }
+    const fresh = new Set<StoredEvent>();
+    await inTransaction(this.db, async (tx) => {
+      for (const [controllerId, batch] of byController)
+        for (const e of await this.chainAndInsert(tx, controllerId, batch)) fresh.add(e);
     });
+    return events.filter((e) => fresh.has(e));
   }
 
   /** The same as append, named for the domain (the controller event uplink). */
@@ -75,26 +120,121 @@ export class EventStore {
     return this.append(events);
   }
 
-  private async insert(db: Executor, events: readonly StoredEvent[]): Promise<StoredEvent[]> {
-    const rows = await db
-      .insertInto('events')
-      .values(
-        events.map((e) => ({
-          controller_id: e.controllerId,
-          seq: e.seq,
-          at: e.at,
-          type: e.type,
-          door: e.door ?? null,
-          area: e.area ?? null,
-          person_id: e.personId ?? null,
-          detail: JSON.stringify(e.detail),
-        })),
-      )
-      .onConflict((oc) => oc.columns(['controller_id', 'seq']).doNothing())
-      .returning(['controller_id', 'seq'])
+  /**
+   * One controller's batch: lock its chain head (an UPDATE takes the row lock on PostgreSQL; SQLite
+   * has one writer), keep the events not stored before (once each, in sequence order), chain them
+   * from the head, insert them, move the head.
+   */
+  private async chainAndInsert(
+    tx: Executor,
+    controllerId: string,
+    batch: readonly StoredEvent[],
+  ): Promise<StoredEvent[]> {
+    await tx
+      .insertInto('event_chain_heads')
+      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS })
+      .onConflict((oc) => oc.column('controller_id').doNothing())
       .execute();
-    const inserted = new Set(rows.map((r) => `${r.controller_id}\n${Number(r.seq)}`));
-    return events.filter((e) => inserted.has(`${e.controllerId}\n${e.seq}`));
+    await tx
+      .updateTable('event_chain_heads')
+      .set((eb) => ({ chain_index: eb.ref('chain_index') }))
+      .where('controller_id', '=', controllerId)
+      .execute();
+    const head = await tx
+      .selectFrom('event_chain_heads')
+      .select(['chain_index', 'mac'])
+      .where('controller_id', '=', controllerId)
+      .executeTakeFirstOrThrow();
+    const seqs = [...new Set(batch.map((e) => e.seq))];
+    const stored = new Set<number>();
+    for (let i = 0; i < seqs.length; i += LOOKUP_CHUNK)
+      for (const row of await tx
+        .selectFrom('events')
+        .select('seq')
+        .where('controller_id', '=', controllerId)
+        .where('seq', 'in', seqs.slice(i, i + LOOKUP_CHUNK))
+        .execute())
+        stored.add(Number(row.seq));
+    const fresh: StoredEvent[] = [];
+    for (const e of [...batch].sort((a, b) => a.seq - b.seq))
+      if (!stored.has(e.seq)) {
+        stored.add(e.seq);
+        fresh.push(e);
+      }
+    if (fresh.length === 0) return [];
+    let index = Number(head.chain_index);
+    let prev = head.mac;
+    const rows = fresh.map((e) => {
+      index++;
+      const fields: EventFields = {
+        controller_id: e.controllerId,
+        seq: e.seq,
+        at: e.at,
+        type: storableText(e.type),
+        door: orNull(e.door),
+        area: orNull(e.area),
+        person_id: orNull(e.personId),
+        detail: JSON.stringify(e.detail),
+      };
+      const mac = linkMac(this.key, prev, eventCanonical(index, fields));
+      prev = mac;
+      return { ...fields, chain_index: index, mac };
+    });
+    for (let i = 0; i < rows.length; i += APPEND_CHUNK)
+      await tx
+        .insertInto('events')
+        .values(rows.slice(i, i + APPEND_CHUNK))
+        .execute();
+    await tx
+      .updateTable('event_chain_heads')
+      .set({ chain_index: index, mac: prev })
+      .where('controller_id', '=', controllerId)
+      .execute();
+    return fresh;
+  }
+
+  /** Every controller's chain head (for checkpoints). */
+  async heads(): Promise<Map<string, { index: number; mac: string }>> {
+    const rows = await this.db.selectFrom('event_chain_heads').selectAll().execute();
+    return new Map(rows.map((r) => [r.controller_id, { index: Number(r.chain_index), mac: r.mac }]));
+  }
+
+  /**
+   * Checks every controller's chain, reporting every broken span. `checkpoints` are the last anchored
+   * heads: a controller found there but with no events left is reported as deleted.
+   */
+  async verify(
+    checkpoints: ReadonlyMap<string, { index: number; mac: string }> = new Map(),
+  ): Promise<ChainVerdict[]> {
+    const stored = await this.db.selectFrom('events').select('controller_id').distinct().execute();
+    const controllers = [...new Set([...stored.map((r) => r.controller_id), ...checkpoints.keys()])].sort();
+    const verdicts: ChainVerdict[] = [];
+    for (const controllerId of controllers) {
+      const checker = new ChainChecker(`events:${controllerId}`, this.key, 'event');
+      const checkpoint = checkpoints.get(controllerId);
+      let after = 0;
+      const batch = 5000;
+      for (;;) {
+        const rows = await this.db
+          .selectFrom('events')
+          .selectAll()
+          .where('controller_id', '=', controllerId)
+          .where('chain_index', '>', after)
+          .orderBy('chain_index')
+          .limit(batch)
+          .execute();
+        for (const row of rows) {
+          const index = Number(row.chain_index);
+          const fields = { ...row, seq: Number(row.seq), at: Number(row.at) };
+          checker.add({ index, mac: row.mac ?? '', canonical: eventCanonical(index, fields) });
+          if (checkpoint && index === checkpoint.index) checker.checkpointMac = row.mac ?? '';
+          after = index;
+        }
+        if (rows.length < batch) break;
+      }
+      verdicts.push(checker.finish(checkpoint));
+    }
+    return verdicts;
   }
 
   /**

@@ -4,6 +4,7 @@
 
 import { AccessLevelStore } from './access-levels.ts';
 import { AreaStore } from './areas.ts';
+import { chainKeys } from './chain.ts';
 import { ControllerStore } from './controllers.ts';
 import { CredentialStore } from './credentials.ts';
 import { type Executor, inTransaction, type Store } from './db.ts';
@@ -44,7 +45,7 @@ export function repositories(db: Executor, installationKey: Uint8Array): Reposit
     controllers: new ControllerStore(db),
     sites: new SiteStore(db),
     // The event and presence stores take the plain connection type; a transaction is one.
-    events: new EventStore(db as Store['db']),
+    events: new EventStore(db as Store['db'], chainKeys(installationKey).events),
     presence: new PresenceStore(db as Store['db']),
   };
 }

@@ -6,6 +6,7 @@ import type { Selectable } from 'kysely';
 import type { Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { isUniqueViolation, StorageError } from './errors.ts';
+import { added, groupsBeyondScope, levelsBeyondScope } from './grants.ts';
 import {
   assertExists,
   clampLimit,
@@ -112,6 +113,31 @@ export class PeopleStore {
     if (input.levels) await assertExists(d, 'access_levels', input.levels, 'levels', 'access_level', true);
   }
 
+  /** Levels and groups this change adds must be inside the caller's scope (grants.ts). */
+  private async checkGrants(
+    db: Executor,
+    scope: ScopeFilter | undefined,
+    before: { groups?: string[]; levels?: string[] },
+    after: { groups?: string[]; levels?: string[] },
+  ): Promise<void> {
+    const levels = await levelsBeyondScope(db, scope, added(before.levels, after.levels));
+    if (levels.length > 0)
+      throw new StorageError(
+        'out_of_scope',
+        'person',
+        `access level '${levels[0]}' opens doors outside your scope`,
+        'levels',
+      );
+    const groups = await groupsBeyondScope(db, scope, added(before.groups, after.groups));
+    if (groups.length > 0)
+      throw new StorageError(
+        'out_of_scope',
+        'person',
+        `group '${groups[0]}' grants doors outside your scope`,
+        'groups',
+      );
+  }
+
   private async writeLinks(db: Executor, id: string, input: { groups?: string[]; levels?: string[] }) {
     const d = db as unknown as Db;
     if (input.groups) await replaceLinks(d, GROUPS, id, input.groups);
@@ -125,6 +151,7 @@ export class PeopleStore {
     if (!scopeAllows(scope, { department, site })) throw outOfScope('department');
     return inTransaction(this.db, async (tx) => {
       await this.checkLinks(tx, input);
+      await this.checkGrants(tx, scope, {}, input);
       try {
         await tx
           .insertInto('people')
@@ -187,6 +214,7 @@ export class PeopleStore {
       if (!scopeAllows(scope, { department, site }))
         throw outOfScope(patch.department !== undefined ? 'department' : 'site');
       await this.checkLinks(tx, patch);
+      await this.checkGrants(tx, scope, before, patch);
       const active = patch.active ?? before.active;
       await tx
         .updateTable('people')

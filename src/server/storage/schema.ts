@@ -204,6 +204,15 @@ export interface EventsTable {
   area: string | null;
   person_id: string | null;
   detail: string;
+  /** position in this controller's MAC chain (storage/chain.ts); null only for rows older than chains */
+  chain_index: number | null;
+  mac: string | null;
+}
+
+export interface EventChainHeadsTable {
+  controller_id: string;
+  chain_index: number;
+  mac: string;
 }
 
 export interface PresenceTable {
@@ -249,6 +258,7 @@ export interface Database {
   server_state: ServerStateTable;
   doors: DoorsTable;
   events: EventsTable;
+  event_chain_heads: EventChainHeadsTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
 }

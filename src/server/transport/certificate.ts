@@ -109,12 +109,28 @@ export async function loadOrCreateCertificate(
   };
 }
 
-/** Options for `Fastify({ https })` / `https.createServer`: TLS 1.2 minimum, server cipher order. */
+/**
+ * TLS 1.2 suites of Mozilla's "intermediate" profile: ECDHE key exchange with AES-GCM or
+ * ChaCha20-Poly1305 only, so no CBC and no SHA-1 MAC. TLS 1.3 suites are all AEAD and stay as Node
+ * sets them.
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+const TLS13_CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
+/** Options for `Fastify({ https })` / `https.createServer`: TLS 1.2 minimum, modern suites only. */
 export function tlsServerOptions(certificate: Pick<ServerCertificate, 'cert' | 'key'>) {
   return {
     cert: certificate.cert,
     key: certificate.key,
     minVersion: 'TLSv1.2' as const,
+    ciphers: `${TLS13_CIPHERS}:${TLS12_CIPHERS}`,
     honorCipherOrder: true,
   };
 }

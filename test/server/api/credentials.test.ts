@@ -69,27 +69,65 @@ describe('credentials API', () => {
     expect(await api.repos.credentials.verifyPin('card-1', DURESS)).toBe('duress');
   });
 
-  it('issues a PIN-only credential with a generated id; its PIN is its identity and stays hidden', async () => {
-    const created = await record(
-      api.post('admin', '/api/credentials', { personId: 'p2', type: 'pin', pin: PIN_ONLY }),
-    );
+  it('issues a PIN-only credential with a generated id and a code the server chose, shown once', async () => {
+    const created = await record(api.post('admin', '/api/credentials', { personId: 'p2', type: 'pin' }));
     expect(created.statusCode).toBe(201);
+    expect(created.headers['cache-control']).toBe('no-store');
     expect(created.json()).toMatchObject({ type: 'pin', identifier: null, hasPin: true });
     expect(created.json().id).toMatch(/^[0-9a-f-]{36}$/);
-    const again = await record(
-      api.post('admin', '/api/credentials', { personId: 'p1', type: 'pin', pin: PIN_ONLY }),
+    const code = created.json().pin as string;
+    expect(code).toMatch(/^\d{6}$/);
+    expect((await api.repos.credentials.findPresented('pin', code))?.id).toBe(created.json().id);
+    const read = await record(api.get('admin', `/api/credentials/${created.json().id}`));
+    expect(read.json().hasPin).toBe(true);
+    expect(read.body).not.toContain(code);
+    const reissued = await record(
+      api.patch('admin', `/api/credentials/${created.json().id}`, { reissuePin: true }),
     );
-    expect(again.statusCode).toBe(409);
-    expect(again.json().error).toMatchObject({ code: 'CREDENTIAL_IDENTIFIER_TAKEN', field: 'body.pin' });
-    expect((await record(api.get('admin', `/api/credentials/${created.json().id}`))).json().hasPin).toBe(
-      true,
+    expect(reissued.statusCode).toBe(200);
+    expect(reissued.json().pin).toMatch(/^\d{6}$/);
+    expect(await api.repos.credentials.findPresented('pin', code)).toBeUndefined();
+  });
+
+  it('never lets a caller choose a PIN-only code: no uniqueness oracle', async () => {
+    for (const who of ['admin', 'salesOp'] as const) {
+      const chosen = await record(
+        api.post(who, '/api/credentials', { personId: 'p1', type: 'pin', pin: PIN_ONLY }),
+      );
+      expect(chosen.statusCode).toBe(400);
+      expect(chosen.json().error).toMatchObject({ code: 'INVALID_INPUT', field: 'body.pin' });
+    }
+    const pinOnly = (await api.repos.credentials.list({ type: 'pin' })).items[0]!;
+    const patched = await record(api.patch('admin', `/api/credentials/${pinOnly.id}`, { pin: PIN_ONLY }));
+    expect(patched.statusCode).toBe(400);
+    expect(patched.json().error.field).toBe('body.pin');
+  });
+
+  it('a dry-run CSV of 10,000 PIN-only rows says nothing about anyone’s codes (the review’s oracle)', async () => {
+    await api.post('admin', '/api/people', { id: 'lab-1', name: 'Carol', department: 'lab' });
+    const issued = (await api.post('admin', '/api/credentials', { personId: 'lab-1', type: 'pin' })).json();
+    const rows = Array.from({ length: 10_000 }, (_, i) => `probe-${i},p1,pin,,${String(i).padStart(6, '0')}`);
+    rows[Number(issued.pin)] = `probe-x,p1,pin,,${issued.pin}`;
+    const response = await api.request(
+      'salesOp',
+      'POST',
+      '/api/csv/credentials?dryRun=true',
+      `id,personId,type,identifier,pin\r\n${rows.join('\r\n')}\r\n`,
+      { 'content-type': 'text/csv' },
     );
+    expect(response.statusCode).toBe(400);
+    expect(response.body).not.toMatch(/already/);
+    const reasons = new Set(response.json().error.rows.map((r: { reason: string }) => r.reason));
+    for (const reason of reasons)
+      expect([
+        'PIN-only codes are issued by the server: leave this cell blank',
+        'PIN-only credentials are created in the console or API, which issue their code',
+      ]).toContain(reason);
   });
 
   it.each([
     ['a short PIN', { personId: 'p1', type: 'card', identifier: 'C-2', pin: '12' }, 'body.pin'],
     ['letters in a PIN', { personId: 'p1', type: 'card', identifier: 'C-2', pin: `${PIN}a` }, 'body.pin'],
-    ['a PIN credential without PIN', { personId: 'p1', type: 'pin' }, 'body.pin'],
     ['a card without identifier', { personId: 'p1', type: 'card' }, 'body.identifier'],
     ['an unknown type', { personId: 'p1', type: 'retina', identifier: 'R' }, 'body.type'],
     ['an unknown state', { personId: 'p1', type: 'key', identifier: 'K', state: 'broken' }, 'body.state'],

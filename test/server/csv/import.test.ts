@@ -154,10 +154,26 @@ describe.each(backends)('CSV import and export on $name', (backend) => {
       'K-2,J-002,pin,,55667788,,,3,,',
       '',
     ].join('\r\n');
-    const dry = await importCsv(credentialsCsv, store.db, KEY, utf8(good), { now: NOW, dryRun: true });
+    const overHttp = await importCsv(credentialsCsv, store.db, KEY, utf8(good), { now: NOW, dryRun: true });
+    expect(overHttp.errors).toEqual([
+      {
+        row: 3,
+        line: 3,
+        column: 'pin',
+        reason: 'PIN-only codes are issued by the server: leave this cell blank',
+      },
+      {
+        row: 3,
+        line: 3,
+        column: 'type',
+        reason: 'PIN-only credentials are created in the console or API, which issue their code',
+      },
+    ]);
+    const host = { now: NOW, givenPinCodes: true };
+    const dry = await importCsv(credentialsCsv, store.db, KEY, utf8(good), { ...host, dryRun: true });
     expect(dry).toMatchObject({ ok: true, dryRun: true, created: 2 });
     expect(await repos.credentials.get('K-1')).toBeUndefined();
-    const report = await importCsv(credentialsCsv, store.db, KEY, utf8(good), { now: NOW });
+    const report = await importCsv(credentialsCsv, store.db, KEY, utf8(good), host);
     expect(report).toMatchObject({ ok: true, created: 2 });
     expect(await repos.credentials.get('K-1')).toMatchObject({
       identifier: 'C-9',
@@ -186,9 +202,7 @@ describe.each(backends)('CSV import and export on $name', (backend) => {
       store.db,
       KEY,
       utf8('id,personId,type,pin\r\nK-4,J-001,pin,55667788\r\n'),
-      {
-        now: NOW,
-      },
+      host,
     );
     expect(samePin.errors).toEqual([
       { row: 2, line: 2, column: 'pin', reason: 'another credential already has this PIN' },

@@ -105,12 +105,17 @@ describe('resource API behind the security stack', () => {
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ hasPin: true, hasDuressPin: true });
-    const pinOnly = h.scanner.secret('PIN-only credential', '31415926');
-    await admin.post('/api/credentials', { id: 'bob-pin', personId: 'bob', type: 'pin', pin: pinOnly });
-    await admin.post('/api/credentials', { id: 'bob-pin2', personId: 'bob', type: 'pin', pin: pinOnly });
+    const issued = await admin.post('/api/credentials', { id: 'bob-pin', personId: 'bob', type: 'pin' });
+    h.scanner.secret('PIN-only code', issued.json().pin, admin.lastCaptureId);
+    const chosen = h.scanner.secret('chosen PIN-only code', '31415926');
+    expect(
+      (await admin.post('/api/credentials', { id: 'bob-pin2', personId: 'bob', type: 'pin', pin: chosen }))
+        .statusCode,
+    ).toBe(400);
     const bad = h.scanner.secret('malformed PIN', '12ab34cd');
     expect(
-      (await admin.post('/api/credentials', { personId: 'bob', type: 'pin', pin: bad })).statusCode,
+      (await admin.post('/api/credentials', { personId: 'bob', type: 'card', identifier: 'C-78', pin: bad }))
+        .statusCode,
     ).toBe(400);
     await admin.patch('/api/credentials/bob-card', { pin: h.scanner.secret('new PIN', '77001122') });
     for (const url of [

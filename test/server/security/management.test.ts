@@ -77,6 +77,7 @@ describe('security settings from the environment', () => {
         lockout: { maxFailures: 5, durationMs: 900_000 },
         session: { idleMs: 1_800_000, absoluteMs: 43_200_000, secureCookie: true },
         requireAdminMfa: true,
+        pinCodeLength: 6,
       },
       allowList: [],
       tls: {},

@@ -10,12 +10,14 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { generate } from 'otplib';
 import pino from 'pino';
 import type { AlarmSettings } from '../../../../src/server/alarms/service.ts';
+import { anchorFileIn, verifyChains, writeCheckpoint } from '../../../../src/server/audit/anchors.ts';
 import { type SecurityDb, type SettingsOverrides, securityDb } from '../../../../src/server/auth/context.ts';
 import { hashPassword } from '../../../../src/server/auth/passwords.ts';
 import { createOperator, type Operator } from '../../../../src/server/auth/store.ts';
 import { type ComposedServer, composeServer } from '../../../../src/server/compose.ts';
 import type { Role, Scope } from '../../../../src/server/http/principal.ts';
 import { openStore, type Store } from '../../../../src/server/storage/db.ts';
+import { loadOrCreateInstallationKey } from '../../../../src/server/storage/installation-key.ts';
 import { type FixturePerson, fixturePeople, fixtureRoutes } from './fixture-routes.ts';
 import { SecretScanner } from './secret-scanner.ts';
 
@@ -43,7 +45,7 @@ export interface HarnessOptions {
 export class Harness {
   readonly scanner = new SecretScanner();
   readonly clock = new TestClock(T0);
-  readonly installationKey = randomBytes(32);
+  installationKey!: Buffer;
   readonly people: FixturePerson[] = fixturePeople();
   app!: FastifyInstance;
   server!: ComposedServer;
@@ -53,6 +55,8 @@ export class Harness {
 
   async start(options: HarnessOptions = {}): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'monban-security-'));
+    // In the data directory, as a server keeps it, so `monban audit verify --data-dir` finds it.
+    this.installationKey = Buffer.from(loadOrCreateInstallationKey(this.dir));
     this.store = await openStore({ sqliteFile: join(this.dir, 'monban.db') });
     this.db = securityDb(this.store.db);
     this.scanner.secret('installation key', this.installationKey.toString('base64'));
@@ -74,6 +78,7 @@ export class Harness {
           ...options.settings,
         },
         ...(options.alarmSettings && { alarmSettings: options.alarmSettings }),
+        anchorFile: anchorFileIn(this.dir),
       },
       routes: async (app) => {
         await app.register(fixtureRoutes, { people: this.people });
@@ -144,6 +149,20 @@ export class Harness {
     );
     this.clock.advance(30_000);
     return { agent, password, totpSecret, backupCodes, operator };
+  }
+
+  /** Writes a signed checkpoint of the chain heads now, as the server does every minute. */
+  checkpoint() {
+    return writeCheckpoint(
+      this.store.db,
+      this.app.security.ctx.anchorKeys,
+      anchorFileIn(this.dir),
+      this.clock.now(),
+    );
+  }
+
+  verifyChains() {
+    return verifyChains(this.store.db, this.app.security.ctx.anchorKeys, anchorFileIn(this.dir));
   }
 
   async close(): Promise<void> {
