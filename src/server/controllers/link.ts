@@ -232,7 +232,8 @@ export class ControllerLink {
             if (username === 'server') return constantTimeEqual(password, serverSecret);
             const key = this.keys.get(username);
             return (
-              key !== undefined && this.proofs.check(this.topicOf(username), username, password, key, this.now())
+              key !== undefined &&
+              this.proofs.check(this.topicOf(username), username, password, key, this.now())
             );
           },
           topics: (username) =>
