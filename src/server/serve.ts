@@ -7,7 +7,8 @@
 // - `registerManagementSecurity` registers before the routes and sets request.principal;
 // - every successful write of the data API becomes a specific audit record (`person.create`, …);
 // - `loadOrCreateCertificate` gives the certificate unless `tls` is passed or turned off;
-// - `ensureFirstAdminSetup` prints the setup token when no administrator exists.
+// - `ensureFirstAdminSetup` prints the setup token when no administrator exists;
+// - `registerConsole` serves the web console (dist/web) at `/` and its client routes.
 
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +21,7 @@ import type { ServerConfig } from './config.ts';
 import { controllerLinkRoutes } from './controllers/routes.ts';
 import { ControllerService } from './controllers/service.ts';
 import { buildApp } from './http/app.ts';
+import { registerConsole } from './http/console.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
 import { loadOrCreateCertificate, tlsServerOptions } from './transport/certificate.ts';
@@ -98,6 +100,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
           allowList: security.allowList,
           background: options.background ?? true,
         });
+        await registerConsole(instance);
         if (options.controllers === false) return;
         const c = config.controllers;
         controllers = new ControllerService({
