@@ -9,7 +9,9 @@ import { DENY_REASONS } from '../../src/core/reasons.ts';
 import { ALARM_TYPES } from '../../src/server/alarms/types.ts';
 import { AUTH_ERRORS } from '../../src/server/auth/errors.ts';
 import { API_ERRORS } from '../../src/server/http/errors.ts';
+import { CREDENTIAL_STATES, CREDENTIAL_TYPES } from '../../src/server/storage/credentials.ts';
 import { DOOR_MODES } from '../../src/server/storage/doors.ts';
+import { WEEKDAYS } from '../../src/server/storage/schedules.ts';
 import en from '../../src/web/i18n/en.json' with { type: 'json' };
 import ja from '../../src/web/i18n/ja.json' with { type: 'json' };
 
@@ -87,6 +89,20 @@ describe('console translations', () => {
       ...DOOR_MODES.map((m) => `doorMode.${m}`),
       ...Object.keys(API_ERRORS).map((c) => `errors.${c}`),
       ...Object.keys(AUTH_ERRORS).map((c) => `errors.${c}`),
+      ...CREDENTIAL_TYPES.map((c) => `credentialType.${c}`),
+      ...CREDENTIAL_STATES.flatMap((c) => [
+        `credentialState.${c}`,
+        `credentials.to.${c}`,
+        `credentials.effect.${c}`,
+      ]),
+      ...WEEKDAYS.map((d) => `weekday.${d}`),
+      ...['secured', 'released', 'open', 'forced_open'].map((p) => `doorPhase.${p}`),
+      ...['access', 'door', 'alarm', 'operator'].map((e) => `eventType.${e}`),
+      ...['up', 'lost', 'unknown'].map((l) => `controllers.link.${l}`),
+      ...['locked', 'unlocked', 'open', 'forced', 'held_open', 'offline', 'unknown'].map(
+        (s) => `doorState.${s}`,
+      ),
+      ...['admin', 'operator', 'auditor', 'maintainer'].map((r) => `roles.${r}`),
     ];
     expect(wanted.filter((key) => !has(enKeys, key))).toEqual([]);
     expect(wanted.filter((key) => !has(jaKeys, key))).toEqual([]);

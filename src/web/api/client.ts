@@ -32,12 +32,13 @@ export class ApiError extends Error {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-let csrfToken: string | undefined;
+/** The current session's CSRF token (from login or GET /api/auth/session). */
+const session: { csrf?: string } = {};
 const unauthenticatedListeners = new Set<() => void>();
 
 /** The CSRF token of the current session (from login or GET /api/auth/session). */
 export function setCsrfToken(token: string | undefined): void {
-  csrfToken = token;
+  session.csrf = token;
 }
 
 /** Called whenever the server answers 401: the session has ended (timeout, logout elsewhere). */
@@ -47,7 +48,7 @@ export function onUnauthenticated(listener: () => void): () => void {
 }
 
 function prepare(request: Request): Request {
-  if (!SAFE_METHODS.has(request.method) && csrfToken) request.headers.set('X-CSRF-Token', csrfToken);
+  if (!SAFE_METHODS.has(request.method) && session.csrf) request.headers.set('X-CSRF-Token', session.csrf);
   return request;
 }
 

@@ -25,7 +25,9 @@ export function DataTable<T>({
 }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    // A wide table scrolls sideways; the region is focusable so keyboard users can scroll it too.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
       <table className="data-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import {
   Checkbox,
+  CheckboxGroup,
   FieldError,
   Input,
   Label,
@@ -109,5 +110,41 @@ export function CheckboxField({
       </span>
       {children}
     </Checkbox>
+  );
+}
+
+/** Several ids from a list (groups, levels, doors), as a group of labelled checkboxes. */
+export function IdChecklist({
+  label,
+  options,
+  value,
+  onChange,
+  empty,
+}: {
+  label: string;
+  options: Option[];
+  value: string[];
+  onChange: (value: string[]) => void;
+  empty?: string;
+}) {
+  return (
+    <CheckboxGroup className="field checklist" value={value} onChange={onChange}>
+      <Label>{label}</Label>
+      {options.length === 0 && empty && <Text slot="description">{empty}</Text>}
+      <div className="checklist-items">
+        {options.map((o) => (
+          <Checkbox key={o.id} value={o.id} className="checkbox">
+            {({ isSelected }) => (
+              <>
+                <span className="checkbox-box" aria-hidden="true">
+                  {isSelected ? '✓' : ''}
+                </span>
+                {o.label}
+              </>
+            )}
+          </Checkbox>
+        ))}
+      </div>
+    </CheckboxGroup>
   );
 }

@@ -13,12 +13,14 @@ export function Page({
 }) {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
+  const section = useRef<HTMLElement>(null);
   useEffect(() => {
     document.title = `${title} — ${t('app.name')}`;
-    heading.current?.focus({ preventScroll: true });
+    // A field that asked for focus (autoFocus) keeps it; otherwise the heading takes it.
+    if (!section.current?.contains(document.activeElement)) heading.current?.focus({ preventScroll: true });
   }, [title, t]);
   return (
-    <section className="page" aria-labelledby="page-title">
+    <section className="page" aria-labelledby="page-title" ref={section}>
       <header className="page-header">
         <h1 id="page-title" tabIndex={-1} ref={heading}>
           {title}

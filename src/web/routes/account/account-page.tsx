@@ -68,10 +68,10 @@ export function AccountPage() {
         <ErrorNotice error={backup.error} />
       </section>
       <section aria-labelledby="password-heading">
-        <h2 id="password-heading">{t('account.password')}</h2>
+        <h2 id="password-heading">{t('account.passwordHeading')}</h2>
         <Form onSubmit={changePassword} className="form">
           <Field
-            label={t('account.currentPassword')}
+            label={t('account.currentPasswordLabel')}
             type="password"
             value={current}
             onChange={setCurrent}
@@ -79,7 +79,7 @@ export function AccountPage() {
             autoComplete="current-password"
           />
           <Field
-            label={t('account.newPassword')}
+            label={t('account.newPasswordLabel')}
             type="password"
             value={next}
             onChange={setNext}
@@ -95,7 +95,7 @@ export function AccountPage() {
             </p>
           )}
           <Button type="submit" variant="primary" isDisabled={password.isPending}>
-            {t('account.changePassword')}
+            {t('account.changePasswordButton')}
           </Button>
         </Form>
       </section>

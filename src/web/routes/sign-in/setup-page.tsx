@@ -34,7 +34,7 @@ export function SetupPage() {
       <p>{t('setup.intro')}</p>
       <Form onSubmit={submit} className="form">
         <Field
-          label={t('setup.token')}
+          label={t('setup.tokenLabel')}
           description={t('setup.tokenHelp')}
           value={token}
           onChange={setToken}
@@ -55,7 +55,7 @@ export function SetupPage() {
           autoComplete="name"
         />
         <Field
-          label={t('signIn.password')}
+          label={t('signIn.passwordLabel')}
           description={t('setup.passwordHelp')}
           type="password"
           value={password}
@@ -65,7 +65,7 @@ export function SetupPage() {
           autoComplete="new-password"
         />
         <Field
-          label={t('setup.repeatPassword')}
+          label={t('setup.repeatPasswordLabel')}
           type="password"
           value={repeat}
           onChange={setRepeat}

@@ -45,7 +45,7 @@ export function SignInPage({ expired }: { expired?: boolean }) {
           autoFocus
         />
         <Field
-          label={t('signIn.password')}
+          label={t('signIn.passwordLabel')}
           type="password"
           value={password}
           onChange={setPassword}
