@@ -27,7 +27,7 @@ export function DataTable<T>({
   return (
     // A wide table scrolls sideways; the region is focusable so keyboard users can scroll it too.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
+    <section className="table-wrap" aria-label={caption} tabIndex={0}>
       <table className="data-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -59,6 +59,6 @@ export function DataTable<T>({
           )}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -146,7 +146,12 @@ function NewController() {
     event.preventDefault();
     create.mutate(
       { id: id.trim(), name: name.trim(), site: site.trim() || null, description: null },
-      { onSuccess: () => (setId(''), setName('')) },
+      {
+        onSuccess: () => {
+          setId('');
+          setName('');
+        },
+      },
     );
   };
   return (
