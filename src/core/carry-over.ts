@@ -4,7 +4,14 @@
 // has is dropped. Pure: old state in, new state out.
 
 import type { Policy } from './policy.ts';
-import { applyChanges, createState, type SiteState, type StateChange, UNKNOWN_AREA } from './state.ts';
+import {
+  applyChanges,
+  createState,
+  type Pending,
+  type SiteState,
+  type StateChange,
+  UNKNOWN_AREA,
+} from './state.ts';
 
 export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy, now: number): SiteState {
   const state = createState(policy, now);
@@ -22,6 +29,7 @@ export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy
       to: area && policy.areas.has(area.id) ? area.id : null,
     });
   }
+  // Occupancy and the priority-group counts follow from presence under the new policy's groups.
   applyChanges(state, policy, changes);
   for (const [key, at] of old.lastEntry) state.lastEntry.set(key, at);
   for (const [person, sides] of old.localSides)
@@ -35,7 +43,13 @@ export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy
     state.doors.set(id, copy);
     state.doorsByIndex[index] = copy;
   }
-  for (const [area, n] of old.priorityInside) if (policy.areas.has(area)) state.priorityInside.set(area, n);
+  // Presentations waiting for a partner or an escort, and the last escort per door, stay valid for
+  // their window whatever the new policy changed, as long as their person and place still exist.
+  const stillThere = (p: Pending) => policy.people.has(p.person) && policy.doors.has(p.door);
+  for (const [area, p] of old.pendingPairs)
+    if (policy.areas.get(area)?.twoPerson && stillThere(p)) state.pendingPairs.set(area, p);
+  for (const [door, p] of old.pendingVisitors) if (stillThere(p)) state.pendingVisitors.set(door, p);
+  for (const [door, p] of old.lastEscort) if (stillThere(p)) state.lastEscort.set(door, p);
   for (const [area, at] of old.lastReset) if (policy.areas.has(area)) state.lastReset.set(area, at);
   for (const zone of old.activeFireZones) state.activeFireZones.add(zone);
   state.lockdown = old.lockdown;

@@ -6,8 +6,8 @@
 import { doorTransition } from './door-machine.ts';
 import { type EffectiveMode, effectiveMode, localMoment } from './door-mode.ts';
 import type { CoreEvent, TraceEntry } from './events.ts';
-import { interlockAllows, interlockState } from './interlock.ts';
-import { OUTSIDE } from './model.ts';
+import { interlockAllows, interlockGroupState } from './interlock.ts';
+import { type DoorMode, OUTSIDE } from './model.ts';
 import type {
   CompiledArea,
   CompiledCredential,
@@ -26,7 +26,6 @@ import type { DenyReason, GrantWarning, Reason } from './reasons.ts';
 import { isScheduleActive, type LocalMoment } from './schedule.ts';
 import {
   type DoorRuntime,
-  doorRuntime,
   entryKey,
   occupancyOf,
   type Pending,
@@ -58,7 +57,8 @@ export interface Decision {
   changes: StateChange[];
 }
 
-const CARD_LIKE = new Set(['card', 'mobile', 'key', 'biometric']);
+/** What a `card` door accepts (DESIGN.md §6.2): a biometric match is a second factor, not a card. */
+const CARD_LIKE = new Set(['card', 'mobile', 'key']);
 
 // Trace entries without details are shared, frozen objects: a decision on the common path allocates
 // as little as possible, which keeps garbage collection out of the latency tail.
@@ -88,8 +88,9 @@ function areaPresence(policy: Policy, presence: number, area: string): AreaPrese
   return isInside(policy, presence, area) ? 'inside' : 'outside';
 }
 
+/** A pending presentation still within its window: durations are half-open (DESIGN.md §6.2). */
 function fresh(pending: Pending | undefined, now: number, withinMs: number): pending is Pending {
-  return pending !== undefined && now - pending.at <= withinMs;
+  return pending !== undefined && now - pending.at < withinMs;
 }
 
 /** Shared by every decision without warnings (most of them). */
@@ -185,17 +186,13 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (used >= credential.maxUses) return b.deny('uses_exhausted', 'uses', `${used}/${credential.maxUses}`);
   if (credential.maxUses !== Number.POSITIVE_INFINITY) b.pass('uses', `${used}/${credential.maxUses}`);
 
-  // R-ACC-3/10/11/15: the door's mode now.
+  // R-ACC-3/10/11/15: the door's mode now. A door left unlocked (by mode, schedule, override or fire)
+  // still decides and logs presentations, as a `card` door would (DESIGN.md §6.2, settled meanings).
   const at = localMoment(policy, now);
   const runtime = state.doorsByIndex[door.index]!;
-  const exempt = state.lockdown !== null && [...state.lockdown.exempt].some((g) => person.groups.has(g));
+  const exempt = exemptFromLockdown(state, person);
   const mode = effectiveMode(state, door, runtime, at, now, exempt);
   if (mode.mode === 'locked') return b.deny('door_locked', 'door_mode', mode.source);
-  if (mode.mode === 'unlocked') {
-    // A free door needs no presentation; a valid credential presented there simply passes.
-    b.pass('door_mode', mode.label);
-    return grant(b, policy, state, door, runtime, mode, now, []);
-  }
   b.pass('door_mode', mode.label);
 
   // R-ACC-2/3: levels and schedules.
@@ -203,7 +200,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   if (denial) return denial;
 
   // R-ACC-4: factors required by the door mode.
-  const factorDenial = checkFactors(b, credential, mode, request);
+  const factorDenial = checkFactors(b, credential, mode.mode === 'unlocked' ? 'card' : mode.mode, request);
   if (factorDenial) return factorDenial;
 
   // R-ACC-5 … R-ACC-9, R-ACC-12, R-ACC-7, R-ACC-6 in reason precedence order.
@@ -248,7 +245,7 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
         b.change({
           op: 'pendingVisitor',
           door: door.id,
-          pending: { person: person.id, credential: credential.key, side, at: now },
+          pending: { person: person.id, credential: credential.key, door: door.id, side, at: now },
         });
         return b.deny('escort_required', 'escort', `${area.id}: waiting for an escort`);
       }
@@ -256,58 +253,122 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
     }
   }
 
+  // R-ACC-6 is decided last, but whether a pair is needed (and with whom) is worked out first: the
+  // occupancy check must count the partner a pair brings in.
+  const pairing = findPairs(policy, state, person, entered, now);
+
   for (const area of entered) {
     if (area.maxOccupancy === Number.POSITIVE_INFINITY) continue;
     const count = occupancyOf(state, area);
-    if (count >= area.maxOccupancy)
+    // A person already inside is not counted again; a pair needs two free places.
+    let incoming = isInside(policy, presence, area.id) ? 0 : 1;
+    for (const other of visitorsToAdmit) if (!insideArea(policy, state, other.person, area.id)) incoming++;
+    if (pairing.waiting.length > 0) incoming++;
+    for (const other of pairing.partners) if (!insideArea(policy, state, other.person, area.id)) incoming++;
+    if (count + incoming > area.maxOccupancy)
       return b.deny('occupancy_full', 'occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
     b.pass('occupancy', `${area.id} ${count}/${area.maxOccupancy}`);
   }
 
   if (door.interlock !== undefined) {
-    const group = policy.interlockGroups.get(door.interlock) ?? [];
-    const groupState = interlockState(
-      group.filter((d) => d !== door).map((d) => ({ id: d.id, phase: doorRuntime(state, d.id).phase })),
-    );
-    if (!interlockAllows(groupState, door.id)) {
-      return b.deny(
-        'interlock',
-        'interlock',
-        groupState.kind === 'held' ? `held by ${groupState.by.join(', ')}` : undefined,
-      );
+    if (mode.source === 'fire') {
+      b.pass('interlock', `${door.interlock}: fire egress`);
+    } else {
+      const groupState = interlockGroupState(policy, state, door, now);
+      if (!interlockAllows(groupState, door.id)) {
+        return b.deny(
+          'interlock',
+          'interlock',
+          groupState.kind === 'held' ? `held by ${groupState.by.join(', ')}` : undefined,
+        );
+      }
+      b.pass('interlock', door.interlock);
     }
-    b.pass('interlock', door.interlock);
   }
 
-  let partners: Pending[] = [];
+  for (const line of pairing.trace) b.pass('two_person', line);
+  if (pairing.waiting.length > 0) {
+    // Only now, with every other rule passed, does the presentation become pending (per area).
+    for (const area of pairing.waiting)
+      b.change({
+        op: 'pendingPair',
+        area: area.id,
+        pending: { person: person.id, credential: credential.key, door: door.id, side, at: now },
+      });
+    return b.deny(
+      'two_person_pending',
+      'two_person',
+      `${pairing.waiting[0]!.id}: waiting for a second person`,
+    );
+  }
+
+  return grant(b, policy, state, door, runtime, mode, at, now, [...pairing.partners, ...visitorsToAdmit]);
+}
+
+function exemptFromLockdown(state: SiteState, person: CompiledPerson): boolean {
+  if (state.lockdown === null) return false;
+  for (const group of state.lockdown.exempt) if (person.groups.has(group)) return true;
+  return false;
+}
+
+/** Whether a person (by id) is inside an area now. */
+function insideArea(policy: Policy, state: SiteState, personId: string, area: string): boolean {
+  const person = policy.people.get(personId);
+  return person !== undefined && isInside(policy, state.presence[person.index]!, area);
+}
+
+interface Pairing {
+  /** what the trace shows for the areas whose rule is met, in order */
+  trace: string[];
+  /** the pending presentations this one pairs with, one per person */
+  partners: Pending[];
+  /** areas where no valid partner is pending: the presentation waits there */
+  waiting: CompiledArea[];
+}
+
+const NO_PAIRING: Pairing = Object.freeze({ trace: [], partners: [], waiting: [] }) as unknown as Pairing;
+
+/**
+ * The two-person rule for the areas a presentation enters (DESIGN.md §6.2): only entering needs a
+ * pair; pending is per area, across all its doors; the most recent pending presentation of another
+ * person pairs, if one of the two is in `requireGroup` (when set); while `enoughWhenInside` people
+ * are inside, one person is enough. Pure: nothing is recorded here.
+ */
+function findPairs(
+  policy: Policy,
+  state: SiteState,
+  person: CompiledPerson,
+  entered: readonly CompiledArea[],
+  now: number,
+): Pairing {
+  let pairing: Pairing | undefined;
   for (const area of entered) {
     const rule = area.twoPerson;
     if (rule === undefined) continue;
+    pairing ??= { trace: [], partners: [], waiting: [] };
     if (occupancyOf(state, area) >= rule.enoughWhenInside) {
-      b.pass('two_person', `${area.id}: enough people inside`);
+      pairing.trace.push(`${area.id}: enough people inside`);
       continue;
     }
-    const pending = state.pendingPairs.get(door.id);
+    const pending = state.pendingPairs.get(area.id);
+    const partner = pending === undefined ? undefined : policy.people.get(pending.person);
     const pairs =
       fresh(pending, now, rule.withinMs) &&
+      partner !== undefined &&
       pending.person !== person.id &&
-      pending.side === side &&
+      !state.revoked.has(pending.credential) &&
+      !isInside(policy, state.presence[partner.index]!, area.id) &&
       (rule.requireGroup === undefined ||
         inGroup(person, rule.requireGroup) ||
-        inGroup(policy.people.get(pending.person)!, rule.requireGroup));
+        inGroup(partner, rule.requireGroup));
     if (!pairs) {
-      b.change({
-        op: 'pendingPair',
-        door: door.id,
-        pending: { person: person.id, credential: credential.key, side, at: now },
-      });
-      return b.deny('two_person_pending', 'two_person', `${area.id}: waiting for a second person`);
+      pairing.waiting.push(area);
+      continue;
     }
-    partners = [pending];
-    b.pass('two_person', `${area.id}: paired with ${pending.person}`);
+    if (!pairing.partners.some((p) => p.person === pending.person)) pairing.partners.push(pending);
+    pairing.trace.push(`${area.id}: paired with ${pending.person}`);
   }
-
-  return grant(b, policy, state, door, runtime, mode, now, [...partners, ...visitorsToAdmit]);
+  return pairing ?? NO_PAIRING;
 }
 
 function checkLevels(
@@ -345,13 +406,19 @@ function checkLevels(
   return b.deny('outside_schedule', 'schedule');
 }
 
+/**
+ * The factors the door's mode asks for (DESIGN.md §6.2): `card` accepts card, mobile and key
+ * credentials (a PIN-only credential there is `factor_required`; digits typed there are ignored);
+ * `pin` accepts PIN-only credentials (anything else is `pin_required`); `card+pin` and
+ * `card+biometric` need one of the card-like credentials plus the second factor.
+ */
 function checkFactors(
   b: DecisionBuilder,
   credential: CompiledCredential,
-  mode: EffectiveMode,
+  mode: Exclude<DoorMode, 'unlocked' | 'locked'>,
   request: AccessRequest,
 ): Decision | undefined {
-  switch (mode.mode) {
+  switch (mode) {
     case 'card':
       if (!CARD_LIKE.has(credential.type))
         return b.deny('factor_required', 'factors', 'a card, mobile or key credential is needed');
@@ -386,15 +453,12 @@ function checkFactors(
       if (request.biometric !== true)
         return b.deny('factor_required', 'factors', 'a biometric match is needed');
       break;
-    case 'unlocked':
-    case 'locked':
-      return undefined;
     default: {
-      const never: never = mode.mode;
+      const never: never = mode;
       return never;
     }
   }
-  b.pass('factors', mode.mode);
+  b.pass('factors', mode);
   return undefined;
 }
 
@@ -508,6 +572,7 @@ function grant(
   door: CompiledDoor,
   runtime: DoorRuntime,
   mode: EffectiveMode,
+  at: LocalMoment,
   now: number,
   companions: readonly Pending[],
 ): Decision {
@@ -523,13 +588,18 @@ function grant(
     credential.maxUses,
     now,
   );
+  // Companions (the partner of a pair, a visitor taken in by an escort) cross at the door where they
+  // presented, which for a pair may be another door into the same area.
+  let alsoHere = 0;
+  const otherDoors = new Map<CompiledDoor, number>();
   for (const companion of companions) {
     const theirs = policy.credentials.get(companion.credential);
+    const theirDoor = policy.doors.get(companion.door) ?? door;
     const used = state.uses.get(companion.credential) ?? 0;
     crossing(
       b,
-      door,
-      side,
+      theirDoor,
+      companion.side,
       policy.people.get(companion.person)!,
       companion.credential,
       used,
@@ -539,19 +609,18 @@ function grant(
     b.events.push({
       type: 'access',
       at: now,
-      door: door.id,
-      side,
+      door: theirDoor.id,
+      side: companion.side,
       result: 'grant',
       reason: 'granted',
       warnings: [],
       person: companion.person,
       ...(theirs && { credential: theirs.ref }),
     });
+    if (theirDoor === door) alsoHere++;
+    else otherDoors.set(theirDoor, (otherDoors.get(theirDoor) ?? 0) + 1);
   }
-  if (state.pendingPairs.size > 0 && state.pendingPairs.has(door.id))
-    b.change({ op: 'pendingPair', door: door.id, pending: null });
-  if (companions.length > 0 && companions.some((c) => state.pendingVisitors.get(door.id) === c))
-    b.change({ op: 'pendingVisitor', door: door.id, pending: null });
+  clearPending(b, state, credential.person.id, companions);
   if (
     door.escorted[side] &&
     door.entered[side].some((a) => a.escort && credential.person.groups.has(a.escort.escortGroup))
@@ -559,13 +628,45 @@ function grant(
     b.change({
       op: 'lastEscort',
       door: door.id,
-      escort: { person: credential.person.id, credential: credential.key, side, at: now },
+      escort: { person: credential.person.id, credential: credential.key, door: door.id, side, at: now },
     });
   }
 
-  const patch: Partial<DoorRuntime> = {
-    grantsSincePassage: runtime.grantsSincePassage + 1 + companions.length,
-  };
+  release(b, door, runtime, mode, 1 + alsoHere, now);
+  for (const [other, count] of otherDoors) {
+    const theirRuntime = state.doorsByIndex[other.index]!;
+    release(b, other, theirRuntime, effectiveMode(state, other, theirRuntime, at, now, true), count, now);
+  }
+  b.pass('grant');
+  return b.finish('grant', 'granted');
+}
+
+/** A person who has been let in is no longer pending anywhere: pairs per area, visitors per door. */
+function clearPending(
+  b: DecisionBuilder,
+  state: SiteState,
+  person: string,
+  companions: readonly Pending[],
+): void {
+  const moved = (p: Pending) => p.person === person || companions.some((c) => c.person === p.person);
+  if (state.pendingPairs.size > 0)
+    for (const [area, pending] of state.pendingPairs)
+      if (moved(pending)) b.change({ op: 'pendingPair', area, pending: null });
+  if (state.pendingVisitors.size > 0)
+    for (const [door, pending] of state.pendingVisitors)
+      if (moved(pending)) b.change({ op: 'pendingVisitor', door, pending: null });
+}
+
+/** Unlocks a door for its strike time after `count` grants there (a free door needs no unlocking). */
+function release(
+  b: DecisionBuilder,
+  door: CompiledDoor,
+  runtime: DoorRuntime,
+  mode: EffectiveMode,
+  count: number,
+  now: number,
+): void {
+  const patch: Partial<DoorRuntime> = { grantsSincePassage: runtime.grantsSincePassage + count };
   if (mode.mode !== 'unlocked') {
     const next = doorTransition(runtime.phase, 'release', false).next;
     patch.releasedUntil = Math.max(runtime.releasedUntil, now + door.strikeMs);
@@ -576,6 +677,4 @@ function grant(
   }
   if (mode.firstInInterval !== undefined) patch.firstInInterval = mode.firstInInterval;
   b.change({ op: 'door', door: door.id, patch });
-  b.pass('grant');
-  return b.finish('grant', 'granted');
 }

@@ -68,7 +68,7 @@ export function effectiveMode(
   let waiting: number | undefined;
   for (const scheduled of door.scheduledModes) {
     const start = activeIntervalStart(scheduled.schedule, at);
-    if (start < 0) continue;
+    if (start === undefined) continue;
     if (scheduled.mode === 'unlocked' && door.firstPersonIn) {
       const interval = at.day * SECONDS_PER_DAY + start;
       if (runtime.firstInInterval !== interval) {

@@ -292,7 +292,11 @@ export function compilePolicy(site: SiteDef): Policy {
       schedule: need(schedules, sm.schedule, [...path, 'scheduledModes', i, 'schedule'], 'schedule'),
       mode: sm.mode,
     }));
-    const fireZones = [...new Set([from.fireZone, to.fireZone].filter((z): z is string => z !== undefined))];
+    // An area within a fire zone's area is in that zone too: a door between two rooms of a burning
+    // floor is an egress door of that floor (life safety first; fire fails open).
+    const zonesOf = (area: CompiledArea) =>
+      area.selfAndAncestors.map((a) => areas.get(a)!.fireZone).filter((z): z is string => z !== undefined);
+    const fireZones = [...new Set([...zonesOf(from), ...zonesOf(to)])];
     const door: CompiledDoor = {
       id,
       index,

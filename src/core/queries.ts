@@ -1,6 +1,7 @@
 // Read-only views of a site's state: door lock status, occupancy, muster list.
 
 import { effectiveMode, localMoment } from './door-mode.ts';
+import { phaseHolds } from './interlock.ts';
 import type { Policy } from './policy.ts';
 import { doorRuntime, occupancyOf, peopleInside, type SiteState } from './state.ts';
 
@@ -9,7 +10,7 @@ export function isDoorUnlocked(policy: Policy, state: SiteState, doorId: string,
   const door = policy.doors.get(doorId);
   if (door === undefined) throw new RangeError(`unknown door "${doorId}"`);
   const runtime = doorRuntime(state, doorId);
-  if (runtime.phase !== 'secured') return true;
+  if (phaseHolds(runtime.phase, runtime.releasedUntil, now)) return true;
   return effectiveMode(state, door, runtime, localMoment(policy, now), now, false).mode === 'unlocked';
 }
 

@@ -20,9 +20,12 @@ export interface DoorRuntime {
   firstInInterval: number;
 }
 
+/** A presentation waiting for its partner (two-person), its escort, or an escort's last grant. */
 export interface Pending {
   person: string;
+  /** credential key */
   credential: string;
+  door: string;
   side: Side;
   at: number;
 }
@@ -48,8 +51,11 @@ export interface SiteState {
   doors: Map<string, DoorRuntime>;
   /** the same runtimes by door index, for the decision path */
   doorsByIndex: DoorRuntime[];
+  /** area with a two-person rule → the most recent presentation waiting for a partner there */
   pendingPairs: Map<string, Pending>;
+  /** door → the visitor waiting for an escort there */
   pendingVisitors: Map<string, Pending>;
+  /** door → the last escort granted there */
   lastEscort: Map<string, Pending>;
   lockdown: { exempt: ReadonlySet<string> } | null;
   threatLevel: number;
@@ -74,7 +80,7 @@ export type StateChange =
   | { op: 'use'; credential: string; count: number }
   | { op: 'revoke'; credential: string }
   | { op: 'door'; door: string; patch: DoorPatch }
-  | { op: 'pendingPair'; door: string; pending: Pending | null }
+  | { op: 'pendingPair'; area: string; pending: Pending | null }
   | { op: 'pendingVisitor'; door: string; pending: Pending | null }
   | { op: 'lastEscort'; door: string; escort: Pending }
   | { op: 'lockdown'; exempt: readonly string[] | null }
@@ -234,8 +240,11 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
           setPresence(state, policy, person, UNKNOWN_AREA);
           state.localSides.delete(policy.peopleList[person]!.id);
         }
-        const suffix = `\u0000${change.area}`;
-        for (const key of [...state.lastEntry.keys()]) if (key.endsWith(suffix)) state.lastEntry.delete(key);
+        // Re-entry waits in the area and every area within it end too.
+        for (const key of [...state.lastEntry.keys()]) {
+          const area = policy.areas.get(key.slice(key.indexOf('\u0000') + 1));
+          if (area === undefined || area.selfAndAncestors.includes(change.area)) state.lastEntry.delete(key);
+        }
         break;
       }
       case 'use':
@@ -259,8 +268,8 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
         break;
       }
       case 'pendingPair':
-        if (change.pending) state.pendingPairs.set(change.door, change.pending);
-        else state.pendingPairs.delete(change.door);
+        if (change.pending) state.pendingPairs.set(change.area, change.pending);
+        else state.pendingPairs.delete(change.area);
         break;
       case 'pendingVisitor':
         if (change.pending) state.pendingVisitors.set(change.door, change.pending);

@@ -3,9 +3,9 @@
 // events and state changes; nothing is mutated here.
 
 import { type DoorInput, doorTransition } from './door-machine.ts';
-import { effectiveMode, localMoment } from './door-mode.ts';
+import { effectiveMode, localMoment, onFire } from './door-mode.ts';
 import type { CoreEvent } from './events.ts';
-import { interlockAllows, interlockState } from './interlock.ts';
+import { interlockAllows, interlockGroupState } from './interlock.ts';
 import type { CompiledDoor, Policy } from './policy.ts';
 import { type DoorRuntime, doorRuntime, type SiteState, type StateChange } from './state.ts';
 import { MS_PER_DAY } from './time/civil.ts';
@@ -88,10 +88,9 @@ export function requestToExit(policy: Policy, state: SiteState, doorId: string, 
   const out: Outcome = { events: [], changes: [] };
   const door = needDoor(policy, doorId);
   const runtime = doorRuntime(state, door.id);
-  if (door.interlock !== undefined) {
-    const others = (policy.interlockGroups.get(door.interlock) ?? []).filter((d) => d !== door);
-    const group = interlockState(others.map((d) => ({ id: d.id, phase: doorRuntime(state, d.id).phase })));
-    if (!interlockAllows(group, door.id)) return out;
+  // Fire egress wins over interlock; otherwise a held group refuses the release, as for a grant.
+  if (door.interlock !== undefined && !onFire(state, door)) {
+    if (!interlockAllows(interlockGroupState(policy, state, door, now), door.id)) return out;
   }
   stepDoor(out, door, runtime, 'release', false, now, {
     releasedUntil: Math.max(runtime.releasedUntil, now + door.strikeMs),
@@ -145,7 +144,7 @@ export function advanceTime(policy: Policy, state: SiteState, now: number): Outc
     if (
       (runtime.phase === 'open' || runtime.phase === 'forced_open') &&
       !runtime.heldAlarmRaised &&
-      now - runtime.openedAt > door.heldOpenMs
+      now - runtime.openedAt >= door.heldOpenMs // half-open: at exactly heldOpenSeconds it is held open
     ) {
       stepDoor(out, door, runtime, 'held_too_long', isFree(policy, state, door, runtime, now), now);
     }

@@ -72,9 +72,15 @@ describe('time zones', () => {
 
   it('reads a skipped wall time (spring forward) as the instant the clock jumps to', () => {
     const ny = new TimeZone('America/New_York');
-    // 2026-03-08 02:30 does not exist in New York: it means 03:30 EDT = 07:30Z.
-    expect(ny.toInstant(parseLocalDateTime('2026-03-08T02:30')!)).toBe(Date.UTC(2026, 2, 8, 7, 30));
+    // 02:00-02:59 on 2026-03-08 do not exist in New York: the clock jumps from 02:00 EST to
+    // 03:00 EDT = 07:00Z, and every wall time of the gap means that instant.
+    for (const wall of ['2026-03-08T02:00', '2026-03-08T02:30', '2026-03-08T02:59:59'])
+      expect(ny.toInstant(parseLocalDateTime(wall)!)).toBe(Date.UTC(2026, 2, 8, 7, 0));
+    expect(ny.toInstant(parseLocalDateTime('2026-03-08T01:59')!)).toBe(Date.UTC(2026, 2, 8, 6, 59));
     expect(ny.toInstant(parseLocalDateTime('2026-03-08T03:30')!)).toBe(Date.UTC(2026, 2, 8, 7, 30));
+    // Half-hour zones jump by 30 minutes (Lord Howe, 2026-10-04 02:00 → 02:30).
+    const lordHowe = new TimeZone('Australia/Lord_Howe');
+    expect(lordHowe.toInstant(parseLocalDateTime('2026-10-04T02:15')!)).toBe(Date.UTC(2026, 9, 3, 15, 30));
   });
 
   it('reads a repeated wall time (fall back) as its first occurrence', () => {

@@ -59,9 +59,10 @@ export class TimeZone {
   }
 
   /**
-   * The instant of a local wall time. A wall time that occurs twice (clocks set back) means its first
-   * occurrence; one that does not exist (clocks set forward) means the instant the clock jumps to,
-   * i.e. it is read with the offset in force before the jump.
+   * The instant of a local wall time (DESIGN.md §6.2, settled meanings). A wall time that occurs twice
+   * (clocks set back) means its first occurrence. One that does not exist (clocks set forward) means
+   * the instant the clock jumps to: every wall time from 02:00 to 02:59 on a New York spring-forward
+   * day is 03:00 EDT, the first instant after the gap.
    */
   toInstant(wallMs: number): number {
     const before = this.offsetAt(wallMs - MS_PER_DAY / 2);
@@ -71,7 +72,19 @@ export class TimeZone {
       const candidate = wallMs - offset;
       if (this.offsetAt(candidate) === offset && (best === undefined || candidate < best)) best = candidate;
     }
-    return best ?? wallMs - before;
+    return best ?? this.transitionWithin(wallMs - before - (after - before), wallMs - before);
+  }
+
+  /**
+   * The first instant in [from, to] whose offset differs from the one in force at `from`: the jump
+   * of a gap. Offsets change only on quarter hours (see SLOT_MS), so the scan is over slots.
+   */
+  private transitionWithin(from: number, to: number): number {
+    const start = this.offsetAt(from);
+    for (let slot = Math.floor(from / SLOT_MS) + 1; slot * SLOT_MS <= to; slot++) {
+      if (this.offsetAt(slot * SLOT_MS) !== start) return slot * SLOT_MS;
+    }
+    return to;
   }
 
   private computeOffset(utcMs: number): number {
