@@ -95,7 +95,7 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
     await page.getByRole('heading', { name: 'Keyboard Kenji (E-2002)' }).waitFor();
     // The main navigation is reachable from the skip link, in order.
     await page.keyboard.press('Shift+Tab');
-    const focused = await page.evaluate(() => document.activeElement?.tagName);
+    const focused = await page.evaluate<string | undefined>('document.activeElement?.tagName');
     expect(focused).toBeTruthy();
   });
 
@@ -114,7 +114,7 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
     await banner.click();
     const card = page.getByRole('listitem').filter({ hasText: 'ctl-lobby' });
     await card.getByRole('button', { name: /Acknowledge Tamper at controller:ctl-lobby/ }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'alarms-phone');
     await card.getByRole('button', { name: /Acknowledge/ }).click();
@@ -128,7 +128,7 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
     await page.goto(`${server.origin}/floor`);
     await page.getByRole('radio', { name: '日本語' }).click();
     await page.getByRole('heading', { name: 'フロア', level: 1 }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ja');
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
     await page.reload();
     await page.getByRole('link', { name: '利用者と認証情報' }).waitFor();
     await screenshot(page, 'floor-ja');
@@ -173,7 +173,7 @@ describe.skipIf(!chromiumAvailable)('console language by browser preference', ()
     try {
       await browser.page.goto(server.origin);
       await browser.page.getByRole('heading', { name: 'ログイン' }).waitFor();
-      expect(await browser.page.evaluate(() => document.documentElement.lang)).toBe('ja');
+      expect(await browser.page.locator('html').getAttribute('lang')).toBe('ja');
       await screenshot(browser.page, 'sign-in-ja');
     } finally {
       await browser.close();

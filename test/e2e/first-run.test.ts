@@ -70,4 +70,47 @@ describe.skipIf(!chromiumAvailable)('console: first run and sign-in', () => {
     expect(await page.getByText(ADMIN.displayName).isVisible()).toBe(true);
     expect(problems).toEqual([]);
   });
+
+  it('registers a passkey and signs in with it (a virtual authenticator over the DevTools protocol)', async () => {
+    const { page, context } = browser;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await page.getByRole('link', { name: /Administrator/ }).click();
+    await page.getByRole('heading', { name: 'My account', level: 1 }).waitFor();
+    await page.getByLabel('Name of the passkey').fill('desk key');
+    await page.getByRole('button', { name: 'Register passkey' }).click();
+    await page.getByText('1 passkey', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('tab', { name: 'Passkey' }).click();
+    await page.getByRole('button', { name: 'Use passkey' }).click();
+    // Signed in again on the page signed out from.
+    await page.getByRole('heading', { name: 'My account', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await cdp.detach();
+  });
+
+  it('asks to sign in again when the session ends, and returns to the same page', async () => {
+    const { page, context } = browser;
+    await page.goto(`${server.origin}/rules/doors`);
+    await page.getByRole('heading', { name: 'Doors', level: 1 }).waitFor();
+    // The session ends on the server (idle timeout, signed out elsewhere): here its cookie is dropped.
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Areas' }).click();
+    await page.getByText('Your session has ended').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/rules/areas');
+  });
 });

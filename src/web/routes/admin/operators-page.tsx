@@ -20,8 +20,8 @@ import {
   useUpdateOperator,
 } from '../../hooks/api/operators.ts';
 import { useFormat } from '../../lib/format.ts';
+import { ROLES } from '../../lib/permissions.ts';
 
-const ROLES: Role[] = ['admin', 'operator', 'auditor', 'maintainer'];
 const list = (s: string) =>
   s
     .split(/[,、]/)

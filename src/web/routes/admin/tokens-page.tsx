@@ -11,24 +11,7 @@ import { Loading, Page } from '../../components/common/page.tsx';
 import { ReauthButton } from '../../components/reauth-dialog.tsx';
 import { useCreateToken, useRevokeToken, useTokens } from '../../hooks/api/tokens.ts';
 import { useFormat } from '../../lib/format.ts';
-
-export const PERMISSIONS = [
-  'people:read',
-  'people:write',
-  'credentials:read',
-  'credentials:write',
-  'site:read',
-  'site:write',
-  'controllers:read',
-  'controllers:write',
-  'operators:read',
-  'operators:write',
-  'events:read',
-  'alarms:read',
-  'alarms:write',
-  'audit:read',
-  'settings:write',
-] as const;
+import { PERMISSIONS } from '../../lib/permissions.ts';
 
 export function TokensPage() {
   const { t } = useTranslation();
