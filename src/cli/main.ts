@@ -5,6 +5,7 @@ import { registerAdminCommand } from './commands/admin.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerControllerCommand } from './commands/controller.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDemoSiteCommand } from './commands/demo-site.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerScenarioCommand } from './commands/scenario.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerControllerCommand(program);
   registerDemoCommand(program);
+  registerDemoSiteCommand(program);
   registerExportCommand(program);
   registerImportCommand(program);
   registerScenarioCommand(program);
