@@ -15,6 +15,7 @@ export interface TestServer {
   origin: string;
   certPem: string;
   setupToken: string;
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     origin,
     certPem: readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8'),
     setupToken,
+    dataDir,
     async close() {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });

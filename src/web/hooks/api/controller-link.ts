@@ -41,3 +41,16 @@ export function useControllerCommand() {
     onSuccess: (_r, { id }) => client.invalidateQueries({ queryKey: controllerStatusKeys.detail(id) }),
   });
 }
+
+/** Heartbeats come every 5 s by default and the link counts as lost after 15 s of silence. */
+const RECENT_MS = 30_000;
+
+/**
+ * Whether the controller is reachable: the link is up, or (the server records a first contact as
+ * `unknown` until a loss and a return) it was heard from within the last half minute.
+ */
+export function isOnline(status: ControllerLinkStatus | undefined, now = Date.now()): boolean {
+  if (!status?.enrolled || status.linkState === 'lost') return false;
+  if (status.linkState === 'up') return true;
+  return status.lastSeenAt != null && now - new Date(status.lastSeenAt).getTime() < RECENT_MS;
+}

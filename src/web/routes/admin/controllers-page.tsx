@@ -12,6 +12,7 @@ import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
 import {
+  isOnline,
   useControllerCommand,
   useControllerStatuses,
   useEnrollmentToken,
@@ -32,7 +33,9 @@ export function ControllersPage() {
 
   const link = (s: ControllerLinkStatus | undefined) => {
     if (!s?.enrolled) return t('controllers.notEnrolled');
-    return t(`controllers.link.${s.linkState}`, { defaultValue: s.linkState });
+    return isOnline(s)
+      ? t('controllers.link.up')
+      : t(`controllers.link.${s.linkState}`, { defaultValue: s.linkState });
   };
   const drift = (ms: number | null | undefined) =>
     ms == null ? '—' : t('controllers.drift', { seconds: (ms / 1000).toFixed(1) });
@@ -43,9 +46,7 @@ export function ControllersPage() {
       key: 'link',
       header: t('controllers.state'),
       cell: (c) => (
-        <span className={c.status?.linkState === 'up' ? 'status-active' : 'status-inactive'}>
-          {link(c.status)}
-        </span>
+        <span className={isOnline(c.status) ? 'status-active' : 'status-inactive'}>{link(c.status)}</span>
       ),
     },
     { key: 'version', header: t('controllers.version'), cell: (c) => c.status?.softwareVersion ?? '—' },

@@ -4,15 +4,15 @@ import type { Door } from '../../hooks/api/doors.ts';
 
 export type TileState = 'locked' | 'unlocked' | 'open' | 'forced' | 'held_open' | 'offline' | 'unknown';
 
-export function tileState(door: Door, link: string | undefined): TileState {
+export function tileState(door: Door, online: boolean | undefined): TileState {
   if (!door.controllerId) return 'unknown';
-  if (link !== 'up') return 'offline';
+  if (!online) return 'offline';
   return door.mode === 'unlocked' ? 'unlocked' : 'locked';
 }
 
-export function DoorTile({ door, link }: { door: Door; link: string | undefined }) {
+export function DoorTile({ door, online }: { door: Door; online: boolean | undefined }) {
   const { t } = useTranslation();
-  const state = tileState(door, link);
+  const state = tileState(door, online);
   return (
     <article className={`tile tile-${state}`} aria-labelledby={`door-${door.id}`}>
       <h3 id={`door-${door.id}`}>{door.name}</h3>

@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
-import { useControllerStatuses } from '../../hooks/api/controller-link.ts';
+import { isOnline, useControllerStatuses } from '../../hooks/api/controller-link.ts';
 import { type Door, useDoors } from '../../hooks/api/doors.ts';
 import { DoorTile } from './door-tile.tsx';
 
@@ -19,7 +19,7 @@ export function FloorPage() {
     ...new Set((doors.data ?? []).flatMap((d) => (d.controllerId ? [d.controllerId] : []))),
   ];
   const statuses = useControllerStatuses(controllerIds);
-  const linkOf = new Map(controllerIds.map((id, i) => [id, statuses[i]?.data?.linkState]));
+  const linkOf = new Map(controllerIds.map((id, i) => [id, isOnline(statuses[i]?.data)]));
 
   if (doors.isPending || areas.isPending)
     return (
@@ -45,7 +45,10 @@ export function FloorPage() {
           <ul className="tiles">
             {list.map((door) => (
               <li key={door.id}>
-                <DoorTile door={door} link={door.controllerId ? linkOf.get(door.controllerId) : undefined} />
+                <DoorTile
+                  door={door}
+                  online={door.controllerId ? linkOf.get(door.controllerId) : undefined}
+                />
               </li>
             ))}
           </ul>
