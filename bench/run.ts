@@ -2,10 +2,12 @@
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures.
 
 import { writeFileSync } from 'node:fs';
+import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
+import { runServerPathsBench } from './server-paths.ts';
 import { fmt, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
@@ -115,6 +117,13 @@ async function main(): Promise<void> {
     `\n  target p99 ≤ wire time + 2 ms: ${fmt(card.totalMs.p99, 3)} ms vs ${fmt(card.wireMs.p99 + 2, 3)} ms — ${verdict(card.totalMs.p99 <= card.wireMs.p99 + 2)}`,
   );
 
+  results.controller = [];
+  for (const journal of memoryJournalAvailable() ? (['disk', 'memory'] as const) : (['disk'] as const)) {
+    const controller = await runControllerBench(progress, { journal });
+    (results.controller as unknown[]).push(controller);
+    console.log(`\n${formatControllerReport(controller)}`);
+  }
+
   const journal = await runJournalBench(progress);
   results.journal = journal;
   console.log('\nController journal — durable event appends (fsync before acknowledging)\n');
@@ -156,6 +165,42 @@ async function main(): Promise<void> {
   console.log(
     `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
   );
+
+  const paths = await runServerPathsBench(progress);
+  results.serverPaths = paths;
+  console.log(
+    `\nServer paths — ${paths.people.toLocaleString()} people, ${paths.controllers} controllers, SQLite (site seeded in ${fmt(paths.seedMs / 1000, 1)} s)\n`,
+  );
+  console.log(
+    table([
+      ['', 'p50 ms', 'p99 ms', 'max ms', 'samples'],
+      [
+        'rebuild every snapshot after one person changed',
+        fmt(paths.rebuildMs.p50),
+        fmt(paths.rebuildMs.p99),
+        fmt(paths.rebuildMs.max),
+        String(paths.rebuildMs.samples),
+      ],
+      [
+        `ingest ${paths.ingestBatch} grants (events + presence in storage)`,
+        fmt(paths.ingestMs.p50),
+        fmt(paths.ingestMs.p99),
+        fmt(paths.ingestMs.max),
+        String(paths.ingestMs.samples),
+      ],
+      [
+        `raw append of ${paths.ingestBatch} events (baseline)`,
+        fmt(paths.appendMs.p50),
+        fmt(paths.appendMs.p99),
+        fmt(paths.appendMs.max),
+        String(paths.appendMs.samples),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  first snapshots ${fmt(paths.firstBuildMs / 1000, 1)} s; ingest ${fmt(paths.ingestPerSecond, 0)} events/s, ${fmt(paths.ingestPerSecond / paths.appendPerSecond, 2)}× the raw append (${fmt(paths.appendPerSecond, 0)}/s)`,
+  );
+  console.log('  snapshot rebuilds read and hash each controller’s whole snapshot: O(site) per change.');
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));

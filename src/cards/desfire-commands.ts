@@ -5,6 +5,7 @@
 import { commandApdu, INS, parseResponseApdu, STATUS } from './apdu.ts';
 import { concat, le24, readLe24 } from './bytes.ts';
 import { CardError, type CardLink } from './card-link.ts';
+import { type CardExchange, runExchange } from './exchange.ts';
 import {
   type AccessRights,
   decodeAccessRights,
@@ -13,15 +14,19 @@ import {
   encodeCommMode,
   type FileCommMode,
 } from './file-settings.ts';
-import { type CommMode, type Ev2Session, sendSecure } from './secure-messaging.ts';
+import { type CommMode, type Ev2Session, sendSecure, sendSecureExchange } from './secure-messaging.ts';
 
 /** The PICC (card) level: where applications are created, guarded by the card master key. */
 export const PICC_AID = Uint8Array.of(0x00, 0x00, 0x00);
 
 /** Selecting an application also drops any authentication, as on a real card. */
 export function selectApplication(link: CardLink, aid: Uint8Array): void {
+  runExchange(link, selectApplicationExchange(aid));
+}
+
+export function* selectApplicationExchange(aid: Uint8Array): CardExchange<void> {
   if (aid.length !== 3) throw new RangeError('a DESFire application id is 3 bytes');
-  const { status } = parseResponseApdu(link.transceive(commandApdu(INS.SELECT_APPLICATION, aid)));
+  const { status } = parseResponseApdu(yield commandApdu(INS.SELECT_APPLICATION, aid));
   if (status !== STATUS.OK)
     throw new CardError(
       'refused',
@@ -126,7 +131,16 @@ export function readData(
   length: number,
   mode: CommMode = 'full',
 ): Uint8Array {
-  const data = sendSecure(link, session, {
+  return runExchange(link, readDataExchange(session, fileNo, length, mode));
+}
+
+export function* readDataExchange(
+  session: Ev2Session,
+  fileNo: number,
+  length: number,
+  mode: CommMode = 'full',
+): CardExchange<Uint8Array> {
+  const data = yield* sendSecureExchange(session, {
     ins: INS.READ_DATA,
     header: concat([fileNo], le24(0), le24(length)),
     mode: 'mac',

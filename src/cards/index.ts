@@ -26,9 +26,10 @@ export {
 } from './credential.ts';
 export { diversificationInput, diversifyKey } from './diversify.ts';
 export { type EncodeOptions, type EncodeResult, encodeCard } from './encode-card.ts';
+export { type AsyncCardLink, type CardExchange, runExchange, runExchangeAsync } from './exchange.ts';
 export { ACCESS_FREE, ACCESS_NEVER, type AccessRights } from './file-settings.ts';
 export { authenticateEv2First, type RandomSource } from './mutual-auth.ts';
-export { readCredential } from './reader.ts';
+export { readCredential, readCredentialAsync, readCredentialExchange } from './reader.ts';
 export type { Ev2Session } from './secure-messaging.ts';
 export {
   bitsFromBytes,

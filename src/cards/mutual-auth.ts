@@ -8,6 +8,7 @@ import { commandApdu, INS, parseResponseApdu, STATUS } from './apdu.ts';
 import { concat, constantTimeEqual, rotateLeft, wipe } from './bytes.ts';
 import { CardError, type CardLink } from './card-link.ts';
 import { cmac } from './cmac.ts';
+import { type CardExchange, runExchange } from './exchange.ts';
 import type { Ev2Session } from './secure-messaging.ts';
 
 export type RandomSource = (n: number) => Uint8Array;
@@ -64,10 +65,17 @@ export function authenticateEv2First(
   key: Uint8Array,
   random: RandomSource,
 ): Ev2Session {
+  return runExchange(link, authenticateEv2FirstExchange(keyNo, key, random));
+}
+
+/** The same steps, for any transport (exchange.ts). */
+export function* authenticateEv2FirstExchange(
+  keyNo: number,
+  key: Uint8Array,
+  random: RandomSource,
+): CardExchange<Ev2Session> {
   if (key.length !== 16) throw new RangeError('an AES-128 key is 16 bytes');
-  const first = parseResponseApdu(
-    link.transceive(commandApdu(INS.AUTHENTICATE_EV2_FIRST, Uint8Array.of(keyNo, 0))),
-  );
+  const first = parseResponseApdu(yield commandApdu(INS.AUTHENTICATE_EV2_FIRST, Uint8Array.of(keyNo, 0)));
   if (first.status !== STATUS.ADDITIONAL_FRAME)
     throw new CardError('authentication_failed', 'the card refused to start authentication', first.status);
   if (first.data.length !== BLOCK)
@@ -77,7 +85,7 @@ export function authenticateEv2First(
   const rndA = random(BLOCK).slice();
   if (rndA.length !== BLOCK) throw new RangeError('the random source returned the wrong length');
   const second = parseResponseApdu(
-    link.transceive(commandApdu(INS.ADDITIONAL_FRAME, authEncrypt(key, concat(rndA, rotateLeft(rndB))))),
+    yield commandApdu(INS.ADDITIONAL_FRAME, authEncrypt(key, concat(rndA, rotateLeft(rndB)))),
   );
   if (second.status !== STATUS.OK)
     throw new CardError(

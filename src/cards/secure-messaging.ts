@@ -8,6 +8,7 @@ import { commandApdu, parseResponseApdu, STATUS } from './apdu.ts';
 import { concat, constantTimeEqual, le16 } from './bytes.ts';
 import { CardError, type CardLink } from './card-link.ts';
 import { cmac } from './cmac.ts';
+import { type CardExchange, runExchange } from './exchange.ts';
 
 export interface Ev2Session {
   /** transaction identifier chosen by the card: binds every MAC to this session */
@@ -127,9 +128,14 @@ export function secureCommandApdu(session: Ev2Session, command: SecureCommand): 
  * closes the session, as the card does: a caller must authenticate again.
  */
 export function sendSecure(link: CardLink, session: Ev2Session, command: SecureCommand): Uint8Array {
+  return runExchange(link, sendSecureExchange(session, command));
+}
+
+/** The same step, for any transport (exchange.ts). */
+export function* sendSecureExchange(session: Ev2Session, command: SecureCommand): CardExchange<Uint8Array> {
   if (!session.open)
     throw new CardError('authentication_failed', 'the card session is closed; authenticate again');
-  const { status, data } = parseResponseApdu(link.transceive(secureCommandApdu(session, command)));
+  const { status, data } = parseResponseApdu(yield secureCommandApdu(session, command));
   if (status !== STATUS.OK) {
     session.open = false;
     throw new CardError(

@@ -11,7 +11,8 @@ const instant = z.number().int().nonnegative();
 export const controllerEventSchema = z.strictObject({
   seq: z.number().int().positive(),
   at: instant,
-  type: z.enum(['access', 'alarm', 'door', 'operator', 'reader', 'insecure_credential']),
+  /** `reader`: a reader's link or tamper state; `device`: an I/O module's link or a supervised input's wiring */
+  type: z.enum(['access', 'alarm', 'door', 'operator', 'reader', 'device', 'insecure_credential']),
   door: id.optional(),
   area: id.optional(),
   person: id.optional(),
@@ -47,6 +48,8 @@ export const commandSchema = z.discriminatedUnion('command', [
     command: z.literal('revoke'),
     credential: z.string().regex(/^[0-9a-f]{64}$/, 'a keyed hash'),
   }),
+  /** every credential of this person, until a snapshot issued after this command says otherwise */
+  z.strictObject({ kind: z.literal('command'), command: z.literal('revoke-person'), person: id }),
   z.strictObject({ kind: z.literal('command'), command: z.literal('unlock-door'), door: id }),
   z.strictObject({
     kind: z.literal('command'),

@@ -15,11 +15,12 @@ import type { Envelope } from '../contracts/envelope.ts';
 import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
 import type { ControllerEvent, Message, Snapshot } from '../contracts/messages.ts';
 import type { Decision } from '../core/decide.ts';
+import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
-import type { SiteDef } from '../core/model.ts';
+import type { DoorMode, SiteDef } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
-import { presenceOf } from '../core/state.ts';
+import { doorRuntime, presenceOf } from '../core/state.ts';
 import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
@@ -40,7 +41,32 @@ export interface AgentOptions {
   onRestart?: (reason: string) => void;
   /** the door outputs (locks); none: decisions only */
   io?: DoorIo;
+  /** hardware drivers (readers, I/O modules): started by start(), stopped by stop() */
+  drivers?: AgentDriver[];
 }
+
+/**
+ * The driver seam: a driver's constructor only stores its configuration; `start` opens its ports
+ * and feeds the agent's input methods; `stop` closes everything `start` opened.
+ */
+export interface AgentDriver {
+  start(agent: ControllerAgent): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An event a driver reports (reader and device state, legacy reads, hardware alarms). */
+export type DriverEvent =
+  | { type: 'reader'; at: number; reader: string; door?: string; state: string; detail?: string }
+  | { type: 'device'; at: number; device: string; door?: string; state: string; detail?: string }
+  | {
+      type: 'insecure_credential';
+      at: number;
+      door: string;
+      reader: string;
+      format: string;
+      accepted: boolean;
+    }
+  | { type: 'alarm'; at: number; alarm: 'tamper' | 'comms_lost'; door?: string; detail: string };
 
 export interface Presentation {
   door: string;
@@ -50,6 +76,10 @@ export interface Presentation {
   type?: 'card' | 'mobile' | 'key';
   /** digits typed on the keypad: the card's PIN, or alone a PIN-only credential */
   pin?: string;
+  /** the reader reported a fingerprint match for the card's holder (card+biometric doors) */
+  biometric?: boolean;
+  /** a legacy read anyone on the wire can replay ('wiegand-26', 'uid', …): flagged on the event */
+  insecure?: string;
 }
 
 const SERVER_SEQ_FILE = 'server-seq';
@@ -140,13 +170,21 @@ export class ControllerAgent {
     await this.link.start(false);
     this.timer = setInterval(() => this.tick(), Math.min(this.heartbeatMs, 1_000));
     this.timer.unref();
+    for (const driver of this.options.drivers ?? []) {
+      await driver.start(this);
+      this.started.push(driver);
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    // Drivers first (last started, first stopped): no input arrives once the journal is closed.
+    for (const driver of this.started.splice(0).reverse()) await driver.stop();
     await this.link.stop();
     this.journal.close();
   }
+
+  private readonly started: AgentDriver[] = [];
 
   get snapshotVersion(): number {
     return this.snapshot?.version ?? 0;
@@ -180,10 +218,16 @@ export class ControllerAgent {
         side: p.side,
         credential,
         ...(p.card !== undefined && p.pin !== undefined && { pin: pinHash(key, p.pin) }),
+        ...(p.biometric === true && { biometric: true }),
       },
       now,
     );
-    for (const event of decision.events) this.record(event);
+    for (const event of decision.events)
+      this.record(
+        p.insecure !== undefined && event.type === 'access'
+          ? ({ ...event, insecure: p.insecure } as CoreEvent)
+          : event,
+      );
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     this.outputs.sync(this.engine, now);
     return decision;
@@ -192,6 +236,31 @@ export class ControllerAgent {
   /** The door position switch changed. */
   doorSensor(door: string, open: boolean): void {
     this.input((now) => this.engine.doorSensor(door, open, now));
+  }
+
+  /** A people counter or beam counted `count` people through the door (tailgating check). */
+  passage(door: string, count: number): void {
+    this.input((now) => this.engine.passage(door, count, now));
+  }
+
+  /** Whether the policy in force has this door (drivers ignore inputs of doors it does not name). */
+  hasDoor(door: string): boolean {
+    return this.engine.policy.doors.has(door);
+  }
+
+  /** The door's mode now (schedule, override, fire and lockdown applied); undefined: unknown door. */
+  doorMode(door: string): DoorMode | undefined {
+    const { policy, state } = this.engine;
+    const compiled = policy.doors.get(door);
+    if (compiled === undefined) return undefined;
+    const now = this.now();
+    return effectiveMode(state, compiled, doorRuntime(state, door), localMoment(policy, now), now, false)
+      .mode;
+  }
+
+  /** A driver's event (reader or device state, a legacy read, a hardware alarm): journaled and sent. */
+  report(event: DriverEvent): void {
+    this.record(event);
   }
 
   /** The request-to-exit button: the door releases without a credential. */
@@ -219,7 +288,7 @@ export class ControllerAgent {
 
   // ------------------------------------------------------------------ events
 
-  private record(event: CoreEvent): void {
+  private record(event: CoreEvent | DriverEvent): void {
     const { at, ...rest } = event;
     const controllerEvent: Omit<ControllerEvent, 'seq'> = {
       at,
@@ -266,6 +335,7 @@ export class ControllerAgent {
     const now = this.now();
     if (message.kind === 'snapshot') {
       if (this.install(message, true)) {
+        this.link.settleRevocations(this.engine, message.issuedAt);
         this.store.saveWhole(envelope);
         void this.sendStatus('heartbeat'); // the server learns at once which policy is in force
       }
@@ -276,6 +346,7 @@ export class ControllerAgent {
       // A delta on a snapshot this controller does not hold is ignored: the server heartbeat shows
       // the mismatch, and the hello that follows brings the whole snapshot.
       if (this.snapshot?.version === message.base && this.install(applyDelta(this.snapshot, message), true)) {
+        this.link.settleRevocations(this.engine, message.issuedAt);
         this.store.appendDelta(envelope);
         void this.sendStatus('heartbeat');
       }

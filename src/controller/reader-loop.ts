@@ -1,36 +1,44 @@
-// Feeds reader input (cards, keypad) into the decision core and shows the outcome on the reader's
-// LED and buzzer; turns reader link loss and tamper into alarms. One loop per controller, owning the
-// readers of its doors. Time comes from the injected clock; the only timer is the PIN-entry window.
+// Feeds reader input (cards, keypad, fingerprints) into the controller's decisions and shows the
+// outcome on the reader's LED and buzzer; turns reader link loss and tamper into alarms. Every
+// decision goes through the agent (`DoorDecider`), which hashes the credential with the site key
+// exactly as the server does for snapshots (contracts/credential-key.ts) and journals the result:
+// one path for every reader and the sim driver. The only timer is the PIN-entry window.
 
-import type { AccessRequest, Decision } from '../core/decide.ts';
-import { effectiveMode, localMoment } from '../core/door-mode.ts';
-import type { SiteEngine } from '../core/engine.ts';
-import type { CoreEvent } from '../core/events.ts';
+import type { Decision } from '../core/decide.ts';
+import type { DoorMode } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
-import { doorRuntime } from '../core/state.ts';
+import type { DriverEvent, Presentation } from './agent.ts';
 import type { CardRead, ReaderPort } from './reader-port.ts';
+
+/** The legacy reads a door may accept (controller configuration `allowLegacy`). */
+export type LegacyClass = 'wiegand' | 'uid' | 'plaintext';
 
 export interface ReaderBinding {
   id: string;
   door: string;
   side: Side;
   port: ReaderPort;
+  /** legacy reads accepted at this reader's door; anything else insecure is refused */
+  allowLegacy?: readonly LegacyClass[];
+  /** a fingerprint reader: at card+biometric doors its match is the second factor */
+  biometric?: { minScore: number; timeoutMs: number };
+}
+
+/** What the loop needs from the controller agent. */
+export interface DoorDecider {
+  present(p: Presentation): Decision;
+  doorMode(door: string): DoorMode | undefined;
+  report(event: DriverEvent): void;
 }
 
 export interface ReaderLoopOptions {
-  engine: SiteEngine;
+  decider: DoorDecider;
   now: () => number;
-  /** every decision, alarm and reader event, for the journal */
-  record: (event: CoreEvent | ReaderEvent) => void;
   /** how long a card waits for its PIN at card+PIN doors */
   pinWindowMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
-
-export type ReaderEvent =
-  | { type: 'reader'; at: number; reader: string; door: string; state: 'online' | 'offline' }
-  | { type: 'insecure_credential'; at: number; reader: string; door: string; format: string };
 
 interface PendingCard {
   read: CardRead;
@@ -41,6 +49,14 @@ interface PendingCard {
 const GRANT_BEEP = { count: 1, onMs: 100 };
 const DENY_BEEP = { count: 3, onMs: 150 };
 const DENY_LED_MS = 2000;
+const PENDING_LED_MS = 5000;
+
+/** Which allowance a legacy read needs. */
+export function legacyClass(insecure: string): LegacyClass {
+  if (insecure.startsWith('wiegand')) return 'wiegand';
+  if (insecure === 'uid') return 'uid';
+  return 'plaintext';
+}
 
 export class ReaderLoop {
   private readonly pending = new Map<string, PendingCard>();
@@ -48,6 +64,7 @@ export class ReaderLoop {
   private readonly pinWindowMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private stopped = false;
 
   constructor(
     private readonly options: ReaderLoopOptions,
@@ -64,64 +81,83 @@ export class ReaderLoop {
       reader.port.on('card', (read) => this.onCard(reader, read));
       reader.port.on('keypad', (keys) => this.onKeys(reader, keys));
       reader.port.on('online', (online) => this.onLink(reader, online));
-      reader.port.on('tamper', (active) => {
-        if (active)
-          this.options.record({
-            type: 'alarm',
-            at: this.options.now(),
-            alarm: 'tamper',
-            door: reader.door,
-            detail: `reader ${reader.id}`,
-          });
-      });
+      reader.port.on('tamper', (active) => this.onTamper(reader, active));
     }
   }
 
   stop(): void {
+    this.stopped = true;
     for (const pending of this.pending.values()) this.clearTimer(pending.timer);
     this.pending.clear();
   }
 
-  private needsPin(reader: ReaderBinding, now: number): boolean {
-    const { policy, state } = this.options.engine;
-    const door = policy.doors.get(reader.door);
-    if (door === undefined) return false;
-    return (
-      effectiveMode(state, door, doorRuntime(state, door.id), localMoment(policy, now), now, false).mode ===
-      'card+pin'
-    );
+  private get decider(): DoorDecider {
+    return this.options.decider;
   }
 
   private onCard(reader: ReaderBinding, read: CardRead): void {
+    if (this.stopped) return;
     const now = this.options.now();
     if (read.insecure !== undefined) {
-      this.options.record({
+      // Legacy reads pass only where the door explicitly allows them, and are flagged either way.
+      const accepted = (reader.allowLegacy ?? []).includes(legacyClass(read.insecure));
+      this.decider.report({
         type: 'insecure_credential',
         at: now,
         reader: reader.id,
         door: reader.door,
         format: read.insecure,
+        accepted,
       });
+      if (!accepted) {
+        this.cancelPending(reader);
+        this.show(reader, 'deny');
+        return;
+      }
     }
     this.cancelPending(reader);
-    if (this.needsPin(reader, now)) {
+    const mode = this.decider.doorMode(reader.door);
+    if (mode === 'card+pin') {
       // Card+PIN: hold the card until the PIN is entered with `#`, or the window closes.
       const timer = this.setTimer(() => {
         this.pending.delete(reader.id);
-        this.decide(reader, {
-          door: reader.door,
-          side: reader.side,
-          credential: `card:${read.credentialId}`,
-        });
+        this.decide(reader, this.card(reader, read));
       }, this.pinWindowMs);
       this.pending.set(reader.id, { read, keys: '', timer });
       reader.port.led('amber', this.pinWindowMs);
       return;
     }
-    this.decide(reader, { door: reader.door, side: reader.side, credential: `card:${read.credentialId}` });
+    if (mode === 'card+biometric' && reader.biometric && reader.port.biometricMatch) {
+      const { minScore, timeoutMs } = reader.biometric;
+      reader.port.led('amber', timeoutMs, true);
+      reader.port.biometricMatch(timeoutMs).then(
+        (score) => {
+          if (!this.stopped)
+            this.decide(reader, {
+              ...this.card(reader, read),
+              biometric: score !== undefined && score >= minScore,
+            });
+        },
+        () => {
+          if (!this.stopped) this.decide(reader, this.card(reader, read));
+        },
+      );
+      return;
+    }
+    this.decide(reader, this.card(reader, read));
+  }
+
+  private card(reader: ReaderBinding, read: CardRead): Presentation {
+    return {
+      door: reader.door,
+      side: reader.side,
+      card: read.credentialId,
+      ...(read.insecure !== undefined && { insecure: read.insecure }),
+    };
   }
 
   private onKeys(reader: ReaderBinding, keys: string): void {
+    if (this.stopped) return;
     for (const key of keys) {
       const pending = this.pending.get(reader.id);
       if (key === '*') {
@@ -132,29 +168,24 @@ export class ReaderLoop {
       if (key === '#') {
         if (pending) {
           this.cancelPending(reader);
-          this.decide(reader, {
-            door: reader.door,
-            side: reader.side,
-            credential: `card:${pending.read.credentialId}`,
-            pin: pending.keys,
-          });
+          this.decide(reader, { ...this.card(reader, pending.read), pin: pending.keys });
         } else {
           const digits = this.pinOnly.get(reader.id) ?? '';
           this.pinOnly.delete(reader.id);
-          if (digits.length > 0)
-            this.decide(reader, { door: reader.door, side: reader.side, credential: `pin:${digits}` });
+          if (digits.length > 0) this.decide(reader, { door: reader.door, side: reader.side, pin: digits });
         }
         continue;
       }
       if (!/^[0-9]$/.test(key)) continue;
-      if (pending) pending.keys += key;
-      else this.pinOnly.set(reader.id, `${this.pinOnly.get(reader.id) ?? ''}${key}`.slice(-16));
+      if (pending) pending.keys = `${pending.keys}${key}`.slice(-12);
+      else this.pinOnly.set(reader.id, `${this.pinOnly.get(reader.id) ?? ''}${key}`.slice(-12));
     }
   }
 
   private onLink(reader: ReaderBinding, online: boolean): void {
     const at = this.options.now();
-    this.options.record({
+    // One event each way per outage; the offline one is an alarm at the server.
+    this.decider.report({
       type: 'reader',
       at,
       reader: reader.id,
@@ -162,12 +193,31 @@ export class ReaderLoop {
       state: online ? 'online' : 'offline',
     });
     if (!online)
-      this.options.record({
+      this.decider.report({
         type: 'alarm',
         at,
         alarm: 'comms_lost',
         door: reader.door,
-        detail: `reader ${reader.id}`,
+        detail: `reader ${reader.id} offline`,
+      });
+  }
+
+  private onTamper(reader: ReaderBinding, active: boolean): void {
+    const at = this.options.now();
+    this.decider.report({
+      type: 'reader',
+      at,
+      reader: reader.id,
+      door: reader.door,
+      state: active ? 'tamper' : 'tamper-cleared',
+    });
+    if (active)
+      this.decider.report({
+        type: 'alarm',
+        at,
+        alarm: 'tamper',
+        door: reader.door,
+        detail: `reader ${reader.id} case opened`,
       });
   }
 
@@ -179,20 +229,26 @@ export class ReaderLoop {
     }
   }
 
-  private decide(reader: ReaderBinding, request: AccessRequest): Decision {
-    const now = this.options.now();
-    const { engine } = this.options;
-    for (const event of engine.advance(now)) this.options.record(event);
-    const decision = engine.present(request, now);
-    for (const event of decision.events) this.options.record(event);
-    const door = engine.policy.doors.get(reader.door);
-    if (decision.result === 'grant') {
-      reader.port.led('green', door?.strikeMs ?? 5000);
+  private decide(reader: ReaderBinding, presentation: Presentation): Decision {
+    const decision = this.decider.present(presentation);
+    if (decision.result === 'grant') this.show(reader, 'grant');
+    else if (decision.reason === 'two_person_pending') this.show(reader, 'pending');
+    else this.show(reader, 'deny');
+    return decision;
+  }
+
+  /** Grant: green and one beep (a duress grant looks the same: the alarm is silent). */
+  private show(reader: ReaderBinding, outcome: 'grant' | 'deny' | 'pending'): void {
+    if (outcome === 'grant') {
+      reader.port.led('green', 5000);
       reader.port.beep(GRANT_BEEP.count, GRANT_BEEP.onMs);
+    } else if (outcome === 'pending') {
+      // Two-person rule: this one counted; a second authorised person completes the pair.
+      reader.port.led('amber', PENDING_LED_MS, true);
+      reader.port.beep(2, 100);
     } else {
       reader.port.led('red', DENY_LED_MS);
       reader.port.beep(DENY_BEEP.count, DENY_BEEP.onMs);
     }
-    return decision;
   }
 }

@@ -1,20 +1,24 @@
-// What the door controller needs from a reader, whatever protocol drives it. The OSDP control panel
-// adapter (src/controller/osdp-reader.ts) implements it for real and simulated OSDP readers; tests
+// What the door controller needs from a reader, whatever protocol drives it. The OSDP adapter
+// (src/controller/drivers/osdp-reader.ts) implements it for real and simulated OSDP readers; tests
 // may implement it with an in-process fake of the hardware.
 
 /** A credential as read from a card: the secure credential number, never the card's UID. */
 export interface CardRead {
   /** credential identifier, as held in the site's credentials (`card:ID`) */
   credentialId: string;
-  /** set when the read came from a legacy format that anyone on the wire can replay */
+  /**
+   * set when the read came from a legacy format that anyone on the wire can replay:
+   * `wiegand-26`/`wiegand-34` (a Wiegand number), `uid` (a card's serial number, no authentication),
+   * `osdp-plaintext` (a reader without Secure Channel)
+   */
   insecure?: string;
 }
 
 export type LedColor = 'off' | 'red' | 'green' | 'amber' | 'blue';
 
 export interface ReaderFeedback {
-  /** steady colour for `ms`, then back to the reader's idle colour */
-  led(color: LedColor, ms: number): void;
+  /** steady colour for `ms`, then back to the reader's idle colour; `flash` blinks it */
+  led(color: LedColor, ms: number, flash?: boolean): void;
   /** `count` beeps of `onMs` each */
   beep(count: number, onMs: number): void;
 }
@@ -30,4 +34,10 @@ export interface ReaderPortEvents {
 
 export interface ReaderPort extends ReaderFeedback {
   on<E extends keyof ReaderPortEvents>(event: E, listener: ReaderPortEvents[E]): void;
+  /**
+   * Asks a fingerprint reader to match the finger against the template it holds for the card just
+   * read (on the card or in the reader); resolves with the match score 0 … 255, or undefined when no
+   * finger was matched in time. Absent on readers without biometrics.
+   */
+  biometricMatch?(timeoutMs: number): Promise<number | undefined>;
 }

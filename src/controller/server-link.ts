@@ -85,6 +85,30 @@ export class ServerLink {
     return this.byHash.get(hash);
   }
 
+  /** revocations by command: credential key → when the server sent it (its clock) */
+  private readonly bridging = new Map<string, number>();
+
+  private revoke(engine: SiteEngine, person: string, credential: string, sentAt: number, now: number): void {
+    for (const e of engine.operator({ action: 'revoke-credential', person, credential }, now))
+      this.options.record(e);
+    this.bridging.set(credential, Math.max(sentAt, this.bridging.get(credential) ?? 0));
+  }
+
+  /**
+   * A revocation by command bridges the time until the next snapshot: once a snapshot the server
+   * started building after it sent the command is installed (`issuedAt`, server clock), that
+   * snapshot says whether the credential works (a reinstated person or card works again; a revoked
+   * one stays denied by its state). Called with the engine of the newly installed snapshot.
+   */
+  settleRevocations(engine: SiteEngine, issuedAt: number): void {
+    for (const [credential, sentAt] of this.bridging)
+      if (sentAt < issuedAt) {
+        // The core has no change that lifts a revocation; the snapshot took its place.
+        engine.state.revoked.delete(credential);
+        this.bridging.delete(credential);
+      }
+  }
+
   /** the server's public key this link trusts */
   get serverKey(): KeyObject {
     return this.options.serverKey;
@@ -195,14 +219,13 @@ export class ServerLink {
     switch (command.command) {
       case 'revoke': {
         const target = this.credentialByHash(command.credential);
-        if (target)
-          for (const e of engine.operator(
-            { action: 'revoke-credential', person: target.person, credential: target.credential },
-            now,
-          ))
-            this.options.record(e);
+        if (target) this.revoke(engine, target.person, target.credential, opened.envelope.sentAt, now);
         break;
       }
+      case 'revoke-person':
+        for (const credential of engine.policy.credentialsOf.get(command.person) ?? [])
+          this.revoke(engine, command.person, credential.key, opened.envelope.sentAt, now);
+        break;
       case 'unlock-door':
         for (const e of engine.operator({ action: 'unlock-door', door: command.door }, now))
           this.options.record(e);

@@ -5,6 +5,7 @@
 //   {"present":{"door":"D1","side":"in","card":"C-1001"}}  → {"decision":{"result":"grant",…}}
 //   {"door":"D1","open":true}                              → {"ok":true}
 //   {"rex":"D1"}                                           → {"ok":true}   request-to-exit button
+//   {"passage":"D1","count":2}                             → {"ok":true}   people counter
 //   {"fire":"zone-1","active":true}                        → {"ok":true}   fire panel input
 //   {"tamper":"case opened"}                               → {"ok":true}
 //   {"status":true}                                        → {"status":{…}}
@@ -32,6 +33,7 @@ const lineSchema = z.union([
   }),
   z.strictObject({ door: z.string().min(1).max(64), open: z.boolean() }),
   z.strictObject({ rex: z.string().min(1).max(64) }),
+  z.strictObject({ passage: z.string().min(1).max(64), count: z.number().int().min(1).max(100) }),
   z.strictObject({ fire: z.string().min(1).max(64), active: z.boolean() }),
   z.strictObject({ tamper: z.string().max(200) }),
   z.strictObject({ status: z.literal(true) }),
@@ -84,6 +86,9 @@ export function runSimDriver(
     } else if ('rex' in line) {
       agent.requestToExit(line.rex);
       answer({ ok: true });
+    } else if ('passage' in line) {
+      if (agent.hasDoor(line.passage)) agent.passage(line.passage, line.count);
+      answer(agent.hasDoor(line.passage) ? { ok: true } : { error: `passage: unknown door ${line.passage}` });
     } else if ('fire' in line) {
       agent.fire(line.fire, line.active);
       answer({ ok: true });

@@ -24,7 +24,14 @@ export interface PdConfig {
    * Provisioning: open one session with the default key SCBK-D, install `newScbk` with KEYSET, then
    * reconnect with it. Only for an operator-initiated install; never a fallback.
    */
-  install?: { newScbk: Uint8Array };
+  install?: {
+    newScbk: Uint8Array;
+    /**
+     * A KEYSET with this key may already have reached the PD (the application stopped before the
+     * acknowledgement): bring-up tries this key as well as SCBK-D until one opens a session.
+     */
+    maybeInstalled?: boolean;
+  };
   /** run without Secure Channel (legacy readers): every event then says `secure: false` */
   allowPlaintext?: boolean;
 }

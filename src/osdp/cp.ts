@@ -120,6 +120,10 @@ export class ControlPanel extends EventEmitter<CpEvents> {
       if (pd.scbk) config.scbk = checkBaseKey(pd.scbk, `PD ${pd.address} key`);
       if (pd.install)
         config.install = { newScbk: checkBaseKey(pd.install.newScbk, `PD ${pd.address} new key`) };
+      const keyCandidate =
+        pd.install?.maybeInstalled === true
+          ? { key: config.install!.newScbk.slice(), inUse: false }
+          : undefined;
       // Starts offline with the retry pause already over: the first refresh() begins the bring-up.
       return {
         config,
@@ -134,6 +138,7 @@ export class ControlPanel extends EventEmitter<CpEvents> {
         queue: [],
         rxSize: 128,
         installDone: false,
+        ...(keyCandidate && { keyCandidate }),
       } satisfies Link;
     });
   }

@@ -7,6 +7,8 @@ import type { Channel } from './channel.ts';
 export interface SerialOptions {
   /** default 9600, the usual factory setting of readers */
   baudRate?: number;
+  /** the port closed by itself (an adapter unplugged): the application may open it again */
+  onClose?: (reason: string) => void;
 }
 
 /** Opens a serial port at 8N1 (the only framing OSDP uses). */
@@ -17,6 +19,13 @@ export async function openSerial(path: string, options: SerialOptions | number =
   await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
   // Write errors surface as 'error' events; the link layer sees them as missing replies.
   port.on('error', () => {});
+  let closing = false;
+  if (typeof options !== 'number' && options.onClose) {
+    const onClose = options.onClose;
+    port.on('close', (error?: Error) => {
+      if (!closing) onClose(error?.message ?? 'port closed');
+    });
+  }
   return {
     send: (bytes) => {
       if (port.isOpen) port.write(Uint8Array.from(bytes));
@@ -26,6 +35,7 @@ export async function openSerial(path: string, options: SerialOptions | number =
     },
     close: () =>
       new Promise((resolve) => {
+        closing = true;
         if (!port.isOpen) return resolve();
         port.close(() => resolve());
       }),

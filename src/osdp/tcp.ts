@@ -27,11 +27,26 @@ export function socketChannel(socket: Socket): Channel {
   };
 }
 
-export function connectTcp(host: string, port: number): Promise<Channel> {
+/**
+ * Connects to `host:port`. `onClose` hears when the connection ends by itself (the adapter
+ * restarted, the network failed), so the application can connect again; not after close().
+ */
+export function connectTcp(host: string, port: number, onClose?: (reason: string) => void): Promise<Channel> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host, port }, () => {
       socket.off('error', reject);
-      resolve(socketChannel(socket));
+      const channel = socketChannel(socket);
+      let closing = false;
+      socket.once('close', () => {
+        if (!closing) onClose?.('connection closed');
+      });
+      resolve({
+        ...channel,
+        close: () => {
+          closing = true;
+          return channel.close();
+        },
+      });
     });
     socket.once('error', reject);
   });

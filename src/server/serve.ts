@@ -1,27 +1,21 @@
-// `monban serve`: opens storage (running migrations), builds the API with the management security in
-// front of it (headers, allow-list, authentication, CSRF, audit), serves HTTPS by default, and on
-// first start prints a one-time setup token for the first administrator. close() stops the server
-// and then the database, in that order, so no request runs against a closed database.
-//
-// Integration points with the security half (src/server/auth, src/server/transport):
-// - `registerManagementSecurity` registers before the routes and sets request.principal;
-// - every successful write of the data API becomes a specific audit record (`person.create`, …);
-// - `loadOrCreateCertificate` gives the certificate unless `tls` is passed or turned off;
-// - `ensureFirstAdminSetup` prints the setup token when no administrator exists;
-// - `registerConsole` serves the web console (dist/web) at `/` and its client routes.
+// `monban serve`: opens storage (running migrations), loads or creates the certificate, puts the
+// server together in the composition root (compose.ts: service layer, domain events, audit, security
+// plugin, route table, controller link), serves HTTPS by default, and on first start prints a
+// one-time setup token for the first administrator. close() stops the server, then the controller
+// link, then the database, in that order, so no request runs against a closed database.
 
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { securityDb } from './auth/context.ts';
 import { securityEnv } from './auth/env.ts';
-import { audit } from './auth/http.ts';
-import { authenticate, ensureFirstAdminSetup, registerManagementSecurity } from './auth/index.ts';
+import { ensureFirstAdminSetup } from './auth/index.ts';
+import { type ComposedServer, composeServer } from './compose.ts';
 import type { ServerConfig } from './config.ts';
-import { controllerLinkRoutes } from './controllers/routes.ts';
-import { ControllerService } from './controllers/service.ts';
-import { buildApp } from './http/app.ts';
+import type { ControllerLink } from './controllers/link.ts';
+import { DataDirLock } from './data-dir-lock.ts';
 import { registerConsole } from './http/console.ts';
+import type { Services } from './services/index.ts';
 import { openDatabase, type Store } from './storage/db.ts';
 import { installationKeyFor } from './storage/installation-key.ts';
 import { loadOrCreateCertificate, tlsServerOptions } from './transport/certificate.ts';
@@ -48,7 +42,9 @@ export interface StartOptions {
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
-  controllers: ControllerService | undefined;
+  /** every write to the site data */
+  services: Services;
+  controllers: ControllerLink | undefined;
   /** where it listens, e.g. https://127.0.0.1:8443 */
   url: string;
   close(): Promise<void>;
@@ -70,14 +66,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger =
     options.logger ?? pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
   const security = securityEnv(options.env ?? process.env);
-  const store = await openDatabase(config);
-  let app: FastifyInstance | undefined;
-  let controllers: ControllerService | undefined;
+  // One server per data directory; `monban import` finds it here and imports through its API.
+  const lock = DataDirLock.acquire(config.dataDir, 'serve');
+  let store: Store;
+  try {
+    store = await openDatabase(config);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  let server: ComposedServer | undefined;
   try {
     const installationKey = installationKeyFor(config);
     let https: TlsOptions | undefined;
+    let caFile: string | undefined;
     if (options.tls === undefined) {
       const certificate = await loadOrCreateCertificate(config.dataDir, security.tls);
+      caFile = certificate.certPath;
       https = tlsServerOptions(certificate);
       logger.info(
         { source: certificate.source, fingerprint256: certificate.fingerprint256 },
@@ -85,84 +90,64 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       );
     } else if (options.tls !== false) https = options.tls;
 
-    app = await buildApp({
+    const c = config.controllers;
+    server = await composeServer({
       store,
       installationKey,
       logger,
+      https,
       bodyLimit: config.bodyLimit,
-      ...(https && { https }),
-      plugins: async (instance) => {
-        await registerManagementSecurity(instance, {
-          db: store.db,
-          logger,
-          installationKey,
-          settings: security.settings,
-          allowList: security.allowList,
-          background: options.background ?? true,
-        });
-        await registerConsole(instance);
-        if (options.controllers === false) return;
-        const c = config.controllers;
-        controllers = new ControllerService({
-          store,
-          installationKey,
-          logger,
-          alarms: instance.security.alarms,
-          tls: https && { cert: String(https.cert), key: String(https.key) },
-          settings: {
-            site: c.site,
-            mqttUrl: c.mqttUrl,
-            mqttCa: c.mqttCaFile ? readFileSync(c.mqttCaFile, 'utf8') : undefined,
-            mqttPort: options.controllers?.mqttPort ?? c.mqttPort,
-            mqttHost: config.host,
-            snapshotMaxAgeMinutes: c.snapshotMaxAgeMinutes,
-            fallback: c.fallback,
-            emergencyGroup: c.emergencyGroup,
-            heartbeatMs: c.heartbeatMs,
-            linkTimeoutMs: c.linkTimeoutMs,
-          },
-        });
-        await controllerLinkRoutes(instance, controllers);
+      security: {
+        settings: security.settings,
+        allowList: security.allowList,
+        background: options.background ?? true,
       },
-      authenticate,
-      onChange: async (_principal, action, resource, id, request) => {
-        await audit(
-          app!.security.ctx,
-          request,
-          `${resource.replaceAll(' ', '_')}.${action}`,
-          `${resource}:${id}`,
-        );
-        // Policy data changed: revocations go out at once, snapshots follow.
-        await controllers?.changed(resource, id);
-      },
+      controllers:
+        options.controllers === false
+          ? false
+          : {
+              site: c.site,
+              mqttUrl: c.mqttUrl,
+              mqttCa: c.mqttCaFile ? readFileSync(c.mqttCaFile, 'utf8') : undefined,
+              mqttPort: options.controllers?.mqttPort ?? c.mqttPort,
+              mqttHost: config.host,
+              snapshotMaxAgeMinutes: c.snapshotMaxAgeMinutes,
+              fallback: c.fallback,
+              emergencyGroup: c.emergencyGroup,
+              heartbeatMs: c.heartbeatMs,
+              linkTimeoutMs: c.linkTimeoutMs,
+            },
+      // The web console (dist/web) at `/` and its client routes.
+      routes: (instance) => registerConsole(instance),
     });
-    await controllers?.start();
+    await server.start();
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
-    const address = await app.listen({ host: config.host, port: config.port });
+    const address = await server.app.listen({ host: config.host, port: config.port });
     const url = address.replace(/^http:/, https ? 'https:' : 'http:');
+    lock.update({ url, ...(caFile && { caFile }) });
     logger.info({ url }, 'management server listening');
-    const running = app;
+    const running = server;
     let closed = false;
-    const linked = controllers;
     return {
-      app: running,
+      app: running.app,
       store,
-      controllers: linked,
+      services: running.services,
+      controllers: running.controllers,
       url,
       async close() {
         if (closed) return;
         closed = true;
         await running.close();
-        await linked?.stop();
         await store.close();
+        lock.release();
       },
     };
   } catch (error) {
-    await controllers?.stop();
-    await app?.close();
+    await server?.close();
     await store.close();
+    lock.release();
     throw error;
   }
 }

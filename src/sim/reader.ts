@@ -24,6 +24,14 @@ import {
   TONE,
 } from '../osdp/messages.ts';
 import { PeripheralDevice } from '../osdp/pd.ts';
+import {
+  decodeBioMatch,
+  decodeXwr,
+  encodeBioMatchReply,
+  encodeXrd,
+  TRANSPARENT_PROTOCOL_14443,
+  type XrdReply,
+} from '../osdp/transparent.ts';
 
 /** RAW format 0x00 carrying a Monban credential id as ASCII; 0x01 is Wiegand (osdp.md §5). */
 export const RAW_FORMAT_CREDENTIAL = RAW_FORMAT.UNSPECIFIED;
@@ -42,6 +50,15 @@ export interface SimulatedReaderOptions {
   /** LEDs per reader (PDCAP function 4); default 1 */
   leds?: number;
   outputs?: number;
+  /** inputs (PDCAP function 1), reported by osdp_ISTATR when they change */
+  inputs?: number;
+  /**
+   * Transparent mode (PDCAP function 12): the reader holds no card keys; a secure card is reported
+   * by its UID (osdp_XRD card info) and the controller authenticates it through osdp_XWR.
+   */
+  transparent?: boolean;
+  /** a fingerprint reader: answers osdp_BIOMATCH with the finger placed by `placeFinger` */
+  biometric?: boolean;
 }
 
 export interface LedState {
@@ -87,6 +104,13 @@ export class SimulatedReader {
   readonly outputs: boolean[];
   private readonly leds: LedState[];
   private readonly random: (n: number) => Uint8Array;
+  /** the card in the field, in transparent mode, until the controller says it is done */
+  private heldCard: CardLink | undefined;
+  private transparentMode: 0 | 1 = 0;
+  private reportCards = true;
+  private finger: number | undefined;
+  /** APDUs the controller exchanged with held cards (transparent mode), for tests */
+  apdus = 0;
 
   constructor(private readonly options: SimulatedReaderOptions) {
     this.random = options.random ?? ((n) => new Uint8Array(randomBytes(n)));
@@ -110,6 +134,7 @@ export class SimulatedReader {
         firmware: [0, 2, 0],
       },
       capabilities: [
+        { function: 1, compliance: 1, items: options.inputs ?? 0 }, // inputs
         { function: 2, compliance: 1, items: this.outputs.length }, // outputs
         { function: 3, compliance: 1, items: 0 }, // card data as bits
         { function: 4, compliance: 4, items: ledCount }, // tri-colour LEDs
@@ -117,7 +142,9 @@ export class SimulatedReader {
         { function: 6, compliance: 1, items: 1 }, // one 1×16 display
         { function: 8, compliance: 1, items: 0 }, // CRC-16
         { function: 9, compliance: 1, items: 0 }, // AES-128 Secure Channel, default key not in use
+        { function: 12, compliance: options.transparent ? 1 : 0, items: 0 }, // transparent mode
         { function: 13, compliance: 0, items: 1 }, // one reader
+        { function: 14, compliance: options.biometric ? 1 : 0, items: 0 }, // fingerprint
         { function: 16, compliance: 2, items: 0 }, // SIA OSDP 2.2
       ],
       random: this.random,
@@ -125,7 +152,21 @@ export class SimulatedReader {
       ...(options.onKeySet && { onKeySet: options.onKeySet }),
     });
     this.pd.outputs = this.outputs.map(() => 0);
+    this.pd.inputs = Array.from({ length: options.inputs ?? 0 }, () => 0);
     this.pd.readers = [0];
+  }
+
+  /** An input changed (a door contact, a button wired to the reader): reported as osdp_ISTATR. */
+  setInput(input: number, active: boolean): void {
+    if (input >= this.pd.inputs.length)
+      throw new RangeError(`the reader has ${this.pd.inputs.length} inputs`);
+    this.pd.inputs[input] = active ? 1 : 0;
+    this.pd.queue({ code: REPLY.ISTATR, inputs: [...this.pd.inputs] });
+  }
+
+  /** The next fingerprint match this reader will report: a score 0 … 255. */
+  placeFinger(score: number): void {
+    this.finger = score;
   }
 
   /** A secure card held to the reader: authenticated and read; only the credential is reported. */
@@ -141,7 +182,8 @@ export class SimulatedReader {
     data?: readonly number[] | Uint8Array | string,
     bits?: number,
   ): boolean {
-    if (typeof card !== 'string') return this.readSecureCard(card);
+    if (typeof card !== 'string')
+      return this.options.transparent ? this.holdCard(card) : this.readSecureCard(card);
     switch (card) {
       case 'wiegand': {
         const list = data as readonly number[];
@@ -224,6 +266,80 @@ export class SimulatedReader {
     }
   }
 
+  /** Transparent mode: the card stays in the field; the controller is told its UID and takes over. */
+  private holdCard(card: CardLink): boolean {
+    this.heldCard = card;
+    if (this.reportCards)
+      this.pd.queue({
+        code: REPLY.XRD,
+        data: encodeXrd({
+          mode: 0,
+          reply: 'card-info',
+          reader: 0,
+          protocol: TRANSPARENT_PROTOCOL_14443,
+          csn: card.uid.slice(),
+          protocolData: new Uint8Array(),
+        }),
+      });
+    return true;
+  }
+
+  private transparent(data: Uint8Array): Reply {
+    const xrd = (reply: XrdReply): Reply => ({ code: REPLY.XRD, data: encodeXrd(reply) });
+    const command = decodeXwr(data);
+    if (!command || !this.options.transparent) return { code: REPLY.NAK, error: 0x09 };
+    switch (command.command) {
+      case 'get-mode':
+        return xrd({
+          mode: 0,
+          reply: 'current-mode',
+          currentMode: this.transparentMode,
+          reportCards: this.reportCards,
+        });
+      case 'set-mode':
+        this.transparentMode = command.setMode;
+        this.reportCards = command.reportCards;
+        return { code: REPLY.ACK };
+      case 'apdu': {
+        if (this.transparentMode !== 1) return xrd({ mode: 1, reply: 'error', error: 1 });
+        if (!this.heldCard) return xrd({ mode: 1, reply: 'card-present', reader: 0, status: 0 });
+        this.apdus++;
+        let response: Uint8Array;
+        try {
+          response = this.heldCard.transceive(command.apdu);
+        } catch {
+          return xrd({ mode: 1, reply: 'error', error: 2 });
+        }
+        return xrd({ mode: 1, reply: 'card-data', reader: 0, status: 0, apdu: response });
+      }
+      case 'done':
+        this.heldCard = undefined;
+        return { code: REPLY.ACK };
+      case 'scan':
+        return xrd({ mode: 1, reply: 'card-present', reader: 0, status: this.heldCard ? 2 : 0 });
+      default: {
+        const never: never = command;
+        return never;
+      }
+    }
+  }
+
+  private bioMatch(data: Uint8Array): Reply {
+    const command = decodeBioMatch(data);
+    if (!command || !this.options.biometric) return { code: REPLY.NAK, error: 0x07 };
+    const score = this.finger;
+    this.finger = undefined;
+    // No finger within the reader's time: status 1 (timeout), score 0.
+    return {
+      code: REPLY.BIOMATCHR,
+      data: encodeBioMatchReply({
+        reader: command.reader,
+        status: score === undefined ? 1 : 0,
+        score: score ?? 0,
+      }),
+    };
+  }
+
   private report(reply: Reply): boolean {
     this.pd.queue(reply);
     return true;
@@ -259,6 +375,10 @@ export class SimulatedReader {
       case CMD.TEXT:
         this.indicators.text = command.text;
         return undefined;
+      case CMD.XWR:
+        return this.transparent(command.data);
+      case CMD.BIOMATCH:
+        return this.bioMatch(command.data);
       default:
         return undefined;
     }

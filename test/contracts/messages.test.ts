@@ -28,6 +28,8 @@ describe('message bodies', () => {
     expect(
       parseMessage({ kind: 'command', command: 'override-door', door: 'D1', mode: 'locked', minutes: 10 }).ok,
     ).toBe(true);
+    expect(parseMessage({ kind: 'command', command: 'revoke-person', person: 'alice' }).ok).toBe(true);
+    expect(parseMessage({ kind: 'command', command: 'revoke-person', person: '' }).ok).toBe(false);
   });
 
   it('refuses bad input naming the field, without echoing it', () => {

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed, startController } from '../../src/cli/commands/demo-site.ts';
 import type { ControllerAgent } from '../../src/controller/agent.ts';
-import { installationKeyFor } from '../../src/server/storage/installation-key.ts';
 import { type Browser, chromiumAvailable, launchBrowser, screenshot } from './support/browser.ts';
 import { ensureConsoleBuilt } from './support/console-build.ts';
 import { firstRunWithTotp } from './support/flows.ts';
@@ -21,7 +20,7 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await ensureConsoleBuilt();
     server = await startTestServer();
     const dataDir = server.dataDir;
-    await seed(server.running, installationKeyFor({ dataDir }), Date.now());
+    await seed(server.running, Date.now());
     lobby = await startController(
       server.running,
       dataDir,

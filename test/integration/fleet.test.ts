@@ -8,7 +8,7 @@
 // - versions, clocks and configuration hashes are visible through the API.
 // Skipped, saying so, when the mosquitto binary is not installed (.ci/run makes sure it is).
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -36,6 +36,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
   let broker: TestMosquitto;
   let server: MonbanProcess;
   let call: ReturnType<typeof api>;
+  let adminToken = '';
   const controllers: Record<string, MonbanProcess> = {};
   const env = { ...process.env, MONBAN_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
   delete env.MONBAN_DATABASE_URL;
@@ -61,6 +62,7 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
   beforeAll(async () => {
     broker = await TestMosquitto.create(dir);
     const token = await seedAdminToken(serverDir);
+    adminToken = token;
     server = new MonbanProcess(['serve', '--data-dir', serverDir], {
       ...env,
       MONBAN_PORT: String(await freePort()),
@@ -107,6 +109,13 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
       personId: 'bob',
       type: 'card',
       identifier: 'C-2002',
+    });
+    await ok('POST', '/api/people', { id: 'chika', name: 'Chika', levels: ['staff'] });
+    await ok('POST', '/api/credentials', {
+      id: 'chika-card',
+      personId: 'chika',
+      type: 'card',
+      identifier: 'C-3003',
     });
 
     for (const id of ['ctl-1', 'ctl-2']) {
@@ -417,5 +426,39 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
       100,
     );
     expect((await status('ctl-2')).connected).toBe(true);
+  }, 30_000);
+
+  it('denies a card revoked by `monban import` while the server runs within a second, and audits it', async () => {
+    expect(await present('ctl-1', 'D1', 'C-3003')).toMatchObject({ result: 'grant', person: 'chika' });
+    const file = join(dir, 'revoke.csv');
+    writeFileSync(file, 'id,personId,type,identifier,state\nchika-card,chika,card,C-3003,revoked\n');
+    const importing = (extra: NodeJS.ProcessEnv) =>
+      new MonbanProcess(['import', file, '--data-dir', serverDir], { ...env, ...extra });
+    // Without a token it refuses: the server holds the data directory, nothing is written behind it.
+    const refused = importing({ MONBAN_API_TOKEN: '' });
+    expect(await refused.exited()).toBe(2);
+    expect(refused.stderr).toMatch(/monban serve \(pid \d+, https:\/\/127\.0\.0\.1:\d+\) is running/);
+    expect(await present('ctl-1', 'D1', 'C-3003')).toMatchObject({ result: 'grant' });
+    // With one, the file goes to the running server's API: revoked at once on both controllers.
+    const done = importing({ MONBAN_API_TOKEN: adminToken });
+    expect(await done.exited(), done.stderr).toBe(0);
+    const start = Date.now();
+    const denied = await Promise.all(
+      ['ctl-1', 'ctl-2'].map((id, i) =>
+        waitFor(
+          `${id} to deny the card revoked by import`,
+          async () =>
+            (await present(id, i === 0 ? 'D1' : 'D2', 'C-3003')).result === 'deny' && Date.now() - start,
+          5_000,
+          20,
+        ),
+      ),
+    );
+    for (const ms of denied) expect(ms).toBeLessThan(1000);
+    console.info(`import revocation denied at ctl-1 after ${denied[0]} ms, at ctl-2 after ${denied[1]} ms`);
+    // Audited as the token that imported, like any API write.
+    const audit = await call('GET', '/api/audit?target=credential:chika-card&action=credential.revoke');
+    expect(audit.json.records).toHaveLength(1);
+    expect(audit.json.records[0].actor).toMatch(/^token:/);
   }, 30_000);
 });

@@ -10,7 +10,6 @@ import { seed, startController } from '../../src/cli/commands/demo-site.ts';
 import type { ControllerAgent } from '../../src/controller/agent.ts';
 import { serverConfig } from '../../src/server/config.ts';
 import { type RunningServer, startServer } from '../../src/server/serve.ts';
-import { installationKeyFor } from '../../src/server/storage/installation-key.ts';
 import { DemoDay } from '../../src/sim/demo/day.ts';
 import { DEMO_CONTROLLERS, DEMO_DOORS, demoPeople } from '../../src/sim/demo/site.ts';
 
@@ -33,9 +32,8 @@ describe('demo site', () => {
       background: false,
       controllers: { mqttPort: 0 },
     });
-    const key = installationKeyFor(config);
-    expect(await seed(running, key, Date.now())).toBe(true);
-    expect(await seed(running, key, Date.now())).toBe(false);
+    expect(await seed(running, Date.now())).toBe(true);
+    expect(await seed(running, Date.now())).toBe(false);
     const ca = readFileSync(join(dir, 'tls', 'server.crt'), 'utf8');
     const byId = new Map<string, ControllerAgent>();
     for (const c of DEMO_CONTROLLERS) {

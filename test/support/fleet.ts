@@ -143,6 +143,7 @@ export async function seedAdminToken(dataDir: string): Promise<string> {
         'events:read',
         'alarms:read',
         'alarms:write',
+        'audit:read',
       ],
       scope: 'all',
       createdAt: now,

@@ -11,11 +11,9 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { ControllerAgent } from '../../controller/agent.ts';
 import { enroll, loadIdentity } from '../../controller/identity.ts';
-import { recordAudit } from '../../server/audit/store.ts';
 import { serverConfig } from '../../server/config.ts';
 import { type RunningServer, startServer } from '../../server/serve.ts';
-import { transaction } from '../../server/storage/index.ts';
-import { installationKeyFor } from '../../server/storage/installation-key.ts';
+import { type Actor, SYSTEM_ACTOR } from '../../server/services/index.ts';
 import { DemoDay } from '../../sim/demo/day.ts';
 import {
   DEMO_AREAS,
@@ -30,54 +28,42 @@ import {
 
 const HOUR = 3_600_000;
 
-/** Writes the demo site into an empty server, in one transaction. */
-export async function seed(
-  running: RunningServer,
-  installationKey: Uint8Array,
-  now: number,
-): Promise<boolean> {
+/** Writes the demo site into an empty server through its service layer (audited as the system). */
+export async function seed(running: RunningServer, now: number): Promise<boolean> {
   const existing = await running.store.db.selectFrom('doors').select('id').limit(1).execute();
   if (existing.length > 0) return false;
-  await transaction(running.store.db, installationKey, async (repos) => {
-    for (const c of DEMO_CONTROLLERS) await repos.controllers.create({ ...c }, now);
-    for (const h of DEMO_HOLIDAYS) await repos.holidays.create(h, now);
-    for (const s of DEMO_SCHEDULES) await repos.schedules.create(s, now);
-    // Area rules name groups and groups carry levels of doors in areas: groups first, levels later.
-    for (const g of DEMO_GROUPS) await repos.groups.create({ ...g, levels: [] }, now);
-    for (const a of DEMO_AREAS) await repos.areas.create(a as never, now);
-    for (const d of DEMO_DOORS) await repos.doors.create(d as never, now);
-    for (const l of DEMO_LEVELS) await repos.accessLevels.create(l, now);
-    for (const g of DEMO_GROUPS) await repos.groups.update(g.id, { levels: g.levels }, now);
-    for (const p of demoPeople()) {
-      await repos.people.create(
-        { id: p.id, name: p.name, department: p.department, site: 'tokyo', groups: p.groups },
-        now,
-      );
-      await repos.credentials.create(
-        {
-          id: `${p.id}-1`,
-          personId: p.id,
-          type: p.validHours ? 'key' : 'card',
-          identifier: p.card,
-          ...(p.pin && { pin: p.pin }),
-          ...(p.validHours && {
-            validFrom: now + p.validHours[0] * HOUR,
-            validUntil: now + p.validHours[1] * HOUR,
-          }),
-          label: p.validHours ? '来客キー / guest key' : '社員証 / staff card',
-        },
-        now,
-      );
-    }
-  });
-  await recordAudit(running.store.db, {
-    at: now,
-    actor: 'system',
-    source: 'monban demo-site',
-    action: 'demo.seed',
-    target: 'site:tokyo',
-    detail: { doors: DEMO_DOORS.length, people: demoPeople().length },
-  });
+  const s = running.services;
+  const actor: Actor = { ...SYSTEM_ACTOR, origin: { ...SYSTEM_ACTOR.origin, source: 'monban demo-site' } };
+  for (const c of DEMO_CONTROLLERS) await s.controllers.create({ ...c }, actor);
+  for (const h of DEMO_HOLIDAYS) await s.holidays.create(h, actor);
+  for (const sc of DEMO_SCHEDULES) await s.schedules.create(sc, actor);
+  // Area rules name groups and groups carry levels of doors in areas: groups first, levels later.
+  for (const g of DEMO_GROUPS) await s.groups.create({ ...g, levels: [] }, actor);
+  for (const a of DEMO_AREAS) await s.areas.create(a as never, actor);
+  for (const d of DEMO_DOORS) await s.doors.create(d as never, actor);
+  for (const l of DEMO_LEVELS) await s.accessLevels.create(l, actor);
+  for (const g of DEMO_GROUPS) await s.groups.update(g.id, { levels: g.levels }, actor);
+  for (const p of demoPeople()) {
+    await s.people.create(
+      { id: p.id, name: p.name, department: p.department, site: 'tokyo', groups: p.groups },
+      actor,
+    );
+    await s.credentials.create(
+      {
+        id: `${p.id}-1`,
+        personId: p.id,
+        type: p.validHours ? 'key' : 'card',
+        identifier: p.card,
+        ...(p.pin && { pin: p.pin }),
+        ...(p.validHours && {
+          validFrom: now + p.validHours[0] * HOUR,
+          validUntil: now + p.validHours[1] * HOUR,
+        }),
+        label: p.validHours ? '来客キー / guest key' : '社員証 / staff card',
+      },
+      actor,
+    );
+  }
   return true;
 }
 
@@ -119,11 +105,10 @@ export function registerDemoSiteCommand(program: Command): void {
           setupToken = /\b(mbs_[A-Za-z0-9_-]+)/.exec(line)?.[1] ?? setupToken;
         },
       });
-      const installationKey = installationKeyFor(config);
       const agents = new Map<string, ControllerAgent>();
       let seeded: boolean;
       try {
-        seeded = await seed(running, installationKey, Date.now());
+        seeded = await seed(running, Date.now());
         const ca = readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8');
         for (const c of DEMO_CONTROLLERS) agents.set(c.id, await startController(running, dataDir, c.id, ca));
       } catch (error) {

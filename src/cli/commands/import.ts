@@ -3,17 +3,28 @@
 // BOM) and Shift_JIS/CP932 are detected, or set with --encoding. Errors are listed per row and
 // column and nothing is written; PINs are never printed. A progress bar on a terminal, plain
 // progress lines otherwise.
+//
+// It never writes behind a running server's back. While `monban serve` runs on the data directory
+// (its lock file says so, with its address), the file goes to that server's API with the API token
+// in MONBAN_API_TOKEN — so revocations reach the controllers at once and every row is audited as
+// that token; without a token the import refuses. With no server running it takes the lock itself
+// and writes through the same service layer (audited as `cli`); the controllers get the changes
+// with their snapshots when the server starts.
 
 import { readFileSync } from 'node:fs';
+import { request as plainRequest } from 'node:http';
+import { request } from 'node:https';
+import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
+import pino from 'pino';
+import { composeSiteData } from '../../server/compose.ts';
 import { serverConfig } from '../../server/config.ts';
-import { credentialsCsv } from '../../server/csv/credentials.ts';
 import { CSV_ENCODINGS, type CsvEncoding, decodeCsv, normaliseEncoding } from '../../server/csv/decode.ts';
-import { type CsvKind, type ImportReport, importCsv } from '../../server/csv/import.ts';
-import { peopleCsv } from '../../server/csv/people.ts';
+import type { CsvRowError, ImportReport } from '../../server/csv/import.ts';
 import { parseCsv } from '../../server/csv/rfc4180.ts';
+import { DataDirLock, DataDirLocked, type LockInfo } from '../../server/data-dir-lock.ts';
 import { openDatabase } from '../../server/storage/db.ts';
 import { installationKeyFor } from '../../server/storage/installation-key.ts';
 
@@ -136,32 +147,146 @@ export function registerImportCommand(program: Command, io: CsvCommandIO = defau
         return;
       }
       const kind = options.kind ?? detectKind(bytes, encoding);
-      const spec = (kind === 'credentials' ? credentialsCsv : peopleCsv) as CsvKind<unknown>;
       const config = serverConfig(process.env, {
         ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
         ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
       });
+      const settings = { encoding, timezone: options.timezone, dryRun: options.dryRun === true };
+      let lock: DataDirLock;
+      try {
+        lock = DataDirLock.acquire(config.dataDir, 'import');
+      } catch (error) {
+        if (!(error instanceof DataDirLocked)) throw error;
+        if (error.holder.role !== 'serve') {
+          io.stderr.write(`monban import: ${error.message}; try again when it is done\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const report = await importThroughServer(error.holder, kind, bytes, settings, io);
+        if (report) printReport(io, file, report, options.json === true);
+        return;
+      }
       const store = await openDatabase(config);
+      const siteData = composeSiteData({
+        store,
+        installationKey: installationKeyFor(config),
+        logger: pino({ level: 'silent' }),
+      });
       const progress = progressReporter(io, `importing ${kind}`);
       try {
-        const report = await importCsv(spec, store.db, installationKeyFor(config), bytes, {
-          encoding,
-          timezone: options.timezone,
-          dryRun: options.dryRun === true,
-          onProgress: (done, total) => progress.update(done, total),
-        });
+        const report = await siteData.services.csv.import(
+          kind,
+          bytes,
+          { ...settings, onProgress: (done, total) => progress.update(done, total) },
+          { origin: { actor: `cli:${userInfo().username}`, source: 'cli', via: 'cli' }, scope: 'all' },
+        );
         progress.stop();
-        if (options.json) {
-          const { changes: _changes, ...printable } = report;
-          io.stdout.write(`${JSON.stringify(printable, null, 2)}\n`);
-        } else {
-          const lines = formatReport(basename(file), report);
-          (report.ok ? io.stdout : io.stderr).write(`${lines.join('\n')}\n`);
-        }
-        if (!report.ok) process.exitCode = 1;
+        printReport(io, file, report, options.json === true);
       } finally {
         progress.stop();
+        siteData.close();
         await store.close();
+        lock.release();
       }
     });
+}
+
+function printReport(io: CsvCommandIO, file: string, report: ImportReport, json: boolean): void {
+  if (json) {
+    const { changes: _changes, ...printable } = report;
+    io.stdout.write(`${JSON.stringify(printable, null, 2)}\n`);
+  } else {
+    const lines = formatReport(basename(file), report);
+    (report.ok ? io.stdout : io.stderr).write(`${lines.join('\n')}\n`);
+  }
+  if (!report.ok) process.exitCode = 1;
+}
+
+/** Sends the file to the running server's CSV endpoint; undefined (after saying why) when it cannot. */
+async function importThroughServer(
+  server: LockInfo,
+  kind: 'people' | 'credentials',
+  bytes: Buffer,
+  settings: { encoding: CsvEncoding; timezone: string; dryRun: boolean },
+  io: CsvCommandIO,
+): Promise<ImportReport | undefined> {
+  const token = process.env.MONBAN_API_TOKEN;
+  const fail = (message: string, code = 1) => {
+    io.stderr.write(`monban import: ${message}\n`);
+    process.exitCode = code;
+    return undefined;
+  };
+  if (!token)
+    return fail(
+      `monban serve (pid ${server.pid}${server.url ? `, ${server.url}` : ''}) is running on this data directory; ` +
+        'importing behind its back would skip revocations and audit. Set MONBAN_API_TOKEN to an API token ' +
+        `with ${kind === 'people' ? 'people' : 'credentials'}:write to import through it, or stop it first.`,
+      2,
+    );
+  if (!server.url) return fail('the server on this data directory is still starting; try again shortly');
+  io.stderr.write(`importing ${kind} through the running server at ${server.url}\n`);
+  const query = new URLSearchParams({
+    encoding: settings.encoding,
+    timezone: settings.timezone,
+    dryRun: String(settings.dryRun),
+  });
+  let answer: { status: number; body: string };
+  try {
+    answer = await post(`${server.url}/api/csv/${kind}?${query}`, bytes, token, server.caFile);
+  } catch (error) {
+    return fail(`cannot reach the server at ${server.url}: ${(error as Error).message}`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(answer.body) as Record<string, unknown>;
+  } catch {
+    return fail(`the server answered HTTP ${answer.status} without JSON`);
+  }
+  if (answer.status === 200) return { ...(json as unknown as ImportReport), errors: [], changes: [] };
+  const error = json.error as { code?: string; message?: string; rows?: CsvRowError[] } | undefined;
+  if (error?.code === 'CSV_INVALID')
+    return {
+      ok: false,
+      kind,
+      encoding: null,
+      rows: 0,
+      created: 0,
+      updated: 0,
+      dryRun: settings.dryRun,
+      errors: error.rows ?? [],
+      changes: [],
+    };
+  return fail(
+    `the server refused the import (HTTP ${answer.status} ${error?.code ?? ''}): ${error?.message ?? ''}`,
+  );
+}
+
+function post(
+  url: string,
+  body: Buffer,
+  token: string,
+  caFile?: string,
+): Promise<{ status: number; body: string }> {
+  const secure = url.startsWith('https:');
+  return new Promise((resolve, reject) => {
+    const options = {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'text/csv',
+        'content-length': String(body.length),
+      },
+      ...(secure && caFile && { ca: readFileSync(caFile, 'utf8') }),
+    };
+    const req = (secure ? request : plainRequest)(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

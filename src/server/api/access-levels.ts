@@ -8,6 +8,7 @@ export const accessLevels = crud({
   schemaId: 'AccessLevel',
   notFound: 'ACCESS_LEVEL_NOT_FOUND',
   store: (r) => r.accessLevels,
+  service: (s) => s.accessLevels,
   fields: { name: nameSchema, scheduleId: idSchema.nullable(), doors: uniqueIds('door') },
   defaults: { scheduleId: null, doors: [] },
   output: { name: z.string(), scheduleId: z.string().nullable(), doors: z.array(z.string()) },

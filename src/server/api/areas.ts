@@ -44,6 +44,7 @@ export const areas = crud({
   schemaId: 'Area',
   notFound: 'AREA_NOT_FOUND',
   store: (r) => r.areas,
+  service: (s) => s.areas,
   fields: {
     name: nameSchema,
     parentId: idSchema,

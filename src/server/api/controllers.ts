@@ -8,6 +8,7 @@ export const controllers = crud({
   schemaId: 'Controller',
   notFound: 'CONTROLLER_NOT_FOUND',
   store: (r) => r.controllers,
+  service: (s) => s.controllers,
   fields: {
     name: nameSchema,
     site: labelSchema.nullable(),

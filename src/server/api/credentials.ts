@@ -130,11 +130,9 @@ export const createCredential = endpoint({
   body: createBody,
   status: 201,
   response: credentialSchema,
-  async handle({ body, repos, scope, now, changed }) {
+  async handle({ body, services, actor }) {
     const { id, ...rest } = body;
-    const credential = await repos.credentials.create({ id: id ?? randomUUID(), ...rest }, now, scope);
-    await changed('create', 'credential', credential.id);
-    return toCredentialOut(credential);
+    return toCredentialOut(await services.credentials.create({ id: id ?? randomUUID(), ...rest }, actor));
   },
 });
 
@@ -143,20 +141,17 @@ export const updateCredential = endpoint({
   params: idParams,
   body: patchBody,
   response: credentialSchema,
-  async handle({ params, body, repos, scope, now, changed }) {
-    const credential = await repos.credentials.update(params.id, body, now, scope);
-    await changed('update', 'credential', credential.id);
-    return toCredentialOut(credential);
+  async handle({ params, body, services, actor }) {
+    return toCredentialOut(await services.credentials.update(params.id, body, actor));
   },
 });
 
 export const deleteCredential = endpoint({
-  summary: 'Delete a credential (revoking keeps it on record; prefer that)',
+  summary: 'Delete a credential (revoked on every controller at once; revoking keeps it on record)',
   params: idParams,
   status: 204,
-  async handle({ params, repos, scope, changed }) {
-    if (!(await repos.credentials.remove(params.id, scope))) throw notFound(params.id);
-    await changed('delete', 'credential', params.id);
+  async handle({ params, services, actor }) {
+    if (!(await services.credentials.remove(params.id, actor))) throw notFound(params.id);
     return undefined;
   },
 });

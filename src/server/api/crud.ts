@@ -3,6 +3,8 @@
 
 import { z } from 'zod';
 import { ApiError, type ApiErrorCode } from '../http/errors.ts';
+import type { Services } from '../services/index.ts';
+import type { SiteRecordService } from '../services/site.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { ListOptions, ResourceStore, Stamps } from '../storage/resource.ts';
 import { type Endpoint, endpoint } from './endpoint.ts';
@@ -17,12 +19,15 @@ export interface CrudEndpoints {
 }
 
 export function crud<In extends { id: string }>(def: {
-  /** singular, for messages and change notifications: 'door' */
+  /** singular, for messages: 'door' */
   resource: string;
   /** OpenAPI component name: 'Door' */
   schemaId: string;
   notFound: ApiErrorCode;
+  /** reads */
   store: (repos: Repositories) => ResourceStore<In>;
+  /** writes */
+  service: (services: Services) => SiteRecordService<In>;
   /** the fields of a record (without id and times), without defaults */
   fields: z.ZodRawShape;
   /** values of fields that may be left out on create */
@@ -86,10 +91,8 @@ export function crud<In extends { id: string }>(def: {
       body: createBody,
       status: 201,
       response: out,
-      async handle({ body, repos, now, changed }) {
-        const record = await def.store(repos).create(body as unknown as In, now);
-        await changed('create', def.resource, record.id);
-        return toOut(record);
+      async handle({ body, services, actor }) {
+        return toOut(await def.service(services).create(body as unknown as In, actor));
       },
     }),
     update: endpoint({
@@ -98,20 +101,17 @@ export function crud<In extends { id: string }>(def: {
       params: idParams,
       body: patchBody,
       response: out,
-      async handle({ params, body, repos, now, changed }) {
+      async handle({ params, body, services, actor }) {
         const patch = body as Partial<Omit<In, 'id'>>;
-        const record = await def.store(repos).update(params.id, patch, now);
-        await changed('update', def.resource, record.id);
-        return toOut(record);
+        return toOut(await def.service(services).update(params.id, patch, actor));
       },
     }),
     remove: endpoint({
       summary: `Delete a ${def.resource} (refused while other records use it)`,
       params: idParams,
       status: 204,
-      async handle({ params, repos, changed }) {
-        await def.store(repos).remove(params.id);
-        await changed('delete', def.resource, params.id);
+      async handle({ params, services, actor }) {
+        await def.service(services).remove(params.id, actor);
         return undefined;
       },
     }),

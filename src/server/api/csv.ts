@@ -3,12 +3,11 @@
 // caller's scope: an operator imports and exports only people inside it.
 
 import { z } from 'zod';
-import { credentialsCsv } from '../csv/credentials.ts';
 import { CSV_ENCODINGS } from '../csv/decode.ts';
 import { collect, exportCredentials, exportPeople } from '../csv/export.ts';
-import { type CsvKind, type ImportReport, importCsv } from '../csv/import.ts';
-import { peopleCsv } from '../csv/people.ts';
+import type { ImportReport } from '../csv/import.ts';
 import { ApiError } from '../http/errors.ts';
+import type { CsvImportKind } from '../services/csv.ts';
 import { type EndpointContext, endpoint } from './endpoint.ts';
 import { timezoneSchema } from './schedules.ts';
 import { booleanQuery } from './schemas.ts';
@@ -31,25 +30,22 @@ export const importReportSchema = z
   })
   .meta({ id: 'CsvImportReport' });
 
-async function runImport<In>(
-  spec: CsvKind<In>,
-  resource: string,
+async function runImport(
+  kind: CsvImportKind,
   ctx: EndpointContext<unknown, z.output<typeof importQuery>, unknown>,
 ) {
   const body = ctx.request.body;
   if (!Buffer.isBuffer(body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the file as text/csv');
-  const report: ImportReport = await importCsv(spec, ctx.db, ctx.installationKey, body, {
-    encoding: ctx.query.encoding,
-    timezone: ctx.query.timezone,
-    dryRun: ctx.query.dryRun,
-    scope: ctx.scope,
-    now: ctx.now,
-  });
+  const report: ImportReport = await ctx.services.csv.import(
+    kind,
+    body,
+    { encoding: ctx.query.encoding, timezone: ctx.query.timezone, dryRun: ctx.query.dryRun },
+    ctx.actor,
+  );
   if (!report.ok)
     throw new ApiError('CSV_INVALID', `the file has ${report.errors.length} error(s); nothing was imported`, {
       rows: report.errors,
     });
-  for (const change of report.changes) await ctx.changed(change.action, resource, change.id);
   const { changes: _changes, errors: _errors, ...summary } = report;
   return summary;
 }
@@ -61,7 +57,7 @@ export const importPeopleCsv = endpoint({
   query: importQuery,
   consumes: ['text/csv'],
   response: importReportSchema,
-  handle: (ctx) => runImport(peopleCsv, 'person', ctx),
+  handle: (ctx) => runImport('people', ctx),
 });
 
 export const importCredentialsCsv = endpoint({
@@ -71,7 +67,7 @@ export const importCredentialsCsv = endpoint({
   query: importQuery,
   consumes: ['text/csv'],
   response: importReportSchema,
-  handle: (ctx) => runImport(credentialsCsv, 'credential', ctx),
+  handle: (ctx) => runImport('credentials', ctx),
 });
 
 const exportQuery = z.object({

@@ -24,6 +24,7 @@ export const doors = crud({
   schemaId: 'Door',
   notFound: 'DOOR_NOT_FOUND',
   store: (r) => r.doors,
+  service: (s) => s.doors,
   fields: {
     name: nameSchema,
     fromArea: idSchema,

@@ -1,15 +1,15 @@
 // What an API endpoint is: zod schemas for its input and output (validation and the OpenAPI
-// document both come from them) and a thin handler that calls the repositories. The route table
-// (routes.ts) says which method, path and permission each endpoint has.
+// document both come from them) and a thin handler: reads go to the repositories, writes to the
+// service layer (src/server/services/), which validates, raises the domain events and so audits,
+// revokes and pushes snapshots. The route table (routes.ts) says which method, path and permission
+// each endpoint has.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../http/principal.ts';
-import type { Executor } from '../storage/db.ts';
+import type { Actor, Services } from '../services/index.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
-
-export type ChangeAction = 'create' | 'update' | 'delete' | 'import';
 
 export interface EndpointContext<P, Q, B> {
   params: P;
@@ -18,17 +18,15 @@ export interface EndpointContext<P, Q, B> {
   /** undefined only on public endpoints (no permission in the route table) */
   principal: Principal;
   scope: ScopeFilter;
+  /** for reads */
   repos: Repositories;
-  /** the connection, for work that manages its own transaction (CSV import) */
-  db: Executor;
-  installationKey: Uint8Array;
-  /** repositories that write in one transaction */
-  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** for every write */
+  services: Services;
+  /** the caller as the service layer sees them (audit origin and scope) */
+  actor: Actor;
   now: number;
   request: FastifyRequest;
   reply: FastifyReply;
-  /** reports a successful write (for the audit log); call after the write, never with secrets */
-  changed(action: ChangeAction, resource: string, id: string): Promise<void>;
 }
 
 type AnyZod = z.ZodType;

@@ -8,6 +8,7 @@ export const groups = crud({
   schemaId: 'Group',
   notFound: 'GROUP_NOT_FOUND',
   store: (r) => r.groups,
+  service: (s) => s.groups,
   fields: {
     name: nameSchema,
     description: z.string().trim().max(1000).nullable(),

@@ -10,6 +10,7 @@ export const holidays = crud({
   schemaId: 'HolidayCalendar',
   notFound: 'HOLIDAY_CALENDAR_NOT_FOUND',
   store: (r) => r.holidays,
+  service: (s) => s.holidays,
   fields: {
     name: nameSchema,
     dates: z

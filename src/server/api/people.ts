@@ -101,10 +101,8 @@ export const createPerson = endpoint({
   body: createBody,
   status: 201,
   response: personSchema,
-  async handle({ body, repos, scope, now, changed }) {
-    const person = await repos.people.create(body, now, scope);
-    await changed('create', 'person', person.id);
-    return toPersonOut(person);
+  async handle({ body, services, actor }) {
+    return toPersonOut(await services.people.create(body, actor));
   },
 });
 
@@ -114,10 +112,8 @@ export const updatePerson = endpoint({
   params: idParams,
   body: patchBody,
   response: personSchema,
-  async handle({ params, body, repos, scope, now, changed }) {
-    const person = await repos.people.update(params.id, body, now, scope);
-    await changed('update', 'person', person.id);
-    return toPersonOut(person);
+  async handle({ params, body, services, actor }) {
+    return toPersonOut(await services.people.update(params.id, body, actor));
   },
 });
 
@@ -125,9 +121,8 @@ export const deletePerson = endpoint({
   summary: 'Delete a person and their credentials (their events stay)',
   params: idParams,
   status: 204,
-  async handle({ params, repos, scope, changed }) {
-    if (!(await repos.people.remove(params.id, scope))) throw notFound(params.id);
-    await changed('delete', 'person', params.id);
+  async handle({ params, services, actor }) {
+    if (!(await services.people.remove(params.id, actor))) throw notFound(params.id);
     return undefined;
   },
 });

@@ -40,6 +40,7 @@ export const schedules = crud({
   schemaId: 'Schedule',
   notFound: 'SCHEDULE_NOT_FOUND',
   store: (r) => r.schedules,
+  service: (s) => s.schedules,
   fields: {
     name: nameSchema,
     timezone: timezoneSchema,

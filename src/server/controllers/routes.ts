@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { audit } from '../auth/http.ts';
 import { ApiError } from '../http/errors.ts';
 import { principalWith } from '../http/guard.ts';
-import type { ControllerService } from './service.ts';
+import type { ControllerLink } from './link.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
@@ -35,14 +35,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   });
 }
 
-export async function controllerLinkRoutes(app: FastifyInstance, service: ControllerService): Promise<void> {
+export async function controllerLinkRoutes(app: FastifyInstance, service: ControllerLink): Promise<void> {
   const exists = async (id: string) => {
-    const row = await service.deps.store.db
-      .selectFrom('controllers')
-      .select('id')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new ApiError('CONTROLLER_NOT_FOUND', `no controller ${id}`);
+    if (!(await service.registered(id))) throw new ApiError('CONTROLLER_NOT_FOUND', `no controller ${id}`);
   };
   const auditWrite = (
     request: FastifyRequest,

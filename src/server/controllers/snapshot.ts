@@ -32,6 +32,17 @@ export interface SnapshotContent {
 const localTime = (ms: number, zone: TimeZone) => formatWall(ms + zone.offsetAt(ms));
 const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 
+/** Rows by one of their columns, in their order: one pass instead of a filter per owner. */
+function byKey<R, K extends keyof R>(rows: readonly R[], key: K): Map<R[K], R[]> {
+  const map = new Map<R[K], R[]>();
+  for (const row of rows) {
+    const list = map.get(row[key]);
+    if (list) list.push(row);
+    else map.set(row[key], [row]);
+  }
+  return map;
+}
+
 /** Rows of `table` whose `column` is one of `ids` (none when there are no ids). */
 async function rowsWhereIn<T extends keyof Database>(
   db: Executor,
@@ -39,11 +50,20 @@ async function rowsWhereIn<T extends keyof Database>(
   column: string,
   ids: readonly string[],
 ): Promise<Database[T][]> {
-  if (ids.length === 0) return [];
-  // biome-ignore lint/suspicious/noExplicitAny: one helper for every table; the column names are ours
-  const query = (db as any).selectFrom(table).selectAll().where(column, 'in', ids);
-  return (await query.execute()) as Database[T][];
+  const rows: Database[T][] = [];
+  // In slices: SQLite takes at most 32,766 parameters in one statement (100,000 people are more).
+  for (let i = 0; i < ids.length; i += IN_SLICE) {
+    // biome-ignore lint/suspicious/noExplicitAny: one helper for every table; the column names are ours
+    const query = (db as any)
+      .selectFrom(table)
+      .selectAll()
+      .where(column, 'in', ids.slice(i, i + IN_SLICE));
+    for (const row of (await query.execute()) as Database[T][]) rows.push(row);
+  }
+  return rows;
 }
+
+const IN_SLICE = 10_000;
 
 export async function buildSnapshot(
   db: Executor,
@@ -116,10 +136,18 @@ export async function buildSnapshot(
     ...levelGroupMembers.map((p) => p.person_id),
   ]);
   const people = await rowsWhereIn(db, 'people', 'id', personIds);
-  const memberships = (await rowsWhereIn(db, 'person_groups', 'person_id', personIds)).filter((m) =>
-    groupIds.includes(m.group_id),
+  const inSnapshot = new Set(personIds);
+  const snapshotGroups = new Set(groupIds);
+  const memberships = byKey(
+    (await rowsWhereIn(db, 'person_groups', 'person_id', personIds)).filter((m) =>
+      snapshotGroups.has(m.group_id),
+    ),
+    'person_id',
   );
-  const credentials = await rowsWhereIn(db, 'credentials', 'person_id', personIds);
+  const credentials = byKey(await rowsWhereIn(db, 'credentials', 'person_id', personIds), 'person_id');
+  const levelsOfPerson = byKey(personLevels, 'person_id');
+  const doorsOfLevel = byKey(levelDoors, 'level_id');
+  const levelsOfGroup = byKey(groupLevels, 'group_id');
   const emergency = options.emergencyGroup
     ? (await rowsWhereIn(db, 'person_groups', 'group_id', [options.emergencyGroup])).map((r) => r.person_id)
     : [];
@@ -170,20 +198,20 @@ export async function buildSnapshot(
     })),
     levels: levels.map((l) => ({
       id: l.id,
-      doors: levelDoors.filter((d) => d.level_id === l.id).map((d) => d.door_id),
+      doors: (doorsOfLevel.get(l.id) ?? []).map((d) => d.door_id),
       ...(l.schedule_id && { schedule: l.schedule_id }),
     })),
     groups: groupIds.map((id) => ({
       id,
-      levels: groupLevels.filter((g) => g.group_id === id).map((g) => g.level_id),
+      levels: (levelsOfGroup.get(id) ?? []).map((g) => g.level_id),
     })),
     people: people.map((p) => ({
       id: p.id,
       active: Number(p.active) === 1 && p.left_at === null,
-      groups: memberships.filter((g) => g.person_id === p.id).map((g) => g.group_id),
-      levels: personLevels.filter((l) => l.person_id === p.id).map((l) => l.level_id),
-      credentials: credentials
-        .filter((c) => c.person_id === p.id && c.identifier !== null)
+      groups: (memberships.get(p.id) ?? []).map((g) => g.group_id),
+      levels: (levelsOfPerson.get(p.id) ?? []).map((l) => l.level_id),
+      credentials: (credentials.get(p.id) ?? [])
+        .filter((c) => c.identifier !== null)
         .map((c) => ({
           type: c.type as SiteDef['people'][number]['credentials'][number]['type'],
           // A PIN-only credential's identifier is already its PIN hash; others are hashed here.
@@ -199,7 +227,7 @@ export async function buildSnapshot(
   };
   return {
     site,
-    emergency: emergency.filter((id) => personIds.includes(id)),
+    emergency: emergency.filter((id) => inSnapshot.has(id)),
     offlineDeny: areas.filter((a) => a.offline_mode === 'deny').map((a) => a.id),
   };
 }

@@ -6,6 +6,7 @@
 // PINs are write-only: exports leave the pin columns empty, and an empty pin cell on import keeps
 // the stored PIN. Errors about a PIN say what is wrong, never what was there.
 
+import { credentialWrites } from '../services/credentials.ts';
 import { CREDENTIAL_STATES, CREDENTIAL_TYPES, type NewCredential } from '../storage/credentials.ts';
 import type { Repositories } from '../storage/index.ts';
 import { scopeAllows } from '../storage/scope.ts';
@@ -152,5 +153,5 @@ export const credentialsCsv: CsvKind<Row> = {
     }
     return problems;
   },
-  apply: (repos, credential, now) => repos.credentials.upsert(credential, now),
+  apply: (repos, credential, now, raise) => credentialWrites.upsert(repos, credential, now, raise),
 };

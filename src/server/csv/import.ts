@@ -5,6 +5,7 @@
 // one (so re-importing an export changes nothing).
 
 import type { z } from 'zod';
+import type { Raise } from '../services/write.ts';
 import { type Executor, inTransaction } from '../storage/db.ts';
 import { StorageError } from '../storage/errors.ts';
 import { type Repositories, repositories } from '../storage/index.ts';
@@ -63,7 +64,8 @@ export interface CsvKind<In> {
     rows: readonly ParsedRow<In>[],
     scope: ScopeFilter | undefined,
   ): Promise<{ row: ParsedRow<In>; issue: RowIssue }[]>;
-  apply(repos: Repositories, value: In, now: number): Promise<'created' | 'updated'>;
+  /** writes one checked row through the service layer's writes, raising its events */
+  apply(repos: Repositories, value: In, now: number, raise: Raise): Promise<'created' | 'updated'>;
 }
 
 export interface ImportOptions {
@@ -77,6 +79,8 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** stop collecting after this many errors (default 1000) */
   maxErrors?: number;
+  /** where the rows' domain events go (published by the caller once the import is committed) */
+  raise?: Raise;
 }
 
 export interface ImportReport {
@@ -257,6 +261,7 @@ export async function importCsv<In>(
   const rowErrors = report.errors.length;
 
   const now = options.now ?? Date.now();
+  const raise: Raise = options.raise ?? (() => {});
   try {
     await inTransaction(db, async (tx) => {
       const repos = repositories(tx, installationKey);
@@ -274,7 +279,7 @@ export async function importCsv<In>(
       const changes: ImportReport['changes'] = [];
       for (const [i, row] of parsed.entries()) {
         try {
-          const outcome = await spec.apply(repos, row.value, now);
+          const outcome = await spec.apply(repos, row.value, now, raise);
           counts[outcome]++;
           changes.push({
             action: outcome === 'created' ? 'create' : 'update',

@@ -3,6 +3,7 @@
 //   active (有効, 在籍: true/false) · groups (グループ) · levels (アクセスレベル), lists separated by ;
 // Only id and name are required; a column left out keeps what is stored, a blank cell clears it.
 
+import { personWrites } from '../services/people.ts';
 import type { Executor } from '../storage/db.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
@@ -81,5 +82,5 @@ export const peopleCsv: CsvKind<PersonInput> = {
     }
     return problems;
   },
-  apply: (repos, person, now) => repos.people.upsert(person, now),
+  apply: (repos, person, now, raise) => personWrites.upsert(repos, person, now, raise),
 };

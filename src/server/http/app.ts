@@ -1,8 +1,10 @@
 // The management server's HTTP app: Fastify with zod schemas (fastify-type-provider-zod) for
 // validation, serialization and the OpenAPI 3.1 document (served at /api/docs/json, browsable at
 // /api/docs), one error handler with stable codes, and every route of the route table guarded by
-// its permission. Authentication is plugged in, not built in: `plugins` registers the security
-// plugin (which sets request.principal), or tests pass `authenticate`.
+// its permission. Writes go to the service layer with the caller as its actor. Authentication is
+// plugged in, not built in: `plugins` registers the security plugin (which sets
+// request.principal); `authenticate` can name a caller the plugin did not (tests). The server is
+// put together in one place, src/server/compose.ts.
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,33 +17,27 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ChangeAction, EndpointContext } from '../api/endpoint.ts';
+import type { EndpointContext } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
+import { actorOf } from '../auth/http.ts';
+import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
-import { repositories, transaction } from '../storage/index.ts';
+import { repositories } from '../storage/index.ts';
 import { errorBody, errorSchema, installApiErrorHandler } from './errors.ts';
 import { requirePermission, scopeOf } from './guard.ts';
 import type { Principal } from './principal.ts';
-
-export type ChangeListener = (
-  principal: Principal,
-  action: ChangeAction,
-  resource: string,
-  id: string,
-  request: FastifyRequest,
-) => void | Promise<void>;
 
 export interface AppDeps {
   store: Store;
   /** keys the PIN hashes (storage/installation-key.ts) */
   installationKey: Uint8Array;
+  /** every write goes through these */
+  services: Services;
   /** a pino logger, or false for none (default) */
   logger?: FastifyBaseLogger | false;
   clock?: { now(): number };
   /** who is calling, when no plugin has set request.principal already */
   authenticate?: (request: FastifyRequest) => Principal | undefined | Promise<Principal | undefined>;
-  /** called after each successful write, for the audit log; never given secrets */
-  onChange?: ChangeListener;
   /** registered before the routes: security headers, allow-list, the security plugin */
   plugins?: (app: FastifyInstance) => Promise<void>;
   /** serve HTTPS with this certificate */
@@ -143,31 +139,27 @@ function registerRoute(
     ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;
+      const scope = principal ? scopeOf(principal) : 'all';
+      const actor: Actor = {
+        origin: { actor: actorOf(request), source: request.ip, via: 'api' },
+        scope,
+        // The write's events are audited (audit/domain-audit.ts): no generic record for this request.
+        onPublished: () => {
+          request.audited = true;
+        },
+      };
       const ctx: EndpointContext<unknown, unknown, unknown> = {
         params: request.params,
         query: request.query,
         body: request.body,
         principal,
-        scope: principal ? scopeOf(principal) : 'all',
+        scope,
         repos,
-        db: deps.store.db,
-        installationKey: deps.installationKey,
-        transaction: (fn) => transaction(deps.store.db, deps.installationKey, fn),
+        services: deps.services,
+        actor,
         now: clock.now(),
         request,
         reply,
-        changed: async (action, resource, id) => {
-          if (!deps.onChange || !principal) return;
-          try {
-            await deps.onChange(principal, action, resource, id, request);
-          } catch (error) {
-            // The write is committed; a failing listener must not turn it into an error answer.
-            request.log.error(
-              { err: { message: (error as Error).message }, action, resource, id },
-              'change listener failed',
-            );
-          }
-        },
       };
       const result = await endpoint.handle(ctx);
       if (endpoint.status === 204) return reply.code(204).send();

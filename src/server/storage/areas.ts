@@ -96,4 +96,16 @@ export class AreaStore extends ResourceStore<AreaInput> {
       },
     });
   }
+
+  /** Which of these areas have anti-passback (a double entry into one is a violation to report). */
+  async withAntipassback(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('areas')
+      .select('id')
+      .where('id', 'in', [...new Set(ids)])
+      .where('antipassback', 'is not', null)
+      .execute();
+    return new Set(rows.map((a) => a.id as string));
+  }
 }

@@ -299,6 +299,26 @@ export class CredentialStore {
     });
   }
 
+  /**
+   * How controllers know a credential (type and identifier; a PIN-only credential's identifier is
+   * its keyed PIN hash), with its person and state: what revoking it needs. Never returned by the API.
+   */
+  async keyOf(
+    id: string,
+    scope?: ScopeFilter,
+  ): Promise<
+    { personId: string; type: CredentialType; identifier: string | null; state: CredentialState } | undefined
+  > {
+    const row = await this.readRow(this.db, id, scope);
+    if (!row) return undefined;
+    return {
+      personId: row.person_id,
+      type: row.type as CredentialType,
+      identifier: row.identifier,
+      state: row.state as CredentialState,
+    };
+  }
+
   /** Finds a credential as presented: `card`/`mobile`/`key`/`biometric` by identifier, `pin` by PIN. */
   async findPresented(type: CredentialType, value: string): Promise<CredentialView | undefined> {
     const identifier = type === 'pin' ? this.hash(value) : value;

@@ -84,4 +84,17 @@ export class DoorStore extends ResourceStore<DoorInput> {
       },
     });
   }
+
+  /** The areas each door joins (doors not found are left out): what a passage through it means. */
+  async geometry(ids: readonly string[]): Promise<Map<string, { fromArea: string; toArea: string }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('doors')
+      .select(['id', 'from_area', 'to_area'])
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return new Map(
+      rows.map((d) => [d.id as string, { fromArea: d.from_area as string, toArea: d.to_area as string }]),
+    );
+  }
 }

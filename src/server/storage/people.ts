@@ -240,4 +240,54 @@ export class PeopleStore {
       return Number(result.numDeletedRows) === 1;
     });
   }
+
+  /**
+   * The controllers each of these people may pass a door of (through a level granted directly or
+   * by a group), whatever the schedule: where they still have access after a change.
+   */
+  async controllersOf(personIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const result = new Map<string, Set<string>>(personIds.map((id) => [id, new Set()]));
+    const ids = [...new Set(personIds)];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const slice = ids.slice(i, i + 1000);
+      const direct = this.db
+        .selectFrom('person_levels as pl')
+        .innerJoin('access_level_doors as ald', 'ald.level_id', 'pl.level_id')
+        .innerJoin('doors as d', 'd.id', 'ald.door_id')
+        .select(['pl.person_id as person', 'd.controller_id as controller'])
+        .where('pl.person_id', 'in', slice)
+        .where('d.controller_id', 'is not', null);
+      const viaGroups = this.db
+        .selectFrom('person_groups as pg')
+        .innerJoin('group_levels as gl', 'gl.group_id', 'pg.group_id')
+        .innerJoin('access_level_doors as ald', 'ald.level_id', 'gl.level_id')
+        .innerJoin('doors as d', 'd.id', 'ald.door_id')
+        .select(['pg.person_id as person', 'd.controller_id as controller'])
+        .where('pg.person_id', 'in', slice)
+        .where('d.controller_id', 'is not', null);
+      for (const row of await direct.union(viaGroups).execute()) result.get(row.person)?.add(row.controller!);
+    }
+    return result;
+  }
+
+  /** The members of a group (ids). */
+  async membersOf(groupId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('person_groups')
+      .select('person_id')
+      .where('group_id', '=', groupId)
+      .execute();
+    return rows.map((r) => r.person_id);
+  }
+
+  /** The people an access level is granted to, directly or through a group (ids). */
+  async holdersOf(levelId: string): Promise<string[]> {
+    const direct = this.db.selectFrom('person_levels').select('person_id').where('level_id', '=', levelId);
+    const viaGroups = this.db
+      .selectFrom('person_groups as pg')
+      .innerJoin('group_levels as gl', 'gl.group_id', 'pg.group_id')
+      .select('pg.person_id')
+      .where('gl.level_id', '=', levelId);
+    return (await direct.union(viaGroups).execute()).map((r) => r.person_id);
+  }
 }

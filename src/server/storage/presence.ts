@@ -1,5 +1,7 @@
 // Where each person is, for anti-passback across controllers: a compare-and-set keyed on a version,
-// so two doors deciding at once cannot both move the same person.
+// so two doors deciding at once — or two server instances taking in reports at once — cannot both
+// move the same person. Beside the area, the passage that put them there (when, which door, which
+// controller), for reconciling passages that controllers decided apart.
 
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
@@ -8,6 +10,30 @@ export interface PresenceRecord {
   area: string | null;
   version: number;
 }
+
+/** A person's presence with the passage behind it (version 0: never seen). */
+export interface Passage {
+  person: string;
+  area: string | null;
+  version: number;
+  /** when the passage happened; 0 when the presence came from something else */
+  at: number;
+  controllerId: string | null;
+  door: string | null;
+}
+
+/** A move to record if the person's presence is still at `expectedVersion`. */
+export interface PassageMove {
+  person: string;
+  expectedVersion: number;
+  area: string | null;
+  at: number;
+  controllerId: string;
+  door: string;
+}
+
+/** Rows per statement: 6 parameters each stays far below SQLite's 32,766. */
+const CHUNK = 1000;
 
 export class PresenceStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -65,5 +91,71 @@ export class PresenceStore {
       .onConflict((oc) => oc.column('person_id').doNothing())
       .executeTakeFirst();
     return Number(created.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** The presence of each of these people (never seen: version 0, outside). */
+  async passages(personIds: readonly string[]): Promise<Map<string, Passage>> {
+    const unique = [...new Set(personIds)];
+    const found = new Map<string, Passage>();
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('presence')
+        .select(['person_id', 'area', 'version', 'at', 'controller_id', 'door'])
+        .where('person_id', 'in', unique.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows)
+        found.set(r.person_id, {
+          person: r.person_id,
+          area: r.area,
+          version: Number(r.version),
+          at: r.at == null ? 0 : Number(r.at),
+          controllerId: r.controller_id ?? null,
+          door: r.door ?? null,
+        });
+    }
+    for (const person of unique)
+      if (!found.has(person))
+        found.set(person, { person, area: 'outside', version: 0, at: 0, controllerId: null, door: null });
+    return found;
+  }
+
+  /**
+   * Records passages, each only if that person's presence is still at its expected version (one
+   * compare-and-set per person, in bulk: an upsert that updates only the row at that version).
+   * Returns the people whose move lost to someone else's: the caller re-reads and decides again.
+   * One move per person per call.
+   */
+  async recordPassages(moves: readonly PassageMove[]): Promise<Set<string>> {
+    const won = new Set<string>();
+    for (let i = 0; i < moves.length; i += CHUNK) {
+      const rows = await this.db
+        .insertInto('presence')
+        .values(
+          moves.slice(i, i + CHUNK).map((m) => ({
+            person_id: m.person,
+            area: m.area,
+            version: m.expectedVersion + 1,
+            at: m.at,
+            controller_id: m.controllerId,
+            door: m.door,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .column('person_id')
+            .doUpdateSet((eb) => ({
+              area: eb.ref('excluded.area'),
+              version: eb.ref('excluded.version'),
+              at: eb.ref('excluded.at'),
+              controller_id: eb.ref('excluded.controller_id'),
+              door: eb.ref('excluded.door'),
+            }))
+            .where('presence.version', '=', (eb) => eb(eb.ref('excluded.version'), '-', 1)),
+        )
+        .returning('person_id')
+        .execute();
+      for (const r of rows) won.add(r.person_id);
+    }
+    return new Set(moves.map((m) => m.person).filter((p) => !won.has(p)));
   }
 }

@@ -185,6 +185,10 @@ export interface PresenceTable {
   person_id: string;
   area: string | null;
   version: number;
+  /** the passage that put the person there (null for moves not made by a passage) */
+  at?: number | null;
+  controller_id?: string | null;
+  door?: string | null;
 }
 
 export interface AuditLogTable {

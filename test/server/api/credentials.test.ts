@@ -27,7 +27,7 @@ describe('credentials API', () => {
       expect(body).not.toContain(DURESS);
       expect(body).not.toContain(PIN_ONLY);
     }
-    expect(JSON.stringify(api.changes)).not.toMatch(new RegExp(`${PIN}|${DURESS}|${PIN_ONLY}`));
+    expect(JSON.stringify(api.events)).not.toMatch(new RegExp(`${PIN}|${DURESS}|${PIN_ONLY}`));
     const rows = JSON.stringify(await api.store.db.selectFrom('credentials').selectAll().execute());
     expect(rows).not.toMatch(new RegExp(`${PIN}|${DURESS}|${PIN_ONLY}`));
     await api.close();

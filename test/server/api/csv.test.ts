@@ -28,9 +28,9 @@ describe('CSV endpoints', () => {
       updated: 0,
       dryRun: false,
     });
-    expect(api.changes.filter((c) => c.resource === 'person').map((c) => `${c.action}:${c.id}`)).toEqual([
-      'create:H1',
-      'create:H2',
+    expect(api.events.map((p) => p.event).filter((e) => e.type.startsWith('person.'))).toEqual([
+      { type: 'person.created', person: 'H1' },
+      { type: 'person.created', person: 'H2' },
     ]);
     expect((await api.get('salesOp', '/api/people/H1')).json().name).toBe('小林 一茶');
   });

@@ -44,11 +44,13 @@ describe('people API', () => {
     const gone = await api.get('admin', '/api/people/E-0001');
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('PERSON_NOT_FOUND');
-    expect(api.changes.filter((c) => c.id === 'E-0001').map((c) => c.action)).toEqual([
-      'create',
-      'update',
-      'update',
-      'delete',
+    // Each write raised the typed events of what it changed, in order.
+    expect(api.eventsAbout('E-0001')).toEqual([
+      'person.created',
+      'person.left',
+      'person.returned',
+      'person.groups.changed',
+      'person.deleted',
     ]);
   });
 

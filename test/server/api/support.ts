@@ -1,11 +1,15 @@
-// A real management API for tests: a temporary SQLite file with every migration, the app built by
-// buildApp, and principals chosen per request with the `x-test-principal` header (no security plugin
-// needed). close() closes the app and the database and removes the files.
+// A real management API for tests: a temporary SQLite file with every migration, the server put
+// together by the composition root (src/server/compose.ts) as `monban serve` does — service layer,
+// domain events, audit, security plugin — without the controller link, and principals chosen per
+// request with the `x-test-principal` header. Every published domain event is kept in `events`.
+// close() closes the app and the database and removes the files.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type ChangeListener } from '../../../src/server/http/app.ts';
+import pino from 'pino';
+import { type ComposedServer, composeServer } from '../../../src/server/compose.ts';
+import type { Published } from '../../../src/server/domain/events.ts';
 import type { Principal } from '../../../src/server/http/principal.ts';
 import { openStore, type Store } from '../../../src/server/storage/db.ts';
 import { type Repositories, repositories } from '../../../src/server/storage/index.ts';
@@ -33,43 +37,44 @@ export const PRINCIPALS = {
 } satisfies Record<string, Principal>;
 export type Who = keyof typeof PRINCIPALS | 'nobody';
 
-export interface Change {
-  principal: string;
-  action: string;
-  resource: string;
-  id: string;
-}
-
 export class Api {
   app!: FastifyInstance;
   store!: Store;
   repos!: Repositories;
-  readonly changes: Change[] = [];
+  server!: ComposedServer;
+  /** every domain event published, in order */
+  readonly events: Published[] = [];
   private dir = '';
   now = T0;
 
-  async start(options: { onChange?: ChangeListener } = {}): Promise<this> {
+  async start(): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'monban-api-'));
     this.store = await openStore({ sqliteFile: join(this.dir, 'monban.db') });
     this.repos = repositories(this.store.db, KEY);
-    this.app = await buildApp({
+    this.server = await composeServer({
       store: this.store,
       installationKey: KEY,
+      logger: pino({ level: 'silent' }),
       clock: { now: () => this.now },
+      controllers: false,
       authenticate: (request) => {
         const who = request.headers['x-test-principal'];
         return typeof who === 'string' && who in PRINCIPALS
           ? (PRINCIPALS[who as keyof typeof PRINCIPALS] as Principal)
           : undefined;
       },
-      onChange:
-        options.onChange ??
-        ((principal, action, resource, id) => {
-          this.changes.push({ principal: principal.id, action, resource, id });
-        }),
     });
+    this.server.bus.subscribe('test', (batch) => {
+      this.events.push(...batch);
+    });
+    this.app = this.server.app;
     await this.app.ready();
     return this;
+  }
+
+  /** The types of the events published about one record (`person:E-1`, `credential:c1`). */
+  eventsAbout(id: string): string[] {
+    return this.events.filter((p) => Object.values(p.event).includes(id)).map((p) => p.event.type);
   }
 
   request(
@@ -117,12 +122,12 @@ export class Api {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
+    await this.server.close();
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-export function startApi(options?: { onChange?: ChangeListener }): Promise<Api> {
-  return new Api().start(options);
+export function startApi(): Promise<Api> {
+  return new Api().start();
 }

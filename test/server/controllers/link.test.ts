@@ -369,4 +369,63 @@ describe('controller link (embedded broker over TLS)', () => {
     }[];
     expect(alarms.filter((a) => a.message.includes('claiming to be ctl-c'))).toEqual([]);
   });
+
+  /** Presents until `accept` takes the decision (polling every 2 ms); the decisions seen on the way. */
+  async function presentUntil(
+    agent: ControllerAgent,
+    request: Parameters<ControllerAgent['present']>[0],
+    accept: (d: ReturnType<ControllerAgent['present']>) => boolean,
+    timeoutMs = 5_000,
+  ) {
+    const seen: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const d = agent.present(request);
+      if (seen.at(-1) !== d.reason) seen.push(d.reason);
+      if (accept(d)) return seen;
+      if (Date.now() > deadline) throw new Error(`gave up; decisions seen: ${seen.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  it('revokes a person who left at once, before the snapshot, and lets them in again when back', async () => {
+    const a = agents[0]!;
+    const atLab = { door: 'LAB', side: 'in' as const, card: 'C-7001', pin: PIN };
+    expect(a.present(atLab).result).toBe('grant');
+    const before = a.snapshotVersion;
+    expect((await call('PATCH', '/api/people/kenji', { active: false })).status).toBe(200);
+    // The signed revoke-person arrives first (credential revoked), the snapshot after (person inactive).
+    const seen = await presentUntil(a, atLab, (d) => d.reason === 'person_inactive');
+    expect(seen.filter((r) => r !== 'granted')[0]).toBe('credential_inactive');
+    expect(a.snapshotVersion).toBeGreaterThan(before);
+    // Back: the newer snapshot lifts the revocation by command.
+    expect((await call('PATCH', '/api/people/kenji', { active: true })).status).toBe(200);
+    await presentUntil(a, atLab, (d) => d.result === 'grant');
+  });
+
+  it('revokes a person at once on the controller where a removed level left them no door', async () => {
+    const [a, b] = agents as [ControllerAgent, ControllerAgent];
+    const outOfHall = { door: 'HALL-B', side: 'out' as const, card: 'C-7001' };
+    // ctl-b has the snapshot in which kenji is back (a grant, or anti-passback once he is out).
+    await waitFor(
+      'kenji back at ctl-b',
+      () => ['granted', 'antipassback'].includes(b.present(outOfHall).reason),
+      5_000,
+    );
+    expect((await call('PATCH', '/api/people/kenji', { levels: ['lab'] })).status).toBe(200);
+    // ctl-b: no door of kenji's is left there — revoked at once, then gone with the snapshot.
+    const seen = await presentUntil(b, outOfHall, (d) => d.reason === 'unknown_credential');
+    expect(seen.filter((r) => r !== 'granted' && r !== 'antipassback')[0]).toBe('credential_inactive');
+    // ctl-a: the lab door is still his; nothing was revoked there.
+    expect(a.present({ door: 'LAB', side: 'in', card: 'C-7001', pin: PIN }).result).toBe('grant');
+  });
+
+  it('revokes a deleted credential at once on every controller', async () => {
+    const b = agents[1]!;
+    const atVault = { door: 'VAULT', side: 'in' as const, card: 'C-7002' };
+    await waitFor('mika at the vault', () => b.present(atVault).result === 'grant', 5_000);
+    expect((await call('DELETE', '/api/credentials/mika-card')).status).toBe(204);
+    const seen = await presentUntil(b, atVault, (d) => d.reason === 'unknown_credential');
+    expect(seen.filter((r) => r !== 'granted')[0]).toBe('credential_inactive');
+  });
 });

@@ -9,6 +9,8 @@ import iconv from 'iconv-lite';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { registerExportCommand } from '../../../src/cli/commands/export.ts';
 import { registerImportCommand } from '../../../src/cli/commands/import.ts';
+import { DataDirLock } from '../../../src/server/data-dir-lock.ts';
+import { openStore } from '../../../src/server/storage/db.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'monban-csv-cli-'));
 const dataDir = join(dir, 'data');
@@ -72,6 +74,39 @@ describe('monban import / export', () => {
     expect(result.err).not.toContain('13579');
     const again = await run('import', bad.replace('bad', 'bad'), '--kind', 'credentials', '--json');
     expect(JSON.parse(again.out)).toMatchObject({ ok: false, created: 0 });
+  });
+
+  it('audits a direct import as the CLI user, and refuses while a server holds the data directory', async () => {
+    const store = await openStore({ sqliteFile: join(dataDir, 'monban.db') });
+    const rows = await store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'source', 'action'])
+      .where('target', '=', 'person:E1')
+      .execute();
+    await store.close();
+    expect(rows).toEqual([{ actor: expect.stringMatching(/^cli:/), source: 'cli', action: 'person.create' }]);
+
+    const people = join(dir, 'more.csv');
+    writeFileSync(people, 'id,name\nE3,Ito\n');
+    const server = DataDirLock.acquire(dataDir, 'serve');
+    server.update({ url: 'https://127.0.0.1:1' });
+    const saved = process.env.MONBAN_API_TOKEN;
+    delete process.env.MONBAN_API_TOKEN;
+    try {
+      const refused = await run('import', people);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(
+        /monban serve \(pid \d+, https:\/\/127\.0\.0\.1:1\) is running on this data directory/,
+      );
+      expect(refused.err).toContain('MONBAN_API_TOKEN');
+    } finally {
+      server.release();
+      if (saved !== undefined) process.env.MONBAN_API_TOKEN = saved;
+    }
+    // Nothing was written behind the server's back.
+    const after = await openStore({ sqliteFile: join(dataDir, 'monban.db') });
+    expect(await after.db.selectFrom('people').select('id').where('id', '=', 'E3').execute()).toEqual([]);
+    await after.close();
   });
 
   it('refuses an unknown encoding name', async () => {

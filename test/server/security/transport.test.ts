@@ -11,8 +11,7 @@ import { connect } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerManagementSecurity } from '../../../src/server/auth/index.ts';
-import { buildApp } from '../../../src/server/http/app.ts';
+import { type ComposedServer, composeServer } from '../../../src/server/compose.ts';
 import { openStore, type Store } from '../../../src/server/storage/db.ts';
 import {
   isAllowed,
@@ -60,6 +59,7 @@ describe('HTTPS transport', () => {
   let dir: string;
   let certificate: ServerCertificate;
   let app: FastifyInstance;
+  let server: ComposedServer;
   let port: number;
   let store: Store;
 
@@ -69,23 +69,20 @@ describe('HTTPS transport', () => {
     // the real app, served the way serve.ts serves it
     store = await openStore({ sqliteFile: join(dir, 'monban.db') });
     const installationKey = randomBytes(32);
-    app = await buildApp({
+    server = await composeServer({
       store,
       installationKey,
+      logger: pino({ level: 'silent' }),
       https: tlsServerOptions(certificate),
       docs: false,
-      plugins: (instance) =>
-        registerManagementSecurity(instance, {
-          db: store.db,
-          logger: pino({ level: 'silent' }),
-          installationKey,
-        }),
+      controllers: false,
     });
+    app = server.app;
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    await app.close();
+    await server.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

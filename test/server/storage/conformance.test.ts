@@ -388,4 +388,49 @@ describe.each(backends)('storage conformance on $name', (backend) => {
     expect(await r.presence.transitionPresence('p11', 'outside', 'lobby')).toBe(true);
     expect((await r.presence.get('p11')).area).toBe('lobby');
   });
+
+  it('records passages by compare-and-set in bulk: of two writers at one version, one wins', async () => {
+    const before = await r.presence.passages(['q1', 'q2']);
+    expect(before.get('q1')).toEqual({
+      person: 'q1',
+      area: 'outside',
+      version: 0,
+      at: 0,
+      controllerId: null,
+      door: null,
+    });
+    const move = (person: string, area: string, at: number, expectedVersion = 0) => ({
+      person,
+      expectedVersion,
+      area,
+      at,
+      controllerId: 'ctl-a',
+      door: 'D1',
+    });
+    expect(await r.presence.recordPassages([move('q1', 'lobby', 1), move('q2', 'lab', 2)])).toEqual(
+      new Set(),
+    );
+    // A second writer that read version 0 too loses, for the person it raced on only.
+    expect(await r.presence.recordPassages([move('q1', 'lab', 3), move('q3', 'lab', 3)])).toEqual(
+      new Set(['q1']),
+    );
+    const [a, b] = await Promise.all([
+      r.presence.recordPassages([move('q2', 'roof', 4, 1)]),
+      r.presence.recordPassages([move('q2', 'cellar', 5, 1)]),
+    ]);
+    expect(a.size + b.size).toBe(1);
+    const after = await r.presence.passages(['q1', 'q2', 'q3']);
+    expect(after.get('q1')).toMatchObject({
+      area: 'lobby',
+      version: 1,
+      at: 1,
+      controllerId: 'ctl-a',
+      door: 'D1',
+    });
+    expect(after.get('q2')!.version).toBe(2);
+    expect(['roof', 'cellar']).toContain(after.get('q2')!.area);
+    expect(after.get('q3')).toMatchObject({ area: 'lab', version: 1 });
+    // The older compare-and-set reads the same rows.
+    expect(await r.presence.get('q1')).toEqual({ area: 'lobby', version: 1 });
+  });
 });

@@ -10,12 +10,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { generate } from 'otplib';
 import pino from 'pino';
 import type { AlarmSettings } from '../../../../src/server/alarms/service.ts';
-import { auditChange } from '../../../../src/server/audit/change-listener.ts';
 import { type SecurityDb, type SettingsOverrides, securityDb } from '../../../../src/server/auth/context.ts';
-import { registerManagementSecurity } from '../../../../src/server/auth/index.ts';
 import { hashPassword } from '../../../../src/server/auth/passwords.ts';
 import { createOperator, type Operator } from '../../../../src/server/auth/store.ts';
-import { buildApp } from '../../../../src/server/http/app.ts';
+import { type ComposedServer, composeServer } from '../../../../src/server/compose.ts';
 import type { Role, Scope } from '../../../../src/server/http/principal.ts';
 import { openStore, type Store } from '../../../../src/server/storage/db.ts';
 import { type FixturePerson, fixturePeople, fixtureRoutes } from './fixture-routes.ts';
@@ -48,6 +46,7 @@ export class Harness {
   readonly installationKey = randomBytes(32);
   readonly people: FixturePerson[] = fixturePeople();
   app!: FastifyInstance;
+  server!: ComposedServer;
   store!: Store;
   db!: SecurityDb;
   dir!: string;
@@ -59,31 +58,28 @@ export class Harness {
     this.scanner.secret('installation key', this.installationKey.toString('base64'));
     this.scanner.secret('installation key (hex)', this.installationKey.toString('hex'));
     const logger = pino({ level: 'trace' }, this.scanner.logStream);
-    const security = {
-      db: this.store.db,
-      logger,
-      clock: this.clock,
-      installationKey: this.installationKey,
-      settings: {
-        webauthn: { rpId: RP_ID, rpName: 'Monban test', origins: [ORIGIN] },
-        ...options.settings,
-      },
-      ...(options.alarmSettings && { alarmSettings: options.alarmSettings }),
-    };
-    // The real management app (resource routes, error handler, OpenAPI) with the security stack in
-    // front, as serve.ts builds it, plus the stand-in routes some tests use.
-    this.app = await buildApp({
+    // The real management server (service layer, domain events, audit, resource routes, error
+    // handler) put together by the composition root as serve.ts does, without the controller link,
+    // plus the stand-in routes some tests use.
+    this.server = await composeServer({
       store: this.store,
       installationKey: this.installationKey,
       logger,
       clock: this.clock,
-      onChange: auditChange,
       docs: false,
-      plugins: async (app) => {
-        await registerManagementSecurity(app, security);
+      controllers: false,
+      security: {
+        settings: {
+          webauthn: { rpId: RP_ID, rpName: 'Monban test', origins: [ORIGIN] },
+          ...options.settings,
+        },
+        ...(options.alarmSettings && { alarmSettings: options.alarmSettings }),
+      },
+      routes: async (app) => {
         await app.register(fixtureRoutes, { people: this.people });
       },
     });
+    this.app = this.server.app;
     await this.app.ready();
     return this;
   }
@@ -151,7 +147,7 @@ export class Harness {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
+    await this.server.close();
     await this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
     this.scanner.assertClean();

@@ -1,0 +1,182 @@
+// The one composition root of the management server. `monban serve` (serve.ts) and the tests (the
+// API test support, the security harness, the controller link tests) all put the server together
+// here, so what is tested is what runs:
+//
+//   storage ──► service layer ──► domain bus ──► audit (+ ID-change alarms)
+//                                      ├──────► snapshot publisher  ┐ controller link
+//                                      └──────► revocation fan-out  ┘ (broker, coordinators, ingest,
+//                                                                      presence)
+//   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
+//             whose writes go to the service layer.
+//
+// The caller opens the store and closes it after `close()`; `start()` starts the controller link.
+// `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
+// server runs (`monban import`): the same services, events and audit.
+
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { AlarmService, type AlarmSettings } from './alarms/service.ts';
+import { auditDomainEvents } from './audit/domain-audit.ts';
+import {
+  type Clock,
+  resolveSettings,
+  type SettingsOverrides,
+  securityDb,
+  systemClock,
+} from './auth/context.ts';
+import { registerManagementSecurity } from './auth/index.ts';
+import { ControllerLink, type ControllerSettings } from './controllers/link.ts';
+import { controllerLinkRoutes } from './controllers/routes.ts';
+import { DomainBus } from './domain/bus.ts';
+import { buildApp } from './http/app.ts';
+import type { Principal } from './http/principal.ts';
+import { createServices, type Services } from './services/index.ts';
+import type { Store } from './storage/db.ts';
+
+export interface ComposeOptions {
+  store: Store;
+  installationKey: Uint8Array;
+  logger: FastifyBaseLogger;
+  clock?: Clock;
+  /** serve HTTPS with this certificate (also the embedded broker's) */
+  https?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  bodyLimit?: number;
+  /** the OpenAPI document at /api/docs (default true) */
+  docs?: boolean;
+  security?: {
+    settings?: SettingsOverrides;
+    alarmSettings?: Partial<AlarmSettings>;
+    /** CIDRs allowed to reach the management server; empty = everyone */
+    allowList?: readonly string[];
+    /** clock-jump watch and session cleanup (off in tests) */
+    background?: boolean;
+  };
+  /** the controller link; false: none */
+  controllers?: false | Partial<ControllerSettings>;
+  /** tests: who is calling when no credential the security plugin knows says so */
+  authenticate?: (request: FastifyRequest) => Principal | undefined;
+  /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
+  routes?: (app: FastifyInstance) => Promise<void>;
+}
+
+export interface ComposedServer {
+  app: FastifyInstance;
+  store: Store;
+  bus: DomainBus;
+  services: Services;
+  alarms: AlarmService;
+  controllers: ControllerLink | undefined;
+  /** starts the controller link (broker, hub, snapshots) */
+  start(): Promise<void>;
+  /** stops the app and the link; the store stays open */
+  close(): Promise<void>;
+}
+
+export interface SiteData {
+  bus: DomainBus;
+  services: Services;
+  alarms: AlarmService;
+  /** stops the audit subscription */
+  close(): void;
+}
+
+/** Storage, the service layer, the domain bus and audit (with the ID-change alarms). */
+export function composeSiteData(options: {
+  store: Store;
+  installationKey: Uint8Array;
+  logger: FastifyBaseLogger;
+  clock?: Clock;
+  settings?: SettingsOverrides;
+  alarmSettings?: Partial<AlarmSettings>;
+}): SiteData {
+  const { store, installationKey, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const bus = new DomainBus(logger, clock.now);
+  const services = createServices({ store, installationKey, bus, clock });
+  const alarms = new AlarmService(securityDb(store.db), logger, clock, {
+    failedLoginBurst: resolveSettings(options.settings).failedLoginBurst,
+    ...options.alarmSettings,
+  });
+  return { bus, services, alarms, close: auditDomainEvents(bus, store, alarms) };
+}
+
+export async function composeServer(options: ComposeOptions): Promise<ComposedServer> {
+  const { store, installationKey, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const security = options.security ?? {};
+  const {
+    bus,
+    services,
+    alarms,
+    close: unsubscribeAudit,
+  } = composeSiteData({
+    store,
+    installationKey,
+    logger,
+    clock,
+    ...(security.settings && { settings: security.settings }),
+    ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
+  });
+  const controllers =
+    options.controllers === false
+      ? undefined
+      : new ControllerLink({
+          store,
+          installationKey,
+          logger,
+          alarms,
+          bus,
+          tls: options.https && { cert: String(options.https.cert), key: String(options.https.key) },
+          settings: options.controllers ?? {},
+          now: () => clock.now(),
+        });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      store,
+      installationKey,
+      services,
+      logger,
+      clock,
+      ...(options.https && { https: options.https }),
+      ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+      ...(options.docs !== undefined && { docs: options.docs }),
+      ...(options.authenticate && { authenticate: options.authenticate }),
+      plugins: async (instance) => {
+        await registerManagementSecurity(instance, {
+          db: store.db,
+          logger,
+          clock,
+          installationKey,
+          alarms,
+          ...(security.settings && { settings: security.settings }),
+          ...(security.allowList && { allowList: security.allowList }),
+          background: security.background ?? false,
+        });
+        if (controllers) await controllerLinkRoutes(instance, controllers);
+        await options.routes?.(instance);
+      },
+    });
+  } catch (error) {
+    unsubscribeAudit();
+    throw error;
+  }
+  let closed = false;
+  return {
+    app,
+    store,
+    bus,
+    services,
+    alarms,
+    controllers,
+    start: async () => {
+      await controllers?.start();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await controllers?.stop();
+      unsubscribeAudit();
+    },
+  };
+}

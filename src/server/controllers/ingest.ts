@@ -1,0 +1,61 @@
+// Event ingest: a controller's journaled events are stored exactly once per (controller, sequence),
+// however often a batch is resent; only the events that were new go on — to the presence coordinator
+// (grants move people across controllers), in the same transaction, so a batch is stored with its
+// presence moves or not at all; and, for alarms the controller raised, to server alarms, once each.
+
+import type { ControllerEvent } from '../../contracts/messages.ts';
+import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
+import type { AlarmType } from '../alarms/types.ts';
+import { AreaStore } from '../storage/areas.ts';
+import { type Executor, inTransaction, type Store } from '../storage/db.ts';
+import { DoorStore } from '../storage/doors.ts';
+import { EventStore } from '../storage/events.ts';
+import { PresenceStore } from '../storage/presence.ts';
+import type { RaiseControllerAlarm } from './controller-alarms.ts';
+import type { PresenceCoordinator } from './presence-coordinator.ts';
+
+// The alarm types of DESIGN.md §6.1 (the core's list) are what a controller may report.
+const ALARM_FROM_CONTROLLER: ReadonlySet<string> = new Set(CORE_ALARM_TYPES);
+
+export interface EventIngestDeps {
+  db: Executor;
+  presence: PresenceCoordinator;
+  raise: RaiseControllerAlarm;
+}
+
+export class EventIngest {
+  constructor(private readonly deps: EventIngestDeps) {}
+
+  async ingest(controllerId: string, events: readonly ControllerEvent[]): Promise<void> {
+    const { news, presence } = await inTransaction(this.deps.db, async (tx) => {
+      const db = tx as unknown as Store['db'];
+      const stored = await new EventStore(db).appendNew(
+        events.map((e) => ({
+          controllerId,
+          seq: e.seq,
+          at: e.at,
+          type: e.type,
+          ...(e.door !== undefined && { door: e.door }),
+          ...(e.area !== undefined && { area: e.area }),
+          ...(e.person !== undefined && { personId: e.person }),
+          detail: e.detail,
+        })),
+      );
+      const fresh = new Set(stored.map((e) => e.seq));
+      const news = events.filter((e) => fresh.has(e.seq));
+      const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
+      return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
+    });
+    await this.deps.presence.announce(presence);
+    for (const e of news) {
+      if (e.type !== 'alarm') continue;
+      const type = String(e.detail.alarm ?? 'tamper');
+      await this.deps.raise(
+        (ALARM_FROM_CONTROLLER.has(type) ? type : 'tamper') as AlarmType,
+        controllerId,
+        `${type} at controller ${controllerId}${e.door ? `, door ${e.door}` : ''}${e.detail.detail ? `: ${String(e.detail.detail)}` : ''}`,
+        `${controllerId}:${e.seq}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,420 @@
+// The server's side of the controller fleet (issue 4), put together from its parts:
+// - the broker (embedded over TLS with per-controller logins, or an external one) and the hub that
+//   signs and verifies every message (src/server/mqtt/);
+// - one ControllerCoordinator per enrolled controller (coordinator.ts): link state, the snapshot made
+//   for it, ordered sends;
+// - enrollment with one-time tokens, status, baselines and remote restart (here);
+// - the SnapshotPublisher (snapshot-publisher.ts) and the RevocationFanout (revocation.ts), both fed
+//   by the domain events of the service layer;
+// - EventIngest (ingest.ts) with the PresenceCoordinator (presence-coordinator.ts) for what
+//   controllers report;
+// - supervision: heartbeats, comms_lost, time_drift, tamper for rejected messages.
+
+import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { IClientOptions } from 'mqtt';
+import { checkLoginProof, controllerTopics } from '../../contracts/broker-login.ts';
+import { siteCredentialKey } from '../../contracts/credential-key.ts';
+import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
+import type { LinkEvent } from '../../contracts/link-supervision.ts';
+import { type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import type { AlarmService } from '../alarms/service.ts';
+import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
+import type { DomainBus } from '../domain/bus.ts';
+import { ControllerHub } from '../mqtt/controller-hub.ts';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
+import type { Store } from '../storage/db.ts';
+import { repositories } from '../storage/index.ts';
+import { controllerAlarms, type RaiseControllerAlarm } from './controller-alarms.ts';
+import { ControllerCoordinator } from './coordinator.ts';
+import { EventIngest } from './ingest.ts';
+import {
+  type ControllerLinkStatus,
+  enrolledControllers,
+  enrollWithToken,
+  linkStatus,
+  readServerState,
+  recordBaseline,
+  recordLinkReport,
+  setEnrollmentToken,
+  setLinkState,
+  writeServerState,
+} from './link-store.ts';
+import { PresenceCoordinator } from './presence-coordinator.ts';
+import { RevocationFanout } from './revocation.ts';
+import { serverSigningKey } from './server-key.ts';
+import { SnapshotPublisher } from './snapshot-publisher.ts';
+
+export const ENROLLMENT_TOKEN_PREFIX = 'mbe_';
+
+export interface ControllerSettings {
+  /** the site name in topics */
+  site: string;
+  /** an external broker (MONBAN_MQTT_URL); default: the embedded one */
+  mqttUrl?: string | undefined;
+  /** trust for an external mqtts:// broker (PEM) */
+  mqttCa?: string | undefined;
+  /** embedded broker port (default 18830; 0 picks one) */
+  mqttPort?: number;
+  mqttHost?: string;
+  heartbeatMs: number;
+  /** silence after which a controller counts as lost */
+  linkTimeoutMs: number;
+  snapshotMaxAgeMinutes: number;
+  fallback: OfflineFallback;
+  emergencyGroup?: string | undefined;
+  enrollmentTtlMs: number;
+}
+
+export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
+  site: 'main',
+  heartbeatMs: 5_000,
+  linkTimeoutMs: 15_000,
+  snapshotMaxAgeMinutes: 24 * 60,
+  fallback: 'emergency_only',
+  enrollmentTtlMs: 24 * 3_600_000,
+};
+
+export interface ControllerLinkDeps {
+  store: Store;
+  installationKey: Uint8Array;
+  logger: FastifyBaseLogger;
+  alarms: AlarmService;
+  /** the domain events of the service layer: they drive snapshots and revocations */
+  bus: DomainBus;
+  /** the management server's certificate: the embedded broker serves TLS with it */
+  tls?: { cert: string; key: string } | undefined;
+  settings?: Partial<ControllerSettings>;
+  now?: () => number;
+}
+
+export interface EnrollmentResult {
+  site: string;
+  mqttUrl: string;
+  /** MQTT protocol version to use: 4 (3.1.1) for the embedded broker, 5 for an external one */
+  mqttProtocol: 4 | 5;
+  serverPublicKey: string;
+  /** base64 of the site credential key (contracts/credential-key.ts) */
+  credentialKey: string;
+  /** the broker's certificate to trust, when the server runs it */
+  brokerCa?: string;
+}
+
+/** server_state key of the server's reserved signing sequence */
+const SEQ_STATE = 'controller-link-seq';
+/** Changes arrive in bursts (a CSV import, a form saved twice): wait this long before rebuilding. */
+const REBUILD_DELAY_MS = 50;
+
+export class ControllerLink {
+  readonly settings: ControllerSettings;
+  readonly snapshots: SnapshotPublisher;
+  readonly revocations: RevocationFanout;
+  private readonly now: () => number;
+  private readonly signing;
+  private readonly credentialKey: Uint8Array;
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly coordinators = new Map<string, ControllerCoordinator>();
+  private readonly repos;
+  private readonly raise: RaiseControllerAlarm;
+  private readonly ingest: EventIngest;
+  private readonly unsubscribe: (() => void)[] = [];
+  private broker: EmbeddedBroker | undefined;
+  private hub: ControllerHub | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private mqttUrl = '';
+
+  constructor(readonly deps: ControllerLinkDeps) {
+    this.settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...deps.settings };
+    this.now = deps.now ?? Date.now;
+    this.signing = serverSigningKey(deps.installationKey);
+    this.credentialKey = siteCredentialKey(deps.installationKey);
+    this.repos = repositories(deps.store.db, deps.installationKey);
+    this.raise = controllerAlarms(deps.alarms, this.settings.site, deps.logger);
+    const coordinators = () => this.coordinators.values();
+    this.snapshots = new SnapshotPublisher({
+      db: deps.store.db,
+      credentialKey: this.credentialKey,
+      settings: this.settings,
+      coordinators,
+      logger: deps.logger,
+      now: this.now,
+    });
+    this.revocations = new RevocationFanout({
+      credentialKey: this.credentialKey,
+      coordinators,
+      people: this.repos.people,
+    });
+    this.ingest = new EventIngest({
+      db: deps.store.db,
+      presence: new PresenceCoordinator({
+        presence: this.repos.presence,
+        doors: this.repos.doors,
+        areas: this.repos.areas,
+        coordinators,
+        raise: this.raise,
+      }),
+      raise: this.raise,
+    });
+  }
+
+  /** what controllers should trust for the broker: our certificate, or the external broker's CA */
+  private get brokerCa(): string | undefined {
+    return this.broker ? this.deps.tls?.cert : this.settings.mqttCa;
+  }
+
+  get brokerUrl(): string {
+    return this.mqttUrl;
+  }
+
+  /** The coordinator of one enrolled controller (commands with a per-controller outcome). */
+  coordinator(controllerId: string): ControllerCoordinator | undefined {
+    return this.coordinators.get(controllerId);
+  }
+
+  async start(): Promise<void> {
+    const { settings } = this;
+    const enrolled = await enrolledControllers(this.deps.store.db);
+    for (const c of enrolled) this.addController(c.controllerId, c.publicKeyPem);
+    const mqtt: IClientOptions = {};
+    if (settings.mqttUrl) {
+      this.mqttUrl = settings.mqttUrl;
+      mqtt.protocolVersion = 5;
+      if (settings.mqttCa) mqtt.ca = settings.mqttCa;
+    } else {
+      // The server logs in to its own in-process broker with a secret that never leaves this process.
+      const serverSecret = randomBytes(32).toString('base64url');
+      this.broker = await startEmbeddedBroker({
+        ...(settings.mqttHost !== undefined && { host: settings.mqttHost }),
+        ...(settings.mqttPort !== undefined && { port: settings.mqttPort }),
+        ...(this.deps.tls && { tls: this.deps.tls }),
+        access: {
+          login: (username, password) => {
+            if (username === 'server') return constantTimeEqual(password, serverSecret);
+            const key = this.keys.get(username);
+            return key !== undefined && checkLoginProof(settings.site, username, password, key, this.now());
+          },
+          topics: (username) =>
+            username === 'server' ? undefined : controllerTopics(settings.site, username),
+        },
+      });
+      this.mqttUrl = this.broker.url;
+      if (this.deps.tls) mqtt.ca = this.deps.tls.cert;
+      mqtt.username = 'server';
+      mqtt.password = serverSecret;
+    }
+    // Signing sequences: above the clock and above every block reserved before this start.
+    const db = this.deps.store.db;
+    const firstSeq = startSequence(this.now(), await readServerState(db, SEQ_STATE));
+    await writeServerState(db, SEQ_STATE, firstSeq + SEQUENCE_BLOCK);
+    this.hub = new ControllerHub({
+      firstSeq,
+      reserveSeq: (upTo) =>
+        void writeServerState(db, SEQ_STATE, upTo).catch((error: unknown) =>
+          this.deps.logger.error(
+            { err: { message: (error as Error).message } },
+            'sequence reservation not stored',
+          ),
+        ),
+      url: this.mqttUrl,
+      site: settings.site,
+      serverKey: this.signing.privateKey,
+      controllerKeys: (id) => this.keys.get(id),
+      now: this.now,
+      mqtt,
+      lastSeqs: new Map(enrolled.map((c) => [c.controllerId, c.lastSeq])),
+      onRejected: (reason, from, topic) => this.rejected(reason, from, topic),
+      onMessage: (from, body, seq) => this.received(from, body, seq),
+      ingest: (from, events) => this.ingest.ingest(from, events),
+    });
+    await this.hub.start();
+    // Every change to the site data: revocations at once, snapshots after a short pause.
+    this.unsubscribe.push(
+      this.revocations.subscribe(this.deps.bus),
+      this.deps.bus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
+    );
+    this.timer = setInterval(() => this.beat(), settings.heartbeatMs);
+    this.timer.unref();
+    // A snapshot counts as current only while the server keeps confirming it; build them now.
+    this.snapshots.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    clearInterval(this.timer);
+    await this.snapshots.stop();
+    await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
+    await this.hub?.stop();
+    await this.broker?.close();
+  }
+
+  /** Resolves when pending snapshot work and sends are done (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.snapshots.settled();
+    await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
+  }
+
+  // ------------------------------------------------------------------ enrollment
+
+  /** A one-time token an installer gives the controller; a new one voids the old one and the old key. */
+  async createEnrollment(controllerId: string): Promise<{ token: string; expiresAt: number }> {
+    const token = newSecretToken(ENROLLMENT_TOKEN_PREFIX);
+    const expiresAt = this.now() + this.settings.enrollmentTtlMs;
+    await setEnrollmentToken(this.deps.store.db, controllerId, sha256Hex(token), expiresAt, this.now());
+    this.keys.delete(controllerId);
+    return { token, expiresAt };
+  }
+
+  /** Called by the controller over HTTPS with its token and its own new public key. */
+  async enroll(
+    controllerId: string,
+    token: string,
+    publicKeyPem: string,
+  ): Promise<EnrollmentResult | undefined> {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(publicKeyPem);
+    } catch {
+      return undefined;
+    }
+    if (key.asymmetricKeyType !== 'ed25519') return undefined;
+    const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+    if (!(await enrollWithToken(this.deps.store.db, controllerId, sha256Hex(token), pem, this.now())))
+      return undefined;
+    this.addController(controllerId, pem);
+    this.snapshots.schedule(0);
+    return {
+      site: this.settings.site,
+      mqttUrl: this.mqttUrl,
+      mqttProtocol: this.broker ? 4 : 5,
+      serverPublicKey: this.signing.publicKeyPem,
+      credentialKey: Buffer.from(this.credentialKey).toString('base64'),
+      ...(this.brokerCa && { brokerCa: this.brokerCa }),
+    };
+  }
+
+  private addController(controllerId: string, publicKeyPem: string): void {
+    this.keys.set(controllerId, createPublicKey(publicKeyPem));
+    if (this.coordinators.has(controllerId)) return;
+    const coordinator = new ControllerCoordinator(controllerId, {
+      send: async (body) => {
+        if (!this.hub?.connected) throw new Error('broker not connected');
+        await this.hub.command(controllerId, body);
+      },
+      now: this.now,
+      onLinkEvents: (events) => void this.linkEvents(controllerId, events),
+      onSendFailed: (error) =>
+        this.deps.logger.warn(
+          { controller: controllerId, err: { message: (error as Error).message } },
+          'send to controller failed',
+        ),
+    });
+    this.coordinators.set(controllerId, coordinator);
+  }
+
+  // ------------------------------------------------------------------ status and commands
+
+  /** Whether the controller is in the registry (enrolled or not). */
+  async registered(controllerId: string): Promise<boolean> {
+    return (await this.repos.controllers.get(controllerId)) !== undefined;
+  }
+
+  status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
+    return linkStatus(this.deps.store.db, controllerId);
+  }
+
+  recordBaseline(controllerId: string): Promise<string | null> {
+    return recordBaseline(this.deps.store.db, controllerId, this.now());
+  }
+
+  /** Queues a signed restart command; false when the controller is not enrolled. */
+  async restart(controllerId: string, reason: string): Promise<boolean> {
+    const coordinator = this.coordinators.get(controllerId);
+    if (!coordinator) return false;
+    await coordinator.send({ kind: 'command', command: 'restart', reason });
+    return true;
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  private beat(): void {
+    for (const coordinator of this.coordinators.values()) {
+      coordinator.tick(this.settings.linkTimeoutMs);
+      void coordinator.send({
+        kind: 'server-heartbeat',
+        clock: this.now(),
+        snapshotVersion: coordinator.snapshotVersion,
+      });
+    }
+  }
+
+  private received(controllerId: string, body: unknown, seq: number): void {
+    const coordinator = this.coordinators.get(controllerId);
+    if (!coordinator) return;
+    const parsed = parseMessage(body);
+    if (!parsed.ok) {
+      void this.raise(
+        'tamper',
+        controllerId,
+        `unreadable message from controller ${controllerId}: ${parsed.error}`,
+      );
+      return;
+    }
+    const message = parsed.message;
+    const now = this.now();
+    if (message.kind === 'heartbeat' || message.kind === 'hello') {
+      coordinator.heard(message.clock);
+      coordinator.controllerHolds = message.snapshotVersion;
+      const report = {
+        lastSeq: seq,
+        lastSeenAt: now,
+        softwareVersion: message.softwareVersion,
+        configHash: message.configHash,
+        clockOffsetMs: message.clock - now,
+        journalPending: message.journalPending,
+        snapshotVersion: message.snapshotVersion,
+      };
+      void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
+        this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
+      );
+      if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+    } else {
+      coordinator.heard();
+    }
+  }
+
+  private async linkEvents(controllerId: string, events: LinkEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type === 'link') {
+        await setLinkState(
+          this.deps.store.db,
+          controllerId,
+          event.state === 'lost' ? 'lost' : 'up',
+          event.at,
+        );
+        this.deps.logger.warn(
+          { controller: controllerId, link: event.state },
+          `controller link ${event.state}`,
+        );
+        const coordinator = this.coordinators.get(controllerId);
+        if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+      } else {
+        // One alarm per controller and kind while it is active; a repeat counts up on it.
+        await this.raise(
+          event.alarm,
+          controllerId,
+          `controller ${controllerId}: ${event.detail}`,
+          `link:${controllerId}:${event.alarm}`,
+        );
+      }
+    }
+  }
+
+  private rejected(reason: string, from: string | undefined, topic: string): void {
+    void this.raise(
+      'tamper',
+      from ?? 'unknown',
+      `controller message rejected (${reason}) on ${topic}${from ? ` claiming to be ${from}` : ''}`,
+      `rejected:${from ?? 'unknown'}:${reason}`,
+    );
+  }
+}

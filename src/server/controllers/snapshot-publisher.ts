@@ -1,0 +1,154 @@
+// The snapshot publisher: keeps every controller's policy snapshot current. A change to the site
+// data (any domain event) schedules a rebuild; bursts (a CSV import) coalesce into one. Each
+// controller's snapshot is built (snapshot.ts), checked by compiling it as the controller will, and
+// sent only when it differs from the last one made for that controller — as a delta of the people
+// that changed when only people changed and the controller holds the previous snapshot
+// (snapshot-delta.ts), else whole. A controller that says it holds an older one gets it whole.
+//
+// Cost: a rebuild reads and hashes each controller's whole snapshot, O(site) per controller and
+// change; incremental snapshots are for the scale work.
+
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { canonicalJson, type Json } from '../../contracts/canonical.ts';
+import type { OfflineFallback } from '../../contracts/messages.ts';
+import { compilePolicy } from '../../core/policy.ts';
+import type { Executor } from '../storage/db.ts';
+import type { ControllerCoordinator } from './coordinator.ts';
+import { buildSnapshot, siteAsJson } from './snapshot.ts';
+import { peopleDelta } from './snapshot-delta.ts';
+
+/** After this many deltas the whole snapshot goes again, so what a controller stores stays small. */
+const MAX_DELTAS = 50;
+
+export interface SnapshotSettings {
+  snapshotMaxAgeMinutes: number;
+  fallback: OfflineFallback;
+  emergencyGroup?: string | undefined;
+}
+
+export interface SnapshotPublisherDeps {
+  db: Executor;
+  credentialKey: Uint8Array;
+  settings: SnapshotSettings;
+  coordinators: () => Iterable<ControllerCoordinator>;
+  logger: Pick<FastifyBaseLogger, 'error'>;
+  now: () => number;
+}
+
+export class SnapshotPublisher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly deps: SnapshotPublisherDeps) {}
+
+  /** Rebuilds after `delayMs`, coalescing bursts of changes into one rebuild. */
+  schedule(delayMs: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.running
+        .then(() => this.rebuild())
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: { message: (error as Error).message } }, 'snapshot rebuild failed'),
+        );
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Resolves when scheduled and running rebuilds are done. */
+  async settled(): Promise<void> {
+    while (this.timer) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** A controller that does not hold the current snapshot (it said so, or was away) gets it whole. */
+  resendIfBehind(coordinator: ControllerCoordinator): void {
+    if (coordinator.snapshot && coordinator.behind) void coordinator.send(coordinator.snapshot.body);
+  }
+
+  /** Every controller's snapshot, built and sent where it changed. */
+  async rebuild(): Promise<void> {
+    for (const coordinator of [...this.deps.coordinators()]) await this.publishTo(coordinator);
+  }
+
+  private async publishTo(coordinator: ControllerCoordinator): Promise<void> {
+    const { deps } = this;
+    const controllerId = coordinator.controllerId;
+    // The snapshot reflects every write committed before its building started: that instant is its
+    // issuedAt, and it must come after the last revocation sent (the controller lifts revocations
+    // sent before a snapshot's issuedAt, see controller/server-link.ts).
+    let issuedAt = deps.now();
+    for (let i = 0; i < 5 && issuedAt <= coordinator.lastRevokeAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      issuedAt = deps.now();
+    }
+    const content = await buildSnapshot(deps.db, controllerId, deps.credentialKey, {
+      emergencyGroup: deps.settings.emergencyGroup,
+    });
+    try {
+      compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
+    } catch (error) {
+      deps.logger.error(
+        { controller: controllerId, err: { message: (error as Error).message } },
+        'snapshot not sent: the site model does not compile; the controller keeps its last one',
+      );
+      return;
+    }
+    const site = siteAsJson(content.site);
+    const hash = createHash('sha256')
+      .update(canonicalJson({ site, emergency: content.emergency, offlineDeny: content.offlineDeny }))
+      .digest('hex');
+    const held = coordinator.snapshot;
+    // Unchanged, and no revocation by command waits for a newer snapshot: nothing to send.
+    if (held?.hash === hash && held.issuedAt > coordinator.lastRevokeAt) return;
+    const version = Math.max(deps.now(), (held?.version ?? 0) + 1);
+    // Only people changed, and the controller is known to hold the last one: a delta will do.
+    const delta =
+      held &&
+      held.deltas < MAX_DELTAS &&
+      coordinator.controllerHolds === held.version &&
+      canonicalJson(held.body.offlineDeny!) === canonicalJson(content.offlineDeny)
+        ? peopleDelta(held.body.site as Record<string, Json>, site)
+        : undefined;
+    const body: Record<string, Json> = {
+      kind: 'snapshot',
+      version,
+      issuedAt,
+      maxAgeMinutes: deps.settings.snapshotMaxAgeMinutes,
+      fallback: deps.settings.fallback,
+      emergency: content.emergency,
+      offlineDeny: content.offlineDeny,
+      site,
+    };
+    coordinator.snapshot = {
+      version,
+      issuedAt,
+      hash,
+      body,
+      people: new Set(content.site.people.map((p) => p.id)),
+      deltas: delta ? (held?.deltas ?? 0) + 1 : 0,
+    };
+    // It will hold this one once it arrives; a miss shows in its next heartbeat or hello.
+    coordinator.controllerHolds = version;
+    if (delta && held)
+      await coordinator.send({
+        kind: 'snapshot-delta',
+        base: held.version,
+        version,
+        issuedAt,
+        emergency: content.emergency,
+        upsert: delta.upsert,
+        remove: delta.remove,
+      });
+    else await coordinator.send(body);
+  }
+}

@@ -1,0 +1,24 @@
+// The service layer: every write to the site data goes through here — the API, CSV import, the CLI
+// and future callers (time-limited keys, reservations, SCIM) — so each write is validated the same
+// way, raises its domain events, and through them is audited, revoked at once and pushed in
+// snapshots. Reads may use the repositories directly.
+
+import { CredentialService } from './credentials.ts';
+import { CsvService } from './csv.ts';
+import { PeopleService } from './people.ts';
+import { siteServices } from './site.ts';
+import type { ServiceDeps } from './write.ts';
+
+export type { Actor, ServiceDeps } from './write.ts';
+export { SYSTEM_ACTOR } from './write.ts';
+
+export function createServices(deps: ServiceDeps) {
+  return {
+    people: new PeopleService(deps),
+    credentials: new CredentialService(deps),
+    ...siteServices(deps),
+    csv: new CsvService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
