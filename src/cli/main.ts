@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,
+  'demo-site': async () => (await import('./commands/demo-site.ts')).registerDemoSiteCommand,
   export: async () => (await import('./commands/export.ts')).registerExportCommand,
   import: async () => (await import('./commands/import.ts')).registerImportCommand,
   scenario: async () => (await import('./commands/scenario.ts')).registerScenarioCommand,

@@ -57,7 +57,7 @@ export interface ComposeOptions {
   controllers?: false | Partial<ControllerSettings>;
   /** tests: who is calling when no credential the security plugin knows says so */
   authenticate?: (request: FastifyRequest) => Principal | undefined;
-  /** tests: more routes, registered after the security plugin */
+  /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
 }
 

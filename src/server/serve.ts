@@ -15,6 +15,7 @@ import { type ComposedServer, composeServer } from './compose.ts';
 import type { ServerConfig } from './config.ts';
 import type { ControllerLink } from './controllers/link.ts';
 import { DataDirLock } from './data-dir-lock.ts';
+import { registerConsole } from './http/console.ts';
 import type { Services } from './services/index.ts';
 import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
@@ -124,6 +125,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               heartbeatMs: c.heartbeatMs,
               linkTimeoutMs: c.linkTimeoutMs,
             },
+      // The web console (dist/web) at `/` and its client routes.
+      routes: (instance) => registerConsole(instance),
     });
     await server.start();
     // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
