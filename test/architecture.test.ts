@@ -41,11 +41,23 @@ describe('layers', () => {
   // The check can fail: each rule, fed a file that breaks it, names the file and the rule.
   it.each([
     ['server/x.ts', "import { Agent } from '../controller/agent.ts';", 'server may not import controller'],
-    ['controller/x.ts', "import { compose } from '../server/compose.ts';", 'controller may not import server'],
+    [
+      'controller/x.ts',
+      "import { compose } from '../server/compose.ts';",
+      'controller may not import server',
+    ],
     ['core/x.ts', "import { z } from 'zod';", 'core imports no package at all'],
     ['core/x.ts', "import { readFileSync } from 'node:fs';", 'core imports no package at all'],
-    ['contracts/x.ts', "import { decide } from '../core/decide.ts';", 'contracts imports only types from core'],
-    ['contracts/x.ts', "import type { X } from '../server/api/routes.ts';", 'contracts may not import server'],
+    [
+      'contracts/x.ts',
+      "import { decide } from '../core/decide.ts';",
+      'contracts imports only types from core',
+    ],
+    [
+      'contracts/x.ts',
+      "import type { X } from '../server/api/routes.ts';",
+      'contracts may not import server',
+    ],
     ['osdp/x.ts', "import type { Policy } from '../core/policy.ts';", 'osdp may not import core'],
     ['cards/x.ts', "export * from '../contracts/messages.ts';", 'cards may not import contracts'],
     ['web/x.tsx', "const m = await import('../server/compose.ts');", 'web may not import server'],
@@ -55,10 +67,12 @@ describe('layers', () => {
   });
 
   it('allows what the rules allow', () => {
-    expect(checkFile(root, join(root, 'contracts/x.ts'), "import type { Policy } from '../core/policy.ts';")).toEqual(
-      [],
-    );
-    expect(checkFile(root, join(root, 'controller/x.ts'), "import { decide } from '../core/decide.ts';")).toEqual([]);
+    expect(
+      checkFile(root, join(root, 'contracts/x.ts'), "import type { Policy } from '../core/policy.ts';"),
+    ).toEqual([]);
+    expect(
+      checkFile(root, join(root, 'controller/x.ts'), "import { decide } from '../core/decide.ts';"),
+    ).toEqual([]);
     expect(checkFile(root, join(root, 'server/x.ts'), "import { z } from 'zod';")).toEqual([]);
   });
 });
