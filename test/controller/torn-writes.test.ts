@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Sealer } from '../../src/contracts/envelope.ts';
 import { Journal } from '../../src/controller/journal.ts';
 import { SnapshotStore } from '../../src/controller/snapshot-store.ts';
-import { Sealer } from '../../src/contracts/envelope.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'monban-torn-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
