@@ -37,12 +37,10 @@ export interface EnrolAnswer {
 
 export type ApiToken = Schemas['ApiToken'];
 export type Permission = ApiToken['permissions'][number];
-export type NewApiToken =
-  paths['/api/auth/tokens']['post']['responses'][201]['content']['application/json'];
+export type NewApiToken = paths['/api/auth/tokens']['post']['responses'][201]['content']['application/json'];
 
 export type AuditEntry = Schemas['AuditRecord'];
-export type AuditVerdict =
-  paths['/api/audit/verify']['get']['responses'][200]['content']['application/json'];
+export type AuditVerdict = paths['/api/audit/verify']['get']['responses'][200]['content']['application/json'];
 
 export type Alarm = Schemas['Alarm'];
 export type AlarmWithComments = Schemas['AlarmWithComments'];
