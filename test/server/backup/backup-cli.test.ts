@@ -17,10 +17,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../../src/server/storage/events.ts';
 import { type Harness, startHarness } from '../security/support/harness.ts';
+import { cli } from './run-cli.ts';
 
 const PASSPHRASE = 'vault lantern 42 harbour mist';
 
@@ -28,25 +28,6 @@ const work = mkdtempSync(join(tmpdir(), 'monban-backup-'));
 let h: Harness;
 let archive: string;
 let passFile: string;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const printed: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    printed.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code: code || Number(process.exitCode ?? 0), out: printed.join('') };
-  } catch (error) {
-    return { code: 1, out: `${printed.join('')}${(error as Error).message}` };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-    process.exitCode = 0;
-  }
-}
 
 beforeAll(async () => {
   h = await startHarness();
