@@ -11,6 +11,7 @@ import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
 import { EventStore } from '../storage/events.ts';
 import { PresenceStore } from '../storage/presence.ts';
+import { recordReportFacts } from '../reports/history.ts';
 import type { RaiseControllerAlarm } from './controller-alarms.ts';
 import { resolveCredentialRefs } from './credential-refs.ts';
 import type { PresenceCoordinator } from './presence-coordinator.ts';
@@ -50,6 +51,8 @@ export class EventIngest {
       );
       const fresh = new Set(stored.map((e) => e.seq));
       const news = events.filter((e) => fresh.has(e.seq));
+      // Presence history and credential last use, for the reports (reports/history.ts).
+      await recordReportFacts(tx, controllerId, news);
       const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
