@@ -3,6 +3,7 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -121,6 +122,8 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    ...reportRoutes(store),
   ];
   return routes;
 }

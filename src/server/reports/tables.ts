@@ -48,7 +48,15 @@ export interface AccessReviewEntriesTable {
   via: string;
 }
 
+export interface ReportSettingsTable {
+  key: string;
+  /** JSON */
+  value: string;
+  updated_at: number;
+}
+
 export interface ReportTables {
+  report_settings: ReportSettingsTable;
   presence_history: PresenceHistoryTable;
   presence_history_heads: PresenceHistoryHeadsTable;
   credential_last_use: CredentialLastUseTable;

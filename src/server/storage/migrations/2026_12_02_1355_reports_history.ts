@@ -5,7 +5,9 @@
 //   of every event since the person last moved;
 // - credential_last_use: when each credential last opened a door (the 棚卸 of unused IDs);
 // - access review checkpoints and their entries (who could enter what, at each review);
-// - events (door, at): the zone access report reads a month of a few doors' events.
+// - report settings (which areas count as "at work");
+// - events (door, at): the zone access report reads a month of a few doors' events; audit_log
+//   (target, id): the access review reads when a membership was granted.
 // Additive: nothing existing changes.
 
 import type { Kysely } from 'kysely';
@@ -89,12 +91,24 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addPrimaryKeyConstraint('access_review_entries_pk', ['checkpoint_id', 'person_id', 'door_id', 'via'])
     .execute();
 
+  // Report settings (the areas that count as "at work" for attendance), JSON values by key.
+  await db.schema
+    .createTable('report_settings')
+    .addColumn('key', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
   await db.schema.createIndex('events_door_at').on('events').columns(['door', 'at']).execute();
+  // The access review reads when each membership was granted from the audit trail, by target.
+  await db.schema.createIndex('audit_log_target').on('audit_log').columns(['target', 'id']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('audit_log_target').execute();
   await db.schema.dropIndex('events_door_at').execute();
   for (const table of [
+    'report_settings',
     'access_review_entries',
     'access_review_checkpoints',
     'credential_last_use',
