@@ -121,9 +121,10 @@ export function monthsOf(days: readonly AttendanceDay[]): AttendanceMonth[] {
   const months = new Map<string, AttendanceMonth>();
   for (const d of days) {
     const month = d.date.slice(0, 7);
-    const row = months.get(month);
+    const key = `${d.personId}|${month}`;
+    const row = months.get(key);
     if (!row)
-      months.set(month, {
+      months.set(key, {
         personId: d.personId,
         name: d.name,
         department: d.department,

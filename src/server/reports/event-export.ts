@@ -47,6 +47,8 @@ export interface EventExportFilter {
   door?: string[] | undefined;
   area?: string | undefined;
   type?: string | undefined;
+  /** any of these types (reports that want access and alarm events together) */
+  types?: readonly string[] | undefined;
   controller?: string | undefined;
   result?: string | undefined;
   reason?: string | undefined;
@@ -80,6 +82,7 @@ export async function readEvents(
   if (filter.door !== undefined && filter.door.length > 0) query = query.where('events.door', 'in', filter.door);
   if (filter.area !== undefined) query = query.where('events.area', '=', filter.area);
   if (filter.type !== undefined) query = query.where('events.type', '=', filter.type);
+  if (filter.types !== undefined) query = query.where('events.type', 'in', [...filter.types]);
   if (filter.controller !== undefined) query = query.where('events.controller_id', '=', filter.controller);
   if (filter.from !== undefined) query = query.where('events.at', '>=', filter.from);
   if (filter.until !== undefined) query = query.where('events.at', '<', filter.until);
