@@ -6,12 +6,12 @@
 import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmType } from '../alarms/types.ts';
+import { recordReportFacts } from '../reports/history.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
 import { EventStore } from '../storage/events.ts';
 import { PresenceStore } from '../storage/presence.ts';
-import { recordReportFacts } from '../reports/history.ts';
 import type { RaiseControllerAlarm } from './controller-alarms.ts';
 import { resolveCredentialRefs } from './credential-refs.ts';
 import type { PresenceCoordinator } from './presence-coordinator.ts';

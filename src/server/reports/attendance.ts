@@ -9,12 +9,12 @@
 // every area. An area counts with everything inside it.
 
 import { z } from 'zod';
-import { civilFromDays, daysFromCivil, MS_PER_DAY, parseDate } from '../../core/time/civil.ts';
+import { civilFromDays, MS_PER_DAY, parseDate } from '../../core/time/civil.ts';
 import type { TimeZone } from '../../core/time/zone.ts';
 import { endpoint } from '../api/endpoint.ts';
 import { idSchema } from '../api/schemas.ts';
 import { ApiError } from '../http/errors.ts';
-import { scopeCondition, type ScopeFilter } from '../storage/scope.ts';
+import { type ScopeFilter, scopeCondition } from '../storage/scope.ts';
 import { ATTENDANCE_COLUMNS, ATTENDANCE_MONTH_COLUMNS, header, headerQuery } from './columns.ts';
 import {
   AreaTree,
@@ -40,7 +40,9 @@ const dateQuery = z
 const attendanceQuery = {
   from: dateQuery.meta({ description: 'first local day, YYYY-MM-DD' }),
   to: dateQuery.meta({ description: 'last local day (inclusive), YYYY-MM-DD' }),
-  site: idSchema.optional().meta({ description: 'days in this site’s time zone (default: the default site’s)' }),
+  site: idSchema
+    .optional()
+    .meta({ description: 'days in this site’s time zone (default: the default site’s)' }),
   areas: idListQuery
     .optional()
     .meta({ description: 'areas that count as at work (default: the stored setting, else every area)' }),
@@ -82,7 +84,12 @@ const localDay = (zone: TimeZone, ms: number) => Math.floor(zone.toWall(ms) / MS
 const dayStart = (zone: TimeZone, days: number) => zone.toInstant(days * MS_PER_DAY);
 
 /** The days of one person from their stays (stays in time order). */
-export function daysOf(person: PersonRow, stays: readonly Stay[], zone: TimeZone, now: number): AttendanceDay[] {
+export function daysOf(
+  person: PersonRow,
+  stays: readonly Stay[],
+  zone: TimeZone,
+  now: number,
+): AttendanceDay[] {
   const days = new Map<number, AttendanceDay>();
   for (const s of stays) {
     const day = localDay(zone, s.enteredAt);
@@ -143,7 +150,11 @@ export function monthsOf(days: readonly AttendanceDay[]): AttendanceMonth[] {
   return [...months.values()];
 }
 
-export async function workAreas(db: ReportDb, tree: AreaTree, given: string[] | undefined): Promise<Set<string>> {
+export async function workAreas(
+  db: ReportDb,
+  tree: AreaTree,
+  given: string[] | undefined,
+): Promise<Set<string>> {
   if (given !== undefined && given.length > 0) return tree.zones(given);
   const stored = await db
     .selectFrom('report_settings')
@@ -252,12 +263,21 @@ const attendanceResponse = z
   })
   .meta({ id: 'AttendanceReport' });
 
-const limitQuery = z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'people per page' });
+const limitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(100)
+  .meta({ description: 'people per page' });
 
 const wallClock = (zone: TimeZone, ms: number) => {
   const wall = zone.toWall(ms);
   const minutes = Math.floor((wall % MS_PER_DAY) / 60_000);
-  return { date: dateText(Math.floor(wall / MS_PER_DAY)).replace(/-/g, '/'), time: `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}` };
+  return {
+    date: dateText(Math.floor(wall / MS_PER_DAY)).replace(/-/g, '/'),
+    time: `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`,
+  };
 };
 
 const settingsSchema = z
@@ -269,7 +289,11 @@ export function attendanceReports(db: ReportDb) {
     json: endpoint({
       operationId: 'reportAttendance',
       summary: 'Attendance: first in / last out per person and day, or totals per month',
-      query: z.strictObject({ ...attendanceQuery, cursor: z.string().max(200).optional(), limit: limitQuery }),
+      query: z.strictObject({
+        ...attendanceQuery,
+        cursor: z.string().max(200).optional(),
+        limit: limitQuery,
+      }),
       response: attendanceResponse,
       async handle({ query, scope, request, now }) {
         const { cursor, limit, view, ...filter } = query;

@@ -47,7 +47,8 @@ export const idListQuery = z
   });
 
 export function checkWindow(from: number, until: number, maxDays: number): void {
-  if (until <= from) throw new ApiError('INVALID_INPUT', 'until must be after from', { field: 'query.until' });
+  if (until <= from)
+    throw new ApiError('INVALID_INPUT', 'until must be after from', { field: 'query.until' });
   if (until - from > maxDays * 86_400_000)
     throw new ApiError('INVALID_INPUT', `the window may span at most ${maxDays} days`, {
       field: 'query.until',
@@ -225,9 +226,10 @@ export function auditDetail(query: Record<string, unknown>): Record<string, unkn
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined || k === 'cursor' || k === 'limit') continue;
-    out[k] = typeof v === 'number' && (k === 'from' || k === 'until' || k === 'at' || k === 'since')
-      ? new Date(v).toISOString()
-      : v;
+    out[k] =
+      typeof v === 'number' && (k === 'from' || k === 'until' || k === 'at' || k === 'since')
+        ? new Date(v).toISOString()
+        : v;
   }
   return out;
 }

@@ -213,7 +213,9 @@ export async function completeness(
 
 export const completenessSchema = z
   .object({
-    complete: z.boolean().meta({ description: 'no sequence gaps, nothing pending at a controller, every chain intact' }),
+    complete: z
+      .boolean()
+      .meta({ description: 'no sequence gaps, nothing pending at a controller, every chain intact' }),
     controllers: z.array(
       z.object({
         controllerId: z.string(),
@@ -257,7 +259,12 @@ export function completenessOut(c: Completeness): z.input<typeof completenessSch
 export function evidenceKeys(request: import('fastify').FastifyRequest): EvidenceKeys {
   const security = (
     request.server as unknown as {
-      security?: { ctx: { anchorKeys: { events: Buffer; verifying: import('node:crypto').KeyObject }; anchorFile: string | undefined } };
+      security?: {
+        ctx: {
+          anchorKeys: { events: Buffer; verifying: import('node:crypto').KeyObject };
+          anchorFile: string | undefined;
+        };
+      };
     }
   ).security;
   if (!security) throw new Error('the reports need the security plugin (chain keys)');

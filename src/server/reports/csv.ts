@@ -30,7 +30,10 @@ export async function* csvText(
 }
 
 /** Text chunks as bytes in the encoding (UTF-8: the byte order mark first). */
-export async function* encoded(chunks: AsyncIterable<string>, encoding: ReportEncoding): AsyncGenerator<Buffer> {
+export async function* encoded(
+  chunks: AsyncIterable<string>,
+  encoding: ReportEncoding,
+): AsyncGenerator<Buffer> {
   if (encoding === 'utf-8') yield Buffer.from([0xef, 0xbb, 0xbf]);
   for await (const chunk of chunks)
     yield encoding === 'utf-8' ? Buffer.from(chunk, 'utf8') : iconv.encode(chunk, 'cp932');

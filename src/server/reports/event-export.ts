@@ -39,7 +39,9 @@ export const eventFilterQuery = {
     .meta({ description: 'safe reference, e.g. card:C-1001' }),
   from: isoTime.optional().meta({ description: 'inclusive' }),
   until: isoTime.optional().meta({ description: 'exclusive' }),
-  site: idSchema.optional().meta({ description: 'CSV times in this site’s time zone (default: the default site’s)' }),
+  site: idSchema
+    .optional()
+    .meta({ description: 'CSV times in this site’s time zone (default: the default site’s)' }),
 };
 
 export interface EventExportFilter {
@@ -79,7 +81,8 @@ export async function readEvents(
     .orderBy('events.id')
     .limit(limit + 1);
   if (filter.person !== undefined) query = query.where('events.person_id', '=', filter.person);
-  if (filter.door !== undefined && filter.door.length > 0) query = query.where('events.door', 'in', filter.door);
+  if (filter.door !== undefined && filter.door.length > 0)
+    query = query.where('events.door', 'in', filter.door);
   if (filter.area !== undefined) query = query.where('events.area', '=', filter.area);
   if (filter.type !== undefined) query = query.where('events.type', '=', filter.type);
   if (filter.types !== undefined) query = query.where('events.type', 'in', [...filter.types]);
@@ -156,54 +159,57 @@ export function eventReports(db: ReportDb) {
   return { json: reportEvents(db), csv: reportEventsCsv(db) };
 }
 
-const reportEvents = (db: ReportDb) => endpoint({
-  operationId: 'reportEvents',
-  summary: 'Event search with every filter (JSON pages)',
-  description: 'The filters of GET /api/events and controller, result, reason, alarm, credential, several doors.',
-  query: z.strictObject({ ...eventFilterQuery, ...pageQuery }),
-  response: pageOf(eventSchema),
-  async handle({ query, scope, request }) {
-    const { cursor, limit, site: _site, ...filter } = query;
-    const page = await readEvents(db, filterOf(filter, scope), cursor, limit);
-    if (cursor === undefined) await auditReport(request, 'events', 'events', auditDetail(filter));
-    return { items: page.items.map(toEventOut), next: page.next ?? null };
-  },
-});
+const reportEvents = (db: ReportDb) =>
+  endpoint({
+    operationId: 'reportEvents',
+    summary: 'Event search with every filter (JSON pages)',
+    description:
+      'The filters of GET /api/events and controller, result, reason, alarm, credential, several doors.',
+    query: z.strictObject({ ...eventFilterQuery, ...pageQuery }),
+    response: pageOf(eventSchema),
+    async handle({ query, scope, request }) {
+      const { cursor, limit, site: _site, ...filter } = query;
+      const page = await readEvents(db, filterOf(filter, scope), cursor, limit);
+      if (cursor === undefined) await auditReport(request, 'events', 'events', auditDetail(filter));
+      return { items: page.items.map(toEventOut), next: page.next ?? null };
+    },
+  });
 
-const reportEventsCsv = (db: ReportDb) => endpoint({
-  operationId: 'reportEventsCsv',
-  summary: 'Event search export as CSV (streamed; UTF-8 with BOM or Shift_JIS)',
-  query: z.strictObject({ ...eventFilterQuery, ...csvQuery, ...headerQuery }),
-  async handle({ query, scope, request, reply }) {
-    const { encoding, header: language, site, ...filter } = query;
-    const zone = await siteZone(db, site);
-    await auditReport(request, 'events', 'events', { ...auditDetail(filter), format: `csv/${encoding}` });
-    const row = (e: StoredEvent & NamedEvent): Cell[] => {
-      const out = toEventOut(e);
-      return [
-        formatCsvTime(e.at, zone),
-        out.type,
-        out.result,
-        out.reason,
-        out.warnings.join(';'),
-        out.alarm,
-        out.personId,
-        out.personName,
-        out.credential,
-        out.door,
-        out.doorName,
-        out.side,
-        out.area,
-        out.controllerId,
-        out.seq,
-      ];
-    };
-    return sendCsv(
-      reply,
-      'events.csv',
-      encoding,
-      header(EVENT_COLUMNS, language),
-      pagesOf((cursor) => readEvents(db, filterOf(filter, scope), cursor, 1000), row),
-    );
-  },
-});
+const reportEventsCsv = (db: ReportDb) =>
+  endpoint({
+    operationId: 'reportEventsCsv',
+    summary: 'Event search export as CSV (streamed; UTF-8 with BOM or Shift_JIS)',
+    query: z.strictObject({ ...eventFilterQuery, ...csvQuery, ...headerQuery }),
+    async handle({ query, scope, request, reply }) {
+      const { encoding, header: language, site, ...filter } = query;
+      const zone = await siteZone(db, site);
+      await auditReport(request, 'events', 'events', { ...auditDetail(filter), format: `csv/${encoding}` });
+      const row = (e: StoredEvent & NamedEvent): Cell[] => {
+        const out = toEventOut(e);
+        return [
+          formatCsvTime(e.at, zone),
+          out.type,
+          out.result,
+          out.reason,
+          out.warnings.join(';'),
+          out.alarm,
+          out.personId,
+          out.personName,
+          out.credential,
+          out.door,
+          out.doorName,
+          out.side,
+          out.area,
+          out.controllerId,
+          out.seq,
+        ];
+      };
+      return sendCsv(
+        reply,
+        'events.csv',
+        encoding,
+        header(EVENT_COLUMNS, language),
+        pagesOf((cursor) => readEvents(db, filterOf(filter, scope), cursor, 1000), row),
+      );
+    },
+  });

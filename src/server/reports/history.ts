@@ -181,7 +181,10 @@ async function lastUses(tx: Executor, grants: readonly ControllerEvent[]): Promi
       .onConflict((oc) =>
         oc
           .column('credential_id')
-          .doUpdateSet((eb) => ({ last_used_at: eb.ref('excluded.last_used_at'), door: eb.ref('excluded.door') }))
+          .doUpdateSet((eb) => ({
+            last_used_at: eb.ref('excluded.last_used_at'),
+            door: eb.ref('excluded.door'),
+          }))
           .where('credential_last_use.last_used_at', '<', (eb) => eb.ref('excluded.last_used_at')),
       )
       .execute();

@@ -113,7 +113,10 @@ const staySchema = z
     areas: z.array(z.string()).meta({ description: 'the areas of the zone the person was in, in order' }),
     enteredAt: z.iso.datetime(),
     enteredDoor: z.string().nullable(),
-    credential: z.string().nullable().meta({ description: 'the credential the stay began with (safe reference)' }),
+    credential: z
+      .string()
+      .nullable()
+      .meta({ description: 'the credential the stay began with (safe reference)' }),
     leftAt: z.iso.datetime().nullable().meta({ description: 'null: still inside' }),
     leftDoor: z.string().nullable(),
     insideAtStart: z.boolean(),
@@ -157,7 +160,8 @@ export function incidentReports(db: ReportDb) {
   return {
     json: endpoint({
       operationId: 'reportIncident',
-      summary: 'Incident investigation: everyone inside a zone during a window, and when, with completeness evidence',
+      summary:
+        'Incident investigation: everyone inside a zone during a window, and when, with completeness evidence',
       query: z.strictObject({
         ...incidentQuery,
         cursor: z.string().max(200).optional(),
@@ -171,7 +175,9 @@ export function incidentReports(db: ReportDb) {
         if (query.cursor !== undefined) {
           const key = decodeCursor(query.cursor);
           if (key?.length !== 1 || typeof key[0] !== 'number')
-            throw new ApiError('INVALID_CURSOR', 'not a cursor issued by this report', { field: 'query.cursor' });
+            throw new ApiError('INVALID_CURSOR', 'not a cursor issued by this report', {
+              field: 'query.cursor',
+            });
           start = key[0];
         }
         const page = result.stays.slice(start, start + query.limit);
@@ -186,7 +192,13 @@ export function incidentReports(db: ReportDb) {
           stays: page.map(stayOut),
           completeness: first
             ? completenessOut(
-                await completeness(db, evidenceKeys(request), result.controllers, result.evidenceFrom, query.until),
+                await completeness(
+                  db,
+                  evidenceKeys(request),
+                  result.controllers,
+                  result.evidenceFrom,
+                  query.until,
+                ),
               )
             : null,
           evidenceFrom: iso(result.evidenceFrom)!,
@@ -202,7 +214,10 @@ export function incidentReports(db: ReportDb) {
         const { encoding, header: language, ...rest } = query;
         const result = await incident(db, rest, scope);
         const zone = await siteZone(db, rest.site);
-        await auditReport(request, 'incident', `area:${rest.zone}`, { ...auditDetail(rest), format: `csv/${encoding}` });
+        await auditReport(request, 'incident', `area:${rest.zone}`, {
+          ...auditDetail(rest),
+          format: `csv/${encoding}`,
+        });
         const time = (ms: number | null) => (ms === null ? '' : formatCsvTime(ms, zone));
         return sendCsv(
           reply,

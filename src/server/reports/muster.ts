@@ -27,8 +27,15 @@ import { staysOverlapping } from './stays.ts';
 import type { ReportDb } from './tables.ts';
 
 const musterQuery = {
-  areas: idListQuery.optional().meta({ description: 'areas to muster (each with its sub-areas); default: all' }),
-  alarm: z.string().min(1).max(64).optional().meta({ description: 'an alarm id: "left since" its raise time' }),
+  areas: idListQuery
+    .optional()
+    .meta({ description: 'areas to muster (each with its sub-areas); default: all' }),
+  alarm: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({ description: 'an alarm id: "left since" its raise time' }),
   since: isoTime.optional().meta({ description: 'or a time: "left since" then' }),
   site: idSchema.optional(),
 };
@@ -55,7 +62,11 @@ export interface Muster {
 async function sinceOf(db: ReportDb, query: { alarm?: string | undefined; since?: number | undefined }) {
   if (query.since !== undefined) return query.since;
   if (query.alarm === undefined) return null;
-  const alarm = await db.selectFrom('alarms').select('raised_at').where('id', '=', query.alarm).executeTakeFirst();
+  const alarm = await db
+    .selectFrom('alarms')
+    .select('raised_at')
+    .where('id', '=', query.alarm)
+    .executeTakeFirst();
   if (!alarm) throw new ApiError('NOT_FOUND', `no alarm '${query.alarm}'`, { field: 'query.alarm' });
   return Number(alarm.raised_at);
 }
@@ -97,11 +108,15 @@ export async function muster(
   const inside: MusterEntry[] = [];
   for (const p of present) {
     const person = people.get(p.person_id);
-    if (person) inside.push(entry(person, p.area!, p.at == null || Number(p.at) === 0 ? null : Number(p.at), p.door ?? null));
+    if (person)
+      inside.push(
+        entry(person, p.area!, p.at == null || Number(p.at) === 0 ? null : Number(p.at), p.door ?? null),
+      );
   }
   // The last stay that ended, per person (they may have moved between areas before leaving).
   const lastLeft = new Map<string, (typeof leftStays)[number]>();
-  for (const s of leftStays) if ((lastLeft.get(s.person)?.leftAt ?? 0) <= s.leftAt!) lastLeft.set(s.person, s);
+  for (const s of leftStays)
+    if ((lastLeft.get(s.person)?.leftAt ?? 0) <= s.leftAt!) lastLeft.set(s.person, s);
   const left: MusterEntry[] = [];
   for (const s of lastLeft.values()) {
     const person = people.get(s.person);
@@ -148,8 +163,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const out = (e: MusterEntry) => ({ ...e, at: iso(e.at) });
 
 export function musterReports(db: ReportDb) {
-  const audited = (request: Parameters<typeof auditReport>[0], query: Record<string, unknown>, format: string) =>
-    auditReport(request, 'muster', 'muster', { ...auditDetail(query), format });
+  const audited = (
+    request: Parameters<typeof auditReport>[0],
+    query: Record<string, unknown>,
+    format: string,
+  ) => auditReport(request, 'muster', 'muster', { ...auditDetail(query), format });
   return {
     json: endpoint({
       operationId: 'reportMuster',
@@ -159,7 +177,13 @@ export function musterReports(db: ReportDb) {
       async handle({ query, scope, request, now }) {
         const m = await muster(db, query, scope, now);
         await audited(request, query, 'json');
-        return { ...m, at: iso(m.at)!, since: iso(m.since), inside: m.inside.map(out), left: m.left.map(out) };
+        return {
+          ...m,
+          at: iso(m.at)!,
+          since: iso(m.since),
+          inside: m.inside.map(out),
+          left: m.left.map(out),
+        };
       },
     }),
     csv: endpoint({
@@ -173,12 +197,36 @@ export function musterReports(db: ReportDb) {
         await audited(request, rest, `csv/${encoding}`);
         const time = (ms: number | null) => (ms === null ? '' : formatCsvTime(ms, zone));
         const rows = [
-          ...m.inside.map((e) => ['inside', e.area, e.areaName, e.personId, e.name, e.department, time(e.at), e.door]),
-          ...m.left.map((e) => ['left', e.area, e.areaName, e.personId, e.name, e.department, time(e.at), e.door]),
+          ...m.inside.map((e) => [
+            'inside',
+            e.area,
+            e.areaName,
+            e.personId,
+            e.name,
+            e.department,
+            time(e.at),
+            e.door,
+          ]),
+          ...m.left.map((e) => [
+            'left',
+            e.area,
+            e.areaName,
+            e.personId,
+            e.name,
+            e.department,
+            time(e.at),
+            e.door,
+          ]),
         ];
-        return sendCsv(reply, 'muster.csv', encoding, header(MUSTER_COLUMNS, language), (async function* () {
-          yield rows;
-        })());
+        return sendCsv(
+          reply,
+          'muster.csv',
+          encoding,
+          header(MUSTER_COLUMNS, language),
+          (async function* () {
+            yield rows;
+          })(),
+        );
       },
     }),
     print: endpoint({

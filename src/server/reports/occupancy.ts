@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { endpoint } from '../api/endpoint.ts';
 import { idSchema } from '../api/schemas.ts';
-import { ApiError } from '../http/errors.ts';
 import { formatCsvTime } from '../csv/times.ts';
+import { ApiError } from '../http/errors.ts';
 import { header, headerQuery, OCCUPANCY_COLUMNS } from './columns.ts';
 import { AreaTree, checkWindow, csvQuery, idListQuery, siteZone, windowQuery } from './common.ts';
 import { sendCsv } from './csv.ts';
@@ -29,7 +29,12 @@ export interface OccupancyPoint {
 }
 
 /** Points from stays (one person's stays never overlap: they are merged). */
-export function series(stays: readonly Stay[], from: number, until: number, stepMs: number): OccupancyPoint[] {
+export function series(
+  stays: readonly Stay[],
+  from: number,
+  until: number,
+  stepMs: number,
+): OccupancyPoint[] {
   const changes: [number, number][] = [];
   for (const s of stays) {
     changes.push([Math.max(s.enteredAt, from), +1]);
@@ -64,12 +69,17 @@ export async function occupancy(
     throw new ApiError('INVALID_INPUT', `at most ${MAX_POINTS} points per area: take a longer step`, {
       field: 'query.step',
     });
-  if (query.areas.length === 0) throw new ApiError('INVALID_INPUT', 'name at least one area', { field: 'query.areas' });
+  if (query.areas.length === 0)
+    throw new ApiError('INVALID_INPUT', 'name at least one area', { field: 'query.areas' });
   const tree = await AreaTree.load(db);
   const out = [];
   for (const area of query.areas) {
     const stays = await staysOverlapping(db, tree.zone(area), query.from, query.until);
-    out.push({ area, name: tree.byId.get(area)!.name, points: series(stays, query.from, query.until, stepMs) });
+    out.push({
+      area,
+      name: tree.byId.get(area)!.name,
+      points: series(stays, query.from, query.until, stepMs),
+    });
   }
   return out;
 }
@@ -124,7 +134,8 @@ export function occupancyReports(db: ReportDb) {
           query.encoding,
           header(OCCUPANCY_COLUMNS, query.header),
           (async function* () {
-            for (const s of result) yield s.points.map((p) => [s.area, formatCsvTime(p.at, zone), p.inside, p.peak]);
+            for (const s of result)
+              yield s.points.map((p) => [s.area, formatCsvTime(p.at, zone), p.inside, p.peak]);
           })(),
         );
       },

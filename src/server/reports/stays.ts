@@ -59,7 +59,11 @@ export function mergeStays(rows: readonly Row[]): Stay[] {
 }
 
 const byPersonThenTime = (a: Row, b: Row) =>
-  a.person_id < b.person_id ? -1 : a.person_id > b.person_id ? 1 : Number(a.entered_at) - Number(b.entered_at);
+  a.person_id < b.person_id
+    ? -1
+    : a.person_id > b.person_id
+      ? 1
+      : Number(a.entered_at) - Number(b.entered_at);
 
 const COLUMNS = [
   'person_id',

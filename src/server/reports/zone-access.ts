@@ -37,7 +37,9 @@ export type ZoneAccessKind = (typeof ZONE_ACCESS_KINDS)[number];
 const MAX_DAYS = 400;
 
 const zoneQuery = {
-  zones: idListQuery.optional().meta({ description: 'zone areas (default: every designated My Number zone)' }),
+  zones: idListQuery
+    .optional()
+    .meta({ description: 'zone areas (default: every designated My Number zone)' }),
   ...windowQuery,
   site: idSchema.optional(),
 };
@@ -61,7 +63,12 @@ async function zoneScope(db: ReportDb, ids: string[] | undefined): Promise<ZoneS
     throw new ApiError('INVALID_INPUT', 'no area is designated a My Number zone; name the zones', {
       field: 'query.zones',
     });
-  const zones = chosen.map((a) => ({ id: a.id, name: a.name, myNumberZone: a.myNumberZone, areas: tree.zone(a.id) }));
+  const zones = chosen.map((a) => ({
+    id: a.id,
+    name: a.name,
+    myNumberZone: a.myNumberZone,
+    areas: tree.zone(a.id),
+  }));
   const areas = new Set(zones.flatMap((z) => [...z.areas]));
   const doors = new Map(doorsOfZone(await loadDoors(db), areas).map((d) => [d.id, d]));
   return { zones, areas, doors };
@@ -82,12 +89,9 @@ function classify(scope: ZoneScope, e: StoredEvent & NamedEvent): ZoneAccessItem
   if (e.type === 'alarm') return { kind: 'door_alarm', zone, event: e };
   if (e.type !== 'access') return undefined;
   if (e.detail.result !== 'grant') return { kind: 'denial', zone, event: e };
-  const [origin, destination] = e.detail.side === 'out' ? [door.toArea, door.fromArea] : [door.fromArea, door.toArea];
-  const kind = scope.areas.has(destination)
-    ? scope.areas.has(origin)
-      ? 'move'
-      : 'entry'
-    : 'exit';
+  const [origin, destination] =
+    e.detail.side === 'out' ? [door.toArea, door.fromArea] : [door.fromArea, door.toArea];
+  const kind = scope.areas.has(destination) ? (scope.areas.has(origin) ? 'move' : 'entry') : 'exit';
   return { kind, zone, event: e };
 }
 
@@ -100,7 +104,13 @@ async function zonePage(
 ) {
   const page = await readEvents(
     db,
-    { door: [...scope.doors.keys()], types: ['access', 'alarm'], from: window.from, until: window.until, scope: 'all' },
+    {
+      door: [...scope.doors.keys()],
+      types: ['access', 'alarm'],
+      from: window.from,
+      until: window.until,
+      scope: 'all',
+    },
     cursor,
     limit,
   );
@@ -125,7 +135,10 @@ const itemSchema = z
     at: z.iso.datetime(),
     personId: z.string().nullable(),
     personName: z.string().nullable(),
-    credential: z.string().nullable().meta({ description: 'safe reference (card:C-1001, pin#<id>), never digits' }),
+    credential: z
+      .string()
+      .nullable()
+      .meta({ description: 'safe reference (card:C-1001, pin#<id>), never digits' }),
     door: z.string().nullable(),
     doorName: z.string().nullable(),
     reason: z.string().nullable().meta({ description: 'denials: the reason; door alarms: the alarm' }),
@@ -220,15 +233,25 @@ export function zoneAccessReports(db: ReportDb) {
         const window = { from: query.from, until: query.until };
         const page = await zonePage(db, scope, window, query.cursor, query.limit);
         const first = query.cursor === undefined;
-        if (first) await auditReport(request, 'zone_access', `zones:${scope.zones.map((z) => z.id).join(',')}`, auditDetail(query));
-        const controllers = [...scope.doors.values()].flatMap((d) => (d.controllerId ? [d.controllerId] : []));
+        if (first)
+          await auditReport(
+            request,
+            'zone_access',
+            `zones:${scope.zones.map((z) => z.id).join(',')}`,
+            auditDetail(query),
+          );
+        const controllers = [...scope.doors.values()].flatMap((d) =>
+          d.controllerId ? [d.controllerId] : [],
+        );
         return {
           zones: zonesOut(scope),
           from: new Date(query.from).toISOString(),
           until: new Date(query.until).toISOString(),
           summary: first ? await summary(db, scope, window) : null,
           completeness: first
-            ? completenessOut(await completeness(db, evidenceKeys(request), controllers, query.from, query.until))
+            ? completenessOut(
+                await completeness(db, evidenceKeys(request), controllers, query.from, query.until),
+              )
             : null,
           items: page.items.map(itemOut),
           next: page.next ?? null,

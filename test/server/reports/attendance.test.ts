@@ -33,7 +33,8 @@ function expectedDays(door = 'gate') {
 }
 
 async function allDays(query: string, who: 'admin' | 'salesOp' = 'admin') {
-  const rows: { personId: string; date: string; firstIn: string; lastOut: string | null; minutes: number }[] = [];
+  const rows: { personId: string; date: string; firstIn: string; lastOut: string | null; minutes: number }[] =
+    [];
   let cursor: string | null = null;
   do {
     const res = await site.api.get(
@@ -69,12 +70,16 @@ describe('attendance report', () => {
     const office = await allDays('from=2026-04-01&to=2026-04-10&areas=office');
     const expected = expectedDays('office-door');
     expect(office.length).toBe(expected.size);
-    for (const r of office) expect(Date.parse(r.firstIn)).toBe(expected.get(`${r.personId}|${r.date}`)!.firstIn);
+    for (const r of office)
+      expect(Date.parse(r.firstIn)).toBe(expected.get(`${r.personId}|${r.date}`)!.firstIn);
     // The My Number room is inside the office: going in and out of it is no exit from work.
     const e001 = office.find((r) => r.personId === 'E001')!;
     expect(e001.lastOut).not.toBeNull();
 
-    expect((await site.api.post('auditor', '/api/reports/attendance/settings', { workAreas: ['office'] })).statusCode).toBe(403);
+    expect(
+      (await site.api.post('auditor', '/api/reports/attendance/settings', { workAreas: ['office'] }))
+        .statusCode,
+    ).toBe(403);
     const bad = await site.api.post('admin', '/api/reports/attendance/settings', { workAreas: ['nowhere'] });
     expect(bad.json().error.code).toBe('UNKNOWN_REFERENCE');
     const set = await site.api.post('admin', '/api/reports/attendance/settings', { workAreas: ['office'] });
@@ -84,8 +89,16 @@ describe('attendance report', () => {
   });
 
   it('totals per month', async () => {
-    const res = await site.api.get('admin', '/api/reports/attendance?from=2026-04-01&to=2026-04-30&view=monthly&limit=100');
-    const months = res.json().months as { personId: string; month: string; daysPresent: number; minutes: number }[];
+    const res = await site.api.get(
+      'admin',
+      '/api/reports/attendance?from=2026-04-01&to=2026-04-30&view=monthly&limit=100',
+    );
+    const months = res.json().months as {
+      personId: string;
+      month: string;
+      daysPresent: number;
+      minutes: number;
+    }[];
     const expected = expectedDays();
     for (const m of months) {
       const mine = [...expected.keys()].filter((k) => k.split('|')[0] === m.personId);
@@ -96,7 +109,10 @@ describe('attendance report', () => {
   });
 
   it('exports CSV for attendance systems in UTF-8 with BOM and in Shift_JIS', async () => {
-    const utf8 = await site.api.get('admin', '/api/reports/attendance/csv?from=2026-04-01&to=2026-04-10&header=ja');
+    const utf8 = await site.api.get(
+      'admin',
+      '/api/reports/attendance/csv?from=2026-04-01&to=2026-04-10&header=ja',
+    );
     expect(utf8.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect([...utf8.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = utf8.rawPayload.subarray(3).toString('utf8');
@@ -130,17 +146,26 @@ describe('attendance report', () => {
     expect(sjis.rawPayload[0]).not.toBe(0xef);
     expect(iconv.decode(sjis.rawPayload, 'cp932')).toBe(text);
 
-    const monthly = await site.api.get('admin', '/api/reports/attendance/csv?from=2026-04-01&to=2026-04-30&view=monthly');
+    const monthly = await site.api.get(
+      'admin',
+      '/api/reports/attendance/csv?from=2026-04-01&to=2026-04-30&view=monthly',
+    );
     expect(parseCsv(monthly.rawPayload.subarray(3).toString('utf8'))[0]!.fields[0]).toBe('employee_code');
   });
 
   it('shows a scoped operator only their people, refuses others, and audits each read', async () => {
     expect(await allDays('from=2026-04-01&to=2026-04-10', 'salesOp')).toEqual([]);
-    expect((await site.api.get('maintainer', '/api/reports/attendance?from=2026-04-01&to=2026-04-10')).statusCode).toBe(403);
-    expect((await site.api.get('nobody', '/api/reports/attendance?from=2026-04-01&to=2026-04-10')).statusCode).toBe(401);
+    expect(
+      (await site.api.get('maintainer', '/api/reports/attendance?from=2026-04-01&to=2026-04-10')).statusCode,
+    ).toBe(403);
+    expect(
+      (await site.api.get('nobody', '/api/reports/attendance?from=2026-04-01&to=2026-04-10')).statusCode,
+    ).toBe(401);
     const bad = await site.api.get('admin', '/api/reports/attendance?from=2026-04-10&to=2026-04-01');
     expect(bad.json().error).toMatchObject({ code: 'INVALID_INPUT', field: 'query.to' });
-    expect((await site.api.get('admin', '/api/reports/attendance?from=2026-13-01&to=2026-04-01')).statusCode).toBe(400);
+    expect(
+      (await site.api.get('admin', '/api/reports/attendance?from=2026-13-01&to=2026-04-01')).statusCode,
+    ).toBe(400);
     const audit = await site.api.store.db
       .selectFrom('audit_log')
       .select(['actor', 'action', 'detail'])

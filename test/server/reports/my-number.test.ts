@@ -20,7 +20,14 @@ afterAll(() => site.close());
 const MONTH = 'from=2026-04-01T00:00:00%2B09:00&until=2026-05-01T00:00:00%2B09:00';
 const ZONE_DOORS = new Set(['mn-door', 'desk-door']);
 
-type Item = { kind: string; personId: string | null; credential: string | null; door: string; reason: string | null; at: string };
+type Item = {
+  kind: string;
+  personId: string | null;
+  credential: string | null;
+  door: string;
+  reason: string | null;
+  at: string;
+};
 
 async function everyItem(query: string): Promise<{ items: Item[]; first: Record<string, unknown> }> {
   const items: Item[] = [];
@@ -78,7 +85,9 @@ describe('My Number zones', () => {
     const entry = items.find((i) => i.kind === 'entry' && i.personId === 'E002')!;
     expect(entry).toMatchObject({ credential: 'card:C-1002' });
     const alarms = items.filter((i) => i.kind === 'door_alarm');
-    expect(alarms.filter((a) => a.reason === 'forced_open' && a.door === 'mn-door').length).toBeGreaterThanOrEqual(4);
+    expect(
+      alarms.filter((a) => a.reason === 'forced_open' && a.door === 'mn-door').length,
+    ).toBeGreaterThanOrEqual(4);
     expect(alarms.some((a) => a.reason === 'held_open' && a.door === 'desk-door')).toBe(true);
     expect(first.summary).toMatchObject({
       entry: grantsIn.length,
@@ -97,7 +106,12 @@ describe('My Number zones', () => {
     const { first } = await everyItem(MONTH);
     const evidence = first.completeness as {
       complete: boolean;
-      controllers: { controllerId: string; events: number; gaps: unknown[]; chain: { checked: number; problems: unknown[] } }[];
+      controllers: {
+        controllerId: string;
+        events: number;
+        gaps: unknown[];
+        chain: { checked: number; problems: unknown[] };
+      }[];
     };
     expect(evidence.complete).toBe(true);
     expect(evidence.controllers.map((c) => c.controllerId)).toEqual(['ctl-secure']);
@@ -106,10 +120,25 @@ describe('My Number zones', () => {
   });
 
   it('exports the zone access CSV in Shift_JIS and UTF-8 with BOM', async () => {
-    const sjis = await site.api.get('auditor', `/api/reports/my-number/access/csv?${MONTH}&encoding=shift_jis&header=ja`);
+    const sjis = await site.api.get(
+      'auditor',
+      `/api/reports/my-number/access/csv?${MONTH}&encoding=shift_jis&header=ja`,
+    );
     expect(sjis.headers['content-type']).toBe('text/csv; charset=shift_jis');
     const rows = parseCsv(iconv.decode(sjis.rawPayload, 'cp932')).map((r) => r.fields);
-    expect(rows[0]).toEqual(['日時', '区分', '区域', '利用者ID', '氏名', '認証情報', '扉ID', '扉名', '理由', '制御装置', '連番']);
+    expect(rows[0]).toEqual([
+      '日時',
+      '区分',
+      '区域',
+      '利用者ID',
+      '氏名',
+      '認証情報',
+      '扉ID',
+      '扉名',
+      '理由',
+      '制御装置',
+      '連番',
+    ]);
     const { items } = await everyItem(MONTH);
     expect(rows.length - 1).toBe(items.length);
     expect(rows.some((r) => r[4] === '社員 1号' && r[1] === 'entry' && r[7] === 'mn-door 扉')).toBe(true);
@@ -121,9 +150,9 @@ describe('My Number zones', () => {
   it('is for auditors and admins, and every read is audited', async () => {
     for (const who of ['salesOp', 'maintainer'] as const)
       expect((await site.api.get(who, `/api/reports/my-number/access?${MONTH}`)).statusCode).toBe(403);
-    expect((await site.api.get('admin', `/api/reports/my-number/access?${MONTH}&zones=nowhere`)).json().error.code).toBe(
-      'AREA_NOT_FOUND',
-    );
+    expect(
+      (await site.api.get('admin', `/api/reports/my-number/access?${MONTH}&zones=nowhere`)).json().error.code,
+    ).toBe('AREA_NOT_FOUND');
     const audit = await site.api.store.db
       .selectFrom('audit_log')
       .select(['actor', 'target', 'detail'])
@@ -156,15 +185,14 @@ describe('My Number zones', () => {
       .offset(200)
       .limit(1)
       .executeTakeFirstOrThrow();
-    await db
-      .updateTable('events')
-      .set({ person_id: 'E010' })
-      .where('id', '=', changed.id)
-      .execute();
+    await db.updateTable('events').set({ person_id: 'E010' }).where('id', '=', changed.id).execute();
     const { first } = await everyItem(MONTH);
     const evidence = first.completeness as {
       complete: boolean;
-      controllers: { gaps: { from: number; to: number }[]; chain: { problems: { from: number; problem: string }[] } }[];
+      controllers: {
+        gaps: { from: number; to: number }[];
+        chain: { problems: { from: number; problem: string }[] };
+      }[];
     };
     expect(evidence.complete).toBe(false);
     const c = evidence.controllers[0]!;
