@@ -2,13 +2,17 @@
 // JSON form of each report, its CSV download, and the few writes reports have (settings). Who may
 // read what: reports naming people need people:read (an operator sees only people inside their
 // scope); occupancy counts need events:read; the My Number zone and incident reports, for auditors,
-// need audit:read. Every report that shows personal data leaves an audit record (report.<name>).
+// need audit:read; the 棚卸 needs credentials:read (its operators section operators:read too);
+// recording an access review checkpoint (which changes no access) is for auditors: audit:read.
+// Every report that shows personal data leaves an audit record (report.<name>).
 
 import type { Route } from '../api/routes.ts';
 import type { Store } from '../storage/db.ts';
+import { accessReviewReports } from './access-review.ts';
 import { attendanceReports } from './attendance.ts';
 import { eventReports } from './event-export.ts';
 import { incidentReports } from './incident.ts';
+import { inventoryReports } from './inventory.ts';
 import { musterReports } from './muster.ts';
 import { occupancyReports } from './occupancy.ts';
 import { reportDb } from './tables.ts';
@@ -22,6 +26,8 @@ export function reportRoutes(store: Store): Route[] {
   const occupancy = occupancyReports(db);
   const zones = zoneAccessReports(db);
   const incident = incidentReports(db);
+  const inventory = inventoryReports(db);
+  const review = accessReviewReports(db);
   const row = (
     method: Route['method'],
     url: string,
@@ -46,5 +52,13 @@ export function reportRoutes(store: Store): Route[] {
     row('GET',  '/api/reports/my-number/access/csv',    'audit:read',  zones.csv),
     row('GET',  '/api/reports/incident',                'audit:read',  incident.json),
     row('GET',  '/api/reports/incident/csv',            'audit:read',  incident.csv),
+    row('GET',  '/api/reports/inventory/:section',      'credentials:read', inventory.json),
+    row('GET',  '/api/reports/inventory/:section/csv',  'credentials:read', inventory.csv),
+    row('GET',  '/api/reports/access-review',           'people:read', review.json),
+    row('GET',  '/api/reports/access-review/csv',       'people:read', review.csv),
+    row('GET',  '/api/reports/access-review/changes',   'people:read', review.changes),
+    row('GET',  '/api/reports/access-review/changes/csv', 'people:read', review.changesCsv),
+    row('GET',  '/api/reports/access-review/checkpoints', 'people:read', review.checkpoints),
+    row('POST', '/api/reports/access-review/checkpoints', 'audit:read', review.createCheckpoint),
   ];
 }
