@@ -4,6 +4,7 @@
 
 import type { Permission } from '../http/principal.ts';
 import { reportRoutes } from '../reports/routes.ts';
+import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -122,6 +123,9 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
+    row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
 
     ...reportRoutes(store),
   ];
