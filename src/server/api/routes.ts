@@ -3,6 +3,7 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
@@ -125,6 +126,8 @@ export function apiRoutes(store: Store): Route[] {
 
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
+
+    ...reportRoutes(store),
   ];
   return routes;
 }
