@@ -3,6 +3,7 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -121,6 +122,10 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
+    row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
+    row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
   ];
   return routes;
 }
