@@ -168,6 +168,14 @@ describe('door and area actions through the API, at real controllers', () => {
     await waitFor('D1 to lock after the fire is cleared', () => !fleet.unlocked('ctl-1', 'D1'), 15_000);
   }, 40_000);
 
+  it('sets the threat level everywhere and an area’s occupancy maximum where it applies', async () => {
+    const threat = await act({ action: 'set-threat-level', level: 0 });
+    expect(outcomes(threat)).toEqual({ 'ctl-1': 'applied', 'ctl-2': 'applied' });
+    const limit = await act({ action: 'set-occupancy-limit', area: 'lab', maxOccupancy: 5 });
+    expect(outcomes(limit)).toEqual({ 'ctl-2': 'applied' });
+    expect((await fleet.ok('GET', '/api/areas/lab')).maxOccupancy).toBe(5);
+  }, 40_000);
+
   it('refuses bad input and unknown targets with a 4xx and sends nothing', async () => {
     const before = (await fleet.ok('GET', '/api/actions?limit=1000')).items.length;
     for (const [body, code] of [

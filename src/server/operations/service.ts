@@ -94,10 +94,10 @@ export class OperationsService {
 
   /** Checks, records, audits and sends an action; resolves with its status once answered (or timed out). */
   async perform(request: ActionRequest, actor: Actor): Promise<ActionRecord> {
-    const link = this.deps.link;
-    if (!link) throw new ApiError('NO_CONTROLLER_LINK', 'this server runs without a controller link');
     const now = this.deps.clock.now();
     const plan = await this.plan(request, actor);
+    const link = this.deps.link;
+    if (!link) throw new ApiError('NO_CONTROLLER_LINK', 'this server runs without a controller link');
     // A change of the site model first: refused, it leaves nothing recorded.
     await plan.model?.();
     const id = `act_${randomBytes(9).toString('base64url')}`;
