@@ -4,6 +4,7 @@
 
 import type { Permission } from '../http/principal.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
+import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -126,6 +127,8 @@ export function apiRoutes(store: Store): Route[] {
     row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
     row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
     row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
+    row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
+    row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
   ];
   return routes;
 }
