@@ -29,10 +29,12 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
+import { DEFAULT_SITE } from './storage/sites.ts';
 
 export interface ComposeOptions {
   store: Store;
@@ -69,6 +71,8 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** door and area actions */
+  operations: OperationsService;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -138,12 +142,21 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           settings: options.controllers ?? {},
           now: () => clock.now(),
         });
+  const operations = new OperationsService({
+    store,
+    installationKey,
+    services,
+    link: controllers,
+    clock,
+    defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
+  });
   let app: FastifyInstance;
   try {
     app = await buildApp({
       store,
       installationKey,
       services,
+      operations,
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -169,6 +182,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       },
     });
   } catch (error) {
+    operations.close();
     unsubscribeAudit();
     throw error;
   }
@@ -180,6 +194,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    operations,
     start: async () => {
       await controllers?.start();
     },
@@ -188,6 +203,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       closed = true;
       await app.close();
       await controllers?.stop();
+      operations.close();
       unsubscribeAudit();
     },
   };

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../http/principal.ts';
+import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
@@ -24,6 +25,8 @@ export interface EndpointContext<P, Q, B> {
   services: Services;
   /** the caller as the service layer sees them (audit origin and scope) */
   actor: Actor;
+  /** door and area actions (server/operations); undefined without a controller link */
+  operations: OperationsService | undefined;
   now: number;
   request: FastifyRequest;
   reply: FastifyReply;

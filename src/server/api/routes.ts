@@ -3,6 +3,7 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
@@ -124,6 +125,9 @@ export function apiRoutes(store: Store): Route[] {
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
 
+    row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
+    row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
+    row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
 

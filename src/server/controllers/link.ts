@@ -17,7 +17,11 @@ import { controllerTopics, LoginProofChecker } from '../../contracts/broker-logi
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
-import { type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import { type Message, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+
+/** A controller's answer to an operator command. */
+export type CommandResult = Extract<Message, { kind: 'command-result' }>;
+
 import type { AlarmService } from '../alarms/service.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
 import type { DomainBus } from '../domain/bus.ts';
@@ -180,6 +184,19 @@ export class ControllerLink {
 
   get brokerUrl(): string {
     return this.mqttUrl;
+  }
+
+  /** Every enrolled controller's coordinator. */
+  allCoordinators(): ControllerCoordinator[] {
+    return [...this.coordinators.values()];
+  }
+
+  private readonly resultListeners = new Set<(controllerId: string, result: CommandResult) => void>();
+
+  /** Answers of controllers to operator commands (server/operations); returns the unsubscribe. */
+  onCommandResult(listener: (controllerId: string, result: CommandResult) => void): () => void {
+    this.resultListeners.add(listener);
+    return () => this.resultListeners.delete(listener);
   }
 
   /** The coordinator of one enrolled controller (commands with a per-controller outcome). */
@@ -427,6 +444,9 @@ export class ControllerLink {
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
       if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+    } else if (message.kind === 'command-result') {
+      coordinator.heard();
+      for (const listener of this.resultListeners) listener(controllerId, message);
     } else {
       coordinator.heard();
     }

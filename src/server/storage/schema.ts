@@ -239,6 +239,29 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** An operator action on doors or areas (server/operations): what was asked, by whom, when. */
+export interface OperatorActionsTable {
+  id: string;
+  action: string;
+  /** what it acts on: `door:D1`, `area:lab`, `person:alice`, `zone:z1`, `site:main` */
+  target: string;
+  /** JSON: the action as requested */
+  body: string;
+  actor: string;
+  site: string | null;
+  requested_at: number;
+}
+
+/** What became of an operator action at one controller concerned. */
+export interface OperatorActionOutcomesTable {
+  action_id: string;
+  controller_id: string;
+  /** pending, applied, refused, not_reachable */
+  outcome: string;
+  detail: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -263,4 +286,6 @@ export interface Database {
   event_chain_heads: EventChainHeadsTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
+  operator_actions: OperatorActionsTable;
+  operator_action_outcomes: OperatorActionOutcomesTable;
 }
