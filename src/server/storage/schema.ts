@@ -237,6 +237,17 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** Checked CSV rows of a running import, before its one switch (server/imports/). */
+export interface ImportStagingTable {
+  job_id: string;
+  /** order in the file (0-based among the rows that parsed) */
+  seq: number;
+  row: number;
+  line: number;
+  /** the row's record as JSON */
+  payload: string;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -261,4 +272,5 @@ export interface Database {
   event_chain_heads: EventChainHeadsTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
+  import_staging: ImportStagingTable;
 }
