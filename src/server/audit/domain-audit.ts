@@ -10,7 +10,7 @@ import { AuditLog } from '../storage/audit-log.ts';
 import type { Store } from '../storage/db.ts';
 
 /** audit records written per transaction */
-const AUDIT_SLICE = 500;
+const AUDIT_SLICE = 200;
 
 export function auditDomainEvents(
   bus: DomainBus,

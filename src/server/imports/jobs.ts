@@ -33,6 +33,8 @@ export interface ImportJobView {
   report: Omit<ImportReport, 'changes'> | null;
   /** why a job failed without a report (the database, the worker) */
   error: string | null;
+  /** milliseconds spent in each phase so far */
+  timings: Partial<Record<ImportPhase, number>>;
 }
 
 export type ImportJobOptions = Pick<
@@ -80,6 +82,7 @@ export class ImportJobs {
       finishedAt: null,
       report: null,
       error: null,
+      timings: {},
     };
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const run = () => this.run(view, cancel, kind, bytes, options, actor);
@@ -87,13 +90,13 @@ export class ImportJobs {
     this.queue = finished;
     this.jobs.set(view.id, { view, owner: actor.origin.actor, cancel, finished });
     this.forgetOld();
-    return { ...view };
+    return copyOf(view);
   }
 
   /** The job, if the actor started it. */
   get(id: string, actor: Actor): ImportJobView | undefined {
     const job = this.jobs.get(id);
-    return job && job.owner === actor.origin.actor ? { ...job.view } : undefined;
+    return job && job.owner === actor.origin.actor ? copyOf(job.view) : undefined;
   }
 
   /** Asks the job to stop; it ends as cancelled unless its switch already committed. */
@@ -102,7 +105,7 @@ export class ImportJobs {
     if (!job || job.owner !== actor.origin.actor) return undefined;
     Atomics.store(job.cancel, 0, 1);
     if (job.view.state === 'queued') this.end(job.view, 'cancelled');
-    return { ...job.view };
+    return copyOf(job.view);
   }
 
   /** Resolves with the job once it has ended. */
@@ -110,7 +113,7 @@ export class ImportJobs {
     const job = this.jobs.get(id);
     if (!job || job.owner !== actor.origin.actor) return undefined;
     await job.finished;
-    return { ...job.view };
+    return copyOf(job.view);
   }
 
   /** Resolves when every job started so far has ended (shutdown, tests). */
@@ -121,7 +124,18 @@ export class ImportJobs {
   private end(view: ImportJobView, state: JobState): void {
     view.state = state;
     view.finishedAt = this.deps.clock.now();
+    this.tick(view);
   }
+
+  /** Adds the time since the last step to the phase in progress. */
+  private tick(view: ImportJobView): void {
+    const now = this.deps.clock.now();
+    const since = this.phaseStarted.get(view.id) ?? now;
+    if (view.phase !== 'queued') view.timings[view.phase] = (view.timings[view.phase] ?? 0) + (now - since);
+    this.phaseStarted.set(view.id, now);
+  }
+
+  private readonly phaseStarted = new Map<string, number>();
 
   private async run(
     view: ImportJobView,
@@ -140,11 +154,13 @@ export class ImportJobs {
       now: this.deps.clock.now(),
       jobId: view.id,
     };
+    this.phaseStarted.set(view.id, this.deps.clock.now());
     const onProgress = (phase: ImportPhase, done: number, total: number) => {
+      this.tick(view);
       view.phase = phase;
       view.done = done;
       view.total = total;
-      listener?.({ ...view });
+      listener?.(copyOf(view));
     };
     try {
       const location = this.deps.store.location;
@@ -185,9 +201,14 @@ export class ImportJobs {
 
   private forgetOld(): void {
     const ended = [...this.jobs.values()].filter((j) => j.view.finishedAt !== null);
-    for (const job of ended.slice(0, Math.max(0, ended.length - KEEP_ENDED))) this.jobs.delete(job.view.id);
+    for (const job of ended.slice(0, Math.max(0, ended.length - KEEP_ENDED))) {
+      this.jobs.delete(job.view.id);
+      this.phaseStarted.delete(job.view.id);
+    }
   }
 }
+
+const copyOf = (view: ImportJobView): ImportJobView => ({ ...view, timings: { ...view.timings } });
 
 function inWorker(
   input: WorkerInput,

@@ -113,14 +113,8 @@ export async function upsertPeopleSlice(
   ] as const) {
     const given = inputs.filter((p) => p[field] !== undefined);
     if (given.length === 0) continue;
-    await tx
-      .deleteFrom(table)
-      .where(
-        'person_id',
-        'in',
-        given.map((p) => p.id),
-      )
-      .execute();
+    const stored = given.filter((p) => before.has(p.id)).map((p) => p.id);
+    if (stored.length > 0) await tx.deleteFrom(table).where('person_id', 'in', stored).execute();
     const links = given.flatMap((p) =>
       [...new Set(p[field]!)].map((target) => ({ person_id: p.id, [column]: target })),
     );

@@ -17,7 +17,7 @@ export class CsvService {
     kind: CsvImportKind,
     bytes: Uint8Array,
     options: Pick<ImportOptions, 'encoding' | 'timezone' | 'dryRun' | 'givenPinCodes' | 'maxErrors'> & {
-      onProgress?: (done: number, total: number) => void;
+      onProgress?: (done: number, total: number, phase: string) => void;
     },
     actor: Actor,
   ): Promise<ImportReport> {
@@ -28,9 +28,7 @@ export class CsvService {
       {
         ...rest,
         ...(onProgress && {
-          onProgress: (view: ImportJobView) => {
-            if (view.phase === 'switch') onProgress(view.done, view.total);
-          },
+          onProgress: (view: ImportJobView) => onProgress(view.done, view.total, view.phase),
         }),
       },
       actor,
