@@ -29,6 +29,7 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
@@ -59,6 +60,8 @@ export interface ComposeOptions {
   authenticate?: (request: FastifyRequest) => Principal | undefined;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
+  /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
+  metrics?: { processMetrics?: boolean };
 }
 
 export interface ComposedServer {
@@ -68,6 +71,8 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** what `GET /metrics` shows (metrics/listener.ts serves it) */
+  metrics: ServerMetrics;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -124,6 +129,12 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const metrics = new ServerMetrics({
+    now: () => clock.now(),
+    processMetrics: options.metrics?.processMetrics ?? false,
+    db: securityDb(store.db),
+  });
+  const unlistenAlarms = alarms.listen(metrics.alarms);
   const controllers =
     options.controllers === false
       ? undefined
@@ -136,7 +147,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           tls: options.https && { cert: String(options.https.cert), key: String(options.https.key) },
           settings: options.controllers ?? {},
           now: () => clock.now(),
+          observer: metrics.link,
         });
+  if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   try {
     app = await buildApp({
@@ -150,6 +163,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ...(options.docs !== undefined && { docs: options.docs }),
       ...(options.authenticate && { authenticate: options.authenticate }),
       plugins: async (instance) => {
+        // First, so every route has it: latency by route template, whatever the security plugin answers.
+        instance.addHook('onResponse', async (request, reply) => {
+          metrics.httpResponded(
+            request.method,
+            request.routeOptions.url,
+            reply.statusCode,
+            reply.elapsedTime / 1000,
+          );
+        });
         await registerManagementSecurity(instance, {
           db: store.db,
           logger,
@@ -167,6 +189,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     });
   } catch (error) {
     unsubscribeAudit();
+    unlistenAlarms();
     throw error;
   }
   let closed = false;
@@ -177,6 +200,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    metrics,
     start: async () => {
       await controllers?.start();
     },
@@ -186,6 +210,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       await app.close();
       await controllers?.stop();
       unsubscribeAudit();
+      unlistenAlarms();
     },
   };
 }
