@@ -8,6 +8,8 @@
 //                                                                      presence)
 //   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
 //             whose writes go to the service layer.
+//   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
+//             serve` exposes them on a listener of its own.
 //
 // The caller opens the store and closes it after `close()`; `start()` starts the controller link.
 // `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
