@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   restore: async () => (await import('./commands/restore.ts')).registerRestoreCommand,
   scenario: async () => (await import('./commands/scenario.ts')).registerScenarioCommand,
   serve: async () => (await import('./commands/serve.ts')).registerServeCommand,
+  sim: async () => (await import('./commands/sim.ts')).registerSimCommand,
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them. */

@@ -47,6 +47,7 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   { name: 'operators', description: 'Operator accounts, roles and scopes' },
   { name: 'alarms', description: 'The alarm queue: acknowledge, resolve, comment' },
   { name: 'audit', description: 'The tamper-evident audit trail' },
+  { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });
