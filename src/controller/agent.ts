@@ -44,6 +44,21 @@ export interface AgentOptions {
   io?: DoorIo;
   /** hardware drivers (readers, I/O modules): started by start(), stopped by stop() */
   drivers?: AgentDriver[];
+  /** told of every event as it is journaled (metrics: src/controller/metrics.ts) */
+  onEvent?: (event: CoreEvent | DriverEvent) => void;
+}
+
+/** What the agent runs with now, for metrics and status. */
+export interface AgentHealth {
+  snapshotVersion: number;
+  /** when the server last confirmed the snapshot in force (0: never) */
+  confirmedAt: number;
+  /** the offline fallback is in force */
+  fallback: boolean;
+  serverLink: 'unknown' | 'up' | 'lost';
+  brokerConnected: boolean;
+  /** events journaled and not yet acknowledged by the server */
+  journalPending: number;
 }
 
 /**
@@ -201,6 +216,17 @@ export class ControllerAgent {
     return this.fallback;
   }
 
+  health(): AgentHealth {
+    return {
+      snapshotVersion: this.snapshotVersion,
+      confirmedAt: this.snapshot ? this.confirmedAt : 0,
+      fallback: this.fallback,
+      serverLink: this.serverLink.state,
+      brokerConnected: this.link.connected,
+      journalPending: this.journal.next - 1 - this.journal.acknowledged,
+    };
+  }
+
   /** A credential at a reader: decided locally, journaled before the answer is returned. */
   present(p: Presentation): Decision {
     const key = this.options.identity.credentialKey;
@@ -352,6 +378,7 @@ export class ControllerAgent {
     };
     // Durable (fsync) before anything acts on it or sends it.
     this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    this.options.onEvent?.(event);
     void this.uplink.flush();
   }
 
