@@ -1,7 +1,8 @@
 // The facts the reports read, recorded at ingest in the transaction that stores the events (so a
 // batch is stored with its history or not at all):
 // - presence history: each granted passage ends the person's stay where they were and begins one in
-//   the area the door leads to (`outside` begins none), with the door, controller and sequence;
+//   the area the door leads to, with the door, controller and sequence (stays `outside` too: a late
+//   passage must know where the person went next);
 // - when each credential last opened a door.
 //
 // Passages usually arrive in time order per person: those extend the history at its end in bulk. A
@@ -10,7 +11,6 @@
 
 import { sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
-import { OUTSIDE } from '../../core/model.ts';
 import type { Executor } from '../storage/db.ts';
 import { reportDb } from './tables.ts';
 
@@ -133,7 +133,7 @@ async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passa
   for (const list of byPerson.values())
     list.forEach((p, i) => {
       const next = list[i + 1];
-      if (p.area !== OUTSIDE) stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
+      stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
     });
   for (const part of chunks(stays, 400)) await db.insertInto('presence_history').values(part).execute();
 }
@@ -169,11 +169,10 @@ async function fitIn(tx: Executor, p: Passage): Promise<void> {
       .executeTakeFirst();
     end = next ? { at: Number(next.entered_at), door: next.entered_door } : { at: null, door: null };
   }
-  if (p.area !== OUTSIDE)
-    await db
-      .insertInto('presence_history')
-      .values(stayOf(p, end.at, end.door))
-      .execute();
+  await db
+    .insertInto('presence_history')
+    .values(stayOf(p, end.at, end.door))
+    .execute();
 }
 
 /** When each credential of these grants was last used (the latest wins, whatever the order). */
