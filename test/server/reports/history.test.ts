@@ -75,13 +75,15 @@ const grant = (
 /** A person's day: in at the gate, into the room and out, out at the gate — n times. */
 function dayOf(person: string, start: number, visits: number, seq: { next: number }): ControllerEvent[] {
   const out: ControllerEvent[] = [];
-  let t = start;
-  for (let i = 0; i < visits; i++) {
-    out.push(grant(seq.next++, (t += 60_000), person, 'gate', 'in'));
-    out.push(grant(seq.next++, (t += 60_000), person, 'room-door', 'in'));
-    out.push(grant(seq.next++, (t += 60_000), person, 'room-door', 'out'));
-    out.push(grant(seq.next++, (t += 60_000), person, 'gate', 'out'));
-  }
+  const steps = [
+    ['gate', 'in'],
+    ['room-door', 'in'],
+    ['room-door', 'out'],
+    ['gate', 'out'],
+  ] as const;
+  for (let i = 0; i < visits; i++)
+    for (const [door, side] of steps)
+      out.push(grant(seq.next, start + seq.next++ * 60_000, person, door, side));
   return out;
 }
 
