@@ -32,6 +32,7 @@ import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -67,6 +68,8 @@ export interface ComposeOptions {
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
   metrics?: { processMetrics?: boolean };
+  /** alarm notifications (notify/): channels, threshold, escalation; none: no notices */
+  notify?: NotifySettings | undefined;
 }
 
 export interface ComposedServer {
@@ -80,6 +83,8 @@ export interface ComposedServer {
   operations: OperationsService;
   /** what `GET /metrics` shows (metrics/listener.ts serves it) */
   metrics: ServerMetrics;
+  /** alarm notices by e-mail and other channels, when configured (started by start()) */
+  notifications: AlarmNotifications | undefined;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -142,6 +147,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     db: securityDb(store.db),
   });
   const unlistenAlarms = alarms.listen(metrics.alarms);
+  const notifications =
+    options.notify && options.notify.notifiers.length > 0
+      ? new AlarmNotifications(securityDb(store.db), logger, clock, options.notify)
+      : undefined;
+  const unlistenNotify = notifications ? alarms.listen(notifications.listener) : () => {};
   const controllers =
     options.controllers === false
       ? undefined
@@ -209,6 +219,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     operations.close();
     unsubscribeAudit();
     unlistenAlarms();
+    unlistenNotify();
+    await notifications?.stop();
     throw error;
   }
   let closed = false;
@@ -221,8 +233,10 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     controllers,
     operations,
     metrics,
+    notifications,
     start: async () => {
       await controllers?.start();
+      notifications?.start();
     },
     async close() {
       if (closed) return;
@@ -232,6 +246,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       operations.close();
       unsubscribeAudit();
       unlistenAlarms();
+      unlistenNotify();
+      await notifications?.stop();
     },
   };
 }

@@ -17,6 +17,7 @@ import type { ControllerLink } from './controllers/link.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { registerConsole } from './http/console.ts';
 import { isLoopback, type MetricsListener, startMetricsListener } from './metrics/listener.ts';
+import { notifySettingsFromEnv } from './notify/config.ts';
 import type { Services } from './services/index.ts';
 import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
@@ -132,6 +133,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // The web console (dist/web) at `/` and its client routes.
       routes: (instance) => registerConsole(instance),
       metrics: { processMetrics: true },
+      notify: notifySettingsFromEnv(options.env ?? process.env, security.settings.webauthn?.origins?.[0]),
     });
     await server.start();
     // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
