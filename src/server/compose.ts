@@ -29,6 +29,8 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { registerLifecycle } from './lifecycle/index.ts';
+import type { Lifecycle } from './lifecycle/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
@@ -69,6 +71,8 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** retention, purge, export and erasure of personal data */
+  lifecycle: Lifecycle;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -139,6 +143,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           now: () => clock.now(),
         });
   let app: FastifyInstance;
+  let lifecycle: Lifecycle | undefined;
   try {
     app = await buildApp({
       store,
@@ -165,6 +170,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
         if (controllers) await controllerLinkRoutes(instance, controllers);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
+        // Retention, purge, a person's export and erasure (issue 15 §2).
+        lifecycle = registerLifecycle(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });
@@ -180,6 +187,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    lifecycle: lifecycle!,
     start: async () => {
       await controllers?.start();
     },

@@ -52,6 +52,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
 // Paths that may carry secrets are redacted from every log line, whatever logs them.
 const REDACT = [
   'req.headers.authorization',
@@ -82,6 +84,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   let server: ComposedServer | undefined;
   let checkpoints: { stop(): Promise<void> } | undefined;
+  let retention: { stop(): Promise<void> } | undefined;
   const anchorFile = anchorFileIn(config.dataDir);
   try {
     const installationKey = installationKeyFor(config);
@@ -137,6 +140,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       intervalMs: config.checkpointSeconds * 1000,
       logger,
     });
+    // The retention purge (lifecycle/retention.ts), every few hours; audited each run.
+    if (options.background ?? true) retention = server.lifecycle.schedule(RETENTION_INTERVAL_MS, logger);
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -155,6 +160,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       async close() {
         if (closed) return;
         closed = true;
+        await retention?.stop();
         await running.close();
         await checkpoints?.stop();
         await store.close();
@@ -162,6 +168,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     };
   } catch (error) {
+    await retention?.stop();
     await checkpoints?.stop();
     await server?.close();
     await store.close();

@@ -48,6 +48,7 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   { name: 'alarms', description: 'The alarm queue: acknowledge, resolve, comment' },
   { name: 'audit', description: 'The tamper-evident audit trail' },
   { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
+  { name: 'lifecycle', description: 'Retention and purge, a person’s own data export, erasure certificates' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });
