@@ -12,7 +12,10 @@ import { LifecycleError } from './service.ts';
 
 const retentionSchema = z
   .record(z.string().min(1).max(32), z.number().int().min(1).max(36_500).nullable())
-  .meta({ id: 'RetentionSettings', description: 'days each data class is kept; null: until deleted by hand' });
+  .meta({
+    id: 'RetentionSettings',
+    description: 'days each data class is kept; null: until deleted by hand',
+  });
 
 const certificateSchema = z
   .object({
@@ -51,7 +54,8 @@ export const getRetention = endpoint({
 export const setRetention = endpoint({
   operationId: 'setRetention',
   summary: 'Set retention periods (days) per data class',
-  description: 'Classes: events, audit (at least 90 days), alarms (resolved ones). null keeps records until deleted by hand.',
+  description:
+    'Classes: events, audit (at least 90 days), alarms (resolved ones). null keeps records until deleted by hand.',
   body: retentionSchema,
   response: retentionSchema,
   async handle({ request, body, actor }) {
@@ -80,7 +84,11 @@ export const purgeNow = endpoint({
   },
 });
 
-const personDataOf = async (ctx: { request: import('fastify').FastifyRequest; params: { id: string } }, actor: import('../services/write.ts').Actor, format: string) => {
+const personDataOf = async (
+  ctx: { request: import('fastify').FastifyRequest; params: { id: string } },
+  actor: import('../services/write.ts').Actor,
+  format: string,
+) => {
   const lifecycle = ctx.request.server.lifecycle;
   const data = await lifecycle.exportPerson(ctx.params.id, actor);
   if (!data) throw new ApiError('PERSON_NOT_FOUND', `no person '${ctx.params.id}'`);
@@ -115,7 +123,8 @@ export const exportPersonDataCsv = endpoint({
 
 export const erasePerson = endpoint({
   operationId: 'erasePerson',
-  summary: 'Erase a person: delete and revoke at once, pseudonymise what stays, return the signed certificate',
+  summary:
+    'Erase a person: delete and revoke at once, pseudonymise what stays, return the signed certificate',
   params: idParams,
   body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).default({}),
   status: 201,

@@ -6,7 +6,15 @@
 //
 // Signed bytes: the certificate without `signature`, as JSON with keys sorted at every level.
 
-import { createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -60,12 +68,18 @@ function signedBytes(certificate: Omit<ErasureCertificate, 'signature'>): Buffer
 
 export function certificateKeys(installationKey: Uint8Array): { signing: KeyObject; publicKey: KeyObject } {
   const seed = createHmac('sha256', installationKey).update('monban/erasure-certificate-key/v1').digest();
-  const signing = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const signing = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   return { signing, publicKey: createPublicKey(signing) };
 }
 
 export function fingerprintOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function signCertificate(body: UnsignedCertificate, installationKey: Uint8Array): ErasureCertificate {
@@ -95,11 +109,20 @@ export interface CertificateCheck {
 /** Checks a certificate (parsed JSON of unknown shape); `expectedFingerprint` is the installation's. */
 export function verifyCertificate(value: unknown, expectedFingerprint?: string): CertificateCheck {
   const problems: string[] = [];
-  const fail = (why: string): CertificateCheck => ({ ok: false, signature: false, keyMatches: undefined, fingerprint: undefined, problems: [why] });
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('not a certificate (not a JSON object)');
+  const fail = (why: string): CertificateCheck => ({
+    ok: false,
+    signature: false,
+    keyMatches: undefined,
+    fingerprint: undefined,
+    problems: [why],
+  });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return fail('not a certificate (not a JSON object)');
   const c = value as Partial<ErasureCertificate>;
-  if (c.type !== CERTIFICATE_TYPE || c.version !== 1) return fail('not a Monban erasure certificate (type or version)');
-  if (typeof c.signature !== 'string' || typeof c.key?.publicKey !== 'string') return fail('no signature or key');
+  if (c.type !== CERTIFICATE_TYPE || c.version !== 1)
+    return fail('not a Monban erasure certificate (type or version)');
+  if (typeof c.signature !== 'string' || typeof c.key?.publicKey !== 'string')
+    return fail('no signature or key');
   let publicKey: KeyObject;
   try {
     publicKey = createPublicKey({ key: Buffer.from(c.key.publicKey, 'base64'), format: 'der', type: 'spki' });
@@ -117,7 +140,10 @@ export function verifyCertificate(value: unknown, expectedFingerprint?: string):
     signatureOk = false;
   }
   if (!signatureOk) problems.push('the signature does not verify: the certificate was changed or forged');
-  const keyMatches = expectedFingerprint === undefined ? undefined : expectedFingerprint.toLowerCase().replaceAll(':', '') === fingerprint;
+  const keyMatches =
+    expectedFingerprint === undefined
+      ? undefined
+      : expectedFingerprint.toLowerCase().replaceAll(':', '') === fingerprint;
   if (keyMatches === false) problems.push('signed with another key than this installation’s');
   return { ok: problems.length === 0, signature: signatureOk, keyMatches, fingerprint, problems };
 }

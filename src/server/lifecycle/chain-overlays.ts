@@ -31,7 +31,10 @@ export async function readChainOverlays(db: Db, keys: ChainKeys): Promise<ChainO
   const ldb = lifecycleDb(db);
   const floors = await ldb.selectFrom('chain_floors').selectAll().execute();
   const seals = await ldb.selectFrom('chain_seals').select(['chain', 'position', 'seal']).execute();
-  const byChain = new Map<string, { floor?: { first: number; prevMac: string }; seals: Map<number, string> }>();
+  const byChain = new Map<
+    string,
+    { floor?: { first: number; prevMac: string }; seals: Map<number, string> }
+  >();
   const entry = (chain: string) => {
     let e = byChain.get(chain);
     if (!e) {
@@ -67,20 +70,42 @@ export async function writeFloor(
 ): Promise<void> {
   const seal = floorMac(keyFor(keys, chain), chain, first, prevMac);
   const ldb = lifecycleDb(db);
-  const existing = await ldb.selectFrom('chain_floors').select('first_index').where('chain', '=', chain).executeTakeFirst();
+  const existing = await ldb
+    .selectFrom('chain_floors')
+    .select('first_index')
+    .where('chain', '=', chain)
+    .executeTakeFirst();
   if (existing && Number(existing.first_index) >= first) return;
   if (existing)
-    await ldb.updateTable('chain_floors').set({ first_index: first, prev_mac: prevMac, at: now, seal }).where('chain', '=', chain).execute();
-  else await ldb.insertInto('chain_floors').values({ chain, first_index: first, prev_mac: prevMac, at: now, seal }).execute();
+    await ldb
+      .updateTable('chain_floors')
+      .set({ first_index: first, prev_mac: prevMac, at: now, seal })
+      .where('chain', '=', chain)
+      .execute();
+  else
+    await ldb
+      .insertInto('chain_floors')
+      .values({ chain, first_index: first, prev_mac: prevMac, at: now, seal })
+      .execute();
 }
 
 /** Records (or replaces) the seal of a pseudonymised record; a purge removes seals below the floor. */
-export async function writeSeal(db: Db, chain: string, position: number, seal: string, now: number): Promise<void> {
+export async function writeSeal(
+  db: Db,
+  chain: string,
+  position: number,
+  seal: string,
+  now: number,
+): Promise<void> {
   const ldb = lifecycleDb(db);
   await ldb.deleteFrom('chain_seals').where('chain', '=', chain).where('position', '=', position).execute();
   await ldb.insertInto('chain_seals').values({ chain, position, seal, at: now }).execute();
 }
 
 export async function dropSealsBelow(db: Db, chain: string, first: number): Promise<void> {
-  await lifecycleDb(db).deleteFrom('chain_seals').where('chain', '=', chain).where('position', '<', first).execute();
+  await lifecycleDb(db)
+    .deleteFrom('chain_seals')
+    .where('chain', '=', chain)
+    .where('position', '<', first)
+    .execute();
 }

@@ -3,13 +3,13 @@
 // characters only and PINs never (they are stored as keyed hashes); the directory's attributes are
 // opened from the vault.
 
-import { formatRecord } from '../csv/rfc4180.ts';
-import { formulaSafe } from '../csv/export.ts';
+import type { Kysely } from 'kysely';
 import { queryAudit } from '../audit/store.ts';
+import { formulaSafe } from '../csv/export.ts';
+import { formatRecord } from '../csv/rfc4180.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { Database } from '../storage/schema.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
-import type { Kysely } from 'kysely';
 import { lifecycleDb } from './tables.ts';
 import type { PersonVault } from './vault.ts';
 
@@ -56,15 +56,29 @@ export async function collectPersonData(
       });
     cursor = page.next;
   } while (cursor);
-  const scim = await lifecycleDb(db).selectFrom('scim_users').select('attributes').where('person_id', '=', personId).executeTakeFirst();
-  const directory = scim ? ((await vault.open<Record<string, unknown>>(db, personId, scim.attributes)) ?? null) : null;
+  const scim = await lifecycleDb(db)
+    .selectFrom('scim_users')
+    .select('attributes')
+    .where('person_id', '=', personId)
+    .executeTakeFirst();
+  const directory = scim
+    ? ((await vault.open<Record<string, unknown>>(db, personId, scim.attributes)) ?? null)
+    : null;
   const presence = await repos.presence.get(personId);
   const events: Record<string, unknown>[] = [];
   cursor = undefined;
   do {
     const page = await repos.events.search({ personId, limit: 1000, ...(cursor && { cursor }) });
     for (const e of page.items)
-      events.push({ at: iso(e.at), type: e.type, door: e.door ?? null, doorName: e.doorName, area: e.area ?? null, controller: e.controllerId, detail: e.detail });
+      events.push({
+        at: iso(e.at),
+        type: e.type,
+        door: e.door ?? null,
+        doorName: e.doorName,
+        area: e.area ?? null,
+        controller: e.controllerId,
+        detail: e.detail,
+      });
     cursor = page.next;
   } while (cursor);
   const audit: Record<string, unknown>[] = [];
@@ -72,7 +86,8 @@ export async function collectPersonData(
     let before: number | undefined;
     for (;;) {
       const page = await queryAudit(db, { target, limit: 500, ...(before !== undefined && { before }) });
-      for (const r of page.records) audit.push({ at: iso(r.at), action: r.action, target: r.target, actor: r.actor, detail: r.detail });
+      for (const r of page.records)
+        audit.push({ at: iso(r.at), action: r.action, target: r.target, actor: r.actor, detail: r.detail });
       if (page.nextBefore === null) break;
       before = page.nextBefore;
     }
@@ -107,8 +122,21 @@ export function personDataCsv(data: PersonData): string {
   for (const [k, v] of Object.entries(data.person)) rows.push(['person', '', k, json(v ?? '')]);
   for (const [k, v] of Object.entries(data.directory ?? {})) rows.push(['directory', '', k, json(v)]);
   rows.push(['presence', data.presence.since ?? '', 'area', data.presence.area ?? '']);
-  for (const c of data.credentials) rows.push(['credential', String(c.createdAt ?? ''), String(c.id), json(c)]);
-  for (const e of data.events) rows.push(['event', String(e.at), String(e.type), json({ door: e.door, area: e.area, detail: e.detail })]);
-  for (const a of data.audit) rows.push(['audit', String(a.at), String(a.action), json({ target: a.target, actor: a.actor, detail: a.detail })]);
+  for (const c of data.credentials)
+    rows.push(['credential', String(c.createdAt ?? ''), String(c.id), json(c)]);
+  for (const e of data.events)
+    rows.push([
+      'event',
+      String(e.at),
+      String(e.type),
+      json({ door: e.door, area: e.area, detail: e.detail }),
+    ]);
+  for (const a of data.audit)
+    rows.push([
+      'audit',
+      String(a.at),
+      String(a.action),
+      json({ target: a.target, actor: a.actor, detail: a.detail }),
+    ]);
   return `\uFEFF${rows.map((r) => `${formatRecord(r.map(formulaSafe))}\r\n`).join('')}`;
 }

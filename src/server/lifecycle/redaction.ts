@@ -8,7 +8,7 @@
 // References are replaced as whole tokens (an id never matches inside a longer id), in JSON values
 // and in the target and message strings.
 
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
 import type { AlarmTables } from '../alarms/tables.ts';
 import { auditCanonical } from '../storage/audit-log.ts';
 import { type ChainKeys, sealMac } from '../storage/chain.ts';
@@ -63,8 +63,8 @@ export class Replacer {
 
 function contains(dialect: Dialect, column: string, needle: string) {
   return dialect === 'postgres'
-    ? sql<boolean>`strpos(${sql.ref(column)}, ${needle}) > 0`
-    : sql<boolean>`instr(${sql.ref(column)}, ${needle}) > 0`;
+    ? sql<SqlBool>`strpos(${sql.ref(column)}, ${needle}) > 0`
+    : sql<SqlBool>`instr(${sql.ref(column)}, ${needle}) > 0`;
 }
 
 /** Pseudonymises every reference to `personId` (and the ids in `map`) in events, audit and alarms. */
@@ -82,7 +82,12 @@ export async function redactReferences(
   // Access events: by the person index, in batches.
   const pseudonym = map.get(personId) ?? personId;
   for (;;) {
-    const rows = await tx.selectFrom('events').selectAll().where('person_id', '=', personId).limit(1000).execute();
+    const rows = await tx
+      .selectFrom('events')
+      .selectAll()
+      .where('person_id', '=', personId)
+      .limit(1000)
+      .execute();
     if (rows.length === 0) break;
     for (const row of rows) {
       const fields = {
@@ -95,7 +100,11 @@ export async function redactReferences(
         person_id: pseudonym,
         detail: replace.jsonText(row.detail),
       };
-      await tx.updateTable('events').set({ person_id: fields.person_id, detail: fields.detail }).where('id', '=', row.id).execute();
+      await tx
+        .updateTable('events')
+        .set({ person_id: fields.person_id, detail: fields.detail })
+        .where('id', '=', row.id)
+        .execute();
       if (row.chain_index !== null && row.mac !== null) {
         const index = Number(row.chain_index);
         const chain = eventChain(row.controller_id);
@@ -113,7 +122,9 @@ export async function redactReferences(
     const rows = await tx
       .selectFrom('audit_log')
       .selectAll()
-      .where((eb) => eb.or(slice.flatMap((id) => [eb(contains(dialect, 'target', id), '=', true), eb(contains(dialect, 'detail', id), '=', true)])))
+      .where((eb) =>
+        eb.or(slice.flatMap((id) => [contains(dialect, 'target', id), contains(dialect, 'detail', id)])),
+      )
       .orderBy('id')
       .execute();
     for (const row of rows) {
@@ -121,7 +132,14 @@ export async function redactReferences(
       const detail = replace.jsonText(row.detail);
       if (target === row.target && detail === row.detail) continue;
       const id = Number(row.id);
-      const canonical = auditCanonical(id, { at: Number(row.at), actor: row.actor, source: row.source, action: row.action, target, detail });
+      const canonical = auditCanonical(id, {
+        at: Number(row.at),
+        actor: row.actor,
+        source: row.source,
+        action: row.action,
+        target,
+        detail,
+      });
       await tx.updateTable('audit_log').set({ target, detail }).where('id', '=', id).execute();
       await writeSeal(tx, AUDIT_CHAIN, id, sealMac(keys.audit, AUDIT_CHAIN, id, row.hash, canonical), now);
       counts.audit++;
@@ -129,15 +147,21 @@ export async function redactReferences(
   }
 
   // Alarms are not chained: rewritten in place.
-  const adb = (tx as unknown as Kysely<Database & AlarmTables>);
+  const adb = tx as unknown as Kysely<Database & AlarmTables>;
   for (const id of ids) {
     const rows = await adb
       .selectFrom('alarms')
       .select(['id', 'message', 'detail', 'source'])
-      .where((eb) => eb.or([eb(contains(dialect, 'detail', id), '=', true), eb(contains(dialect, 'message', id), '=', true), eb('source', '=', id)]))
+      .where((eb) =>
+        eb.or([contains(dialect, 'detail', id), contains(dialect, 'message', id), eb('source', '=', id)]),
+      )
       .execute();
     for (const row of rows) {
-      const next = { message: replace.text(row.message), detail: replace.jsonText(row.detail), source: replace.text(row.source) };
+      const next = {
+        message: replace.text(row.message),
+        detail: replace.jsonText(row.detail),
+        source: replace.text(row.source),
+      };
       if (next.message === row.message && next.detail === row.detail && next.source === row.source) continue;
       await adb.updateTable('alarms').set(next).where('id', '=', row.id).execute();
       counts.alarms++;

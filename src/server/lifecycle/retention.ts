@@ -44,12 +44,21 @@ export interface RetentionClass {
 
 /** The chain's floor now (1: never purged). */
 async function floorOf(db: Db | Transaction<Database>, chain: string): Promise<number> {
-  const row = await lifecycleDb(db).selectFrom('chain_floors').select('first_index').where('chain', '=', chain).executeTakeFirst();
+  const row = await lifecycleDb(db)
+    .selectFrom('chain_floors')
+    .select('first_index')
+    .where('chain', '=', chain)
+    .executeTakeFirst();
   return row ? Number(row.first_index) : 1;
 }
 
 /** Cuts every controller's event chain in front of its first event at or after the cut-off. */
-export async function purgeEventChains(db: Db, keys: ChainKeys, cutoff: number, now: number): Promise<PurgeOutcome> {
+export async function purgeEventChains(
+  db: Db,
+  keys: ChainKeys,
+  cutoff: number,
+  now: number,
+): Promise<PurgeOutcome> {
   const outcome: PurgeOutcome = { dataClass: 'events', cutoff, removed: 0, floors: [] };
   const heads = await db.selectFrom('event_chain_heads').selectAll().execute();
   for (const head of heads) {
@@ -92,17 +101,37 @@ export async function purgeEventChains(db: Db, keys: ChainKeys, cutoff: number, 
     if (floor > start) outcome.floors.push({ chain, first: floor });
   }
   // Rows from before the chains existed have no position: removed by time alone.
-  const legacy = await db.deleteFrom('events').where('chain_index', 'is', null).where('at', '<', cutoff).executeTakeFirst();
+  const legacy = await db
+    .deleteFrom('events')
+    .where('chain_index', 'is', null)
+    .where('at', '<', cutoff)
+    .executeTakeFirst();
   outcome.removed += Number(legacy.numDeletedRows);
   return outcome;
 }
 
 /** Cuts the audit chain in front of its first record at or after the cut-off (the last one stays). */
-export async function purgeAuditChain(db: Db, keys: ChainKeys, cutoff: number, now: number): Promise<PurgeOutcome> {
+export async function purgeAuditChain(
+  db: Db,
+  keys: ChainKeys,
+  cutoff: number,
+  now: number,
+): Promise<PurgeOutcome> {
   const outcome: PurgeOutcome = { dataClass: 'audit', cutoff, removed: 0, floors: [] };
-  const head = await db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const head = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!head) return outcome;
-  const kept = await db.selectFrom('audit_log').select('id').where('at', '>=', cutoff).orderBy('id').limit(1).executeTakeFirst();
+  const kept = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('at', '>=', cutoff)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
   // The newest record always stays: the next one is appended after it.
   const last = Math.min(kept ? Number(kept.id) - 1 : Number(head.id), Number(head.id) - 1);
   let floor = await floorOf(db, AUDIT_CHAIN);
@@ -130,20 +159,42 @@ export async function purgeResolvedAlarms(db: Db, _keys: ChainKeys, cutoff: numb
     const due = (eb: typeof tx) =>
       eb.selectFrom('alarms').select('id').where('state', '=', 'resolved').where('resolved_at', '<', cutoff);
     await tx.deleteFrom('alarm_comments').where('alarm_id', 'in', due(tx)).execute();
-    return tx.deleteFrom('alarms').where('state', '=', 'resolved').where('resolved_at', '<', cutoff).executeTakeFirst();
+    return tx
+      .deleteFrom('alarms')
+      .where('state', '=', 'resolved')
+      .where('resolved_at', '<', cutoff)
+      .executeTakeFirst();
   });
   return { dataClass: 'alarms', cutoff, removed: Number(result.numDeletedRows), floors: [] };
 }
 
 export const RETENTION_CLASSES: RetentionClass[] = [
-  { name: 'events', description: 'access events and door events from controllers', minimumDays: 1, purge: purgeEventChains },
-  { name: 'audit', description: 'the audit trail of operator actions and logins', minimumDays: 90, purge: purgeAuditChain },
-  { name: 'alarms', description: 'resolved alarms and their comments', minimumDays: 1, purge: purgeResolvedAlarms },
+  {
+    name: 'events',
+    description: 'access events and door events from controllers',
+    minimumDays: 1,
+    purge: purgeEventChains,
+  },
+  {
+    name: 'audit',
+    description: 'the audit trail of operator actions and logins',
+    minimumDays: 90,
+    purge: purgeAuditChain,
+  },
+  {
+    name: 'alarms',
+    description: 'resolved alarms and their comments',
+    minimumDays: 1,
+    purge: purgeResolvedAlarms,
+  },
 ];
 
 export type RetentionSettings = Record<string, number | null>;
 
-export async function readRetention(db: Db, classes: readonly RetentionClass[] = RETENTION_CLASSES): Promise<RetentionSettings> {
+export async function readRetention(
+  db: Db,
+  classes: readonly RetentionClass[] = RETENTION_CLASSES,
+): Promise<RetentionSettings> {
   const rows = await lifecycleDb(db).selectFrom('retention_settings').selectAll().execute();
   const stored = new Map(rows.map((r) => [r.data_class, r.days === null ? null : Number(r.days)]));
   return Object.fromEntries(classes.map((c) => [c.name, stored.get(c.name) ?? null]));
@@ -159,7 +210,10 @@ export async function writeRetention(
   await ldb.transaction().execute(async (tx) => {
     for (const [dataClass, days] of Object.entries(settings)) {
       await tx.deleteFrom('retention_settings').where('data_class', '=', dataClass).execute();
-      await tx.insertInto('retention_settings').values({ data_class: dataClass, days, updated_at: now, updated_by: by }).execute();
+      await tx
+        .insertInto('retention_settings')
+        .values({ data_class: dataClass, days, updated_at: now, updated_by: by })
+        .execute();
     }
   });
 }

@@ -83,9 +83,16 @@ export class Lifecycle {
   async setRetention(settings: RetentionSettings, actor: Actor): Promise<RetentionSettings> {
     for (const [name, days] of Object.entries(settings)) {
       const c = this.classes.find((x) => x.name === name);
-      if (!c) throw new LifecycleError('invalid', `${name}: not a data class (${this.classes.map((x) => x.name).join(', ')})`);
+      if (!c)
+        throw new LifecycleError(
+          'invalid',
+          `${name}: not a data class (${this.classes.map((x) => x.name).join(', ')})`,
+        );
       if (days !== null && (!Number.isInteger(days) || days < c.minimumDays || days > 36_500))
-        throw new LifecycleError('invalid', `${name}: days must be a whole number from ${c.minimumDays} to 36500, or null`);
+        throw new LifecycleError(
+          'invalid',
+          `${name}: days must be a whole number from ${c.minimumDays} to 36500, or null`,
+        );
     }
     await writeRetention(this.deps.store.db, settings, actor.origin.actor, this.deps.clock.now());
     await this.audit(actor, 'retention.set', 'retention', { settings });
@@ -97,13 +104,21 @@ export class Lifecycle {
     const now = this.deps.clock.now();
     const outcomes = await purgeExpired(this.deps.store.db, this.keys, now, this.classes);
     await this.audit(actor, 'retention.purge', 'retention', {
-      classes: outcomes.map((o) => ({ dataClass: o.dataClass, cutoff: iso(o.cutoff), removed: o.removed, floors: o.floors })),
+      classes: outcomes.map((o) => ({
+        dataClass: o.dataClass,
+        cutoff: iso(o.cutoff),
+        removed: o.removed,
+        floors: o.floors,
+      })),
     });
     return outcomes;
   }
 
   /** Purges now and then every `intervalMs` (unref'd); errors go to the log. */
-  schedule(intervalMs: number, logger: { error(o: object, m: string): void; info(o: object, m: string): void }) {
+  schedule(
+    intervalMs: number,
+    logger: { error(o: object, m: string): void; info(o: object, m: string): void },
+  ) {
     const actor: Actor = { origin: { actor: 'system', source: 'retention', via: 'system' }, scope: 'all' };
     let running: Promise<unknown> = Promise.resolve();
     const once = () => {
@@ -113,7 +128,9 @@ export class Lifecycle {
           const removed = outcomes.reduce((n, o) => n + o.removed, 0);
           if (removed > 0) logger.info({ removed }, 'retention purge');
         })
-        .catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'retention purge failed'));
+        .catch((error: unknown) =>
+          logger.error({ err: { message: (error as Error).message } }, 'retention purge failed'),
+        );
       return running;
     };
     const timer = setInterval(() => void once(), intervalMs);
@@ -130,7 +147,14 @@ export class Lifecycle {
 
   exportPerson(personId: string, actor: Actor) {
     const { store, installationKey, clock } = this.deps;
-    return collectPersonData(store.db, repositories(store.db, installationKey), this.vault, personId, actor.scope, clock.now());
+    return collectPersonData(
+      store.db,
+      repositories(store.db, installationKey),
+      this.vault,
+      personId,
+      actor.scope,
+      clock.now(),
+    );
   }
 
   /** The export is on the audit trail (who read everything about whom). */
@@ -161,16 +185,27 @@ export class Lifecycle {
     let directory = false;
     let dataKey = false;
     await inTransaction(store.db, async (tx) => {
-      directory = (await lifecycleDb(tx).selectFrom('scim_users').select('person_id').where('person_id', '=', personId).executeTakeFirst()) !== undefined;
+      directory =
+        (await lifecycleDb(tx)
+          .selectFrom('scim_users')
+          .select('person_id')
+          .where('person_id', '=', personId)
+          .executeTakeFirst()) !== undefined;
       dataKey = await this.vault.shred(tx, personId);
-      if (!(await personWrites.remove(repositories(tx, installationKey), personId, actor.scope, (e) => events.push(e))))
+      if (
+        !(await personWrites.remove(repositories(tx, installationKey), personId, actor.scope, (e) =>
+          events.push(e),
+        ))
+      )
         throw new LifecycleError('not_found', `no person '${personId}'`);
     });
     await publish(this.deps, actor, events);
 
     // 2. Pseudonymise what stays.
     const now = clock.now();
-    const counts = await inTransaction(store.db, (tx) => redactReferences(tx, store.dialect, this.keys, personId, map, now));
+    const counts = await inTransaction(store.db, (tx) =>
+      redactReferences(tx, store.dialect, this.keys, personId, map, now),
+    );
 
     // 3. No old copies in the write-ahead log (deleted rows are overwritten: storage/db.ts).
     if (store.dialect === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(store.db);
@@ -178,12 +213,30 @@ export class Lifecycle {
     // 4. The certificate.
     const erased: ErasedItem[] = [
       { what: 'person record (name, department, site, memberships, presence)', how: 'deleted', count: 1 },
-      { what: 'credentials (card numbers, PIN hashes, keys)', how: 'deleted; revoked at every controller by a signed command', count: credentialIds.length },
+      {
+        what: 'credentials (card numbers, PIN hashes, keys)',
+        how: 'deleted; revoked at every controller by a signed command',
+        count: credentialIds.length,
+      },
       ...(directory || dataKey
-        ? [{ what: 'directory attributes (userName, e-mail, names, external id)', how: 'crypto-shredded: the person’s data key was destroyed', count: dataKey ? 1 : 0 }]
+        ? [
+            {
+              what: 'directory attributes (userName, e-mail, names, external id)',
+              how: 'crypto-shredded: the person’s data key was destroyed',
+              count: dataKey ? 1 : 0,
+            },
+          ]
         : []),
-      { what: 'access events naming the person', how: 'pseudonymised; chained records sealed', count: counts.events },
-      { what: 'audit records naming the person or their credentials', how: 'pseudonymised; chained records sealed', count: counts.audit },
+      {
+        what: 'access events naming the person',
+        how: 'pseudonymised; chained records sealed',
+        count: counts.events,
+      },
+      {
+        what: 'audit records naming the person or their credentials',
+        how: 'pseudonymised; chained records sealed',
+        count: counts.audit,
+      },
       { what: 'alarms naming the person', how: 'pseudonymised', count: counts.alarms },
     ];
     const certificate = signCertificate(
@@ -200,19 +253,32 @@ export class Lifecycle {
       installationKey,
     );
     await this.keep(certificate, now);
-    await this.audit(actor, 'person.erase', `person:${pseudonym}`, { certificate: certificate.id, erased: erased.map((e) => ({ what: e.what, count: e.count })) });
+    await this.audit(actor, 'person.erase', `person:${pseudonym}`, {
+      certificate: certificate.id,
+      erased: erased.map((e) => ({ what: e.what, count: e.count })),
+    });
     return certificate;
   }
 
   async keep(certificate: ErasureCertificate, now: number): Promise<void> {
     await lifecycleDb(this.deps.store.db)
       .insertInto('erasure_certificates')
-      .values({ id: certificate.id, kind: certificate.kind, subject: certificate.subject, at: now, certificate: JSON.stringify(certificate) })
+      .values({
+        id: certificate.id,
+        kind: certificate.kind,
+        subject: certificate.subject,
+        at: now,
+        certificate: JSON.stringify(certificate),
+      })
       .execute();
   }
 
   async certificates(): Promise<ErasureCertificate[]> {
-    const rows = await lifecycleDb(this.deps.store.db).selectFrom('erasure_certificates').select('certificate').orderBy('at').execute();
+    const rows = await lifecycleDb(this.deps.store.db)
+      .selectFrom('erasure_certificates')
+      .select('certificate')
+      .orderBy('at')
+      .execute();
     return rows.map((r) => JSON.parse(r.certificate) as ErasureCertificate);
   }
 }

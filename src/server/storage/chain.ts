@@ -48,7 +48,9 @@ export function sealMac(key: Buffer, chain: string, index: number, mac: string, 
 
 /** The MAC of a chain's floor after a purge: it now starts at `first`, after the record with `prevMac`. */
 export function floorMac(key: Buffer, chain: string, first: number, prevMac: string): string {
-  return createHmac('sha256', key).update(`monban chain floor v1\n${chain}\n${first}\n${prevMac}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`monban chain floor v1\n${chain}\n${first}\n${prevMac}`)
+    .digest('hex');
 }
 
 /** What a purge and erasures left on a chain: where it starts now, and the sealed positions. */
@@ -168,8 +170,7 @@ export class ChainChecker {
       ok = sealOk && linkOk;
     } else if (link.prev === undefined) {
       // Just after a broken stretch (records moved within it), the true predecessor may be any of it.
-      const candidates =
-        link.index === 1 ? [GENESIS] : [this.prevMac, ...this.broken];
+      const candidates = link.index === 1 ? [GENESIS] : [this.prevMac, ...this.broken];
       ok = afterGap || candidates.some((prev) => sameMac(linkMac(this.key, prev, link.canonical), link.mac));
     } else {
       const macOk = sameMac(linkMac(this.key, link.prev, link.canonical), link.mac);
@@ -189,7 +190,8 @@ export class ChainChecker {
   finish(checkpoint: { index: number; mac: string } | undefined): ChainVerdict {
     const head = this.expected - 1;
     // The checkpoint named a record since purged: the floor remembers its MAC.
-    if (checkpoint && this.floor && checkpoint.index === this.floor.first - 1) this.checkpointMac = this.floor.prevMac;
+    if (checkpoint && this.floor && checkpoint.index === this.floor.first - 1)
+      this.checkpointMac = this.floor.prevMac;
     if (checkpoint && checkpoint.index > 0) {
       if (head === 0) this.mark(1, checkpoint.index, 'deleted');
       else if (head < checkpoint.index) this.mark(head + 1, checkpoint.index, 'truncated');
