@@ -25,14 +25,14 @@ export interface RedactionCounts {
   alarms: number;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Replaces each id (as a whole token) by its pseudonym, in strings and JSON values. */
 export class Replacer {
   private readonly pattern: RegExp | undefined;
 
   constructor(private readonly map: ReadonlyMap<string, string>) {
-    const ids = [...map.keys()].sort((a, b) => b.length - a.length).map(escape);
+    const ids = [...map.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.pattern =
       ids.length === 0
         ? undefined
