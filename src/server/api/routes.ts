@@ -12,6 +12,7 @@ import {
   purgeNow,
   setRetention,
 } from '../lifecycle/api.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
@@ -142,6 +143,7 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/lifecycle/people/:id/export.csv', 'people:read', exportPersonDataCsv, 'lifecycle'),
     row('POST',   '/api/lifecycle/people/:id/erasure', 'settings:write', erasePerson,       'lifecycle'),
     row('GET',    '/api/lifecycle/certificates', 'audit:read',       listCertificates,      'lifecycle'),
+    ...reportRoutes(store),
   ];
   return routes;
 }
