@@ -359,6 +359,8 @@ async function importSection(results: Record<string, unknown>): Promise<void> {
   console.log(
     `  event-loop p99 < 100 ms (health stays answered): ${fmt(r.loopDelayMs.p99)} ms — ${verdict(r.loopDelayMs.p99 < 100)}`,
   );
+}
+
 async function reportsSection(results: Record<string, unknown>): Promise<void> {
   const r = await runReportsBench(progress);
   results.reports = r;

@@ -31,6 +31,8 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { registerLifecycle } from './lifecycle/index.ts';
+import type { Lifecycle } from './lifecycle/service.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
@@ -85,6 +87,8 @@ export interface ComposedServer {
   metrics: ServerMetrics;
   /** alarm notices by e-mail and other channels, when configured (started by start()) */
   notifications: AlarmNotifications | undefined;
+  /** retention, purge, export and erasure of personal data */
+  lifecycle: Lifecycle;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -176,6 +180,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
+  let lifecycle: Lifecycle | undefined;
   try {
     app = await buildApp({
       store,
@@ -212,6 +217,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
         if (controllers) await controllerLinkRoutes(instance, controllers);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
+        // Retention, purge, a person's export and erasure (issue 15 §2).
+        lifecycle = registerLifecycle(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });
@@ -234,6 +241,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     operations,
     metrics,
     notifications,
+    lifecycle: lifecycle!,
     start: async () => {
       await controllers?.start();
       notifications?.start();

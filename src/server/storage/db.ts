@@ -65,6 +65,9 @@ function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dial
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // Deleted rows are overwritten, not left in free pages: an erased person or a purged event
+    // cannot be read back from the file (lifecycle/service.ts).
+    database.pragma('secure_delete = ON');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
   }
   if (location.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(location.schema))

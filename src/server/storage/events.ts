@@ -6,7 +6,7 @@
 // per batch, not per event.
 
 import type { Kysely } from 'kysely';
-import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
+import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { StorageError } from './errors.ts';
@@ -205,12 +205,18 @@ export class EventStore {
    */
   async verify(
     checkpoints: ReadonlyMap<string, { index: number; mac: string }> = new Map(),
+    /** by controller id: where a retention purge left each chain starting, and erasure seals */
+    overlays: ReadonlyMap<string, ChainOverlay> = new Map(),
   ): Promise<ChainVerdict[]> {
     const stored = await this.db.selectFrom('events').select('controller_id').distinct().execute();
-    const controllers = [...new Set([...stored.map((r) => r.controller_id), ...checkpoints.keys()])].sort();
+    const controllers = [
+      ...new Set([...stored.map((r) => r.controller_id), ...checkpoints.keys(), ...overlays.keys()]),
+    ].sort();
     const verdicts: ChainVerdict[] = [];
     for (const controllerId of controllers) {
       const checker = new ChainChecker(`events:${controllerId}`, this.key, 'event');
+      const overlay = overlays.get(controllerId);
+      if (overlay?.floor) checker.startAt(overlay.floor);
       const checkpoint = checkpoints.get(controllerId);
       let after = 0;
       const batch = 5000;
@@ -226,7 +232,13 @@ export class EventStore {
         for (const row of rows) {
           const index = Number(row.chain_index);
           const fields = { ...row, seq: Number(row.seq), at: Number(row.at) };
-          checker.add({ index, mac: row.mac ?? '', canonical: eventCanonical(index, fields) });
+          const seal = overlay?.seals.get(index);
+          checker.add({
+            index,
+            mac: row.mac ?? '',
+            canonical: eventCanonical(index, fields),
+            ...(seal !== undefined && { seal }),
+          });
           if (checkpoint && index === checkpoint.index) checker.checkpointMac = row.mac ?? '';
           after = index;
         }
