@@ -29,6 +29,8 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { keyPageRoutes } from './keys/page.ts';
+import { type KeyWiring, wireKeys } from './keys/wiring.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
@@ -68,6 +70,8 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** time-limited keys: the use log, revocation by command, the sweep of what is over */
+  keys: KeyWiring;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -124,10 +128,20 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const keys = wireKeys({
+    store,
+    bus,
+    keys: services.keys,
+    logger,
+    onSweep: async () => {
+      await services.reservations.endOver();
+    },
+  });
   const controllers =
     options.controllers === false
       ? undefined
       : new ControllerLink({
+          onEvents: (controllerId, events) => keys.uses.record(controllerId, events),
           store,
           installationKey,
           logger,
@@ -137,6 +151,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           settings: options.controllers ?? {},
           now: () => clock.now(),
         });
+  keys.attach(controllers);
   let app: FastifyInstance;
   try {
     app = await buildApp({
@@ -162,10 +177,12 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
+        await keyPageRoutes(instance);
         await options.routes?.(instance);
       },
     });
   } catch (error) {
+    keys.stop();
     unsubscribeAudit();
     throw error;
   }
@@ -177,12 +194,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    keys,
     start: async () => {
       await controllers?.start();
+      keys.start();
     },
     async close() {
       if (closed) return;
       closed = true;
+      keys.stop();
       await app.close();
       await controllers?.stop();
       unsubscribeAudit();

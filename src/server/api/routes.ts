@@ -3,6 +3,8 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { keyEndpoints as k } from '../keys/routes.ts';
+import { reservationEndpoints as rv } from '../reservations/routes.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -121,6 +123,27 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('GET',    '/api/guests',                'people:read',       k.listGuests,          'guests'),
+    row('POST',   '/api/guests',                'people:write',      k.createGuest,         'guests'),
+    row('GET',    '/api/guests/:id',            'people:read',       k.getGuest,            'guests'),
+    row('PATCH',  '/api/guests/:id',            'people:write',      k.updateGuest,         'guests'),
+    row('DELETE', '/api/guests/:id',            'people:write',      k.deleteGuest,         'guests'),
+
+    row('GET',    '/api/keys',                  'credentials:read',  k.listKeys,            'keys'),
+    row('POST',   '/api/keys',                  'credentials:write', k.issueKey,            'keys'),
+    row('GET',    '/api/keys/:id',              'credentials:read',  k.getKey,              'keys'),
+    row('PATCH',  '/api/keys/:id',              'credentials:write', k.updateKey,           'keys'),
+    row('POST',   '/api/keys/:id/revoke',       'credentials:write', k.revokeKey,           'keys'),
+    row('POST',   '/api/keys/:id/link',         'credentials:write', k.relinkKey,           'keys'),
+    row('GET',    '/api/keys/:id/uses',         'credentials:read',  k.keyUses,             'keys'),
+    row('POST',   '/api/key-links/open',        null,                k.openLink,            'keys'),
+
+    row('GET',    '/api/reservations',          'credentials:read',  rv.list,               'reservations'),
+    row('POST',   '/api/reservations',          'credentials:write', rv.create,             'reservations'),
+    row('GET',    '/api/reservations/:id',      'credentials:read',  rv.get,                'reservations'),
+    row('PATCH',  '/api/reservations/:id',      'credentials:write', rv.update,             'reservations'),
+    row('POST',   '/api/reservations/:id/cancel', 'credentials:write', rv.cancel,           'reservations'),
   ];
   return routes;
 }

@@ -17,7 +17,7 @@ import { controllerTopics, LoginProofChecker } from '../../contracts/broker-logi
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
-import { type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import { type ControllerEvent, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
 import type { AlarmService } from '../alarms/service.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
 import type { DomainBus } from '../domain/bus.ts';
@@ -88,6 +88,8 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
+  /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
+  onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export interface EnrollmentResult {
@@ -170,6 +172,7 @@ export class ControllerLink {
         raise: this.raise,
       }),
       raise: this.raise,
+      ...(deps.onEvents && { observe: deps.onEvents }),
     });
   }
 

@@ -3,6 +3,8 @@
 // way, raises its domain events, and through them is audited, revoked at once and pushed in
 // snapshots. Reads may use the repositories directly.
 
+import { KeyService } from '../keys/service.ts';
+import { ReservationService } from '../reservations/service.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -13,11 +15,14 @@ export type { Actor, ServiceDeps } from './write.ts';
 export { SYSTEM_ACTOR } from './write.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const keys = new KeyService(deps);
   return {
     people: new PeopleService(deps),
     credentials: new CredentialService(deps),
     ...siteServices(deps),
     csv: new CsvService(deps),
+    keys,
+    reservations: new ReservationService(keys, deps.store.db, deps.installationKey),
   };
 }
 
