@@ -31,6 +31,7 @@ import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
 import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
+import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
@@ -178,6 +179,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
         await keyPageRoutes(instance);
+        // SCIM provisioning (issue 15 §4), through the same service layer as the API.
+        await registerDirectory(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });

@@ -5,6 +5,7 @@
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
+import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -144,6 +145,8 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/reservations/:id',      'credentials:read',  rv.get,                'reservations'),
     row('PATCH',  '/api/reservations/:id',      'credentials:write', rv.update,             'reservations'),
     row('POST',   '/api/reservations/:id/cancel', 'credentials:write', rv.cancel,           'reservations'),
+    row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
+    row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
   ];
   return routes;
 }

@@ -58,6 +58,7 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
     description: 'Bookings from a booking or property-management system: the key follows the reservation',
   },
   { name: 'webhooks', description: 'Signed event deliveries to integrations, with a delivery log' },
+  { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });
