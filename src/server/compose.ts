@@ -33,6 +33,8 @@ import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
+import type { DispatchSettings } from './webhooks/dispatcher.ts';
+import { type WebhookWiring, wireWebhooks } from './webhooks/wiring.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
 
@@ -60,6 +62,8 @@ export interface ComposeOptions {
   controllers?: false | Partial<ControllerSettings>;
   /** tests: who is calling when no credential the security plugin knows says so */
   authenticate?: (request: FastifyRequest) => Principal | undefined;
+  /** webhook delivery timing (retries) */
+  webhooks?: Partial<DispatchSettings>;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
 }
@@ -73,6 +77,8 @@ export interface ComposedServer {
   controllers: ControllerLink | undefined;
   /** time-limited keys: the use log, revocation by command, the sweep of what is over */
   keys: KeyWiring;
+  /** webhooks: the outbox fed by every source, and its dispatcher */
+  webhooks: WebhookWiring;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -129,11 +135,20 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const webhooks = wireWebhooks({
+    service: services.webhooks,
+    bus,
+    alarms,
+    logger,
+    clock,
+    ...(options.webhooks && { settings: options.webhooks }),
+  });
   const keys = wireKeys({
     store,
     bus,
     keys: services.keys,
     logger,
+    notify: (notice) => webhooks.keyUse(notice),
     onSweep: async () => {
       await services.reservations.endOver();
     },
@@ -142,7 +157,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     options.controllers === false
       ? undefined
       : new ControllerLink({
-          onEvents: (controllerId, events) => keys.uses.record(controllerId, events),
+          onEvents: async (controllerId, events) => {
+            await keys.uses.record(controllerId, events);
+            await webhooks.controllerEvents(controllerId, events);
+          },
+          onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,
           installationKey,
           logger,
@@ -186,6 +205,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     });
   } catch (error) {
     keys.stop();
+    await webhooks.stop();
     unsubscribeAudit();
     throw error;
   }
@@ -198,14 +218,17 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     alarms,
     controllers,
     keys,
+    webhooks,
     start: async () => {
       await controllers?.start();
       keys.start();
+      webhooks.start();
     },
     async close() {
       if (closed) return;
       closed = true;
       keys.stop();
+      await webhooks.stop();
       await app.close();
       await controllers?.stop();
       unsubscribeAudit();

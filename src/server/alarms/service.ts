@@ -43,9 +43,22 @@ export class AlarmService {
     this.clockDetector = new ClockJumpDetector(s.clockJumpMs);
   }
 
+  private readonly listeners: ((alarm: Alarm) => void | Promise<void>)[] = [];
+
+  /** Told of every alarm raised (and every repeat), after it is stored: webhooks, notifications. */
+  onRaised(listener: (alarm: Alarm) => void | Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
   async raise(input: RaiseAlarm): Promise<Alarm> {
     const alarm = await raiseAlarm(this.db, input, this.clock.now());
     this.logger.warn({ alarm: alarm.id, type: alarm.type, source: alarm.source }, 'alarm raised');
+    for (const listener of this.listeners)
+      try {
+        await listener(alarm);
+      } catch (error) {
+        this.logger.error({ err: { message: (error as Error).message } }, 'alarm listener failed');
+      }
     return alarm;
   }
 

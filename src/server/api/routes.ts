@@ -5,6 +5,7 @@
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
+import { webhookEndpoints as wh } from '../webhooks/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
@@ -145,6 +146,15 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/reservations/:id',      'credentials:read',  rv.get,                'reservations'),
     row('PATCH',  '/api/reservations/:id',      'credentials:write', rv.update,             'reservations'),
     row('POST',   '/api/reservations/:id/cancel', 'credentials:write', rv.cancel,           'reservations'),
+
+    row('GET',    '/api/webhooks',              'settings:write',    wh.list,               'webhooks'),
+    row('POST',   '/api/webhooks',              'settings:write',    wh.create,             'webhooks'),
+    row('GET',    '/api/webhooks/:id',          'settings:write',    wh.get,                'webhooks'),
+    row('PATCH',  '/api/webhooks/:id',          'settings:write',    wh.update,             'webhooks'),
+    row('DELETE', '/api/webhooks/:id',          'settings:write',    wh.remove,             'webhooks'),
+    row('POST',   '/api/webhooks/:id/secret',   'settings:write',    wh.rotate,             'webhooks'),
+    row('GET',    '/api/webhooks/:id/deliveries', 'settings:write',  wh.deliveries,         'webhooks'),
+    row('POST',   '/api/webhooks/:id/deliveries/:delivery/redeliver', 'settings:write', wh.redeliver, 'webhooks'),
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
   ];

@@ -90,6 +90,8 @@ export interface ControllerLinkDeps {
   now?: () => number;
   /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
   onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** told when a controller's link is lost or restored (webhooks); failures are logged only */
+  onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
 }
 
 export interface EnrollmentResult {
@@ -450,6 +452,11 @@ export class ControllerLink {
         );
         const coordinator = this.coordinators.get(controllerId);
         if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        await this.deps
+          .onLink?.(controllerId, event.state, event.at)
+          .catch((error: unknown) =>
+            this.deps.logger.error({ err: { message: (error as Error).message } }, 'link listener failed'),
+          );
       } else {
         // One alarm per controller and kind while it is active; a repeat counts up on it.
         await this.raise(

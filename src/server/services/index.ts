@@ -5,6 +5,7 @@
 
 import { KeyService } from '../keys/service.ts';
 import { ReservationService } from '../reservations/service.ts';
+import { WebhookService } from '../webhooks/service.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -23,6 +24,7 @@ export function createServices(deps: ServiceDeps) {
     csv: new CsvService(deps),
     keys,
     reservations: new ReservationService(keys, deps.store.db, deps.installationKey),
+    webhooks: new WebhookService(deps.store.db, deps.installationKey, deps.clock),
   };
 }
 
