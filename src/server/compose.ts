@@ -33,10 +33,10 @@ import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
-import type { DispatchSettings } from './webhooks/dispatcher.ts';
-import { type WebhookWiring, wireWebhooks } from './webhooks/wiring.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
+import type { DispatchSettings } from './webhooks/dispatcher.ts';
+import { type WebhookWiring, wireWebhooks } from './webhooks/wiring.ts';
 
 export interface ComposeOptions {
   store: Store;

@@ -5,9 +5,9 @@
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
-import { webhookEndpoints as wh } from '../webhooks/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
+import { webhookEndpoints as wh } from '../webhooks/routes.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
 import { controllers } from './controllers.ts';

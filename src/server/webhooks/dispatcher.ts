@@ -125,7 +125,17 @@ export class WebhookDispatcher {
   }
 
   private async send(
-    d: { id: string; subscriptionId: string; attempts: number; createdAt: number; eventId: string; type: string; at: number; data: string; url: string },
+    d: {
+      id: string;
+      subscriptionId: string;
+      attempts: number;
+      createdAt: number;
+      eventId: string;
+      type: string;
+      at: number;
+      data: string;
+      url: string;
+    },
     now: number,
   ): Promise<boolean> {
     const secret = await this.service.secretOf(d.subscriptionId);
@@ -160,7 +170,14 @@ export class WebhookDispatcher {
     if (error === null) {
       await this.service.db
         .updateTable('webhook_deliveries')
-        .set({ state: 'delivered', attempts, last_attempt_at: at, last_status: status, last_error: null, delivered_at: at })
+        .set({
+          state: 'delivered',
+          attempts,
+          last_attempt_at: at,
+          last_status: status,
+          last_error: null,
+          delivered_at: at,
+        })
         .where('id', '=', d.id)
         .execute();
       return true;
@@ -179,7 +196,8 @@ export class WebhookDispatcher {
       })
       .where('id', '=', d.id)
       .execute();
-    if (giveUp) this.logger.warn({ delivery: d.id, subscription: d.subscriptionId }, 'webhook delivery given up');
+    if (giveUp)
+      this.logger.warn({ delivery: d.id, subscription: d.subscriptionId }, 'webhook delivery given up');
     return false;
   }
 }

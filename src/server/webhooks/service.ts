@@ -40,13 +40,17 @@ export function filterProblem(filter: string): string | undefined {
   if (filter === '*') return undefined;
   if (filter.endsWith('.*')) {
     const prefix = filter.slice(0, -1);
-    return WEBHOOK_EVENT_TYPES.some((t) => t.startsWith(prefix)) ? undefined : `no event type starts with ${prefix}`;
+    return WEBHOOK_EVENT_TYPES.some((t) => t.startsWith(prefix))
+      ? undefined
+      : `no event type starts with ${prefix}`;
   }
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(filter) ? undefined : 'is not an event type';
 }
 
 export function matches(filters: readonly string[], type: string): boolean {
-  return filters.some((f) => f === '*' || f === type || (f.endsWith('.*') && type.startsWith(f.slice(0, -1))));
+  return filters.some(
+    (f) => f === '*' || f === type || (f.endsWith('.*') && type.startsWith(f.slice(0, -1))),
+  );
 }
 
 export interface Subscription {
@@ -149,17 +153,28 @@ export class WebhookService {
   }
 
   async get(id: string): Promise<Subscription | undefined> {
-    const r = await this.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r && subscriptionOf(r);
   }
 
   async list(): Promise<Subscription[]> {
-    return (await this.db.selectFrom('webhook_subscriptions').selectAll().orderBy('id').execute()).map(subscriptionOf);
+    return (await this.db.selectFrom('webhook_subscriptions').selectAll().orderBy('id').execute()).map(
+      subscriptionOf,
+    );
   }
 
   async update(
     id: string,
-    patch: { name?: string | undefined; url?: string | undefined; events?: string[] | undefined; active?: boolean | undefined },
+    patch: {
+      name?: string | undefined;
+      url?: string | undefined;
+      events?: string[] | undefined;
+      active?: boolean | undefined;
+    },
   ): Promise<Subscription | undefined> {
     const result = await this.db
       .updateTable('webhook_subscriptions')

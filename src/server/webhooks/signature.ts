@@ -18,7 +18,9 @@ export function sign(secret: string, body: string, timestampSeconds: number): st
   return `t=${timestampSeconds},v1=${mac}`;
 }
 
-export type Verdict = { ok: true; timestamp: number } | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
+export type Verdict =
+  | { ok: true; timestamp: number }
+  | { ok: false; reason: 'malformed' | 'stale' | 'mismatch' };
 
 /** What a receiver does with a delivery (exported for integrators' tests and our own). */
 export function verify(

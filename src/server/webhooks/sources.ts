@@ -10,7 +10,10 @@ import type { Published } from '../domain/events.ts';
 import type { KeyUseNotice } from '../keys/uses.ts';
 import type { OutboxEvent } from './service.ts';
 
-export function fromControllerEvents(controllerId: string, events: readonly ControllerEvent[]): OutboxEvent[] {
+export function fromControllerEvents(
+  controllerId: string,
+  events: readonly ControllerEvent[],
+): OutboxEvent[] {
   const out: OutboxEvent[] = [];
   for (const e of events) {
     if (e.type === 'access') {
@@ -34,7 +37,12 @@ export function fromControllerEvents(controllerId: string, events: readonly Cont
       out.push({
         type: 'door.state',
         at: e.at,
-        data: { controllerId, seq: e.seq, door: e.door ?? null, state: e.detail.phase ?? e.detail.state ?? null },
+        data: {
+          controllerId,
+          seq: e.seq,
+          door: e.door ?? null,
+          state: e.detail.phase ?? e.detail.state ?? null,
+        },
       });
     }
   }
@@ -66,7 +74,11 @@ export function fromDomainEvents(batch: readonly Published[]): OutboxEvent[] {
   for (const { event, at, origin } of batch) {
     switch (event.type) {
       case 'key.issued':
-        out.push({ type: 'key.issued', at, data: { keyId: event.key, kind: event.kind, holder: event.holder, sponsor: origin.actor } });
+        out.push({
+          type: 'key.issued',
+          at,
+          data: { keyId: event.key, kind: event.kind, holder: event.holder, sponsor: origin.actor },
+        });
         break;
       case 'key.revoked':
         out.push({
@@ -76,7 +88,11 @@ export function fromDomainEvents(batch: readonly Published[]): OutboxEvent[] {
         });
         break;
       case 'reservation.changed':
-        out.push({ type: `reservation.${event.action}`, at, data: { reservationId: event.reservation, by: origin.actor } });
+        out.push({
+          type: `reservation.${event.action}`,
+          at,
+          data: { reservationId: event.reservation, by: origin.actor },
+        });
         break;
       default:
         break;

@@ -74,10 +74,12 @@ export interface KeysServer {
   anonymous: Call;
   ca: string;
   enroll(controllerId: string): Promise<ControllerAgent>;
+  /** stops an agent (its link falls silent) */
+  stopAgent(agent: ControllerAgent): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startKeysServer(prefix: string): Promise<KeysServer> {
+export async function startKeysServer(prefix: string, env: Record<string, string> = {}): Promise<KeysServer> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const token = await seedAdminToken(dir);
   const server = await startServer(
@@ -86,6 +88,7 @@ export async function startKeysServer(prefix: string): Promise<KeysServer> {
       MONBAN_PORT: '0',
       MONBAN_MQTT_PORT: '0',
       MONBAN_LOG_LEVEL: 'silent',
+      ...env,
     }),
     { logger: pino({ level: 'silent' }), print: () => {}, background: false },
   );
@@ -122,6 +125,10 @@ export async function startKeysServer(prefix: string): Promise<KeysServer> {
       agents.push(agent);
       await agent.start();
       return agent;
+    },
+    async stopAgent(agent) {
+      agents.splice(agents.indexOf(agent), 1);
+      await agent.stop();
     },
     async close() {
       for (const agent of agents) await agent.stop();
