@@ -9,9 +9,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { ControllerAgent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
+import { securityDb } from '../../../src/server/auth/context.ts';
+import { newSecretToken, sha256Hex } from '../../../src/server/auth/secrets.ts';
+import { createApiToken, createOperator } from '../../../src/server/auth/store.ts';
 import { serverConfig } from '../../../src/server/config.ts';
+import { PERMISSIONS } from '../../../src/server/http/principal.ts';
 import { type RunningServer, startServer } from '../../../src/server/serve.ts';
-import { seedAdminToken } from '../../support/fleet.ts';
+import { openStore } from '../../../src/server/storage/db.ts';
 
 export interface Answer {
   status: number;
@@ -81,7 +85,7 @@ export interface KeysServer {
 
 export async function startKeysServer(prefix: string, env: Record<string, string> = {}): Promise<KeysServer> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const token = await seedAdminToken(dir);
+  const token = await seedToken(dir);
   const server = await startServer(
     serverConfig({
       MONBAN_DATA_DIR: dir,
@@ -140,3 +144,27 @@ export async function startKeysServer(prefix: string, env: Record<string, string
 
 /** The token of a key link (it travels in the URL fragment). */
 export const linkToken = (url: string) => new URL(url).hash.slice(1);
+
+/** An admin and an API token with every permission (webhooks need settings:write), as `monban admin create` would. */
+async function seedToken(dir: string): Promise<string> {
+  const store = await openStore({ sqliteFile: join(dir, 'monban.db') });
+  try {
+    const db = securityDb(store.db);
+    const now = Date.now();
+    const admin = await createOperator(db, { username: 'keys-admin', role: 'admin', passwordHash: 'x' }, now);
+    const token = newSecretToken('mbn_');
+    await createApiToken(db, {
+      name: 'keys test',
+      tokenHash: sha256Hex(token),
+      createdBy: admin.id,
+      role: 'admin',
+      permissions: [...PERMISSIONS],
+      scope: 'all',
+      createdAt: now,
+      expiresAt: null,
+    });
+    return token;
+  } finally {
+    await store.close();
+  }
+}
