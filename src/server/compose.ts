@@ -8,6 +8,8 @@
 //                                                                      presence)
 //   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
 //             whose writes go to the service layer.
+//   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
+//             serve` exposes them on a listener of its own.
 //
 // The caller opens the store and closes it after `close()`; `start()` starts the controller link.
 // `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
@@ -31,10 +33,13 @@ import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
 import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
+import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
+import { DEFAULT_SITE } from './storage/sites.ts';
 import type { DispatchSettings } from './webhooks/dispatcher.ts';
 import { type WebhookWiring, wireWebhooks } from './webhooks/wiring.ts';
 
@@ -66,6 +71,8 @@ export interface ComposeOptions {
   webhooks?: Partial<DispatchSettings>;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
+  /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
+  metrics?: { processMetrics?: boolean };
 }
 
 export interface ComposedServer {
@@ -79,6 +86,10 @@ export interface ComposedServer {
   keys: KeyWiring;
   /** webhooks: the outbox fed by every source, and its dispatcher */
   webhooks: WebhookWiring;
+  /** door and area actions */
+  operations: OperationsService;
+  /** what `GET /metrics` shows (metrics/listener.ts serves it) */
+  metrics: ServerMetrics;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -153,6 +164,12 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       await services.reservations.endOver();
     },
   });
+  const metrics = new ServerMetrics({
+    now: () => clock.now(),
+    processMetrics: options.metrics?.processMetrics ?? false,
+    db: securityDb(store.db),
+  });
+  const unlistenAlarms = alarms.listen(metrics.alarms);
   const controllers =
     options.controllers === false
       ? undefined
@@ -170,14 +187,25 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           tls: options.https && { cert: String(options.https.cert), key: String(options.https.key) },
           settings: options.controllers ?? {},
           now: () => clock.now(),
+          observer: metrics.link,
         });
   keys.attach(controllers);
+  const operations = new OperationsService({
+    store,
+    installationKey,
+    services,
+    link: controllers,
+    clock,
+    defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
+  });
+  if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   try {
     app = await buildApp({
       store,
       installationKey,
       services,
+      operations,
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -185,6 +213,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ...(options.docs !== undefined && { docs: options.docs }),
       ...(options.authenticate && { authenticate: options.authenticate }),
       plugins: async (instance) => {
+        // First, so every route has it: latency by route template, whatever the security plugin answers.
+        instance.addHook('onResponse', async (request, reply) => {
+          metrics.httpResponded(
+            request.method,
+            request.routeOptions.url,
+            reply.statusCode,
+            reply.elapsedTime / 1000,
+          );
+        });
         await registerManagementSecurity(instance, {
           db: store.db,
           logger,
@@ -206,7 +243,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   } catch (error) {
     keys.stop();
     await webhooks.stop();
+    operations.close();
     unsubscribeAudit();
+    unlistenAlarms();
     throw error;
   }
   let closed = false;
@@ -219,6 +258,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     controllers,
     keys,
     webhooks,
+    operations,
+    metrics,
     start: async () => {
       await controllers?.start();
       keys.start();
@@ -231,7 +272,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       await webhooks.stop();
       await app.close();
       await controllers?.stop();
+      operations.close();
       unsubscribeAudit();
+      unlistenAlarms();
     },
   };
 }

@@ -41,6 +41,15 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   },
   { name: 'events', description: 'Access decisions, alarms and door changes reported by controllers' },
   {
+    name: 'operations',
+    description:
+      'Running the site: door and area actions sent to the controllers concerned, with each one’s outcome',
+  },
+  {
+    name: 'live',
+    description: 'Live state: doors, controllers, occupancy, the muster list, and the push stream',
+  },
+  {
     name: 'auth',
     description: 'First-admin setup, login with a second factor, sessions, MFA enrolment, API tokens',
   },
@@ -58,6 +67,11 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
     description: 'Bookings from a booking or property-management system: the key follows the reservation',
   },
   { name: 'webhooks', description: 'Signed event deliveries to integrations, with a delivery log' },
+  {
+    name: 'reports',
+    description:
+      'Reports for managers and auditors (events, attendance, muster, occupancy, My Number zones, incidents, 棚卸, access review), JSON and CSV (UTF-8 with BOM or Shift_JIS)',
+  },
   { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
 ];
 

@@ -37,7 +37,7 @@ export function wireWebhooks(deps: {
     }
   };
   const unsubscribe = deps.bus.subscribe('webhooks', (batch) => enqueue(fromDomainEvents(batch)));
-  deps.alarms.onRaised((alarm) => enqueue([fromAlarm(alarm)]));
+  const unlistenAlarms = deps.alarms.listen({ raised: (alarm) => enqueue([fromAlarm(alarm)]) });
   return {
     dispatcher,
     controllerEvents: (controllerId, events) => enqueue(fromControllerEvents(controllerId, events)),
@@ -46,6 +46,7 @@ export function wireWebhooks(deps: {
     start: () => dispatcher.start(),
     stop: async () => {
       unsubscribe();
+      unlistenAlarms();
       await dispatcher.stop();
     },
   };
