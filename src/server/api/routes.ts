@@ -147,6 +147,7 @@ export function apiRoutes(store: Store): Route[] {
     row('POST',   '/api/keys/:id/link',         'credentials:write', k.relinkKey,           'keys'),
     row('GET',    '/api/keys/:id/uses',         'credentials:read',  k.keyUses,             'keys'),
     row('POST',   '/api/key-links/open',        null,                k.openLink,            'keys'),
+    row('POST',   '/api/deliveries',            'credentials:write', k.issueDelivery,       'keys'),
 
     row('GET',    '/api/reservations',          'credentials:read',  rv.list,               'reservations'),
     row('POST',   '/api/reservations',          'credentials:write', rv.create,             'reservations'),

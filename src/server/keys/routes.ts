@@ -450,6 +450,57 @@ export const keyEndpoints = {
     },
   }),
 
+  issueDelivery: endpoint({
+    operationId: 'issueDelivery',
+    summary: 'One-time delivery access (置き配): one door, a window, a single use',
+    description:
+      'The courier gets the link (their QR code opens the door once); the recipient is told when it is used, by the `delivery.used` webhook event naming them. The key ends with its use.',
+    body: z
+      .strictObject({
+        door: idSchema,
+        recipientPersonId: idSchema,
+        courier: z.strictObject({ name: nameSchema, company: text(200).nullable().optional() }),
+        validFrom: isoTime,
+        validUntil: isoTime,
+        label: text(200).nullable().default(null),
+        linkHours: z
+          .number()
+          .min(0.1)
+          .max(24 * 7)
+          .default(24),
+      })
+      .superRefine((d, ctx) => {
+        if (d.validUntil <= d.validFrom)
+          ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be after validFrom' });
+      })
+      .meta({
+        id: 'DeliveryCreate',
+        examples: [
+          {
+            door: 'parcel-room',
+            recipientPersonId: 'emp-001',
+            courier: { name: 'Yamato driver', company: 'Yamato Transport' },
+            validFrom: '2026-12-07T10:00:00+09:00',
+            validUntil: '2026-12-07T14:00:00+09:00',
+          },
+        ],
+      }),
+    bodyLimit: KEY_BODY_LIMIT,
+    status: 201,
+    response: issuedKeySchema,
+    handle: ({ body, services, actor, request }) =>
+      mapKeyErrors(async () => {
+        const issued = await keysOf(services).issueDelivery(
+          { ...body, linkMinutes: body.linkHours * 60 },
+          actor,
+        );
+        return {
+          key: keyOut(issued.key, 0),
+          link: { url: originOf(request) + issued.link.path, expiresAt: iso(issued.link.expiresAt) },
+        };
+      }),
+  }),
+
   openLink: endpoint({
     operationId: 'openKeyLink',
     summary: 'The holder opens their key link: the QR code and what the key opens',

@@ -346,6 +346,69 @@ export class KeyService {
     return { key, link };
   }
 
+  /**
+   * Delivery access (置き配): a single-use key for one door and a window, held by the courier as a
+   * guest hosted by the recipient, who is told when it is used (the `delivery.used` webhook event).
+   */
+  issueDelivery(
+    input: {
+      door: string;
+      recipientPersonId: string;
+      courier: { name: string; company?: string | null };
+      validFrom: number;
+      validUntil: number;
+      label: string | null;
+      linkMinutes?: number;
+    },
+    actor: Actor,
+  ): Promise<IssuedKey> {
+    return this.write(actor, async (tx, raise, now) => {
+      if (!(await new PeopleStore(tx).get(input.recipientPersonId, actor.scope)))
+        throw new KeyError(
+          'unknown_reference',
+          'key',
+          `no person '${input.recipientPersonId}'`,
+          'recipientPersonId',
+        );
+      const store = new KeyStore(tx);
+      const guestId = `g-${randomBytes(9).toString('base64url')}`;
+      await store.db
+        .insertInto('guests')
+        .values({
+          id: guestId,
+          name: input.courier.name,
+          company: input.courier.company ?? null,
+          contact: null,
+          host_person_id: input.recipientPersonId,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      raise({ type: 'guest.changed', guest: guestId, action: 'created' });
+      return this.issueIn(
+        tx,
+        {
+          kind: 'delivery',
+          holder: { kind: 'guest', id: guestId },
+          doors: [input.door],
+          areas: [],
+          validFrom: input.validFrom,
+          validUntil: input.validUntil,
+          weekdays: [],
+          windows: [],
+          maxUses: 1,
+          validForMinutes: null,
+          label: input.label,
+          recipientPersonId: input.recipientPersonId,
+          ...(input.linkMinutes !== undefined && { linkMinutes: input.linkMinutes }),
+        },
+        actor,
+        now,
+        raise,
+      );
+    });
+  }
+
   update(id: string, patch: KeyPatch, actor: Actor): Promise<AccessKey> {
     return this.write(actor, (tx, raise, now) => this.updateIn(tx, id, patch, actor, now, raise));
   }

@@ -248,6 +248,46 @@ describe('reservations → keys → doors', () => {
     );
   }, 60_000);
 
+  it('gives one-time delivery access: one door, one use, and ends with it', async () => {
+    const now = Date.now();
+    const issued = await call('POST', '/api/deliveries', {
+      door: 'OFFICE',
+      recipientPersonId: 'host-1',
+      courier: { name: 'Courier', company: 'Parcel KK' },
+      validFrom: isoAt(now - HOUR),
+      validUntil: isoAt(now + HOUR),
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.json.key).toMatchObject({ kind: 'delivery', maxUses: 1, recipientPersonId: 'host-1' });
+    const code = (
+      await s.anonymous('POST', '/api/key-links/open', { token: linkToken(issued.json.link.url) })
+    ).json.code;
+    await waitFor(
+      'the delivery key at the controller',
+      () => present(code, 'MEET').reason === 'no_access',
+      15_000,
+    );
+    expect(present(code, 'OFFICE').result).toBe('grant');
+    expect(present(code, 'OFFICE')).toMatchObject({ result: 'deny', reason: 'uses_exhausted' });
+    const key = await waitFor(
+      'the delivery to end on the server',
+      async () => {
+        const r = await call('GET', `/api/keys/${issued.json.key.id}`);
+        return r.json.state === 'ended' && r.json;
+      },
+      15_000,
+    );
+    expect(key.uses).toBe(1);
+    const two = await call('POST', '/api/deliveries', {
+      door: 'OFFICE',
+      recipientPersonId: 'nobody',
+      courier: { name: 'Courier' },
+      validFrom: isoAt(now),
+      validUntil: isoAt(now + HOUR),
+    });
+    expect(two.json.error).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'body.recipientPersonId' });
+  }, 60_000);
+
   it('serves the holder page without inline script', async () => {
     const page = await s.anonymous('GET', '/k/');
     expect(page.status).toBe(200);

@@ -111,6 +111,7 @@ describe('webhooks', () => {
       toArea: 'store',
       controllerId: 'ctl-w',
     });
+    await ok('POST', '/api/people', { id: 'resident', name: 'Resident' });
     agent = await s.enroll('ctl-w');
     await waitFor('the first snapshot', () => agent.snapshotVersion > 0, 15_000);
     receiver = new Receiver(await freePort());
@@ -172,6 +173,22 @@ describe('webhooks', () => {
       15_000,
     );
     expect(agent.present({ door: 'STORE', side: 'in', type: 'key', card: code }).result).toBe('deny');
+    // A parcel is delivered to the store room: its recipient is told.
+    const delivery = await call('POST', '/api/deliveries', {
+      door: 'STORE',
+      recipientPersonId: 'resident',
+      courier: { name: 'Courier' },
+      validFrom: isoAt(now - HOUR),
+      validUntil: isoAt(now + HOUR),
+    });
+    const parcel = (
+      await s.anonymous('POST', '/api/key-links/open', { token: linkToken(delivery.json.link.url) })
+    ).json.code;
+    await waitFor(
+      'the delivery key at the controller',
+      () => agent.present({ door: 'STORE', side: 'in', type: 'key', card: parcel }).result === 'grant',
+      15_000,
+    );
     agent.doorSensor('ROOM', true);
     agent.doorSensor('ROOM', false);
     agent.tamper('case opened');
@@ -204,6 +221,7 @@ describe('webhooks', () => {
       'reservation.cancelled',
       'key.revoked',
       'controller.offline',
+      'delivery.used',
     ];
     await waitFor(
       'every event at the receiver',
@@ -215,6 +233,7 @@ describe('webhooks', () => {
     const granted = receiver.ofType('access.granted')[0]!;
     expect(granted.data).toMatchObject({ door: 'ROOM', controllerId: 'ctl-w' });
     expect(String(granted.data.credential)).toMatch(/^key#/);
+    expect(receiver.ofType('delivery.used')[0]!.data).toMatchObject({ recipient: 'resident', door: 'STORE' });
     // No secret anywhere in what was sent.
     const all = JSON.stringify([...receiver.events.values()]);
     expect(all).not.toContain(code);
