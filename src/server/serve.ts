@@ -133,6 +133,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               heartbeatMs: c.heartbeatMs,
               linkTimeoutMs: c.linkTimeoutMs,
             },
+      webhooks: { retryBaseMs: config.webhookRetryMs },
       // The web console (dist/web) at `/` and its client routes.
       routes: (instance) => registerConsole(instance),
       metrics: { processMetrics: true },

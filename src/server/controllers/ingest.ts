@@ -27,6 +27,8 @@ export interface EventIngestDeps {
   eventKey: Buffer;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
+  /** told of the events that were new, once stored (key uses, webhooks) */
+  observe?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export class EventIngest {
@@ -58,6 +60,7 @@ export class EventIngest {
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
     await this.deps.presence.announce(presence);
+    if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;
       const type = String(e.detail.alarm ?? 'tamper');

@@ -97,6 +97,10 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
+  /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
+  onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** told when a controller's link is lost or restored (webhooks); failures are logged only */
+  onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
   /** told what the link does (metrics, src/server/metrics/); nothing it does depends on it */
   observer?: LinkObserver;
 }
@@ -206,6 +210,7 @@ export class ControllerLink {
         raise: this.raise,
       }),
       raise: this.raise,
+      ...(deps.onEvents && { observe: deps.onEvents }),
     });
   }
 
@@ -523,6 +528,11 @@ export class ControllerLink {
         );
         const coordinator = this.coordinators.get(controllerId);
         if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        await this.deps
+          .onLink?.(controllerId, event.state, event.at)
+          .catch((error: unknown) =>
+            this.deps.logger.error({ err: { message: (error as Error).message } }, 'link listener failed'),
+          );
       } else {
         // One alarm per controller and kind while it is active; a repeat counts up on it.
         await this.raise(
