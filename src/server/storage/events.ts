@@ -5,11 +5,12 @@
 // lock on that controller's chain head, so the chain costs one HMAC per event and a few statements
 // per batch, not per event.
 
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
 import { StorageError } from './errors.ts';
+import { ensurePartitions } from './event-partitions.ts';
 import type { Database } from './schema.ts';
 import { type ScopeFilter, scopeCondition } from './scope.ts';
 import { storableText } from './text.ts';
@@ -78,6 +79,23 @@ export function eventCanonical(index: number, e: EventFields): string {
   ]);
 }
 
+/** Whether this executor talks to PostgreSQL (partitions to make; the transaction's own adapter). */
+export function onPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+type EventRow = EventFields & { chain_index: number; mac: string };
+
+/** Inserts chained rows; on PostgreSQL into the month partitions, made first where missing. */
+async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise<void> {
+  if (onPostgres(tx)) await ensurePartitions(tx, rows.map((r) => r.at));
+  for (let i = 0; i < rows.length; i += APPEND_CHUNK)
+    await tx
+      .insertInto('events')
+      .values(rows.slice(i, i + APPEND_CHUNK))
+      .execute();
+}
+
 const orNull = (value: string | undefined) => (value === undefined ? null : storableText(value));
 
 export class EventStore {
@@ -121,38 +139,34 @@ export class EventStore {
   }
 
   /**
-   * One controller's batch: lock its chain head (an UPDATE takes the row lock on PostgreSQL; SQLite
+   * One controller's batch: lock its chain head (the upsert takes the row lock on PostgreSQL; SQLite
    * has one writer), keep the events not stored before (once each, in sequence order), chain them
-   * from the head, insert them, move the head.
+   * from the head, insert them, move the head. The head remembers the highest sequence stored, so a
+   * batch above it — what a controller's journal normally sends — needs no lookup; only a resend
+   * looks its sequences up.
    */
   private async chainAndInsert(
     tx: Executor,
     controllerId: string,
     batch: readonly StoredEvent[],
   ): Promise<StoredEvent[]> {
-    await tx
-      .insertInto('event_chain_heads')
-      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS })
-      .onConflict((oc) => oc.column('controller_id').doNothing())
-      .execute();
-    await tx
-      .updateTable('event_chain_heads')
-      .set((eb) => ({ chain_index: eb.ref('chain_index') }))
-      .where('controller_id', '=', controllerId)
-      .execute();
     const head = await tx
-      .selectFrom('event_chain_heads')
-      .select(['chain_index', 'mac'])
-      .where('controller_id', '=', controllerId)
+      .insertInto('event_chain_heads')
+      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
+      .onConflict((oc) =>
+        oc.column('controller_id').doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
+      )
+      .returning(['chain_index', 'mac', 'max_seq'])
       .executeTakeFirstOrThrow();
-    const seqs = [...new Set(batch.map((e) => e.seq))];
+    const maxSeq = head.max_seq === null ? await this.storedMaxSeq(tx, controllerId) : Number(head.max_seq);
     const stored = new Set<number>();
-    for (let i = 0; i < seqs.length; i += LOOKUP_CHUNK)
+    const toLookUp = [...new Set(batch.map((e) => e.seq).filter((seq) => seq <= maxSeq))];
+    for (let i = 0; i < toLookUp.length; i += LOOKUP_CHUNK)
       for (const row of await tx
         .selectFrom('events')
         .select('seq')
         .where('controller_id', '=', controllerId)
-        .where('seq', 'in', seqs.slice(i, i + LOOKUP_CHUNK))
+        .where('seq', 'in', toLookUp.slice(i, i + LOOKUP_CHUNK))
         .execute())
         stored.add(Number(row.seq));
     const fresh: StoredEvent[] = [];
@@ -180,17 +194,23 @@ export class EventStore {
       prev = mac;
       return { ...fields, chain_index: index, mac };
     });
-    for (let i = 0; i < rows.length; i += APPEND_CHUNK)
-      await tx
-        .insertInto('events')
-        .values(rows.slice(i, i + APPEND_CHUNK))
-        .execute();
+    await insertEventRows(tx, rows);
     await tx
       .updateTable('event_chain_heads')
-      .set({ chain_index: index, mac: prev })
+      .set({ chain_index: index, mac: prev, max_seq: Math.max(maxSeq, fresh.at(-1)!.seq) })
       .where('controller_id', '=', controllerId)
       .execute();
     return fresh;
+  }
+
+  /** The highest sequence stored for a controller (heads made before they remembered it). */
+  private async storedMaxSeq(tx: Executor, controllerId: string): Promise<number> {
+    const row = await tx
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .where('controller_id', '=', controllerId)
+      .executeTakeFirst();
+    return row?.max === null || row?.max === undefined ? 0 : Number(row.max);
   }
 
   /** Every controller's chain head (for checkpoints). */

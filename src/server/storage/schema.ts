@@ -213,6 +213,22 @@ export interface EventChainHeadsTable {
   controller_id: string;
   chain_index: number;
   mac: string;
+  /** the highest sequence stored for this controller (null: not known yet, heads older than it) */
+  max_seq: number | null;
+}
+
+/** Chain positions removed by a retention purge, under the event chain key (event-store-retention.ts). */
+export interface EventPurgesTable {
+  id: string;
+  controller_id: string;
+  from_index: number;
+  to_index: number;
+  /** how many positions in from..to were removed */
+  count: number;
+  /** the purge removed events before this time */
+  before_at: number;
+  purged_at: number;
+  mac: string;
 }
 
 export interface PresenceTable {
@@ -259,6 +275,7 @@ export interface Database {
   doors: DoorsTable;
   events: EventsTable;
   event_chain_heads: EventChainHeadsTable;
+  event_purges: EventPurgesTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
 }
