@@ -1,12 +1,15 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, events);
+// `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
+// the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
 import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
+import { eventStoreSection } from './event-store-report.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('site')) await siteModelSection(results);
+  if (wanted('events')) await eventStoreSection(results, progress);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));

@@ -1,12 +1,16 @@
 // PostgreSQL keeps `events` partitioned by month of `at` (UTC), one table per month named
 // events_y2026m12, so retention drops a month of events with one DROP TABLE instead of deleting
-// millions of rows (and the vacuum after). Partitions are made when the first event of a month is
-// stored (inside the storing transaction, under an advisory lock, so two server instances never
-// race to make the same one), and this month's and next month's at migration. SQLite has no
-// partitions; there retention deletes (event-store-retention.ts).
+// millions of rows (and the vacuum after). Partitions are made ahead: this month's and the next at
+// migration, and before each batch is stored the batch's months are made sure of — in a short
+// transaction of their own, never inside the storing one (a partition made there would take an
+// exclusive lock on `events` while other batches hold theirs: a deadlock). Whatever still finds no
+// month partition (a batch stored inside a caller's transaction, a clock far off) lands in
+// events_default; making that month's partition later moves its rows out of the default first.
+// SQLite has no partitions; there retention deletes (event-store-retention.ts).
 
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Executor } from './db.ts';
+import type { Database } from './schema.ts';
 
 /** Months since year 0 (UTC): year × 12 + month index. */
 export function monthOf(ms: number): number {
@@ -29,27 +33,59 @@ export function partitionDdl(month: number): string {
   return `CREATE TABLE IF NOT EXISTS ${partitionName(month)} PARTITION OF events FOR VALUES FROM (${monthStart(month)}) TO (${monthStart(month + 1)})`;
 }
 
+export const DEFAULT_PARTITION = 'events_default';
+
 /** Any number in the advisory-lock space, fixed: the lock taken to make partitions. */
 const PARTITION_LOCK = 7_263_540_117;
 
+/** Months known to have their partition, per database handle (a partition is never made twice). */
+const known = new WeakMap<object, Set<number>>();
+
 /**
- * Makes sure every month these times fall in has its partition, inside the caller's transaction:
- * one query when they all exist (the normal case), and the DDL under an advisory lock otherwise.
+ * Makes sure every month these times fall in has its partition, each made in its own transaction
+ * under an advisory lock (two server instances never race to make one): from a month's rows in the
+ * default partition, if any, then attached. Call it with the database, not inside a transaction;
+ * a no-op on SQLite and inside a transaction (the rows then go to the default partition).
  */
-export async function ensurePartitions(tx: Executor, ats: readonly number[]): Promise<void> {
-  const months = [...new Set(ats.map(monthOf))];
+export async function ensurePartitions(db: Executor, ats: readonly number[]): Promise<void> {
+  if (db.isTransaction || !(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  const seen = known.get(db) ?? new Set<number>();
+  known.set(db, seen);
+  const months = [...new Set(ats.map(monthOf))].filter((m) => !seen.has(m));
   if (months.length === 0) return;
-  const missing = async () =>
+  const present = new Set(
     (
       await sql<{ name: string }>`
-        SELECT name FROM unnest(${months.map(partitionName)}::text[]) AS name WHERE to_regclass(name) IS NULL`.execute(
-        tx,
+        SELECT name FROM unnest(${months.map(partitionName)}::text[]) AS name WHERE to_regclass(name) IS NOT NULL`.execute(
+        db,
       )
-    ).rows.map((r) => r.name);
-  if ((await missing()).length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(${PARTITION_LOCK})`.execute(tx);
-  const still = new Set(await missing());
-  for (const month of months) if (still.has(partitionName(month))) await sql.raw(partitionDdl(month)).execute(tx);
+    ).rows.map((r) => r.name),
+  );
+  for (const month of months) {
+    if (!present.has(partitionName(month))) await makePartition(db as Kysely<Database>, month);
+    seen.add(month);
+  }
+}
+
+async function makePartition(db: Kysely<Database>, month: number): Promise<void> {
+  const name = partitionName(month);
+  const [from, until] = [monthStart(month), monthStart(month + 1)];
+  await db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(${PARTITION_LOCK})`.execute(tx);
+    if ((await sql`SELECT 1 FROM pg_class WHERE oid = to_regclass(${name})`.execute(tx)).rows.length > 0)
+      return;
+    // Created apart, filled from the default partition, then attached (which adds the indexes):
+    // attaching checks that the default holds no row of the month any more.
+    await sql.raw(`CREATE TABLE ${name} (LIKE events INCLUDING DEFAULTS)`).execute(tx);
+    await sql
+      .raw(
+        `WITH moved AS (DELETE FROM ${DEFAULT_PARTITION} WHERE at >= ${from} AND at < ${until} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`,
+      )
+      .execute(tx);
+    await sql
+      .raw(`ALTER TABLE events ATTACH PARTITION ${name} FOR VALUES FROM (${from}) TO (${until})`)
+      .execute(tx);
+  });
 }
 
 export interface EventPartition {

@@ -5,7 +5,7 @@
 // lock on that controller's chain head, so the chain costs one HMAC per event and a few statements
 // per batch, not per event.
 
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { type Executor, inTransaction } from './db.ts';
@@ -79,21 +79,49 @@ export function eventCanonical(index: number, e: EventFields): string {
   ]);
 }
 
-/** Whether this executor talks to PostgreSQL (partitions to make; the transaction's own adapter). */
-export function onPostgres(db: Executor): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
 type EventRow = EventFields & { chain_index: number; mac: string };
 
-/** Inserts chained rows; on PostgreSQL into the month partitions, made first where missing. */
+const ROW_COLUMNS = sql.raw('controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac');
+
+/**
+ * Inserts chained rows in one statement with a fixed number of parameters, whatever the batch size
+ * (a parameter per value costs more to bind and parse than the insert itself): on PostgreSQL one
+ * array per column, unnested (into the month partitions, made before: appendNew); on SQLite one
+ * JSON array of rows, read by json_each. Text is already as stored (storableText), so it round-trips
+ * exactly and the MACs computed over it hold.
+ */
 async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise<void> {
-  if (onPostgres(tx)) await ensurePartitions(tx, rows.map((r) => r.at));
-  for (let i = 0; i < rows.length; i += APPEND_CHUNK)
-    await tx
-      .insertInto('events')
-      .values(rows.slice(i, i + APPEND_CHUNK))
-      .execute();
+  if (tx.getExecutor().adapter instanceof PostgresAdapter) {
+    const column = <K extends keyof EventRow>(key: K) => rows.map((r) => r[key]);
+    await sql`INSERT INTO events (${ROW_COLUMNS})
+      SELECT * FROM unnest(${column('controller_id')}::varchar[], ${column('seq')}::bigint[],
+        ${column('at')}::bigint[], ${column('type')}::varchar[], ${column('door')}::varchar[],
+        ${column('area')}::varchar[], ${column('person_id')}::varchar[], ${column('detail')}::text[],
+        ${column('chain_index')}::bigint[], ${column('mac')}::varchar[])`.execute(tx);
+    return;
+  }
+  for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
+    const json = JSON.stringify(
+      rows
+        .slice(i, i + APPEND_CHUNK)
+        .map((r) => [
+          r.controller_id,
+          r.seq,
+          r.at,
+          r.type,
+          r.door,
+          r.area,
+          r.person_id,
+          r.detail,
+          r.chain_index,
+          r.mac,
+        ]),
+    );
+    await sql`INSERT INTO events (${ROW_COLUMNS})
+      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+        value ->> 7, value ->> 8, value ->> 9
+      FROM json_each(${json})`.execute(tx);
+  }
 }
 
 const orNull = (value: string | undefined) => (value === undefined ? null : storableText(value));
@@ -125,6 +153,11 @@ export class EventStore {
       list.push(e);
       byController.set(e.controllerId, list);
     }
+    // The months' partitions first, outside the storing transaction (event-partitions.ts).
+    await ensurePartitions(
+      this.db,
+      events.map((e) => e.at),
+    );
     const fresh = new Set<StoredEvent>();
     await inTransaction(this.db, async (tx) => {
       for (const [controllerId, batch] of byController)
@@ -154,7 +187,9 @@ export class EventStore {
       .insertInto('event_chain_heads')
       .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
       .onConflict((oc) =>
-        oc.column('controller_id').doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
+        oc
+          .column('controller_id')
+          .doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
       )
       .returning(['chain_index', 'mac', 'max_seq'])
       .executeTakeFirstOrThrow();

@@ -12,7 +12,7 @@
 
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../db.ts';
-import { monthOf, partitionDdl } from '../event-partitions.ts';
+import { DEFAULT_PARTITION, monthOf, partitionDdl } from '../event-partitions.ts';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.alterTable('event_chain_heads').addColumn('max_seq', 'bigint').execute();
@@ -72,6 +72,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const now = monthOf(Date.now());
   const wanted = new Set([...months.rows.map((r) => Number(r.month)), now, now + 1]);
   for (const month of [...wanted].sort((a, b) => a - b)) await sql.raw(partitionDdl(month)).execute(db);
+  // Rows of no month partition (a clock far off): kept, until their month's partition is made.
+  await sql.raw(`CREATE TABLE ${DEFAULT_PARTITION} PARTITION OF events DEFAULT`).execute(db);
   await sql`
     INSERT INTO events (id, controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac)
     SELECT id, controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac
