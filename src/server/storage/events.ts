@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { type Executor, inTransaction, sqliteConnection } from './db.ts';
 import { StorageError } from './errors.ts';
 import { ensurePartitions } from './event-partitions.ts';
+import { excusedByPurges, validPurges } from './event-store-retention.ts';
 import type { Database } from './schema.ts';
 import { type ScopeFilter, scopeCondition } from './scope.ts';
 import { storableText } from './text.ts';
@@ -132,6 +133,9 @@ async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise
       .values(rows.slice(i, i + APPEND_CHUNK))
       .execute();
 }
+
+/** Span problems that are positions missing (which retention may explain), not records changed. */
+const GAPS: ReadonlySet<string> = new Set(['missing', 'truncated', 'deleted']);
 
 const orNull = (value: string | undefined) => (value === undefined ? null : storableText(value));
 
@@ -296,9 +300,21 @@ export class EventStore {
         }
         if (rows.length < batch) break;
       }
-      verdicts.push(checker.finish(checkpoint));
+      verdicts.push(await this.excusePurged(controllerId, checker.finish(checkpoint)));
     }
     return verdicts;
+  }
+
+  /** A verdict without the gaps retention made (purge records under the key: event-store-retention.ts). */
+  private async excusePurged(controllerId: string, verdict: ChainVerdict): Promise<ChainVerdict> {
+    if (!verdict.spans.some((s) => GAPS.has(s.problem))) return verdict;
+    const purges = await validPurges(this.db, this.key, controllerId);
+    if (purges.length === 0) return verdict;
+    const budget = { left: purges.reduce((n, p) => n + p.count, 0) };
+    const spans = verdict.spans.filter(
+      (s) => !(GAPS.has(s.problem) && excusedByPurges(purges, s.from, s.to, budget)),
+    );
+    return { ...verdict, spans };
   }
 
   /**
