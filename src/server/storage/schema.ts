@@ -253,6 +253,31 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** Which server instance owns a controller's coordinator (src/server/cluster/leases.ts). */
+export interface ControllerLeasesTable {
+  controller_id: string;
+  owner: string;
+  /** database clock, ms */
+  expires_at: number;
+  /** how many times the lease changed hands */
+  epoch: number;
+}
+
+export interface ClusterInstancesTable {
+  id: string;
+  started_at: number;
+  seen_at: number;
+}
+
+export interface ClusterMessagesTable {
+  id: Generated<number>;
+  origin: string;
+  kind: string;
+  controller_id: string | null;
+  body: string;
+  created_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -276,6 +301,9 @@ export interface Database {
   events: EventsTable;
   event_chain_heads: EventChainHeadsTable;
   event_purges: EventPurgesTable;
+  controller_leases: ControllerLeasesTable;
+  cluster_instances: ClusterInstancesTable;
+  cluster_messages: ClusterMessagesTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
 }
