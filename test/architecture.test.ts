@@ -1,8 +1,9 @@
-// Layer rules that lint cannot see: the core reads no clock and no random source (time is passed
-// in), and the OSDP and card libraries import nothing from the rest of Monban.
+// Layer rules (DESIGN.md §5): the core reads no clock and no random source (time is passed in), and
+// every import follows scripts/check-layers.ts — shown here to fail on each kind of forbidden import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkFile, checkLayers } from '../scripts/check-layers.ts';
 
 const root = new URL('../src/', import.meta.url).pathname;
 
@@ -33,22 +34,45 @@ describe('layers', () => {
     }
   });
 
-  it('osdp and cards import nothing from the rest of Monban', () => {
-    for (const folder of ['osdp', 'cards']) {
-      for (const file of sources(folder)) {
-        const text = readFileSync(join(root, file), 'utf8');
-        const imports = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
-        for (const spec of imports) {
-          const outside =
-            spec.startsWith('.') &&
-            /\.\.\/(core|server|controller|cli|sim|contracts|scenario|web)\//.test(spec);
-          expect(outside, `${file} imports ${spec}`).toBe(false);
-          expect(
-            ['mqtt', 'aedes', 'kysely', 'better-sqlite3', 'pg'].includes(spec),
-            `${file} imports ${spec}`,
-          ).toBe(false);
-        }
-      }
-    }
+  it('every import follows the layer rules of DESIGN.md §5', () => {
+    expect(checkLayers(root)).toEqual([]);
+  });
+
+  // The check can fail: each rule, fed a file that breaks it, names the file and the rule.
+  it.each([
+    ['server/x.ts', "import { Agent } from '../controller/agent.ts';", 'server may not import controller'],
+    [
+      'controller/x.ts',
+      "import { compose } from '../server/compose.ts';",
+      'controller may not import server',
+    ],
+    ['core/x.ts', "import { z } from 'zod';", 'core imports no package at all'],
+    ['core/x.ts', "import { readFileSync } from 'node:fs';", 'core imports no package at all'],
+    [
+      'contracts/x.ts',
+      "import { decide } from '../core/decide.ts';",
+      'contracts imports only types from core',
+    ],
+    [
+      'contracts/x.ts',
+      "import type { X } from '../server/api/routes.ts';",
+      'contracts may not import server',
+    ],
+    ['osdp/x.ts', "import type { Policy } from '../core/policy.ts';", 'osdp may not import core'],
+    ['cards/x.ts', "export * from '../contracts/messages.ts';", 'cards may not import contracts'],
+    ['web/x.tsx', "const m = await import('../server/compose.ts');", 'web may not import server'],
+  ])('refuses %s with %s', (file, line, why) => {
+    const found = checkFile(root, join(root, file), `${line}\n`);
+    expect(found.map((v) => v.why)).toEqual([expect.stringContaining(why)]);
+  });
+
+  it('allows what the rules allow', () => {
+    expect(
+      checkFile(root, join(root, 'contracts/x.ts'), "import type { Policy } from '../core/policy.ts';"),
+    ).toEqual([]);
+    expect(
+      checkFile(root, join(root, 'controller/x.ts'), "import { decide } from '../core/decide.ts';"),
+    ).toEqual([]);
+    expect(checkFile(root, join(root, 'server/x.ts'), "import { z } from 'zod';")).toEqual([]);
   });
 });

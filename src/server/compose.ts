@@ -29,6 +29,7 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
@@ -162,6 +163,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
+        // SCIM provisioning (issue 15 §4), through the same service layer as the API.
+        await registerDirectory(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });

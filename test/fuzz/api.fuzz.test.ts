@@ -340,6 +340,8 @@ describe('API fuzzer', () => {
     callers.push(tokenCaller);
     // A little of everything, so requests reach past "not found".
     for (const [path, body] of [
+      ['/api/sites', { id: 'tokyo', name: 'Tokyo' }],
+      ['/api/sites', { id: 'osaka', name: 'Osaka' }],
       ['/api/areas', { id: 'lobby', name: 'Lobby', parentId: 'outside', site: 'tokyo' }],
       ['/api/controllers', { id: 'ctl-1', name: 'Controller 1' }],
       [

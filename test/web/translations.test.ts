@@ -98,7 +98,7 @@ describe('console translations', () => {
       ...WEEKDAYS.map((d) => `weekday.${d}`),
       ...['secured', 'released', 'open', 'forced_open'].map((p) => `doorPhase.${p}`),
       ...['access', 'door', 'alarm', 'operator'].map((e) => `eventType.${e}`),
-      ...['up', 'lost', 'unknown'].map((l) => `controllers.link.${l}`),
+      ...['up', 'down'].map((l) => `controllers.link.${l}`),
       ...['locked', 'unlocked', 'open', 'forced', 'held_open', 'offline', 'unknown'].map(
         (s) => `doorState.${s}`,
       ),

@@ -3,6 +3,8 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { reportRoutes } from '../reports/routes.ts';
+import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
@@ -121,6 +123,11 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
+    row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
+
+    ...reportRoutes(store),
   ];
   return routes;
 }

@@ -127,6 +127,7 @@ const token = z
     createdBy: z.string(),
     createdAt: iso,
     expiresAt: iso.nullable(),
+    revokedAt: iso.nullable().meta({ description: 'revoked tokens stay listed, for the record' }),
     lastUsedAt: iso.nullable(),
   })
   .meta({ id: 'ApiToken' });

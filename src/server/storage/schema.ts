@@ -122,6 +122,8 @@ export interface AreasTable {
   offline_mode: string;
   /** JSON AreaRules (storage/areas.ts): two-person, route, priority, escort, fire zone; or null */
   rules: string | null;
+  /** My Number zone class: 'management' (管理区域), 'handling' (取扱区域) or null */
+  my_number_zone?: string | null;
   created_at: number;
   updated_at: number;
 }

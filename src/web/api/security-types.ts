@@ -1,25 +1,16 @@
-// Answers of the security routes (/api/auth, /api/operators, /api/audit, /api/alarms) as documented in
-// docs/security-model.md and served by src/server/auth, src/server/audit and src/server/alarms. The
-// OpenAPI document lists these routes without schemas for now, so their types are written here; once
-// the document describes them, these give way to the generated ones (schema.gen.ts).
+// Names for the answers of the security routes (/api/auth, /api/operators, /api/audit, /api/alarms,
+// controller status). Where the OpenAPI document describes an answer these are the generated types
+// (schema.gen.ts), so a change on the server breaks the typecheck; the few answers the document
+// leaves open (the session, an enrolment answer) are written here from docs/security-model.md.
+import type { components, paths } from './schema.gen.ts';
 
-/** Epoch milliseconds today; ISO 8601 once the security routes follow the API's time format. */
-export type Instant = number | string;
+type Schemas = components['schemas'];
 
-export type Role = 'admin' | 'operator' | 'auditor' | 'maintainer';
-export type Scope = { departments: string[]; sites: string[] } | 'all';
-export type SecondFactor = 'totp' | 'webauthn' | 'backup_code';
-export type SessionStage = 'mfa' | 'enrol' | 'full';
-
-export interface OperatorSummary {
-  id: string;
-  username: string;
-  email: string | null;
-  displayName: string;
-  role: Role;
-  scope: Scope;
-  disabled: boolean;
-}
+export type Operator = Schemas['Operator'];
+export type Role = Operator['role'];
+export type Scope = Operator['scope'];
+export type SecondFactor = NonNullable<Schemas['LoginAnswer']['secondFactors']>[number];
+export type SessionStage = Schemas['LoginAnswer']['stage'];
 
 export interface MfaStatus {
   totp: boolean;
@@ -27,98 +18,34 @@ export interface MfaStatus {
   backupCodes: number;
 }
 
-export interface OperatorDetail extends OperatorSummary {
-  mfa: MfaStatus;
-  lockedUntil: Instant | null;
-}
+/** The document types `mfa` as an open object; its fields are those of MfaStatus. */
+export type OperatorDetail = Omit<Schemas['OperatorDetail'], 'mfa'> & { mfa: MfaStatus };
 
 export type SessionInfo =
-  | { kind: 'operator'; stage: SessionStage; csrfToken: string; operator: OperatorSummary; mfa: MfaStatus }
+  | { kind: 'operator'; stage: SessionStage; csrfToken: string; operator: Operator; mfa: MfaStatus }
   | { kind: 'token'; id: string; role: Role; scope: Scope; permissions?: string[] };
 
-export interface LoginAnswer {
-  stage: SessionStage;
-  csrfToken: string;
-  operator: OperatorSummary;
-  secondFactors?: SecondFactor[];
-}
+export type LoginAnswer = Schemas['LoginAnswer'];
 
 export interface EnrolAnswer {
   enrolled: true;
   stage: SessionStage;
   csrfToken: string;
-  operator?: OperatorSummary;
+  operator?: Operator;
   backupCodes?: string[];
 }
 
-export interface ApiToken {
-  id: string;
-  name: string;
-  createdBy: string;
-  role: Role;
-  permissions: string[];
-  scope: Scope;
-  createdAt: Instant;
-  expiresAt: Instant | null;
-  revokedAt: Instant | null;
-  lastUsedAt: Instant | null;
-}
+export type ApiToken = Schemas['ApiToken'];
+export type Permission = ApiToken['permissions'][number];
+export type NewApiToken = paths['/api/auth/tokens']['post']['responses'][201]['content']['application/json'];
 
-export interface AuditEntry {
-  id: number;
-  at: Instant;
-  actor: string;
-  source: string;
-  action: string;
-  target: string;
-  detail: Record<string, unknown>;
-  hash: string;
-}
+export type AuditEntry = Schemas['AuditRecord'];
+export type AuditVerdict = paths['/api/audit/verify']['get']['responses'][200]['content']['application/json'];
 
-export type AuditVerdict =
-  | { ok: true; records: number }
-  | { ok: false; records: number; firstBad: number; problem: string };
+export type Alarm = Schemas['Alarm'];
+export type AlarmWithComments = Schemas['AlarmWithComments'];
+export type AlarmComment = Schemas['AlarmComment'];
+export type AlarmState = Alarm['state'];
+export type Severity = Alarm['severity'];
 
-export type AlarmState = 'active' | 'acknowledged' | 'resolved';
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-
-export interface Alarm {
-  id: string;
-  type: string;
-  state: AlarmState;
-  severity: Severity;
-  source: string;
-  site: string | null;
-  message: string;
-  detail: Record<string, unknown>;
-  occurrences: number;
-  raisedAt: Instant;
-  lastRaisedAt: Instant;
-  acknowledgedAt: Instant | null;
-  acknowledgedBy: string | null;
-  resolvedAt: Instant | null;
-  resolvedBy: string | null;
-}
-
-export interface AlarmComment {
-  id: string;
-  at: Instant;
-  author: string;
-  text: string;
-}
-
-/** GET /api/controllers/:id/status (documented in docs/api.md; no response schema in OpenAPI yet). */
-export interface ControllerLinkStatus {
-  controllerId: string;
-  enrolled: boolean;
-  enrolledAt?: Instant | null;
-  linkState: string;
-  lastSeenAt?: Instant | null;
-  softwareVersion?: string | null;
-  configHash?: string | null;
-  configBaseline?: string | null;
-  configMatchesBaseline?: boolean | null;
-  clockOffsetMs?: number | null;
-  journalPending?: number | null;
-  snapshotVersion?: number | null;
-}
+export type ControllerLinkStatus = Schemas['ControllerStatus'];

@@ -26,7 +26,7 @@ function playTone(context: AudioContext) {
 
 export function AlarmCue() {
   const { t } = useTranslation();
-  const alarms = useActiveAlarms().data?.alarms ?? [];
+  const alarms = useActiveAlarms().data?.items ?? [];
   const [sound, setSound] = useState(() => localStorage.getItem(SOUND_KEY) !== 'off');
   const seen = useRef<Set<string> | undefined>(undefined);
   const audio = useRef<AudioContext | undefined>(undefined);

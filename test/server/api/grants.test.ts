@@ -11,6 +11,8 @@ describe('what a scoped operator may grant', () => {
     api = await startApi();
     const ok = async (url: string, body: unknown) =>
       expect((await api.post('admin', url, body)).statusCode, url).toBe(201);
+    await ok('/api/sites', { id: 'tokyo', name: 'Tokyo' });
+    await ok('/api/sites', { id: 'osaka', name: 'Osaka' });
     await ok('/api/areas', { id: 'tokyo-lobby', name: 'Tokyo lobby', parentId: 'outside', site: 'tokyo' });
     await ok('/api/areas', { id: 'osaka-dc', name: 'Osaka server room', parentId: 'outside', site: 'osaka' });
     await ok('/api/doors', { id: 'tokyo-front', name: 'front', fromArea: 'outside', toArea: 'tokyo-lobby' });

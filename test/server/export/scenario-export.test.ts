@@ -13,6 +13,7 @@ import { exportScenarioCommand, runScenarioFiles } from '../../../src/cli/comman
 import { type Api, startApi } from '../api/support.ts';
 
 const REAL_PINS = ['482913', '771204', '5550123', '908172'];
+// REAL_PINS[4] is the code the server issues for alice's PIN-only credential.
 
 describe('scenario export', () => {
   let api: Api;
@@ -115,7 +116,14 @@ describe('scenario export', () => {
       pin: REAL_PINS[0],
       duressPin: REAL_PINS[1],
     });
-    await credential({ id: 'alice-pin', personId: 'alice', type: 'pin', pin: REAL_PINS[2] });
+    // PIN-only codes are issued by the server: the code it answers must not reach the export either.
+    const issued = await api.request('admin', 'POST', '/api/credentials', {
+      id: 'alice-pin',
+      personId: 'alice',
+      type: 'pin',
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    REAL_PINS.push(issued.json().pin);
     await credential({
       id: 'bob-card',
       personId: 'bob',

@@ -51,9 +51,9 @@ describe('API tokens follow their creator', () => {
     });
     expect(attempt.statusCode).toBe(401);
     expect(
-      (await chief.get('/api/operators')).json().operators.map((o: { username: string }) => o.username),
+      (await chief.get('/api/operators')).json().items.map((o: { username: string }) => o.username),
     ).not.toContain('mallory');
-    const audit = (await chief.get('/api/audit?action=token.revoke')).json().records;
+    const audit = (await chief.get('/api/audit?action=token.revoke')).json().items;
     expect(audit).toHaveLength(1);
     expect(audit[0].detail).toMatchObject({ reason: 'role_changed', operatorId: deputyId });
   });
@@ -84,7 +84,7 @@ describe('API tokens follow their creator', () => {
       // even once the account is back, the old token is gone
       await sql`UPDATE operators SET disabled = 0 WHERE id = ${deputyId}`.execute(h.db);
       expect((await withToken(token, 'GET', '/api/people')).statusCode).toBe(401);
-      const audit = (await chief.get('/api/audit?action=token.revoke')).json().records;
+      const audit = (await chief.get('/api/audit?action=token.revoke')).json().items;
       expect(audit.map((r: { detail: { reason: string } }) => r.detail.reason)).toEqual([reason]);
     });
   }

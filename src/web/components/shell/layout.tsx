@@ -2,14 +2,14 @@
 // alarm cue that plays wherever the operator is.
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet } from 'react-router';
-import type { OperatorSummary } from '../../api/security-types.ts';
+import type { Operator } from '../../api/security-types.ts';
 import { useLogout } from '../../hooks/api/session.ts';
 import { AlarmCue } from '../alarm-cue.tsx';
 import { Button } from '../common/button.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 import { Nav } from './nav.tsx';
 
-export function Layout({ operator }: { operator: OperatorSummary }) {
+export function Layout({ operator }: { operator: Operator }) {
   const { t } = useTranslation();
   const logout = useLogout();
   return (

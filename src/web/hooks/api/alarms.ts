@@ -1,29 +1,26 @@
 // Alarms (/api/alarms): the queue, one alarm with its comments, acknowledge, resolve, comment.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { call } from '../../api/client.ts';
-import type { Alarm, AlarmComment, AlarmState } from '../../api/security-types.ts';
+import { api, unwrap } from '../../api/client.ts';
+import type { paths } from '../../api/schema.gen.ts';
 import { LIVE_REFRESH_MS } from '../live.ts';
 import { keysFor } from './keys.ts';
 
 export const alarmKeys = keysFor('alarms');
 
-export interface AlarmFilter {
-  state?: AlarmState;
-  type?: string;
-  limit?: number;
-}
-
-function query(filter: AlarmFilter): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(filter)) if (v !== undefined) params.set(k, String(v));
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+type AlarmQuery = NonNullable<paths['/api/alarms']['get']['parameters']['query']>;
+export type AlarmFilter = Omit<AlarmQuery, 'limit' | 'cursor'> & { limit?: number };
 
 export function useAlarms(filter: AlarmFilter = {}) {
   return useQuery({
     queryKey: alarmKeys.list(filter),
-    queryFn: () => call<{ alarms: Alarm[]; nextBefore: number | null }>('GET', `/api/alarms${query(filter)}`),
+    queryFn: () => {
+      const { limit, ...rest } = filter;
+      return unwrap(
+        api.GET('/api/alarms', {
+          params: { query: { ...rest, ...(limit !== undefined && { limit: String(limit) }) } },
+        }),
+      );
+    },
     refetchInterval: LIVE_REFRESH_MS,
   });
 }
@@ -33,13 +30,13 @@ export function useActiveAlarms() {
 }
 
 export function useActiveAlarmCount(): number {
-  return useActiveAlarms().data?.alarms.length ?? 0;
+  return useActiveAlarms().data?.items.length ?? 0;
 }
 
 export function useAlarm(id: string) {
   return useQuery({
     queryKey: alarmKeys.detail(id),
-    queryFn: () => call<Alarm & { comments: AlarmComment[] }>('GET', `/api/alarms/${encodeURIComponent(id)}`),
+    queryFn: () => unwrap(api.GET('/api/alarms/{id}', { params: { path: { id } } })),
     refetchInterval: LIVE_REFRESH_MS,
   });
 }
@@ -54,13 +51,19 @@ function useAlarmMutation<V>(fn: (variables: V) => Promise<unknown>) {
 
 export function useAlarmAction() {
   return useAlarmMutation(
-    ({ id, action, comment }: { id: string; action: 'acknowledge' | 'resolve'; comment?: string }) =>
-      call<Alarm>('POST', `/api/alarms/${encodeURIComponent(id)}/${action}`, comment ? { comment } : {}),
+    ({ id, action, comment }: { id: string; action: 'acknowledge' | 'resolve'; comment?: string }) => {
+      const options = { params: { path: { id } }, body: comment ? { comment } : {} };
+      return unwrap(
+        action === 'acknowledge'
+          ? api.POST('/api/alarms/{id}/acknowledge', options)
+          : api.POST('/api/alarms/{id}/resolve', options),
+      );
+    },
   );
 }
 
 export function useAlarmComment() {
   return useAlarmMutation(({ id, text }: { id: string; text: string }) =>
-    call<AlarmComment>('POST', `/api/alarms/${encodeURIComponent(id)}/comments`, { text }),
+    unwrap(api.POST('/api/alarms/{id}/comments', { params: { path: { id } }, body: { text } })),
   );
 }

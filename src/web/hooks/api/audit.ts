@@ -1,7 +1,6 @@
-// The audit log (/api/audit): newest first, filtered, paged backwards; and its hash-chain check.
+// The audit log (/api/audit): newest first, filtered, paged on; and its hash-chain check.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { call } from '../../api/client.ts';
-import type { AuditEntry, AuditVerdict } from '../../api/security-types.ts';
+import { api, unwrap } from '../../api/client.ts';
 import { keysFor } from './keys.ts';
 
 export const auditKeys = keysFor('audit');
@@ -9,21 +8,21 @@ export const auditKeys = keysFor('audit');
 export function useAudit(filter: { actor?: string; actionPrefix?: string }) {
   return useInfiniteQuery({
     queryKey: auditKeys.list(filter),
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) => {
-      const params = new URLSearchParams({ limit: '100' });
-      for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
-      if (pageParam !== undefined) params.set('before', String(pageParam));
-      return call<{ records: AuditEntry[]; nextBefore: number | null }>('GET', `/api/audit?${params}`);
-    },
-    getNextPageParam: (page) => page.nextBefore ?? undefined,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/api/audit', {
+          params: { query: { limit: '100', ...filter, ...(pageParam && { cursor: pageParam }) } },
+        }),
+      ),
+    getNextPageParam: (page) => page.next ?? undefined,
   });
 }
 
 export function useAuditChain() {
   return useQuery({
     queryKey: [...auditKeys.all, 'verify'],
-    queryFn: () => call<AuditVerdict>('GET', '/api/audit/verify'),
+    queryFn: () => unwrap(api.GET('/api/audit/verify')),
     staleTime: 60_000,
   });
 }

@@ -1,7 +1,7 @@
 // The controller link (/api/controllers/:id/status, enrollment, restart, baseline): online state,
 // software version, clock drift, snapshot version and last contact of each controller.
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
-import { call } from '../../api/client.ts';
+import { api, unwrap } from '../../api/client.ts';
 import type { ControllerLinkStatus } from '../../api/security-types.ts';
 import { LIVE_REFRESH_MS } from '../live.ts';
 import { keysFor } from './keys.ts';
@@ -12,7 +12,7 @@ export function useControllerStatuses(ids: string[]) {
   return useQueries({
     queries: ids.map((id) => ({
       queryKey: controllerStatusKeys.detail(id),
-      queryFn: () => call<ControllerLinkStatus>('GET', `/api/controllers/${encodeURIComponent(id)}/status`),
+      queryFn: () => unwrap(api.GET('/api/controllers/{id}/status', { params: { path: { id } } })),
       refetchInterval: LIVE_REFRESH_MS,
     })),
   });
@@ -21,11 +21,7 @@ export function useControllerStatuses(ids: string[]) {
 export function useEnrollmentToken() {
   return useMutation({
     mutationFn: (id: string) =>
-      call<{ token: string; expiresAt: string }>(
-        'POST',
-        `/api/controllers/${encodeURIComponent(id)}/enrollment`,
-        {},
-      ),
+      unwrap(api.POST('/api/controllers/{id}/enrollment', { params: { path: { id } } })),
   });
 }
 
@@ -33,24 +29,19 @@ export function useControllerCommand() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ id, command, reason }: { id: string; command: 'restart' | 'baseline'; reason?: string }) =>
-      call(
-        'POST',
-        `/api/controllers/${encodeURIComponent(id)}/${command}`,
-        command === 'restart' ? { reason: reason ?? '' } : {},
+      unwrap<unknown>(
+        command === 'restart'
+          ? api.POST('/api/controllers/{id}/restart', {
+              params: { path: { id } },
+              body: { reason: reason ?? '' },
+            })
+          : api.POST('/api/controllers/{id}/baseline', { params: { path: { id } } }),
       ),
     onSuccess: (_r, { id }) => client.invalidateQueries({ queryKey: controllerStatusKeys.detail(id) }),
   });
 }
 
-/** Heartbeats come every 5 s by default and the link counts as lost after 15 s of silence. */
-const RECENT_MS = 30_000;
-
-/**
- * Whether the controller is reachable: the link is up, or (the server records a first contact as
- * `unknown` until a loss and a return) it was heard from within the last half minute.
- */
-export function isOnline(status: ControllerLinkStatus | undefined, now = Date.now()): boolean {
-  if (!status?.enrolled || status.linkState === 'lost') return false;
-  if (status.linkState === 'up') return true;
-  return status.lastSeenAt != null && now - new Date(status.lastSeenAt).getTime() < RECENT_MS;
+/** Whether the controller is reachable: the server says its link is up (enrolled and heard lately). */
+export function isOnline(status: ControllerLinkStatus | undefined): boolean {
+  return status?.enrolled === true && status.link === 'up';
 }

@@ -1,24 +1,24 @@
 // Operators (/api/operators): list, create with a role and scope, change, disable, recover.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { call } from '../../api/client.ts';
-import type { OperatorDetail, Role } from '../../api/security-types.ts';
+import { api, unwrap } from '../../api/client.ts';
+import type { paths } from '../../api/schema.gen.ts';
+import type { OperatorDetail } from '../../api/security-types.ts';
 import { keysFor } from './keys.ts';
 
 export const operatorKeys = keysFor('operators');
 
-export interface OperatorCreate {
-  username: string;
-  displayName?: string;
-  email?: string;
-  role: Role;
-  scope?: { departments: string[]; sites: string[] };
-  password: string;
-}
+export type OperatorCreate = paths['/api/operators']['post']['requestBody']['content']['application/json'];
+type OperatorPatch = NonNullable<
+  paths['/api/operators/{id}']['patch']['requestBody']
+>['content']['application/json'];
+
+/** The document types `mfa` as an open object; its fields are those of MfaStatus. */
+const detail = (operator: unknown) => operator as OperatorDetail;
 
 export function useOperators() {
   return useQuery({
     queryKey: operatorKeys.lists(),
-    queryFn: async () => (await call<{ operators: OperatorDetail[] }>('GET', '/api/operators')).operators,
+    queryFn: async () => (await unwrap(api.GET('/api/operators'))).items.map(detail),
   });
 }
 
@@ -31,27 +31,26 @@ function useOperatorMutation<V>(fn: (variables: V) => Promise<unknown>) {
 }
 
 export function useCreateOperator() {
-  return useOperatorMutation((body: OperatorCreate) => call<OperatorDetail>('POST', '/api/operators', body));
+  return useOperatorMutation(async (body: OperatorCreate) =>
+    detail(await unwrap(api.POST('/api/operators', { body }))),
+  );
 }
 
 export function useUpdateOperator() {
-  return useOperatorMutation(
-    ({
-      id,
-      patch,
-    }: {
-      id: string;
-      patch: Partial<Pick<OperatorCreate, 'displayName' | 'role' | 'scope'>> & { disabled?: boolean };
-    }) => call<OperatorDetail>('PATCH', `/api/operators/${encodeURIComponent(id)}`, patch),
+  return useOperatorMutation(async ({ id, patch }: { id: string; patch: OperatorPatch }) =>
+    detail(await unwrap(api.PATCH('/api/operators/{id}', { params: { path: { id } }, body: patch }))),
   );
 }
 
 export function useRecoverOperator() {
-  return useOperatorMutation(({ id, newPassword }: { id: string; newPassword?: string }) =>
-    call<OperatorDetail>('POST', `/api/operators/${encodeURIComponent(id)}/recover`, {
-      unlock: true,
-      resetMfa: true,
-      ...(newPassword && { newPassword }),
-    }),
+  return useOperatorMutation(async ({ id, newPassword }: { id: string; newPassword?: string }) =>
+    detail(
+      await unwrap(
+        api.POST('/api/operators/{id}/recover', {
+          params: { path: { id } },
+          body: { unlock: true, resetMfa: true, ...(newPassword && { newPassword }) },
+        }),
+      ),
+    ),
   );
 }

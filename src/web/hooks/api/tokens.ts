@@ -1,7 +1,7 @@
 // API tokens (/api/auth/tokens): list, create (the token is shown once), revoke.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { call } from '../../api/client.ts';
-import type { ApiToken } from '../../api/security-types.ts';
+import { api, unwrap } from '../../api/client.ts';
+import type { Permission } from '../../api/security-types.ts';
 import { keysFor } from './keys.ts';
 
 export const tokenKeys = keysFor('tokens');
@@ -9,15 +9,15 @@ export const tokenKeys = keysFor('tokens');
 export function useTokens() {
   return useQuery({
     queryKey: tokenKeys.lists(),
-    queryFn: async () => (await call<{ tokens: ApiToken[] }>('GET', '/api/auth/tokens')).tokens,
+    queryFn: async () => (await unwrap(api.GET('/api/auth/tokens'))).items,
   });
 }
 
 export function useCreateToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: { name: string; permissions: string[]; expiresInDays?: number }) =>
-      call<ApiToken & { token: string }>('POST', '/api/auth/tokens', body),
+    mutationFn: (body: { name: string; permissions: Permission[]; expiresInDays?: number }) =>
+      unwrap(api.POST('/api/auth/tokens', { body })),
     onSuccess: () => client.invalidateQueries({ queryKey: tokenKeys.all }),
   });
 }
@@ -25,7 +25,7 @@ export function useCreateToken() {
 export function useRevokeToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => call('DELETE', `/api/auth/tokens/${encodeURIComponent(id)}`),
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/auth/tokens/{id}', { params: { path: { id } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: tokenKeys.all }),
   });
 }

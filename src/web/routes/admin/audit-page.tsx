@@ -21,7 +21,7 @@ export function AuditPage() {
     ...(action.trim() && { actionPrefix: action.trim() }),
   });
   const chain = useAuditChain();
-  const rows = audit.data?.pages.flatMap((p) => p.records) ?? [];
+  const rows = audit.data?.pages.flatMap((p) => p.items) ?? [];
   const columns: Column<AuditEntry>[] = [
     { key: 'at', header: t('events.at'), cell: (r) => format.dateTime(r.at) },
     { key: 'actor', header: t('audit.actor'), cell: (r) => r.actor },

@@ -33,9 +33,7 @@ export function ControllersPage() {
 
   const link = (s: ControllerLinkStatus | undefined) => {
     if (!s?.enrolled) return t('controllers.notEnrolled');
-    return isOnline(s)
-      ? t('controllers.link.up')
-      : t(`controllers.link.${s.linkState}`, { defaultValue: s.linkState });
+    return t(`controllers.link.${s.link}`);
   };
   const drift = (ms: number | null | undefined) =>
     ms == null ? '—' : t('controllers.drift', { seconds: (ms / 1000).toFixed(1) });

@@ -2,7 +2,7 @@
 // expiry; the token is shown once. Revoking stops it at once.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiToken } from '../../api/security-types.ts';
+import type { ApiToken, Permission } from '../../api/security-types.ts';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
@@ -20,7 +20,7 @@ export function TokensPage() {
   const revoke = useRevokeToken();
   const format = useFormat();
   const [name, setName] = useState('');
-  const [permissions, setPermissions] = useState<string[]>(['people:read']);
+  const [permissions, setPermissions] = useState<Permission[]>(['people:read']);
   const [days, setDays] = useState('90');
 
   const columns: Column<ApiToken>[] = [
@@ -77,7 +77,7 @@ export function TokensPage() {
           label={t('tokens.permissions')}
           options={PERMISSIONS.map((p) => ({ id: p, label: p }))}
           value={permissions}
-          onChange={setPermissions}
+          onChange={(ids) => setPermissions(ids as Permission[])}
         />
         <Field label={t('tokens.days')} inputMode="numeric" pattern="\d*" value={days} onChange={setDays} />
         <ErrorNotice error={create.error} />

@@ -33,11 +33,11 @@ export function AlarmsPage() {
       <ErrorNotice error={alarms.error ?? action.error} />
       {alarms.isPending ? (
         <Loading />
-      ) : (alarms.data?.alarms.length ?? 0) === 0 ? (
+      ) : (alarms.data?.items.length ?? 0) === 0 ? (
         <p>{t('alarms.none')}</p>
       ) : (
         <ul className="alarm-list" aria-label={t('alarms.title')}>
-          {alarms.data!.alarms.map((alarm: Alarm) => (
+          {alarms.data!.items.map((alarm: Alarm) => (
             <li key={alarm.id} className={`alarm-card severity-${alarm.severity}`}>
               <div className="alarm-main">
                 <span className={`badge severity-badge-${alarm.severity}`}>

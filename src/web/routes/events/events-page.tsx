@@ -19,16 +19,20 @@ export function eventSummary(
   event: AccessEvent,
   t: (key: string, options?: Record<string, unknown>) => string,
 ): string {
-  const d = event.detail as Record<string, unknown>;
   if (event.type === 'access') {
-    const result = d.result === 'grant' ? t('events.granted') : t('events.denied');
+    const result = event.result === 'grant' ? t('events.granted') : t('events.denied');
     const reason =
-      d.result === 'grant' ? '' : ` — ${t(`reason.${String(d.reason)}`, { defaultValue: String(d.reason) })}`;
+      event.result === 'grant' || !event.reason
+        ? ''
+        : ` — ${t(`reason.${event.reason}`, { defaultValue: event.reason })}`;
     return `${result}${reason}`;
   }
-  if (event.type === 'alarm') return t(`alarmType.${String(d.alarm)}`, { defaultValue: String(d.alarm) });
-  if (event.type === 'door') return t(`doorPhase.${String(d.phase)}`, { defaultValue: String(d.phase) });
-  return event.type;
+  if (event.type === 'alarm' && event.alarm)
+    return t(`alarmType.${event.alarm}`, { defaultValue: event.alarm });
+  const phase = (event.detail as Record<string, unknown>).phase;
+  if (event.type === 'door' && typeof phase === 'string')
+    return t(`doorPhase.${phase}`, { defaultValue: phase });
+  return t(`eventType.${event.type}`, { defaultValue: event.type });
 }
 
 export function EventsPage() {
@@ -62,13 +66,20 @@ export function EventsPage() {
   const columns: Column<AccessEvent>[] = [
     { key: 'at', header: t('events.at'), cell: (e) => <time dateTime={e.at}>{format.dateTime(e.at)}</time> },
     { key: 'what', header: t('events.what'), cell: (e) => eventSummary(e, t) },
-    { key: 'door', header: t('events.door'), cell: (e) => e.door ?? '—' },
+    { key: 'door', header: t('events.door'), cell: (e) => e.doorName ?? e.door ?? '—' },
     {
       key: 'person',
       header: t('events.person'),
       cell: (e) =>
-        e.personId ? <Link to={`/people/${encodeURIComponent(e.personId)}`}>{e.personId}</Link> : '—',
+        e.personId ? (
+          <Link to={`/people/${encodeURIComponent(e.personId)}`}>
+            {e.personName ? `${e.personName} (${e.personId})` : e.personId}
+          </Link>
+        ) : (
+          '—'
+        ),
     },
+    { key: 'credential', header: t('events.credential'), cell: (e) => e.credential ?? '—' },
     { key: 'controller', header: t('events.controller'), cell: (e) => e.controllerId },
   ];
 
