@@ -1,5 +1,4 @@
 // The event store at scale (issue 11 §4):
-// - search by door and time range has its own index (person + time range had one already);
 // - each chain head remembers the highest sequence stored for its controller, so a batch of new
 //   events (the normal case) is known to be new without looking its sequences up;
 // - retention purges are recorded, each under the event chain key, so verifying the chain tells
@@ -29,11 +28,9 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('event_purges_controller').on('event_purges').column('controller_id').execute();
 
-  if (dialect === 'sqlite') {
-    // Every SQLite index ends with the rowid (events.id), so (door, at) is ordered as search pages.
-    await db.schema.createIndex('events_door_at').on('events').columns(['door', 'at']).execute();
-    return;
-  }
+  // SQLite keeps its table; its (door, at) index came with the reports (2026_12_02_1355), and every
+  // SQLite index ends with the rowid (events.id), so each is ordered as search pages are.
+  if (dialect === 'sqlite') return;
 
   // PostgreSQL: rebuild `events` as a table partitioned by month, moving the rows over.
   await sql`ALTER TABLE events RENAME TO events_unpartitioned`.execute(db);
@@ -56,13 +53,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
       mac varchar(64)
     ) PARTITION BY RANGE (at)`.execute(db);
   await sql`ALTER SEQUENCE event_ids OWNED BY events.id`.execute(db);
-  // Indexes on the parent are created on every partition, now and later. Search pages are ordered
-  // by (at, id), so each search index ends with both.
-  await sql`CREATE INDEX events_p_at ON events (at, id)`.execute(db);
-  await sql`CREATE INDEX events_p_person_at ON events (person_id, at, id)`.execute(db);
-  await sql`CREATE INDEX events_p_door_at ON events (door, at, id)`.execute(db);
-  await sql`CREATE INDEX events_p_controller_seq ON events (controller_id, seq)`.execute(db);
-  await sql`CREATE INDEX events_p_chain_position ON events (controller_id, chain_index)`.execute(db);
 
   // A partition for every month that holds events, and for this month and the next.
   const months = await sql<{ month: number }>`
@@ -79,4 +69,13 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     SELECT id, controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac
     FROM events_unpartitioned`.execute(db);
   await sql`DROP TABLE events_unpartitioned`.execute(db);
+
+  // The indexes, under the names the old table's had (dropped with it), built once the rows are in.
+  // Indexes on the parent are made on every partition, now and later. Search pages are ordered by
+  // (at, id), so each search index ends with both.
+  await sql`CREATE INDEX events_at ON events (at, id)`.execute(db);
+  await sql`CREATE INDEX events_person_at ON events (person_id, at, id)`.execute(db);
+  await sql`CREATE INDEX events_door_at ON events (door, at, id)`.execute(db);
+  await sql`CREATE INDEX events_controller_seq ON events (controller_id, seq)`.execute(db);
+  await sql`CREATE INDEX events_chain_position ON events (controller_id, chain_index)`.execute(db);
 }
