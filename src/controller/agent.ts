@@ -26,6 +26,7 @@ import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
+import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
 import { applyDelta, SnapshotStore } from './snapshot-store.ts';
 
@@ -103,7 +104,9 @@ export class ControllerAgent {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private readonly linkTimeoutMs: number;
-  private engine: SiteEngine;
+  private current!: SiteEngine;
+  /** the runtime state on disk; set once it has been loaded (no checkpoint of an unloaded state) */
+  private runtime: RuntimeStore | undefined;
   private snapshot: Snapshot | undefined;
   /** when the server last confirmed that the held snapshot is current */
   private confirmedAt = 0;
@@ -120,6 +123,7 @@ export class ControllerAgent {
     this.outputs = new DoorOutputs(options.io);
     this.journal = Journal.open(join(options.dataDir, 'journal'));
     this.engine = new SiteEngine(EMPTY_SITE, this.now());
+    const runtime = new RuntimeStore(join(options.dataDir, 'runtime'));
     const { identity } = options;
     this.link = new ServerLink({
       url: identity.mqttUrl,
@@ -138,6 +142,7 @@ export class ControllerAgent {
       onServerMessage: (message, envelope) => this.serverMessage(message, envelope),
       onRestart: (reason) => this.options.onRestart?.(reason),
       onOperator: (command) => this.operatorCommand(command),
+      onBridged: () => this.checkpoint(),
       onConnected: () => {
         void this.sendStatus('hello');
         void this.uplink.flush();
@@ -166,6 +171,49 @@ export class ControllerAgent {
         detail: `stored snapshot refused: ${(error as Error).message}`,
       });
     }
+    // Presence, use counts, overrides, lockdown, threat level, fire zones and timers as they were
+    // when this controller stopped — or was killed (controller/runtime-state.ts).
+    try {
+      const extra = runtime.load(this.engine.policy, this.engine.state);
+      if (extra) this.restoreExtra(extra);
+    } catch (error) {
+      this.record({
+        type: 'alarm',
+        at: this.now(),
+        alarm: 'tamper',
+        detail: `stored runtime state refused: ${(error as Error).message}`,
+      });
+    }
+    this.runtime = runtime;
+    this.checkpoint();
+  }
+
+  private get engine(): SiteEngine {
+    return this.current;
+  }
+
+  /** A new engine (policy or mode changed): its changes are journaled, and its state saved whole. */
+  private set engine(next: SiteEngine) {
+    next.onChanges = (changes) => {
+      this.runtime?.record(changes);
+      if (this.runtime?.due) this.checkpoint();
+    };
+    this.current = next;
+    this.checkpoint();
+  }
+
+  /** Saves the whole runtime state (and what the agent keeps beside it), dropping the journal. */
+  private checkpoint(): void {
+    this.runtime?.checkpoint(this.engine.policy, this.engine.state, {
+      bridging: this.link.bridgingEntries(),
+      localMoves: [...this.localMoves],
+    });
+  }
+
+  private restoreExtra(extra: Record<string, unknown>): void {
+    if (Array.isArray(extra.bridging)) this.link.restoreBridging(extra.bridging as [string, number][]);
+    if (Array.isArray(extra.localMoves))
+      for (const [person, at] of extra.localMoves as [string, number][]) this.localMoves.set(person, at);
   }
 
   async start(): Promise<void> {
@@ -183,6 +231,8 @@ export class ControllerAgent {
     // Drivers first (last started, first stopped): no input arrives once the journal is closed.
     for (const driver of this.started.splice(0).reverse()) await driver.stop();
     await this.link.stop();
+    this.checkpoint();
+    this.runtime?.close();
     this.journal.close();
   }
 
@@ -388,6 +438,7 @@ export class ControllerAgent {
     if (message.kind === 'snapshot') {
       if (this.install(message, true)) {
         this.link.settleRevocations(this.engine, message.issuedAt);
+        this.checkpoint();
         this.store.saveWhole(envelope);
         void this.sendStatus('heartbeat'); // the server learns at once which policy is in force
       }
@@ -402,6 +453,7 @@ export class ControllerAgent {
         this.install(applyDelta(this.snapshot, message), true, message)
       ) {
         this.link.settleRevocations(this.engine, message.issuedAt);
+        this.checkpoint();
         this.store.appendDelta(envelope);
         void this.sendStatus('heartbeat');
       }
