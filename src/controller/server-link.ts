@@ -31,7 +31,7 @@ export interface ServerLinkOptions {
   now: () => number;
   record: (event: CoreEvent) => void;
   /** the server stored every event up to this journal sequence */
-  onEventsAck?: (upTo: number) => void;
+  onEventsAck?: (upTo: number, sentAt: number) => void;
   /** verified server messages that are not commands: snapshots, server heartbeats */
   onServerMessage?: (message: Message, envelope: Envelope) => void;
   /** a revocation by command was noted (the agent saves its runtime state) */
@@ -234,7 +234,7 @@ export class ServerLink {
     }
     const parsed = parseMessage(opened.envelope.body);
     if (parsed.ok && parsed.message.kind === 'events-ack') {
-      this.options.onEventsAck?.(parsed.message.upTo);
+      this.options.onEventsAck?.(parsed.message.upTo, opened.envelope.sentAt);
       return;
     }
     if (parsed.ok && parsed.message.kind !== 'command' && this.options.onServerMessage) {

@@ -63,6 +63,14 @@ describe('door and area actions through the API, at real controllers', () => {
       identifier: 'K-7',
       maxUses: 3,
     });
+    await ok('POST', '/api/people', { id: 'otto', name: 'Otto (one visit)', levels: ['staff'] });
+    await ok('POST', '/api/credentials', {
+      id: 'otto-key',
+      personId: 'otto',
+      type: 'key',
+      identifier: 'K-1',
+      maxUses: 1,
+    });
     for (const id of ['ctl-1', 'ctl-2']) await fleet.enroll(id);
     for (const [id, door] of [
       ['ctl-1', 'D1'],
@@ -225,6 +233,20 @@ describe('door and area actions through the API, at real controllers', () => {
     });
     expect(again.child.pid).toBeDefined();
   }, 90_000);
+
+  it('opens exactly one door for a one-use key presented at two controllers at once', async () => {
+    const [one, two] = await Promise.all([
+      fleet.present('ctl-1', 'D1', 'K-1', 'in', 'key'),
+      fleet.present('ctl-2', 'D2', 'K-1', 'in', 'key'),
+    ]);
+    expect([one.result, two.result].sort()).toEqual(['deny', 'grant']);
+    expect([one.reason, two.reason].sort()).toEqual(['granted', 'uses_exhausted']);
+    // Counted at the server: the credential shows its one use.
+    expect((await fleet.ok('GET', '/api/credentials/otto-key')).uses).toBe(1);
+    // And neither controller lets it in again.
+    expect((await fleet.present('ctl-1', 'D1', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
+    expect((await fleet.present('ctl-2', 'D2', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
+  }, 40_000);
 
   it('refuses bad input and unknown targets with a 4xx and sends nothing', async () => {
     const before = (await fleet.ok('GET', '/api/actions?limit=1000')).items.length;

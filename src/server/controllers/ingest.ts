@@ -6,6 +6,7 @@
 import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmType } from '../alarms/types.ts';
+import { countUnclaimedUse } from '../operations/use-counts.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
@@ -54,6 +55,10 @@ export class EventIngest {
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
     await this.deps.presence.announce(presence);
+    // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
+    for (const e of news)
+      if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
+        await countUnclaimedUse(this.deps.db, e.detail.credentialId);
     for (const e of news) {
       if (e.type !== 'alarm') continue;
       const type = String(e.detail.alarm ?? 'tamper');
