@@ -128,6 +128,27 @@ export const commandSchema = z.discriminatedUnion('command', [
   }),
 ]);
 
+/**
+ * Before granting a credential with a use limit, an online controller claims one use at the server
+ * (issue 9 §3): use counts are counted there and shared, so a one-use key opens one door once across
+ * the site. `credential` is the policy key (`key:<keyed hash>`).
+ */
+export const useClaimSchema = z.strictObject({
+  kind: z.literal('use-claim'),
+  id,
+  credential: z.string().regex(/^(card|mobile|key|biometric|pin):[0-9a-f]{64}$/),
+  door: id,
+});
+
+/** The server's answer: the use is the controller's (granted), or none is left. */
+export const useAnswerSchema = z.strictObject({
+  kind: z.literal('use-answer'),
+  id,
+  granted: z.boolean(),
+  /** uses left after this one, as counted at the server; null: the server sets no limit */
+  remaining: z.number().int().nonnegative().nullable(),
+});
+
 /** What became of an operator command at the controller. */
 export const commandResultSchema = z.strictObject({
   kind: z.literal('command-result'),
@@ -222,6 +243,8 @@ export const messageSchema = z.union([
   presenceSchema,
   commandSchema,
   commandResultSchema,
+  useClaimSchema,
+  useAnswerSchema,
 ]);
 
 export type Snapshot = z.infer<typeof snapshotSchema>;

@@ -14,7 +14,7 @@ import { credentialIdHash, pinHash } from '../contracts/credential-key.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
 import type { ControllerEvent, Message, Snapshot, SnapshotDelta } from '../contracts/messages.ts';
-import type { Decision } from '../core/decide.ts';
+import { type Decision, decide } from '../core/decide.ts';
 import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
@@ -26,6 +26,7 @@ import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
+import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
 import { applyDelta, SnapshotStore } from './snapshot-store.ts';
 
@@ -42,6 +43,8 @@ export interface AgentOptions {
   onRestart?: (reason: string) => void;
   /** the door outputs (locks); none: decisions only */
   io?: DoorIo;
+  /** how long a use claim waits for the server before deciding on the local count (default 1.5 s) */
+  claimTimeoutMs?: number;
   /** hardware drivers (readers, I/O modules): started by start(), stopped by stop() */
   drivers?: AgentDriver[];
   /** told of every event as it is journaled (metrics: src/controller/metrics.ts) */
@@ -118,7 +121,9 @@ export class ControllerAgent {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private readonly linkTimeoutMs: number;
-  private engine: SiteEngine;
+  private current!: SiteEngine;
+  /** the runtime state on disk; set once it has been loaded (no checkpoint of an unloaded state) */
+  private runtime: RuntimeStore | undefined;
   private snapshot: Snapshot | undefined;
   /** when the server last confirmed that the held snapshot is current */
   private confirmedAt = 0;
@@ -135,6 +140,7 @@ export class ControllerAgent {
     this.outputs = new DoorOutputs(options.io);
     this.journal = Journal.open(join(options.dataDir, 'journal'));
     this.engine = new SiteEngine(EMPTY_SITE, this.now());
+    const runtime = new RuntimeStore(join(options.dataDir, 'runtime'));
     const { identity } = options;
     this.link = new ServerLink({
       url: identity.mqttUrl,
@@ -146,13 +152,15 @@ export class ControllerAgent {
       engine: () => this.engine,
       now: this.now,
       record: (event) => this.record(event),
-      onEventsAck: (upTo) => {
+      onEventsAck: (upTo, sentAt) => {
+        for (const use of this.useLog) if (use.knownAt === null && use.seq <= upTo) use.knownAt = sentAt;
         this.uplink.acknowledged(upTo);
         void this.uplink.flush();
       },
       onServerMessage: (message, envelope) => this.serverMessage(message, envelope),
       onRestart: (reason) => this.options.onRestart?.(reason),
       onOperator: (command) => this.operatorCommand(command),
+      onBridged: () => this.checkpoint(),
       onConnected: () => {
         void this.sendStatus('hello');
         void this.uplink.flush();
@@ -181,6 +189,51 @@ export class ControllerAgent {
         detail: `stored snapshot refused: ${(error as Error).message}`,
       });
     }
+    // Presence, use counts, overrides, lockdown, threat level, fire zones and timers as they were
+    // when this controller stopped — or was killed (controller/runtime-state.ts).
+    try {
+      const extra = runtime.load(this.engine.policy, this.engine.state);
+      if (extra) this.restoreExtra(extra);
+    } catch (error) {
+      this.record({
+        type: 'alarm',
+        at: this.now(),
+        alarm: 'tamper',
+        detail: `stored runtime state refused: ${(error as Error).message}`,
+      });
+    }
+    this.runtime = runtime;
+    this.checkpoint();
+  }
+
+  private get engine(): SiteEngine {
+    return this.current;
+  }
+
+  /** A new engine (policy or mode changed): its changes are journaled, and its state saved whole. */
+  private set engine(next: SiteEngine) {
+    next.onChanges = (changes) => {
+      this.runtime?.record(changes);
+      if (this.runtime?.due) this.checkpoint();
+    };
+    this.current = next;
+    this.checkpoint();
+  }
+
+  /** Saves the whole runtime state (and what the agent keeps beside it), dropping the journal. */
+  private checkpoint(): void {
+    this.runtime?.checkpoint(this.engine.policy, this.engine.state, {
+      bridging: this.link.bridgingEntries(),
+      localMoves: [...this.localMoves],
+      useLog: this.useLog,
+    });
+  }
+
+  private restoreExtra(extra: Record<string, unknown>): void {
+    if (Array.isArray(extra.bridging)) this.link.restoreBridging(extra.bridging as [string, number][]);
+    if (Array.isArray(extra.useLog)) this.useLog = extra.useLog as typeof this.useLog;
+    if (Array.isArray(extra.localMoves))
+      for (const [person, at] of extra.localMoves as [string, number][]) this.localMoves.set(person, at);
   }
 
   async start(): Promise<void> {
@@ -198,6 +251,8 @@ export class ControllerAgent {
     // Drivers first (last started, first stopped): no input arrives once the journal is closed.
     for (const driver of this.started.splice(0).reverse()) await driver.stop();
     await this.link.stop();
+    this.checkpoint();
+    this.runtime?.close();
     this.journal.close();
   }
 
@@ -227,36 +282,118 @@ export class ControllerAgent {
     };
   }
 
-  /** A credential at a reader: decided locally, journaled before the answer is returned. */
-  present(p: Presentation): Decision {
+  /** The policy key of what was presented: `TYPE:<keyed hash>` (contracts/credential-key.ts). */
+  private credentialOf(p: Presentation): string {
     const key = this.options.identity.credentialKey;
     const type = p.type ?? 'card';
-    const credential =
-      p.card !== undefined
-        ? `${type}:${credentialIdHash(key, type, p.card)}`
-        : `pin:${pinHash(key, p.pin ?? '')}`;
+    return p.card !== undefined
+      ? `${type}:${credentialIdHash(key, type, p.card)}`
+      : `pin:${pinHash(key, p.pin ?? '')}`;
+  }
+
+  /**
+   * A credential at a reader, with use counts shared across the site: a credential with a use limit
+   * that would be granted claims one use at the server first, while the server is reachable (issue 9
+   * §3: a one-use key opens one door once). Without an answer within the claim timeout — the server
+   * away — it is decided on this controller's own count, and the server counts that use when the event
+   * reaches it (docs/site-operations.md, "Use counts").
+   */
+  async presentShared(p: Presentation): Promise<Decision> {
+    const credential = this.credentialOf(p);
+    const held = this.engine.policy.credentials.get(credential);
+    if (
+      held === undefined ||
+      held.maxUses === Number.POSITIVE_INFINITY ||
+      !this.link.connected ||
+      this.serverLost
+    )
+      return this.present(
+        p,
+        held !== undefined && held.maxUses !== Number.POSITIVE_INFINITY ? 'unclaimed' : undefined,
+      );
+    const now = this.now();
+    const request = this.requestOf(p, credential);
+    for (const event of this.engine.advance(now)) this.record(event);
+    if (decide(this.engine.policy, this.engine.state, request, now).result !== 'grant')
+      return this.present(p);
+    const answer = await this.claimUse(credential, p.door);
+    if (answer === undefined) return this.present(p, 'unclaimed');
+    const still = this.engine.policy.credentials.get(credential);
+    if (!answer.granted && still)
+      // None left anywhere: this controller's count says so too, and the decision is the core's.
+      this.engine.applyAll([{ op: 'use', credential, count: still.maxUses }]);
+    return this.present(p, answer.granted ? { claimedAt: answer.sentAt } : undefined);
+  }
+
+  private requestOf(p: Presentation, credential: string) {
+    const key = this.options.identity.credentialKey;
+    return {
+      door: p.door,
+      side: p.side,
+      credential,
+      ...(p.card !== undefined && p.pin !== undefined && { pin: pinHash(key, p.pin) }),
+      ...(p.biometric === true && { biometric: true }),
+    };
+  }
+
+  private claimSeq = 0;
+  private readonly claims = new Map<string, (answer: { granted: boolean; sentAt: number }) => void>();
+  /**
+   * Uses made here of credentials with a limit, until the server has counted them: `knownAt` (server
+   * clock) once it has — a claim answered, or the event acknowledged. A snapshot issued after that
+   * counts them itself (its limits are what is left); the rest still count here.
+   */
+  private useLog: { credential: string; knownAt: number | null; seq: number }[] = [];
+
+  private claimUse(
+    credential: string,
+    door: string,
+  ): Promise<{ granted: boolean; sentAt: number } | undefined> {
+    const id = `u${++this.claimSeq}-${this.now().toString(36)}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.claims.delete(id);
+        resolve(undefined);
+      }, this.claimTimeoutMs);
+      this.claims.set(id, (answer) => {
+        clearTimeout(timer);
+        this.claims.delete(id);
+        resolve(answer);
+      });
+      this.link.publish('use-claim', { kind: 'use-claim', id, credential, door }).catch(() => {
+        clearTimeout(timer);
+        this.claims.delete(id);
+        resolve(undefined);
+      });
+    });
+  }
+
+  private get claimTimeoutMs(): number {
+    return this.options.claimTimeoutMs ?? 1_500;
+  }
+
+  /** A credential at a reader: decided locally, journaled before the answer is returned. */
+  present(p: Presentation, use?: 'unclaimed' | { claimedAt: number }): Decision {
+    const credential = this.credentialOf(p);
     const now = this.now();
     // A lost server or a policy past its age takes effect now, not at the next tick.
     this.checkLink(now);
     this.checkAge(now);
     for (const event of this.engine.advance(now)) this.record(event);
-    const decision = this.engine.present(
-      {
-        door: p.door,
-        side: p.side,
-        credential,
-        ...(p.card !== undefined && p.pin !== undefined && { pin: pinHash(key, p.pin) }),
-        ...(p.biometric === true && { biometric: true }),
-      },
-      now,
-    );
+    const decision = this.engine.present(this.requestOf(p, credential), now);
+    const counted = decision.changes.some((c) => c.op === 'use');
     for (const event of decision.events) {
-      const explainedEvent = explained(event, decision, credential);
-      this.record(
-        p.insecure !== undefined && event.type === 'access'
-          ? ({ ...explainedEvent, insecure: p.insecure } as unknown as CoreEvent)
-          : explainedEvent,
-      );
+      let explainedEvent = explained(event, decision, credential);
+      if (p.insecure !== undefined && event.type === 'access')
+        explainedEvent = { ...explainedEvent, insecure: p.insecure } as unknown as CoreEvent;
+      // A use the server has not counted yet: it counts it when this event reaches it.
+      if (counted && use === 'unclaimed' && event.type === 'access' && event.result === 'grant')
+        explainedEvent = { ...explainedEvent, unclaimedUse: true } as unknown as CoreEvent;
+      const seq = this.record(explainedEvent);
+      if (counted && event.type === 'access' && event.result === 'grant') {
+        this.useLog.push({ credential, knownAt: typeof use === 'object' ? use.claimedAt : null, seq });
+        this.checkpoint(); // rare (credentials with a use limit): the log is saved with the state
+      }
     }
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     this.outputs.sync(this.engine, now);
@@ -366,7 +503,7 @@ export class ControllerAgent {
 
   // ------------------------------------------------------------------ events
 
-  private record(event: CoreEvent | DriverEvent): void {
+  private record(event: CoreEvent | DriverEvent): number {
     const { at, ...rest } = event;
     const controllerEvent: Omit<ControllerEvent, 'seq'> = {
       at,
@@ -377,9 +514,10 @@ export class ControllerAgent {
       detail: flatDetail(rest),
     };
     // Durable (fsync) before anything acts on it or sends it.
-    this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    const seq = this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
     this.options.onEvent?.(event);
     void this.uplink.flush();
+    return seq;
   }
 
   // ------------------------------------------------------------------ server link
@@ -415,6 +553,7 @@ export class ControllerAgent {
     if (message.kind === 'snapshot') {
       if (this.install(message, true)) {
         this.link.settleRevocations(this.engine, message.issuedAt);
+        this.checkpoint();
         this.store.saveWhole(envelope);
         void this.sendStatus('heartbeat'); // the server learns at once which policy is in force
       }
@@ -429,10 +568,15 @@ export class ControllerAgent {
         this.install(applyDelta(this.snapshot, message), true, message)
       ) {
         this.link.settleRevocations(this.engine, message.issuedAt);
+        this.checkpoint();
         this.store.appendDelta(envelope);
         void this.sendStatus('heartbeat');
       }
       this.heardServer(now);
+      return;
+    }
+    if (message.kind === 'use-answer') {
+      this.claims.get(message.id)?.({ granted: message.granted, sentAt: envelope.sentAt });
       return;
     }
     if (message.kind === 'presence') {
@@ -530,6 +674,7 @@ export class ControllerAgent {
       });
       return false;
     }
+    if (fromServer) this.recountUses(engine, snapshot.issuedAt);
     this.snapshot = snapshot;
     this.snapshotHash = siteHash(snapshot);
     this.engine = engine;
@@ -538,6 +683,18 @@ export class ControllerAgent {
     this.options.log?.({ msg: 'policy snapshot installed', version: snapshot.version });
     this.checkAge(now);
     return true;
+  }
+
+  /**
+   * A snapshot from the server gives what is left of each limited credential as counted when it was
+   * issued: only the uses made here that the server had not counted by then still count here.
+   */
+  private recountUses(engine: SiteEngine, issuedAt: number): void {
+    this.useLog = this.useLog.filter((u) => u.knownAt === null || u.knownAt >= issuedAt);
+    const counts = new Map<string, number>();
+    for (const u of this.useLog) counts.set(u.credential, (counts.get(u.credential) ?? 0) + 1);
+    engine.state.uses.clear();
+    for (const [credential, count] of counts) engine.state.uses.set(credential, count);
   }
 
   private confirm(now: number): void {

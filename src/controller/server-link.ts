@@ -31,9 +31,11 @@ export interface ServerLinkOptions {
   now: () => number;
   record: (event: CoreEvent) => void;
   /** the server stored every event up to this journal sequence */
-  onEventsAck?: (upTo: number) => void;
+  onEventsAck?: (upTo: number, sentAt: number) => void;
   /** verified server messages that are not commands: snapshots, server heartbeats */
   onServerMessage?: (message: Message, envelope: Envelope) => void;
+  /** a revocation by command was noted (the agent saves its runtime state) */
+  onBridged?: () => void;
   /** an operator command (door and area actions): the agent applies it and answers */
   onOperator?: (command: OperatorCommand) => void;
   /** the server asked for a restart (after it has been recorded) */
@@ -112,6 +114,16 @@ export class ServerLink {
     for (const e of engine.operator({ action: 'revoke-credential', person, credential }, now))
       this.options.record(e);
     this.bridging.set(credential, Math.max(sentAt, this.bridging.get(credential) ?? 0));
+    this.options.onBridged?.();
+  }
+
+  /** Revocations by command waiting for a snapshot, to keep across a restart. */
+  bridgingEntries(): [string, number][] {
+    return [...this.bridging];
+  }
+
+  restoreBridging(entries: readonly [string, number][]): void {
+    for (const [credential, sentAt] of entries) this.bridging.set(credential, sentAt);
   }
 
   /**
@@ -222,7 +234,7 @@ export class ServerLink {
     }
     const parsed = parseMessage(opened.envelope.body);
     if (parsed.ok && parsed.message.kind === 'events-ack') {
-      this.options.onEventsAck?.(parsed.message.upTo);
+      this.options.onEventsAck?.(parsed.message.upTo, opened.envelope.sentAt);
       return;
     }
     if (parsed.ok && parsed.message.kind !== 'command' && this.options.onServerMessage) {

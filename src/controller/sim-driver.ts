@@ -51,7 +51,13 @@ export function runSimDriver(
 ): Promise<void> {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const answer = (value: unknown) => write(JSON.stringify(value));
+  // One line at a time, in order: a presentation may wait for the server (a use claim), and the
+  // answers must come in the order of the lines.
+  let queue: Promise<void> = Promise.resolve();
   lines.on('line', (text) => {
+    queue = queue.then(() => handle(text)).catch(() => {});
+  });
+  const handle = async (text: string): Promise<void> => {
     if (text.trim() === '') return;
     let raw: unknown;
     try {
@@ -69,7 +75,7 @@ export function runSimDriver(
     const line = parsed.data;
     if ('present' in line) {
       const { door, side, card, type, pin } = line.present;
-      const d = agent.present({
+      const d = await agent.presentShared({
         door,
         side,
         ...(card !== undefined && { card }),
@@ -107,6 +113,6 @@ export function runSimDriver(
         },
       });
     }
-  });
+  };
   return new Promise((resolve) => lines.once('close', () => resolve()));
 }

@@ -13,6 +13,11 @@ import { advanceTime, doorSensor, type Outcome, passage, requestToExit } from '.
 export class SiteEngine {
   readonly policy: Policy;
   readonly state: SiteState;
+  /**
+   * Told every change applied to the state, right after it is applied and before the method
+   * returns: a controller journals them so that its runtime state survives a restart.
+   */
+  onChanges: ((changes: readonly StateChange[]) => void) | undefined;
 
   /** `previous`: a running engine whose state carries over to the new policy (core/carry-over.ts). */
   constructor(site: SiteDef | Policy, now: number, previous?: SiteEngine) {
@@ -23,8 +28,14 @@ export class SiteEngine {
   }
 
   private apply(outcome: Outcome): CoreEvent[] {
-    applyChanges(this.state, this.policy, outcome.changes);
+    this.applyAll(outcome.changes);
     return outcome.events;
+  }
+
+  /** Applies changes to the state (and tells `onChanges`). */
+  applyAll(changes: readonly StateChange[]): void {
+    applyChanges(this.state, this.policy, changes);
+    if (changes.length > 0) this.onChanges?.(changes);
   }
 
   /** Runs timers due by `now`; returns what they raised. */
@@ -34,7 +45,7 @@ export class SiteEngine {
 
   present(request: AccessRequest, now: number): Decision {
     const decision = decide(this.policy, this.state, request, now);
-    applyChanges(this.state, this.policy, decision.changes);
+    this.applyAll(decision.changes);
     return decision;
   }
 
@@ -64,7 +75,7 @@ export class SiteEngine {
     const to = area !== null && this.policy.areas.has(area) ? area : null;
     const changes: StateChange[] = [{ op: 'move', person: personId, index: person, to }];
     if (to !== null && to !== OUTSIDE) changes.push({ op: 'entered', person: personId, area: to, at: now });
-    applyChanges(this.state, this.policy, changes);
+    this.applyAll(changes);
   }
 
   fire(zone: string, active: boolean, now: number): CoreEvent[] {

@@ -55,6 +55,22 @@ describe('door and area actions through the API, at real controllers', () => {
       type: 'card',
       identifier: 'C-2',
     });
+    await ok('POST', '/api/people', { id: 'gail', name: 'Gail (guest)', levels: ['staff'] });
+    await ok('POST', '/api/credentials', {
+      id: 'gail-key',
+      personId: 'gail',
+      type: 'key',
+      identifier: 'K-7',
+      maxUses: 3,
+    });
+    await ok('POST', '/api/people', { id: 'otto', name: 'Otto (one visit)', levels: ['staff'] });
+    await ok('POST', '/api/credentials', {
+      id: 'otto-key',
+      personId: 'otto',
+      type: 'key',
+      identifier: 'K-1',
+      maxUses: 1,
+    });
     for (const id of ['ctl-1', 'ctl-2']) await fleet.enroll(id);
     for (const [id, door] of [
       ['ctl-1', 'D1'],
@@ -174,6 +190,62 @@ describe('door and area actions through the API, at real controllers', () => {
     const limit = await act({ action: 'set-occupancy-limit', area: 'lab', maxOccupancy: 5 });
     expect(outcomes(limit)).toEqual({ 'ctl-2': 'applied' });
     expect((await fleet.ok('GET', '/api/areas/lab')).maxOccupancy).toBe(5);
+  }, 40_000);
+
+  it('restarts a controller killed with SIGKILL with the same presence, use counts and override', async () => {
+    await act({ action: 'reset-area', area: 'hall' });
+    expect((await fleet.present('ctl-1', 'D1', 'C-1')).result).toBe('grant'); // alice is in the hall
+    expect((await fleet.present('ctl-1', 'D1', 'K-7', 'in', 'key')).reason).toBe('granted'); // 1 of 3
+    expect((await fleet.present('ctl-1', 'D1', 'K-7', 'out', 'key')).result).toBe('grant'); // 2 of 3
+    await act({ action: 'override-door', door: 'D1', mode: 'locked', minutes: 30 });
+    await fleet.controllers['ctl-1']!.stop('SIGKILL');
+    const again = fleet.run('ctl-1');
+    await waitFor(
+      'ctl-1 to answer again',
+      async () => (await fleet.status('ctl-1')).snapshotVersion > 0,
+      30_000,
+      200,
+    );
+    // The override held through the restart: the door stays locked, even for alice.
+    expect(await fleet.present('ctl-1', 'D1', 'C-1', 'out')).toMatchObject({
+      result: 'deny',
+      reason: 'door_locked',
+    });
+    await waitFor('ctl-1 linked again', async () => (await fleet.status('ctl-1')).connected, 30_000, 200);
+    await waitFor(
+      'the server to count ctl-1 up',
+      async () => (await fleet.call('GET', '/api/controllers/ctl-1/status')).json.link === 'up',
+      30_000,
+      200,
+    );
+    expect(outcomes(await act({ action: 'end-override', door: 'D1' }))).toEqual({ 'ctl-1': 'applied' });
+    // alice is still known to be inside: entering again is a passback; leaving is fine.
+    expect(await fleet.present('ctl-1', 'D1', 'C-1')).toMatchObject({
+      result: 'deny',
+      reason: 'antipassback',
+    });
+    expect((await fleet.present('ctl-1', 'D1', 'C-1', 'out')).result).toBe('grant');
+    // Two uses of three were made before the kill: one is left.
+    expect((await fleet.present('ctl-1', 'D1', 'K-7', 'in', 'key')).result).toBe('grant');
+    expect(await fleet.present('ctl-1', 'D1', 'K-7', 'out', 'key')).toMatchObject({
+      result: 'deny',
+      reason: 'uses_exhausted',
+    });
+    expect(again.child.pid).toBeDefined();
+  }, 90_000);
+
+  it('opens exactly one door for a one-use key presented at two controllers at once', async () => {
+    const [one, two] = await Promise.all([
+      fleet.present('ctl-1', 'D1', 'K-1', 'in', 'key'),
+      fleet.present('ctl-2', 'D2', 'K-1', 'in', 'key'),
+    ]);
+    expect([one.result, two.result].sort()).toEqual(['deny', 'grant']);
+    expect([one.reason, two.reason].sort()).toEqual(['granted', 'uses_exhausted']);
+    // Counted at the server: the credential shows its one use.
+    expect((await fleet.ok('GET', '/api/credentials/otto-key')).uses).toBe(1);
+    // And neither controller lets it in again.
+    expect((await fleet.present('ctl-1', 'D1', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
+    expect((await fleet.present('ctl-2', 'D2', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
   }, 40_000);
 
   it('refuses bad input and unknown targets with a 4xx and sends nothing', async () => {

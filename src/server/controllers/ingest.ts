@@ -6,6 +6,7 @@
 import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmType } from '../alarms/types.ts';
+import { countUnclaimedUse } from '../operations/use-counts.ts';
 import { recordReportFacts } from '../reports/history.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
@@ -67,6 +68,10 @@ export class EventIngest {
     });
     await this.deps.presence.announce(presence);
     if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
+    // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
+    for (const e of news)
+      if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
+        await countUnclaimedUse(this.deps.db, e.detail.credentialId);
     for (const e of news) {
       if (e.type !== 'alarm') continue;
       const type = String(e.detail.alarm ?? 'tamper');

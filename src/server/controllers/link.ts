@@ -37,6 +37,7 @@ import { DomainBus } from '../domain/bus.ts';
 import type { Published } from '../domain/events.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
+import { claimUse } from '../operations/use-counts.ts';
 import { chainKeys } from '../storage/chain.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
@@ -639,6 +640,13 @@ export class ControllerLink {
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
       if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+    } else if (message.kind === 'use-claim') {
+      coordinator.heard();
+      void claimUse(this.deps.store.db, message.credential)
+        .then((answer) => coordinator.send({ kind: 'use-answer', id: message.id, ...answer }))
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: { message: (error as Error).message } }, 'use claim failed'),
+        );
     } else if (message.kind === 'command-result') {
       coordinator.heard();
       for (const listener of this.resultListeners) listener(controllerId, message);
