@@ -461,5 +461,5 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
     const audit = await call('GET', '/api/audit?target=credential:chika-card&action=credential.revoke');
     expect(audit.json.items).toHaveLength(1);
     expect(audit.json.items[0].actor).toMatch(/^token:/);
-  }, 30_000);
+  }, 90_000); // two CLI processes start: seconds each on a loaded machine
 });
