@@ -1,15 +1,19 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports, events);
+// `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
+// the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
 import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
+import { eventStoreSection } from './event-store-report.ts';
 import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
+import { runReportsBench } from './reports.ts';
 import { runRevocationBench } from './revocation.ts';
 import { runServerPathsBench } from './server-paths.ts';
 import { runSiteExportBench } from './site-export.ts';
@@ -34,6 +38,8 @@ async function main(): Promise<void> {
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('site')) await siteModelSection(results);
   if (wanted('import')) await importSection(results);
+  if (wanted('reports')) await reportsSection(results);
+  if (wanted('events')) await eventStoreSection(results, progress);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
@@ -356,6 +362,33 @@ async function importSection(results: Record<string, unknown>): Promise<void> {
   console.log(`  vs raw bulk insert: ${fmt(r.rowsPerSecond / r.baselineRowsPerSecond, 2)}×`);
   console.log(
     `  event-loop p99 < 100 ms (health stays answered): ${fmt(r.loopDelayMs.p99)} ms — ${verdict(r.loopDelayMs.p99 < 100)}`,
+  );
+}
+
+async function reportsSection(results: Record<string, unknown>): Promise<void> {
+  const r = await runReportsBench(progress);
+  results.reports = r;
+  console.log(
+    `\nReports — ${r.people.toLocaleString()} people, ${r.days} working days × ${r.attendeesPerDay.toLocaleString()} at work: ${r.events.toLocaleString()} events through real agents and the ingest (decisions ${fmt(r.decisionsPerSecond, 0)}/s, ingest with presence history ${fmt(r.ingestPerSecond, 0)} events/s)\n`,
+  );
+  console.log(
+    table([
+      ['report (through the HTTP app)', 'p50 ms', 'p99 ms', '× baseline p50', 'bytes'],
+      [
+        'baseline: /api/events, one person, month',
+        fmt(r.baseline.p50 / 1000),
+        fmt(r.baseline.p99 / 1000),
+        '1.0',
+        '',
+      ],
+      ...r.reports.map((x) => [
+        x.name,
+        fmt(x.latency.p50 / 1000),
+        fmt(x.latency.p99 / 1000),
+        fmt(x.ratio, 1),
+        x.bytes.toLocaleString(),
+      ]),
+    ]),
   );
 }
 

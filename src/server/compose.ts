@@ -33,7 +33,10 @@ import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
 import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
+import { registerLifecycle } from './lifecycle/index.ts';
+import type { Lifecycle } from './lifecycle/service.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -73,6 +76,8 @@ export interface ComposeOptions {
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
   metrics?: { processMetrics?: boolean };
+  /** alarm notifications (notify/): channels, threshold, escalation; none: no notices */
+  notify?: NotifySettings | undefined;
 }
 
 export interface ComposedServer {
@@ -90,6 +95,10 @@ export interface ComposedServer {
   operations: OperationsService;
   /** what `GET /metrics` shows (metrics/listener.ts serves it) */
   metrics: ServerMetrics;
+  /** alarm notices by e-mail and other channels, when configured (started by start()) */
+  notifications: AlarmNotifications | undefined;
+  /** retention, purge, export and erasure of personal data */
+  lifecycle: Lifecycle;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -170,6 +179,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     db: securityDb(store.db),
   });
   const unlistenAlarms = alarms.listen(metrics.alarms);
+  const notifications =
+    options.notify && options.notify.notifiers.length > 0
+      ? new AlarmNotifications(securityDb(store.db), logger, clock, options.notify)
+      : undefined;
+  const unlistenNotify = notifications ? alarms.listen(notifications.listener) : () => {};
   const controllers =
     options.controllers === false
       ? undefined
@@ -200,6 +214,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
+  let lifecycle: Lifecycle | undefined;
   try {
     app = await buildApp({
       store,
@@ -237,6 +252,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
         await keyPageRoutes(instance);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
+        // Retention, purge, a person's export and erasure (issue 15 §2).
+        lifecycle = registerLifecycle(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });
@@ -246,6 +263,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     operations.close();
     unsubscribeAudit();
     unlistenAlarms();
+    unlistenNotify();
+    await notifications?.stop();
     throw error;
   }
   let closed = false;
@@ -260,8 +279,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     webhooks,
     operations,
     metrics,
+    notifications,
+    lifecycle: lifecycle!,
     start: async () => {
       await controllers?.start();
+      notifications?.start();
       keys.start();
       webhooks.start();
     },
@@ -275,6 +297,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       operations.close();
       unsubscribeAudit();
       unlistenAlarms();
+      unlistenNotify();
+      await notifications?.stop();
     },
   };
 }

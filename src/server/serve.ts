@@ -17,6 +17,7 @@ import type { ControllerLink } from './controllers/link.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { registerConsole } from './http/console.ts';
 import { isLoopback, type MetricsListener, startMetricsListener } from './metrics/listener.ts';
+import { notifySettingsFromEnv } from './notify/config.ts';
 import type { Services } from './services/index.ts';
 import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
@@ -55,6 +56,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
 // Paths that may carry secrets are redacted from every log line, whatever logs them.
 const REDACT = [
   'req.headers.authorization',
@@ -86,6 +89,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let server: ComposedServer | undefined;
   let checkpoints: { stop(): Promise<void> } | undefined;
   let metrics: MetricsListener | undefined;
+  let retention: { stop(): Promise<void> } | undefined;
   const anchorFile = anchorFileIn(config.dataDir);
   try {
     const installationKey = installationKeyFor(config);
@@ -133,6 +137,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       // The web console (dist/web) at `/` and its client routes.
       routes: (instance) => registerConsole(instance),
       metrics: { processMetrics: true },
+      notify: notifySettingsFromEnv(options.env ?? process.env, security.settings.webauthn?.origins?.[0]),
     });
     await server.start();
     // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
@@ -143,6 +148,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       intervalMs: config.checkpointSeconds * 1000,
       logger,
     });
+    // The retention purge (lifecycle/retention.ts), every few hours; audited each run.
+    if (options.background ?? true) retention = server.lifecycle.schedule(RETENTION_INTERVAL_MS, logger);
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -175,6 +182,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         if (closed) return;
         closed = true;
         await metrics?.close();
+        await retention?.stop();
         await running.close();
         await checkpoints?.stop();
         await store.close();
@@ -183,6 +191,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     };
   } catch (error) {
     await metrics?.close();
+    await retention?.stop();
     await checkpoints?.stop();
     await server?.close();
     await store.close();

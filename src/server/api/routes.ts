@@ -4,6 +4,15 @@
 
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
+import {
+  erasePerson,
+  exportPersonData,
+  exportPersonDataCsv,
+  getRetention,
+  listCertificates,
+  purgeNow,
+  setRetention,
+} from '../lifecycle/api.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
@@ -169,6 +178,13 @@ export function apiRoutes(store: Store): Route[] {
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
 
+    row('GET',    '/api/lifecycle/retention',   'audit:read',        getRetention,          'lifecycle'),
+    row('PATCH',  '/api/lifecycle/retention',   'settings:write',    setRetention,          'lifecycle'),
+    row('POST',   '/api/lifecycle/purge',       'settings:write',    purgeNow,              'lifecycle'),
+    row('GET',    '/api/lifecycle/people/:id/export', 'people:read', exportPersonData,      'lifecycle'),
+    row('GET',    '/api/lifecycle/people/:id/export.csv', 'people:read', exportPersonDataCsv, 'lifecycle'),
+    row('POST',   '/api/lifecycle/people/:id/erasure', 'settings:write', erasePerson,       'lifecycle'),
+    row('GET',    '/api/lifecycle/certificates', 'audit:read',       listCertificates,      'lifecycle'),
     ...reportRoutes(store),
   ];
   return routes;

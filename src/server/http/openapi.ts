@@ -73,6 +73,7 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
       'Reports for managers and auditors (events, attendance, muster, occupancy, My Number zones, incidents, 棚卸, access review), JSON and CSV (UTF-8 with BOM or Shift_JIS)',
   },
   { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
+  { name: 'lifecycle', description: 'Retention and purge, a person’s own data export, erasure certificates' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });

@@ -63,7 +63,7 @@ export interface EventExportFilter {
 
 /** `"key":"value"` inside the stored detail JSON, as a LIKE pattern (wildcards escaped). */
 const detailHas = (key: string, value: string) =>
-  `%${JSON.stringify(key)}:${JSON.stringify(value)}%`.replace(/[\\_]/g, (c) => `\\${c}`);
+  `%${JSON.stringify(key)}:${JSON.stringify(value).replace(/[\\_%]/g, (c) => `\\${c}`)}%`;
 
 export async function readEvents(
   db: ReportDb,

@@ -1,15 +1,16 @@
 // The facts the reports read, recorded at ingest in the transaction that stores the events (so a
 // batch is stored with its history or not at all):
 // - presence history: each granted passage ends the person's stay where they were and begins one in
-//   the area the door leads to (`outside` begins none), with the door, controller and sequence;
+//   the area the door leads to, with the door, controller and sequence (stays `outside` too: a late
+//   passage must know where the person went next);
 // - when each credential last opened a door.
 //
 // Passages usually arrive in time order per person: those extend the history at its end in bulk. A
 // passage older than the person's latest (a controller that was offline reports late) is fitted in
 // where it belongs: it ends the stay it falls in, and the stay it begins ends where that one did.
 
+import { sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
-import { OUTSIDE } from '../../core/model.ts';
 import type { Executor } from '../storage/db.ts';
 import { reportDb } from './tables.ts';
 
@@ -78,12 +79,20 @@ export async function recordReportFacts(
       .execute())
       heads.set(h.person_id, Number(h.last_at));
 
+  // Per person: passages at or after their latest go on the end in bulk; older ones are fitted in.
+  const inOrder = new Map<string, Passage[]>();
+  const late: Passage[] = [];
   for (const p of passages) {
     const head = heads.get(p.person);
-    if (head === undefined || p.at >= head) await extend(tx, p);
-    else await fitIn(tx, p);
-    if (head === undefined || p.at > head) heads.set(p.person, p.at);
+    const list = inOrder.get(p.person);
+    if (list) list.push(p);
+    else if (head === undefined || p.at >= head) inOrder.set(p.person, [p]);
+    else late.push(p);
   }
+  await extend(tx, inOrder);
+  for (const p of late) await fitIn(tx, p);
+  for (const p of passages)
+    if ((heads.get(p.person) ?? Number.NEGATIVE_INFINITY) < p.at) heads.set(p.person, p.at);
   const rows = people.map((person) => ({ person_id: person, last_at: heads.get(person)! }));
   for (const part of chunks(rows))
     await db
@@ -106,20 +115,27 @@ const stayOf = (p: Passage, leftAt: number | null, leftDoor: string | null) => (
   left_door: leftDoor,
 });
 
-/** The latest passage of the person: the open stay ends here, a new one begins. */
-async function extend(tx: Executor, p: Passage): Promise<void> {
+/**
+ * Passages after each person's latest, in time order per person: each person's open stay ends at
+ * their first passage (one UPDATE for all of them), and each passage begins a stay that the next one
+ * ends (one INSERT for all; the last stays open).
+ */
+async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passage[]>): Promise<void> {
+  if (byPerson.size === 0) return;
   const db = reportDb(tx);
-  await db
-    .updateTable('presence_history')
-    .set({ left_at: p.at, left_door: p.door })
-    .where('person_id', '=', p.person)
-    .where('left_at', 'is', null)
-    .execute();
-  if (p.area !== OUTSIDE)
-    await db
-      .insertInto('presence_history')
-      .values(stayOf(p, null, null))
-      .execute();
+  const firsts = [...byPerson.values()].map((list) => list[0]!);
+  // UPDATE … FROM (VALUES …): one statement per chunk, on SQLite (3.33+) and PostgreSQL alike.
+  for (const part of chunks(firsts, 500))
+    await sql`update presence_history set left_at = v.column2, left_door = v.column3
+      from (values ${sql.join(part.map((p) => sql`(${p.person}, cast(${p.at} as bigint), ${p.door})`))}) as v
+      where presence_history.person_id = v.column1 and presence_history.left_at is null`.execute(db);
+  const stays: ReturnType<typeof stayOf>[] = [];
+  for (const list of byPerson.values())
+    list.forEach((p, i) => {
+      const next = list[i + 1];
+      stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
+    });
+  for (const part of chunks(stays, 400)) await db.insertInto('presence_history').values(part).execute();
 }
 
 /** A passage reported late: it splits the stay it falls in, or fills the gap before the next stay. */
@@ -153,11 +169,10 @@ async function fitIn(tx: Executor, p: Passage): Promise<void> {
       .executeTakeFirst();
     end = next ? { at: Number(next.entered_at), door: next.entered_door } : { at: null, door: null };
   }
-  if (p.area !== OUTSIDE)
-    await db
-      .insertInto('presence_history')
-      .values(stayOf(p, end.at, end.door))
-      .execute();
+  await db
+    .insertInto('presence_history')
+    .values(stayOf(p, end.at, end.door))
+    .execute();
 }
 
 /** When each credential of these grants was last used (the latest wins, whatever the order). */

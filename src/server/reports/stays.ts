@@ -137,5 +137,58 @@ export async function staysOverlapping(
         .execute()),
     );
   }
-  return mergeStays(rows.sort(byPersonThenTime));
+  return widen(db, areas, mergeStays(rows.sort(byPersonThenTime)));
+}
+
+/**
+ * Stays of the zone that touch these ones (the person moved between areas of the zone just before
+ * or after the window, the stay itself overlapping it): joined on, so a stay reads from the entry
+ * into the zone to the exit from it.
+ */
+async function widen(db: ReportDb, areas: ReadonlySet<string>, stays: Stay[]): Promise<Stay[]> {
+  const zone = [...areas];
+  for (const direction of ['before', 'after'] as const) {
+    let open = stays.filter((s) => direction === 'before' || s.leftAt !== null);
+    for (let round = 0; round < 50 && open.length > 0; round++) {
+      const next: Stay[] = [];
+      for (let i = 0; i < open.length; i += 300) {
+        const part = open.slice(i, i + 300);
+        const key = (person: string, at: number) => `${person}|${at}`;
+        const want = new Map(
+          part.map((s) => [key(s.person, direction === 'before' ? s.enteredAt : s.leftAt!), s]),
+        );
+        const times = [...new Set(part.map((s) => (direction === 'before' ? s.enteredAt : s.leftAt!)))];
+        let query = db
+          .selectFrom('presence_history')
+          .select(COLUMNS)
+          .where('person_id', 'in', [...new Set(part.map((s) => s.person))])
+          .where('area', 'in', zone);
+        query =
+          direction === 'before'
+            ? query.where('left_at', 'in', times)
+            : query.where('entered_at', 'in', times);
+        for (const r of await query.execute()) {
+          const at = direction === 'before' ? Number(r.left_at) : Number(r.entered_at);
+          const stay = want.get(key(r.person_id, at));
+          if (!stay) continue;
+          want.delete(key(r.person_id, at));
+          if (direction === 'before') {
+            if (stay.areas[0] !== r.area) stay.areas.unshift(r.area);
+            stay.enteredAt = Number(r.entered_at);
+            stay.enteredDoor = r.entered_door;
+            stay.controllerId = r.controller_id;
+            stay.seq = r.seq === null ? null : Number(r.seq);
+            next.push(stay);
+          } else {
+            if (stay.areas.at(-1) !== r.area) stay.areas.push(r.area);
+            stay.leftAt = r.left_at === null ? null : Number(r.left_at);
+            stay.leftDoor = r.left_door;
+            if (stay.leftAt !== null) next.push(stay);
+          }
+        }
+      }
+      open = next;
+    }
+  }
+  return stays;
 }
