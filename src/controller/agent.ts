@@ -18,6 +18,7 @@ import { type Decision, decide } from '../core/decide.ts';
 import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
+import { type LockEntry, lockList } from '../core/lock-list.ts';
 import type { DoorMode, PersonDef, SiteDef } from '../core/model.ts';
 import type { Side } from '../core/policy.ts';
 import { withPeopleDelta } from '../core/policy.ts';
@@ -85,7 +86,23 @@ export type DriverEvent =
       format: string;
       accepted: boolean;
     }
-  | { type: 'alarm'; at: number; alarm: 'tamper' | 'comms_lost'; door?: string; detail: string };
+  | {
+      type: 'alarm';
+      at: number;
+      alarm: 'tamper' | 'comms_lost' | 'low_battery';
+      door?: string;
+      detail: string;
+    }
+  /** a decision a battery lock made alone from its key list (locks/), reported once it is back */
+  | {
+      type: 'access';
+      at: number;
+      door: string;
+      result: 'grant' | 'deny';
+      reason: string;
+      credential?: string;
+      via: string;
+    };
 
 export interface Presentation {
   door: string;
@@ -408,6 +425,11 @@ export class ControllerAgent {
   /** A people counter or beam counted `count` people through the door (tailgating check). */
   passage(door: string, count: number): void {
     this.input((now) => this.engine.passage(door, count, now));
+  }
+
+  /** What a battery lock at this door keeps to decide alone (core lockList). */
+  lockList(door: string): LockEntry[] {
+    return lockList(this.engine.policy, door);
   }
 
   /** Whether the policy in force has this door (drivers ignore inputs of doors it does not name). */
