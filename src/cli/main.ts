@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).registerDoctorCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,
   'demo-site': async () => (await import('./commands/demo-site.ts')).registerDemoSiteCommand,
   export: async () => (await import('./commands/export.ts')).registerExportCommand,
