@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   admin: async () => (await import('./commands/admin.ts')).registerAdminCommand,
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
+  baseline: async () => (await import('./commands/baseline.ts')).registerBaselineCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   doctor: async () => (await import('./commands/doctor.ts')).registerDoctorCommand,
