@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { EndpointContext } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
 import { actorOf } from '../auth/http.ts';
+import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   installationKey: Uint8Array;
   /** every write goes through these */
   services: Services;
+  /** door and area actions (server/operations) */
+  operations?: OperationsService | undefined;
   /** a pino logger, or false for none (default) */
   logger?: FastifyBaseLogger | false;
   clock?: { now(): number };
@@ -128,7 +131,7 @@ function registerRoute(
       query: endpoint.query !== undefined,
       body: endpoint.body !== undefined || endpoint.consumes !== undefined,
       status: endpoint.status,
-    }),
+    }).concat(endpoint.errors ?? []),
   );
   if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
   else if (endpoint.status === 204) response['204'] = z.null().describe('No content');
@@ -143,12 +146,14 @@ function registerRoute(
       tags: [route.tag],
       ...(endpoint.params && { params: endpoint.params }),
       ...(endpoint.query && { querystring: endpoint.query }),
+      ...(endpoint.headers && { headers: endpoint.headers }),
       ...(endpoint.body && { body: endpoint.body }),
       ...(endpoint.consumes && { consumes: endpoint.consumes }),
       ...(route.permission === null && { security: [] }),
       response,
     } as never,
     ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
+    ...(endpoint.bodyLimit !== undefined && { bodyLimit: endpoint.bodyLimit }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;
       const scope = principal ? scopeOf(principal) : 'all';
@@ -169,6 +174,7 @@ function registerRoute(
         repos,
         services: deps.services,
         actor,
+        operations: deps.operations,
         now: clock.now(),
         request,
         reply,

@@ -122,6 +122,8 @@ export interface AreasTable {
   offline_mode: string;
   /** JSON AreaRules (storage/areas.ts): two-person, route, priority, escort, fire zone; or null */
   rules: string | null;
+  /** My Number zone class: 'management' (管理区域), 'handling' (取扱区域) or null */
+  my_number_zone?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -213,6 +215,22 @@ export interface EventChainHeadsTable {
   controller_id: string;
   chain_index: number;
   mac: string;
+  /** the highest sequence stored for this controller (null: not known yet, heads older than it) */
+  max_seq: number | null;
+}
+
+/** Chain positions removed by a retention purge, under the event chain key (event-store-retention.ts). */
+export interface EventPurgesTable {
+  id: string;
+  controller_id: string;
+  from_index: number;
+  to_index: number;
+  /** how many positions in from..to were removed */
+  count: number;
+  /** the purge removed events before this time */
+  before_at: number;
+  purged_at: number;
+  mac: string;
 }
 
 export interface PresenceTable {
@@ -237,6 +255,65 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** An operator action on doors or areas (server/operations): what was asked, by whom, when. */
+export interface OperatorActionsTable {
+  id: string;
+  action: string;
+  /** what it acts on: `door:D1`, `area:lab`, `person:alice`, `zone:z1`, `site:main` */
+  target: string;
+  /** JSON: the action as requested */
+  body: string;
+  actor: string;
+  site: string | null;
+  requested_at: number;
+}
+
+/** What became of an operator action at one controller concerned. */
+export interface OperatorActionOutcomesTable {
+  action_id: string;
+  controller_id: string;
+  /** pending, applied, refused, not_reachable */
+  outcome: string;
+  detail: string | null;
+  updated_at: number;
+}
+
+/** Checked CSV rows of a running import, before its one switch (server/imports/). */
+export interface ImportStagingTable {
+  job_id: string;
+  /** order in the file (0-based among the rows that parsed) */
+  seq: number;
+  row: number;
+  line: number;
+  /** the row's record as JSON */
+  payload: string;
+}
+
+/** Which server instance owns a controller's coordinator (src/server/cluster/leases.ts). */
+export interface ControllerLeasesTable {
+  controller_id: string;
+  owner: string;
+  /** database clock, ms */
+  expires_at: number;
+  /** how many times the lease changed hands */
+  epoch: number;
+}
+
+export interface ClusterInstancesTable {
+  id: string;
+  started_at: number;
+  seen_at: number;
+}
+
+export interface ClusterMessagesTable {
+  id: Generated<number>;
+  origin: string;
+  kind: string;
+  controller_id: string | null;
+  body: string;
+  created_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -259,6 +336,13 @@ export interface Database {
   doors: DoorsTable;
   events: EventsTable;
   event_chain_heads: EventChainHeadsTable;
+  event_purges: EventPurgesTable;
+  controller_leases: ControllerLeasesTable;
+  cluster_instances: ClusterInstancesTable;
+  cluster_messages: ClusterMessagesTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
+  operator_actions: OperatorActionsTable;
+  operator_action_outcomes: OperatorActionOutcomesTable;
+  import_staging: ImportStagingTable;
 }
