@@ -12,8 +12,10 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   admin: async () => (await import('./commands/admin.ts')).registerAdminCommand,
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
+  baseline: async () => (await import('./commands/baseline.ts')).registerBaselineCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).registerDoctorCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,
   'demo-site': async () => (await import('./commands/demo-site.ts')).registerDemoSiteCommand,
   export: async () => (await import('./commands/export.ts')).registerExportCommand,

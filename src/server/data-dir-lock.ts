@@ -17,6 +17,8 @@ export interface LockInfo {
   url?: string;
   /** the certificate it serves, to trust when calling it */
   caFile?: string;
+  /** the MQTT broker its controllers use (monban doctor checks it is reachable) */
+  brokerUrl?: string;
 }
 
 export class DataDirLocked extends Error {
@@ -81,7 +83,7 @@ export class DataDirLock {
   }
 
   /** Adds what others need to reach the holder (the server's address once it listens). */
-  update(extra: Pick<LockInfo, 'url' | 'caFile'>): void {
+  update(extra: Pick<LockInfo, 'url' | 'caFile' | 'brokerUrl'>): void {
     if (this.released) return;
     this.info = { ...this.info, ...extra };
     writeFileSync(this.path, JSON.stringify(this.info), { mode: 0o600 });

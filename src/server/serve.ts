@@ -168,7 +168,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     const address = await server.app.listen({ host: config.host, port: config.port });
     const url = address.replace(/^http:/, https ? 'https:' : 'http:');
-    lock.update({ url, ...(caFile && { caFile }) });
+    const brokerUrl = running.controllers?.brokerUrl;
+    lock.update({ url, ...(caFile && { caFile }), ...(brokerUrl && { brokerUrl }) });
     logger.info({ url }, 'management server listening');
     let closed = false;
     return {

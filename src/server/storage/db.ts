@@ -86,8 +86,16 @@ function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dial
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
-export async function openStore(location: StoreLocation): Promise<Store> {
+/**
+ * Opens the store and runs every pending migration; with `migrate: false` (monban doctor) it only
+ * connects, so a check never changes the schema behind a running server.
+ */
+export async function openStore(
+  location: StoreLocation,
+  options: { migrate?: boolean } = {},
+): Promise<Store> {
   const { db, dialect } = connect(location);
+  if (options.migrate === false) return { db, dialect, close: () => db.destroy() };
   try {
     const migrator = new Migrator({
       db,
@@ -105,6 +113,19 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     throw error;
   }
   return { db, dialect, close: () => db.destroy(), location };
+}
+
+/** Which migrations this database has had, and which this version of Monban would still apply. */
+export async function migrationStatus(store: Store): Promise<{ applied: string[]; pending: string[] }> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => discoverMigrations(store.dialect) },
+  });
+  const all = await migrator.getMigrations();
+  return {
+    applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
 }
 
 /** Opens the store the server configuration points at (see config.ts). */
