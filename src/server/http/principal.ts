@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'audit:read',
   'settings:write',
   'operations:write', // door and area actions: unlock, override, lockdown, threat level, forgive, reset, clear fire
+  'reviews:write', // sign off an access review (a checkpoint the next review compares with): auditors too
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -63,6 +64,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'events:read',
     'alarms:read',
     'audit:read',
+    'reviews:write',
   ]),
   maintainer: new Set([
     'site:read',

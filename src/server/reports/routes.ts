@@ -59,6 +59,6 @@ export function reportRoutes(store: Store): Route[] {
     row('GET',  '/api/reports/access-review/changes',   'people:read', review.changes),
     row('GET',  '/api/reports/access-review/changes/csv', 'people:read', review.changesCsv),
     row('GET',  '/api/reports/access-review/checkpoints', 'people:read', review.checkpoints),
-    row('POST', '/api/reports/access-review/checkpoints', 'audit:read', review.createCheckpoint),
+    row('POST', '/api/reports/access-review/checkpoints', 'reviews:write', review.createCheckpoint),
   ];
 }

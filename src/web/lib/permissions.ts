@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'audit:read',
   'settings:write',
   'operations:write',
+  'reviews:write',
 ] as const;
 
 export const ROLES = ['admin', 'operator', 'auditor', 'maintainer'] as const;
