@@ -2,6 +2,7 @@
 // public), and the endpoint that serves it. Security routes (/api/auth, /api/operators, /api/audit,
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
+import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
@@ -121,6 +122,9 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('GET',    '/api/doors/:id/access',      'site:read',         doorAccess,            'explain'),
+    row('POST',   '/api/explain/preview',       'site:write',        previewChange,         'explain'),
   ];
   return routes;
 }

@@ -3,6 +3,7 @@
 // way, raises its domain events, and through them is audited, revoked at once and pushed in
 // snapshots. Reads may use the repositories directly.
 
+import { ExplainService } from '../explain/service.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -18,6 +19,8 @@ export function createServices(deps: ServiceDeps) {
     credentials: new CredentialService(deps),
     ...siteServices(deps),
     csv: new CsvService(deps),
+    /** reads, and previews that are rolled back: explains decisions (src/server/explain) */
+    explain: new ExplainService(deps),
   };
 }
 
