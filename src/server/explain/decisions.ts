@@ -60,12 +60,20 @@ export function decideFor(
   let best: Decision | undefined;
   let bestOrdinal = -1;
   const credentials = people.credentialIndices(p);
+  const store = people.store;
   for (let i = 0; i < credentials.length; i++) {
-    const view = people.credential(credentials[i]!);
+    const c = credentials[i]!;
+    const pin = store.credPin(c);
     const decision = decide(
       policy,
       state,
-      { door, side, credential: view.key, ...(view.pin !== undefined && { pin: view.pin }), biometric: true },
+      {
+        door,
+        side,
+        credential: people.credentialKey(c),
+        ...(pin !== 0 && { pin: store.pool.read(pin - 1) }),
+        biometric: true,
+      },
       at,
     );
     if (decision.result === 'grant' || best === undefined || decision.trace.length > best.trace.length) {

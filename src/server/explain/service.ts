@@ -69,14 +69,11 @@ export interface Preview {
 const PREVIEW_LIST_MAX = 1000;
 const WEEK_DAYS = 7;
 const MAX_INSTANTS = 400;
-const MEMO_MAX = 200_000;
 
 class Rollback extends Error {}
 
 interface Cached extends ExplainPolicy {
   profiles: Profiles;
-  /** door/side/at/profile → decision */
-  memo: Map<string, PersonDecision>;
 }
 
 export class ExplainService {
@@ -100,7 +97,7 @@ export class ExplainService {
     const built = await buildExplainPolicy(db, controllerId, this.deps.installationKey, {
       now: this.deps.clock.now(),
     });
-    return { ...built, profiles: profilesOf(built.policy), memo: new Map() };
+    return { ...built, profiles: profilesOf(built.policy) };
   }
 
   private policyOf(controllerId: string | null): Promise<Cached> {
@@ -139,7 +136,7 @@ export class ExplainService {
   }): Promise<DoorAccess> {
     const controllerId = await this.controllerOf(this.deps.store.db, options.door);
     const cached = await this.policyOf(controllerId);
-    const state = explainState(cached.policy, options.at);
+    const decider = new Decider(cached, options.door, options.side, options.at);
     const counts = { grant: 0, deny: 0, needsOthers: 0 };
     const items: AccessAnswer[] = [];
     let next: string | null = null;
@@ -147,7 +144,7 @@ export class ExplainService {
       if (options.person !== undefined && personId !== options.person) continue;
       if (!scopeAllows(options.scope, info)) continue;
       const p = cached.policy.people.indexOf(personId);
-      const decision = memoDecision(cached, state, p, options.door, options.side, options.at);
+      const decision = decider.decide(p);
       counts[decision.result]++;
       if (decision.needsOthers) counts.needsOthers++;
       if (options.result !== undefined && decision.result !== options.result) continue;
@@ -219,32 +216,42 @@ export class ExplainService {
       if (!(error instanceof Rollback)) throw error;
     }
 
-    const instants =
-      at && at.length > 0
-        ? [...at].sort((a, b) => a - b)
-        : probeInstants(
-            [...before.values(), ...after.values()].map((c) => c.policy),
-            now,
-          );
     const gain = new Map<string, PreviewPerson>();
     const lose = new Map<string, PreviewPerson>();
+    const allInstants = new Set<number>();
     let checked = 0;
     for (const { id: door, controller_id } of doorRows) {
       const was = before.get(controller_id ?? null)!;
       const will = after.get(controller_id ?? null)!;
-      // Only people the controller holds (before or after) can be let in at its doors.
-      const candidates = new Set([...was.insiders, ...will.insiders]);
+      const instants =
+        at && at.length > 0
+          ? [...at].sort((x, y) => x - y)
+          : probeInstants([was.policy, will.policy], door, now);
+      for (const instant of instants) allInstants.add(instant);
+      // Only the people whose decision the change can touch: holders of the level (or of a level on
+      // the schedule) before or after; everyone the controller holds when the door's own mode
+      // follows the changed schedule.
+      const candidates = new Set([
+        ...affectedPeople(was.policy, change, door),
+        ...affectedPeople(will.policy, change, door),
+      ]);
+      const deciders = instants.map((instant) => [
+        new Decider(was, door, 'in', instant),
+        new Decider(will, door, 'in', instant),
+      ]);
       for (const personId of candidates) {
         const info = was.people.get(personId) ?? will.people.get(personId);
         if (!info || !scopeAllows(scope, info)) continue;
         checked++;
         const pb = was.policy.people.indexOf(personId);
         const pa = will.policy.people.indexOf(personId);
-        for (const instant of instants) {
-          const b = memoDecision(was, explainStateOf(was, instant), pb, door, 'in', instant).result;
-          const a = memoDecision(will, explainStateOf(will, instant), pa, door, 'in', instant).result;
-          if (a === b) continue;
-          const into = a === 'grant' ? gain : lose;
+        for (let i = 0; i < instants.length; i++) {
+          const [b, a] = deciders[i]!;
+          const wasResult = b!.decide(pb).result;
+          const willResult = a!.decide(pa).result;
+          if (wasResult === willResult) continue;
+          const into = willResult === 'grant' ? gain : lose;
+          const instant = instants[i]!;
           const entry = into.get(personId) ?? { personId, name: info.name, doors: [], at: instant };
           if (!entry.doors.includes(door)) entry.doors.push(door);
           entry.at = Math.min(entry.at, instant);
@@ -256,29 +263,12 @@ export class ExplainService {
       [...m.values()].sort((x, y) => (x.personId < y.personId ? -1 : 1)).slice(0, PREVIEW_LIST_MAX);
     return {
       doors: doorRows.map((d) => d.id).sort(),
-      instants,
+      instants: [...allInstants].sort((x, y) => x - y),
       gain: sorted(gain),
       lose: sorted(lose),
       counts: { gain: gain.size, lose: lose.size, checked },
     };
   }
-}
-
-/** One explain state per policy and instant (states are not changed by deciding). */
-const states = new WeakMap<Cached, Map<number, ReturnType<typeof explainState>>>();
-function explainStateOf(cached: Cached, at: number) {
-  let byInstant = states.get(cached);
-  if (!byInstant) {
-    byInstant = new Map();
-    states.set(cached, byInstant);
-  }
-  let state = byInstant.get(at);
-  if (!state) {
-    if (byInstant.size > MAX_INSTANTS) byInstant.clear();
-    state = explainState(cached.policy, at);
-    byInstant.set(at, state);
-  }
-  return state;
 }
 
 const NOT_IN_POLICY: PersonDecision = Object.freeze({
@@ -289,25 +279,66 @@ const NOT_IN_POLICY: PersonDecision = Object.freeze({
   needsOthers: false,
 }) as unknown as PersonDecision;
 
-function memoDecision(
-  cached: Cached,
-  state: ReturnType<typeof explainState>,
-  p: number,
-  door: string,
-  side: Side,
-  at: number,
-): PersonDecision {
-  if (p < 0) return NOT_IN_POLICY;
-  const profile = cached.profiles.of[p]!;
-  const key = `${door}\u0000${side}\u0000${at}\u0000${profile}`;
-  let decision = cached.memo.get(key);
-  if (!decision) {
-    // Each request asks at its own instant: keep the memo from growing without bound.
-    if (cached.memo.size >= MEMO_MAX) cached.memo.clear();
-    decision = decideFor(cached.policy, state, cached.profiles.representative[profile]!, door, side, at);
-    cached.memo.set(key, decision);
+/** Decisions at one door, side and instant, made once per profile (profiles.ts). */
+class Decider {
+  private readonly state: ReturnType<typeof explainState>;
+  private readonly byProfile: (PersonDecision | undefined)[];
+
+  constructor(
+    private readonly cached: Cached,
+    private readonly door: string,
+    private readonly side: Side,
+    private readonly at: number,
+  ) {
+    this.state = explainState(cached.policy, at);
+    this.byProfile = new Array(cached.profiles.representative.length);
   }
-  return decision;
+
+  /** Person number `p` of the policy; -1 (not in it): nobody the door's controller knows. */
+  decide(p: number): PersonDecision {
+    if (p < 0) return NOT_IN_POLICY;
+    const { profiles, policy } = this.cached;
+    const profile = profiles.of[p]!;
+    let decision = this.byProfile[profile];
+    if (decision === undefined) {
+      decision = decideFor(
+        policy,
+        this.state,
+        profiles.representative[profile]!,
+        this.door,
+        this.side,
+        this.at,
+      );
+      this.byProfile[profile] = decision;
+    }
+    return decision;
+  }
+}
+
+/** Levels (by index) a change touches in this policy: the level itself, or those on the schedule. */
+function changedLevels(policy: Policy, change: ProposedChange): Set<number> {
+  const levels = new Set<number>();
+  if (change.resource === 'access_level') {
+    const level = policy.levels.get(change.id);
+    if (level) levels.add(level.index);
+  } else {
+    for (const level of policy.levelList) if (level.schedule?.id === change.id) levels.add(level.index);
+  }
+  return levels;
+}
+
+/** People of the policy whose decision at `door` the change may alter. */
+function affectedPeople(policy: Policy, change: ProposedChange, door: string): string[] {
+  const people = policy.people;
+  const compiled = policy.doors.get(door);
+  const everyone =
+    change.resource === 'schedule' && compiled?.scheduledModes.some((m) => m.schedule.id === change.id);
+  const levels = changedLevels(policy, change);
+  const out: string[] = [];
+  for (const p of people.indices()) {
+    if (everyone || people.levelIndices(p).some((l) => levels.has(l))) out.push(people.id(p));
+  }
+  return out;
 }
 
 function credentialRef(cached: Cached, p: number, decision: PersonDecision): string | null {
@@ -318,16 +349,23 @@ function credentialRef(cached: Cached, p: number, decision: PersonDecision): str
 }
 
 /**
- * The instants worth comparing: now, and over the next week each moment one of the controller's
- * schedules begins or ends an interval (on any kind of day: weekday, holiday, after a holiday), in
- * the site's zone — not only the changed one's: a person may pass by another level at other times.
+ * The instants worth comparing at a door: now, and over the next week each moment a schedule that
+ * matters there (of a level naming the door, or of the door's own scheduled modes) begins or ends an
+ * interval — on any kind of day: weekday, holiday, after a holiday — in the site's zone.
  */
-export function probeInstants(policies: readonly Policy[], now: number): number[] {
+export function probeInstants(policies: readonly Policy[], door: string, now: number): number[] {
   const instants = new Set<number>([now]);
   for (const policy of policies) {
-    if (policy.schedules.size === 0) continue;
+    const compiled = policy.doors.get(door);
+    if (!compiled) continue;
+    const word = compiled.index >>> 5;
+    const mask = 1 << (compiled.index & 31);
+    const schedules = new Set(compiled.scheduledModes.map((m) => m.schedule));
+    for (const level of policy.levelList)
+      if (level.schedule && (level.doorBits[word]! & mask) !== 0) schedules.add(level.schedule);
+    if (schedules.size === 0) continue;
     const seconds = new Set<number>([0]);
-    for (const schedule of policy.schedules.values())
+    for (const schedule of schedules)
       for (const view of schedule.views) for (const s of view) if (s >= 0 && s < 86_400) seconds.add(s);
     const today = Math.floor(policy.zone.toWall(now) / 86_400_000);
     for (let day = today; day < today + WEEK_DAYS; day++)

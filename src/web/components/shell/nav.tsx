@@ -22,6 +22,7 @@ export const NAV_SECTIONS = [
       ['/rules/holidays', 'nav.holidays'],
       ['/rules/areas', 'nav.areas'],
       ['/rules/doors', 'nav.doors'],
+      ['/rules/access', 'nav.access'],
     ],
   },
   {
