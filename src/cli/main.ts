@@ -12,13 +12,16 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   admin: async () => (await import('./commands/admin.ts')).registerAdminCommand,
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
+  backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,
   'demo-site': async () => (await import('./commands/demo-site.ts')).registerDemoSiteCommand,
   export: async () => (await import('./commands/export.ts')).registerExportCommand,
   import: async () => (await import('./commands/import.ts')).registerImportCommand,
+  restore: async () => (await import('./commands/restore.ts')).registerRestoreCommand,
   scenario: async () => (await import('./commands/scenario.ts')).registerScenarioCommand,
   serve: async () => (await import('./commands/serve.ts')).registerServeCommand,
+  sim: async () => (await import('./commands/sim.ts')).registerSimCommand,
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them. */

@@ -142,7 +142,11 @@ describe('the stored policy under power loss', () => {
     },
   });
   const seal = (version: number, people: number) =>
-    sealer.seal('monban/main/server/commands/ctl-1', snapshot(version, people), 1_764_000_000_000 + version);
+    sealer.seal(
+      'monban/main/server/commands/ctl-1',
+      JSON.parse(JSON.stringify(snapshot(version, people))),
+      1_764_000_000_000 + version,
+    );
 
   it('a replacement cut at any offset leaves the old policy; a cut file itself is refused', () => {
     const dir = fresh();

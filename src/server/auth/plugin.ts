@@ -108,6 +108,8 @@ async function authenticateRequest(
   services: SecurityServices,
   request: FastifyRequest,
 ): Promise<AuthError | undefined> {
+  // /scim/v2 has its own dedicated bearer token (src/server/scim/tokens.ts) and checks it itself.
+  if (request.url.startsWith('/scim/')) return undefined;
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     // An explicit credential, not sent by the browser on its own: no CSRF check needed.

@@ -45,12 +45,27 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
     description: 'Who can pass a door and why not; what a rule change would do before it is saved',
   },
   {
+    name: 'operations',
+    description:
+      'Running the site: door and area actions sent to the controllers concerned, with each one’s outcome',
+  },
+  {
+    name: 'live',
+    description: 'Live state: doors, controllers, occupancy, the muster list, and the push stream',
+  },
+  {
     name: 'auth',
     description: 'First-admin setup, login with a second factor, sessions, MFA enrolment, API tokens',
   },
   { name: 'operators', description: 'Operator accounts, roles and scopes' },
   { name: 'alarms', description: 'The alarm queue: acknowledge, resolve, comment' },
   { name: 'audit', description: 'The tamper-evident audit trail' },
+  {
+    name: 'reports',
+    description:
+      'Reports for managers and auditors (events, attendance, muster, occupancy, My Number zones, incidents, 棚卸, access review), JSON and CSV (UTF-8 with BOM or Shift_JIS)',
+  },
+  { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });

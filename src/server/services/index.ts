@@ -4,6 +4,7 @@
 // snapshots. Reads may use the repositories directly.
 
 import { ExplainService } from '../explain/service.ts';
+import { ImportJobs } from '../imports/jobs.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -14,11 +15,13 @@ export type { Actor, ServiceDeps } from './write.ts';
 export { SYSTEM_ACTOR } from './write.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const imports = new ImportJobs(deps);
   return {
+    imports,
     people: new PeopleService(deps),
     credentials: new CredentialService(deps),
     ...siteServices(deps),
-    csv: new CsvService(deps),
+    csv: new CsvService(imports),
     /** reads, and previews that are rolled back: explains decisions (src/server/explain) */
     explain: new ExplainService(deps),
   };
