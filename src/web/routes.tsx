@@ -18,6 +18,7 @@ import { ImportPage } from './routes/people/import-page.tsx';
 import { NewPersonPage } from './routes/people/new-person-page.tsx';
 import { PeoplePage } from './routes/people/people-page.tsx';
 import { PersonPage } from './routes/people/person-page.tsx';
+import { MusterPage } from './routes/reports/muster-page.tsx';
 import { AccessPage } from './routes/rules/access-page.tsx';
 import { AreasPage } from './routes/rules/areas-page.tsx';
 import { DoorsPage } from './routes/rules/doors-page.tsx';
@@ -60,6 +61,7 @@ export const routes: RouteObject[] = [
           { path: 'rules/areas', element: <AreasPage /> },
           { path: 'rules/doors', element: <DoorsPage /> },
           { path: 'rules/access', element: <AccessPage /> },
+          { path: 'reports/muster', element: <MusterPage /> },
           { path: 'admin/controllers', element: <ControllersPage /> },
           { path: 'admin/operators', element: <OperatorsPage /> },
           { path: 'admin/tokens', element: <TokensPage /> },

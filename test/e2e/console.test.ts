@@ -22,6 +22,7 @@ const PAGES = [
   ['/rules/areas', 'Areas', 'Areas'],
   ['/rules/doors', 'Doors', 'Doors'],
   ['/rules/access', 'Who can pass', 'Who can pass'],
+  ['/reports/muster', 'Muster list', 'Muster list'],
   ['/admin/controllers', 'Controllers', 'Controllers'],
   ['/admin/operators', 'Operators', 'Operators'],
   ['/admin/tokens', 'API tokens', 'API tokens'],

@@ -82,4 +82,15 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
       .waitFor({ timeout: 15_000 });
     await screenshot(page, 'floor-actions');
   });
+
+  it('lists who is inside on the muster list, from the card reads', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Muster list', exact: true }).click();
+    await page.getByRole('heading', { name: 'Muster list', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'E-1001' });
+    await row.getByText('ロビー / Lobby').waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('link', { name: 'Download CSV (Shift_JIS)' }).getAttribute('href')).toContain(
+      'encoding=shift_jis',
+    );
+  });
 });

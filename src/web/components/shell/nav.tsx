@@ -25,6 +25,7 @@ export const NAV_SECTIONS = [
       ['/rules/access', 'nav.access'],
     ],
   },
+  { group: 'reports', items: [['/reports/muster', 'nav.muster']] },
   {
     group: 'admin',
     items: [
