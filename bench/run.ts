@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports, events);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports, events, explain);
 // `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
 // the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
@@ -10,6 +10,7 @@ import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { eventStoreSection } from './event-store-report.ts';
+import { runExplainBench } from './explain.ts';
 import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('site')) await siteModelSection(results);
+  if (wanted('explain')) await explainSection(results);
   if (wanted('import')) await importSection(results);
   if (wanted('reports')) await reportsSection(results);
   if (wanted('events')) await eventStoreSection(results, progress);
@@ -393,3 +395,27 @@ async function reportsSection(results: Record<string, unknown>): Promise<void> {
 }
 
 await main();
+
+async function explainSection(results: Record<string, unknown>): Promise<void> {
+  const x = await runExplainBench(progress);
+  results.explain = x;
+  console.log(
+    `\nExplaining decisions — ${x.people.toLocaleString()} people, ${x.doors.toLocaleString()} doors on one controller (${x.profiles.toLocaleString()} decision profiles)\n`,
+  );
+  const row = (name: string, s: { p50: number; p99: number; samples: number }) => [
+    name,
+    `${fmt(s.p50, 0)} ms`,
+    `${fmt(s.p99, 0)} ms`,
+    String(s.samples),
+  ];
+  console.log(
+    table([
+      ['', 'median', 'p99', 'samples'],
+      ['explain policy built (first request)', `${fmt(x.buildMs, 0)} ms`, '', '1'],
+      row('who can pass: page of 100 + counts over all', x.page),
+      row('baseline: decide every person directly', x.direct),
+      row('preview: a door removed from a level', x.preview),
+    ]),
+  );
+  console.log(`\n  page vs direct baseline: ${fmt(x.page.p50 / x.direct.p50, 2)}×`);
+}

@@ -43,7 +43,7 @@ async function insertAll(store: Store, table: string, rows: Record<string, unkno
 }
 
 /** The generated site in the server's tables, as the API would have stored it. */
-async function load(store: Store, size: SiteSize, key: Uint8Array): Promise<void> {
+export async function load(store: Store, size: SiteSize, key: Uint8Array): Promise<void> {
   const site = generateSite(size);
   const credentialKey = siteCredentialKey(key);
   const now = T0;

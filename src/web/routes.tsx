@@ -18,6 +18,8 @@ import { ImportPage } from './routes/people/import-page.tsx';
 import { NewPersonPage } from './routes/people/new-person-page.tsx';
 import { PeoplePage } from './routes/people/people-page.tsx';
 import { PersonPage } from './routes/people/person-page.tsx';
+import { MusterPage } from './routes/reports/muster-page.tsx';
+import { AccessPage } from './routes/rules/access-page.tsx';
 import { AreasPage } from './routes/rules/areas-page.tsx';
 import { DoorsPage } from './routes/rules/doors-page.tsx';
 import { GroupsPage } from './routes/rules/groups-page.tsx';
@@ -58,6 +60,8 @@ export const routes: RouteObject[] = [
           { path: 'rules/holidays', element: <HolidaysPage /> },
           { path: 'rules/areas', element: <AreasPage /> },
           { path: 'rules/doors', element: <DoorsPage /> },
+          { path: 'rules/access', element: <AccessPage /> },
+          { path: 'reports/muster', element: <MusterPage /> },
           { path: 'admin/controllers', element: <ControllersPage /> },
           { path: 'admin/operators', element: <OperatorsPage /> },
           { path: 'admin/tokens', element: <TokensPage /> },

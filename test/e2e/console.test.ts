@@ -21,6 +21,8 @@ const PAGES = [
   ['/rules/holidays', 'Holiday calendars', 'Holiday calendars'],
   ['/rules/areas', 'Areas', 'Areas'],
   ['/rules/doors', 'Doors', 'Doors'],
+  ['/rules/access', 'Who can pass', 'Who can pass'],
+  ['/reports/muster', 'Muster list', 'Muster list'],
   ['/admin/controllers', 'Controllers', 'Controllers'],
   ['/admin/operators', 'Operators', 'Operators'],
   ['/admin/tokens', 'API tokens', 'API tokens'],
@@ -156,6 +158,7 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
       ['利用者と認証情報', '利用者と認証情報'],
       ['タイムスケジュール', 'タイムスケジュール'],
       ['アラーム', 'アラーム'],
+      ['通行可否の確認', '通行可否の確認'],
     ] as const) {
       await visit(link, title);
       expect(await seriousViolations(page), `${title} (ja)`).toEqual([]);

@@ -63,4 +63,34 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
       .waitFor();
     await screenshot(page, 'floor-live');
   });
+
+  it('unlocks a door from its tile after a confirmation, and shows that its controller applied it', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Floor', exact: true }).click();
+    const tile = page.getByRole('article', { name: 'ゲート1 / Turnstile 1' });
+    await tile.getByRole('button', { name: 'Unlock' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Unlock ゲート1 / Turnstile 1?' });
+    await dialog.getByText('The strike releases once, for 3 seconds').waitFor();
+    await dialog.getByRole('button', { name: 'Unlock' }).click();
+    await tile.getByText('Unlock: applied (ctl-lobby)').waitFor({ timeout: 15_000 });
+    // A door whose controller is not running: the action says so rather than pretending.
+    const inner = page.getByRole('article', { name: 'サーバ室 内扉 / Server inner door' });
+    await inner.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Unlock' }).click();
+    await inner
+      .getByText(/Unlock: (controller not reachable|waiting for the controller)/)
+      .waitFor({ timeout: 15_000 });
+    await screenshot(page, 'floor-actions');
+  });
+
+  it('lists who is inside on the muster list, from the card reads', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Muster list', exact: true }).click();
+    await page.getByRole('heading', { name: 'Muster list', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'E-1001' });
+    await row.getByText('ロビー / Lobby').waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('link', { name: 'Download CSV (Shift_JIS)' }).getAttribute('href')).toContain(
+      'encoding=shift_jis',
+    );
+  });
 });

@@ -22,7 +22,7 @@ import { idSchema, iso, isoOut, isoTime, pageOf, pageQuery } from './schemas.ts'
 export const EVENT_TYPES = controllerEventSchema.shape.type.options;
 const REASONS = ['granted', ...DENY_REASONS] as const;
 
-const traceEntry = z
+export const traceEntry = z
   .object({ rule: z.string(), result: z.enum(TRACE_RESULTS), detail: z.string().optional() })
   .meta({ id: 'TraceEntry', description: 'one rule checked for the decision, in the order checked' });
 

@@ -2,6 +2,7 @@
 // public), and the endpoint that serves it. Security routes (/api/auth, /api/operators, /api/audit,
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
+import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
 import {
@@ -172,6 +173,10 @@ export function apiRoutes(store: Store): Route[] {
     row('POST',   '/api/webhooks/:id/secret',   'settings:write',    wh.rotate,             'webhooks'),
     row('GET',    '/api/webhooks/:id/deliveries', 'settings:write',  wh.deliveries,         'webhooks'),
     row('POST',   '/api/webhooks/:id/deliveries/:delivery/redeliver', 'settings:write', wh.redeliver, 'webhooks'),
+
+    row('GET',    '/api/doors/:id/access',      'site:read',         doorAccess,            'explain'),
+    row('POST',   '/api/explain/preview',       'site:write',        previewChange,         'explain'),
+
     row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
     row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
     row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),

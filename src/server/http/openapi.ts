@@ -41,6 +41,10 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   },
   { name: 'events', description: 'Access decisions, alarms and door changes reported by controllers' },
   {
+    name: 'explain',
+    description: 'Who can pass a door and why not; what a rule change would do before it is saved',
+  },
+  {
     name: 'operations',
     description:
       'Running the site: door and area actions sent to the controllers concerned, with each one’s outcome',

@@ -3,6 +3,7 @@
 // way, raises its domain events, and through them is audited, revoked at once and pushed in
 // snapshots. Reads may use the repositories directly.
 
+import { ExplainService } from '../explain/service.ts';
 import { ImportJobs } from '../imports/jobs.ts';
 import { KeyService } from '../keys/service.ts';
 import { ReservationService } from '../reservations/service.ts';
@@ -28,6 +29,8 @@ export function createServices(deps: ServiceDeps) {
     keys,
     reservations: new ReservationService(keys, deps.store.db, deps.installationKey),
     webhooks: new WebhookService(deps.store.db, deps.installationKey, deps.clock),
+    /** reads, and previews that are rolled back: explains decisions (src/server/explain) */
+    explain: new ExplainService(deps),
   };
 }
 

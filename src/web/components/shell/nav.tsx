@@ -22,8 +22,10 @@ export const NAV_SECTIONS = [
       ['/rules/holidays', 'nav.holidays'],
       ['/rules/areas', 'nav.areas'],
       ['/rules/doors', 'nav.doors'],
+      ['/rules/access', 'nav.access'],
     ],
   },
+  { group: 'reports', items: [['/reports/muster', 'nav.muster']] },
   {
     group: 'admin',
     items: [

@@ -3,6 +3,7 @@
 import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { Button } from '../../components/common/button.tsx';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
@@ -53,6 +54,13 @@ export function DoorsPage() {
       header: t('common.actions'),
       cell: (d) => (
         <div className="row">
+          <Link
+            to={`/rules/access?door=${encodeURIComponent(d.id)}`}
+            className="button button-quiet"
+            aria-label={t('access.forDoor', { name: d.name })}
+          >
+            {t('nav.access')}
+          </Link>
           <Button onPress={() => setEditing(d)} aria-label={t('common.editNamed', { name: d.name })}>
             {t('common.edit')}
           </Button>

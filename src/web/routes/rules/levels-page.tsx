@@ -2,6 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
+import { ChangePreviewStep } from '../../components/change-preview.tsx';
 import { Button } from '../../components/common/button.tsx';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
@@ -104,12 +105,24 @@ function LevelForm({ level, onDone }: { level?: AccessLevel; onDone: () => void 
   const [name, setName] = useState(level?.name ?? '');
   const [scheduleId, setScheduleId] = useState(level?.scheduleId ?? '');
   const [doorIds, setDoorIds] = useState<string[]>(level?.doors ?? []);
+  const [reviewing, setReviewing] = useState(false);
   const fields = { name: name.trim(), scheduleId: scheduleId || null, doors: doorIds };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (level) update.mutate({ id: level.id, patch: fields }, { onSuccess: onDone });
+    // A change to a level in use is shown with its effect first; saving is a second step.
+    if (level) setReviewing(true);
     else create.mutate({ id: id.trim(), ...fields }, { onSuccess: onDone });
   };
+  if (level && reviewing)
+    return (
+      <ChangePreviewStep
+        change={{ resource: 'access_level', id: level.id, patch: fields }}
+        onSave={() => update.mutate({ id: level.id, patch: fields }, { onSuccess: onDone })}
+        onBack={() => setReviewing(false)}
+        saving={update.isPending}
+        error={update.error}
+      />
+    );
   return (
     <Form onSubmit={submit} className="form">
       {!level && <Field label={t('common.id')} value={id} onChange={setId} isRequired />}
@@ -132,7 +145,7 @@ function LevelForm({ level, onDone }: { level?: AccessLevel; onDone: () => void 
       />
       <ErrorNotice error={create.error ?? update.error} />
       <Button type="submit" variant="primary" isDisabled={create.isPending || update.isPending}>
-        {level ? t('common.save') : t('common.create')}
+        {level ? t('preview.review') : t('common.create')}
       </Button>
     </Form>
   );

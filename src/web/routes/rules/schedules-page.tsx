@@ -3,6 +3,7 @@
 import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
+import { ChangePreviewStep } from '../../components/change-preview.tsx';
 import { Button } from '../../components/common/button.tsx';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
@@ -125,13 +126,25 @@ function ScheduleForm({ schedule, onDone }: { schedule?: Schedule; onDone: () =>
       touched.has(d) || aligned(initial[d]) ? dayIntervals(cells[d]) : (initial[d] ?? []),
     ]),
   ) as Weekly;
+  const [reviewing, setReviewing] = useState(false);
+  // The time zone is the site's where the schedule applies (a schedule has none of its own).
+  const fields = { name: name.trim(), weekly, holidayCalendars: holidayIds };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    // The time zone is the site's where the schedule applies (a schedule has none of its own).
-    const fields = { name: name.trim(), weekly, holidayCalendars: holidayIds };
-    if (schedule) update.mutate({ id: schedule.id, patch: fields }, { onSuccess: onDone });
+    // A change to a schedule in use is shown with its effect first; saving is a second step.
+    if (schedule) setReviewing(true);
     else create.mutate({ id: id.trim(), ...fields }, { onSuccess: onDone });
   };
+  if (schedule && reviewing)
+    return (
+      <ChangePreviewStep
+        change={{ resource: 'schedule', id: schedule.id, patch: fields }}
+        onSave={() => update.mutate({ id: schedule.id, patch: fields }, { onSuccess: onDone })}
+        onBack={() => setReviewing(false)}
+        saving={update.isPending}
+        error={update.error}
+      />
+    );
   return (
     <Form onSubmit={submit} className="form form-wide">
       {!schedule && <Field label={t('common.id')} value={id} onChange={setId} isRequired />}
@@ -159,7 +172,7 @@ function ScheduleForm({ schedule, onDone }: { schedule?: Schedule; onDone: () =>
       />
       <ErrorNotice error={create.error ?? update.error} />
       <Button type="submit" variant="primary" isDisabled={create.isPending || update.isPending}>
-        {schedule ? t('common.save') : t('common.create')}
+        {schedule ? t('preview.review') : t('common.create')}
       </Button>
     </Form>
   );
