@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   admin: async () => (await import('./commands/admin.ts')).registerAdminCommand,
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
+  'broker-config': async () => (await import('./commands/broker-config.ts')).registerBrokerConfigCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,
   'demo-site': async () => (await import('./commands/demo-site.ts')).registerDemoSiteCommand,
