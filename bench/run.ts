@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, events);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, events);
 // `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
 // the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
@@ -10,6 +10,7 @@ import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
 import { eventStoreSection } from './event-store-report.ts';
+import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runRevocationBench } from './revocation.ts';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('site')) await siteModelSection(results);
   if (wanted('events')) await eventStoreSection(results, progress);
+  if (wanted('import')) await importSection(results);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
@@ -323,6 +325,41 @@ async function siteModelSection(results: Record<string, unknown>): Promise<void>
       ['with person and door names (one query)', fmt(site.search.p50), fmt(site.search.p99)],
       ['bare select, no names', fmt(site.bare.p50), fmt(site.bare.p99)],
     ]),
+  );
+}
+
+async function importSection(results: Record<string, unknown>): Promise<void> {
+  const r = await runImportBench(progress);
+  results.import = r;
+  console.log(
+    `\nCSV import — ${r.rows.toLocaleString()} people rows as a background job (worker thread, staging, one switch), SQLite\n`,
+  );
+  const phase = (name: string) => fmt((r.phasesMs[name] ?? 0) / 1000, 2);
+  console.log(
+    table([
+      ['', 'time s', 'rows/s'],
+      ['whole job', fmt(r.jobMs / 1000, 2), fmt(r.rowsPerSecond, 0)],
+      ['  read (decode, parse, cells)', phase('read'), ''],
+      ['  check (references, scope)', phase('check'), ''],
+      ['  stage (import_staging)', phase('stage'), ''],
+      ['  switch (one transaction)', phase('switch'), ''],
+      ['  publish (events, audit)', phase('publish'), ''],
+      [
+        'raw bulk INSERT of the same rows (baseline)',
+        fmt(r.baselineMs / 1000, 2),
+        fmt(r.baselineRowsPerSecond, 0),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  server event loop during the job: delay p50 ${fmt(r.loopDelayMs.p50)} ms, p99 ${fmt(r.loopDelayMs.p99)} ms, max ${fmt(r.loopDelayMs.max)} ms`,
+  );
+  console.log(
+    `  target ≥ 20,000 rows/s: ${fmt(r.rowsPerSecond, 0)} (${fmt(r.rowsPerSecond / 20_000, 2)}× target) — ${verdict(r.rowsPerSecond >= 20_000)}`,
+  );
+  console.log(`  vs raw bulk insert: ${fmt(r.rowsPerSecond / r.baselineRowsPerSecond, 2)}×`);
+  console.log(
+    `  event-loop p99 < 100 ms (health stays answered): ${fmt(r.loopDelayMs.p99)} ms — ${verdict(r.loopDelayMs.p99 < 100)}`,
   );
 }
 

@@ -17,21 +17,15 @@
 //   npm run bench:stack                                  # both databases, full size
 //   npm run bench:stack -- --db sqlite --people 20000 --controllers 20 --rate 200 --seconds 20
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import pino from 'pino';
+import { startLocalServer } from '../scripts/support/local-server.ts';
 import type { ControllerAgent } from '../src/controller/agent.ts';
-import { securityDb } from '../src/server/auth/context.ts';
-import { sha256Hex } from '../src/server/auth/secrets.ts';
-import { createApiToken, createOperator } from '../src/server/auth/store.ts';
-import { serverConfig } from '../src/server/config.ts';
-import { PERMISSIONS } from '../src/server/http/principal.ts';
-import { type RunningServer, startServer } from '../src/server/serve.ts';
+import type { RunningServer } from '../src/server/serve.ts';
 import { SimApi } from '../src/sim/load/api.ts';
 import { SIM_SITE, type SimPlan, simPlan } from '../src/sim/load/plan.ts';
 import {
@@ -106,27 +100,6 @@ async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<voi
       await c.end();
     },
   };
-}
-
-async function tokenFor(running: RunningServer): Promise<string> {
-  const db = securityDb(running.store.db);
-  const admin = await createOperator(
-    db,
-    { username: 'bench-stack', role: 'admin', passwordHash: 'x' },
-    Date.now(),
-  );
-  const token = `mbn_${randomBytes(24).toString('base64url')}`;
-  await createApiToken(db, {
-    name: 'bench-stack',
-    tokenHash: sha256Hex(token),
-    createdBy: admin.id,
-    role: 'admin',
-    permissions: [...PERMISSIONS],
-    scope: 'all',
-    createdAt: Date.now(),
-    expiresAt: null,
-  });
-  return token;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -220,24 +193,12 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
   let running: RunningServer | undefined;
   let agents: Map<string, ControllerAgent> | undefined;
   try {
-    running = await startServer(
-      serverConfig(
-        {},
-        { dataDir: join(dir, 'server'), port: 0, ...(scratch && { databaseUrl: scratch.url }) },
-      ),
-      {
-        logger: pino({ level: 'error' }),
-        env: {},
-        print: () => {},
-        background: false,
-        controllers: { mqttPort: 0 },
-      },
-    );
-    const api = new SimApi(
-      running.url,
-      await tokenFor(running),
-      readFileSync(join(dir, 'server', 'tls', 'server.crt'), 'utf8'),
-    );
+    const server = await startLocalServer(join(dir, 'server'), {
+      logLevel: 'error',
+      ...(scratch && { databaseUrl: scratch.url }),
+    });
+    running = server.running;
+    const api = new SimApi(server.url, server.token, server.ca);
     progress(
       `${db}: building the site (${size.controllers} controllers, ${size.controllers * size.doorsPerController} doors, ${size.people.toLocaleString('en')} people)`,
     );
@@ -248,8 +209,8 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     const rssServer = process.memoryUsage().rss;
     const t1 = performance.now();
     agents = await startSimControllers(api, plan, {
-      server: running.url,
-      ca: readFileSync(join(dir, 'server', 'tls', 'server.crt'), 'utf8'),
+      server: server.url,
+      ca: server.ca,
       dataDir: join(dir, 'sim'),
     });
     await untilPolicies(agents, 1200);

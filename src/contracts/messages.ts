@@ -3,6 +3,7 @@
 // monban/<site>/controllers/<id>/<kind>; the server under monban/<site>/server/<kind>/<controller>.
 
 import { z } from 'zod';
+import type { OperatorAction } from '../core/operator.ts';
 
 const id = z.string().min(1).max(64);
 const instant = z.number().int().nonnegative();
@@ -41,6 +42,58 @@ export const heartbeatSchema = z.strictObject({
   journalPending: z.number().int().nonnegative(),
 });
 
+/**
+ * The operator actions a server may send (the core's own vocabulary, core/operator.ts, checked
+ * against its type below); revocations have commands of their own.
+ */
+export const OPERATOR_ACTION_SCHEMAS = {
+  unlockDoor: z.strictObject({ action: z.literal('unlock-door'), door: id }),
+  overrideDoor: z.strictObject({
+    action: z.literal('override-door'),
+    door: id,
+    mode: z.enum(['unlocked', 'locked']),
+    minutes: z
+      .number()
+      .positive()
+      .max(7 * 24 * 60),
+  }),
+  endOverride: z.strictObject({ action: z.literal('end-override'), door: id }),
+  setLockdown: z.strictObject({
+    action: z.literal('set-lockdown'),
+    active: z.boolean(),
+    exempt: z.array(id).max(1000).optional(),
+  }),
+  setThreatLevel: z.strictObject({
+    action: z.literal('set-threat-level'),
+    level: z.number().int().min(0).max(100),
+  }),
+  forgiveAntipassback: z.strictObject({ action: z.literal('forgive-antipassback'), person: id }),
+  resetArea: z.strictObject({ action: z.literal('reset-area'), area: id }),
+  clearFire: z.strictObject({ action: z.literal('clear-fire'), zone: id }),
+};
+const A = OPERATOR_ACTION_SCHEMAS;
+export const operatorActionSchema = z.discriminatedUnion('action', [
+  A.unlockDoor,
+  A.overrideDoor,
+  A.endOverride,
+  A.setLockdown,
+  A.setThreatLevel,
+  A.forgiveAntipassback,
+  A.resetArea,
+  A.clearFire,
+]);
+export type SentOperatorAction = z.infer<typeof operatorActionSchema>;
+// The schema and the core's type cannot drift apart: every action sent is one the core knows, and
+// every core action but the revocation is one the schema has.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const knownToCore: Same<SentOperatorAction extends OperatorAction ? true : false, true> = true;
+const everyAction: Same<
+  SentOperatorAction['action'],
+  Exclude<OperatorAction['action'], 'revoke-credential'>
+> = true;
+void knownToCore;
+void everyAction;
+
 export const commandSchema = z.discriminatedUnion('command', [
   z.strictObject({ kind: z.literal('command'), command: z.literal('restart'), reason: z.string().max(200) }),
   z.strictObject({
@@ -61,7 +114,28 @@ export const commandSchema = z.discriminatedUnion('command', [
       .positive()
       .max(24 * 60),
   }),
+  /**
+   * An operator action (issue 9): applied at once and answered with a `command-result` naming `id`;
+   * refused unapplied once the controller's clock is past `notAfter` (a command stuck on the way
+   * must not unlock a door an hour late).
+   */
+  z.strictObject({
+    kind: z.literal('command'),
+    command: z.literal('operator'),
+    id,
+    notAfter: instant,
+    action: operatorActionSchema,
+  }),
 ]);
+
+/** What became of an operator command at the controller. */
+export const commandResultSchema = z.strictObject({
+  kind: z.literal('command-result'),
+  id,
+  outcome: z.enum(['applied', 'refused']),
+  /** why it was refused, or what applying it did (never a secret) */
+  detail: z.string().max(300).optional(),
+});
 
 /** A controller says who it is and which snapshot it holds, at every (re)connect. */
 export const helloSchema = z.strictObject({
@@ -147,6 +221,7 @@ export const messageSchema = z.union([
   snapshotDeltaSchema,
   presenceSchema,
   commandSchema,
+  commandResultSchema,
 ]);
 
 export type Snapshot = z.infer<typeof snapshotSchema>;

@@ -26,7 +26,7 @@ import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
-import { ServerLink } from './server-link.ts';
+import { type OperatorCommand, ServerLink } from './server-link.ts';
 import { applyDelta, SnapshotStore } from './snapshot-store.ts';
 
 export interface AgentOptions {
@@ -44,6 +44,21 @@ export interface AgentOptions {
   io?: DoorIo;
   /** hardware drivers (readers, I/O modules): started by start(), stopped by stop() */
   drivers?: AgentDriver[];
+  /** told of every event as it is journaled (metrics: src/controller/metrics.ts) */
+  onEvent?: (event: CoreEvent | DriverEvent) => void;
+}
+
+/** What the agent runs with now, for metrics and status. */
+export interface AgentHealth {
+  snapshotVersion: number;
+  /** when the server last confirmed the snapshot in force (0: never) */
+  confirmedAt: number;
+  /** the offline fallback is in force */
+  fallback: boolean;
+  serverLink: 'unknown' | 'up' | 'lost';
+  brokerConnected: boolean;
+  /** events journaled and not yet acknowledged by the server */
+  journalPending: number;
 }
 
 /**
@@ -137,6 +152,7 @@ export class ControllerAgent {
       },
       onServerMessage: (message, envelope) => this.serverMessage(message, envelope),
       onRestart: (reason) => this.options.onRestart?.(reason),
+      onOperator: (command) => this.operatorCommand(command),
       onConnected: () => {
         void this.sendStatus('hello');
         void this.uplink.flush();
@@ -201,6 +217,17 @@ export class ControllerAgent {
 
   get inFallback(): boolean {
     return this.fallback;
+  }
+
+  health(): AgentHealth {
+    return {
+      snapshotVersion: this.snapshotVersion,
+      confirmedAt: this.snapshot ? this.confirmedAt : 0,
+      fallback: this.fallback,
+      serverLink: this.serverLink.state,
+      brokerConnected: this.link.connected,
+      journalPending: this.journal.next - 1 - this.journal.acknowledged,
+    };
   }
 
   /** A credential at a reader: decided locally, journaled before the answer is returned. */
@@ -287,6 +314,54 @@ export class ControllerAgent {
     this.outputs.sync(this.engine, now);
   }
 
+  /**
+   * An operator action from the server (door and area actions, issue 9): applied with the core's
+   * own operator function, the door outputs driven at once, and answered with its outcome.
+   */
+  private operatorCommand(command: OperatorCommand): void {
+    const now = this.now();
+    let outcome: 'applied' | 'refused' = 'applied';
+    let detail: string | undefined;
+    if (now > command.notAfter) {
+      outcome = 'refused';
+      detail = 'arrived after it expired';
+    } else {
+      const action = command.action;
+      try {
+        for (const event of this.engine.advance(now)) this.record(event);
+        const { policy } = this.engine;
+        // A lockdown exempt group this controller's policy does not hold has no one here anyway.
+        const local =
+          action.action === 'set-lockdown'
+            ? { ...action, exempt: (action.exempt ?? []).filter((g) => policy.groups.has(g)) }
+            : action;
+        for (const event of this.engine.operator(local, now)) this.record(event);
+        if (
+          action.action === 'unlock-door' &&
+          doorRuntime(this.engine.state, action.door).releasedUntil <= now
+        ) {
+          outcome = 'refused';
+          detail = 'an interlocked door of its group is open or released';
+        }
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        outcome = 'refused';
+        detail = error.message;
+      }
+      this.outputs.sync(this.engine, now);
+    }
+    this.link
+      .publish('command-result', {
+        kind: 'command-result',
+        id: command.id,
+        outcome,
+        ...(detail !== undefined && { detail }),
+      })
+      .catch(() => {
+        // offline again: the server shows the action as not confirmed by this controller
+      });
+  }
+
   /** The case was opened (tamper input): an alarm, journaled and sent like any event. */
   tamper(detail: string): void {
     this.record({ type: 'alarm', at: this.now(), alarm: 'tamper', detail });
@@ -306,6 +381,7 @@ export class ControllerAgent {
     };
     // Durable (fsync) before anything acts on it or sends it.
     this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    this.options.onEvent?.(event);
     void this.uplink.flush();
   }
 

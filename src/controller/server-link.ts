@@ -9,6 +9,10 @@ import type { Json } from '../contracts/canonical.ts';
 import { credentialIdHash } from '../contracts/credential-key.ts';
 import { type Envelope, Opener, Sealer, startSequence } from '../contracts/envelope.ts';
 import { type Message, parseMessage } from '../contracts/messages.ts';
+
+/** An operator command as the server sent it (contracts/messages.ts). */
+export type OperatorCommand = Extract<Message, { kind: 'command'; command: 'operator' }>;
+
 import type { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
 import { CREDENTIAL_TYPES } from '../core/model.ts';
@@ -30,6 +34,8 @@ export interface ServerLinkOptions {
   onEventsAck?: (upTo: number) => void;
   /** verified server messages that are not commands: snapshots, server heartbeats */
   onServerMessage?: (message: Message, envelope: Envelope) => void;
+  /** an operator command (door and area actions): the agent applies it and answers */
+  onOperator?: (command: OperatorCommand) => void;
   /** the server asked for a restart (after it has been recorded) */
   onRestart?: (reason: string) => void;
   /** connection options: TLS trust, protocol version (default MQTT 3.1.1) */
@@ -254,6 +260,9 @@ export class ServerLink {
           now,
         ))
           this.options.record(e);
+        break;
+      case 'operator':
+        this.options.onOperator?.(command);
         break;
       case 'restart':
         this.options.record({

@@ -8,6 +8,8 @@
 //                                                                      presence)
 //   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
 //             whose writes go to the service layer.
+//   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
+//             serve` exposes them on a listener of its own.
 //
 // The caller opens the store and closes it after `close()`; `start()` starts the controller link.
 // `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
@@ -29,10 +31,13 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
+import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
+import { DEFAULT_SITE } from './storage/sites.ts';
 
 export interface ComposeOptions {
   store: Store;
@@ -60,6 +65,8 @@ export interface ComposeOptions {
   authenticate?: (request: FastifyRequest) => Principal | undefined;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
+  /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
+  metrics?: { processMetrics?: boolean };
 }
 
 export interface ComposedServer {
@@ -69,6 +76,10 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** door and area actions */
+  operations: OperationsService;
+  /** what `GET /metrics` shows (metrics/listener.ts serves it) */
+  metrics: ServerMetrics;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -125,6 +136,12 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const metrics = new ServerMetrics({
+    now: () => clock.now(),
+    processMetrics: options.metrics?.processMetrics ?? false,
+    db: securityDb(store.db),
+  });
+  const unlistenAlarms = alarms.listen(metrics.alarms);
   const controllers =
     options.controllers === false
       ? undefined
@@ -137,13 +154,24 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           tls: options.https && { cert: String(options.https.cert), key: String(options.https.key) },
           settings: options.controllers ?? {},
           now: () => clock.now(),
+          observer: metrics.link,
         });
+  const operations = new OperationsService({
+    store,
+    installationKey,
+    services,
+    link: controllers,
+    clock,
+    defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
+  });
+  if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   try {
     app = await buildApp({
       store,
       installationKey,
       services,
+      operations,
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -151,6 +179,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ...(options.docs !== undefined && { docs: options.docs }),
       ...(options.authenticate && { authenticate: options.authenticate }),
       plugins: async (instance) => {
+        // First, so every route has it: latency by route template, whatever the security plugin answers.
+        instance.addHook('onResponse', async (request, reply) => {
+          metrics.httpResponded(
+            request.method,
+            request.routeOptions.url,
+            reply.statusCode,
+            reply.elapsedTime / 1000,
+          );
+        });
         await registerManagementSecurity(instance, {
           db: store.db,
           logger,
@@ -169,7 +206,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       },
     });
   } catch (error) {
+    operations.close();
     unsubscribeAudit();
+    unlistenAlarms();
     throw error;
   }
   let closed = false;
@@ -180,6 +219,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    operations,
+    metrics,
     start: async () => {
       await controllers?.start();
     },
@@ -188,7 +229,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       closed = true;
       await app.close();
       await controllers?.stop();
+      operations.close();
       unsubscribeAudit();
+      unlistenAlarms();
     },
   };
 }

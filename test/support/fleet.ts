@@ -144,6 +144,7 @@ export async function seedAdminToken(dataDir: string): Promise<string> {
         'alarms:read',
         'alarms:write',
         'audit:read',
+        'operations:write',
       ],
       scope: 'all',
       createdAt: now,

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../http/principal.ts';
+import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Repositories } from '../storage/index.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
@@ -24,6 +25,8 @@ export interface EndpointContext<P, Q, B> {
   services: Services;
   /** the caller as the service layer sees them (audit origin and scope) */
   actor: Actor;
+  /** door and area actions (server/operations); undefined without a controller link */
+  operations: OperationsService | undefined;
   now: number;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -40,7 +43,7 @@ export interface Endpoint {
   query?: AnyZod;
   body?: AnyZod;
   /** the success status and its body schema (none for 204) */
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   response?: AnyZod;
   /** a body that is not JSON (CSV import) */
   consumes?: string[];
@@ -59,7 +62,7 @@ export function endpoint<
   params?: P;
   query?: Q;
   body?: B;
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   response?: R;
   consumes?: string[];
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;

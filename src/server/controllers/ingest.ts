@@ -33,7 +33,8 @@ export interface EventIngestDeps {
 export class EventIngest {
   constructor(private readonly deps: EventIngestDeps) {}
 
-  async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<void> {
+  /** Stores a batch; returns the events that were new (not stored before). */
+  async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<ControllerEvent[]> {
     // Credentials by their safe reference (card:C-1001), not the hash the controller knows them by.
     const events = await resolveCredentialRefs(this.deps.db, this.deps.credentialKey, batch);
     // PostgreSQL: the batch's month partitions, before the transaction (storage/event-partitions.ts).
@@ -73,5 +74,6 @@ export class EventIngest {
         `${controllerId}:${e.seq}`,
       );
     }
+    return news;
   }
 }

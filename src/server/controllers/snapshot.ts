@@ -133,7 +133,6 @@ export async function buildSnapshot(
       r.escort?.escortGroup,
     ].filter((g): g is string => g !== undefined);
   });
-  const groupIds = unique([...groupLevels.map((g) => g.group_id), ...ruleGroups]);
   const personLevels = await rowsWhereIn(db, 'person_levels', 'level_id', levelIds);
   const levelGroupMembers = await rowsWhereIn(
     db,
@@ -147,13 +146,15 @@ export async function buildSnapshot(
   ]);
   const people = await rowsWhereIn(db, 'people', 'id', personIds);
   const inSnapshot = new Set(personIds);
-  const snapshotGroups = new Set(groupIds);
-  const memberships = byKey(
-    (await rowsWhereIn(db, 'person_groups', 'person_id', personIds)).filter((m) =>
-      snapshotGroups.has(m.group_id),
-    ),
-    'person_id',
-  );
+  // Every group of these people, also one that grants nothing here: an operator's lockdown names
+  // its exempt groups, and the controller must know who is in them.
+  const personGroups = await rowsWhereIn(db, 'person_groups', 'person_id', personIds);
+  const groupIds = unique([
+    ...groupLevels.map((g) => g.group_id),
+    ...ruleGroups,
+    ...personGroups.map((m) => m.group_id),
+  ]);
+  const memberships = byKey(personGroups, 'person_id');
   const credentials = byKey(await rowsWhereIn(db, 'credentials', 'person_id', personIds), 'person_id');
   const levelsOfPerson = byKey(personLevels, 'person_id');
   const doorsOfLevel = byKey(levelDoors, 'level_id');

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { EndpointContext } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
 import { actorOf } from '../auth/http.ts';
+import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   installationKey: Uint8Array;
   /** every write goes through these */
   services: Services;
+  /** door and area actions (server/operations) */
+  operations?: OperationsService | undefined;
   /** a pino logger, or false for none (default) */
   logger?: FastifyBaseLogger | false;
   clock?: { now(): number };
@@ -169,6 +172,7 @@ function registerRoute(
         repos,
         services: deps.services,
         actor,
+        operations: deps.operations,
         now: clock.now(),
         request,
         reply,

@@ -36,6 +36,8 @@ export const API_ERRORS = {
   DOOR_NOT_FOUND: [404, 'no such door'],
   CONTROLLER_NOT_FOUND: [404, 'no such controller'],
   SITE_NOT_FOUND: [404, 'no such site'],
+  ACTION_NOT_FOUND: [404, 'no such operator action'],
+  IMPORT_JOB_NOT_FOUND: [404, 'no such import job (or not one you started)'],
   // 409: the request is fine but conflicts with what is stored
   PERSON_EXISTS: [409, 'a person with this id exists'],
   CREDENTIAL_EXISTS: [409, 'a credential with this id exists'],
@@ -57,10 +59,15 @@ export const API_ERRORS = {
   CONTROLLER_IN_USE: [409, 'the controller still drives doors'],
   SITE_IN_USE: [409, 'controllers or areas still belong to the site, or enrolled controllers use its topic'],
   AREA_PROTECTED: [409, 'the built-in `outside` area cannot be changed or removed'],
+  NOT_OPERABLE: [409, 'no enrolled controller drives what the action names (a door without a controller)'],
   // transport
   PAYLOAD_TOO_LARGE: [413, 'the body is larger than the server accepts'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'send application/json (or text/csv to the import endpoints)'],
   UNAVAILABLE: [503, 'the database cannot be reached'],
+  NO_CONTROLLER_LINK: [
+    503,
+    'this server runs without a controller link: door and area actions cannot be sent',
+  ],
   INTERNAL: [500, 'an unexpected error; the server log has the details'],
 } as const satisfies Record<string, readonly [number, string]>;
 

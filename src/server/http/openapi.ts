@@ -41,6 +41,15 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   },
   { name: 'events', description: 'Access decisions, alarms and door changes reported by controllers' },
   {
+    name: 'operations',
+    description:
+      'Running the site: door and area actions sent to the controllers concerned, with each one’s outcome',
+  },
+  {
+    name: 'live',
+    description: 'Live state: doors, controllers, occupancy, the muster list, and the push stream',
+  },
+  {
     name: 'auth',
     description: 'First-admin setup, login with a second factor, sessions, MFA enrolment, API tokens',
   },

@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   'alarms:write',
   'audit:read',
   'settings:write',
+  'operations:write', // door and area actions: unlock, override, lockdown, threat level, forgive, reset, clear fire
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,6 +52,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'site:read',
     'events:read',
     'alarms:read',
+    'operations:write',
   ]),
   auditor: new Set([
     'people:read',

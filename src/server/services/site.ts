@@ -14,6 +14,7 @@ import type { Repositories } from '../storage/index.ts';
 import type { ResourceStore, Stamps } from '../storage/resource.ts';
 import type { ScheduleInput } from '../storage/schedules.ts';
 import type { SiteInput } from '../storage/sites.ts';
+import { enforceableRules } from './enforceable-rules.ts';
 import { type Actor, listDiff, type ServiceDeps, write } from './write.ts';
 
 type EventFor<In> = (
@@ -23,17 +24,35 @@ type EventFor<In> = (
   after: In | undefined,
 ) => DomainEvent;
 
+/**
+ * A check of the whole site model around a write, inside its transaction: told the state before and
+ * after, it throws a StorageError to refuse the write (nothing is then changed).
+ */
+export interface SiteCheck<S> {
+  before(repos: Repositories): Promise<S>;
+  after(repos: Repositories, before: S, id: string): Promise<void>;
+}
+
 export class SiteRecordService<In extends { id: string }> {
   constructor(
     private readonly deps: ServiceDeps,
     readonly resource: SiteResource,
     private readonly store: (repos: Repositories) => ResourceStore<In>,
     private readonly eventFor: EventFor<In>,
+    // biome-ignore lint/suspicious/noExplicitAny: each check keeps its own state type
+    private readonly check?: SiteCheck<any>,
   ) {}
+
+  private async checked<T>(repos: Repositories, id: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.check ? await this.check.before(repos) : undefined;
+    const result = await fn();
+    if (this.check) await this.check.after(repos, before, id);
+    return result;
+  }
 
   create(input: In, actor: Actor): Promise<In & Stamps> {
     return write(this.deps, actor, async (repos, raise, now) => {
-      const record = await this.store(repos).create(input, now);
+      const record = await this.checked(repos, input.id, () => this.store(repos).create(input, now));
       raise(this.eventFor(record.id, 'created', undefined, record));
       return record;
     });
@@ -44,7 +63,7 @@ export class SiteRecordService<In extends { id: string }> {
     return write(this.deps, actor, async (repos, raise, now) => {
       const store = this.store(repos);
       const before = await store.get(id);
-      const record = await store.update(id, patch, now);
+      const record = await this.checked(repos, id, () => store.update(id, patch, now));
       raise(this.eventFor(id, 'updated', before, record));
       return record;
     });
@@ -96,8 +115,20 @@ export function siteServices(deps: ServiceDeps) {
       (r) => r.holidays,
       plain('holiday_calendar'),
     ),
-    areas: new SiteRecordService<AreaInput>(deps, 'area', (r) => r.areas, plain('area')),
-    doors: new SiteRecordService<DoorInput>(deps, 'door', (r) => r.doors, plain('door')),
+    areas: new SiteRecordService<AreaInput>(
+      deps,
+      'area',
+      (r) => r.areas,
+      plain('area'),
+      enforceableRules('area'),
+    ),
+    doors: new SiteRecordService<DoorInput>(
+      deps,
+      'door',
+      (r) => r.doors,
+      plain('door'),
+      enforceableRules('door'),
+    ),
     controllers: new SiteRecordService<ControllerInput>(
       deps,
       'controller',

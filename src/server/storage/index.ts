@@ -18,6 +18,8 @@ import { ScheduleStore } from './schedules.ts';
 import { SiteStore } from './sites.ts';
 
 export interface Repositories {
+  /** the connection (or transaction) under these stores, for checks that read across tables */
+  db: Executor;
   people: PeopleStore;
   credentials: CredentialStore;
   groups: GroupStore;
@@ -34,6 +36,7 @@ export interface Repositories {
 
 export function repositories(db: Executor, installationKey: Uint8Array): Repositories {
   return {
+    db,
     people: new PeopleStore(db),
     credentials: new CredentialStore(db, installationKey),
     groups: new GroupStore(db),

@@ -158,4 +158,51 @@ export class PresenceStore {
     }
     return new Set(moves.map((m) => m.person).filter((p) => !won.has(p)));
   }
+
+  /**
+   * Makes these people's presence unknown (an operator forgave them, or an area was reset): their
+   * next passage is allowed and makes it known again. Returns how many were changed.
+   */
+  async forget(personIds: readonly string[], at: number): Promise<number> {
+    let changed = 0;
+    const unique = [...new Set(personIds)];
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const result = await this.db
+        .updateTable('presence')
+        .set((eb) => ({ area: null, version: eb('version', '+', 1), at, controller_id: null, door: null }))
+        .where('person_id', 'in', unique.slice(i, i + CHUNK))
+        .executeTakeFirst();
+      changed += Number(result.numUpdatedRows);
+    }
+    return changed;
+  }
+
+  /** Makes the presence of everyone in these areas unknown (an anti-passback reset). */
+  async forgetAreas(areas: readonly string[], at: number): Promise<number> {
+    if (areas.length === 0) return 0;
+    const result = await this.db
+      .updateTable('presence')
+      .set((eb) => ({ area: null, version: eb('version', '+', 1), at, controller_id: null, door: null }))
+      .where('area', 'in', [...areas])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Everyone whose presence is known to be in one of these areas (or in any area: undefined). */
+  async inside(areas?: readonly string[]): Promise<Passage[]> {
+    let query = this.db
+      .selectFrom('presence')
+      .select(['person_id', 'area', 'version', 'at', 'controller_id', 'door'])
+      .where('area', 'is not', null)
+      .where('area', '!=', 'outside');
+    if (areas !== undefined) query = query.where('area', 'in', areas.length > 0 ? [...areas] : ['']);
+    return (await query.orderBy('person_id').execute()).map((r) => ({
+      person: r.person_id,
+      area: r.area,
+      version: Number(r.version),
+      at: r.at == null ? 0 : Number(r.at),
+      controllerId: r.controller_id ?? null,
+      door: r.door ?? null,
+    }));
+  }
 }

@@ -280,6 +280,40 @@ export interface ClusterMessagesTable {
   created_at: number;
 }
 
+/** An operator action on doors or areas (server/operations): what was asked, by whom, when. */
+export interface OperatorActionsTable {
+  id: string;
+  action: string;
+  /** what it acts on: `door:D1`, `area:lab`, `person:alice`, `zone:z1`, `site:main` */
+  target: string;
+  /** JSON: the action as requested */
+  body: string;
+  actor: string;
+  site: string | null;
+  requested_at: number;
+}
+
+/** What became of an operator action at one controller concerned. */
+export interface OperatorActionOutcomesTable {
+  action_id: string;
+  controller_id: string;
+  /** pending, applied, refused, not_reachable */
+  outcome: string;
+  detail: string | null;
+  updated_at: number;
+}
+
+/** Checked CSV rows of a running import, before its one switch (server/imports/). */
+export interface ImportStagingTable {
+  job_id: string;
+  /** order in the file (0-based among the rows that parsed) */
+  seq: number;
+  row: number;
+  line: number;
+  /** the row's record as JSON */
+  payload: string;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -308,4 +342,7 @@ export interface Database {
   cluster_messages: ClusterMessagesTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
+  operator_actions: OperatorActionsTable;
+  operator_action_outcomes: OperatorActionOutcomesTable;
+  import_staging: ImportStagingTable;
 }

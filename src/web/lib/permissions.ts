@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   'alarms:write',
   'audit:read',
   'settings:write',
+  'operations:write',
 ] as const;
 
 export const ROLES = ['admin', 'operator', 'auditor', 'maintainer'] as const;
