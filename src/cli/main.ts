@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommand,
   baseline: async () => (await import('./commands/baseline.ts')).registerBaselineCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
+  'broker-config': async () => (await import('./commands/broker-config.ts')).registerBrokerConfigCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   doctor: async () => (await import('./commands/doctor.ts')).registerDoctorCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,

@@ -186,7 +186,10 @@ export class ControllerAgent {
         protocolVersion: identity.mqttProtocol,
         ...(identity.brokerCa && { ca: identity.brokerCa }),
       },
-      password: () => loginProof(identity.site, identity.controllerId, identity.privateKey, this.now()),
+      // A broker configured by `monban broker-config` checks a password; Monban's own, a signed proof.
+      password: identity.brokerPassword
+        ? () => identity.brokerPassword!
+        : () => loginProof(identity.site, identity.controllerId, identity.privateKey, this.now()),
       lastServerSeq: this.readSeq(SERVER_SEQ_FILE),
       onServerSeq: (seq) => this.writeSeq(SERVER_SEQ_FILE, seq, false),
       reservedSeq: this.readSeq(OWN_SEQ_FILE),

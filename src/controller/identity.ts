@@ -17,6 +17,8 @@ const identitySchema = z.strictObject({
   mqttUrl: z.string().regex(/^mqtts?:\/\//),
   mqttProtocol: z.union([z.literal(4), z.literal(5)]),
   brokerCa: z.string().optional(),
+  /** the password at an external broker configured by `monban broker-config` */
+  brokerPassword: z.string().min(1).optional(),
   serverPublicKey: z.string().min(1),
   credentialKey: z.string().min(1),
   privateKey: z.string().min(1),
@@ -30,6 +32,7 @@ export interface ControllerIdentity {
   mqttUrl: string;
   mqttProtocol: 4 | 5;
   brokerCa: string | undefined;
+  brokerPassword?: string | undefined;
   serverKey: KeyObject;
   credentialKey: Uint8Array;
   privateKey: KeyObject;
@@ -55,6 +58,7 @@ export function loadIdentity(dataDir: string): ControllerIdentity {
     mqttUrl: f.mqttUrl,
     mqttProtocol: f.mqttProtocol,
     brokerCa: f.brokerCa,
+    brokerPassword: f.brokerPassword,
     serverKey: publicKeyFromPem(f.serverPublicKey),
     credentialKey: new Uint8Array(Buffer.from(f.credentialKey, 'base64')),
     privateKey: privateKeyFromPem(f.privateKey),
@@ -68,6 +72,7 @@ const enrollmentAnswer = z.object({
   serverPublicKey: z.string(),
   credentialKey: z.string(),
   brokerCa: z.string().optional(),
+  brokerPassword: z.string().optional(),
 });
 
 function postJson(
@@ -141,6 +146,7 @@ export async function enroll(options: {
     mqttUrl: options.mqttUrl ?? a.mqttUrl,
     mqttProtocol: a.mqttProtocol,
     ...(a.brokerCa && { brokerCa: a.brokerCa }),
+    ...(a.brokerPassword && { brokerPassword: a.brokerPassword }),
     serverPublicKey: a.serverPublicKey,
     credentialKey: a.credentialKey,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

@@ -29,6 +29,14 @@
 //   MONBAN_HEARTBEAT_SECONDS          heartbeat interval both ways (default 5)
 //   MONBAN_LINK_TIMEOUT_SECONDS       silence before comms_lost (default 15)
 //   MONBAN_WEBHOOK_RETRY_SECONDS      first webhook retry after this long, doubling (default 10)
+//   MONBAN_MQTT_LOGIN                 derived: the server and controllers log in to the external broker
+//                                     with passwords derived from the installation key, for a broker
+//                                     configured by `monban broker-config`; none (default): no login
+//
+// Several servers (docs/scale-out.md): with MONBAN_DATABASE_URL and MONBAN_MQTT_URL both set, each
+// `monban serve` takes a share of the controllers by leases in PostgreSQL.
+//   MONBAN_CLUSTER_LEASE_SECONDS      how long a lease holds unrenewed: a dead server's controllers are
+//                                     taken over after about this long (default 10)
 
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -76,6 +84,8 @@ const serverSchema = storageSchema.extend({
   MONBAN_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   MONBAN_LINK_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(86_400).default(15),
   MONBAN_WEBHOOK_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(10),
+  MONBAN_MQTT_LOGIN: z.enum(['derived', 'none']).default('none'),
+  MONBAN_CLUSTER_LEASE_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
 });
 
 export interface StorageConfig {
@@ -106,6 +116,9 @@ export interface ServerConfig extends StorageConfig {
     emergencyGroup: string | undefined;
     heartbeatMs: number;
     linkTimeoutMs: number;
+    brokerLogin: 'derived' | 'none';
+    /** several servers on one PostgreSQL and one external broker: coordinator leases */
+    cluster: { url: string; leaseMs: number } | undefined;
   };
 }
 
@@ -190,6 +203,11 @@ export function serverConfig(
       emergencyGroup: e.MONBAN_EMERGENCY_GROUP,
       heartbeatMs: e.MONBAN_HEARTBEAT_SECONDS * 1000,
       linkTimeoutMs: e.MONBAN_LINK_TIMEOUT_SECONDS * 1000,
+      brokerLogin: e.MONBAN_MQTT_LOGIN,
+      cluster:
+        e.MONBAN_DATABASE_URL && e.MONBAN_MQTT_URL
+          ? { url: e.MONBAN_DATABASE_URL, leaseMs: e.MONBAN_CLUSTER_LEASE_SECONDS * 1000 }
+          : undefined,
     },
   };
 }

@@ -132,6 +132,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               emergencyGroup: c.emergencyGroup,
               heartbeatMs: c.heartbeatMs,
               linkTimeoutMs: c.linkTimeoutMs,
+              brokerLogin: c.brokerLogin,
+              cluster: c.cluster,
             },
       webhooks: { retryBaseMs: config.webhookRetryMs },
       // The web console (dist/web) at `/` and its client routes.

@@ -43,6 +43,7 @@ export class Cluster {
 
   constructor(
     db: Kysely<Database>,
+    installationKey: Uint8Array,
     private readonly settings: ClusterSettings,
     private readonly hooks: ClusterHooks,
     private readonly logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
@@ -52,6 +53,7 @@ export class Cluster {
     this.leases = new LeaseTable(db, { instanceId: this.instanceId, leaseMs: settings.leaseMs });
     this.relay = new ClusterRelay({
       db,
+      installationKey,
       instanceId: this.instanceId,
       url: settings.url,
       now,

@@ -10,8 +10,10 @@
 //   presence — moves recorded by the sender's ingest, for the other controllers that know the person;
 //   send     — a message for one controller, from an instance that does not own it: its owner sends it.
 
+import { createHmac, hkdfSync } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import { sameMac } from '../storage/chain.ts';
 import type { Database } from '../storage/schema.ts';
 
 export type RelayKind = 'domain' | 'presence' | 'send';
@@ -26,6 +28,8 @@ export interface RelayMessage {
 
 export interface RelayOptions {
   db: Kysely<Database>;
+  /** the installation key: messages carry a MAC under a key derived from it */
+  installationKey: Uint8Array;
   instanceId: string;
   /** the PostgreSQL URL, for the listening connection */
   url: string;
@@ -39,6 +43,20 @@ export interface RelayOptions {
 }
 
 const CHANNEL = 'monban_cluster';
+
+/** The relay key: only instances holding the installation key can write a message others act on. */
+export function relayKey(installationKey: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', installationKey, 'monban', 'cluster relay mac v1', 32));
+}
+
+function relayMac(
+  key: Buffer,
+  m: { origin: string; kind: string; controller_id: string | null; body: string; created_at: number },
+): string {
+  return createHmac('sha256', key)
+    .update(JSON.stringify(['cluster-message/v1', m.origin, m.kind, m.controller_id, m.created_at, m.body]))
+    .digest('hex');
+}
 /** How far behind the last id read each read starts again (ids become visible out of order). */
 const LOOK_BACK_MS = 5_000;
 
@@ -53,7 +71,11 @@ export class ClusterRelay {
   private floor = 0;
   private lastCleanup = 0;
 
-  constructor(private readonly options: RelayOptions) {}
+  private readonly key: Buffer;
+
+  constructor(private readonly options: RelayOptions) {
+    this.key = relayKey(options.installationKey);
+  }
 
   async start(): Promise<void> {
     const last = await this.options.db
@@ -92,15 +114,16 @@ export class ClusterRelay {
   /** Stores a message for the other instances and wakes them. */
   async publish(kind: RelayKind, controllerId: string | null, body: unknown): Promise<void> {
     const { db, instanceId, now } = this.options;
+    const row = {
+      origin: instanceId,
+      kind,
+      controller_id: controllerId,
+      body: JSON.stringify(body),
+      created_at: now(),
+    };
     await db
       .insertInto('cluster_messages')
-      .values({
-        origin: instanceId,
-        kind,
-        controller_id: controllerId,
-        body: JSON.stringify(body),
-        created_at: now(),
-      })
+      .values({ ...row, mac: relayMac(this.key, row) })
       .execute();
     await sql`SELECT pg_notify(${CHANNEL}, '')`.execute(db);
   }
@@ -142,6 +165,14 @@ export class ClusterRelay {
         const id = Number(row.id);
         this.handled.set(id, t);
         if (row.origin === instanceId) continue;
+        // Written by someone without the key (database access alone): never acted on.
+        if (
+          !row.mac ||
+          !sameMac(relayMac(this.key, { ...row, created_at: Number(row.created_at) }), row.mac)
+        ) {
+          this.options.onError(new Error(`cluster message ${id} ignored: its MAC does not hold`));
+          continue;
+        }
         try {
           await this.options.handle({
             id,

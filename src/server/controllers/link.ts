@@ -367,6 +367,7 @@ export class ControllerLink {
     if (settings.cluster)
       this.cluster = new Cluster(
         db,
+        this.deps.installationKey,
         settings.cluster,
         {
           controllers: () => this.refreshEnrolled(),

@@ -312,6 +312,8 @@ export interface ClusterMessagesTable {
   controller_id: string | null;
   body: string;
   created_at: number;
+  /** HMAC-SHA256 under the relay key (cluster/relay.ts); null: not to be trusted */
+  mac?: string | null;
 }
 
 export interface Database {
