@@ -1,14 +1,16 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
 import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
+import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
+import { runReportsBench } from './reports.ts';
 import { runRevocationBench } from './revocation.ts';
 import { runServerPathsBench } from './server-paths.ts';
 import { runSiteExportBench } from './site-export.ts';
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('site')) await siteModelSection(results);
+  if (wanted('import')) await importSection(results);
+  if (wanted('reports')) await reportsSection(results);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
@@ -318,6 +322,66 @@ async function siteModelSection(results: Record<string, unknown>): Promise<void>
       ['page of 100 events (person + time range)', 'p50 µs', 'p99 µs'],
       ['with person and door names (one query)', fmt(site.search.p50), fmt(site.search.p99)],
       ['bare select, no names', fmt(site.bare.p50), fmt(site.bare.p99)],
+    ]),
+  );
+}
+
+async function importSection(results: Record<string, unknown>): Promise<void> {
+  const r = await runImportBench(progress);
+  results.import = r;
+  console.log(
+    `\nCSV import — ${r.rows.toLocaleString()} people rows as a background job (worker thread, staging, one switch), SQLite\n`,
+  );
+  const phase = (name: string) => fmt((r.phasesMs[name] ?? 0) / 1000, 2);
+  console.log(
+    table([
+      ['', 'time s', 'rows/s'],
+      ['whole job', fmt(r.jobMs / 1000, 2), fmt(r.rowsPerSecond, 0)],
+      ['  read (decode, parse, cells)', phase('read'), ''],
+      ['  check (references, scope)', phase('check'), ''],
+      ['  stage (import_staging)', phase('stage'), ''],
+      ['  switch (one transaction)', phase('switch'), ''],
+      ['  publish (events, audit)', phase('publish'), ''],
+      [
+        'raw bulk INSERT of the same rows (baseline)',
+        fmt(r.baselineMs / 1000, 2),
+        fmt(r.baselineRowsPerSecond, 0),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  server event loop during the job: delay p50 ${fmt(r.loopDelayMs.p50)} ms, p99 ${fmt(r.loopDelayMs.p99)} ms, max ${fmt(r.loopDelayMs.max)} ms`,
+  );
+  console.log(
+    `  target ≥ 20,000 rows/s: ${fmt(r.rowsPerSecond, 0)} (${fmt(r.rowsPerSecond / 20_000, 2)}× target) — ${verdict(r.rowsPerSecond >= 20_000)}`,
+  );
+  console.log(`  vs raw bulk insert: ${fmt(r.rowsPerSecond / r.baselineRowsPerSecond, 2)}×`);
+  console.log(
+    `  event-loop p99 < 100 ms (health stays answered): ${fmt(r.loopDelayMs.p99)} ms — ${verdict(r.loopDelayMs.p99 < 100)}`,
+  );
+async function reportsSection(results: Record<string, unknown>): Promise<void> {
+  const r = await runReportsBench(progress);
+  results.reports = r;
+  console.log(
+    `\nReports — ${r.people.toLocaleString()} people, ${r.days} working days × ${r.attendeesPerDay.toLocaleString()} at work: ${r.events.toLocaleString()} events through real agents and the ingest (decisions ${fmt(r.decisionsPerSecond, 0)}/s, ingest with presence history ${fmt(r.ingestPerSecond, 0)} events/s)\n`,
+  );
+  console.log(
+    table([
+      ['report (through the HTTP app)', 'p50 ms', 'p99 ms', '× baseline p50', 'bytes'],
+      [
+        'baseline: /api/events, one person, month',
+        fmt(r.baseline.p50 / 1000),
+        fmt(r.baseline.p99 / 1000),
+        '1.0',
+        '',
+      ],
+      ...r.reports.map((x) => [
+        x.name,
+        fmt(x.latency.p50 / 1000),
+        fmt(x.latency.p99 / 1000),
+        fmt(x.ratio, 1),
+        x.bytes.toLocaleString(),
+      ]),
     ]),
   );
 }

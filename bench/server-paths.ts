@@ -87,7 +87,9 @@ export async function openServerPaths(store: Store, controllers: number): Promis
   });
   return {
     rebuild: () => snapshots.rebuild(),
-    ingest: (controllerId, events) => ingest.ingest(controllerId, events),
+    ingest: async (controllerId, events) => {
+      await ingest.ingest(controllerId, events);
+    },
     close: () => snapshots.stop(),
   };
 }

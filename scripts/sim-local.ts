@@ -1,21 +1,13 @@
 // Runs `monban sim` against a server started in this process on a scratch data directory, with an
 // API token made for it: `node --import tsx scripts/sim-local.ts --people 100000 --controllers 10`.
 // For measuring the whole stack on one machine without setting up an operator and a token by hand.
-
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { formatSimReport } from '../src/cli/commands/sim.ts';
-import { securityDb } from '../src/server/auth/context.ts';
-import { sha256Hex } from '../src/server/auth/secrets.ts';
-import { createApiToken, createOperator } from '../src/server/auth/store.ts';
-import { serverConfig } from '../src/server/config.ts';
-import { PERMISSIONS } from '../src/server/http/principal.ts';
-import { startServer } from '../src/server/serve.ts';
 import { runSim } from '../src/sim/load/run.ts';
+import { startLocalServer } from './support/local-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,36 +19,13 @@ const { values } = parseArgs({
   },
 });
 const dir = mkdtempSync(join(tmpdir(), 'monban-sim-local-'));
-const running = await startServer(serverConfig({}, { dataDir: join(dir, 'server'), port: 0 }), {
-  logger: pino({ level: 'warn' }),
-  env: {},
-  print: () => {},
-  background: false,
-  controllers: { mqttPort: 0 },
-});
+const server = await startLocalServer(join(dir, 'server'), { logLevel: 'warn' });
 try {
-  const db = securityDb(running.store.db);
-  const admin = await createOperator(
-    db,
-    { username: 'sim-local', role: 'admin', passwordHash: 'x' },
-    Date.now(),
-  );
-  const token = `mbn_${randomBytes(24).toString('base64url')}`;
-  await createApiToken(db, {
-    name: 'sim-local',
-    tokenHash: sha256Hex(token),
-    createdBy: admin.id,
-    role: 'admin',
-    permissions: [...PERMISSIONS],
-    scope: 'all',
-    createdAt: Date.now(),
-    expiresAt: null,
-  });
   const t0 = Date.now();
   const report = await runSim({
-    server: running.url,
-    token,
-    ca: readFileSync(join(dir, 'server', 'tls', 'server.crt'), 'utf8'),
+    server: server.url,
+    token: server.token,
+    ca: server.ca,
     dataDir: join(dir, 'sim'),
     size: {
       controllers: Number(values.controllers),
@@ -70,6 +39,6 @@ try {
   });
   process.stdout.write(`${formatSimReport(report)}\n${JSON.stringify(report)}\n`);
 } finally {
-  await running.close();
+  await server.running.close();
   rmSync(dir, { recursive: true, force: true });
 }

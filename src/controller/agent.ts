@@ -47,6 +47,21 @@ export interface AgentOptions {
   claimTimeoutMs?: number;
   /** hardware drivers (readers, I/O modules): started by start(), stopped by stop() */
   drivers?: AgentDriver[];
+  /** told of every event as it is journaled (metrics: src/controller/metrics.ts) */
+  onEvent?: (event: CoreEvent | DriverEvent) => void;
+}
+
+/** What the agent runs with now, for metrics and status. */
+export interface AgentHealth {
+  snapshotVersion: number;
+  /** when the server last confirmed the snapshot in force (0: never) */
+  confirmedAt: number;
+  /** the offline fallback is in force */
+  fallback: boolean;
+  serverLink: 'unknown' | 'up' | 'lost';
+  brokerConnected: boolean;
+  /** events journaled and not yet acknowledged by the server */
+  journalPending: number;
 }
 
 /**
@@ -254,6 +269,17 @@ export class ControllerAgent {
 
   get inFallback(): boolean {
     return this.fallback;
+  }
+
+  health(): AgentHealth {
+    return {
+      snapshotVersion: this.snapshotVersion,
+      confirmedAt: this.snapshot ? this.confirmedAt : 0,
+      fallback: this.fallback,
+      serverLink: this.serverLink.state,
+      brokerConnected: this.link.connected,
+      journalPending: this.journal.next - 1 - this.journal.acknowledged,
+    };
   }
 
   /** The policy key of what was presented: `TYPE:<keyed hash>` (contracts/credential-key.ts). */
@@ -489,6 +515,7 @@ export class ControllerAgent {
     };
     // Durable (fsync) before anything acts on it or sends it.
     const seq = this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    this.options.onEvent?.(event);
     void this.uplink.flush();
     return seq;
   }

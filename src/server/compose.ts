@@ -8,6 +8,8 @@
 //                                                                      presence)
 //   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
 //             whose writes go to the service layer.
+//   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
+//             serve` exposes them on a listener of its own.
 //
 // The caller opens the store and closes it after `close()`; `start()` starts the controller link.
 // `composeSiteData` is the part without HTTP and controllers, for a command that writes while no
@@ -29,6 +31,8 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
+import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -62,6 +66,10 @@ export interface ComposeOptions {
   authenticate?: (request: FastifyRequest) => Principal | undefined;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
+  /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
+  metrics?: { processMetrics?: boolean };
+  /** alarm notifications (notify/): channels, threshold, escalation; none: no notices */
+  notify?: NotifySettings | undefined;
 }
 
 export interface ComposedServer {
@@ -73,6 +81,10 @@ export interface ComposedServer {
   controllers: ControllerLink | undefined;
   /** door and area actions */
   operations: OperationsService;
+  /** what `GET /metrics` shows (metrics/listener.ts serves it) */
+  metrics: ServerMetrics;
+  /** alarm notices by e-mail and other channels, when configured (started by start()) */
+  notifications: AlarmNotifications | undefined;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -129,6 +141,17 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const metrics = new ServerMetrics({
+    now: () => clock.now(),
+    processMetrics: options.metrics?.processMetrics ?? false,
+    db: securityDb(store.db),
+  });
+  const unlistenAlarms = alarms.listen(metrics.alarms);
+  const notifications =
+    options.notify && options.notify.notifiers.length > 0
+      ? new AlarmNotifications(securityDb(store.db), logger, clock, options.notify)
+      : undefined;
+  const unlistenNotify = notifications ? alarms.listen(notifications.listener) : () => {};
   const controllers =
     options.controllers === false
       ? undefined
@@ -141,6 +164,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           tls: options.https && { cert: String(options.https.cert), key: String(options.https.key) },
           settings: options.controllers ?? {},
           now: () => clock.now(),
+          observer: metrics.link,
         });
   const operations = new OperationsService({
     store,
@@ -150,6 +174,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
+  if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   try {
     app = await buildApp({
@@ -164,6 +189,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ...(options.docs !== undefined && { docs: options.docs }),
       ...(options.authenticate && { authenticate: options.authenticate }),
       plugins: async (instance) => {
+        // First, so every route has it: latency by route template, whatever the security plugin answers.
+        instance.addHook('onResponse', async (request, reply) => {
+          metrics.httpResponded(
+            request.method,
+            request.routeOptions.url,
+            reply.statusCode,
+            reply.elapsedTime / 1000,
+          );
+        });
         await registerManagementSecurity(instance, {
           db: store.db,
           logger,
@@ -184,6 +218,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   } catch (error) {
     operations.close();
     unsubscribeAudit();
+    unlistenAlarms();
+    unlistenNotify();
+    await notifications?.stop();
     throw error;
   }
   let closed = false;
@@ -195,8 +232,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     alarms,
     controllers,
     operations,
+    metrics,
+    notifications,
     start: async () => {
       await controllers?.start();
+      notifications?.start();
     },
     async close() {
       if (closed) return;
@@ -205,6 +245,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       await controllers?.stop();
       operations.close();
       unsubscribeAudit();
+      unlistenAlarms();
+      unlistenNotify();
+      await notifications?.stop();
     },
   };
 }

@@ -12,6 +12,9 @@
 //   MONBAN_BODY_LIMIT_MB      largest request body, e.g. a CSV upload (default 16)
 //   MONBAN_CHECKPOINT_SECONDS how often the heads of the audit and event chains are checkpointed to
 //                             DATA_DIR/anchors/checkpoints.jsonl when they moved (default 60)
+//   MONBAN_METRICS_PORT       Prometheus metrics at /metrics on a listener of its own (default: off)
+//   MONBAN_METRICS_HOST       its address (default 127.0.0.1: plain HTTP, no token); any other needs
+//   MONBAN_METRICS_TOKEN_FILE a file holding the bearer token scrapers send (served over TLS then)
 //
 // Controllers (docs/controllers.md):
 //   MONBAN_SITE                       the default site (controllers without one); created at first start, its topic = its id (default main)
@@ -53,6 +56,9 @@ const serverSchema = storageSchema.extend({
     .optional(),
   MONBAN_BODY_LIMIT_MB: z.coerce.number().int().min(1).max(1024).default(16),
   MONBAN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  MONBAN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  MONBAN_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  MONBAN_METRICS_TOKEN_FILE: z.string().min(1).optional(),
   MONBAN_SITE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
@@ -84,6 +90,8 @@ export interface ServerConfig extends StorageConfig {
   bodyLimit: number;
   /** seconds between checkpoints of the chain heads (audit/anchors.ts) */
   checkpointSeconds: number;
+  /** the metrics listener (metrics/listener.ts); undefined port: off */
+  metrics: { port: number | undefined; host: string; tokenFile: string | undefined };
   controllers: {
     site: string;
     mqttUrl: string | undefined;
@@ -162,6 +170,11 @@ export function serverConfig(
       : undefined,
     bodyLimit: e.MONBAN_BODY_LIMIT_MB * 1024 * 1024,
     checkpointSeconds: e.MONBAN_CHECKPOINT_SECONDS,
+    metrics: {
+      port: e.MONBAN_METRICS_PORT,
+      host: e.MONBAN_METRICS_HOST,
+      tokenFile: e.MONBAN_METRICS_TOKEN_FILE,
+    },
     controllers: {
       site: e.MONBAN_SITE,
       mqttUrl: e.MONBAN_MQTT_URL,

@@ -16,6 +16,8 @@ import type { ServerConfig } from './config.ts';
 import type { ControllerLink } from './controllers/link.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { registerConsole } from './http/console.ts';
+import { isLoopback, type MetricsListener, startMetricsListener } from './metrics/listener.ts';
+import { notifySettingsFromEnv } from './notify/config.ts';
 import type { Services } from './services/index.ts';
 import { secureDataDir } from './storage/data-dir.ts';
 import { openDatabase, type Store } from './storage/db.ts';
@@ -49,6 +51,8 @@ export interface RunningServer {
   controllers: ControllerLink | undefined;
   /** where it listens, e.g. https://127.0.0.1:8443 */
   url: string;
+  /** the metrics endpoint, when MONBAN_METRICS_PORT is set */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }
   let server: ComposedServer | undefined;
   let checkpoints: { stop(): Promise<void> } | undefined;
+  let metrics: MetricsListener | undefined;
   const anchorFile = anchorFileIn(config.dataDir);
   try {
     const installationKey = installationKeyFor(config);
@@ -127,6 +132,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
             },
       // The web console (dist/web) at `/` and its client routes.
       routes: (instance) => registerConsole(instance),
+      metrics: { processMetrics: true },
+      notify: notifySettingsFromEnv(options.env ?? process.env, security.settings.webauthn?.origins?.[0]),
     });
     await server.start();
     // Signed checkpoints of the chain heads, outside the database (audit/anchors.ts).
@@ -140,11 +147,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
+    const running = server;
+    if (config.metrics.port !== undefined) {
+      const { host, port, tokenFile } = config.metrics;
+      metrics = await startMetricsListener({
+        host,
+        port,
+        scrape: () => running.metrics.scrape(),
+        contentType: server.metrics.contentType,
+        token: tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined,
+        tls: isLoopback(host) ? undefined : https,
+      });
+      logger.info({ url: metrics.url }, 'metrics listening');
+    }
     const address = await server.app.listen({ host: config.host, port: config.port });
     const url = address.replace(/^http:/, https ? 'https:' : 'http:');
     lock.update({ url, ...(caFile && { caFile }) });
     logger.info({ url }, 'management server listening');
-    const running = server;
     let closed = false;
     return {
       app: running.app,
@@ -152,9 +171,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       services: running.services,
       controllers: running.controllers,
       url,
+      metricsUrl: metrics?.url,
       async close() {
         if (closed) return;
         closed = true;
+        await metrics?.close();
         await running.close();
         await checkpoints?.stop();
         await store.close();
@@ -162,6 +183,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     };
   } catch (error) {
+    await metrics?.close();
     await checkpoints?.stop();
     await server?.close();
     await store.close();

@@ -2,18 +2,13 @@
 // builds the site through the API with an API token, enrolls its controllers with one-time tokens,
 // reads cards at a steady rate, and every decision is the expected one and reaches the server's
 // event log exactly once. A second run resumes the site instead of creating it again.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalServer } from '../../scripts/support/local-server.ts';
 import { formatSimReport } from '../../src/cli/commands/sim.ts';
-import { securityDb } from '../../src/server/auth/context.ts';
-import { sha256Hex } from '../../src/server/auth/secrets.ts';
-import { createApiToken, createOperator } from '../../src/server/auth/store.ts';
-import { serverConfig } from '../../src/server/config.ts';
-import { PERMISSIONS } from '../../src/server/http/principal.ts';
-import { type RunningServer, startServer } from '../../src/server/serve.ts';
+import type { RunningServer } from '../../src/server/serve.ts';
 import { runSim } from '../../src/sim/load/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'monban-sim-test-'));
@@ -25,37 +20,13 @@ afterAll(async () => {
 
 describe('monban sim', () => {
   it('drives a site through real controllers and the server gets every event once', async () => {
-    const config = serverConfig({}, { dataDir: join(dir, 'server'), port: 0 });
-    running = await startServer(config, {
-      logger: pino({ level: 'silent' }),
-      env: {},
-      print: () => {},
-      background: false,
-      controllers: { mqttPort: 0 },
-    });
-    const db = securityDb(running.store.db);
-    const admin = await createOperator(
-      db,
-      { username: 'sim-admin', role: 'admin', passwordHash: 'x' },
-      Date.now(),
-    );
-    const token = `mbn_${'s'.repeat(40)}`;
-    await createApiToken(db, {
-      name: 'sim',
-      tokenHash: sha256Hex(token),
-      createdBy: admin.id,
-      role: 'admin',
-      permissions: [...PERMISSIONS],
-      scope: 'all',
-      createdAt: Date.now(),
-      expiresAt: null,
-    });
-    const ca = readFileSync(join(dir, 'server', 'tls', 'server.crt'), 'utf8');
+    const server = await startLocalServer(join(dir, 'server'));
+    running = server.running;
     const lines: string[] = [];
     const options = {
-      server: running.url,
-      token,
-      ca,
+      server: server.url,
+      token: server.token,
+      ca: server.ca,
       dataDir: join(dir, 'sim'),
       size: { controllers: 3, doorsPerController: 2, people: 500 },
       rate: 40,

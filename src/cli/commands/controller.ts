@@ -84,6 +84,51 @@ async function readToken(file: string | undefined): Promise<string> {
   return token;
 }
 
+class MetricsError extends Error {}
+
+/** The opt-in metrics endpoint of a controller (src/controller/metrics.ts on the shared listener). */
+async function controllerMetrics(options: {
+  metricsPort?: string;
+  metricsHost: string;
+  metricsTokenFile?: string;
+  metricsTlsCert?: string;
+  metricsTlsKey?: string;
+}) {
+  const port = Number(options.metricsPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new MetricsError('--metrics-port must be a port number');
+  const [{ ControllerMetrics }, { startMetricsListener, MetricsConfigError }] = await Promise.all([
+    import('../../controller/metrics.ts'),
+    import('../../server/metrics/listener.ts'),
+  ]);
+  const metrics = new ControllerMetrics();
+  let listener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+  return {
+    metrics,
+    async start() {
+      try {
+        listener = await startMetricsListener({
+          host: options.metricsHost,
+          port,
+          scrape: () => metrics.scrape(),
+          contentType: metrics.contentType,
+          token: options.metricsTokenFile ? readFileSync(options.metricsTokenFile, 'utf8').trim() : undefined,
+          tls:
+            options.metricsTlsCert && options.metricsTlsKey
+              ? { cert: readFileSync(options.metricsTlsCert), key: readFileSync(options.metricsTlsKey) }
+              : undefined,
+        });
+      } catch (error) {
+        if (error instanceof MetricsConfigError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new MetricsError((error as Error).message);
+        throw error;
+      }
+      return listener.url;
+    },
+    stop: async () => listener?.close(),
+  };
+}
+
 export function registerControllerCommand(program: Command): void {
   const controller = program.command('controller').description('the door controller agent');
 
@@ -144,6 +189,15 @@ export function registerControllerCommand(program: Command): void {
     .option('--driver <driver>', 'without --config: sim (JSON lines on stdin and stdout)', 'sim')
     .option('--heartbeat-seconds <n>', 'heartbeat interval', '5')
     .option('--link-timeout-seconds <n>', 'silence before the server link counts as lost', '15')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at /metrics on this port (default: off)')
+    .option(
+      '--metrics-host <host>',
+      'the metrics address; other than loopback needs the token and TLS files',
+      '127.0.0.1',
+    )
+    .option('--metrics-token-file <file>', 'bearer token scrapers must send (required off loopback)')
+    .option('--metrics-tls-cert <file>', 'certificate (PEM) for metrics off loopback')
+    .option('--metrics-tls-key <file>', 'its private key (PEM)')
     .action(
       async (options: {
         dataDir?: string;
@@ -151,6 +205,11 @@ export function registerControllerCommand(program: Command): void {
         driver: string;
         heartbeatSeconds: string;
         linkTimeoutSeconds: string;
+        metricsPort?: string;
+        metricsHost: string;
+        metricsTokenFile?: string;
+        metricsTlsCert?: string;
+        metricsTlsKey?: string;
       }) => {
         if (options.config === undefined && options.driver !== 'sim') {
           process.stderr.write(
@@ -163,12 +222,14 @@ export function registerControllerCommand(program: Command): void {
         const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
         let agent: ControllerAgent;
         let hardware: HardwareDriver | undefined;
+        let metrics: Awaited<ReturnType<typeof controllerMetrics>> | undefined;
         const m = options.config !== undefined ? await hardwareModules() : undefined;
         try {
           // The file first: a bad configuration is refused whatever else is wrong.
           const config =
             m && options.config !== undefined ? m.loadControllerConfig(options.config) : undefined;
           const identity = loadIdentity(dataDir);
+          if (options.metricsPort !== undefined) metrics = await controllerMetrics(options);
           let io: DoorIo;
           const drivers: AgentDriver[] = [];
           if (m && config && options.config !== undefined) {
@@ -198,9 +259,11 @@ export function registerControllerCommand(program: Command): void {
             onRestart: () => stop(RESTART_EXIT_CODE),
             io,
             drivers,
+            ...(metrics && { onEvent: metrics.metrics.event }),
           });
+          metrics?.metrics.watch(agent);
         } catch (error) {
-          if (!isOperatorError(m, error)) throw error;
+          if (!isOperatorError(m, error) && !(error instanceof MetricsError)) throw error;
           process.stderr.write(`monban controller run: ${(error as Error).message}
 `);
           process.exitCode = 2;
@@ -215,14 +278,16 @@ export function registerControllerCommand(program: Command): void {
           if (stopping) return;
           stopping = true;
           process.exitCode = code;
-          agent.stop().finally(done);
+          Promise.all([agent.stop(), metrics?.stop()]).finally(done);
         };
         process.once('SIGINT', () => stop(0));
         process.once('SIGTERM', () => stop(0));
         try {
           await agent.start();
+          if (metrics) process.stderr.write(`metrics at ${await metrics.start()}\n`);
         } catch (error) {
-          if (!isOperatorError(m, error)) throw error;
+          await metrics?.stop();
+          if (!isOperatorError(m, error) && !(error instanceof MetricsError)) throw error;
           process.stderr.write(`monban controller run: ${(error as Error).message}
 `);
           process.exitCode = 2;

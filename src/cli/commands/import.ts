@@ -1,13 +1,15 @@
 // `monban import FILE.csv`: imports people or credentials from CSV, all or nothing. The kind comes
 // from --kind or from the header (a `type` / 種別 column means credentials). UTF-8 (with or without
 // BOM) and Shift_JIS/CP932 are detected, or set with --encoding. Errors are listed per row and
-// column and nothing is written; PINs are never printed. A progress bar on a terminal, plain
-// progress lines otherwise.
+// column and nothing is written; PINs are never printed. A progress bar through the import job's
+// phases (reading, checking, staging, writing, auditing) on a terminal, plain progress lines
+// otherwise.
 //
 // It never writes behind a running server's back. While `monban serve` runs on the data directory
 // (its lock file says so, with its address), the file goes to that server's API with the API token
-// in MONBAN_API_TOKEN — so revocations reach the controllers at once and every row is audited as
-// that token; without a token the import refuses. With no server running it takes the lock itself
+// in MONBAN_API_TOKEN — as a background import job the CLI follows until it ends, so the server
+// keeps answering, revocations reach the controllers at once and every row is audited as that
+// token; without a token the import refuses. With no server running it takes the lock itself
 // and writes through the same service layer (audited as `cli`); the controllers get the changes
 // with their snapshots when the server starts.
 
@@ -22,7 +24,7 @@ import pino from 'pino';
 import { composeSiteData } from '../../server/compose.ts';
 import { serverConfig } from '../../server/config.ts';
 import { CSV_ENCODINGS, type CsvEncoding, decodeCsv, normaliseEncoding } from '../../server/csv/decode.ts';
-import type { CsvRowError, ImportReport } from '../../server/csv/import.ts';
+import type { ImportReport } from '../../server/csv/import.ts';
 import { parseCsv } from '../../server/csv/rfc4180.ts';
 import { DataDirLock, DataDirLocked, type LockInfo } from '../../server/data-dir-lock.ts';
 import { openDatabase } from '../../server/storage/db.ts';
@@ -61,33 +63,43 @@ export function detectKind(bytes: Uint8Array, encoding: CsvEncoding): 'people' |
   }
 }
 
+/** What the bar says in each phase of an import job (server/imports/pipeline.ts). */
+const PHASE_LABELS: Record<string, string> = {
+  read: 'reading',
+  check: 'checking',
+  stage: 'staging',
+  switch: 'writing',
+  publish: 'auditing',
+};
+
 function progressReporter(io: CsvCommandIO, label: string) {
   if (io.stderr.isTTY) {
     const bar = new SingleBar({
-      format: `${label} [{bar}] {value}/{total} rows`,
+      format: `${label} {phase} [{bar}] {value}/{total}`,
       stream: io.stderr,
       hideCursor: true,
       clearOnComplete: true,
     });
-    let started = false;
+    let current: string | undefined;
     return {
-      update(done: number, total: number) {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
+      update(done: number, total: number, phase = 'switch') {
+        const name = PHASE_LABELS[phase] ?? phase;
+        if (current === undefined) bar.start(total, 0, { phase: name });
+        else if (current !== phase) bar.setTotal(total);
+        current = phase;
+        bar.update(done, { phase: name });
       },
-      stop: () => started && bar.stop(),
+      stop: () => current !== undefined && bar.stop(),
     };
   }
-  let lastPercent = -1;
+  let last = '';
   return {
-    update(done: number, total: number) {
-      const percent = Math.floor((done / total) * 10) * 10;
-      if (percent !== lastPercent || done === total) {
-        lastPercent = percent;
-        io.stderr.write(`${label}: ${done}/${total} rows\n`);
+    update(done: number, total: number, phase = 'switch') {
+      const step = `${phase}:${Math.floor((done / Math.max(total, 1)) * 10)}`;
+      if (step !== last || done === total) {
+        last = step;
+        const unit = phase === 'read' ? 'bytes' : 'rows';
+        io.stderr.write(`${label}: ${PHASE_LABELS[phase] ?? phase} ${done}/${total} ${unit}\n`);
       }
     },
     stop() {},
@@ -181,7 +193,7 @@ export function registerImportCommand(program: Command, io: CsvCommandIO = defau
             ...settings,
             // On the host, a migration may bring its PIN-only codes (the host holds the database anyway).
             givenPinCodes: true,
-            onProgress: (done, total) => progress.update(done, total),
+            onProgress: (done, total, phase) => progress.update(done, total, phase),
           },
           { origin: { actor: `cli:${userInfo().username}`, source: 'cli', via: 'cli' }, scope: 'all' },
         );
@@ -235,35 +247,56 @@ async function importThroughServer(
     timezone: settings.timezone,
     dryRun: String(settings.dryRun),
   });
+  // A background job (202), polled for its progress: the server keeps answering meanwhile.
   let answer: { status: number; body: string };
   try {
-    answer = await post(`${server.url}/api/csv/${kind}?${query}`, bytes, token, server.caFile);
+    answer = await post(`${server.url}/api/import-jobs/${kind}?${query}`, bytes, token, server.caFile);
   } catch (error) {
     return fail(`cannot reach the server at ${server.url}: ${(error as Error).message}`);
   }
-  let json: Record<string, unknown>;
+  let job: ImportJobAnswer;
   try {
-    json = JSON.parse(answer.body) as Record<string, unknown>;
+    job = JSON.parse(answer.body) as ImportJobAnswer;
   } catch {
     return fail(`the server answered HTTP ${answer.status} without JSON`);
   }
-  if (answer.status === 200) return { ...(json as unknown as ImportReport), errors: [], changes: [] };
-  const error = json.error as { code?: string; message?: string; rows?: CsvRowError[] } | undefined;
-  if (error?.code === 'CSV_INVALID')
-    return {
-      ok: false,
-      kind,
-      encoding: null,
-      rows: 0,
-      created: 0,
-      updated: 0,
-      dryRun: settings.dryRun,
-      errors: error.rows ?? [],
-      changes: [],
-    };
-  return fail(
-    `the server refused the import (HTTP ${answer.status} ${error?.code ?? ''}): ${error?.message ?? ''}`,
-  );
+  if (answer.status !== 202) {
+    const error = (job as unknown as { error?: { code?: string; message?: string } }).error;
+    return fail(
+      `the server refused the import (HTTP ${answer.status} ${error?.code ?? ''}): ${error?.message ?? ''}`,
+    );
+  }
+  const progress = progressReporter(io, `importing ${kind}`);
+  try {
+    while (job.state === 'queued' || job.state === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const polled = await get(`${server.url}/api/import-jobs/${job.id}`, token, server.caFile);
+      if (polled.status !== 200) return fail(`the import job could not be read (HTTP ${polled.status})`);
+      job = JSON.parse(polled.body) as ImportJobAnswer;
+      if (job.phase !== 'queued') progress.update(job.done, job.total, job.phase);
+    }
+  } catch (error) {
+    return fail(`lost the server at ${server.url}: ${(error as Error).message}`);
+  } finally {
+    progress.stop();
+  }
+  if (job.state === 'cancelled') return fail('the import was cancelled; nothing was imported');
+  if (!job.report) return fail(`the import failed: ${job.error ?? 'no report'}`);
+  return { ...job.report, changes: [] };
+}
+
+interface ImportJobAnswer {
+  id: string;
+  state: string;
+  phase: string;
+  done: number;
+  total: number;
+  report: Omit<ImportReport, 'changes'> | null;
+  error: string | null;
+}
+
+function get(url: string, token: string, caFile?: string): Promise<{ status: number; body: string }> {
+  return send('GET', url, undefined, token, caFile);
 }
 
 function post(
@@ -272,14 +305,23 @@ function post(
   token: string,
   caFile?: string,
 ): Promise<{ status: number; body: string }> {
+  return send('POST', url, body, token, caFile);
+}
+
+function send(
+  method: 'GET' | 'POST',
+  url: string,
+  body: Buffer | undefined,
+  token: string,
+  caFile?: string,
+): Promise<{ status: number; body: string }> {
   const secure = url.startsWith('https:');
   return new Promise((resolve, reject) => {
     const options = {
-      method: 'POST',
+      method,
       headers: {
         authorization: `Bearer ${token}`,
-        'content-type': 'text/csv',
-        'content-length': String(body.length),
+        ...(body && { 'content-type': 'text/csv', 'content-length': String(body.length) }),
       },
       ...(secure && caFile && { ca: readFileSync(caFile, 'utf8') }),
     };

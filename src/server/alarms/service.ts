@@ -26,7 +26,16 @@ export interface IdChange {
   credentialId?: string;
 }
 
+/** Told of what the service sees (metrics, notifications); a listener that throws is logged. */
+export interface AlarmListener {
+  /** an alarm raised, or a repeat counted on an active one (`occurrences` > 1) */
+  raised?(alarm: Alarm): void | Promise<void>;
+  /** a failed login, known user or not */
+  loginFailed?(): void;
+}
+
 export class AlarmService {
+  private readonly listeners: AlarmListener[] = [];
   private readonly failedLogins: BurstWindow;
   private readonly idChanges: KeyedBursts;
   private readonly clockDetector: ClockJumpDetector;
@@ -43,14 +52,34 @@ export class AlarmService {
     this.clockDetector = new ClockJumpDetector(s.clockJumpMs);
   }
 
+  /** Adds a listener; returns the function that removes it. */
+  listen(listener: AlarmListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
   async raise(input: RaiseAlarm): Promise<Alarm> {
     const alarm = await raiseAlarm(this.db, input, this.clock.now());
     this.logger.warn({ alarm: alarm.id, type: alarm.type, source: alarm.source }, 'alarm raised');
+    for (const listener of this.listeners) {
+      try {
+        await listener.raised?.(alarm);
+      } catch (error) {
+        this.logger.error(
+          { err: { message: (error as Error).message }, alarm: alarm.id },
+          'alarm listener failed',
+        );
+      }
+    }
     return alarm;
   }
 
   /** Every failed login, known user or not; a burst across all accounts is credential stuffing. */
   async loginFailed(): Promise<Alarm | undefined> {
+    for (const listener of this.listeners) listener.loginFailed?.();
     if (!this.failedLogins.record(this.clock.now())) return undefined;
     return this.raise({
       type: 'login_failures',

@@ -1,7 +1,7 @@
 // Areas (エリア / 区域): spaces people are in; `outside` is built in and the default parent.
 import { z } from 'zod';
 import { ANTIPASSBACK_MODES } from '../../core/model.ts';
-import { OFFLINE_MODES } from '../storage/areas.ts';
+import { MY_NUMBER_ZONES, OFFLINE_MODES } from '../storage/areas.ts';
 import { crud } from './crud.ts';
 import { idSchema, labelSchema, nameSchema } from './schemas.ts';
 
@@ -41,6 +41,11 @@ const areaRulesSchema = z
   })
   .meta({ description: 'two-person rule, route, priority group, escort, fire zone' });
 
+const myNumberZoneSchema = z.enum(MY_NUMBER_ZONES).nullable().meta({
+  description:
+    'My Number zone: management (管理区域) or handling (取扱区域); null: neither. Read by the zone reports',
+});
+
 export const areas = crud({
   resource: 'area',
   schemaId: 'Area',
@@ -57,6 +62,7 @@ export const areas = crud({
       description: 'while a controller has lost the server: decide locally, or deny at this area’s doors',
     }),
     rules: areaRulesSchema.nullable(),
+    myNumberZone: myNumberZoneSchema,
   },
   defaults: {
     parentId: 'outside',
@@ -65,6 +71,7 @@ export const areas = crud({
     antipassback: null,
     offlineMode: 'local',
     rules: null,
+    myNumberZone: null,
   },
   output: {
     name: z.string(),
@@ -80,6 +87,7 @@ export const areas = crud({
       .nullable(),
     offlineMode: z.enum(OFFLINE_MODES),
     rules: areaRulesSchema.nullable(),
+    myNumberZone: myNumberZoneSchema,
   },
   filters: { site: z.string().optional(), parentId: idSchema.optional() },
 });

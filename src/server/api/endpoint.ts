@@ -43,7 +43,7 @@ export interface Endpoint {
   query?: AnyZod;
   body?: AnyZod;
   /** the success status and its body schema (none for 204) */
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   response?: AnyZod;
   /** a body that is not JSON (CSV import) */
   consumes?: string[];
@@ -62,7 +62,7 @@ export function endpoint<
   params?: P;
   query?: Q;
   body?: B;
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   response?: R;
   consumes?: string[];
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;

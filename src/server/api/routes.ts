@@ -4,6 +4,7 @@
 
 import type { Permission } from '../http/principal.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
 import { accessLevels } from './access-levels.ts';
@@ -23,6 +24,7 @@ import { searchEvents } from './events.ts';
 import { groups } from './groups.ts';
 import { health } from './health.ts';
 import { holidays, listHolidayPresets } from './holidays.ts';
+import { cancelImportJob, getImportJob, startCredentialsImport, startPeopleImport } from './import-jobs.ts';
 import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './people.ts';
 import { schedules } from './schedules.ts';
 import { sites } from './sites.ts';
@@ -63,6 +65,9 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/people/:id',            'people:write',      deletePerson,          'people'),
     row('POST',   '/api/csv/people',            'people:write',      importPeopleCsv,       'csv'),
     row('GET',    '/api/csv/people',            'people:read',       exportPeopleCsv,       'csv'),
+    row('POST',   '/api/import-jobs/people',    'people:write',      startPeopleImport,     'csv'),
+    row('GET',    '/api/import-jobs/:id',       'people:read',       getImportJob,          'csv'),
+    row('POST',   '/api/import-jobs/:id/cancel', 'people:write',     cancelImportJob,       'csv'),
 
     row('GET',    '/api/credentials',           'credentials:read',  listCredentials,       'credentials'),
     row('POST',   '/api/credentials',           'credentials:write', createCredential,      'credentials'),
@@ -71,6 +76,7 @@ export function apiRoutes(store: Store): Route[] {
     row('DELETE', '/api/credentials/:id',       'credentials:write', deleteCredential,      'credentials'),
     row('POST',   '/api/csv/credentials',       'credentials:write', importCredentialsCsv,  'csv'),
     row('GET',    '/api/csv/credentials',       'credentials:read',  exportCredentialsCsv,  'csv'),
+    row('POST',   '/api/import-jobs/credentials', 'credentials:write', startCredentialsImport, 'csv'),
 
     row('GET',    '/api/groups',                'site:read',         groups.list,           'groups'),
     row('POST',   '/api/groups',                'site:write',        groups.create,         'groups'),
@@ -129,6 +135,8 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
+
+    ...reportRoutes(store),
   ];
   return routes;
 }

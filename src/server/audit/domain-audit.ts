@@ -6,8 +6,11 @@
 import type { AlarmService } from '../alarms/service.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import { auditRecordOf } from '../domain/events.ts';
+import { AuditLog } from '../storage/audit-log.ts';
 import type { Store } from '../storage/db.ts';
-import { recordAudit } from './store.ts';
+
+/** audit records written per transaction */
+const AUDIT_SLICE = 200;
 
 export function auditDomainEvents(
   bus: DomainBus,
@@ -16,23 +19,26 @@ export function auditDomainEvents(
   /** the audit chain key (storage/chain.ts) */
   auditKey: Buffer,
 ): () => void {
+  const log = new AuditLog(store.db, auditKey);
   return bus.subscribe('audit', async (batch) => {
-    for (const { event, origin, at } of batch) {
-      const { action, target, detail } = auditRecordOf(event);
-      await recordAudit(store.db, auditKey, {
-        at,
-        actor: origin.actor,
-        source: origin.source,
-        action,
-        target,
-        detail,
-      });
-      if (event.type === 'credential.created' || event.type === 'credential.deleted')
-        await alarms.idChanged({
-          kind: event.type === 'credential.created' ? 'register' : 'delete',
-          actor: origin.actor,
-          credentialId: event.credential,
-        });
+    // A big batch (a CSV import) goes in slices of one transaction each, with a pause between them
+    // so the server keeps answering while 100,000 records are written.
+    for (let i = 0; i < batch.length; i += AUDIT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const slice = batch.slice(i, i + AUDIT_SLICE);
+      await log.appendMany(
+        slice.map(({ event, origin, at }) => {
+          const { action, target, detail } = auditRecordOf(event);
+          return { at, actor: origin.actor, source: origin.source, action, target, detail };
+        }),
+      );
+      for (const { event, origin } of slice)
+        if (event.type === 'credential.created' || event.type === 'credential.deleted')
+          await alarms.idChanged({
+            kind: event.type === 'credential.created' ? 'register' : 'delete',
+            actor: origin.actor,
+            credentialId: event.credential,
+          });
     }
   });
 }

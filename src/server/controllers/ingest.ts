@@ -7,6 +7,7 @@ import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import type { AlarmType } from '../alarms/types.ts';
 import { countUnclaimedUse } from '../operations/use-counts.ts';
+import { recordReportFacts } from '../reports/history.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
@@ -32,7 +33,8 @@ export interface EventIngestDeps {
 export class EventIngest {
   constructor(private readonly deps: EventIngestDeps) {}
 
-  async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<void> {
+  /** Stores a batch; returns the events that were new (not stored before). */
+  async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<ControllerEvent[]> {
     // Credentials by their safe reference (card:C-1001), not the hash the controller knows them by.
     const events = await resolveCredentialRefs(this.deps.db, this.deps.credentialKey, batch);
     const { news, presence } = await inTransaction(this.deps.db, async (tx) => {
@@ -51,6 +53,8 @@ export class EventIngest {
       );
       const fresh = new Set(stored.map((e) => e.seq));
       const news = events.filter((e) => fresh.has(e.seq));
+      // Presence history and credential last use, for the reports (reports/history.ts).
+      await recordReportFacts(tx, controllerId, news);
       const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
@@ -69,5 +73,6 @@ export class EventIngest {
         `${controllerId}:${e.seq}`,
       );
     }
+    return news;
   }
 }

@@ -17,7 +17,12 @@ import { controllerTopics, LoginProofChecker } from '../../contracts/broker-logi
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
-import { type Message, type OfflineFallback, parseMessage } from '../../contracts/messages.ts';
+import {
+  type ControllerEvent,
+  type Message,
+  type OfflineFallback,
+  parseMessage,
+} from '../../contracts/messages.ts';
 
 /** A controller's answer to an operator command. */
 export type CommandResult = Extract<Message, { kind: 'command-result' }>;
@@ -93,6 +98,33 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
+  /** told what the link does (metrics, src/server/metrics/); nothing it does depends on it */
+  observer?: LinkObserver;
+}
+
+/** What the link reports as it works: every event newly stored, every send, every message. */
+export interface LinkObserver {
+  /** events stored for the first time (resent ones not again) */
+  ingested?(controllerId: string, events: readonly ControllerEvent[], now: number): void;
+  /** a signed message handed to the broker (QoS 1: until the broker acknowledged it) */
+  published?(kind: string, seconds: number, ok: boolean): void;
+  /** a verified message from a controller */
+  received?(controllerId: string, kind: string): void;
+  /** a message refused (forged, replayed, malformed, not stored) */
+  rejected?(reason: string): void;
+  /** what a controller's hello or heartbeat said */
+  heard?(controllerId: string, report: { journalPending: number; clockOffsetMs: number }): void;
+}
+
+/** One controller as the link sees it now (metrics, status pages). */
+export interface FleetEntry {
+  controllerId: string;
+  link: 'up' | 'lost' | 'unknown';
+  /** the version of the snapshot made for it, and when its building started (0: none yet) */
+  snapshotVersion: number;
+  snapshotIssuedAt: number;
+  /** the version it says it holds */
+  controllerHolds: number;
 }
 
 export interface EnrollmentResult {
@@ -205,6 +237,17 @@ export class ControllerLink {
     return this.coordinators.get(controllerId);
   }
 
+  /** Every enrolled controller's link and snapshot, as this server sees them now. */
+  fleet(): FleetEntry[] {
+    return [...this.coordinators.values()].map((c) => ({
+      controllerId: c.controllerId,
+      link: c.linkState === 'up' || c.linkState === 'lost' ? c.linkState : 'unknown',
+      snapshotVersion: c.snapshotVersion,
+      snapshotIssuedAt: c.snapshot?.issuedAt ?? 0,
+      controllerHolds: c.controllerHolds,
+    }));
+  }
+
   /** The topic segment of a controller's site (monban/<topic>/…). */
   topicOf(controllerId: string): string {
     return this.topics.get(controllerId) ?? this.defaultTopic;
@@ -286,7 +329,10 @@ export class ControllerLink {
       lastSeqs: new Map(enrolled.map((c) => [c.controllerId, c.lastSeq])),
       onRejected: (reason, from, topic) => this.rejected(reason, from, topic),
       onMessage: (from, body, seq) => this.received(from, body, seq),
-      ingest: (from, events) => this.ingest.ingest(from, events),
+      ingest: async (from, events) => {
+        const news = await this.ingest.ingest(from, events);
+        this.deps.observer?.ingested?.(from, news, this.now());
+      },
     });
     await this.hub.start();
     // Every change to the site data: revocations at once, snapshots after a short pause.
@@ -365,7 +411,15 @@ export class ControllerLink {
     const coordinator = new ControllerCoordinator(controllerId, {
       send: async (body) => {
         if (!this.hub?.connected) throw new Error('broker not connected');
-        await this.hub.command(controllerId, body);
+        const started = performance.now();
+        const kind = typeof body.kind === 'string' ? body.kind : 'unknown';
+        try {
+          await this.hub.command(controllerId, body);
+          this.deps.observer?.published?.(kind, (performance.now() - started) / 1000, true);
+        } catch (error) {
+          this.deps.observer?.published?.(kind, (performance.now() - started) / 1000, false);
+          throw error;
+        }
       },
       now: this.now,
       onLinkEvents: (events) => void this.linkEvents(controllerId, events),
@@ -429,6 +483,7 @@ export class ControllerLink {
     }
     const message = parsed.message;
     const now = this.now();
+    this.deps.observer?.received?.(controllerId, message.kind);
     if (message.kind === 'heartbeat' || message.kind === 'hello') {
       coordinator.heard(message.clock);
       coordinator.controllerHolds = message.snapshotVersion;
@@ -441,6 +496,7 @@ export class ControllerLink {
         journalPending: message.journalPending,
         snapshotVersion: message.snapshotVersion,
       };
+      this.deps.observer?.heard?.(controllerId, report);
       void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
@@ -488,6 +544,7 @@ export class ControllerLink {
   }
 
   private rejected(reason: string, from: string | undefined, topic: string): void {
+    this.deps.observer?.rejected?.(reason);
     void this.raise(
       'tamper',
       from ?? 'unknown',

@@ -127,29 +127,25 @@ class DryRun extends Error {
   }
 }
 
-export async function importCsv<In>(
-  spec: CsvKind<In>,
-  db: Executor,
-  installationKey: Uint8Array,
-  bytes: Uint8Array,
-  options: ImportOptions = {},
-): Promise<ImportReport> {
-  const report: ImportReport = {
-    ok: false,
-    kind: spec.kind,
-    encoding: null,
-    rows: 0,
-    created: 0,
-    updated: 0,
-    dryRun: options.dryRun === true,
-    errors: [],
-    changes: [],
-  };
-  const maxErrors = options.maxErrors ?? 1000;
-  const fail = (error: CsvRowError) => {
+/** Collects errors into the report, up to `maxErrors` (default 1000). */
+export function failInto(report: ImportReport, maxErrors = 1000): (error: CsvRowError) => void {
+  return (error) => {
     if (report.errors.length < maxErrors) report.errors.push(error);
   };
+}
 
+/**
+ * Decodes, parses and checks every row of the file on its own (cells, cross-field rules, duplicate
+ * keys), counting rows into the report and errors through `fail`. The rows that passed, or
+ * undefined when the file as a whole is unreadable (encoding, syntax, header).
+ */
+export function readCsvRows<In>(
+  spec: CsvKind<In>,
+  bytes: Uint8Array,
+  options: Pick<ImportOptions, 'encoding' | 'timezone'>,
+  report: ImportReport,
+  fail: (error: CsvRowError) => void,
+): ParsedRow<In>[] | undefined {
   let text: string;
   try {
     const decoded = decodeCsv(bytes, options.encoding ?? 'auto');
@@ -158,7 +154,7 @@ export async function importCsv<In>(
   } catch (error) {
     if (!(error instanceof CsvEncodingError)) throw error;
     fail({ row: 1, line: 1, column: null, reason: error.message });
-    return report;
+    return undefined;
   }
   let records: ReturnType<typeof parseCsv>;
   try {
@@ -171,7 +167,7 @@ export async function importCsv<In>(
       column: null,
       reason: error.message.replace(/^line \d+: /, ''),
     });
-    return report;
+    return undefined;
   }
   const zone = timeZone(options.timezone ?? 'Asia/Tokyo');
 
@@ -179,7 +175,7 @@ export async function importCsv<In>(
   const header = records[0];
   if (!header || (header.fields.length === 1 && header.fields[0]!.trim() === '')) {
     fail({ row: 1, line: 1, column: null, reason: 'the file is empty: the first row must name the columns' });
-    return report;
+    return undefined;
   }
   const lookup = new Map<string, ColumnSpec>();
   for (const c of spec.columns)
@@ -203,7 +199,7 @@ export async function importCsv<In>(
   for (const c of spec.columns)
     if (c.required && !headers.has(c.name))
       fail({ row: 1, line: header.line, column: c.name, reason: 'required column is missing' });
-  if (report.errors.length > 0) return report;
+  if (report.errors.length > 0) return undefined;
 
   const cellSchemas = new Map(spec.columns.filter((c) => c.cell).map((c) => [c.name, c.cell!(zone)]));
   const parsed: ParsedRow<In>[] = [];
@@ -264,6 +260,31 @@ export async function importCsv<In>(
     }
     if (!duplicate) parsed.push({ row, line: record.line, value, headers });
   }
+  return parsed;
+}
+
+export async function importCsv<In>(
+  spec: CsvKind<In>,
+  db: Executor,
+  installationKey: Uint8Array,
+  bytes: Uint8Array,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
+  const report: ImportReport = {
+    ok: false,
+    kind: spec.kind,
+    encoding: null,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    dryRun: options.dryRun === true,
+    errors: [],
+    changes: [],
+  };
+  const fail = failInto(report, options.maxErrors);
+  const parsed = readCsvRows(spec, bytes, options, report, fail);
+  if (!parsed) return report;
+
   // Rows that parsed are still checked against the database, so one run lists every problem.
   const rowErrors = report.errors.length;
 

@@ -37,6 +37,7 @@ export const API_ERRORS = {
   CONTROLLER_NOT_FOUND: [404, 'no such controller'],
   SITE_NOT_FOUND: [404, 'no such site'],
   ACTION_NOT_FOUND: [404, 'no such operator action'],
+  IMPORT_JOB_NOT_FOUND: [404, 'no such import job (or not one you started)'],
   // 409: the request is fine but conflicts with what is stored
   PERSON_EXISTS: [409, 'a person with this id exists'],
   CREDENTIAL_EXISTS: [409, 'a credential with this id exists'],

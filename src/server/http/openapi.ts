@@ -56,6 +56,11 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   { name: 'operators', description: 'Operator accounts, roles and scopes' },
   { name: 'alarms', description: 'The alarm queue: acknowledge, resolve, comment' },
   { name: 'audit', description: 'The tamper-evident audit trail' },
+  {
+    name: 'reports',
+    description:
+      'Reports for managers and auditors (events, attendance, muster, occupancy, My Number zones, incidents, 棚卸, access review), JSON and CSV (UTF-8 with BOM or Shift_JIS)',
+  },
   { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
 ];
 

@@ -1,34 +1,40 @@
-// CSV import through the service layer: the file is checked whole and written all or nothing (see
-// csv/import.ts); every row's write raises its events like any other write, published once the
-// import is committed — so an imported revocation reaches the controllers at once and every row is
-// audited. A dry run and a rejected file publish nothing.
+// CSV import through the service layer: an import job (server/imports/) that checks the file whole
+// and writes it all or nothing in one switch; every row's write raises its events like any other
+// write, published once the switch committed — so an imported revocation reaches the controllers at
+// once and every row is audited. A dry run and a rejected file publish nothing. This waits for the
+// job's end (the CLI on the host, POST /api/csv/*); the job resource (/api/import-jobs) does not.
 
-import { credentialsCsv } from '../csv/credentials.ts';
-import { type CsvKind, type ImportOptions, type ImportReport, importCsv } from '../csv/import.ts';
-import { peopleCsv } from '../csv/people.ts';
-import type { DomainEvent } from '../domain/events.ts';
-import { type Actor, publish, type ServiceDeps } from './write.ts';
+import type { ImportOptions, ImportReport } from '../csv/import.ts';
+import type { ImportJobs, ImportJobView } from '../imports/jobs.ts';
+import type { Actor } from './write.ts';
 
 export type CsvImportKind = 'people' | 'credentials';
 
 export class CsvService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly jobs: ImportJobs) {}
 
   async import(
     kind: CsvImportKind,
     bytes: Uint8Array,
-    options: Omit<ImportOptions, 'scope' | 'now' | 'raise'>,
+    options: Pick<ImportOptions, 'encoding' | 'timezone' | 'dryRun' | 'givenPinCodes' | 'maxErrors'> & {
+      onProgress?: (done: number, total: number, phase: string) => void;
+    },
     actor: Actor,
   ): Promise<ImportReport> {
-    const spec = (kind === 'credentials' ? credentialsCsv : peopleCsv) as CsvKind<unknown>;
-    const events: DomainEvent[] = [];
-    const report = await importCsv(spec, this.deps.store.db, this.deps.installationKey, bytes, {
-      ...options,
-      scope: actor.scope,
-      now: this.deps.clock.now(),
-      raise: (e) => events.push(e),
-    });
-    if (report.ok && !report.dryRun) await publish(this.deps, actor, events);
-    return report;
+    const { onProgress, ...rest } = options;
+    const started = this.jobs.start(
+      kind,
+      bytes,
+      {
+        ...rest,
+        ...(onProgress && {
+          onProgress: (view: ImportJobView) => onProgress(view.done, view.total, view.phase),
+        }),
+      },
+      actor,
+    );
+    const job = (await this.jobs.wait(started.id, actor))!;
+    if (!job.report) throw new Error(job.error ?? 'the import ended without a report');
+    return { ...job.report, changes: [] };
   }
 }

@@ -3,6 +3,7 @@
 // way, raises its domain events, and through them is audited, revoked at once and pushed in
 // snapshots. Reads may use the repositories directly.
 
+import { ImportJobs } from '../imports/jobs.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -13,11 +14,13 @@ export type { Actor, ServiceDeps } from './write.ts';
 export { SYSTEM_ACTOR } from './write.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const imports = new ImportJobs(deps);
   return {
+    imports,
     people: new PeopleService(deps),
     credentials: new CredentialService(deps),
     ...siteServices(deps),
-    csv: new CsvService(deps),
+    csv: new CsvService(imports),
   };
 }
 

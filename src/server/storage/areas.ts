@@ -13,6 +13,14 @@ export { OUTSIDE };
 export const OFFLINE_MODES = ['local', 'deny'] as const;
 export type OfflineMode = (typeof OFFLINE_MODES)[number];
 
+/**
+ * My Number zones (特定個人情報の取扱区域 / 管理区域, the My Number guideline): 'management' is a
+ * 管理区域 (where the systems and files holding My Numbers are kept), 'handling' a 取扱区域 (where
+ * My Number work is done). Reports only; access decisions do not read it.
+ */
+export const MY_NUMBER_ZONES = ['management', 'handling'] as const;
+export type MyNumberZone = (typeof MY_NUMBER_ZONES)[number];
+
 export interface AntipassbackRule {
   mode: AntipassbackMode;
   reentryMinutes?: number | undefined;
@@ -47,6 +55,8 @@ export interface AreaInput {
   /** while a controller has lost the server: decide locally, or deny at this area's doors */
   offlineMode: OfflineMode;
   rules: AreaRules | null;
+  /** the area is a My Number 管理区域 or 取扱区域 (reports) */
+  myNumberZone?: MyNumberZone | null;
 }
 
 export class AreaStore extends ResourceStore<AreaInput> {
@@ -62,6 +72,7 @@ export class AreaStore extends ResourceStore<AreaInput> {
         antipassback: a.antipassback ? JSON.stringify(a.antipassback) : null,
         offline_mode: a.offlineMode,
         rules: a.rules ? JSON.stringify(a.rules) : null,
+        ...(a.myNumberZone !== undefined && { my_number_zone: a.myNumberZone }),
       }),
       fromRow: (r) => ({
         name: r.name as string,
@@ -71,6 +82,7 @@ export class AreaStore extends ResourceStore<AreaInput> {
         antipassback: r.antipassback ? (JSON.parse(r.antipassback as string) as AntipassbackRule) : null,
         offlineMode: (r.offline_mode as OfflineMode | undefined) ?? 'local',
         rules: r.rules ? (JSON.parse(r.rules as string) as AreaRules) : null,
+        myNumberZone: (r.my_number_zone as MyNumberZone | null | undefined) ?? null,
       }),
       links: [],
       refs: [

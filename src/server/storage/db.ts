@@ -26,6 +26,8 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
+  /** where it was opened: a worker thread opens its own connection there (server/imports/) */
+  location?: StoreLocation;
 }
 
 export type StoreLocation = { sqliteFile: string } | { postgresUrl: string; schema?: string };
@@ -97,7 +99,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, close: () => db.destroy(), location };
 }
 
 /** Opens the store the server configuration points at (see config.ts). */

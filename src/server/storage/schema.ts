@@ -122,6 +122,8 @@ export interface AreasTable {
   offline_mode: string;
   /** JSON AreaRules (storage/areas.ts): two-person, route, priority, escort, fire zone; or null */
   rules: string | null;
+  /** My Number zone class: 'management' (管理区域), 'handling' (取扱区域) or null */
+  my_number_zone?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -260,6 +262,17 @@ export interface OperatorActionOutcomesTable {
   updated_at: number;
 }
 
+/** Checked CSV rows of a running import, before its one switch (server/imports/). */
+export interface ImportStagingTable {
+  job_id: string;
+  /** order in the file (0-based among the rows that parsed) */
+  seq: number;
+  row: number;
+  line: number;
+  /** the row's record as JSON */
+  payload: string;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -286,4 +299,5 @@ export interface Database {
   audit_log: AuditLogTable;
   operator_actions: OperatorActionsTable;
   operator_action_outcomes: OperatorActionOutcomesTable;
+  import_staging: ImportStagingTable;
 }

@@ -63,27 +63,24 @@ export class SimApi {
     throw new SimApiError(`${method} ${path}: HTTP ${answer.status} ${describe(answer)}`);
   }
 
-  /** Imports a CSV file and waits for it: the answer, or the finished job when it runs in the background. */
+  /**
+   * Imports a CSV file as a background job (`/api/import-jobs/…`, all or nothing) and waits for it;
+   * the server keeps answering meanwhile.
+   */
   async importCsv(kind: 'people' | 'credentials', csv: string): Promise<unknown> {
-    const answer = await this.call('POST', `/api/csv/${kind}`, csv, 'text/csv; charset=utf-8');
-    if (answer.status === 202) return this.waitForJob(answer);
-    if (answer.status >= 300)
-      throw new SimApiError(`import of ${kind}: HTTP ${answer.status} ${describe(answer)}`);
-    return answer.json;
-  }
-
-  private async waitForJob(accepted: ApiAnswer): Promise<unknown> {
-    const body = accepted.json as { id?: string; href?: string; links?: { self?: string } } | undefined;
-    const location = accepted.headers.location;
-    const href = (typeof location === 'string' && location) || body?.links?.self || body?.href || undefined;
-    if (!href) throw new SimApiError('import accepted but the answer names no job to follow');
+    const started = await this.call('POST', `/api/import-jobs/${kind}`, csv, 'text/csv; charset=utf-8');
+    if (started.status !== 202)
+      throw new SimApiError(`import of ${kind}: HTTP ${started.status} ${describe(started)}`);
+    const { id } = started.json as { id: string };
     for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
-      const job = await this.call('GET', href);
-      const state = (job.json as { state?: string; status?: string } | undefined) ?? {};
-      const s = state.state ?? state.status;
-      if (s === 'succeeded' || s === 'done' || s === 'completed') return job.json;
-      if (s === 'failed' || s === 'cancelled') throw new SimApiError(`import job ${s}: ${describe(job)}`);
+      await new Promise((r) => setTimeout(r, 250));
+      const job = await this.call('GET', `/api/import-jobs/${id}`);
+      const view = job.json as { state?: string; error?: string | null } | undefined;
+      if (view?.state === 'succeeded') return view;
+      if (view?.state === 'failed' || view?.state === 'cancelled' || job.status >= 400)
+        throw new SimApiError(
+          `import of ${kind} ${view?.state ?? `HTTP ${job.status}`}: ${view?.error ?? describe(job)}`,
+        );
     }
   }
 }

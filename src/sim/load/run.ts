@@ -52,6 +52,14 @@ export async function seedSimSite(
 ): Promise<boolean> {
   const last = personAt(plan, plan.size.people - 1);
   if ((await api.call('GET', `/api/people/${last.id}`)).status === 200) return false;
+  await seedSimStructure(api, plan);
+  progress(`site: ${plan.controllers.length} controllers, ${plan.doors.length} doors`);
+  await seedSimPeople(api, plan, progress);
+  return true;
+}
+
+/** The site, its controllers, areas, doors and levels (a create that exists already is fine). */
+export async function seedSimStructure(api: SimApi, plan: SimPlan): Promise<void> {
   await api.ensure('POST', '/api/sites', { id: SIM_SITE, name: 'Simulated site' });
   for (const id of plan.controllers)
     await api.ensure('POST', '/api/controllers', { id, name: id, site: SIM_SITE });
@@ -67,7 +75,14 @@ export async function seedSimSite(
     });
   for (const l of plan.levels)
     await api.ensure('POST', '/api/access-levels', { id: l.id, name: l.id, doors: l.doors });
-  progress(`site: ${plan.controllers.length} controllers, ${plan.doors.length} doors`);
+}
+
+/** The people and their cards, by CSV import in chunks (all or nothing per chunk). */
+export async function seedSimPeople(
+  api: SimApi,
+  plan: SimPlan,
+  progress: (line: string) => void,
+): Promise<void> {
   for (let from = 0; from < plan.size.people; from += CSV_CHUNK) {
     const to = Math.min(plan.size.people, from + CSV_CHUNK);
     const people = ['id,name,site,levels'];
@@ -81,7 +96,6 @@ export async function seedSimSite(
     await api.importCsv('credentials', `${cards.join('\n')}\n`);
     progress(`people: ${to.toLocaleString('en')} / ${plan.size.people.toLocaleString('en')}`);
   }
-  return true;
 }
 
 /** Enrolls (the first time) and starts one in-process agent per controller. */
@@ -147,6 +161,84 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+export interface ReadStats {
+  reads: number;
+  grants: number;
+  unexpected: number;
+  ratePerSecond: number;
+  /** each read's decision time at the controller, ms, sorted */
+  latencies: number[];
+}
+
+/** Presents cards at the doors at `rate` per second for `seconds`; every decision is checked. */
+export async function driveReads(
+  agents: Map<string, ControllerAgent>,
+  plan: SimPlan,
+  options: { rate: number; seconds: number; seed?: number; progress: (line: string) => void },
+): Promise<ReadStats> {
+  const next = random(options.seed ?? 1);
+  const latencies: number[] = [];
+  let grants = 0;
+  let unexpected = 0;
+  const started = performance.now();
+  const total = Math.round(options.rate * options.seconds);
+  let reads = 0;
+  let lastShown = started;
+  while (reads < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * options.rate));
+    for (; reads < due; reads++) {
+      const index = Math.floor(next() * plan.size.people);
+      const person = personAt(plan, index);
+      const home = person.homes[Math.floor(next() * person.homes.length)]!;
+      const doors = plan.levels[home]!.doors;
+      const door = doors[Math.floor(next() * doors.length)]!;
+      const agent = agents.get(plan.controllers[home]!)!;
+      const t0 = performance.now();
+      const decision = agent.present({ door, side: 'in', card: person.card, type: 'card' });
+      latencies.push(performance.now() - t0);
+      const granted = decision.result === 'grant';
+      if (granted) grants++;
+      if (granted === suspendedAt(index)) unexpected++;
+    }
+    if (performance.now() - lastShown > 5000) {
+      lastShown = performance.now();
+      options.progress(`reads: ${reads.toLocaleString('en')} / ${total.toLocaleString('en')}`);
+    }
+    await sleep(5);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    reads,
+    grants,
+    unexpected,
+    ratePerSecond: reads / ((performance.now() - started) / 1000),
+    latencies,
+  };
+}
+
+/** Events journaled by the agents and not yet acknowledged by the server. */
+export function undeliveredEvents(agents: Map<string, ControllerAgent>): number {
+  return [...agents.values()].reduce((n, a) => n + a.journal.next - 1 - a.journal.acknowledged, 0);
+}
+
+/** Waits until every controller holds a policy. */
+export function untilPolicies(agents: Map<string, ControllerAgent>, seconds: number): Promise<void> {
+  return until(
+    () => [...agents.values()].every((a) => a.snapshotVersion > 0),
+    seconds,
+    'every controller has its policy',
+  );
+}
+
+/** Waits until the server has acknowledged every event (or the time runs out); the time it took, ms. */
+export async function untilDelivered(agents: Map<string, ControllerAgent>, seconds: number): Promise<number> {
+  const start = performance.now();
+  await until(() => undeliveredEvents(agents) === 0, seconds, 'the server has every event').catch(() => {});
+  return performance.now() - start;
+}
+
+export { percentile };
+
 export async function runSim(options: SimOptions): Promise<SimReport> {
   const { progress, size } = options;
   const api = new SimApi(options.server, options.token, options.ca);
@@ -156,65 +248,30 @@ export async function runSim(options: SimOptions): Promise<SimReport> {
   const agents = await startSimControllers(api, plan, options);
   try {
     const settle = options.settleSeconds ?? 300;
-    await until(
-      () => [...agents.values()].every((a) => a.snapshotVersion > 0),
-      settle,
-      'every controller has its policy',
-    );
+    await untilPolicies(agents, settle);
     progress(`${agents.size} controllers online with their policy; reading cards at ${options.rate}/s`);
-    const next = random(options.seed ?? 1);
-    const latencies: number[] = [];
-    let grants = 0;
-    let unexpected = 0;
-    const started = performance.now();
-    const total = Math.round(options.rate * options.durationSeconds);
-    let reads = 0;
-    let lastShown = started;
-    while (reads < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * options.rate));
-      for (; reads < due; reads++) {
-        const index = Math.floor(next() * size.people);
-        const person = personAt(plan, index);
-        const home = person.homes[Math.floor(next() * person.homes.length)]!;
-        const doors = plan.levels[home]!.doors;
-        const door = doors[Math.floor(next() * doors.length)]!;
-        const agent = agents.get(plan.controllers[home]!)!;
-        const t0 = performance.now();
-        const decision = agent.present({ door, side: 'in', card: person.card, type: 'card' });
-        latencies.push(performance.now() - t0);
-        const granted = decision.result === 'grant';
-        if (granted) grants++;
-        if (granted === suspendedAt(index)) unexpected++;
-      }
-      if (performance.now() - lastShown > 5000) {
-        lastShown = performance.now();
-        progress(`reads: ${reads.toLocaleString('en')} / ${total.toLocaleString('en')}`);
-      }
-      await sleep(5);
-    }
-    const elapsed = (performance.now() - started) / 1000;
-    const pending = () =>
-      [...agents.values()].reduce((n, a) => n + a.journal.next - 1 - a.journal.acknowledged, 0);
-    const deliveryStart = performance.now();
-    await until(() => pending() === 0, options.settleSeconds ?? 300, 'the server has every event').catch(
-      () => {},
-    );
-    const deliveryMs = performance.now() - deliveryStart;
-    latencies.sort((a, b) => a - b);
+    const stats = await driveReads(agents, plan, {
+      rate: options.rate,
+      seconds: options.durationSeconds,
+      progress,
+      ...(options.seed !== undefined && { seed: options.seed }),
+    });
+    const deliveryMs = await untilDelivered(agents, settle);
+    const latencies = stats.latencies;
     return {
       size,
-      reads,
-      grants,
-      denies: reads - grants,
-      unexpected,
-      ratePerSecond: reads / elapsed,
+      reads: stats.reads,
+      grants: stats.grants,
+      denies: stats.reads - stats.grants,
+      unexpected: stats.unexpected,
+      ratePerSecond: stats.ratePerSecond,
       decisionMs: {
         p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
         max: latencies.at(-1) ?? 0,
       },
       deliveryMs,
-      undelivered: pending(),
+      undelivered: undeliveredEvents(agents),
     };
   } finally {
     await stopAll(agents);

@@ -56,7 +56,7 @@ describe('monban import / export', () => {
     const first = await run('import', people);
     expect(first.code).toBe(0);
     expect(first.out).toContain('imported 2 people row(s): 2 created, 0 updated (shift_jis)');
-    expect(first.err).toContain('importing people: 2/2 rows');
+    expect(first.err).toContain('importing people: writing 2/2 rows');
 
     const credentials = join(dir, 'cards.csv');
     writeFileSync(credentials, 'id,personId,type,identifier,pin\nC1,E1,card,0001,2468\nC2,E2,pin,,97531\n');

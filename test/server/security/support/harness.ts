@@ -16,6 +16,7 @@ import { hashPassword } from '../../../../src/server/auth/passwords.ts';
 import { createOperator, type Operator } from '../../../../src/server/auth/store.ts';
 import { type ComposedServer, composeServer } from '../../../../src/server/compose.ts';
 import type { Role, Scope } from '../../../../src/server/http/principal.ts';
+import type { NotifySettings } from '../../../../src/server/notify/dispatcher.ts';
 import { openStore, type Store } from '../../../../src/server/storage/db.ts';
 import { loadOrCreateInstallationKey } from '../../../../src/server/storage/installation-key.ts';
 import { type FixturePerson, fixturePeople, fixtureRoutes } from './fixture-routes.ts';
@@ -40,6 +41,8 @@ export function strongPassword(): string {
 export interface HarnessOptions {
   settings?: SettingsOverrides;
   alarmSettings?: Partial<AlarmSettings>;
+  /** alarm notification channels (src/server/notify/) */
+  notify?: NotifySettings;
 }
 
 export class Harness {
@@ -83,6 +86,7 @@ export class Harness {
       routes: async (app) => {
         await app.register(fixtureRoutes, { people: this.people });
       },
+      ...(options.notify && { notify: options.notify }),
     });
     this.app = this.server.app;
     await this.app.ready();

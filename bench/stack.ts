@@ -1,0 +1,321 @@
+// `npm run bench:stack`: the whole stack at DESIGN.md §7 sizes — 100 controllers, 1,000 doors,
+// 100,000 people — on SQLite and on PostgreSQL. A real server (HTTPS, embedded broker over TLS, the
+// chosen storage) in this process; the site built through its API; 100 controller agents enrolled
+// with one-time tokens, each deciding from its signed snapshot, journaling with fsync and delivering
+// over MQTT. It reports, with the ratio of each figure to its target:
+//   - import: rows per second of the people and credential CSV through the API;
+//   - policy: from the last import until every controller holds its policy;
+//   - read → unlock at the controller (decision + journal fsync; the reader wire adds ~4 ms, see
+//     `npm run bench -- --only osdp`), p50 / p99, under sustained reads;
+//   - sustained events per second through controllers, MQTT and server ingest (first read until the
+//     server acknowledged the last event);
+//   - revocation: from the API call (a card suspended) until each of the 100 controllers applied it;
+//   - memory: the process's RSS with everything in it, and per controller.
+// Event search over 10,000,000 events and ingest against a raw bulk insert are `npm run bench --
+// --only events` (generated straight into storage). Writes bench/results/stack.json and stack.md.
+//
+//   npm run bench:stack                                  # both databases, full size
+//   npm run bench:stack -- --db sqlite --people 20000 --controllers 20 --rate 200 --seconds 20
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startLocalServer } from '../scripts/support/local-server.ts';
+import type { ControllerAgent } from '../src/controller/agent.ts';
+import type { RunningServer } from '../src/server/serve.ts';
+import { SimApi } from '../src/sim/load/api.ts';
+import { SIM_SITE, type SimPlan, simPlan } from '../src/sim/load/plan.ts';
+import {
+  driveReads,
+  percentile,
+  seedSimPeople,
+  seedSimStructure,
+  startSimControllers,
+  stopAll,
+  untilDelivered,
+  untilPolicies,
+} from '../src/sim/load/run.ts';
+import { fmt, table } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'sqlite,postgres' },
+    people: { type: 'string', default: '100000' },
+    controllers: { type: 'string', default: '100' },
+    doors: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '60' },
+    revocations: { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+const POSTGRES = process.env.MONBAN_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const progress = (line: string) => process.stderr.write(`… ${line}\n`);
+
+interface StackFigures {
+  db: string;
+  size: { controllers: number; doors: number; people: number };
+  importRowsPerSecond: number;
+  policySeconds: number;
+  readToUnlockMs: { p50: number; p99: number };
+  reads: number;
+  unexpected: number;
+  readRatePerSecond: number;
+  sustainedEventsPerSecond: number;
+  undelivered: number;
+  revocationMs: { samples: number; expected: number; p50: number; p99: number };
+  rssMiB: number;
+  perControllerMiB: number;
+}
+
+/** Targets of DESIGN.md §7 the figures are held to (lower is better unless `higher`). */
+const TARGETS = {
+  readToUnlockP99: 300,
+  revocationP99: 250,
+  sustainedEvents: 1000,
+  importRows: 20_000,
+};
+
+async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  try {
+    await admin.connect();
+  } catch {
+    return undefined;
+  }
+  const name = `monban_stack_${process.pid}_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: POSTGRES });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Revocation to every controller: people holding a level of every door; each round suspends one
+ * card through the API and times, per controller, until its journal records the revocation (the
+ * agent journals the operator event synchronously when it applies the command; no reads run then).
+ */
+async function measureRevocations(
+  api: SimApi,
+  agents: Map<string, ControllerAgent>,
+  plan: SimPlan,
+  rounds: number,
+): Promise<number[]> {
+  const allDoors = plan.doors.map((d) => d.id);
+  await api.ensure('POST', '/api/access-levels', { id: 'sim-all', name: 'every door', doors: allDoors });
+  for (let k = 1; k <= rounds; k++) {
+    await api.ensure('POST', '/api/people', {
+      id: `sim-r${k}`,
+      name: `Revoked ${k}`,
+      site: SIM_SITE,
+      levels: ['sim-all'],
+    });
+    await api.ensure('POST', '/api/credentials', {
+      id: `sim-r${k}-card`,
+      personId: `sim-r${k}`,
+      type: 'card',
+      identifier: `R-${k}`,
+    });
+  }
+  // Every controller must know them before a revocation can be timed: a grant at each.
+  const door = new Map(plan.levels.map((l, i) => [plan.controllers[i]!, l.doors[0]!]));
+  for (let tries = 0; ; tries++) {
+    const ready = [...agents].every(([id, agent]) =>
+      Array.from({ length: rounds }, (_, k) => k + 1).every(
+        (k) =>
+          agent.present({ door: door.get(id)!, side: 'out', card: `R-${k}`, type: 'card' }).result ===
+          'grant',
+      ),
+    );
+    if (ready) break;
+    if (tries > 1800) {
+      const missing = [...agents]
+        .filter(
+          ([id, agent]) =>
+            agent.present({ door: door.get(id)!, side: 'out', card: 'R-1', type: 'card' }).result !== 'grant',
+        )
+        .map(([id, agent]) => `${id} (snapshot ${agent.snapshotVersion})`);
+      throw new Error(
+        `the revocation test people did not reach every controller in 180 s: ${missing.join(', ')}`,
+      );
+    }
+    await sleep(100);
+  }
+  await untilDelivered(agents, 120);
+  const samples: number[] = [];
+  for (let k = 1; k <= rounds; k++) {
+    const before = new Map([...agents].map(([id, a]) => [id, a.journal.next]));
+    const t0 = performance.now();
+    const call = api.ensure('PATCH', `/api/credentials/sim-r${k}-card`, { state: 'suspended' });
+    const waiting = new Set(agents.keys());
+    const deadline = t0 + 10_000;
+    while (waiting.size > 0 && performance.now() < deadline) {
+      for (const id of waiting)
+        if (agents.get(id)!.journal.next > before.get(id)!) {
+          samples.push(performance.now() - t0);
+          waiting.delete(id);
+        }
+      await new Promise((r) => setImmediate(r));
+    }
+    await call;
+    await untilDelivered(agents, 60);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+async function runOn(db: string): Promise<StackFigures | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), `monban-stack-${db}-`));
+  const scratch = db === 'postgres' ? await scratchPostgres() : undefined;
+  if (db === 'postgres' && !scratch) {
+    progress(`PostgreSQL at ${POSTGRES} is not reachable: skipping the PostgreSQL run`);
+    return undefined;
+  }
+  const size = {
+    controllers: Number(values.controllers),
+    doorsPerController: Number(values.doors),
+    people: Number(values.people),
+  };
+  const plan = simPlan(size);
+  let running: RunningServer | undefined;
+  let agents: Map<string, ControllerAgent> | undefined;
+  try {
+    const server = await startLocalServer(join(dir, 'server'), {
+      logLevel: 'error',
+      ...(scratch && { databaseUrl: scratch.url }),
+    });
+    running = server.running;
+    const api = new SimApi(server.url, server.token, server.ca);
+    progress(
+      `${db}: building the site (${size.controllers} controllers, ${size.controllers * size.doorsPerController} doors, ${size.people.toLocaleString('en')} people)`,
+    );
+    await seedSimStructure(api, plan);
+    const t0 = performance.now();
+    await seedSimPeople(api, plan, (line) => progress(`${db}: ${line}`));
+    const importSeconds = (performance.now() - t0) / 1000;
+    const rssServer = process.memoryUsage().rss;
+    const t1 = performance.now();
+    agents = await startSimControllers(api, plan, {
+      server: server.url,
+      ca: server.ca,
+      dataDir: join(dir, 'sim'),
+    });
+    await untilPolicies(agents, 1200);
+    const policySeconds = (performance.now() - t1) / 1000;
+    progress(`${db}: every controller has its policy after ${policySeconds.toFixed(1)} s; reading cards`);
+    const rate = Number(values.rate);
+    const tReads = performance.now();
+    const reads = await driveReads(agents, plan, {
+      rate,
+      seconds: Number(values.seconds),
+      progress: (l) => progress(`${db}: ${l}`),
+    });
+    await untilDelivered(agents, 600);
+    const sustained = reads.reads / ((performance.now() - tReads) / 1000);
+    const undelivered = [...agents.values()].reduce(
+      (n, a) => n + a.journal.next - 1 - a.journal.acknowledged,
+      0,
+    );
+    progress(`${db}: revocation to ${agents.size} controllers`);
+    const rounds = Number(values.revocations);
+    const revocations = await measureRevocations(api, agents, plan, rounds);
+    const rss = process.memoryUsage().rss;
+    return {
+      db,
+      size: {
+        controllers: size.controllers,
+        doors: size.controllers * size.doorsPerController,
+        people: size.people,
+      },
+      importRowsPerSecond: (2 * size.people) / importSeconds,
+      policySeconds,
+      readToUnlockMs: { p50: percentile(reads.latencies, 0.5), p99: percentile(reads.latencies, 0.99) },
+      reads: reads.reads,
+      unexpected: reads.unexpected,
+      readRatePerSecond: reads.ratePerSecond,
+      sustainedEventsPerSecond: sustained,
+      undelivered,
+      revocationMs: {
+        samples: revocations.length,
+        expected: rounds * agents.size,
+        p50: percentile(revocations, 0.5),
+        p99: percentile(revocations, 0.99),
+      },
+      rssMiB: rss / 2 ** 20,
+      perControllerMiB: Math.max(0, rss - rssServer) / 2 ** 20 / size.controllers,
+    };
+  } finally {
+    if (agents) await stopAll(agents);
+    await running?.close();
+    await scratch?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function markdown(figures: StackFigures[]): string {
+  const ratio = (v: number, target: number) => `${(v / target).toFixed(2)}×`;
+  const rows: string[][] = [
+    ['figure', ...figures.map((f) => f.db), 'target', ...figures.map((f) => `ratio (${f.db})`)],
+  ];
+  const add = (name: string, pick: (f: StackFigures) => number, target: number, unit: string) =>
+    rows.push([
+      name,
+      ...figures.map((f) => `${fmt(pick(f))} ${unit}`),
+      `${fmt(target)} ${unit}`,
+      ...figures.map((f) => ratio(pick(f), target)),
+    ]);
+  add('read → unlock p99 (controller)', (f) => f.readToUnlockMs.p99, TARGETS.readToUnlockP99, 'ms');
+  add('revocation p99 to every controller', (f) => f.revocationMs.p99, TARGETS.revocationP99, 'ms');
+  add(
+    'sustained events/s through the stack',
+    (f) => f.sustainedEventsPerSecond,
+    TARGETS.sustainedEvents,
+    '/s',
+  );
+  add('CSV import through the API', (f) => f.importRowsPerSecond, TARGETS.importRows, 'rows/s');
+  const lines = [
+    `# bench:stack — ${new Date().toISOString()} (Node ${process.version})`,
+    '',
+    ...figures.map(
+      (f) =>
+        `- ${f.db}: ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${fmt(f.rssMiB)} MiB (${fmt(f.perControllerMiB)} MiB per controller)`,
+    ),
+    '',
+    ...table(rows)
+      .split('\n')
+      .map((l) => `    ${l}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const figures: StackFigures[] = [];
+  for (const db of values.db.split(',')) {
+    const f = await runOn(db.trim());
+    if (f) figures.push(f);
+  }
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(
+    join(values.out, 'stack.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`,
+  );
+  const md = markdown(figures);
+  writeFileSync(join(values.out, 'stack.md'), md);
+  process.stdout.write(md);
+}
+
+await main();

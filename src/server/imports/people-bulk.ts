@@ -1,0 +1,155 @@
+// The people of an import written in bulk (the switch of an import job, issue 11 §3): the same
+// outcome and the same domain events as writing each row with personWrites.upsert
+// (services/people.ts) — created, or every given field replaced; left and back; memberships
+// replaced whole — but a few set-based statements per slice of rows instead of about ten queries
+// per row. The rows were checked before (references, scope: csv/people.ts); the database still
+// enforces references, and a violation fails the whole switch.
+
+import type { DomainEvent } from '../domain/events.ts';
+import { listDiff, type Raise } from '../services/write.ts';
+import type { Executor } from '../storage/db.ts';
+import type { PersonInput } from '../storage/people.ts';
+
+interface Before {
+  name: string;
+  department: string | null;
+  site: string | null;
+  active: boolean;
+  leftAt: number | null;
+  groups: string[];
+  levels: string[];
+}
+
+/** Rows of one slice: well below any engine's limit on parameters per statement. */
+export const PEOPLE_SLICE = 500;
+
+async function linksOf(
+  tx: Executor,
+  table: 'person_groups' | 'person_levels',
+  ids: string[],
+): Promise<Map<string, string[]>> {
+  const column = table === 'person_groups' ? 'group_id' : 'level_id';
+  const rows = await tx
+    .selectFrom(table)
+    .select(['person_id', `${column} as target`])
+    .where('person_id', 'in', ids)
+    .execute();
+  const map = new Map<string, string[]>();
+  for (const r of rows as { person_id: string; target: string }[]) {
+    const list = map.get(r.person_id);
+    if (list) list.push(r.target);
+    else map.set(r.person_id, [r.target]);
+  }
+  return map;
+}
+
+/** Creates or updates one slice of people (at most PEOPLE_SLICE) inside the caller's transaction. */
+export async function upsertPeopleSlice(
+  tx: Executor,
+  inputs: readonly PersonInput[],
+  now: number,
+  raise: Raise,
+): Promise<('created' | 'updated')[]> {
+  const ids = inputs.map((p) => p.id);
+  const rows = await tx
+    .selectFrom('people')
+    .select(['id', 'name', 'department', 'site', 'active', 'left_at'])
+    .where('id', 'in', ids)
+    .execute();
+  const [groups, levels] = await Promise.all([
+    linksOf(tx, 'person_groups', ids),
+    linksOf(tx, 'person_levels', ids),
+  ]);
+  const before = new Map<string, Before>(
+    rows.map((r) => [
+      r.id,
+      {
+        name: r.name,
+        department: r.department,
+        site: r.site,
+        active: Number(r.active) === 1,
+        leftAt: r.left_at === null ? null : Number(r.left_at),
+        groups: groups.get(r.id) ?? [],
+        levels: levels.get(r.id) ?? [],
+      },
+    ]),
+  );
+
+  const outcomes: ('created' | 'updated')[] = [];
+  const values = inputs.map((p) => {
+    const b = before.get(p.id);
+    outcomes.push(b ? 'updated' : 'created');
+    const active = p.active ?? b?.active ?? true;
+    return {
+      id: p.id,
+      name: p.name ?? b?.name,
+      department: p.department !== undefined ? p.department : (b?.department ?? null),
+      site: p.site !== undefined ? p.site : (b?.site ?? null),
+      active: active ? 1 : 0,
+      left_at: active ? null : (b?.leftAt ?? now),
+      created_at: now,
+      updated_at: now,
+    };
+  });
+  await tx
+    .insertInto('people')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        department: eb.ref('excluded.department'),
+        site: eb.ref('excluded.site'),
+        active: eb.ref('excluded.active'),
+        left_at: eb.ref('excluded.left_at'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+
+  // Memberships: a given list replaces the stored one whole (a column left out keeps it).
+  for (const [table, field, column] of [
+    ['person_groups', 'groups', 'group_id'],
+    ['person_levels', 'levels', 'level_id'],
+  ] as const) {
+    const given = inputs.filter((p) => p[field] !== undefined);
+    if (given.length === 0) continue;
+    const stored = given.filter((p) => before.has(p.id)).map((p) => p.id);
+    if (stored.length > 0) await tx.deleteFrom(table).where('person_id', 'in', stored).execute();
+    const links = given.flatMap((p) =>
+      [...new Set(p[field]!)].map((target) => ({ person_id: p.id, [column]: target })),
+    );
+    for (let i = 0; i < links.length; i += PEOPLE_SLICE * 2)
+      // biome-ignore lint/suspicious/noExplicitAny: the two link tables differ only in their target column
+      await (tx as any)
+        .insertInto(table)
+        .values(links.slice(i, i + PEOPLE_SLICE * 2))
+        .execute();
+  }
+
+  // The events personWrites.create / personWrites.update raise, in the same order.
+  for (const p of inputs) {
+    const b = before.get(p.id);
+    if (!b) {
+      raise({ type: 'person.created', person: p.id });
+      continue;
+    }
+    const events: DomainEvent[] = [];
+    const active = p.active ?? b.active;
+    if (b.active && !active) events.push({ type: 'person.left', person: p.id });
+    if (!b.active && active) events.push({ type: 'person.returned', person: p.id });
+    if (p.groups !== undefined) {
+      const diff = listDiff(b.groups, [...new Set(p.groups)]);
+      if (diff.added.length + diff.removed.length > 0)
+        events.push({ type: 'person.groups.changed', person: p.id, ...diff });
+    }
+    if (p.levels !== undefined) {
+      const diff = listDiff(b.levels, [...new Set(p.levels)]);
+      if (diff.added.length + diff.removed.length > 0)
+        events.push({ type: 'person.levels.changed', person: p.id, ...diff });
+    }
+    const fields = (['name', 'department', 'site'] as const).filter((f) => p[f] !== undefined);
+    if (fields.length > 0 || events.length === 0) raise({ type: 'person.updated', person: p.id, fields });
+    for (const event of events) raise(event);
+  }
+  return outcomes;
+}

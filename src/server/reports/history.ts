@@ -1,0 +1,206 @@
+// The facts the reports read, recorded at ingest in the transaction that stores the events (so a
+// batch is stored with its history or not at all):
+// - presence history: each granted passage ends the person's stay where they were and begins one in
+//   the area the door leads to, with the door, controller and sequence (stays `outside` too: a late
+//   passage must know where the person went next);
+// - when each credential last opened a door.
+//
+// Passages usually arrive in time order per person: those extend the history at its end in bulk. A
+// passage older than the person's latest (a controller that was offline reports late) is fitted in
+// where it belongs: it ends the stay it falls in, and the stay it begins ends where that one did.
+
+import { sql } from 'kysely';
+import type { ControllerEvent } from '../../contracts/messages.ts';
+import type { Executor } from '../storage/db.ts';
+import { reportDb } from './tables.ts';
+
+const CHUNK = 500;
+
+interface Passage {
+  person: string;
+  area: string;
+  at: number;
+  door: string;
+  controllerId: string;
+  seq: number;
+}
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Records the report facts of one batch of newly stored events from one controller. */
+export async function recordReportFacts(
+  tx: Executor,
+  controllerId: string,
+  events: readonly ControllerEvent[],
+): Promise<void> {
+  const grants = events.filter(
+    (e) =>
+      e.type === 'access' && e.detail.result === 'grant' && e.person !== undefined && e.door !== undefined,
+  );
+  if (grants.length === 0) return;
+  const db = reportDb(tx);
+  await lastUses(tx, grants);
+
+  const doorIds = [...new Set(grants.map((e) => e.door!))];
+  const geometry = new Map<string, { from: string; to: string }>();
+  for (const ids of chunks(doorIds))
+    for (const d of await db
+      .selectFrom('doors')
+      .select(['id', 'from_area', 'to_area'])
+      .where('id', 'in', ids)
+      .execute())
+      geometry.set(d.id, { from: d.from_area, to: d.to_area });
+  const passages: Passage[] = [];
+  for (const e of grants) {
+    const door = geometry.get(e.door!);
+    if (!door) continue;
+    passages.push({
+      person: e.person!,
+      area: e.detail.side === 'out' ? door.from : door.to,
+      at: e.at,
+      door: e.door!,
+      controllerId,
+      seq: e.seq,
+    });
+  }
+  passages.sort((a, b) => a.at - b.at || a.seq - b.seq);
+
+  const people = [...new Set(passages.map((p) => p.person))];
+  const heads = new Map<string, number>();
+  for (const ids of chunks(people))
+    for (const h of await db
+      .selectFrom('presence_history_heads')
+      .select(['person_id', 'last_at'])
+      .where('person_id', 'in', ids)
+      .execute())
+      heads.set(h.person_id, Number(h.last_at));
+
+  // Per person: passages at or after their latest go on the end in bulk; older ones are fitted in.
+  const inOrder = new Map<string, Passage[]>();
+  const late: Passage[] = [];
+  for (const p of passages) {
+    const head = heads.get(p.person);
+    const list = inOrder.get(p.person);
+    if (list) list.push(p);
+    else if (head === undefined || p.at >= head) inOrder.set(p.person, [p]);
+    else late.push(p);
+  }
+  await extend(tx, inOrder);
+  for (const p of late) await fitIn(tx, p);
+  for (const p of passages)
+    if ((heads.get(p.person) ?? Number.NEGATIVE_INFINITY) < p.at) heads.set(p.person, p.at);
+  const rows = people.map((person) => ({ person_id: person, last_at: heads.get(person)! }));
+  for (const part of chunks(rows))
+    await db
+      .insertInto('presence_history_heads')
+      .values(part)
+      .onConflict((oc) =>
+        oc.column('person_id').doUpdateSet((eb) => ({ last_at: eb.ref('excluded.last_at') })),
+      )
+      .execute();
+}
+
+const stayOf = (p: Passage, leftAt: number | null, leftDoor: string | null) => ({
+  person_id: p.person,
+  area: p.area,
+  entered_at: p.at,
+  entered_door: p.door,
+  controller_id: p.controllerId,
+  seq: p.seq,
+  left_at: leftAt,
+  left_door: leftDoor,
+});
+
+/**
+ * Passages after each person's latest, in time order per person: each person's open stay ends at
+ * their first passage (one UPDATE for all of them), and each passage begins a stay that the next one
+ * ends (one INSERT for all; the last stays open).
+ */
+async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passage[]>): Promise<void> {
+  if (byPerson.size === 0) return;
+  const db = reportDb(tx);
+  const firsts = [...byPerson.values()].map((list) => list[0]!);
+  // UPDATE … FROM (VALUES …): one statement per chunk, on SQLite (3.33+) and PostgreSQL alike.
+  for (const part of chunks(firsts, 500))
+    await sql`update presence_history set left_at = v.column2, left_door = v.column3
+      from (values ${sql.join(part.map((p) => sql`(${p.person}, cast(${p.at} as bigint), ${p.door})`))}) as v
+      where presence_history.person_id = v.column1 and presence_history.left_at is null`.execute(db);
+  const stays: ReturnType<typeof stayOf>[] = [];
+  for (const list of byPerson.values())
+    list.forEach((p, i) => {
+      const next = list[i + 1];
+      stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
+    });
+  for (const part of chunks(stays, 400)) await db.insertInto('presence_history').values(part).execute();
+}
+
+/** A passage reported late: it splits the stay it falls in, or fills the gap before the next stay. */
+async function fitIn(tx: Executor, p: Passage): Promise<void> {
+  const db = reportDb(tx);
+  const before = await db
+    .selectFrom('presence_history')
+    .select(['id', 'left_at', 'left_door'])
+    .where('person_id', '=', p.person)
+    .where('entered_at', '<=', p.at)
+    .orderBy('entered_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let end: { at: number | null; door: string | null };
+  if (before && (before.left_at === null || Number(before.left_at) > p.at)) {
+    end = { at: before.left_at === null ? null : Number(before.left_at), door: before.left_door };
+    await db
+      .updateTable('presence_history')
+      .set({ left_at: p.at, left_door: p.door })
+      .where('id', '=', before.id)
+      .execute();
+  } else {
+    const next = await db
+      .selectFrom('presence_history')
+      .select(['entered_at', 'entered_door'])
+      .where('person_id', '=', p.person)
+      .where('entered_at', '>', p.at)
+      .orderBy('entered_at')
+      .limit(1)
+      .executeTakeFirst();
+    end = next ? { at: Number(next.entered_at), door: next.entered_door } : { at: null, door: null };
+  }
+  await db
+    .insertInto('presence_history')
+    .values(stayOf(p, end.at, end.door))
+    .execute();
+}
+
+/** When each credential of these grants was last used (the latest wins, whatever the order). */
+async function lastUses(tx: Executor, grants: readonly ControllerEvent[]): Promise<void> {
+  const latest = new Map<string, { at: number; door: string | null }>();
+  for (const e of grants) {
+    const id = e.detail.credentialId;
+    if (typeof id !== 'string') continue;
+    const seen = latest.get(id);
+    if (!seen || e.at > seen.at) latest.set(id, { at: e.at, door: e.door ?? null });
+  }
+  const rows = [...latest].map(([credential_id, u]) => ({
+    credential_id,
+    last_used_at: u.at,
+    door: u.door,
+  }));
+  for (const part of chunks(rows))
+    await reportDb(tx)
+      .insertInto('credential_last_use')
+      .values(part)
+      .onConflict((oc) =>
+        oc
+          .column('credential_id')
+          .doUpdateSet((eb) => ({
+            last_used_at: eb.ref('excluded.last_used_at'),
+            door: eb.ref('excluded.door'),
+          }))
+          .where('credential_last_use.last_used_at', '<', (eb) => eb.ref('excluded.last_used_at')),
+      )
+      .execute();
+}
