@@ -1,12 +1,15 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports, events);
+// `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
+// the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
 
 import { writeFileSync } from 'node:fs';
 import { type CapacityRun, runCapacityBench } from './capacity.ts';
 import { formatControllerReport, memoryJournalAvailable, runControllerBench } from './controller.ts';
 import { runCoreBench } from './core.ts';
+import { eventStoreSection } from './event-store-report.ts';
 import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
 import { runOsdpBench } from './osdp.ts';
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
   if (wanted('site')) await siteModelSection(results);
   if (wanted('import')) await importSection(results);
   if (wanted('reports')) await reportsSection(results);
+  if (wanted('events')) await eventStoreSection(results, progress);
 
   if (jsonAt > 0 && process.argv[jsonAt + 1])
     writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));
@@ -359,6 +363,8 @@ async function importSection(results: Record<string, unknown>): Promise<void> {
   console.log(
     `  event-loop p99 < 100 ms (health stays answered): ${fmt(r.loopDelayMs.p99)} ms — ${verdict(r.loopDelayMs.p99 < 100)}`,
   );
+}
+
 async function reportsSection(results: Record<string, unknown>): Promise<void> {
   const r = await runReportsBench(progress);
   results.reports = r;

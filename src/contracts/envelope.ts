@@ -76,6 +76,15 @@ export class Sealer {
     return this.seq;
   }
 
+  /**
+   * Moves the sequence up to `seq` (never down): another sender with the same key used sequences up
+   * to there (a server instance taking over a controller from one that died), and the receiver
+   * would take anything at or below them for a replay.
+   */
+  advanceTo(seq: number): void {
+    if (seq > this.seq) this.seq = seq;
+  }
+
   seal(topic: string, body: Json, sentAt: number): Envelope {
     if (this.reserve && this.seq + 1 > this.reservedUpTo) {
       this.reservedUpTo = this.seq + SEQUENCE_BLOCK;

@@ -40,6 +40,7 @@ export function carryOverState(oldPolicy: Policy, old: SiteState, policy: Policy
   for (const [person, sides] of old.localSides)
     if (policy.people.has(person)) state.localSides.set(person, new Map(sides));
   for (const [credential, count] of old.uses) state.uses.set(credential, count);
+  for (const [credential, at] of old.firstUse) state.firstUse.set(credential, at);
   for (const credential of old.revoked) state.revoked.add(credential);
   for (const [id, runtime] of old.doors) {
     const index = policy.doorList.findIndex((d) => d.id === id);

@@ -232,6 +232,13 @@ export function decide(policy: Policy, state: SiteState, request: AccessRequest,
   b.pass('person');
   if (extra >= 0 && (now < store.extraValidFrom[extra]! || now >= store.extraValidUntil[extra]!))
     return b.deny('outside_validity', 'validity');
+  // A key valid for a time from its first grant: that time runs from the first grant on record.
+  const validFor = extra < 0 ? Number.POSITIVE_INFINITY : store.extraValidFor[extra]!;
+  if (validFor !== Number.POSITIVE_INFINITY) {
+    const first = state.firstUse.get(credential.key);
+    if (first !== undefined && now >= first + validFor)
+      return b.deny('outside_validity', 'validity', 'time from first use is over');
+  }
   b.pass('validity');
   const maxUses = credential.maxUses;
   const used = maxUses === Number.POSITIVE_INFINITY ? 0 : (state.uses.get(credential.key) ?? 0);
@@ -678,6 +685,12 @@ function grant(
 ): Decision {
   const credential = b.credential!;
   const side = b.request.side;
+  if (
+    credential.extra >= 0 &&
+    policy.people.store.extraValidFor[credential.extra]! !== Number.POSITIVE_INFINITY &&
+    !state.firstUse.has(credential.key)
+  )
+    b.change({ op: 'firstUse', credential: credential.key, at: now });
   crossing(
     b,
     door,

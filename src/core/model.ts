@@ -118,6 +118,16 @@ export interface CredentialDef {
   /** local date-time, exclusive */
   validUntil?: string;
   maxUses?: number;
+  /**
+   * valid for this many minutes from its first grant (a key that runs for N hours once used); the
+   * window ends earlier when `validUntil` comes first
+   */
+  validForMinutes?: number;
+  /**
+   * the credential's own levels (a time-limited key for chosen doors and hours): it opens only what
+   * these grant, never what its holder's groups and levels do
+   */
+  levels?: string[];
   state?: CredentialState;
 }
 

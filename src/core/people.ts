@@ -91,6 +91,10 @@ interface CredentialRow {
   validFrom: number;
   validUntil: number;
   maxUses: number;
+  /** ms from the first grant (Infinity: no such limit) */
+  validForMs: number;
+  /** the credential's own level indices (a time-limited key), undefined: its holder's */
+  levels: number[] | undefined;
 }
 
 function nonNegative(value: number | undefined, path: PolicyPath): number | undefined {
@@ -156,6 +160,18 @@ function compilePerson(def: PersonDef, path: PolicyPath, ctx: PeopleContext): Pe
     for (const other of credentials)
       if (other.type === type && other.idText === idText)
         throw new PolicyError([...path, 'credentials', i], takenMessage(type, idText));
+    let ownLevels: number[] | undefined;
+    if (c.levels !== undefined) {
+      ownLevels = [];
+      for (let j = 0; j < c.levels.length; j++) {
+        const index = ctx.levelIndex.get(c.levels[j]!);
+        if (index === undefined)
+          throw new PolicyError([...path, 'credentials', i, 'levels', j], `unknown level "${c.levels[j]}"`);
+        if (!ownLevels.includes(index)) ownLevels.push(index);
+      }
+      if (ownLevels.length > MAX_PER_PERSON)
+        throw new PolicyError([...path, 'credentials', i, 'levels'], `at most ${MAX_PER_PERSON} levels`);
+    }
     const state = c.state === undefined ? 0 : CREDENTIAL_STATE_CODE.indexOf(c.state);
     if (state < 0)
       throw new PolicyError([...path, 'credentials', i, 'state'], `unknown credential state "${c.state}"`);
@@ -187,6 +203,11 @@ function compilePerson(def: PersonDef, path: PolicyPath, ctx: PeopleContext): Pe
         c.maxUses === undefined
           ? Number.POSITIVE_INFINITY
           : nonNegative(c.maxUses, [...path, 'credentials', i, 'maxUses'])!,
+      validForMs:
+        c.validForMinutes === undefined
+          ? Number.POSITIVE_INFINITY
+          : nonNegative(c.validForMinutes, [...path, 'credentials', i, 'validForMinutes'])! * 60_000,
+      levels: ownLevels,
     });
   }
   return {
@@ -241,7 +262,7 @@ const P_BITS = 4;
 const P_REMOVED = 5;
 const PERSON_STRIDE = 6;
 
-type Numbers = Uint32Array | Int32Array | Float64Array;
+type Numbers = Uint32Array | Int32Array | Float64Array | Uint8Array;
 
 function grown<T extends Numbers>(array: T, need: number): T {
   if (need <= array.length) return array;
@@ -286,6 +307,10 @@ export class PeopleStore {
   extraDuress = new Uint32Array(0);
   /** pool offset + 1 of a PIN-only credential's own id, 0: none */
   extraRefId = new Uint32Array(0);
+  /** ms a credential stays valid from its first grant (Infinity: no such limit) */
+  extraValidFor = new Float64Array(0);
+  /** 1: the credential's row names its own levels, not its holder's (a time-limited key) */
+  extraOwnLevels = new Uint8Array(0);
 
   people = 0;
   credentials = 0;
@@ -318,6 +343,8 @@ export class PeopleStore {
     this.extraMaxUses = shrunk(this.extraMaxUses, this.extras);
     this.extraDuress = shrunk(this.extraDuress, this.extras);
     this.extraRefId = shrunk(this.extraRefId, this.extras);
+    this.extraValidFor = shrunk(this.extraValidFor, this.extras);
+    this.extraOwnLevels = shrunk(this.extraOwnLevels, this.extras);
   }
 
   /** Bytes held by the rows, tables and string pool. */
@@ -331,6 +358,8 @@ export class PeopleStore {
       this.extraMaxUses,
       this.extraDuress,
       this.extraRefId,
+      this.extraValidFor,
+      this.extraOwnLevels,
       this.personTable,
       this.credTable,
     ];
@@ -486,25 +515,35 @@ export class PeopleStore {
       const cr = i * CRED_STRIDE;
       const creds = this.credRows;
       creds[cr + C_ID] = this.pool.add(c.idText);
+      // A credential with its own levels points at its own run of them (no groups) instead of its
+      // holder's: the decision reads the run from the credential row and needs no other branch.
+      let credRun = run;
+      if (c.levels !== undefined) {
+        credRun = this.entryCount;
+        this.entries = grown(this.entries, credRun + c.levels.length);
+        for (const l of c.levels) this.entries[this.entryCount++] = l;
+      }
       creds[cr + C_BITS] =
         (c.type |
           (c.state << 3) |
           (c.ref << 5) |
           (row.active ? C_ACTIVE_BIT : 0) |
-          (row.groups.length << 8) |
-          (row.levels.length << 20)) >>>
+          (c.levels !== undefined ? 0 : row.groups.length << 8) |
+          ((c.levels ?? row.levels).length << 20)) >>>
         0;
       creds[cr + C_PERSON] = p;
       creds[cr + C_REMOVED] = 0;
       creds[cr + C_PIN] = c.pin === undefined ? 0 : this.pool.add(c.pin) + 1;
-      creds[cr + C_RUN] = run;
+      creds[cr + C_RUN] = credRun;
       creds[cr + C_PERSON_ID] = idOffset;
       const rare =
         c.duressPin !== undefined ||
         c.refId !== undefined ||
         c.maxUses !== Number.POSITIVE_INFINITY ||
         c.validFrom !== Number.NEGATIVE_INFINITY ||
-        c.validUntil !== Number.POSITIVE_INFINITY;
+        c.validUntil !== Number.POSITIVE_INFINITY ||
+        c.validForMs !== Number.POSITIVE_INFINITY ||
+        c.levels !== undefined;
       if (rare) {
         const x = this.extras++;
         this.extraValidFrom = grown(this.extraValidFrom, this.extras);
@@ -512,6 +551,10 @@ export class PeopleStore {
         this.extraMaxUses = grown(this.extraMaxUses, this.extras);
         this.extraDuress = grown(this.extraDuress, this.extras);
         this.extraRefId = grown(this.extraRefId, this.extras);
+        this.extraValidFor = grown(this.extraValidFor, this.extras);
+        this.extraOwnLevels = grown(this.extraOwnLevels, this.extras);
+        this.extraValidFor[x] = c.validForMs;
+        this.extraOwnLevels[x] = c.levels !== undefined ? 1 : 0;
         this.extraValidFrom[x] = c.validFrom;
         this.extraValidUntil[x] = c.validUntil;
         this.extraMaxUses[x] = c.maxUses;
@@ -593,6 +636,10 @@ export interface CredentialView {
   validFrom: number;
   validUntil: number;
   maxUses: number;
+  /** ms valid from the first grant (Infinity: no such limit) */
+  validForMs: number;
+  /** the credential's own level indices (a time-limited key); undefined: its holder's */
+  levels: number[] | undefined;
 }
 
 /** A person as read back from the store, for callers off the decision path. */
@@ -771,7 +818,18 @@ export class People {
       validFrom: x < 0 ? Number.NEGATIVE_INFINITY : store.extraValidFrom[x]!,
       validUntil: x < 0 ? Number.POSITIVE_INFINITY : store.extraValidUntil[x]!,
       maxUses: x < 0 ? Number.POSITIVE_INFINITY : store.extraMaxUses[x]!,
+      validForMs: x < 0 ? Number.POSITIVE_INFINITY : store.extraValidFor[x]!,
+      levels: x < 0 || store.extraOwnLevels[x] === 0 ? undefined : this.ownLevels(c),
     };
+  }
+
+  /** The level indices of a credential's own run (credentials with their own levels). */
+  private ownLevels(c: number): number[] {
+    const store = this.store;
+    const row = c * CRED_STRIDE;
+    const start = store.credRows[row + C_RUN]!;
+    const count = store.credRows[row + C_BITS]! >>> 20;
+    return Array.from(store.entries.subarray(start, start + count));
   }
 
   /** Every credential of the people that exist in this version. */
@@ -957,6 +1015,8 @@ function rebuild(people: People, leaving: ReadonlySet<number>, rows: readonly Pe
         validFrom: view.validFrom,
         validUntil: view.validUntil,
         maxUses: view.maxUses,
+        validForMs: view.validForMs,
+        levels: view.levels,
       });
     }
     remap[p] = store.append(row);

@@ -46,6 +46,8 @@ export interface SiteState {
   localSides: Map<string, Map<string, LocalSide>>;
   /** credential key → grants so far */
   uses: Map<string, number>;
+  /** credential key → instant of its first grant, for credentials valid for a time from first use */
+  firstUse: Map<string, number>;
   /** credentials revoked by an operator since the policy was compiled */
   revoked: Set<string>;
   doors: Map<string, DoorRuntime>;
@@ -78,6 +80,7 @@ export type StateChange =
   | { op: 'forgetPerson'; person: string; index: number }
   | { op: 'resetArea'; area: string }
   | { op: 'use'; credential: string; count: number }
+  | { op: 'firstUse'; credential: string; at: number }
   | { op: 'revoke'; credential: string }
   | { op: 'door'; door: string; patch: DoorPatch }
   | { op: 'pendingPair'; area: string; pending: Pending | null }
@@ -114,6 +117,7 @@ export function createState(policy: Policy, now: number): SiteState {
     lastEntry: new Map(),
     localSides: new Map(),
     uses: new Map(),
+    firstUse: new Map(),
     revoked: new Set(),
     doors,
     doorsByIndex: policy.doorList.map((d) => doors.get(d.id)!),
@@ -248,6 +252,9 @@ export function applyChanges(state: SiteState, policy: Policy, changes: readonly
       }
       case 'use':
         state.uses.set(change.credential, change.count);
+        break;
+      case 'firstUse':
+        if (!state.firstUse.has(change.credential)) state.firstUse.set(change.credential, change.at);
         break;
       case 'revoke':
         state.revoked.add(change.credential);

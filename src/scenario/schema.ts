@@ -91,6 +91,8 @@ const credential = z.strictObject({
   validFrom: localDateTime.optional(),
   validUntil: localDateTime.optional(),
   maxUses: count.optional(),
+  validForMinutes: count.optional(),
+  levels: ids.optional(),
   state: z
     .enum(CREDENTIAL_STATES as [string, ...string[]])
     .transform((s) => s as (typeof CREDENTIAL_STATES)[number])

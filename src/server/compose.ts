@@ -31,6 +31,10 @@ import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
+import { keyPageRoutes } from './keys/page.ts';
+import { type KeyWiring, wireKeys } from './keys/wiring.ts';
+import { registerLifecycle } from './lifecycle/index.ts';
+import type { Lifecycle } from './lifecycle/service.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
@@ -39,6 +43,8 @@ import { createServices, type Services } from './services/index.ts';
 import { chainKeys } from './storage/chain.ts';
 import type { Store } from './storage/db.ts';
 import { DEFAULT_SITE } from './storage/sites.ts';
+import type { DispatchSettings } from './webhooks/dispatcher.ts';
+import { type WebhookWiring, wireWebhooks } from './webhooks/wiring.ts';
 
 export interface ComposeOptions {
   store: Store;
@@ -64,6 +70,8 @@ export interface ComposeOptions {
   controllers?: false | Partial<ControllerSettings>;
   /** tests: who is calling when no credential the security plugin knows says so */
   authenticate?: (request: FastifyRequest) => Principal | undefined;
+  /** webhook delivery timing (retries) */
+  webhooks?: Partial<DispatchSettings>;
   /** more routes, registered after the security plugin (`monban serve`: the web console; tests) */
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Prometheus metrics (metrics/): process metrics too (`monban serve`; default false) */
@@ -79,12 +87,18 @@ export interface ComposedServer {
   services: Services;
   alarms: AlarmService;
   controllers: ControllerLink | undefined;
+  /** time-limited keys: the use log, revocation by command, the sweep of what is over */
+  keys: KeyWiring;
+  /** webhooks: the outbox fed by every source, and its dispatcher */
+  webhooks: WebhookWiring;
   /** door and area actions */
   operations: OperationsService;
   /** what `GET /metrics` shows (metrics/listener.ts serves it) */
   metrics: ServerMetrics;
   /** alarm notices by e-mail and other channels, when configured (started by start()) */
   notifications: AlarmNotifications | undefined;
+  /** retention, purge, export and erasure of personal data */
+  lifecycle: Lifecycle;
   /** starts the controller link (broker, hub, snapshots) */
   start(): Promise<void>;
   /** stops the app and the link; the store stays open */
@@ -141,6 +155,24 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     ...(security.settings && { settings: security.settings }),
     ...(security.alarmSettings && { alarmSettings: security.alarmSettings }),
   });
+  const webhooks = wireWebhooks({
+    service: services.webhooks,
+    bus,
+    alarms,
+    logger,
+    clock,
+    ...(options.webhooks && { settings: options.webhooks }),
+  });
+  const keys = wireKeys({
+    store,
+    bus,
+    keys: services.keys,
+    logger,
+    notify: (notice) => webhooks.keyUse(notice),
+    onSweep: async () => {
+      await services.reservations.endOver();
+    },
+  });
   const metrics = new ServerMetrics({
     now: () => clock.now(),
     processMetrics: options.metrics?.processMetrics ?? false,
@@ -156,6 +188,11 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     options.controllers === false
       ? undefined
       : new ControllerLink({
+          onEvents: async (controllerId, events) => {
+            await keys.uses.record(controllerId, events);
+            await webhooks.controllerEvents(controllerId, events);
+          },
+          onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,
           installationKey,
           logger,
@@ -166,6 +203,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           now: () => clock.now(),
           observer: metrics.link,
         });
+  keys.attach(controllers);
   const operations = new OperationsService({
     store,
     installationKey,
@@ -176,6 +214,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
   });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
+  let lifecycle: Lifecycle | undefined;
   try {
     app = await buildApp({
       store,
@@ -210,12 +249,17 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
+        await keyPageRoutes(instance);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
+        // Retention, purge, a person's export and erasure (issue 15 §2).
+        lifecycle = registerLifecycle(instance, { store, installationKey, bus, clock });
         await options.routes?.(instance);
       },
     });
   } catch (error) {
+    keys.stop();
+    await webhooks.stop();
     operations.close();
     unsubscribeAudit();
     unlistenAlarms();
@@ -231,16 +275,23 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     services,
     alarms,
     controllers,
+    keys,
+    webhooks,
     operations,
     metrics,
     notifications,
+    lifecycle: lifecycle!,
     start: async () => {
       await controllers?.start();
       notifications?.start();
+      keys.start();
+      webhooks.start();
     },
     async close() {
       if (closed) return;
       closed = true;
+      keys.stop();
+      await webhooks.stop();
       await app.close();
       await controllers?.stop();
       operations.close();

@@ -28,6 +28,7 @@
 //   MONBAN_EMERGENCY_GROUP            the group still let in under emergency_only
 //   MONBAN_HEARTBEAT_SECONDS          heartbeat interval both ways (default 5)
 //   MONBAN_LINK_TIMEOUT_SECONDS       silence before comms_lost (default 15)
+//   MONBAN_WEBHOOK_RETRY_SECONDS      first webhook retry after this long, doubling (default 10)
 
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -74,6 +75,7 @@ const serverSchema = storageSchema.extend({
   MONBAN_EMERGENCY_GROUP: z.string().min(1).max(64).optional(),
   MONBAN_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   MONBAN_LINK_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(86_400).default(15),
+  MONBAN_WEBHOOK_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(10),
 });
 
 export interface StorageConfig {
@@ -90,6 +92,8 @@ export interface ServerConfig extends StorageConfig {
   bodyLimit: number;
   /** seconds between checkpoints of the chain heads (audit/anchors.ts) */
   checkpointSeconds: number;
+  /** first webhook retry after this long (each further one waits twice as long) */
+  webhookRetryMs: number;
   /** the metrics listener (metrics/listener.ts); undefined port: off */
   metrics: { port: number | undefined; host: string; tokenFile: string | undefined };
   controllers: {
@@ -170,6 +174,7 @@ export function serverConfig(
       : undefined,
     bodyLimit: e.MONBAN_BODY_LIMIT_MB * 1024 * 1024,
     checkpointSeconds: e.MONBAN_CHECKPOINT_SECONDS,
+    webhookRetryMs: e.MONBAN_WEBHOOK_RETRY_SECONDS * 1000,
     metrics: {
       port: e.MONBAN_METRICS_PORT,
       host: e.MONBAN_METRICS_HOST,

@@ -56,6 +56,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+
 // Paths that may carry secrets are redacted from every log line, whatever logs them.
 const REDACT = [
   'req.headers.authorization',
@@ -87,6 +89,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let server: ComposedServer | undefined;
   let checkpoints: { stop(): Promise<void> } | undefined;
   let metrics: MetricsListener | undefined;
+  let retention: { stop(): Promise<void> } | undefined;
   const anchorFile = anchorFileIn(config.dataDir);
   try {
     const installationKey = installationKeyFor(config);
@@ -130,6 +133,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               heartbeatMs: c.heartbeatMs,
               linkTimeoutMs: c.linkTimeoutMs,
             },
+      webhooks: { retryBaseMs: config.webhookRetryMs },
       // The web console (dist/web) at `/` and its client routes.
       routes: (instance) => registerConsole(instance),
       metrics: { processMetrics: true },
@@ -144,6 +148,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       intervalMs: config.checkpointSeconds * 1000,
       logger,
     });
+    // The retention purge (lifecycle/retention.ts), every few hours; audited each run.
+    if (options.background ?? true) retention = server.lifecycle.schedule(RETENTION_INTERVAL_MS, logger);
     await ensureFirstAdminSetup(securityDb(store.db), logger, {
       ...(options.print && { print: options.print }),
     });
@@ -176,6 +182,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         if (closed) return;
         closed = true;
         await metrics?.close();
+        await retention?.stop();
         await running.close();
         await checkpoints?.stop();
         await store.close();
@@ -184,6 +191,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     };
   } catch (error) {
     await metrics?.close();
+    await retention?.stop();
     await checkpoints?.stop();
     await server?.close();
     await store.close();

@@ -47,6 +47,12 @@ export interface Endpoint {
   response?: AnyZod;
   /** a body that is not JSON (CSV import) */
   consumes?: string[];
+  /** request headers it reads (Idempotency-Key), validated and documented like the rest */
+  headers?: AnyZod;
+  /** a smaller body limit than the server's (bytes): integration writes are small */
+  bodyLimit?: number;
+  /** error statuses beyond the usual ones (422, 410) */
+  errors?: number[];
   handle(ctx: EndpointContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -65,6 +71,9 @@ export function endpoint<
   status?: 200 | 201 | 202 | 204;
   response?: R;
   consumes?: string[];
+  headers?: AnyZod;
+  bodyLimit?: number;
+  errors?: number[];
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }): Endpoint {
   return { ...def, status: def.status ?? 200 } as Endpoint;

@@ -3,10 +3,22 @@
 // /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
 
 import type { Permission } from '../http/principal.ts';
+import { keyEndpoints as k } from '../keys/routes.ts';
+import {
+  erasePerson,
+  exportPersonData,
+  exportPersonDataCsv,
+  getRetention,
+  listCertificates,
+  purgeNow,
+  setRetention,
+} from '../lifecycle/api.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import { reportRoutes } from '../reports/routes.ts';
+import { reservationEndpoints as rv } from '../reservations/routes.ts';
 import { issueScimToken, revokeScimToken } from '../scim/token-api.ts';
 import type { Store } from '../storage/db.ts';
+import { webhookEndpoints as wh } from '../webhooks/routes.ts';
 import { accessLevels } from './access-levels.ts';
 import { areas } from './areas.ts';
 import { controllers } from './controllers.ts';
@@ -130,12 +142,49 @@ export function apiRoutes(store: Store): Route[] {
 
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
 
+    row('GET',    '/api/guests',                'people:read',       k.listGuests,          'guests'),
+    row('POST',   '/api/guests',                'people:write',      k.createGuest,         'guests'),
+    row('GET',    '/api/guests/:id',            'people:read',       k.getGuest,            'guests'),
+    row('PATCH',  '/api/guests/:id',            'people:write',      k.updateGuest,         'guests'),
+    row('DELETE', '/api/guests/:id',            'people:write',      k.deleteGuest,         'guests'),
+
+    row('GET',    '/api/keys',                  'credentials:read',  k.listKeys,            'keys'),
+    row('POST',   '/api/keys',                  'credentials:write', k.issueKey,            'keys'),
+    row('GET',    '/api/keys/:id',              'credentials:read',  k.getKey,              'keys'),
+    row('PATCH',  '/api/keys/:id',              'credentials:write', k.updateKey,           'keys'),
+    row('POST',   '/api/keys/:id/revoke',       'credentials:write', k.revokeKey,           'keys'),
+    row('POST',   '/api/keys/:id/link',         'credentials:write', k.relinkKey,           'keys'),
+    row('GET',    '/api/keys/:id/uses',         'credentials:read',  k.keyUses,             'keys'),
+    row('POST',   '/api/key-links/open',        null,                k.openLink,            'keys'),
+    row('POST',   '/api/deliveries',            'credentials:write', k.issueDelivery,       'keys'),
+
+    row('GET',    '/api/reservations',          'credentials:read',  rv.list,               'reservations'),
+    row('POST',   '/api/reservations',          'credentials:write', rv.create,             'reservations'),
+    row('GET',    '/api/reservations/:id',      'credentials:read',  rv.get,                'reservations'),
+    row('PATCH',  '/api/reservations/:id',      'credentials:write', rv.update,             'reservations'),
+    row('POST',   '/api/reservations/:id/cancel', 'credentials:write', rv.cancel,           'reservations'),
+
+    row('GET',    '/api/webhooks',              'settings:write',    wh.list,               'webhooks'),
+    row('POST',   '/api/webhooks',              'settings:write',    wh.create,             'webhooks'),
+    row('GET',    '/api/webhooks/:id',          'settings:write',    wh.get,                'webhooks'),
+    row('PATCH',  '/api/webhooks/:id',          'settings:write',    wh.update,             'webhooks'),
+    row('DELETE', '/api/webhooks/:id',          'settings:write',    wh.remove,             'webhooks'),
+    row('POST',   '/api/webhooks/:id/secret',   'settings:write',    wh.rotate,             'webhooks'),
+    row('GET',    '/api/webhooks/:id/deliveries', 'settings:write',  wh.deliveries,         'webhooks'),
+    row('POST',   '/api/webhooks/:id/deliveries/:delivery/redeliver', 'settings:write', wh.redeliver, 'webhooks'),
     row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
     row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
     row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
 
+    row('GET',    '/api/lifecycle/retention',   'audit:read',        getRetention,          'lifecycle'),
+    row('PATCH',  '/api/lifecycle/retention',   'settings:write',    setRetention,          'lifecycle'),
+    row('POST',   '/api/lifecycle/purge',       'settings:write',    purgeNow,              'lifecycle'),
+    row('GET',    '/api/lifecycle/people/:id/export', 'people:read', exportPersonData,      'lifecycle'),
+    row('GET',    '/api/lifecycle/people/:id/export.csv', 'people:read', exportPersonDataCsv, 'lifecycle'),
+    row('POST',   '/api/lifecycle/people/:id/erasure', 'settings:write', erasePerson,       'lifecycle'),
+    row('GET',    '/api/lifecycle/certificates', 'audit:read',       listCertificates,      'lifecycle'),
     ...reportRoutes(store),
   ];
   return routes;

@@ -17,6 +17,7 @@ import {
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { readChainOverlays } from '../lifecycle/chain-overlays.ts';
 import { AuditLog } from '../storage/audit-log.ts';
 import { type BrokenSpan, type ChainKeys, type ChainVerdict, chainKeys } from '../storage/chain.ts';
 import { EventStore } from '../storage/events.ts';
@@ -171,9 +172,11 @@ export async function verifyChains(
   file: string,
 ): Promise<ChainsReport> {
   const anchors = readAnchors(file, keys);
-  const audit = await new AuditLog(db, keys.audit).verify(anchors.audit);
-  const events = await new EventStore(db, keys.events).verify(anchors.events);
-  const problems = [...anchors.problems];
+  // Where retention purges left the chains starting, and the records erasures sealed (lifecycle/).
+  const overlays = await readChainOverlays(db, keys);
+  const audit = await new AuditLog(db, keys.audit).verify(anchors.audit, overlays.audit);
+  const events = await new EventStore(db, keys.events).verify(anchors.events, overlays.events);
+  const problems = [...anchors.problems, ...overlays.problems];
   if (anchors.count === 0 && (audit.records > 0 || events.some((e) => e.records > 0)))
     problems.push('no checkpoint found: removal of records from the end cannot be ruled out');
   const spans = [audit, ...events].flatMap((v) => v.spans);

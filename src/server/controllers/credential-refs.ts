@@ -6,6 +6,7 @@
 
 import { credentialIdHash } from '../../contracts/credential-key.ts';
 import type { ControllerEvent } from '../../contracts/messages.ts';
+import type { KeyDb } from '../keys/store.ts';
 import type { Executor } from '../storage/db.ts';
 
 const HASHED = /^(card|mobile|key|biometric|pin):([0-9a-f]{64})$/;
@@ -14,7 +15,9 @@ const BACKFILL_CHUNK = 500;
 
 interface Resolved {
   ref: string;
-  credentialId: string;
+  credentialId?: string;
+  /** a time-limited key (src/server/keys/): `key#<key id>` */
+  keyId?: string;
 }
 
 export function safeCredentialRef(c: { id: string; type: string; identifier: string | null }): string {
@@ -61,6 +64,15 @@ async function lookup(db: Executor, hashes: readonly string[]): Promise<Map<stri
     const hash = r.type === 'pin' ? r.identifier : r.ref_hash;
     if (hash) found.set(hash, { ref: safeCredentialRef(r), credentialId: r.id });
   }
+  if (found.size < hashes.length) {
+    const keys = await (db as unknown as KeyDb)
+      .selectFrom('access_keys')
+      .select(['id', 'ref_hash'])
+      .where('ref_hash', 'in', [...hashes])
+      .execute();
+    for (const k of keys)
+      if (!found.has(k.ref_hash)) found.set(k.ref_hash, { ref: `key#${k.id}`, keyId: k.id });
+  }
   return found;
 }
 
@@ -89,7 +101,8 @@ export async function resolveCredentialRefs(
       detail: {
         ...e.detail,
         credential: resolved?.ref ?? `${match[1]}:#${match[2]!.slice(0, 8)}`,
-        ...(resolved && { credentialId: resolved.credentialId }),
+        ...(resolved?.credentialId !== undefined && { credentialId: resolved.credentialId }),
+        ...(resolved?.keyId !== undefined && { keyId: resolved.keyId }),
       },
     };
   });

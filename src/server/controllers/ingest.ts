@@ -11,6 +11,7 @@ import { recordReportFacts } from '../reports/history.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
+import { ensurePartitions } from '../storage/event-partitions.ts';
 import { EventStore } from '../storage/events.ts';
 import { PresenceStore } from '../storage/presence.ts';
 import type { RaiseControllerAlarm } from './controller-alarms.ts';
@@ -28,6 +29,8 @@ export interface EventIngestDeps {
   eventKey: Buffer;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
+  /** told of the events that were new, once stored (key uses, webhooks) */
+  observe?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export class EventIngest {
@@ -37,6 +40,11 @@ export class EventIngest {
   async ingest(controllerId: string, batch: readonly ControllerEvent[]): Promise<ControllerEvent[]> {
     // Credentials by their safe reference (card:C-1001), not the hash the controller knows them by.
     const events = await resolveCredentialRefs(this.deps.db, this.deps.credentialKey, batch);
+    // PostgreSQL: the batch's month partitions, before the transaction (storage/event-partitions.ts).
+    await ensurePartitions(
+      this.deps.db,
+      events.map((e) => e.at),
+    );
     const { news, presence } = await inTransaction(this.deps.db, async (tx) => {
       const db = tx as unknown as Store['db'];
       const stored = await new EventStore(db, this.deps.eventKey).appendNew(
@@ -63,6 +71,7 @@ export class EventIngest {
     for (const e of news)
       if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
         await countUnclaimedUse(this.deps.db, e.detail.credentialId);
+    if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;
       const type = String(e.detail.alarm ?? 'tamper');

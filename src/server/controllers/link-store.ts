@@ -2,6 +2,7 @@
 // enrolled public key, what heartbeats report, and the last accepted message sequence. Enrollment is
 // one conditional update, so a token works once even when two requests race.
 
+import { sql } from 'kysely';
 import type { Executor } from '../storage/db.ts';
 
 export interface ControllerLinkStatus {
@@ -209,6 +210,19 @@ export async function linkStatus(
 export async function readServerState(db: Executor, key: string): Promise<number> {
   const row = await db.selectFrom('server_state').select('value').where('key', '=', key).executeTakeFirst();
   return row ? Number(row.value) : 0;
+}
+
+/** Raises a stored value to `value` if it is lower (several server instances reserve sequences). */
+export async function raiseServerState(db: Executor, key: string, value: number): Promise<void> {
+  await db
+    .insertInto('server_state')
+    .values({ key, value })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        value: sql<number>`CASE WHEN server_state.value > excluded.value THEN server_state.value ELSE excluded.value END`,
+      }),
+    )
+    .execute();
 }
 
 export async function writeServerState(db: Executor, key: string, value: number): Promise<void> {

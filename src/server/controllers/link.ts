@@ -14,6 +14,7 @@ import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IClientOptions } from 'mqtt';
 import { controllerTopics, LoginProofChecker } from '../../contracts/broker-login.ts';
+import type { Json } from '../../contracts/canonical.ts';
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
@@ -29,7 +30,11 @@ export type CommandResult = Extract<Message, { kind: 'command-result' }>;
 
 import type { AlarmService } from '../alarms/service.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../auth/secrets.ts';
-import type { DomainBus } from '../domain/bus.ts';
+import { brokerPassword, SERVER_BROKER_USER } from '../cluster/broker-credentials.ts';
+import { Cluster, type ClusterSettings } from '../cluster/cluster.ts';
+import type { RelayMessage } from '../cluster/relay.ts';
+import { DomainBus } from '../domain/bus.ts';
+import type { Published } from '../domain/events.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { claimUse } from '../operations/use-counts.ts';
@@ -45,14 +50,14 @@ import {
   enrolledControllers,
   enrollWithToken,
   linkStatus,
+  raiseServerState,
   readServerState,
   recordBaseline,
   recordLinkReport,
   setEnrollmentToken,
   setLinkState,
-  writeServerState,
 } from './link-store.ts';
-import { PresenceCoordinator } from './presence-coordinator.ts';
+import { PresenceCoordinator, type PresenceOutcome } from './presence-coordinator.ts';
 import { RevocationFanout } from './revocation.ts';
 import { serverSigningKey } from './server-key.ts';
 import { SnapshotPublisher } from './snapshot-publisher.ts';
@@ -76,6 +81,17 @@ export interface ControllerSettings {
   fallback: OfflineFallback;
   emergencyGroup?: string | undefined;
   enrollmentTtlMs: number;
+  /**
+   * several server instances on one PostgreSQL database and one external broker: coordinator leases
+   * and the relay between instances (src/server/cluster/); undefined: this is the only instance
+   */
+  cluster?: ClusterSettings | undefined;
+  /**
+   * how the server and controllers log in to an external broker: `derived` — as monban-server and as
+   * their ids, with passwords derived from the installation key (the broker's configuration comes
+   * from `monban broker-config`); `none` (default) — no login
+   */
+  brokerLogin?: 'derived' | 'none';
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
@@ -98,6 +114,10 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
+  /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
+  onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** told when a controller's link is lost or restored (webhooks); failures are logged only */
+  onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
   /** told what the link does (metrics, src/server/metrics/); nothing it does depends on it */
   observer?: LinkObserver;
 }
@@ -137,6 +157,8 @@ export interface EnrollmentResult {
   credentialKey: string;
   /** the broker's certificate to trust, when the server runs it */
   brokerCa?: string;
+  /** the controller's password at an external broker with MONBAN_MQTT_LOGIN=derived */
+  brokerPassword?: string;
 }
 
 /** server_state key of the server's reserved signing sequence */
@@ -168,6 +190,9 @@ export class ControllerLink {
   private defaultTopic: string;
   /** controller → its site id */
   private readonly siteIds = new Map<string, string>();
+  /** the domain events this link acts on: this instance's, and the other instances' (cluster) */
+  private readonly linkBus: DomainBus;
+  private cluster: Cluster | undefined;
 
   constructor(readonly deps: ControllerLinkDeps) {
     this.settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...deps.settings };
@@ -181,7 +206,10 @@ export class ControllerLink {
       (id) => this.siteIds.get(id) ?? this.settings.site,
       deps.logger,
     );
-    const coordinators = () => this.coordinators.values();
+    // Fan-outs (snapshots, revocations, presence) go to the controllers this instance owns; the
+    // other instances do the same for theirs.
+    const coordinators = () => [...this.coordinators.values()].filter((c) => this.owns(c.controllerId));
+    this.linkBus = new DomainBus(deps.logger, this.now);
     this.snapshots = new SnapshotPublisher({
       db: deps.store.db,
       credentialKey: this.credentialKey,
@@ -195,19 +223,40 @@ export class ControllerLink {
       coordinators,
       people: this.repos.people,
     });
+    this.presence = new PresenceCoordinator({
+      presence: this.repos.presence,
+      doors: this.repos.doors,
+      areas: this.repos.areas,
+      coordinators,
+      raise: this.raise,
+      // Moves for controllers the other instances own: they tell theirs (relayed).
+      relay: async (outcome) => {
+        await this.cluster?.publish('presence', outcome.controllerId, {
+          controllerId: outcome.controllerId,
+          moves: outcome.moves,
+        });
+      },
+    });
     this.ingest = new EventIngest({
       db: deps.store.db,
       credentialKey: this.credentialKey,
       eventKey: chainKeys(deps.installationKey).events,
-      presence: new PresenceCoordinator({
-        presence: this.repos.presence,
-        doors: this.repos.doors,
-        areas: this.repos.areas,
-        coordinators,
-        raise: this.raise,
-      }),
+      presence: this.presence,
       raise: this.raise,
+      ...(deps.onEvents && { observe: deps.onEvents }),
     });
+  }
+
+  private readonly presence: PresenceCoordinator;
+
+  /** Whether this instance acts for the controller (always, unless several instances share it). */
+  owns(controllerId: string): boolean {
+    return this.cluster === undefined || this.cluster.owns(controllerId);
+  }
+
+  /** This instance's id in the cluster, if it is in one. */
+  get instanceId(): string | undefined {
+    return this.cluster?.instanceId;
   }
 
   /** what controllers should trust for the broker: our certificate, or the external broker's CA */
@@ -281,6 +330,10 @@ export class ControllerLink {
       this.mqttUrl = settings.mqttUrl;
       mqtt.protocolVersion = 5;
       if (settings.mqttCa) mqtt.ca = settings.mqttCa;
+      if (settings.brokerLogin === 'derived') {
+        mqtt.username = SERVER_BROKER_USER;
+        mqtt.password = brokerPassword(this.deps.installationKey, SERVER_BROKER_USER);
+      }
     } else {
       // The server logs in to its own in-process broker with a secret that never leaves this process.
       const serverSecret = randomBytes(32).toString('base64url');
@@ -309,11 +362,29 @@ export class ControllerLink {
     // Signing sequences: above the clock and above every block reserved before this start.
     const db = this.deps.store.db;
     const firstSeq = startSequence(this.now(), await readServerState(db, SEQ_STATE));
-    await writeServerState(db, SEQ_STATE, firstSeq + SEQUENCE_BLOCK);
+    // Raised, never lowered: instances of a cluster reserve from the same value.
+    await raiseServerState(db, SEQ_STATE, firstSeq + SEQUENCE_BLOCK);
+    if (settings.cluster)
+      this.cluster = new Cluster(
+        db,
+        settings.cluster,
+        {
+          controllers: () => this.refreshEnrolled(),
+          acquired: (ids) => this.acquired(ids),
+          lost: (ids) => this.lost(ids),
+          message: (message) => this.relayed(message),
+        },
+        this.deps.logger,
+        this.now,
+      );
     this.hub = new ControllerHub({
       firstSeq,
+      ...(this.cluster && {
+        clientId: `monban-server-${settings.site}-${this.cluster.instanceId}`.slice(0, 128),
+        accepts: (controllerId: string) => this.owns(controllerId),
+      }),
       reserveSeq: (upTo) =>
-        void writeServerState(db, SEQ_STATE, upTo).catch((error: unknown) =>
+        void raiseServerState(db, SEQ_STATE, upTo).catch((error: unknown) =>
           this.deps.logger.error(
             { err: { message: (error as Error).message } },
             'sequence reservation not stored',
@@ -335,15 +406,21 @@ export class ControllerLink {
       },
     });
     await this.hub.start();
-    // Every change to the site data: revocations at once, snapshots after a short pause.
+    // Every change to the site data: revocations at once, snapshots after a short pause — for this
+    // instance's writes and, in a cluster, the other instances' (each acts for its controllers).
     this.unsubscribe.push(
-      this.revocations.subscribe(this.deps.bus),
-      this.deps.bus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
+      this.revocations.subscribe(this.linkBus),
+      this.linkBus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
       // A controller's site, or a site's topic, decides where its messages go.
-      this.deps.bus.on('topics', ['site.changed'], async (event) => {
+      this.linkBus.on('topics', ['site.changed'], async (event) => {
         if (event.resource === 'site' || event.resource === 'controller') await this.loadTopics();
       }),
+      this.deps.bus.subscribe('controller-link', async (batch) => {
+        await this.linkBus.deliver(batch);
+        await this.cluster?.publish('domain', null, batch);
+      }),
     );
+    await this.cluster?.start();
     this.timer = setInterval(() => this.beat(), settings.heartbeatMs);
     this.timer.unref();
     // A snapshot counts as current only while the server keeps confirming it; build them now.
@@ -353,6 +430,7 @@ export class ControllerLink {
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     clearInterval(this.timer);
+    await this.cluster?.stop();
     await this.snapshots.stop();
     await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
     await this.hub?.stop();
@@ -402,6 +480,10 @@ export class ControllerLink {
       serverPublicKey: this.signing.publicKeyPem,
       credentialKey: Buffer.from(this.credentialKey).toString('base64'),
       ...(this.brokerCa && { brokerCa: this.brokerCa }),
+      ...(!this.broker &&
+        this.settings.brokerLogin === 'derived' && {
+          brokerPassword: brokerPassword(this.deps.installationKey, controllerId),
+        }),
     };
   }
 
@@ -410,6 +492,12 @@ export class ControllerLink {
     if (this.coordinators.has(controllerId)) return;
     const coordinator = new ControllerCoordinator(controllerId, {
       send: async (body) => {
+        // Another instance owns it: that one signs and sends it (relayed through the database).
+        if (!this.owns(controllerId)) {
+          if (!this.cluster) throw new Error('not owned');
+          await this.cluster.publish('send', controllerId, body);
+          return;
+        }
         if (!this.hub?.connected) throw new Error('broker not connected');
         const started = performance.now();
         const kind = typeof body.kind === 'string' ? body.kind : 'unknown';
@@ -458,8 +546,59 @@ export class ControllerLink {
 
   // ------------------------------------------------------------------ inbound
 
+  // ------------------------------------------------------------------ cluster
+
+  /** Enrolled controllers as the database has them now (enrolled on any instance), keys included. */
+  private async refreshEnrolled(): Promise<string[]> {
+    const enrolled = await enrolledControllers(this.deps.store.db);
+    for (const c of enrolled) {
+      const known = this.keys.get(c.controllerId);
+      if (!known || known.export({ type: 'spki', format: 'pem' }).toString() !== c.publicKeyPem)
+        this.addController(c.controllerId, c.publicKeyPem);
+    }
+    if (enrolled.some((c) => !this.topics.has(c.controllerId))) await this.loadTopics();
+    return enrolled.map((c) => c.controllerId);
+  }
+
+  /**
+   * Coordinators taken over: sign above every sequence reserved by any instance (the one before may
+   * have used its whole block), take the controller's last sequence from the database, and send it
+   * a whole snapshot (what it holds is not known here).
+   */
+  private async acquired(ids: string[]): Promise<void> {
+    const db = this.deps.store.db;
+    this.hub?.advanceSequence((await readServerState(db, SEQ_STATE)) + SEQUENCE_BLOCK);
+    for (const c of await enrolledControllers(db))
+      if (ids.includes(c.controllerId)) this.hub?.rememberSeq(c.controllerId, c.lastSeq);
+    for (const id of ids) {
+      const coordinator = this.coordinators.get(id);
+      if (!coordinator) continue;
+      coordinator.snapshot = undefined;
+      coordinator.controllerHolds = 0;
+    }
+    this.snapshots.schedule(0);
+  }
+
+  private lost(ids: string[]): void {
+    for (const id of ids) {
+      const coordinator = this.coordinators.get(id);
+      if (coordinator) coordinator.snapshot = undefined;
+    }
+  }
+
+  private async relayed(message: RelayMessage): Promise<void> {
+    if (message.kind === 'domain') await this.linkBus.deliver(message.body as Published[]);
+    else if (message.kind === 'presence')
+      this.presence.tell(message.body as Pick<PresenceOutcome, 'controllerId' | 'moves'>);
+    else if (message.kind === 'send' && message.controllerId && this.owns(message.controllerId))
+      await this.coordinators.get(message.controllerId)?.send(message.body as Record<string, Json>);
+  }
+
+  // ------------------------------------------------------------------ inbound
+
   private beat(): void {
     for (const coordinator of this.coordinators.values()) {
+      if (!this.owns(coordinator.controllerId)) continue;
       coordinator.tick(this.settings.linkTimeoutMs);
       void coordinator.send({
         kind: 'server-heartbeat',
@@ -471,7 +610,7 @@ export class ControllerLink {
 
   private received(controllerId: string, body: unknown, seq: number): void {
     const coordinator = this.coordinators.get(controllerId);
-    if (!coordinator) return;
+    if (!coordinator || !this.owns(controllerId)) return;
     const parsed = parseMessage(body);
     if (!parsed.ok) {
       void this.raise(
@@ -531,6 +670,11 @@ export class ControllerLink {
         );
         const coordinator = this.coordinators.get(controllerId);
         if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        await this.deps
+          .onLink?.(controllerId, event.state, event.at)
+          .catch((error: unknown) =>
+            this.deps.logger.error({ err: { message: (error as Error).message } }, 'link listener failed'),
+          );
       } else {
         // One alarm per controller and kind while it is active; a repeat counts up on it.
         await this.raise(

@@ -32,6 +32,11 @@ export interface PresenceStores {
 export interface PresenceCoordinatorDeps extends PresenceStores {
   coordinators: () => Iterable<ControllerCoordinator>;
   raise: RaiseControllerAlarm;
+  /**
+   * the moves, for the controllers other server instances own (src/server/cluster/): they tell
+   * theirs with `tell`
+   */
+  relay?: (outcome: PresenceOutcome) => Promise<void>;
 }
 
 type Move = { person: string; area: string; at: number };
@@ -142,12 +147,18 @@ export class PresenceCoordinator {
 
   /** Once recorded: one message per other controller with the people it knows; then the alarms. */
   async announce(outcome: PresenceOutcome): Promise<void> {
-    if (outcome.moves.length > 0)
-      for (const coordinator of this.deps.coordinators()) {
-        if (coordinator.controllerId === outcome.controllerId) continue;
-        const relevant = outcome.moves.filter((m) => coordinator.knows(m.person));
-        if (relevant.length > 0) void coordinator.send({ kind: 'presence', moves: relevant });
-      }
+    this.tell(outcome);
+    if (outcome.moves.length > 0) await this.deps.relay?.(outcome);
     for (const alarm of outcome.alarms) await this.deps.raise(...alarm);
+  }
+
+  /** The moves, to every controller here but the one they came from that knows the person. */
+  tell(outcome: Pick<PresenceOutcome, 'controllerId' | 'moves'>): void {
+    if (outcome.moves.length === 0) return;
+    for (const coordinator of this.deps.coordinators()) {
+      if (coordinator.controllerId === outcome.controllerId) continue;
+      const relevant = outcome.moves.filter((m) => coordinator.knows(m.person));
+      if (relevant.length > 0) void coordinator.send({ kind: 'presence', moves: relevant });
+    }
   }
 }

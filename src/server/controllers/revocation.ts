@@ -70,7 +70,12 @@ export class RevocationFanout {
 
   /** Sends the revocation to every controller; resolves with each one's outcome. */
   revokeCredential(key: CredentialKey): Promise<SendOutcome[]> {
-    const command = { kind: 'command', command: 'revoke', credential: this.hashOf(key) } as const;
+    return this.revokeByHash(this.hashOf(key));
+  }
+
+  /** The same for a credential named by the hash controllers know it by (a time-limited key). */
+  revokeByHash(hash: string): Promise<SendOutcome[]> {
+    const command = { kind: 'command', command: 'revoke', credential: hash } as const;
     return Promise.all([...this.deps.coordinators()].map((c) => c.revoke(command)));
   }
 

@@ -13,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import type { OfflineFallback } from '../../contracts/messages.ts';
 import { compilePolicy } from '../../core/policy.ts';
+import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
 import type { Executor } from '../storage/db.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 import { buildSnapshot, siteAsJson } from './snapshot.ts';
@@ -97,6 +98,7 @@ export class SnapshotPublisher {
       emergencyGroup: deps.settings.emergencyGroup,
       defaultSite: deps.settings.site,
     });
+    await addKeysToSnapshot(deps.db, content.site, issuedAt);
     try {
       compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
     } catch (error) {

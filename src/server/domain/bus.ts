@@ -45,6 +45,25 @@ export class DomainBus {
     });
   }
 
+  /**
+   * Hands a batch already published elsewhere to this bus's subscribers (the controller link hears
+   * local batches and, through the cluster relay, other server instances' batches this way).
+   */
+  async deliver(batch: readonly Published[]): Promise<void> {
+    await Promise.all(
+      this.subscriptions.map(async ({ name, handle }) => {
+        try {
+          await handle(batch);
+        } catch (error) {
+          this.logger.error(
+            { err: { message: (error as Error).message }, subscriber: name, events: batch.length },
+            'domain event subscriber failed',
+          );
+        }
+      }),
+    );
+  }
+
   /** Publishes the events of one committed write (nothing when there are none). */
   async publish(events: readonly DomainEvent[], origin: Origin): Promise<readonly Published[]> {
     if (events.length === 0) return [];

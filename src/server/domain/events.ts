@@ -74,6 +74,19 @@ export type DomainEvent =
       resource: Exclude<SiteResource, 'group' | 'access_level'>;
       id: string;
       action: RecordAction;
+    }
+  // Guests, time-limited keys and reservations (src/server/keys/, src/server/reservations/). A key
+  // is named by id; `refHash` is the keyed hash controllers know it by (no secret), to revoke it.
+  | { type: 'guest.changed'; guest: string; action: RecordAction }
+  /** `holder`: `person:<id>` or `guest:<id>` */
+  | { type: 'key.issued'; key: string; holder: string; kind: 'key' | 'delivery' }
+  /** doors, areas, dates, windows, uses, link (`replacedRefHash`: the secret was rotated) */
+  | { type: 'key.changed'; key: string; fields: string[]; replacedRefHash?: string }
+  | { type: 'key.revoked'; key: string; holder: string; refHash: string; reason: 'revoked' | 'ended' }
+  | {
+      type: 'reservation.changed';
+      reservation: string;
+      action: 'created' | 'updated' | 'cancelled' | 'ended';
     };
 
 export type DomainEventType = DomainEvent['type'];
@@ -169,6 +182,28 @@ export function auditRecordOf(event: DomainEvent): {
       return {
         action: `${event.resource}.${RECORD_VERB[event.action]}`,
         target: `${event.resource}:${event.id}`,
+        detail: {},
+      };
+    case 'guest.changed':
+      return { action: `guest.${RECORD_VERB[event.action]}`, target: `guest:${event.guest}`, detail: {} };
+    case 'key.issued':
+      return {
+        action: 'key.issue',
+        target: `key:${event.key}`,
+        detail: { holder: event.holder, kind: event.kind },
+      };
+    case 'key.changed':
+      return { action: 'key.update', target: `key:${event.key}`, detail: { fields: event.fields } };
+    case 'key.revoked':
+      return {
+        action: event.reason === 'ended' ? 'key.end' : 'key.revoke',
+        target: `key:${event.key}`,
+        detail: { holder: event.holder },
+      };
+    case 'reservation.changed':
+      return {
+        action: `reservation.${event.action === 'created' ? 'create' : event.action === 'updated' ? 'update' : event.action === 'cancelled' ? 'cancel' : 'end'}`,
+        target: `reservation:${event.reservation}`,
         detail: {},
       };
     default: {

@@ -131,7 +131,7 @@ function registerRoute(
       query: endpoint.query !== undefined,
       body: endpoint.body !== undefined || endpoint.consumes !== undefined,
       status: endpoint.status,
-    }),
+    }).concat(endpoint.errors ?? []),
   );
   if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
   else if (endpoint.status === 204) response['204'] = z.null().describe('No content');
@@ -146,12 +146,14 @@ function registerRoute(
       tags: [route.tag],
       ...(endpoint.params && { params: endpoint.params }),
       ...(endpoint.query && { querystring: endpoint.query }),
+      ...(endpoint.headers && { headers: endpoint.headers }),
       ...(endpoint.body && { body: endpoint.body }),
       ...(endpoint.consumes && { consumes: endpoint.consumes }),
       ...(route.permission === null && { security: [] }),
       response,
     } as never,
     ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
+    ...(endpoint.bodyLimit !== undefined && { bodyLimit: endpoint.bodyLimit }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;
       const scope = principal ? scopeOf(principal) : 'all';

@@ -56,12 +56,24 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
   { name: 'operators', description: 'Operator accounts, roles and scopes' },
   { name: 'alarms', description: 'The alarm queue: acknowledge, resolve, comment' },
   { name: 'audit', description: 'The tamper-evident audit trail' },
+  { name: 'guests', description: 'Guests who are not people of the directory: name, company, contact, host' },
+  {
+    name: 'keys',
+    description:
+      'Time-limited keys (時限キー) and delivery access (置き配): doors or areas, dates, weekday windows, uses, revocation, delivery links',
+  },
+  {
+    name: 'reservations',
+    description: 'Bookings from a booking or property-management system: the key follows the reservation',
+  },
+  { name: 'webhooks', description: 'Signed event deliveries to integrations, with a delivery log' },
   {
     name: 'reports',
     description:
       'Reports for managers and auditors (events, attendance, muster, occupancy, My Number zones, incidents, 棚卸, access review), JSON and CSV (UTF-8 with BOM or Shift_JIS)',
   },
   { name: 'directory', description: 'Directory integration: the SCIM token, OpenID Connect sign-in' },
+  { name: 'lifecycle', description: 'Retention and purge, a person’s own data export, erasure certificates' },
 ];
 
 const detail = errorSchema.shape.error.meta({ id: 'ErrorDetail' });
@@ -73,7 +85,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'No such record (…_NOT_FOUND), or outside your scope',
   409: 'Conflicts with what is stored (…_EXISTS, …_IN_USE, …)',
   413: 'The body is larger than the server accepts (PAYLOAD_TOO_LARGE)',
+  410: 'Gone (KEY_LINK_GONE): the link expired or was withdrawn',
   415: 'Unsupported content type (UNSUPPORTED_MEDIA_TYPE)',
+  422: 'The Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED); nothing was changed',
   429: 'Too many attempts (RATE_LIMITED, LOGIN_LOCKED): see Retry-After',
   503: 'The database does not answer (UNAVAILABLE)',
 };

@@ -42,7 +42,49 @@ export interface ScimGroupsTable {
   updated_at: number;
 }
 
+/** How long each data class is kept (days); null: kept until deleted by hand. */
+export interface RetentionSettingsTable {
+  data_class: string;
+  days: number | null;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** Where a purged chain starts now: the first position left and the MAC of the one before it. */
+export interface ChainFloorsTable {
+  /** `audit` or `events:<controller id>` */
+  chain: string;
+  first_index: number;
+  prev_mac: string;
+  at: number;
+  /** MAC under the chain key over chain, first_index and prev_mac */
+  seal: string;
+}
+
+/** A record pseudonymised by an erasure: a MAC over what it now reads and its original MAC. */
+export interface ChainSealsTable {
+  chain: string;
+  position: number;
+  seal: string;
+  at: number;
+}
+
+export interface ErasureCertificatesTable {
+  id: string;
+  /** 'person' | 'controller' | 'installation' */
+  kind: string;
+  /** the pseudonym or id the certificate is about (never the erased person's id) */
+  subject: string;
+  at: number;
+  /** the signed certificate, JSON */
+  certificate: string;
+}
+
 export type LifecycleTables = {
+  retention_settings: RetentionSettingsTable;
+  chain_floors: ChainFloorsTable;
+  chain_seals: ChainSealsTable;
+  erasure_certificates: ErasureCertificatesTable;
   person_keys: PersonKeysTable;
   scim_tokens: ScimTokensTable;
   scim_users: ScimUsersTable;

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Json } from '../../contracts/canonical.ts';
-import { Opener, Sealer, sequenceStart } from '../../contracts/envelope.ts';
+import { Opener, Sealer, sequenceStart, topicOwner } from '../../contracts/envelope.ts';
 import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
 
 export interface HubOptions {
@@ -28,6 +28,13 @@ export interface HubOptions {
   /** where the server's own sequence starts (default: from the clock), and where to store reservations */
   firstSeq?: number;
   reserveSeq?: (upTo: number) => void;
+  /** the MQTT client id (default monban-server-<site>; each server instance of a cluster needs its own) */
+  clientId?: string;
+  /**
+   * whether this server acts for the controller now (default all): messages from any other are
+   * left to the server instance that owns it (src/server/cluster/)
+   */
+  accepts?: (controllerId: string) => boolean;
   /** stores a batch of a controller's events exactly once; the hub then acknowledges the batch */
   ingest?: (controllerId: string, events: ControllerEvent[]) => Promise<void>;
 }
@@ -54,7 +61,7 @@ export class ControllerHub {
 
   async start(): Promise<void> {
     this.client = await mqtt.connectAsync(this.options.url, {
-      clientId: `monban-server-${this.options.site}`,
+      clientId: this.options.clientId ?? `monban-server-${this.options.site}`,
       protocolVersion: 4,
       reconnectPeriod: 500,
       ...this.options.mqtt,
@@ -72,6 +79,16 @@ export class ControllerHub {
     await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
   }
 
+  /** Signs from above `seq` on (see Sealer.advanceTo). */
+  advanceSequence(seq: number): void {
+    this.sealer.advanceTo(seq);
+  }
+
+  /** The last sequence accepted from a controller, as another server instance knew it. */
+  rememberSeq(controllerId: string, seq: number): void {
+    this.opener.remember(controllerId, seq);
+  }
+
   private topicOf(controllerId: string): string {
     return this.options.topicOf?.(controllerId) ?? this.options.site;
   }
@@ -83,6 +100,10 @@ export class ControllerHub {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    // Another server instance's controller: not ours to check, store or acknowledge.
+    const sender = topicOwner(topic);
+    if (this.options.accepts && sender !== undefined && sender !== 'server' && !this.options.accepts(sender))
+      return;
     let raw: unknown;
     try {
       raw = JSON.parse(payload.toString('utf8'));

@@ -4,6 +4,9 @@
 // snapshots. Reads may use the repositories directly.
 
 import { ImportJobs } from '../imports/jobs.ts';
+import { KeyService } from '../keys/service.ts';
+import { ReservationService } from '../reservations/service.ts';
+import { WebhookService } from '../webhooks/service.ts';
 import { CredentialService } from './credentials.ts';
 import { CsvService } from './csv.ts';
 import { PeopleService } from './people.ts';
@@ -14,6 +17,7 @@ export type { Actor, ServiceDeps } from './write.ts';
 export { SYSTEM_ACTOR } from './write.ts';
 
 export function createServices(deps: ServiceDeps) {
+  const keys = new KeyService(deps);
   const imports = new ImportJobs(deps);
   return {
     imports,
@@ -21,6 +25,9 @@ export function createServices(deps: ServiceDeps) {
     credentials: new CredentialService(deps),
     ...siteServices(deps),
     csv: new CsvService(imports),
+    keys,
+    reservations: new ReservationService(keys, deps.store.db, deps.installationKey),
+    webhooks: new WebhookService(deps.store.db, deps.installationKey, deps.clock),
   };
 }
 

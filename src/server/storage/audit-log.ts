@@ -6,7 +6,7 @@
 // hashed (storage/text.ts), so the bytes verified are the bytes that were hashed.
 
 import type { Kysely } from 'kysely';
-import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
+import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import type { Database } from './schema.ts';
 import { storableText } from './text.ts';
 
@@ -124,9 +124,13 @@ export class AuditLog {
     return last ? { index: Number(last.id), mac: last.hash } : { index: 0, mac: GENESIS };
   }
 
-  /** Checks every record, reporting every broken span; `checkpoint` is the last anchored head. */
-  async verify(checkpoint?: { index: number; mac: string }): Promise<ChainVerdict> {
+  /**
+   * Checks every record, reporting every broken span; `checkpoint` is the last anchored head, `overlay`
+   * where a retention purge left the chain starting and which records an erasure sealed.
+   */
+  async verify(checkpoint?: { index: number; mac: string }, overlay?: ChainOverlay): Promise<ChainVerdict> {
     const checker = new ChainChecker('audit', this.key);
+    if (overlay?.floor) checker.startAt(overlay.floor);
     let after = 0;
     const batch = 1000;
     for (;;) {
@@ -140,7 +144,14 @@ export class AuditLog {
       for (const row of rows) {
         const id = Number(row.id);
         const fields = { ...row, at: Number(row.at) };
-        checker.add({ index: id, prev: row.prev_hash, mac: row.hash, canonical: auditCanonical(id, fields) });
+        const seal = overlay?.seals.get(id);
+        checker.add({
+          index: id,
+          prev: row.prev_hash,
+          mac: row.hash,
+          canonical: auditCanonical(id, fields),
+          ...(seal !== undefined && { seal }),
+        });
         if (checkpoint && id === checkpoint.index) checker.checkpointMac = row.hash;
         after = id;
       }

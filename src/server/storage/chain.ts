@@ -34,6 +34,31 @@ export function sameMac(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * The MAC that seals a record pseudonymised by an erasure (lifecycle/redaction.ts): over the chain,
+ * the position, the record's original MAC (which the next record still chains from) and the bytes it
+ * now holds. Whoever lacks the key can no more forge a seal than a link.
+ */
+export function sealMac(key: Buffer, chain: string, index: number, mac: string, canonical: string): string {
+  return createHmac('sha256', key)
+    .update(`monban chain seal v1\n${chain}\n${index}\n${mac}\n`)
+    .update(canonical, 'utf8')
+    .digest('hex');
+}
+
+/** The MAC of a chain's floor after a purge: it now starts at `first`, after the record with `prevMac`. */
+export function floorMac(key: Buffer, chain: string, first: number, prevMac: string): string {
+  return createHmac('sha256', key)
+    .update(`monban chain floor v1\n${chain}\n${first}\n${prevMac}`)
+    .digest('hex');
+}
+
+/** What a purge and erasures left on a chain: where it starts now, and the sealed positions. */
+export interface ChainOverlay {
+  floor?: { first: number; prevMac: string };
+  seals: ReadonlyMap<number, string>;
+}
+
 /** One stored link as verification reads it back. */
 export interface StoredLink {
   index: number;
@@ -46,6 +71,8 @@ export interface StoredLink {
   mac: string;
   /** the canonical bytes of the record as stored, for the position it claims */
   canonical: string;
+  /** the record was pseudonymised by an erasure: its seal (sealMac) vouches for what it holds now */
+  seal?: string;
 }
 
 export type SpanProblem = 'changed' | 'missing' | 'truncated' | 'deleted' | 'differs_from_checkpoint';
@@ -95,11 +122,24 @@ export class ChainChecker {
   /** stored MACs of the broken stretch just passed (events: a moved record's predecessor is among them) */
   private broken: string[] = [];
 
+  private floor: { first: number; prevMac: string } | undefined;
+
   constructor(
     private readonly chain: string,
     private readonly key: Buffer,
     private readonly label = 'record',
   ) {}
+
+  /**
+   * The chain was purged up to `first - 1` (a verified floor): it starts there, after `prevMac`. An
+   * unverified floor must not be given: the purged records are then reported missing, as they should.
+   */
+  startAt(floor: { first: number; prevMac: string }): void {
+    this.floor = floor;
+    this.expected = floor.first;
+    this.prevMac = floor.prevMac;
+    this.prevOk = true;
+  }
 
   /** Marks positions from..to with a problem (undefined: sound), merging with the open span. */
   private mark(from: number, to: number, problem: SpanProblem | undefined): void {
@@ -120,9 +160,15 @@ export class ChainChecker {
     this.records++;
     // A record is sound when its MAC is right for what it holds and it follows the record before it
     // (when that one is sound too; after a gap, its own MAC vouches for the link it claims).
-    const afterGap = link.index !== 1 && link.index !== this.expected;
+    const afterGap = link.index !== (this.floor?.first ?? 1) && link.index !== this.expected;
     let ok: boolean;
-    if (link.prev === undefined) {
+    if (link.seal !== undefined) {
+      // Pseudonymised: the seal covers what it holds now and its original MAC; the link to the
+      // record before is checked where the prev MAC is stored, and the next record chains from it.
+      const sealOk = sameMac(sealMac(this.key, this.chain, link.index, link.mac, link.canonical), link.seal);
+      const linkOk = link.prev === undefined || !this.prevOk || afterGap || link.prev === this.prevMac;
+      ok = sealOk && linkOk;
+    } else if (link.prev === undefined) {
       // Just after a broken stretch (records moved within it), the true predecessor may be any of it.
       const candidates = link.index === 1 ? [GENESIS] : [this.prevMac, ...this.broken];
       ok = afterGap || candidates.some((prev) => sameMac(linkMac(this.key, prev, link.canonical), link.mac));
@@ -143,6 +189,9 @@ export class ChainChecker {
 
   finish(checkpoint: { index: number; mac: string } | undefined): ChainVerdict {
     const head = this.expected - 1;
+    // The checkpoint named a record since purged: the floor remembers its MAC.
+    if (checkpoint && this.floor && checkpoint.index === this.floor.first - 1)
+      this.checkpointMac = this.floor.prevMac;
     if (checkpoint && checkpoint.index > 0) {
       if (head === 0) this.mark(1, checkpoint.index, 'deleted');
       else if (head < checkpoint.index) this.mark(head + 1, checkpoint.index, 'truncated');

@@ -65,7 +65,12 @@ function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dial
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+    // Deleted rows are overwritten, not left in free pages: an erased person or a purged event
+    // cannot be read back from the file (lifecycle/service.ts).
+    database.pragma('secure_delete = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    sqliteHandles.set(db.getExecutor().adapter, database);
+    return { db, dialect: 'sqlite' };
   }
   if (location.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(location.schema))
     throw new Error('schema: must be a plain lower-case SQL identifier');
@@ -108,6 +113,18 @@ export function openDatabase(config: { location: StoreLocation }): Promise<Store
 }
 
 export type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The SQLite connection behind a Kysely handle or one of its transactions (they share the adapter),
+ * for the few hot paths that keep prepared statements (events.ts): Kysely prepares every statement
+ * anew. A statement run on it inside a Kysely transaction is part of that transaction — there is one
+ * connection, and Kysely holds it for the transaction's whole callback.
+ */
+const sqliteHandles = new WeakMap<object, BetterSqlite3.Database>();
+
+export function sqliteConnection(db: Executor): BetterSqlite3.Database | undefined {
+  return sqliteHandles.get(db.getExecutor().adapter);
+}
 
 /** Runs `fn` in a transaction, or inside the caller's when `db` already is one. */
 export function inTransaction<T>(db: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {

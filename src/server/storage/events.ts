@@ -5,11 +5,14 @@
 // lock on that controller's chain head, so the chain costs one HMAC per event and a few statements
 // per batch, not per event.
 
-import type { Kysely } from 'kysely';
-import { ChainChecker, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import { type Executor, inTransaction } from './db.ts';
+import { type Executor, inTransaction, sqliteConnection } from './db.ts';
 import { StorageError } from './errors.ts';
+import { ensurePartitions } from './event-partitions.ts';
+import { excusedByPurges, validPurges } from './event-store-retention.ts';
 import type { Database } from './schema.ts';
 import { type ScopeFilter, scopeCondition } from './scope.ts';
 import { storableText } from './text.ts';
@@ -78,6 +81,62 @@ export function eventCanonical(index: number, e: EventFields): string {
   ]);
 }
 
+type EventRow = EventFields & { chain_index: number; mac: string };
+
+const ROW_COLUMNS = 'controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac';
+
+/** One prepared INSERT per SQLite connection. */
+const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/**
+ * Inserts chained rows the cheapest way each engine has: on PostgreSQL one statement with one array
+ * per column, unnested (into the month partitions, made before: appendNew), so the parameters stay
+ * ten whatever the batch; on SQLite a statement prepared once per connection, run per row (binding
+ * thousands of parameters, or reading a JSON array, costs more than the insert itself). Text is
+ * already as stored (storableText), so the MACs computed over it hold.
+ */
+async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise<void> {
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    let insert = sqliteInserts.get(sqlite);
+    if (!insert) {
+      insert = sqlite.prepare(`INSERT INTO events (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      sqliteInserts.set(sqlite, insert);
+    }
+    for (const r of rows)
+      insert.run(
+        r.controller_id,
+        r.seq,
+        r.at,
+        r.type,
+        r.door,
+        r.area,
+        r.person_id,
+        r.detail,
+        r.chain_index,
+        r.mac,
+      );
+    return;
+  }
+  if (tx.getExecutor().adapter instanceof PostgresAdapter) {
+    const column = <K extends keyof EventRow>(key: K) => rows.map((r) => r[key]);
+    await sql`INSERT INTO events (${sql.raw(ROW_COLUMNS)})
+      SELECT * FROM unnest(${column('controller_id')}::varchar[], ${column('seq')}::bigint[],
+        ${column('at')}::bigint[], ${column('type')}::varchar[], ${column('door')}::varchar[],
+        ${column('area')}::varchar[], ${column('person_id')}::varchar[], ${column('detail')}::text[],
+        ${column('chain_index')}::bigint[], ${column('mac')}::varchar[])`.execute(tx);
+    return;
+  }
+  for (let i = 0; i < rows.length; i += APPEND_CHUNK)
+    await tx
+      .insertInto('events')
+      .values(rows.slice(i, i + APPEND_CHUNK))
+      .execute();
+}
+
+/** Span problems that are positions missing (which retention may explain), not records changed. */
+const GAPS: ReadonlySet<string> = new Set(['missing', 'truncated', 'deleted']);
+
 const orNull = (value: string | undefined) => (value === undefined ? null : storableText(value));
 
 export class EventStore {
@@ -107,6 +166,11 @@ export class EventStore {
       list.push(e);
       byController.set(e.controllerId, list);
     }
+    // The months' partitions first, outside the storing transaction (event-partitions.ts).
+    await ensurePartitions(
+      this.db,
+      events.map((e) => e.at),
+    );
     const fresh = new Set<StoredEvent>();
     await inTransaction(this.db, async (tx) => {
       for (const [controllerId, batch] of byController)
@@ -121,38 +185,36 @@ export class EventStore {
   }
 
   /**
-   * One controller's batch: lock its chain head (an UPDATE takes the row lock on PostgreSQL; SQLite
+   * One controller's batch: lock its chain head (the upsert takes the row lock on PostgreSQL; SQLite
    * has one writer), keep the events not stored before (once each, in sequence order), chain them
-   * from the head, insert them, move the head.
+   * from the head, insert them, move the head. The head remembers the highest sequence stored, so a
+   * batch above it — what a controller's journal normally sends — needs no lookup; only a resend
+   * looks its sequences up.
    */
   private async chainAndInsert(
     tx: Executor,
     controllerId: string,
     batch: readonly StoredEvent[],
   ): Promise<StoredEvent[]> {
-    await tx
-      .insertInto('event_chain_heads')
-      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS })
-      .onConflict((oc) => oc.column('controller_id').doNothing())
-      .execute();
-    await tx
-      .updateTable('event_chain_heads')
-      .set((eb) => ({ chain_index: eb.ref('chain_index') }))
-      .where('controller_id', '=', controllerId)
-      .execute();
     const head = await tx
-      .selectFrom('event_chain_heads')
-      .select(['chain_index', 'mac'])
-      .where('controller_id', '=', controllerId)
+      .insertInto('event_chain_heads')
+      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
+      .onConflict((oc) =>
+        oc
+          .column('controller_id')
+          .doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
+      )
+      .returning(['chain_index', 'mac', 'max_seq'])
       .executeTakeFirstOrThrow();
-    const seqs = [...new Set(batch.map((e) => e.seq))];
+    const maxSeq = head.max_seq === null ? await this.storedMaxSeq(tx, controllerId) : Number(head.max_seq);
     const stored = new Set<number>();
-    for (let i = 0; i < seqs.length; i += LOOKUP_CHUNK)
+    const toLookUp = [...new Set(batch.map((e) => e.seq).filter((seq) => seq <= maxSeq))];
+    for (let i = 0; i < toLookUp.length; i += LOOKUP_CHUNK)
       for (const row of await tx
         .selectFrom('events')
         .select('seq')
         .where('controller_id', '=', controllerId)
-        .where('seq', 'in', seqs.slice(i, i + LOOKUP_CHUNK))
+        .where('seq', 'in', toLookUp.slice(i, i + LOOKUP_CHUNK))
         .execute())
         stored.add(Number(row.seq));
     const fresh: StoredEvent[] = [];
@@ -180,17 +242,23 @@ export class EventStore {
       prev = mac;
       return { ...fields, chain_index: index, mac };
     });
-    for (let i = 0; i < rows.length; i += APPEND_CHUNK)
-      await tx
-        .insertInto('events')
-        .values(rows.slice(i, i + APPEND_CHUNK))
-        .execute();
+    await insertEventRows(tx, rows);
     await tx
       .updateTable('event_chain_heads')
-      .set({ chain_index: index, mac: prev })
+      .set({ chain_index: index, mac: prev, max_seq: Math.max(maxSeq, fresh.at(-1)!.seq) })
       .where('controller_id', '=', controllerId)
       .execute();
     return fresh;
+  }
+
+  /** The highest sequence stored for a controller (heads made before they remembered it). */
+  private async storedMaxSeq(tx: Executor, controllerId: string): Promise<number> {
+    const row = await tx
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .where('controller_id', '=', controllerId)
+      .executeTakeFirst();
+    return row?.max === null || row?.max === undefined ? 0 : Number(row.max);
   }
 
   /** Every controller's chain head (for checkpoints). */
@@ -205,12 +273,18 @@ export class EventStore {
    */
   async verify(
     checkpoints: ReadonlyMap<string, { index: number; mac: string }> = new Map(),
+    /** by controller id: where a retention purge left each chain starting, and erasure seals */
+    overlays: ReadonlyMap<string, ChainOverlay> = new Map(),
   ): Promise<ChainVerdict[]> {
     const stored = await this.db.selectFrom('events').select('controller_id').distinct().execute();
-    const controllers = [...new Set([...stored.map((r) => r.controller_id), ...checkpoints.keys()])].sort();
+    const controllers = [
+      ...new Set([...stored.map((r) => r.controller_id), ...checkpoints.keys(), ...overlays.keys()]),
+    ].sort();
     const verdicts: ChainVerdict[] = [];
     for (const controllerId of controllers) {
       const checker = new ChainChecker(`events:${controllerId}`, this.key, 'event');
+      const overlay = overlays.get(controllerId);
+      if (overlay?.floor) checker.startAt(overlay.floor);
       const checkpoint = checkpoints.get(controllerId);
       let after = 0;
       const batch = 5000;
@@ -226,15 +300,33 @@ export class EventStore {
         for (const row of rows) {
           const index = Number(row.chain_index);
           const fields = { ...row, seq: Number(row.seq), at: Number(row.at) };
-          checker.add({ index, mac: row.mac ?? '', canonical: eventCanonical(index, fields) });
+          const seal = overlay?.seals.get(index);
+          checker.add({
+            index,
+            mac: row.mac ?? '',
+            canonical: eventCanonical(index, fields),
+            ...(seal !== undefined && { seal }),
+          });
           if (checkpoint && index === checkpoint.index) checker.checkpointMac = row.mac ?? '';
           after = index;
         }
         if (rows.length < batch) break;
       }
-      verdicts.push(checker.finish(checkpoint));
+      verdicts.push(await this.excusePurged(controllerId, checker.finish(checkpoint)));
     }
     return verdicts;
+  }
+
+  /** A verdict without the gaps retention made (purge records under the key: event-store-retention.ts). */
+  private async excusePurged(controllerId: string, verdict: ChainVerdict): Promise<ChainVerdict> {
+    if (!verdict.spans.some((s) => GAPS.has(s.problem))) return verdict;
+    const purges = await validPurges(this.db, this.key, controllerId);
+    if (purges.length === 0) return verdict;
+    const budget = { left: purges.reduce((n, p) => n + p.count, 0) };
+    const spans = verdict.spans.filter(
+      (s) => !(GAPS.has(s.problem) && excusedByPurges(purges, s.from, s.to, budget)),
+    );
+    return { ...verdict, spans };
   }
 
   /**

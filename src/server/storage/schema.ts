@@ -215,6 +215,22 @@ export interface EventChainHeadsTable {
   controller_id: string;
   chain_index: number;
   mac: string;
+  /** the highest sequence stored for this controller (null: not known yet, heads older than it) */
+  max_seq: number | null;
+}
+
+/** Chain positions removed by a retention purge, under the event chain key (event-store-retention.ts). */
+export interface EventPurgesTable {
+  id: string;
+  controller_id: string;
+  from_index: number;
+  to_index: number;
+  /** how many positions in from..to were removed */
+  count: number;
+  /** the purge removed events before this time */
+  before_at: number;
+  purged_at: number;
+  mac: string;
 }
 
 export interface PresenceTable {
@@ -273,6 +289,31 @@ export interface ImportStagingTable {
   payload: string;
 }
 
+/** Which server instance owns a controller's coordinator (src/server/cluster/leases.ts). */
+export interface ControllerLeasesTable {
+  controller_id: string;
+  owner: string;
+  /** database clock, ms */
+  expires_at: number;
+  /** how many times the lease changed hands */
+  epoch: number;
+}
+
+export interface ClusterInstancesTable {
+  id: string;
+  started_at: number;
+  seen_at: number;
+}
+
+export interface ClusterMessagesTable {
+  id: Generated<number>;
+  origin: string;
+  kind: string;
+  controller_id: string | null;
+  body: string;
+  created_at: number;
+}
+
 export interface Database {
   people: PeopleTable;
   person_groups: PersonGroupsTable;
@@ -295,6 +336,10 @@ export interface Database {
   doors: DoorsTable;
   events: EventsTable;
   event_chain_heads: EventChainHeadsTable;
+  event_purges: EventPurgesTable;
+  controller_leases: ControllerLeasesTable;
+  cluster_instances: ClusterInstancesTable;
+  cluster_messages: ClusterMessagesTable;
   presence: PresenceTable;
   audit_log: AuditLogTable;
   operator_actions: OperatorActionsTable;

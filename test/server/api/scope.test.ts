@@ -139,10 +139,12 @@ describe('roles and scope on the data API', () => {
     expect((await api.get('nobody', '/api/health')).statusCode).toBe(200);
   });
 
-  it('guards every route but health with a permission', () => {
+  it('guards every route but health and the key-link opening with a permission', () => {
+    // A key link's token is its own credential: the guest who opens it has no account (docs/keys.md).
     const open = apiRoutes(api.store).filter((r) => r.permission === null);
-    expect(open.map((r) => r.url)).toEqual(['/api/health']);
+    expect(open.map((r) => r.url)).toEqual(['/api/health', '/api/key-links/open']);
     for (const r of apiRoutes(api.store))
-      if (r.method !== 'GET') expect(r.permission, `${r.method} ${r.url}`).toMatch(/:write$/);
+      if (r.method !== 'GET' && r.permission !== null)
+        expect(r.permission, `${r.method} ${r.url}`).toMatch(/:write$/);
   });
 });

@@ -1,0 +1,586 @@
+// The event store at scale (issue 11 §4), on SQLite and on PostgreSQL:
+// - ingest: controllers' batches of 500 events through EventStore.appendNew (exactly-once check,
+//   keyed MAC chain, chain head moved in the same transaction), against a raw bulk insert of the same
+//   rows (already chained) with the driver alone, one transaction per batch as well, in the same run,
+//   interleaved round by round so both see the same machine. The chain's own cost (one HMAC per
+//   event) is measured apart.
+// - search: a page of events by person + time range and by door + time range over a generated event
+//   history (written straight into storage by SQL), p50/p99 against the 50 ms target. The default
+//   size is 1,000,000 events so the section fits the shared 2-core machine; `--events 10000000` (or
+//   MONBAN_BENCH_EVENTS) runs the issue's 10,000,000.
+// PostgreSQL runs when MONBAN_BENCH_DATABASE_URL or MONBAN_TEST_DATABASE_URL names a server (each
+// run creates its own database and drops it after).
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { chainKeys, GENESIS, linkMac } from '../src/server/storage/chain.ts';
+import { openStore, type Store } from '../src/server/storage/db.ts';
+import { ensurePartitions } from '../src/server/storage/event-partitions.ts';
+import { EventStore, eventCanonical, type StoredEvent } from '../src/server/storage/events.ts';
+import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
+
+export const TARGETS = {
+  sqliteIngestPerSecond: 50_000,
+  postgresIngestPerSecond: 20_000,
+  ingestVsRaw: 0.5,
+  searchP99Ms: 50,
+};
+
+export interface IngestFigures {
+  events: number;
+  batch: number;
+  controllers: number;
+  /** batches in flight at once (controllers ingested in parallel; SQLite has one writer) */
+  parallel: number;
+  ingestPerSecond: number;
+  rawPerSecond: number;
+  ratio: number;
+  /** per batch, ms */
+  ingestMs: LatencyStats;
+  rawMs: LatencyStats;
+  /** the MAC chain alone: µs per event, and its share of the ingest time */
+  chainUsPerEvent: number;
+  chainShare: number;
+  /** a resent batch (every event already stored): ms */
+  resendMs: number;
+}
+
+export interface SearchFigures {
+  events: number;
+  people: number;
+  doors: number;
+  days: number;
+  generateSeconds: number;
+  /** ms per page of up to 100 */
+  byPerson: LatencyStats;
+  byDoor: LatencyStats;
+  personRows: number;
+  doorRows: number;
+}
+
+export interface EngineReport {
+  engine: 'SQLite' | 'PostgreSQL';
+  ingest: IngestFigures;
+  search: SearchFigures;
+}
+
+export interface EventStoreReport {
+  engines: EngineReport[];
+  /** why PostgreSQL was not measured, when it was not */
+  postgresSkipped?: string;
+}
+
+const KEY = chainKeys(new Uint8Array(32).fill(7)).events;
+const T0 = Date.parse('2026-08-03T00:00:00Z');
+const DAY = 86_400_000;
+const PEOPLE = 100_000;
+const DOORS = 1_000;
+
+const toMs = (s: LatencyStats): LatencyStats => ({
+  samples: s.samples,
+  p50: s.p50 / 1000,
+  p99: s.p99 / 1000,
+  p999: s.p999 / 1000,
+  max: s.max / 1000,
+});
+
+/** A deterministic stream of access events: batch b belongs to controller b mod C, in sequence order. */
+function makeBatches(controllers: number, perController: number, batch: number): StoredEvent[][] {
+  const batches: StoredEvent[][] = [];
+  let n = 0;
+  for (let round = 0; round < perController; round++)
+    for (let c = 0; c < controllers; c++) {
+      const events: StoredEvent[] = [];
+      for (let i = 0; i < batch; i++) {
+        n++;
+        const person = (n * 7919) % PEOPLE;
+        events.push({
+          controllerId: `ctl-${c}`,
+          seq: round * batch + i + 1,
+          at: T0 + n * 10,
+          type: 'access',
+          door: `door-${(c * 50 + (n % 50)) % DOORS}`,
+          area: `area-${n % 40}`,
+          personId: `person-${person}`,
+          detail: {
+            result: n % 17 === 0 ? 'deny' : 'grant',
+            reason: n % 17 === 0 ? 'no_access_level' : 'granted',
+            credential: `card:C-${person}`,
+            side: n % 3 === 0 ? 'out' : 'in',
+          },
+        });
+      }
+      batches.push(events);
+    }
+  return batches;
+}
+
+interface Row {
+  controller_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  door: string | null;
+  area: string | null;
+  person_id: string | null;
+  detail: string;
+  chain_index: number;
+  mac: string;
+}
+
+/** The rows the event store writes for these batches: the raw insert's input (chained outside the clock). */
+function chainedRows(batches: StoredEvent[][]): { rows: Row[][]; chainMs: number } {
+  const heads = new Map<string, { index: number; mac: string }>();
+  let chainMs = 0;
+  const rows = batches.map((batch) =>
+    batch.map((e) => {
+      const head = heads.get(e.controllerId) ?? { index: 0, mac: GENESIS };
+      const fields = {
+        controller_id: e.controllerId,
+        seq: e.seq,
+        at: e.at,
+        type: e.type,
+        door: e.door ?? null,
+        area: e.area ?? null,
+        person_id: e.personId ?? null,
+        detail: JSON.stringify(e.detail),
+      };
+      const t = performance.now();
+      const mac = linkMac(KEY, head.mac, eventCanonical(head.index + 1, fields));
+      chainMs += performance.now() - t;
+      heads.set(e.controllerId, { index: head.index + 1, mac });
+      return { ...fields, chain_index: head.index + 1, mac };
+    }),
+  );
+  return { rows, chainMs };
+}
+
+const COLUMNS = [
+  'controller_id',
+  'seq',
+  'at',
+  'type',
+  'door',
+  'area',
+  'person_id',
+  'detail',
+  'chain_index',
+  'mac',
+];
+
+/** One batch of rows inserted the plainest way the engine has, in one transaction. */
+type RawInsert = (rows: Row[]) => Promise<void>;
+
+function sqliteRaw(file: string): { insert: RawInsert; close(): void } {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  const statement = db.prepare(
+    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  );
+  const insertAll = db.transaction((rows: Row[]) => {
+    for (const r of rows)
+      statement.run(
+        r.controller_id,
+        r.seq,
+        r.at,
+        r.type,
+        r.door,
+        r.area,
+        r.person_id,
+        r.detail,
+        r.chain_index,
+        r.mac,
+      );
+  });
+  return { insert: async (rows) => insertAll(rows), close: () => db.close() };
+}
+
+function postgresRaw(url: string): { insert: RawInsert; close(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  return {
+    insert: async (rows) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const values: unknown[] = [];
+        const tuples = rows.map((r) => {
+          const base = values.length;
+          values.push(
+            r.controller_id,
+            r.seq,
+            r.at,
+            r.type,
+            r.door,
+            r.area,
+            r.person_id,
+            r.detail,
+            r.chain_index,
+            r.mac,
+          );
+          return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+        });
+        await client.query(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Runs batches with `parallel` workers; controller c's batches all on worker c mod parallel, in order. */
+async function runBatches<T>(
+  items: T[],
+  controllerOf: (item: T) => number,
+  parallel: number,
+  run: (item: T) => Promise<void>,
+  samples: number[],
+): Promise<number> {
+  const lanes: T[][] = Array.from({ length: parallel }, () => []);
+  for (const item of items) lanes[controllerOf(item) % parallel]!.push(item);
+  const t0 = performance.now();
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const item of lane) {
+        const t = performance.now();
+        await run(item);
+        samples.push((performance.now() - t) * 1000);
+      }
+    }),
+  );
+  return performance.now() - t0;
+}
+
+async function measureIngest(
+  ingestStore: Store,
+  raw: RawInsert,
+  options: { controllers: number; perController: number; batch: number; parallel: number },
+  progress: Progress,
+  label: string,
+): Promise<IngestFigures> {
+  const { controllers, perController, batch, parallel } = options;
+  const batches = makeBatches(controllers, perController, batch);
+  const { rows, chainMs } = chainedRows(batches);
+  const store = new EventStore(ingestStore.db, KEY);
+  const ingestSamples: number[] = [];
+  const rawSamples: number[] = [];
+  let ingestMs = 0;
+  let rawMs = 0;
+  // Rounds of one batch per controller: ingest, then the same rows raw, so drift hits both alike.
+  for (let round = 0; round < perController; round++) {
+    const from = round * controllers;
+    const index = Array.from({ length: controllers }, (_, i) => from + i);
+    ingestMs += await runBatches(
+      index,
+      (i) => i % controllers,
+      parallel,
+      async (i) => {
+        const fresh = await store.appendNew(batches[i]!);
+        if (fresh.length !== batch) throw new Error(`ingest stored ${fresh.length} of ${batch}`);
+      },
+      ingestSamples,
+    );
+    rawMs += await runBatches(
+      index,
+      (i) => i % controllers,
+      parallel,
+      (i) => raw(rows[i]!),
+      rawSamples,
+    );
+    if (round % 5 === 4) progress(`events ${label}: ingest round ${round + 1}/${perController}`);
+  }
+  const t = performance.now();
+  const again = await store.appendNew(batches[batches.length - 1]!);
+  const resendMs = performance.now() - t;
+  if (again.length !== 0) throw new Error('a resent batch was stored again');
+  const events = controllers * perController * batch;
+  const ingestPerSecond = events / (ingestMs / 1000);
+  const rawPerSecond = events / (rawMs / 1000);
+  return {
+    events,
+    batch,
+    controllers,
+    parallel,
+    ingestPerSecond,
+    rawPerSecond,
+    ratio: ingestPerSecond / rawPerSecond,
+    ingestMs: toMs(latencyStats(Float64Array.from(ingestSamples))),
+    rawMs: toMs(latencyStats(Float64Array.from(rawSamples))),
+    chainUsPerEvent: (chainMs * 1000) / events,
+    chainShare: chainMs / ingestMs,
+    resendMs,
+  };
+}
+
+/** SQL that writes events lo..hi-1 of the generated history (time-ordered, people and doors at random). */
+function generatedEvents(lo: number, hi: number, step: number, dialect: 'sqlite' | 'postgres'): string {
+  const detail = `'{"result":"grant","reason":"granted","side":"in"}'`;
+  const rand = (n: number) =>
+    dialect === 'sqlite' ? `(abs(random()) % ${n})` : `floor(random() * ${n})::int`;
+  const select = `SELECT 'gen-' || (i % 100), i, ${T0} + i * ${step}, 'access', 'door-' || ${rand(DOORS)}, 'area-1', 'person-' || ${rand(PEOPLE)}, ${detail}`;
+  const columns = 'controller_id, seq, at, type, door, area, person_id, detail';
+  return dialect === 'sqlite'
+    ? `WITH RECURSIVE n(i) AS (SELECT ${lo} UNION ALL SELECT i + 1 FROM n WHERE i < ${hi - 1}) INSERT INTO events (${columns}) ${select} FROM n`
+    : `INSERT INTO events (${columns}) ${select} FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) AS i`;
+}
+
+async function seedNames(store: Store): Promise<void> {
+  const now = T0;
+  await store.db
+    .insertInto('areas')
+    .values({
+      id: 'area-1',
+      name: 'Area 1',
+      parent_id: null,
+      site: null,
+      max_occupancy: null,
+      antipassback: null,
+      offline_mode: 'local',
+      rules: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const doors = Array.from({ length: DOORS }, (_, i) => ({
+    id: `door-${i}`,
+    name: `Door ${i}`,
+    from_area: 'area-1',
+    to_area: 'area-1',
+    controller_id: null,
+    mode: 'card',
+    strike_seconds: 5,
+    held_open_seconds: 30,
+    rules: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  for (let i = 0; i < doors.length; i += 500)
+    await store.db
+      .insertInto('doors')
+      .values(doors.slice(i, i + 500))
+      .execute();
+  for (let i = 0; i < PEOPLE; i += 1000)
+    await store.db
+      .insertInto('people')
+      .values(
+        Array.from({ length: Math.min(1000, PEOPLE - i) }, (_, k) => ({
+          id: `person-${i + k}`,
+          name: `Person ${i + k}`,
+          department: null,
+          site: null,
+          active: 1,
+          left_at: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+}
+
+async function measureSearch(
+  store: Store,
+  events: number,
+  progress: Progress,
+  label: string,
+  queries = 300,
+): Promise<SearchFigures> {
+  const days = 90;
+  const step = Math.max(1, Math.floor((days * DAY) / events));
+  await seedNames(store);
+  const t0 = performance.now();
+  const chunk = 1_000_000;
+  if (store.dialect === 'postgres') {
+    const months: number[] = [];
+    for (let t = T0; t <= T0 + events * step; t += 20 * DAY) months.push(t);
+    await ensurePartitions(store.db, months);
+  }
+  for (let lo = 0; lo < events; lo += chunk) {
+    await sql.raw(generatedEvents(lo, Math.min(events, lo + chunk), step, store.dialect)).execute(store.db);
+    progress(
+      `events ${label}: generated ${Math.min(events, lo + chunk).toLocaleString()} / ${events.toLocaleString()}`,
+    );
+  }
+  if (store.dialect === 'postgres') await sql`ANALYZE events`.execute(store.db);
+  else await sql`ANALYZE`.execute(store.db);
+  const generateSeconds = (performance.now() - t0) / 1000;
+  const search = new EventStore(store.db, KEY);
+  const span = events * step;
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  // Warm-up: every pooled connection plans its first queries, and the pages read first come from disk.
+  for (let q = 0; q < 30; q++) {
+    const from = T0 + Math.floor(random() * Math.max(1, span - DAY));
+    await search.search({ personId: `person-${Math.floor(random() * PEOPLE)}`, from, until: from + 7 * DAY });
+    await search.search({ door: `door-${Math.floor(random() * DOORS)}`, from, until: from + DAY });
+  }
+  const byPerson: number[] = [];
+  const byDoor: number[] = [];
+  let personRows = 0;
+  let doorRows = 0;
+  for (let q = 0; q < queries; q++) {
+    const personFrom = T0 + Math.floor(random() * Math.max(1, span - 7 * DAY));
+    let t = performance.now();
+    const p = await search.search({
+      personId: `person-${Math.floor(random() * PEOPLE)}`,
+      from: personFrom,
+      until: personFrom + 7 * DAY,
+      limit: 100,
+    });
+    byPerson.push((performance.now() - t) * 1000);
+    personRows += p.items.length;
+    const doorFrom = T0 + Math.floor(random() * Math.max(1, span - DAY));
+    t = performance.now();
+    const d = await search.search({
+      door: `door-${Math.floor(random() * DOORS)}`,
+      from: doorFrom,
+      until: doorFrom + DAY,
+      limit: 100,
+    });
+    byDoor.push((performance.now() - t) * 1000);
+    doorRows += d.items.length;
+  }
+  return {
+    events,
+    people: PEOPLE,
+    doors: DOORS,
+    days,
+    generateSeconds,
+    byPerson: toMs(latencyStats(Float64Array.from(byPerson))),
+    byDoor: toMs(latencyStats(Float64Array.from(byDoor))),
+    personRows: personRows / queries,
+    doorRows: doorRows / queries,
+  };
+}
+
+const INGEST = { controllers: 20, perController: 20, batch: 500 };
+
+async function sqliteEngine(events: number, progress: Progress): Promise<EngineReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'monban-bench-events-'));
+  try {
+    const ingestStore = await openStore({ sqliteFile: join(dir, 'ingest.db') });
+    const rawStore = await openStore({ sqliteFile: join(dir, 'raw.db') });
+    await rawStore.close();
+    const raw = sqliteRaw(join(dir, 'raw.db'));
+    progress('events SQLite: ingest against a raw bulk insert…');
+    const ingest = await measureIngest(
+      ingestStore,
+      raw.insert,
+      { ...INGEST, parallel: 1 },
+      progress,
+      'SQLite',
+    );
+    raw.close();
+    await ingestStore.close();
+    const searchStore = await openStore({ sqliteFile: join(dir, 'search.db') });
+    try {
+      progress(`events SQLite: generating ${events.toLocaleString()} events…`);
+      return {
+        engine: 'SQLite',
+        ingest,
+        search: await measureSearch(searchStore, events, progress, 'SQLite'),
+      };
+    } finally {
+      await searchStore.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh database on the server `url` names, for one run; dropped by `drop`. */
+async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `monban_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+async function postgresEngine(url: string, events: number, progress: Progress): Promise<EngineReport> {
+  const ingestDb = await freshDatabase(url);
+  const rawDb = await freshDatabase(url);
+  try {
+    const ingestStore = await openStore({ postgresUrl: ingestDb.url });
+    const rawStore = await openStore({ postgresUrl: rawDb.url });
+    await ensurePartitions(rawStore.db, [T0, T0 + 30 * DAY]);
+    await rawStore.close();
+    const raw = postgresRaw(rawDb.url);
+    progress('events PostgreSQL: ingest against a raw bulk insert…');
+    let ingest: IngestFigures;
+    try {
+      ingest = await measureIngest(
+        ingestStore,
+        raw.insert,
+        { ...INGEST, parallel: 4 },
+        progress,
+        'PostgreSQL',
+      );
+    } finally {
+      await raw.close();
+      await ingestStore.close();
+    }
+    await rawDb.drop();
+    const searchDb = await freshDatabase(url);
+    try {
+      const searchStore = await openStore({ postgresUrl: searchDb.url });
+      try {
+        progress(`events PostgreSQL: generating ${events.toLocaleString()} events…`);
+        return {
+          engine: 'PostgreSQL',
+          ingest,
+          search: await measureSearch(searchStore, events, progress, 'PostgreSQL'),
+        };
+      } finally {
+        await searchStore.close();
+      }
+    } finally {
+      await searchDb.drop();
+    }
+  } finally {
+    await rawDb.drop();
+    await ingestDb.drop();
+  }
+}
+
+export async function runEventStoreBench(progress: Progress, events: number): Promise<EventStoreReport> {
+  const engines: EngineReport[] = [await sqliteEngine(events, progress)];
+  const url = process.env.MONBAN_BENCH_DATABASE_URL ?? process.env.MONBAN_TEST_DATABASE_URL;
+  if (!url)
+    return {
+      engines,
+      postgresSkipped: 'set MONBAN_BENCH_DATABASE_URL (or MONBAN_TEST_DATABASE_URL) to a PostgreSQL server',
+    };
+  try {
+    const probe = new pg.Client({ connectionString: url });
+    await probe.connect();
+    await probe.end();
+  } catch (error) {
+    return {
+      engines,
+      postgresSkipped: `PostgreSQL at ${new URL(url).host} not reachable: ${(error as Error).message}`,
+    };
+  }
+  engines.push(await postgresEngine(url, events, progress));
+  return { engines };
+}
