@@ -149,6 +149,30 @@ export const useAnswerSchema = z.strictObject({
   remaining: z.number().int().nonnegative().nullable(),
 });
 
+/**
+ * The live state of a controller's doors and site modes (issue 9 §2), sent with every heartbeat and
+ * at once after an operator command: the core's own phases, modes and mode sources.
+ */
+export const doorStateSchema = z.strictObject({
+  kind: z.literal('door-state'),
+  doors: z
+    .array(
+      z.strictObject({
+        door: id,
+        phase: z.enum(['secured', 'released', 'open', 'forced_open']),
+        /** open longer than the door allows (the held-open alarm was raised) */
+        heldOpen: z.boolean(),
+        mode: z.string().min(1).max(32),
+        source: z.enum(['fire', 'lockdown', 'override', 'schedule', 'base']),
+        overrideUntil: instant.nullable(),
+      }),
+    )
+    .max(1000),
+  lockdown: z.array(id).max(1000).nullable(),
+  threatLevel: z.number().int().nonnegative(),
+  fireZones: z.array(id).max(1000),
+});
+
 /** What became of an operator command at the controller. */
 export const commandResultSchema = z.strictObject({
   kind: z.literal('command-result'),
@@ -245,6 +269,7 @@ export const messageSchema = z.union([
   commandResultSchema,
   useClaimSchema,
   useAnswerSchema,
+  doorStateSchema,
 ]);
 
 export type Snapshot = z.infer<typeof snapshotSchema>;

@@ -509,6 +509,7 @@ export class ControllerAgent {
       }
       this.outputs.sync(this.engine, now);
     }
+    void this.sendDoorState();
     this.link
       .publish('command-result', {
         kind: 'command-result',
@@ -519,6 +520,36 @@ export class ControllerAgent {
       .catch(() => {
         // offline again: the server shows the action as not confirmed by this controller
       });
+  }
+
+  /** The doors' phases and modes (with why), and the site modes, for the server's live view. */
+  private async sendDoorState(): Promise<void> {
+    const { policy, state } = this.engine;
+    const now = this.now();
+    const at = localMoment(policy, now);
+    const doors = policy.doorList.map((door) => {
+      const runtime = doorRuntime(state, door.id);
+      const mode = effectiveMode(state, door, runtime, at, now, false);
+      return {
+        door: door.id,
+        phase: runtime.phase,
+        heldOpen: runtime.heldAlarmRaised && (runtime.phase === 'open' || runtime.phase === 'forced_open'),
+        mode: mode.mode,
+        source: mode.source,
+        overrideUntil: runtime.override && runtime.override.until > now ? runtime.override.until : null,
+      };
+    });
+    try {
+      await this.link.publish('door-state', {
+        kind: 'door-state',
+        doors,
+        lockdown: state.lockdown ? [...state.lockdown.exempt] : null,
+        threatLevel: state.threatLevel,
+        fireZones: [...state.activeFireZones],
+      });
+    } catch {
+      // offline: the server shows these doors as offline
+    }
   }
 
   /** The case was opened (tamper input): an alarm, journaled and sent like any event. */
@@ -662,6 +693,7 @@ export class ControllerAgent {
     if (now - this.lastBeat >= this.heartbeatMs) {
       this.lastBeat = now;
       void this.sendStatus('heartbeat');
+      void this.sendDoorState();
     }
     void this.uplink.flush();
   }

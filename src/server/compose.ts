@@ -35,6 +35,7 @@ import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
 import { registerLifecycle } from './lifecycle/index.ts';
 import type { Lifecycle } from './lifecycle/service.ts';
+import { LiveHub } from './live/hub.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
@@ -184,11 +185,14 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ? new AlarmNotifications(securityDb(store.db), logger, clock, options.notify)
       : undefined;
   const unlistenNotify = notifications ? alarms.listen(notifications.listener) : () => {};
+  const live = new LiveHub();
   const controllers =
     options.controllers === false
       ? undefined
       : new ControllerLink({
+          live,
           onEvents: async (controllerId, events) => {
+            live.ingested(controllerId, events);
             await keys.uses.record(controllerId, events);
             await webhooks.controllerEvents(controllerId, events);
           },
@@ -221,6 +225,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       installationKey,
       services,
       operations,
+      live: { hub: live, link: controllers, defaultSite: controllers?.settings.site ?? DEFAULT_SITE },
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -292,6 +297,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       closed = true;
       keys.stop();
       await webhooks.stop();
+      live.closeAll(); // open push streams would hold the HTTP server open
       await app.close();
       await controllers?.stop();
       operations.close();

@@ -4,9 +4,49 @@
 // drives, the decisions it makes) and the answer names each controller's outcome.
 //   unlock · override with automatic revert (also with the server stopped) · lockdown with an exempt
 //   group · forgive · reset · clear-fire · scope and validation refused with a 4xx, nothing sent
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fleet.ts';
 import { SiteFleet } from '../support/site-fleet.ts';
+
+/** A push-stream client: every event as it arrives. */
+async function openStream(fleet: SiteFleet) {
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads whatever each event carries
+  const events: { event: string; data: any }[] = [];
+  const ca = readFileSync(join(fleet.serverDir, 'tls', 'server.crt'), 'utf8');
+  const token = (fleet as unknown as { token: string }).token;
+  let buffer = '';
+  const req = request(`${fleet.url}/api/live/stream`, {
+    ca,
+    agent: false,
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    req.on('response', (res) => {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          end = buffer.indexOf('\n\n');
+        }
+      });
+      resolve();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { events, close: () => req.destroy() };
+}
 
 describe('door and area actions through the API, at real controllers', () => {
   const fleet = new SiteFleet();
@@ -247,6 +287,85 @@ describe('door and area actions through the API, at real controllers', () => {
     expect((await fleet.present('ctl-1', 'D1', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
     expect((await fleet.present('ctl-2', 'D2', 'K-1', 'out', 'key')).reason).toBe('uses_exhausted');
   }, 40_000);
+
+  it('shows live door state, the muster list and occupancy, and pushes events to a stream', async () => {
+    await act({ action: 'reset-area', area: 'hall' });
+    const stream = await openStream(fleet);
+    try {
+      expect((await fleet.present('ctl-1', 'D1', 'C-1')).result).toBe('grant');
+      expect((await fleet.present('ctl-2', 'L1', 'C-2')).result).toBe('grant'); // sam into the lab
+      const pushed = await waitFor(
+        'both grants on the stream',
+        () => {
+          const grants = stream.events.filter(
+            (e) => e.event === 'access' && e.data.detail.result === 'grant',
+          );
+          return grants.length >= 2 && grants;
+        },
+        10_000,
+      );
+      expect(pushed.map((e) => e.data.personId).sort()).toEqual(['alice', 'sam']);
+      const muster = await waitFor(
+        'the muster list',
+        async () => {
+          const items = (await fleet.ok('GET', '/api/live/muster')).items as { personId: string }[];
+          return items.length >= 2 && items;
+        },
+        10_000,
+        200,
+      );
+      expect(muster).toEqual([
+        expect.objectContaining({ personId: 'alice', area: 'hall', door: 'D1', controllerId: 'ctl-1' }),
+        expect.objectContaining({ personId: 'sam', area: 'lab', door: 'L1', controllerId: 'ctl-2' }),
+      ]);
+      const occupancy = (await fleet.ok('GET', '/api/live/occupancy')).items as {
+        area: string;
+        inside: number;
+      }[];
+      expect(occupancy).toEqual([
+        expect.objectContaining({ area: 'hall', inside: 2 }),
+        expect.objectContaining({ area: 'lab', inside: 1, maxOccupancy: 5 }),
+      ]);
+      await act({ action: 'override-door', door: 'D2', mode: 'unlocked', minutes: 10 });
+      const doors = await waitFor(
+        'D2 shown unlocked by override',
+        async () => {
+          const items = (await fleet.ok('GET', '/api/live/doors')).items as {
+            door: string;
+            source: string;
+          }[];
+          return items.find((d) => d.door === 'D2')?.source === 'override' && items;
+        },
+        10_000,
+        200,
+      );
+      expect(doors.find((d) => d.door === 'D2')).toMatchObject({
+        state: 'unlocked',
+        mode: 'unlocked',
+        controllerId: 'ctl-2',
+      });
+      expect(doors.find((d) => d.door === 'D1')).toMatchObject({ source: 'base' });
+      await act({ action: 'end-override', door: 'D2' });
+      const controllers = (await fleet.ok('GET', '/api/live/controllers')).items;
+      expect(
+        controllers.map((c: { controllerId: string; link: string }) => [c.controllerId, c.link]),
+      ).toEqual([
+        ['ctl-1', 'up'],
+        ['ctl-2', 'up'],
+      ]);
+    } finally {
+      stream.close();
+    }
+    // A server restart keeps presence: it is in storage, not in the server's memory.
+    await fleet.stopServer();
+    await fleet.startServer();
+    const after = (await fleet.ok('GET', '/api/live/muster')).items as { personId: string; area: string }[];
+    expect(after.map((m) => [m.personId, m.area])).toEqual([
+      ['alice', 'hall'],
+      ['sam', 'lab'],
+    ]);
+    await waitFor('ctl-1 back online', async () => (await fleet.status('ctl-1')).connected, 30_000, 200);
+  }, 120_000);
 
   it('refuses bad input and unknown targets with a 4xx and sends nothing', async () => {
     const before = (await fleet.ok('GET', '/api/actions?limit=1000')).items.length;

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../http/principal.ts';
+import type { LiveDeps } from '../live/endpoints.ts';
 import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Repositories } from '../storage/index.ts';
@@ -27,6 +28,8 @@ export interface EndpointContext<P, Q, B> {
   actor: Actor;
   /** door and area actions (server/operations); undefined without a controller link */
   operations: OperationsService | undefined;
+  /** live state and the push stream (server/live); undefined without a controller link */
+  live: LiveDeps | undefined;
   now: number;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -47,6 +50,8 @@ export interface Endpoint {
   response?: AnyZod;
   /** a body that is not JSON (CSV import) */
   consumes?: string[];
+  /** the handler writes the answer itself (a stream): nothing is sent after it returns */
+  raw?: boolean;
   /** request headers it reads (Idempotency-Key), validated and documented like the rest */
   headers?: AnyZod;
   /** a smaller body limit than the server's (bytes): integration writes are small */
@@ -71,6 +76,7 @@ export function endpoint<
   status?: 200 | 201 | 202 | 204;
   response?: R;
   consumes?: string[];
+  raw?: boolean;
   headers?: AnyZod;
   bodyLimit?: number;
   errors?: number[];

@@ -14,6 +14,7 @@ import {
   purgeNow,
   setRetention,
 } from '../lifecycle/api.ts';
+import { liveControllers, liveDoors, liveMuster, liveOccupancy, liveStream } from '../live/endpoints.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
@@ -180,6 +181,12 @@ export function apiRoutes(store: Store): Route[] {
     row('POST',   '/api/actions',               'operations:write',  performAction,         'operations'),
     row('GET',    '/api/actions',               'events:read',       listActions,           'operations'),
     row('GET',    '/api/actions/:id',           'events:read',       getAction,             'operations'),
+
+    row('GET',    '/api/live/doors',            'site:read',         liveDoors,             'live'),
+    row('GET',    '/api/live/controllers',      'site:read',         liveControllers,       'live'),
+    row('GET',    '/api/live/occupancy',        'site:read',         liveOccupancy,         'live'),
+    row('GET',    '/api/live/muster',           'people:read',       liveMuster,            'live'),
+    row('GET',    '/api/live/stream',           'events:read',       liveStream,            'live'),
     row('POST',   '/api/directory/scim-token',  'settings:write',    issueScimToken,        'directory'),
     row('DELETE', '/api/directory/scim-token',  'settings:write',    revokeScimToken,       'directory'),
 

@@ -67,11 +67,11 @@ export class EventIngest {
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
     await this.deps.presence.announce(presence);
-    if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
     for (const e of news)
       if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
         await countUnclaimedUse(this.deps.db, e.detail.credentialId);
+    if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;
       const type = String(e.detail.alarm ?? 'tamper');

@@ -35,6 +35,7 @@ import { Cluster, type ClusterSettings } from '../cluster/cluster.ts';
 import type { RelayMessage } from '../cluster/relay.ts';
 import { DomainBus } from '../domain/bus.ts';
 import type { Published } from '../domain/events.ts';
+import type { LiveHub } from '../live/hub.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { claimUse } from '../operations/use-counts.ts';
@@ -118,6 +119,8 @@ export interface ControllerLinkDeps {
   onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
   /** told when a controller's link is lost or restored (webhooks); failures are logged only */
   onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
+  /** live state: what each controller reports of its doors (server/live) */
+  live?: LiveHub;
   /** told what the link does (metrics, src/server/metrics/); nothing it does depends on it */
   observer?: LinkObserver;
 }
@@ -641,6 +644,9 @@ export class ControllerLink {
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
       if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+    } else if (message.kind === 'door-state') {
+      coordinator.heard();
+      this.deps.live?.reported(controllerId, message, now);
     } else if (message.kind === 'use-claim') {
       coordinator.heard();
       void claimUse(this.deps.store.db, message.credential)

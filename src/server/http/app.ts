@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { EndpointContext } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
 import { actorOf } from '../auth/http.ts';
+import type { LiveDeps } from '../live/endpoints.ts';
 import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
   services: Services;
   /** door and area actions (server/operations) */
   operations?: OperationsService | undefined;
+  /** live state and the push stream (server/live) */
+  live?: LiveDeps | undefined;
   /** a pino logger, or false for none (default) */
   logger?: FastifyBaseLogger | false;
   clock?: { now(): number };
@@ -175,11 +178,13 @@ function registerRoute(
         services: deps.services,
         actor,
         operations: deps.operations,
+        live: deps.live,
         now: clock.now(),
         request,
         reply,
       };
       const result = await endpoint.handle(ctx);
+      if (endpoint.raw) return reply;
       if (endpoint.status === 204) return reply.code(204).send();
       return reply.code(endpoint.status).send(result);
     },

@@ -1,0 +1,77 @@
+// The push stream (GET /api/live/stream): Server-Sent Events of the live hub's events, filtered by
+// the caller's scope — an event naming a person only if that person is in scope, one naming no one
+// (a door forced open) only if its door's site is. Each event is written as it arrives; a client
+// that reconnects with Last-Event-ID gets the events it missed that the hub still keeps.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SiteTopology } from '../operations/topology.ts';
+import type { Executor } from '../storage/db.ts';
+import { type ScopeFilter, scopeAllows } from '../storage/scope.ts';
+import type { LiveEvent, LiveHub } from './hub.ts';
+
+const KEEPALIVE_MS = 15_000;
+
+export async function openStream(options: {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  scope: ScopeFilter;
+  db: Executor;
+  hub: LiveHub;
+  defaultSite: string;
+}): Promise<void> {
+  const { request, reply, scope, db, hub } = options;
+  const scoped = scope !== 'all';
+  const topology = scoped ? await SiteTopology.load(db, options.defaultSite) : undefined;
+  const people = new Map<string, boolean>();
+  const allowed = async (e: LiveEvent): Promise<boolean> => {
+    if (!scoped) return true;
+    if (e.personId !== null) {
+      let ok = people.get(e.personId);
+      if (ok === undefined) {
+        const row = await db
+          .selectFrom('people')
+          .select(['department', 'site'])
+          .where('id', '=', e.personId)
+          .executeTakeFirst();
+        ok = row !== undefined && scopeAllows(scope, row);
+        people.set(e.personId, ok);
+      }
+      return ok;
+    }
+    if (scope.sites.length === 0) return true;
+    return e.door !== null && scope.sites.includes(topology!.siteOfDoor(e.door));
+  };
+
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write(': monban live stream\n\n');
+  // In order, even when a scope check has to read a person first.
+  let chain: Promise<void> = Promise.resolve();
+  const send = (e: LiveEvent) => {
+    chain = chain.then(async () => {
+      if (!(await allowed(e)) || res.writableEnded) return;
+      const { id, kind, ...rest } = e;
+      res.write(
+        `id: ${id}\nevent: ${kind}\ndata: ${JSON.stringify({ id, kind, ...rest, at: new Date(e.at).toISOString() })}\n\n`,
+      );
+    });
+  };
+  const last = Number(request.headers['last-event-id']);
+  const unsubscribe = hub.subscribe(send, Number.isSafeInteger(last) && last >= 0 ? last : undefined);
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
+  const untrack = hub.track(() => res.end());
+  const close = () => {
+    unsubscribe();
+    untrack();
+    clearInterval(keepalive);
+  };
+  request.raw.once('close', close);
+  res.once('close', close);
+}
