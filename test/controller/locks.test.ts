@@ -46,8 +46,12 @@ describe('battery locks behind a hub', () => {
   let a: OfflineAgent;
   let bridge: LockBridge;
   afterEach(async () => {
-    await bridge?.stop();
-    await a?.close();
+    // A test that sets nothing up must not close the previous test's agent a second time.
+    const [closingBridge, closingAgent] = [bridge, a];
+    bridge = undefined as unknown as LockBridge;
+    a = undefined as unknown as OfflineAgent;
+    await closingBridge?.stop();
+    await closingAgent?.close();
   });
 
   function setUp(battery = 100, drainPerDay = 0.2) {
