@@ -226,7 +226,8 @@ describe('webhooks', () => {
     await waitFor(
       'every event at the receiver',
       () => wanted.every((t) => receiver.ofType(t).length > 0),
-      60_000,
+      // retries back off (10 s, doubling): margin for a loaded machine
+      120_000,
       100,
     );
     expect(receiver.rejected).toBe(0);
