@@ -90,6 +90,9 @@ export class PresenceCoordinator {
     }
     // Anti-passback areas are where a double entry is a violation to report.
     const antipassback = await stores.areas.withAntipassback(pending.map((g) => g.area));
+    // A passage into an area made before the area was reset, reported after it, no longer counts.
+    const resets = await stores.presence.resetsOf(pending.map((g) => g.area));
+    pending = pending.filter((g) => g.at >= (resets.get(g.area) ?? Number.NEGATIVE_INFINITY));
     for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
       const stored = await stores.presence.passages(pending.map((g) => g.person));
       const current = new Map<string, Passage>(stored);

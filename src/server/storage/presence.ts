@@ -177,15 +177,48 @@ export class PresenceStore {
     return changed;
   }
 
-  /** Makes the presence of everyone in these areas unknown (an anti-passback reset). */
+  /**
+   * Makes the presence of everyone in these areas unknown (an anti-passback reset), and remembers
+   * when: a passage into one of them made before `at` and reported later no longer counts
+   * (`resetsOf`), as the controllers applied the reset to it already.
+   */
   async forgetAreas(areas: readonly string[], at: number): Promise<number> {
     if (areas.length === 0) return 0;
-    const result = await this.db
-      .updateTable('presence')
-      .set((eb) => ({ area: null, version: eb('version', '+', 1), at, controller_id: null, door: null }))
-      .where('area', 'in', [...areas])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const unique = [...new Set(areas)];
+    return this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < unique.length; i += CHUNK)
+        await tx
+          .insertInto('presence_area_resets')
+          .values(unique.slice(i, i + CHUNK).map((area) => ({ area, at })))
+          .onConflict((oc) =>
+            oc
+              .column('area')
+              .doUpdateSet((eb) => ({ at: eb.ref('excluded.at') }))
+              .where('presence_area_resets.at', '<', (eb) => eb.ref('excluded.at')),
+          )
+          .execute();
+      const result = await tx
+        .updateTable('presence')
+        .set((eb) => ({ area: null, version: eb('version', '+', 1), at, controller_id: null, door: null }))
+        .where('area', 'in', unique)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  /** When each of these areas was last reset (areas never reset are left out). */
+  async resetsOf(areas: readonly string[]): Promise<Map<string, number>> {
+    const unique = [...new Set(areas)];
+    const resets = new Map<string, number>();
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('presence_area_resets')
+        .select(['area', 'at'])
+        .where('area', 'in', unique.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) resets.set(r.area, Number(r.at));
+    }
+    return resets;
   }
 
   /** Everyone whose presence is known to be in one of these areas (or in any area: undefined). */

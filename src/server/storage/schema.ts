@@ -243,6 +243,12 @@ export interface PresenceTable {
   door?: string | null;
 }
 
+/** When an area's presence was last reset (an anti-passback reset): older passages into it no longer count. */
+export interface PresenceAreaResetsTable {
+  area: string;
+  at: number;
+}
+
 export interface AuditLogTable {
   id: number;
   at: number;
@@ -343,6 +349,7 @@ export interface Database {
   cluster_instances: ClusterInstancesTable;
   cluster_messages: ClusterMessagesTable;
   presence: PresenceTable;
+  presence_area_resets: PresenceAreaResetsTable;
   audit_log: AuditLogTable;
   operator_actions: OperatorActionsTable;
   operator_action_outcomes: OperatorActionOutcomesTable;

@@ -144,6 +144,21 @@ describe('presence across controllers, kept in storage', () => {
     expect(sent['ctl-a']).toEqual([]); // the late, older passage moved nobody
   });
 
+  it('does not put back a person whose entry was made before an area reset and reported after it', async () => {
+    // The reset reaches the controllers (which forget kenji) before ctl-b's report of his entry at
+    // T0 + 2 s reaches the server: that entry no longer counts, on any server instance.
+    await repos.presence.forgetAreas(['hall'], T0 + 3_000);
+    await instance().passages('ctl-b', [grant(1, 'HALL-B', T0 + 2_000)]);
+    expect((await repos.presence.passages(['kenji'])).get('kenji')).toMatchObject({ version: 0 });
+    expect(await repos.presence.inside(['hall'])).toEqual([]);
+    expect(sent['ctl-a']).toEqual([]);
+    // An entry after the reset counts as ever; an older reset does not move the marker back.
+    await repos.presence.forgetAreas(['hall'], T0 + 1_000);
+    await instance().passages('ctl-b', [grant(2, 'HALL-B', T0 + 4_000)]);
+    expect((await repos.presence.inside(['hall'])).map((p) => p.person)).toEqual(['kenji']);
+    expect(await repos.presence.resetsOf(['hall', 'outside'])).toEqual(new Map([['hall', T0 + 3_000]]));
+  });
+
   it('settles two server instances taking in reports for one person at once', async () => {
     const [one, two] = [instance(), instance()];
     await Promise.all([
