@@ -11,6 +11,7 @@ import type {
   ScheduleDef,
   SiteDef,
 } from '../src/core/model.ts';
+import { seededRandom } from '../src/sim/random.ts';
 
 export interface SiteSize {
   people: number;
@@ -28,17 +29,8 @@ export const BENCH_SIZE: SiteSize = {
   areas: 200,
 };
 
-/** Small, fast, deterministic PRNG (mulberry32): the same seed always gives the same site. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's deterministic PRNG: the same seed always gives the same site. */
+export const rng = seededRandom;
 
 export function generateSite(size: SiteSize, seed = 42): SiteDef {
   const random = rng(seed);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ControllerAgent } from '../../controller/agent.ts';
 import { enroll, loadIdentity } from '../../controller/identity.ts';
+import { seededRandom } from '../random.ts';
 import { SimApi, SimApiError } from './api.ts';
 import { personAt, SIM_SITE, type SimPlan, type SimSize, simPlan, suspendedAt } from './plan.ts';
 
@@ -144,18 +145,6 @@ async function until(check: () => boolean, seconds: number, what: string): Promi
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so runs can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -176,7 +165,7 @@ export async function driveReads(
   plan: SimPlan,
   options: { rate: number; seconds: number; seed?: number; progress: (line: string) => void },
 ): Promise<ReadStats> {
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const latencies: number[] = [];
   let grants = 0;
   let unexpected = 0;
