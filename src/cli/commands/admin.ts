@@ -16,6 +16,7 @@ import { ROLES, type Role } from '../../server/http/principal.ts';
 import { chainKeys } from '../../server/storage/chain.ts';
 import { openStore } from '../../server/storage/db.ts';
 import { installationKeyFor } from '../../server/storage/installation-key.ts';
+import { readHidden } from '../hidden-input.ts';
 
 export interface AdminCommandIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -29,34 +30,6 @@ const defaultIO: AdminCommandIO = {
   prompt: (text) => process.stderr.write(text),
   out: (line) => console.log(line),
 };
-
-/** One line typed at a terminal with echo off. */
-function readHidden(io: AdminCommandIO, question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const { stdin } = io;
-    io.prompt(question);
-    stdin.setRawMode?.(true);
-    stdin.resume();
-    let value = '';
-    const done = (error?: Error) => {
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stdin.removeListener('data', onData);
-      io.prompt('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003') return done(new Error('cancelled'));
-        if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('');
-        else value += char;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
 
 /** Lines piped to stdin, one per call: each prompt takes the next line (without its line end). */
 function pipedLines(io: AdminCommandIO): (question: string) => Promise<string | undefined> {

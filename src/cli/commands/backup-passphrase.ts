@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { readHidden } from '../hidden-input.ts';
 
 export interface PassphraseIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -18,33 +19,6 @@ export const defaultPassphraseIO: PassphraseIO = {
   prompt: (text) => process.stderr.write(text),
   env: process.env,
 };
-
-function readHidden(io: PassphraseIO, question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const { stdin } = io;
-    io.prompt(question);
-    stdin.setRawMode?.(true);
-    stdin.resume();
-    let value = '';
-    const done = (error?: Error) => {
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stdin.removeListener('data', onData);
-      io.prompt('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003') return done(new Error('cancelled'));
-        if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('');
-        else value += char;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
 
 async function firstLine(io: PassphraseIO): Promise<string | undefined> {
   const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
