@@ -124,7 +124,7 @@ function enc(value: unknown): string {
   try {
     return encodeURIComponent(text);
   } catch {
-    return encodeURIComponent(text.replace(/[\uD800-\uDFFF]/gu, '')) + '%ED%A0%80';
+    return `${encodeURIComponent(text.replace(/[\uD800-\uDFFF]/gu, ''))}%ED%A0%80`;
   }
 }
 

@@ -10,8 +10,8 @@ import { EVENT_TYPES, eventSchema, toEventOut } from '../api/events.ts';
 import { idSchema, isoTime, pageOf, pageQuery } from '../api/schemas.ts';
 import { formatCsvTime } from '../csv/times.ts';
 import { ApiError } from '../http/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../storage/cursor.ts';
-import type { NamedEvent, StoredEvent } from '../storage/events.ts';
+import { decodeCursor, type Page } from '../storage/cursor.ts';
+import { eventPage, type NamedEvent, type StoredEvent } from '../storage/events.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
 import { scopeCondition } from '../storage/scope.ts';
 import { EVENT_COLUMNS, header, headerQuery } from './columns.ts';
@@ -121,22 +121,7 @@ export async function readEvents(
       eb.or([eb('events.at', '>', at), eb.and([eb('events.at', '=', at), eb('events.id', '>', id)])]),
     );
   }
-  const rows = await query.execute();
-  const items = rows.slice(0, limit).map((r) => ({
-    id: Number(r.id),
-    controllerId: r.controller_id,
-    seq: Number(r.seq),
-    at: Number(r.at),
-    type: r.type,
-    ...(r.door !== null && { door: r.door }),
-    ...(r.area !== null && { area: r.area }),
-    ...(r.person_id !== null && { personId: r.person_id }),
-    personName: r.person_name ?? null,
-    doorName: r.door_name ?? null,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-  }));
-  const last = items.at(-1);
-  return { items, next: rows.length > limit && last ? encodeCursor([last.at, last.id]) : undefined };
+  return eventPage(await query.execute(), limit);
 }
 
 type EventQuery = {

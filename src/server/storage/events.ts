@@ -376,21 +376,43 @@ export class EventStore {
         eb.or([eb('events.at', '>', at), eb.and([eb('events.at', '=', at), eb('events.id', '>', id)])]),
       );
     }
-    const rows = await query.execute();
-    const items = rows.slice(0, limit).map((r) => ({
-      id: Number(r.id),
-      controllerId: r.controller_id,
-      seq: Number(r.seq),
-      at: Number(r.at),
-      type: r.type,
-      ...(r.door !== null && { door: r.door }),
-      ...(r.area !== null && { area: r.area }),
-      ...(r.person_id !== null && { personId: r.person_id }),
-      personName: r.person_name ?? null,
-      doorName: r.door_name ?? null,
-      detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }));
-    const last = items.at(-1);
-    return { items, next: rows.length > limit && last ? encodeCursor([last.at, last.id]) : undefined };
+    return eventPage(await query.execute(), limit);
   }
+}
+
+/** An event row with the names joined to it, as the event search and the event export select it. */
+export interface NamedEventRow {
+  id: number | string;
+  controller_id: string;
+  seq: number | string;
+  at: number | string;
+  type: string;
+  door: string | null;
+  area: string | null;
+  person_id: string | null;
+  person_name?: string | null;
+  door_name?: string | null;
+  detail: string;
+}
+
+/**
+ * One page of events from rows fetched `limit + 1` at a time (ordered by time, then id): the extra
+ * row only says that a next page exists, and the cursor names the last event shown.
+ */
+export function eventPage(rows: readonly NamedEventRow[], limit: number): Page<StoredEvent & NamedEvent> {
+  const items = rows.slice(0, limit).map((r) => ({
+    id: Number(r.id),
+    controllerId: r.controller_id,
+    seq: Number(r.seq),
+    at: Number(r.at),
+    type: r.type,
+    ...(r.door !== null && { door: r.door }),
+    ...(r.area !== null && { area: r.area }),
+    ...(r.person_id !== null && { personId: r.person_id }),
+    personName: r.person_name ?? null,
+    doorName: r.door_name ?? null,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  }));
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last ? encodeCursor([last.at, last.id]) : undefined };
 }

@@ -4,7 +4,7 @@
 // with cards, PINs, duress PINs and PIN-only credentials — behaves in the exported scenario as
 // configured. PINs export as stand-ins: the real digits appear nowhere in the file.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
