@@ -35,6 +35,7 @@ import {
   seedSimStructure,
   startSimControllers,
   stopAll,
+  undeliveredEvents,
   untilDelivered,
   untilPolicies,
 } from '../src/sim/load/run.ts';
@@ -225,10 +226,7 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     });
     await untilDelivered(agents, 600);
     const sustained = reads.reads / ((performance.now() - tReads) / 1000);
-    const undelivered = [...agents.values()].reduce(
-      (n, a) => n + a.journal.next - 1 - a.journal.acknowledged,
-      0,
-    );
+    const undelivered = undeliveredEvents(agents);
     progress(`${db}: revocation to ${agents.size} controllers`);
     const rounds = Number(values.revocations);
     const revocations = await measureRevocations(api, agents, plan, rounds);
