@@ -91,7 +91,8 @@ export function checkFile(srcRoot: string, file: string, text: string): Violatio
   return out;
 }
 
-function sources(dir: string): string[] {
+/** Every TypeScript source below `dir` (absolute paths; generated files left out). */
+export function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : sources(path);

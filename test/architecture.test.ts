@@ -1,33 +1,18 @@
 // Layer rules (DESIGN.md §5): the core reads no clock and no random source (time is passed in), and
 // every import follows scripts/check-layers.ts — shown here to fail on each kind of forbidden import.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFile, checkLayers } from '../scripts/check-layers.ts';
+import { checkFile, checkLayers, sources } from '../scripts/check-layers.ts';
 
 const root = new URL('../src/', import.meta.url).pathname;
 
-function sources(folder: string): string[] {
-  const dir = join(root, folder);
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(join(folder, name));
-    return name.endsWith('.ts') ? [join(folder, name)] : [];
-  });
-}
-
 describe('layers', () => {
   it('the core reads no clock and no randomness', () => {
-    const files = sources('core');
+    const files = sources(join(root, 'core'));
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
-      const text = readFileSync(join(root, file), 'utf8');
+      const text = readFileSync(file, 'utf8');
       for (const forbidden of ['Date.now(', 'new Date()', 'Math.random(', 'performance.now(', 'crypto.']) {
         expect(text.includes(forbidden), `${file} uses ${forbidden}`).toBe(false);
       }
