@@ -40,7 +40,7 @@ interface MigrationModule {
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_FILE = /^[\w-]+\.(ts|js|mjs)$/;
 
-async function discoverMigrations(dialect: Dialect): Promise<Record<string, Migration>> {
+export async function discoverMigrations(dialect: Dialect): Promise<Record<string, Migration>> {
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => MIGRATION_FILE.test(f) && !f.endsWith('.d.ts'));
   const migrations: Record<string, Migration> = {};
   for (const file of files.sort()) {
@@ -100,6 +100,9 @@ export async function openStore(
     const migrator = new Migrator({
       db,
       provider: { getMigrations: () => discoverMigrations(dialect) },
+      // Features are built in parallel and each adds its own tables: a database that already has a
+      // later-dated migration must still take an earlier-dated one that arrived with an upgrade.
+      allowUnorderedMigrations: true,
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {

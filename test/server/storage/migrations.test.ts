@@ -9,7 +9,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type StoreLocation } from '../../../src/server/storage/db.ts';
+import {
+  discoverMigrations,
+  migrationStatus,
+  openStore,
+  type StoreLocation,
+  sqliteConnection,
+} from '../../../src/server/storage/db.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
 import * as m0001 from '../../../src/server/storage/migrations/0001-people-credentials-events.ts';
 import * as m0002 from '../../../src/server/storage/migrations/0002-audit-log.ts';
@@ -124,5 +130,37 @@ describe.each(olds)('migrating an older database on $name', (old) => {
     // Opening again applies nothing new.
     const again = await openStore(old.location);
     await again.close();
+  });
+});
+
+// Features are built in parallel: an installation that ran a later-dated migration first must still
+// take an earlier-dated one that arrives with an upgrade, instead of refusing to start.
+describe('a migration dated before ones already applied', () => {
+  it('is applied on the next start', async () => {
+    const file = join(dir, 'unordered.db');
+    const late = '2026_12_02_1535_scale_out_relay_mac';
+    const all = await discoverMigrations('sqlite');
+    expect(Object.keys(all)).toContain(late);
+    const raw = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    const withoutLate = Object.fromEntries(Object.entries(all).filter(([name]) => name !== late));
+    const first = await new Migrator({
+      db: raw,
+      provider: { getMigrations: async () => withoutLate },
+    }).migrateToLatest();
+    expect(first.error).toBeUndefined();
+    await raw.destroy();
+
+    const store = await openStore({ sqliteFile: file });
+    try {
+      const status = await migrationStatus(store);
+      expect(status.pending).toEqual([]);
+      expect(status.applied).toContain(late);
+      const columns = sqliteConnection(store.db)
+        ?.prepare("SELECT name FROM pragma_table_info('cluster_messages')")
+        .all();
+      expect(columns).toContainEqual({ name: 'mac' });
+    } finally {
+      await store.close();
+    }
   });
 });
