@@ -16,7 +16,7 @@ export interface MissingTest extends TestRef {
 const TITLE =
   /\b(?:it|test)(?:\s*\.\s*[A-Za-z]+(?:\s*\((?:[^()]|\([^()]*\))*\))?)*\s*\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g;
 
-function unescape(raw: string): string {
+function unescapeLiteral(raw: string): string {
   return raw.replace(/\\(.)/g, '$1');
 }
 
@@ -26,7 +26,7 @@ export function testTitles(source: string): Set<string> {
   for (const match of source.matchAll(TITLE)) {
     const raw = match[2]!;
     if (match[1] === '`' && raw.includes('${')) continue; // a template with holes names no fixed test
-    titles.add(unescape(raw));
+    titles.add(unescapeLiteral(raw));
   }
   return titles;
 }
