@@ -2,7 +2,7 @@
 // safeguard of the My Number guideline, mapped to the Monban features that meet it, the live checks
 // that show a site is set up so, the tests that prove the features, and — where software cannot do
 // it — what the operator must do. `monban compliance report` renders it (report.ts); the test
-// test/server/compliance/compliance.test.ts fails when a test named here no longer exists.
+// test/server/compliance/map.test.ts fails when a test named here no longer exists.
 //
 // Sources (facts only, no wording copied):
 // - IPA 「入退管理システムにおける情報セキュリティ対策要件チェックリスト」 (published 2019-05-20,
