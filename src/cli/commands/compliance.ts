@@ -29,7 +29,7 @@ export function exitCodeOf(report: Pick<ComplianceReport, 'missing' | 'items'>):
 }
 
 function fail(message: string, code: number): void {
-  console.error(`monban compliance: ${message}`);
+  process.stderr.write(`monban compliance: ${message}\n`);
   process.exitCode = code;
 }
 
@@ -72,10 +72,11 @@ export function registerComplianceCommand(program: Command): void {
       } else if (options.out) writeFileSync(options.out, html, { mode: 0o600 });
       else process.stdout.write(html);
       const count = (v: string) => report.items.filter((r) => r.verdict === v).length;
-      console.error(
-        `compliance: ${count('met')} met, ${count('attention')} to look at, ${count('not-met')} not met, ${count('operator')} operator’s measures${report.missing.length ? `; ${report.missing.length} mapped test(s) missing` : ''}${options.out ? ` — written to ${options.out}` : ''}`,
+      process.stderr.write(
+        `compliance: ${count('met')} met, ${count('attention')} to look at, ${count('not-met')} not met, ${count('operator')} operator’s measures${report.missing.length ? `; ${report.missing.length} mapped test(s) missing` : ''}${options.out ? ` — written to ${options.out}` : ''}\n`,
       );
-      for (const m of report.missing) console.error(`  missing test (${m.item}): ${m.file}: ${m.name}`);
+      for (const m of report.missing)
+        process.stderr.write(`  missing test (${m.item}): ${m.file}: ${m.name}\n`);
       process.exitCode = exitCodeOf(report);
     });
 

@@ -450,10 +450,18 @@ const CHECKS: Record<CheckId, Check> = {
     if (zones.length === 0) return { status: 'na', label, value: t('区域なし', 'no zone'), details: [] };
     const repos = repositories(ctx.store.db, ctx.installationKey);
     const doors = await all((cursor) => repos.doors.list({ cursor, limit: 1000 }));
-    const entrances = new Map<string, (typeof doors)[number]>();
+    // An entrance crosses into a zone from outside it. Entering a 管理区域 needs a second factor
+    // (the guideline's entry control); entering any zone must be recorded (a controller's door).
+    const entrances = new Map<string, { door: (typeof doors)[number]; management: boolean }>();
     for (const z of zones) {
       const areas = tree.zone(z.id);
-      for (const d of doors) if (areas.has(d.toArea) && !areas.has(d.fromArea)) entrances.set(d.id, d);
+      const management = z.myNumberZone === 'management';
+      for (const d of doors)
+        if (areas.has(d.toArea) && !areas.has(d.fromArea))
+          entrances.set(d.id, {
+            door: d,
+            management: management || entrances.get(d.id)?.management === true,
+          });
     }
     const list = [...entrances.values()];
     if (list.length === 0)
@@ -465,10 +473,11 @@ const CHECKS: Record<CheckId, Check> = {
       };
     // A second factor at the door: its own mode, and every mode a schedule can switch it to.
     const strong = (mode: string) => mode === 'card+pin' || mode === 'card+biometric' || mode === 'locked';
-    const weak = list.filter(
-      (d) => !strong(d.mode) || (d.rules?.scheduledModes ?? []).some((s) => !strong(s.mode)),
-    );
-    const unrecorded = list.filter((d) => d.controllerId === null);
+    const weak = list
+      .filter((e) => e.management)
+      .map((e) => e.door)
+      .filter((d) => !strong(d.mode) || (d.rules?.scheduledModes ?? []).some((s) => !strong(s.mode)));
+    const unrecorded = list.map((e) => e.door).filter((d) => d.controllerId === null);
     const ok = list.length - new Set([...weak, ...unrecorded].map((d) => d.id)).size;
     const details: Localized[] = [];
     if (weak.length)

@@ -101,8 +101,8 @@ const RAW: ComplianceMap = {
       source: 'ipa',
       reference: { ja: 'IPAチェックリスト b01 (R-SEC-2)', en: 'IPA checklist b01 (R-SEC-2)' },
       title: {
-        ja: '管理者の多要素認証と権限管理',
-        en: 'Administrator multi-factor authentication and roles',
+        ja: '管理者の多要素認証と権限管理、IDの棚卸',
+        en: 'Administrator multi-factor authentication, roles, and the inventory of IDs',
       },
       kind: 'configuration',
       requirements: ['R-SEC-2'],
@@ -122,8 +122,13 @@ const RAW: ComplianceMap = {
           en: 'Sessions safe against CSRF and fixation; idle 30 minutes, at most 12 hours',
           doc: SEC,
         },
+        {
+          ja: '棚卸レポート: 未使用のID、退職者のID、期限切れのキー、ログインしない操作者',
+          en: 'Inventory report (棚卸): unused IDs, IDs of people who left, expired keys, operators who never log in',
+          doc: 'docs/reports.md',
+        },
       ],
-      checks: ['admin-mfa', 'admin-mfa-required', 'operator-mfa', 'sessions'],
+      checks: ['admin-mfa', 'admin-mfa-required', 'operator-mfa', 'sessions', 'stale-credentials'],
       tests: [
         { file: 'test/server/security/admin-mfa.test.ts', name: 'an admin without MFA can only enrol MFA' },
         {
@@ -150,11 +155,23 @@ const RAW: ComplianceMap = {
           file: 'test/server/security/session.test.ts',
           name: 'issues a new id at login: a planted (fixated) id is ignored and an earlier one stops working',
         },
+        {
+          file: 'test/server/reports/inventory-review.test.ts',
+          name: 'lists active credentials unused for N days, from the doors they opened',
+        },
+        {
+          file: 'test/server/reports/inventory-review.test.ts',
+          name: 'lists people who left with active credentials, and expired keys',
+        },
       ],
       operator: [
         {
           ja: '管理者は作成直後に第二要素を登録する。退職・異動した管理者は無効化する',
           en: 'Admins enrol a second factor right after they are created; disable administrators who leave or change jobs',
+        },
+        {
+          ja: '定期的に棚卸レポートを確認し、不要なIDを失効させる',
+          en: 'Review the inventory report regularly and revoke IDs no longer needed',
         },
       ],
     },

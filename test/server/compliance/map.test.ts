@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHECK_IDS } from '../../../src/server/compliance/check-ids.ts';
 import { COMPLIANCE_MAP } from '../../../src/server/compliance/map.ts';
 import { type ComplianceMap, parseMap } from '../../../src/server/compliance/schema.ts';
 import { missingTests, REPOSITORY_ROOT, testTitles } from '../../../src/server/compliance/tests-present.ts';
@@ -29,6 +30,11 @@ describe('compliance map', () => {
         expect(item.tests.length).toBeGreaterThan(0);
       else expect(item.operator.length).toBeGreaterThan(0);
     }
+  });
+
+  it('uses every live check somewhere', () => {
+    const used = new Set(COMPLIANCE_MAP.items.flatMap((i) => i.checks));
+    expect(CHECK_IDS.filter((id) => !used.has(id))).toEqual([]);
   });
 
   it('refuses a software item without a test, an unknown check, a duplicate id and a bad test path', () => {
@@ -62,7 +68,8 @@ describe('compliance map', () => {
         "it('keeps the door shut', () => {});",
         'test.skipIf(process.env.X)("opens on fire", () => {});',
         'it(`counts \\`twice\\``, () => {});',
-        "it(`names ${'a'} template`, () => {});",
+        // a template with a hole names no fixed test
+        `it(\`names \${'a'} template\`, () => {});`,
       ].join('\n'),
     );
     expect(testTitles(`it('a', f); test.concurrent("b", f); it.each([1])('c %s', f)`)).toEqual(
