@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { COMPLIANCE_MAP } from '../../server/compliance/map.ts';
-import { htmlToPdf, PdfUnavailable } from '../../server/compliance/pdf.ts';
+import { htmlToPdf, japaneseFontInstalled, PdfUnavailable } from '../../server/compliance/pdf.ts';
 import { REPORT_LANGUAGES, type ReportLanguage, renderHtml } from '../../server/compliance/render.ts';
 import type { ComplianceReport } from '../../server/compliance/report.ts';
 import { complianceReport } from '../../server/compliance/run.ts';
@@ -63,6 +63,10 @@ export function registerComplianceCommand(program: Command): void {
       }
       const html = renderHtml(report, options.lang as ReportLanguage);
       if (options.format === 'pdf') {
+        if (options.lang === 'ja' && japaneseFontInstalled() === false)
+          process.stderr.write(
+            'monban compliance: warning: no Japanese font installed, the PDF will show boxes (apt-get install -y fonts-noto-cjk)\n',
+          );
         try {
           writeFileSync(options.out!, await htmlToPdf(html), { mode: 0o600 });
         } catch (error) {

@@ -426,8 +426,9 @@ const CHECKS: Record<CheckId, Check> = {
     );
     if (zones.length === 0)
       return { status: 'warn', label, value: t('指定なし', 'none designated'), details: [] };
-    const name = (z: (typeof zones)[number]) =>
+    const ja = (z: (typeof zones)[number]) =>
       `${z.id} (${z.myNumberZone === 'management' ? '管理区域' : '取扱区域'})`;
+    const en = (z: (typeof zones)[number]) => `${z.id} (${z.myNumberZone})`;
     const management = zones.filter((z) => z.myNumberZone === 'management').length;
     return {
       status: 'pass',
@@ -436,7 +437,7 @@ const CHECKS: Record<CheckId, Check> = {
         `管理区域 ${management}、取扱区域 ${zones.length - management}`,
         `${management} management, ${zones.length - management} handling`,
       ),
-      details: [t(zones.map(name).join(', '), zones.map(name).join(', '))],
+      details: [t(zones.map(ja).join(', '), zones.map(en).join(', '))],
     };
   },
 

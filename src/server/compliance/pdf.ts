@@ -2,6 +2,7 @@
 // playwright-core (never a downloaded browser). The page has no script and loads nothing, and the
 // browser gets no network: JavaScript is off and every request the page might make is refused.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,20 @@ export class PdfUnavailable extends Error {
 
 export function chromiumPath(env: Record<string, string | undefined> = process.env): string {
   return env.MONBAN_CHROMIUM || DEFAULT_CHROMIUM;
+}
+
+/**
+ * Whether fontconfig knows a font with Japanese glyphs (Chromium prints boxes without one); undefined
+ * when fontconfig cannot be asked.
+ */
+export function japaneseFontInstalled(): boolean | undefined {
+  try {
+    return (
+      execFileSync('fc-list', [':lang=ja', 'family'], { encoding: 'utf8', timeout: 5_000 }).trim() !== ''
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** A4 PDF bytes of `html`; PdfUnavailable when Chromium or playwright-core is not installed. */

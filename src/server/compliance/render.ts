@@ -33,7 +33,8 @@ const TEXT = {
     features: '機能',
     checks: 'この環境の設定',
     check: '確認内容',
-    result: '結果',
+    status: '状態',
+    result: '確認結果',
     tests: '証明する試験',
     operator: '運用者の措置',
     missing: '見つかりません',
@@ -62,7 +63,8 @@ const TEXT = {
     features: 'Features',
     checks: 'This site’s configuration',
     check: 'Check',
-    result: 'Result',
+    status: 'Status',
+    result: 'Found',
     tests: 'Tests that prove it',
     operator: 'What the operator must do',
     missing: 'not found',
@@ -136,7 +138,7 @@ function itemSection(r: ItemResult, lang: ReportLanguage): string {
   if (r.checks.length)
     parts.push(
       `<h3>${e(T.checks)}</h3>`,
-      `<table><thead><tr><th>${e(T.check)}</th><th>${e(T.verdict)}</th><th>${e(T.result)}</th></tr></thead><tbody>`,
+      `<table><thead><tr><th>${e(T.check)}</th><th>${e(T.status)}</th><th>${e(T.result)}</th></tr></thead><tbody>`,
       ...r.checks.map((c) => checkRow(c, lang)),
       `</tbody></table>`,
     );

@@ -3,7 +3,7 @@
 // the IPA checklist items a01–h01 and the My Number physical safeguards, and every test it names
 // exists — the file, and in it a test with exactly that title. This file is what makes `npm test`
 // fail when a mapped test is renamed or removed.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,11 @@ describe('compliance map', () => {
         expect(item.tests.length).toBeGreaterThan(0);
       else expect(item.operator.length).toBeGreaterThan(0);
     }
+  });
+
+  it('points every feature at a documentation file that exists', () => {
+    const docs = COMPLIANCE_MAP.items.flatMap((i) => i.features.map((f) => f.doc.split('#')[0]!));
+    expect(docs.filter((d) => !existsSync(join(REPOSITORY_ROOT, d)))).toEqual([]);
   });
 
   it('uses every live check somewhere', () => {
