@@ -22,6 +22,28 @@ interface ReportOptions {
   force?: boolean;
 }
 
+/** The report for machines: every item with its verdict, checks and missing tests, both languages. */
+export function reportJson(report: ComplianceReport) {
+  return {
+    format: 'monban-compliance-report',
+    v: 1,
+    generatedAt: new Date(report.generatedAt).toISOString(),
+    dataDir: report.dataDir,
+    database: report.database,
+    version: report.version,
+    ok: report.ok,
+    exitCode: exitCodeOf(report),
+    sources: report.map.sources,
+    notes: report.map.notes,
+    items: report.items.map((r) => ({
+      ...r.item,
+      verdict: r.verdict,
+      checks: r.checks,
+      missingTests: r.missing,
+    })),
+  };
+}
+
 export function exitCodeOf(report: Pick<ComplianceReport, 'missing' | 'items'>): number {
   if (report.missing.length > 0) return 2;
   if (report.items.some((r) => r.verdict === 'not-met')) return 1;
@@ -44,14 +66,14 @@ export function registerComplianceCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
     .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
     .option('--lang <lang>', 'ja or en', 'ja')
-    .option('--format <format>', 'html or pdf', 'html')
+    .option('--format <format>', 'html, pdf or json (both languages, for other tools)', 'html')
     .option('--out <file>', 'the file to write (default: the HTML on standard output)')
     .option('--force', 'overwrite an existing --out file')
     .action(async (options: ReportOptions) => {
       if (!(REPORT_LANGUAGES as readonly string[]).includes(options.lang))
         return fail(`--lang must be ja or en, not ${JSON.stringify(options.lang)}`, 3);
-      if (options.format !== 'html' && options.format !== 'pdf')
-        return fail(`--format must be html or pdf, not ${JSON.stringify(options.format)}`, 3);
+      if (!['html', 'pdf', 'json'].includes(options.format))
+        return fail(`--format must be html, pdf or json, not ${JSON.stringify(options.format)}`, 3);
       if (options.format === 'pdf' && !options.out) return fail('--format pdf needs --out FILE', 3);
       if (options.out && existsSync(options.out) && !options.force)
         return fail(`${options.out} exists (--force to overwrite)`, 3);
@@ -62,7 +84,11 @@ export function registerComplianceCommand(program: Command): void {
         return fail((error as Error).message, 3);
       }
       const html = renderHtml(report, options.lang as ReportLanguage);
-      if (options.format === 'pdf') {
+      if (options.format === 'json') {
+        const json = `${JSON.stringify(reportJson(report), null, 2)}\n`;
+        if (options.out) writeFileSync(options.out, json, { mode: 0o600 });
+        else process.stdout.write(json);
+      } else if (options.format === 'pdf') {
         if (options.lang === 'ja' && japaneseFontInstalled() === false)
           process.stderr.write(
             'monban compliance: warning: no Japanese font installed, the PDF will show boxes (apt-get install -y fonts-noto-cjk)\n',

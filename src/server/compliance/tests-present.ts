@@ -4,6 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ComplianceMap, TestRef } from './schema.ts';
 
 export interface MissingTest extends TestRef {
@@ -52,4 +53,4 @@ export function missingTests(map: ComplianceMap, root: string): MissingTest[] {
 }
 
 /** The repository root this module lives in (src/server/compliance/ → ../../../). */
-export const REPOSITORY_ROOT = new URL('../../../', import.meta.url).pathname;
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

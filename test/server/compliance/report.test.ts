@@ -267,6 +267,21 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       const missing = await cli(['compliance', 'report', '--data-dir', join(dir, 'nowhere')]);
       expect(missing.code).toBe(3);
       expect(missing.out).toContain('does not exist');
+      const jsonOut = join(dir, 'report.json');
+      const json = await cli([
+        'compliance',
+        'report',
+        '--data-dir',
+        dataDir,
+        '--format',
+        'json',
+        '--out',
+        jsonOut,
+      ]);
+      const parsed = JSON.parse(readFileSync(jsonOut, 'utf8'));
+      expect(parsed).toMatchObject({ format: 'monban-compliance-report', v: 1, exitCode: json.code });
+      expect(parsed.items.map((i: { id: string }) => i.id)).toEqual(COMPLIANCE_MAP.items.map((i) => i.id));
+      expect(parsed.items[0].checks[0]).toHaveProperty('value.ja');
       const tests = await cli(['compliance', 'tests']);
       expect(tests).toMatchObject({ code: 0 });
       expect(tests.out).toMatch(/(\d+)\/\1 mapped test\(s\) found/);
