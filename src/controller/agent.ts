@@ -305,6 +305,11 @@ export class ControllerAgent {
     return this.snapshot?.version ?? 0;
   }
 
+  /** How the last chunked snapshot transfer went (undefined: none since this start). */
+  get transferStats(): TransferStats | undefined {
+    return this.transfer.stats;
+  }
+
   /** Where this controller believes a person is (area id, or null: unknown). */
   whereIs(personId: string): string | null {
     return presenceOf(this.engine.state, this.engine.policy, personId);
