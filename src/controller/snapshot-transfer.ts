@@ -47,6 +47,8 @@ export interface TransferStats {
   received: number;
   /** chunks refused because they failed their hash */
   refused: number;
+  /** chunks that came again though already staged (sent more than was missing) */
+  duplicates: number;
 }
 
 export type ChunkOutcome = 'stored' | 'duplicate' | 'refused' | 'ignored' | 'complete' | 'abandoned';
@@ -110,6 +112,7 @@ export class TransferReceiver {
           stagedAtStart: count,
           received: 0,
           refused: 0,
+          duplicates: 0,
         },
       };
       this.last = this.staged.stats;
@@ -167,6 +170,7 @@ export class TransferReceiver {
         stagedAtStart: 0,
         received: 0,
         refused: 0,
+        duplicates: 0,
       },
     };
     this.last = this.staged.stats;
@@ -178,7 +182,10 @@ export class TransferReceiver {
     if (!staged || staged.manifest.transfer !== message.transfer || this.finishing) return 'ignored';
     const { index } = message;
     if (index >= staged.have.length) return 'ignored';
-    if (staged.have[index]) return 'duplicate';
+    if (staged.have[index]) {
+      staged.stats.duplicates++;
+      return 'duplicate';
+    }
     const data = Buffer.from(message.data, 'base64');
     if (!chunkMatches(staged.manifest, index, data)) {
       staged.stats.refused++;
