@@ -608,6 +608,9 @@ export class ControllerAgent {
   // ------------------------------------------------------------------ server link
 
   private async sendStatus(kind: 'hello' | 'heartbeat'): Promise<void> {
+    // A hello names a transfer staged in part: the server sends what it lacks, so give that time.
+    const transfer = kind === 'hello' ? this.transfer.progress() : undefined;
+    if (transfer) this.lastChunkAt = this.now();
     try {
       await this.link.publish(kind, {
         kind,
@@ -616,7 +619,7 @@ export class ControllerAgent {
         configHash: this.configHash(),
         snapshotVersion: this.snapshotVersion,
         journalPending: this.journal.next - 1 - this.journal.acknowledged,
-        ...(kind === 'hello' && this.transfer.progress() && { transfer: this.transfer.progress()! }),
+        ...(transfer && { transfer }),
       });
     } catch {
       // offline: supervision notices; the next beat tries again
@@ -642,7 +645,10 @@ export class ControllerAgent {
       return;
     }
     if (message.kind === 'snapshot-manifest') {
-      if (this.wanted(message)) this.transfer.begin(message, envelope);
+      if (this.wanted(message)) {
+        this.transfer.begin(message, envelope);
+        this.lastChunkAt = now;
+      }
       this.heardServer(now);
       return;
     }
@@ -665,7 +671,11 @@ export class ControllerAgent {
     if (message.kind === 'server-heartbeat') {
       this.heardServer(now, message.clock);
       if (this.snapshot && message.snapshotVersion === this.snapshot.version) this.confirm(now);
-      else if (message.snapshotVersion > 0 && now - this.lastResync > this.heartbeatMs) {
+      else if (
+        message.snapshotVersion > 0 &&
+        now - this.lastResync > this.heartbeatMs &&
+        !this.transferFlowing(now)
+      ) {
         this.lastResync = now;
         void this.sendStatus('hello'); // behind the server: the hello brings the whole snapshot
       }
@@ -810,10 +820,18 @@ export class ControllerAgent {
     }
   }
 
+  /**
+   * Whether chunks of the staged transfer are still coming: then the server heartbeat's newer version
+   * is on its way, and asking for it again (a hello naming every chunk not yet here) would only send
+   * the chunks in flight twice.
+   */
+  private transferFlowing(now: number): boolean {
+    return this.transfer.manifest !== undefined && now - this.lastChunkAt < 3 * this.heartbeatMs;
+  }
+
   /** Chunks that did not come within a few heartbeats are asked for again (the last one lost, say). */
   private checkTransfer(now: number): void {
-    if (!this.transfer.manifest || now - this.lastChunkAt < 3 * this.heartbeatMs || !this.link.connected)
-      return;
+    if (!this.transfer.manifest || this.transferFlowing(now) || !this.link.connected) return;
     void this.requestChunks(this.transfer.missing());
   }
 
