@@ -689,7 +689,8 @@ export class ControllerLink {
           `controller link ${event.state}`,
         );
         const coordinator = this.coordinators.get(controllerId);
-        if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        if (event.state === 'restored' && coordinator)
+          this.snapshots.resendIfBehind(coordinator, undefined, 'restored');
         await this.deps
           .onLink?.(controllerId, event.state, event.at)
           .catch((error: unknown) =>

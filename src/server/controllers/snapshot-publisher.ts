@@ -98,8 +98,15 @@ export class SnapshotPublisher {
   resendIfBehind(
     coordinator: ControllerCoordinator,
     progress?: { transfer: string; missing: readonly number[] },
+    /**
+     * `restored`: the link came back. When the current snapshot went chunked it is not sent again
+     * whole here: the controller names what it lacks in its hello or after the next server heartbeat.
+     */
+    why: 'hello' | 'restored' = 'hello',
   ): void {
     if (!coordinator.snapshot || !coordinator.behind) return;
+    if (why === 'restored' && this.transfers.madeFor(coordinator.controllerId, coordinator.snapshot.version))
+      return;
     if (progress && this.transfers.resume(coordinator, progress.transfer, progress.missing)) return;
     this.deliverWhole(coordinator);
   }

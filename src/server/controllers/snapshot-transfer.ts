@@ -69,6 +69,11 @@ export class SnapshotTransfers {
     return true;
   }
 
+  /** Whether the last transfer made for the controller brings this version (it may be under way). */
+  madeFor(controllerId: string, version: number): boolean {
+    return this.last.get(controllerId)?.manifest.version === version;
+  }
+
   /** Forgets what was made for a controller (another server instance acts for it now). */
   forget(controllerId: string): void {
     this.last.delete(controllerId);

@@ -1,8 +1,9 @@
 // Chunked snapshot transfer end to end (issue 11 §1): a real server over a real SQLite file, its
 // embedded broker, and a controller agent; chunks of 1 KiB (MONBAN_SNAPSHOT_CHUNK_KIB=1) so a site
 // of a few thousand people takes hundreds of them. Rules shown here:
-// - the controller stopped part-way through its first transfer and started again resumes it: the
-//   server sends exactly the chunks it lacked, and it then grants a valid card;
+// - the controller stopped part-way through its first transfer and started again (after the server
+//   counted its link lost) resumes it: the server sends exactly the chunks it lacked, and it then
+//   grants a valid card;
 // - a change to a door reaches it as a delta (not the whole snapshot again), and is in force.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,6 +55,8 @@ describe('snapshot transfer through a real server', () => {
         MONBAN_MQTT_PORT: '0',
         MONBAN_LOG_LEVEL: 'silent',
         MONBAN_SNAPSHOT_CHUNK_KIB: '1',
+        MONBAN_HEARTBEAT_SECONDS: '1',
+        MONBAN_LINK_TIMEOUT_SECONDS: '2',
       }),
       { logger: pino({ level: 'silent' }), print: () => {}, background: false },
     );
@@ -95,8 +98,14 @@ describe('snapshot transfer through a real server', () => {
     await waitFor('the interruption', () => stopping !== undefined, 60_000);
     await stopping;
     expect(first.snapshotVersion).toBe(0);
-    // What the server was still sending went nowhere; let it finish before the controller is back.
+    // What the server was still sending went nowhere; let it finish before the controller is back,
+    // and let the server count the link lost (its return must not bring the whole transfer again).
     await server.controllers!.settled();
+    await waitFor(
+      'the link to be lost',
+      () => server.controllers!.fleet().find((c) => c.controllerId === 'ctl-x')?.link === 'lost',
+      30_000,
+    );
 
     agent = newAgent();
     await agent.start();
