@@ -46,6 +46,8 @@ export class SnapshotTransfers {
   /** Sends a snapshot or delta body: as one message when small, else as a manifest and chunks. */
   async deliver(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
     if (Buffer.byteLength(canonicalJson(body)) <= this.settings.threshold) {
+      // Whatever went chunked before is superseded: a controller asking for it gets what is current.
+      this.last.delete(coordinator.controllerId);
       await coordinator.send(body);
       return;
     }
