@@ -73,6 +73,8 @@ export interface AgentHealth {
   brokerConnected: boolean;
   /** events journaled and not yet acknowledged by the server */
   journalPending: number;
+  /** chunks still missing of a snapshot transfer under way (0: none under way) */
+  transferMissing: number;
 }
 
 /**
@@ -328,6 +330,7 @@ export class ControllerAgent {
       serverLink: this.serverLink.state,
       brokerConnected: this.link.connected,
       journalPending: this.journal.next - 1 - this.journal.acknowledged,
+      transferMissing: this.transfer.missing().length,
     };
   }
 

@@ -183,9 +183,11 @@ describe('chunked snapshot transfer at the controller', () => {
     const missing = [...t.chunks.keys()].filter((i) => i === 4 || i >= staged);
     expect(hello.transfer).toEqual({ transfer: t.manifest.transfer, missing });
     expect(agent.transferStats).toMatchObject({ stagedAtStart: staged - 1, received: 0 });
+    expect(agent.health().transferMissing).toBe(missing.length); // what metrics show
     for (const i of missing) await sendChunk(t, i);
     await waitFor('the resumed snapshot', () => agent.snapshotVersion === 3);
     expect(agent.transferStats).toMatchObject({ received: missing.length, stagedAtStart: staged - 1 });
+    expect(agent.health().transferMissing).toBe(0);
     expect(card(500)).toMatchObject({ result: 'grant', person: 'p-500' });
     expect(card(0).result).toBe('deny');
     // The transferred policy is what the controller starts with next time, checked again.
