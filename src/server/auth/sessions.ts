@@ -8,8 +8,8 @@ import { csrfTokenFor, newSecretToken, sha256Hex } from './secrets.ts';
 import {
   createSession,
   deleteSession,
-  getOperator,
   type FirstFactor,
+  getOperator,
   getSession,
   type Operator,
   type SessionStage,
