@@ -201,7 +201,7 @@ export const oidcRoutes: FastifyPluginAsync<{
         throw new AuthError('OIDC_LOGIN_FAILED', 'the provider did not sign you in', {
           providerError: /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'other',
         });
-      const search = request.url.slice(request.url.indexOf('?'));
+      const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const claims = await client.finish(search, {
         state: pending.state,
         nonce: pending.nonce,

@@ -85,94 +85,106 @@ class Browser {
   }
 }
 
-describe('OpenID Connect single sign-on', () => {
-  let dir: string;
-  let h: Harness;
-  let provider: LocalProvider;
-  let monban: string;
-  let dispatcher: HttpsAgent;
-  let admin: Awaited<ReturnType<Harness['loggedInAdmin']>>;
+/** The management server on HTTPS with single sign-on at a local provider, and an admin to link. */
+class SsoSite {
+  dir!: string;
+  h!: Harness;
+  provider!: LocalProvider;
+  monban!: string;
+  dispatcher!: HttpsAgent;
+  admin!: Awaited<ReturnType<Harness['loggedInAdmin']>>;
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'monban-oidc-'));
-    const tls = await loadOrCreateCertificate(dir);
-    dispatcher = new HttpsAgent({ connect: { ca: tls.cert } });
+  async start(claim: string): Promise<this> {
+    this.dir = mkdtempSync(join(tmpdir(), 'monban-oidc-'));
+    const tls = await loadOrCreateCertificate(this.dir);
+    this.dispatcher = new HttpsAgent({ connect: { ca: tls.cert } });
     const port = await freePort();
-    monban = `https://127.0.0.1:${port}`;
-    const redirectUrl = `${monban}/api/auth/oidc/callback`;
-    provider = await startLocalProvider({ tls, redirectUrl });
+    this.monban = `https://127.0.0.1:${port}`;
+    const redirectUrl = `${this.monban}/api/auth/oidc/callback`;
+    this.provider = await startLocalProvider({ tls, redirectUrl });
     const oidc: OidcSettings = {
-      issuer: provider.issuer,
-      clientId: provider.clientId,
-      clientSecret: new Secret(provider.clientSecret),
+      issuer: this.provider.issuer,
+      clientId: this.provider.clientId,
+      clientSecret: new Secret(this.provider.clientSecret),
       redirectUrl,
-      claim: 'sub',
+      claim,
       scopes: 'openid email',
       mfaAmr: ['mfa'],
       mfaAcr: ['urn:monban:test:mfa'],
       ca: tls.cert,
     };
-    h = await startHarness({ https: tls, oidc });
-    h.scanner.secret('client secret', provider.clientSecret);
-    await h.app.listen({ host: '127.0.0.1', port });
-    admin = await h.loggedInAdmin('root');
-  }, SLOW);
+    this.h = await startHarness({ https: tls, oidc });
+    this.h.scanner.secret('client secret', this.provider.clientSecret);
+    await this.h.app.listen({ host: '127.0.0.1', port });
+    this.admin = await this.h.loggedInAdmin('root');
+    return this;
+  }
 
-  afterAll(async () => {
+  async close() {
     // Also fails the file when a registered secret (codes, session ids, the client secret) leaked.
-    await h?.close();
-    await provider?.close();
-    await dispatcher?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }, SLOW);
+    await this.h?.close();
+    await this.provider?.close();
+    await this.dispatcher?.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 
   /** A browser whose session ids and authorization codes are registered with the secret scanner. */
-  function browser(): Browser {
-    return new Browser(dispatcher, (name, value) => {
-      if (name.includes('monban')) h.scanner.secret(`cookie ${name}`, value);
+  browser(): Browser {
+    return new Browser(this.dispatcher, (name, value) => {
+      if (name.includes('monban')) this.h.scanner.secret(`cookie ${name}`, value);
     });
   }
 
   /** Signs in at the provider as this account; returns where the console was left and the callback. */
-  async function signIn(b: Browser, account: Parameters<LocalProvider['signInAs']>[0]) {
-    provider.signInAs(account);
-    const end = await b.follow(`${monban}/api/auth/oidc/start`);
-    const callback = b.visited.findLast((u) => u.startsWith(`${monban}/api/auth/oidc/callback`));
+  async signIn(b: Browser, account: Parameters<LocalProvider['signInAs']>[0]) {
+    this.provider.signInAs(account);
+    const end = await b.follow(`${this.monban}/api/auth/oidc/start`);
+    const callback = b.visited.findLast((u) => u.startsWith(`${this.monban}/api/auth/oidc/callback`));
     const code = callback && new URL(callback).searchParams.get('code');
-    if (code) h.scanner.secret('authorization code', code);
+    if (code) this.h.scanner.secret('authorization code', code);
     return { end: new URL(end.url), callback };
   }
 
-  async function link(username: string, subject: string) {
-    const { operator } = await h.addOperator(username, 'admin');
-    const answer = await admin.agent.request('PUT', `/api/operators/${operator.id}/oidc`, { subject });
+  /** A new admin, linked by the admin API to this subject at the provider. */
+  async link(username: string, subject: string) {
+    const { operator } = await this.h.addOperator(username, 'admin');
+    const answer = await this.admin.agent.request('PUT', `/api/operators/${operator.id}/oidc`, { subject });
     expect(answer.statusCode, answer.body).toBe(200);
     return operator;
   }
 
-  async function sessionOf(b: Browser) {
-    const response = await b.request(`${monban}/api/auth/session`);
+  async sessionOf(b: Browser) {
+    const response = await b.request(`${this.monban}/api/auth/session`);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
+}
+
+describe('OpenID Connect single sign-on', () => {
+  const sso = new SsoSite();
+  beforeAll(() => sso.start('sub'), SLOW);
+  afterAll(() => sso.close(), SLOW);
 
   it('says whether single sign-on is offered, for the sign-in page', async () => {
-    const response = await fetch(`${monban}/api/auth/config`, { dispatcher });
+    const response = await fetch(`${sso.monban}/api/auth/config`, { dispatcher: sso.dispatcher });
     expect(await response.json()).toEqual({ sso: { enabled: true } });
   });
 
   it(
     'signs in a linked operator whose MFA the provider proved: the session can call the API',
     async () => {
-      const operator = await link('alice', 'alice-at-idp');
-      const b = browser();
-      const { end } = await signIn(b, { id: 'alice-at-idp', amr: ['pwd', 'mfa'] });
+      const operator = await sso.link('alice', 'alice-at-idp');
+      const b = sso.browser();
+      // A session id planted before the sign-in (fixation) is not the one the sign-in ends with.
+      b.cookiesOf(sso.monban).set('__Host-monban_session', 'planted-by-an-attacker');
+      const { end } = await sso.signIn(b, { id: 'alice-at-idp', amr: ['pwd', 'mfa'] });
       expect(end.pathname).toBe('/');
+      expect(b.cookiesOf(sso.monban).get('__Host-monban_session')).not.toBe('planted-by-an-attacker');
       expect(end.searchParams.get('ssoError')).toBeNull();
-      const session = await sessionOf(b);
+      const session = await sso.sessionOf(b);
       expect(session.body).toMatchObject({ stage: 'full', operator: { id: operator.id } });
-      const operators = await b.request(`${monban}/api/operators`);
+      const operators = await b.request(`${sso.monban}/api/operators`);
       expect(operators.status).toBe(200);
-      const audit = await h.db
+      const audit = await sso.h.db
         .selectFrom('audit_log')
         .selectAll()
         .where('action', '=', 'login.success')
@@ -191,10 +203,10 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'accepts a configured acr value as proof of MFA too',
     async () => {
-      await link('acr-user', 'acr-at-idp');
-      const b = browser();
-      await signIn(b, { id: 'acr-at-idp', acr: 'urn:monban:test:mfa' });
-      expect((await sessionOf(b)).body).toMatchObject({ stage: 'full' });
+      await sso.link('acr-user', 'acr-at-idp');
+      const b = sso.browser();
+      await sso.signIn(b, { id: 'acr-at-idp', acr: 'urn:monban:test:mfa' });
+      expect((await sso.sessionOf(b)).body).toMatchObject({ stage: 'full' });
     },
     SLOW,
   );
@@ -202,30 +214,30 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'without MFA proof, the API refuses until the operator’s own TOTP is done',
     async () => {
-      const bob = await h.loggedInAdmin('bob');
-      const answer = await admin.agent.request('PUT', `/api/operators/${bob.operator.id}/oidc`, {
+      const bob = await sso.h.loggedInAdmin('bob');
+      const answer = await sso.admin.agent.request('PUT', `/api/operators/${bob.operator.id}/oidc`, {
         subject: 'bob-at-idp',
       });
       expect(answer.statusCode).toBe(200);
-      const b = browser();
-      const { end } = await signIn(b, { id: 'bob-at-idp', amr: ['pwd'] });
+      const b = sso.browser();
+      const { end } = await sso.signIn(b, { id: 'bob-at-idp', amr: ['pwd'] });
       expect(end.pathname).toBe('/');
-      const session = await sessionOf(b);
+      const session = await sso.sessionOf(b);
       expect(session.body).toMatchObject({ stage: 'mfa' });
-      const refused = await b.request(`${monban}/api/operators`);
+      const refused = await b.request(`${sso.monban}/api/operators`);
       expect(refused.status).toBe(403);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
         'SECOND_FACTOR_REQUIRED',
       );
-      const done = await b.request(`${monban}/api/auth/login/totp`, {
+      const done = await b.request(`${sso.monban}/api/auth/login/totp`, {
         method: 'POST',
-        body: { code: await h.totp(bob.totpSecret) },
+        body: { code: await sso.h.totp(bob.totpSecret) },
         headers: { 'x-csrf-token': String(session.body.csrfToken) },
       });
       expect(done.status, await done.clone().text()).toBe(200);
       expect(await done.json()).toMatchObject({ stage: 'full' });
-      expect((await b.request(`${monban}/api/operators`)).status).toBe(200);
-      const success = await h.db
+      expect((await b.request(`${sso.monban}/api/operators`)).status).toBe(200);
+      const success = await sso.h.db
         .selectFrom('audit_log')
         .select('detail')
         .where('action', '=', 'login.success')
@@ -240,11 +252,11 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'without MFA proof and without a second factor, the operator must enrol one first',
     async () => {
-      await link('carol', 'carol-at-idp');
-      const b = browser();
-      await signIn(b, { id: 'carol-at-idp' });
-      expect((await sessionOf(b)).body).toMatchObject({ stage: 'enrol' });
-      const refused = await b.request(`${monban}/api/operators`);
+      await sso.link('carol', 'carol-at-idp');
+      const b = sso.browser();
+      await sso.signIn(b, { id: 'carol-at-idp' });
+      expect((await sso.sessionOf(b)).body).toMatchObject({ stage: 'enrol' });
+      const refused = await b.request(`${sso.monban}/api/operators`);
       expect(refused.status).toBe(403);
     },
     SLOW,
@@ -253,14 +265,14 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'refuses an identity no operator is linked to, and creates nobody',
     async () => {
-      const before = await h.db.selectFrom('operators').select('id').execute();
-      const b = browser();
-      const { end } = await signIn(b, { id: 'stranger-at-idp', amr: ['mfa'] });
+      const before = await sso.h.db.selectFrom('operators').select('id').execute();
+      const b = sso.browser();
+      const { end } = await sso.signIn(b, { id: 'stranger-at-idp', amr: ['mfa'] });
       expect(end.pathname).toBe('/sign-in');
       expect(end.searchParams.get('ssoError')).toBe('OIDC_NOT_ALLOWED');
-      expect((await sessionOf(b)).status).toBe(401);
-      expect(await h.db.selectFrom('operators').select('id').execute()).toHaveLength(before.length);
-      const failure = await h.db
+      expect((await sso.sessionOf(b)).status).toBe(401);
+      expect(await sso.h.db.selectFrom('operators').select('id').execute()).toHaveLength(before.length);
+      const failure = await sso.h.db
         .selectFrom('audit_log')
         .select('detail')
         .where('action', '=', 'login.failure')
@@ -278,13 +290,13 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'refuses a disabled operator',
     async () => {
-      const dave = await link('dave', 'dave-at-idp');
-      const disable = await admin.agent.patch(`/api/operators/${dave.id}`, { disabled: true });
+      const dave = await sso.link('dave', 'dave-at-idp');
+      const disable = await sso.admin.agent.patch(`/api/operators/${dave.id}`, { disabled: true });
       expect(disable.statusCode).toBe(200);
-      const b = browser();
-      const { end } = await signIn(b, { id: 'dave-at-idp', amr: ['mfa'] });
+      const b = sso.browser();
+      const { end } = await sso.signIn(b, { id: 'dave-at-idp', amr: ['mfa'] });
       expect(end.searchParams.get('ssoError')).toBe('OIDC_NOT_ALLOWED');
-      expect((await sessionOf(b)).status).toBe(401);
+      expect((await sso.sessionOf(b)).status).toBe(401);
     },
     SLOW,
   );
@@ -292,22 +304,22 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'refuses a callback whose state was tampered with',
     async () => {
-      await link('erin', 'erin-at-idp');
-      const b = browser();
-      provider.signInAs({ id: 'erin-at-idp', amr: ['mfa'] });
+      await sso.link('erin', 'erin-at-idp');
+      const b = sso.browser();
+      sso.provider.signInAs({ id: 'erin-at-idp', amr: ['mfa'] });
       // Up to the provider's redirect back, not into it.
-      let at = `${monban}/api/auth/oidc/start`;
-      while (!at.startsWith(`${monban}/api/auth/oidc/callback`)) {
+      let at = `${sso.monban}/api/auth/oidc/start`;
+      while (!at.startsWith(`${sso.monban}/api/auth/oidc/callback`)) {
         const response = await b.request(at);
         await response.arrayBuffer();
         at = new URL(response.headers.get('location')!, at).href;
       }
       const callback = new URL(at);
-      h.scanner.secret('authorization code', callback.searchParams.get('code')!);
+      sso.h.scanner.secret('authorization code', callback.searchParams.get('code')!);
       callback.searchParams.set('state', `${callback.searchParams.get('state')}x`);
       const { url } = await b.follow(callback.href);
       expect(new URL(url).searchParams.get('ssoError')).toBe('OIDC_STATE_INVALID');
-      expect((await sessionOf(b)).status).toBe(401);
+      expect((await sso.sessionOf(b)).status).toBe(401);
     },
     SLOW,
   );
@@ -315,24 +327,24 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'refuses a replayed callback, even with the sign-in’s cookie',
     async () => {
-      await link('frank', 'frank-at-idp');
-      const b = browser();
-      provider.signInAs({ id: 'frank-at-idp', amr: ['mfa'] });
-      const start = await b.request(`${monban}/api/auth/oidc/start`);
-      const flowCookie = [...b.cookiesOf(monban)].find(([name]) => name.includes('oidc'));
+      await sso.link('frank', 'frank-at-idp');
+      const b = sso.browser();
+      sso.provider.signInAs({ id: 'frank-at-idp', amr: ['mfa'] });
+      const start = await b.request(`${sso.monban}/api/auth/oidc/start`);
+      const flowCookie = [...b.cookiesOf(sso.monban)].find(([name]) => name.includes('oidc'));
       expect(flowCookie).toBeDefined();
       const { callback } = await (async () => {
         const end = await b.follow(new URL(start.headers.get('location')!).href);
         return { end, callback: b.visited.findLast((u) => u.includes('/api/auth/oidc/callback'))! };
       })();
-      h.scanner.secret('authorization code', new URL(callback).searchParams.get('code')!);
-      expect((await sessionOf(b)).body).toMatchObject({ stage: 'full' });
+      sso.h.scanner.secret('authorization code', new URL(callback).searchParams.get('code')!);
+      expect((await sso.sessionOf(b)).body).toMatchObject({ stage: 'full' });
       // An attacker with the whole callback and the flow cookie, in a fresh browser.
-      const replay = browser();
-      replay.cookiesOf(monban).set(flowCookie![0], flowCookie![1]);
+      const replay = sso.browser();
+      replay.cookiesOf(sso.monban).set(flowCookie![0], flowCookie![1]);
       const { url } = await replay.follow(callback);
       expect(new URL(url).searchParams.get('ssoError')).toBe('OIDC_STATE_INVALID');
-      expect((await sessionOf(replay)).status).toBe(401);
+      expect((await sso.sessionOf(replay)).status).toBe(401);
     },
     SLOW,
   );
@@ -340,17 +352,17 @@ describe('OpenID Connect single sign-on', () => {
   it(
     'refuses a callback in a browser that did not start the sign-in',
     async () => {
-      await link('grace', 'grace-at-idp');
-      const victim = browser();
-      provider.signInAs({ id: 'grace-at-idp', amr: ['mfa'] });
-      let at = `${monban}/api/auth/oidc/start`;
-      while (!at.startsWith(`${monban}/api/auth/oidc/callback`)) {
+      await sso.link('grace', 'grace-at-idp');
+      const victim = sso.browser();
+      sso.provider.signInAs({ id: 'grace-at-idp', amr: ['mfa'] });
+      let at = `${sso.monban}/api/auth/oidc/start`;
+      while (!at.startsWith(`${sso.monban}/api/auth/oidc/callback`)) {
         const response = await victim.request(at);
         await response.arrayBuffer();
         at = new URL(response.headers.get('location')!, at).href;
       }
-      h.scanner.secret('authorization code', new URL(at).searchParams.get('code')!);
-      const other = browser();
+      sso.h.scanner.secret('authorization code', new URL(at).searchParams.get('code')!);
+      const other = sso.browser();
       const { url } = await other.follow(at);
       expect(new URL(url).searchParams.get('ssoError')).toBe('OIDC_STATE_INVALID');
     },
@@ -358,12 +370,56 @@ describe('OpenID Connect single sign-on', () => {
   );
 
   it('writes no code, token or secret into the log, and keeps the callback’s query out of it', () => {
-    const lines = h.scanner.logLines.join('\n');
+    const lines = sso.h.scanner.logLines.join('\n');
     expect(lines).toContain('/api/auth/oidc/callback');
     expect(lines).not.toMatch(/oidc\/callback\?/);
     expect(lines).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT (ID or access token)
-    expect(h.scanner.leaks()).toEqual([]);
+    expect(sso.h.scanner.leaks()).toEqual([]);
   });
+});
+
+describe('OpenID Connect single sign-on, matched by a verified e-mail (MONBAN_OIDC_CLAIM=email)', () => {
+  const sso = new SsoSite();
+  beforeAll(() => sso.start('email'), SLOW);
+  afterAll(() => sso.close(), SLOW);
+
+  async function withEmail(username: string, email: string) {
+    const { operator } = await sso.h.addOperator(username, 'admin');
+    const patch = await sso.admin.agent.patch(`/api/operators/${operator.id}`, { email });
+    expect(patch.statusCode, patch.body).toBe(200);
+    return operator;
+  }
+
+  it(
+    'signs in the operator whose e-mail the provider verified, whatever its letter case',
+    async () => {
+      const operator = await withEmail('hana', 'hana@example.com');
+      const b = sso.browser();
+      await sso.signIn(b, {
+        id: 'hana-at-idp',
+        amr: ['mfa'],
+        claims: { email: 'Hana@Example.com', email_verified: true },
+      });
+      expect((await sso.sessionOf(b)).body).toMatchObject({ stage: 'full', operator: { id: operator.id } });
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses an e-mail the provider did not verify',
+    async () => {
+      await withEmail('ichiro', 'ichiro@example.com');
+      const b = sso.browser();
+      const { end } = await sso.signIn(b, {
+        id: 'ichiro-at-idp',
+        amr: ['mfa'],
+        claims: { email: 'ichiro@example.com', email_verified: false },
+      });
+      expect(end.searchParams.get('ssoError')).toBe('OIDC_NOT_ALLOWED');
+      expect((await sso.sessionOf(b)).status).toBe(401);
+    },
+    SLOW,
+  );
 });
 
 describe('OpenID Connect single sign-on, not configured', () => {
