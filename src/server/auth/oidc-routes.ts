@@ -63,6 +63,11 @@ export const oidcRoutes: FastifyPluginAsync<{
   const { ctx, box, alarms } = services;
   const { db } = ctx;
   const client = settings && new OidcClient(settings);
+  if (settings)
+    ctx.logger.info(
+      { issuer: settings.issuer, clientId: settings.clientId, claim: settings.claim },
+      'OpenID Connect single sign-on configured',
+    );
   const attempts = new SlidingLimit(
     ctx.settings.loginRateLimit.perAddress,
     ctx.settings.loginRateLimit.windowMs,
