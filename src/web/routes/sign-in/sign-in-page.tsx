@@ -44,12 +44,12 @@ export function SignInPage({ expired }: { expired?: boolean }) {
         <ErrorNotice error={new ApiError(401, ssoError, ssoError)} />
       )}
       {config.data?.sso.enabled && (
-        <>
+        <div className="form">
           <Button variant="primary" onPress={startSingleSignOn}>
             {t('signIn.sso')}
           </Button>
           <p className="hint">{t('signIn.ssoOr')}</p>
-        </>
+        </div>
       )}
       <Form onSubmit={submit} className="form">
         <Field
