@@ -47,6 +47,20 @@ const callbackQuery = z
   .loose();
 const linkBody = z.object({ subject: z.string().trim().min(1).max(255) }).strict();
 
+/**
+ * What a failure of openid-client may say in the log: its name, code, fixed message and the OAuth
+ * error code — never its `cause` or response body, which can hold what the provider sent.
+ */
+function safeError(error: unknown) {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; error?: unknown };
+  return {
+    name: String(e?.name ?? 'Error'),
+    ...(typeof e?.code === 'string' && { code: e.code }),
+    ...(typeof e?.message === 'string' && { message: e.message.slice(0, 200) }),
+    ...(typeof e?.error === 'string' && /^[\w.-]{1,64}$/.test(e.error) && { oauthError: e.error }),
+  };
+}
+
 /** The request log shows the callback without its query (the authorization code is a credential). */
 const withoutQuery = {
   req: (request: FastifyRequest) => ({
@@ -99,11 +113,7 @@ export const oidcRoutes: FastifyPluginAsync<{
   ) {
     const code: AuthErrorCode = error instanceof AuthError ? error.code : 'OIDC_LOGIN_FAILED';
     if (!(error instanceof AuthError))
-      // Name and code only: the library's errors may carry the provider's response.
-      ctx.logger.warn(
-        { err: { name: (error as Error).name, code: (error as { code?: unknown }).code } },
-        'OpenID Connect sign-in failed',
-      );
+      ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect sign-in failed');
     await audit(
       ctx,
       request,
@@ -176,10 +186,7 @@ export const oidcRoutes: FastifyPluginAsync<{
   });
 
   function unavailable(error: unknown): AuthError {
-    ctx.logger.warn(
-      { err: { name: (error as Error).name, code: (error as { code?: unknown }).code } },
-      'OpenID Connect provider discovery failed',
-    );
+    ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect provider discovery failed');
     return new AuthError('OIDC_PROVIDER_UNAVAILABLE', 'the sign-in provider cannot be reached');
   }
 

@@ -176,7 +176,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/login/webauthn/options': { operationId: 'loginPasskeyOptions', summary: 'Second factor: options for a passkey assertion', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401, 403, 429] },
   'POST /api/auth/login/webauthn/verify': { operationId: 'loginPasskey', summary: 'Second factor: a passkey assertion', tag: 'auth', public: true, body: webauthnResponse, responses: { 200: loginAnswer }, errors: AUTH },
   'GET /api/auth/config': { operationId: 'getAuthConfig', summary: 'How operators can sign in here (is single sign-on offered?)', tag: 'auth', public: true,
-    responses: { 200: z.object({ sso: z.object({ enabled: z.boolean() }) }) }, errors: [429] },
+    responses: { 200: z.object({ sso: z.object({ enabled: z.boolean() }) }) }, errors: [403] },
   'GET /api/auth/oidc/start': { operationId: 'startSingleSignOn', summary: 'Single sign-on: go to the OpenID Connect provider', tag: 'auth', public: true,
     description: `A browser navigation. Sets a short-lived cookie bound to this sign-in (state, nonce and PKCE verifier are kept on the server) and redirects to the provider. ${SSO_REFUSAL}`,
     responses: { 303: redirect('the provider’s authorization endpoint') }, errors: [404, 429] },
