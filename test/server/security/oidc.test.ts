@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fetch, Agent as HttpsAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OidcSettings, Secret } from '../../../src/server/auth/oidc-config.ts';
+import { breakGlassAdmin, singleSignOn } from '../../../src/server/doctor/sso.ts';
 import { loadOrCreateCertificate } from '../../../src/server/transport/certificate.ts';
 import { freePort } from '../../support/fleet.ts';
 import { type Harness, startHarness } from './support/harness.ts';
@@ -93,6 +94,7 @@ class SsoSite {
   monban!: string;
   dispatcher!: HttpsAgent;
   admin!: Awaited<ReturnType<Harness['loggedInAdmin']>>;
+  oidc!: OidcSettings;
 
   async start(claim: string): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'monban-oidc-'));
@@ -102,7 +104,7 @@ class SsoSite {
     this.monban = `https://127.0.0.1:${port}`;
     const redirectUrl = `${this.monban}/api/auth/oidc/callback`;
     this.provider = await startLocalProvider({ tls, redirectUrl });
-    const oidc: OidcSettings = {
+    this.oidc = {
       issuer: this.provider.issuer,
       clientId: this.provider.clientId,
       clientSecret: new Secret(this.provider.clientSecret),
@@ -113,7 +115,7 @@ class SsoSite {
       mfaAcr: ['urn:monban:test:mfa'],
       ca: tls.cert,
     };
-    this.h = await startHarness({ https: tls, oidc });
+    this.h = await startHarness({ https: tls, oidc: this.oidc });
     this.h.scanner.secret('client secret', this.provider.clientSecret);
     await this.h.app.listen({ host: '127.0.0.1', port });
     this.admin = await this.h.loggedInAdmin('root');
@@ -369,6 +371,18 @@ describe('OpenID Connect single sign-on', () => {
     SLOW,
   );
 
+  it(
+    'monban doctor discovers the provider, fails one it cannot reach, and finds the break-glass admin',
+    async () => {
+      expect(await singleSignOn(sso.oidc)).toMatchObject({ status: 'pass' });
+      const away = await singleSignOn({ ...sso.oidc, issuer: 'https://127.0.0.1:1' });
+      expect(away).toMatchObject({ status: 'fail', detail: expect.stringContaining('not discovered') });
+      // root enrolled TOTP at the start: a way in while the provider is down.
+      expect(await breakGlassAdmin(sso.h.store)).toMatchObject({ status: 'pass' });
+    },
+    SLOW,
+  );
+
   it('writes no code, token or secret into the log, and keeps the callback’s query out of it', () => {
     const lines = sso.h.scanner.logLines.join('\n');
     expect(lines).toContain('/api/auth/oidc/callback');
@@ -434,6 +448,9 @@ describe('OpenID Connect single sign-on, not configured', () => {
         const start = await h.inject({ method: 'GET', url: '/api/auth/oidc/start' });
         expect(start.statusCode).toBe(404);
         expect(start.json().error.code).toBe('OIDC_NOT_CONFIGURED');
+        // Admins with a password only: doctor warns that nobody would get in without the provider.
+        await h.addOperator('only-password', 'admin');
+        expect(await breakGlassAdmin(h.store)).toMatchObject({ status: 'warn' });
       } finally {
         await h.close();
       }
