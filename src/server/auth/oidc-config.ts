@@ -62,7 +62,7 @@ const list = (value: string | undefined) =>
 
 const schema = z.object({
   MONBAN_OIDC_ISSUER: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
-  MONBAN_OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  MONBAN_OIDC_CLIENT_ID: z.string().trim().min(1).max(255).optional(),
   MONBAN_OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
   MONBAN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   MONBAN_OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),

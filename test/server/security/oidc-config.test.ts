@@ -4,8 +4,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mfaProven } from '../../../src/server/auth/oidc-client.ts';
 import { oidcEnv } from '../../../src/server/auth/oidc-config.ts';
 import { ConfigError } from '../../../src/server/config.ts';
 
@@ -80,5 +82,68 @@ describe('single sign-on settings', () => {
     });
     expect(both.variable).toBe('MONBAN_OIDC_CLIENT_SECRET');
     expect(both.message).not.toContain(SECRET);
+  });
+});
+
+describe('MFA proof from the provider (property)', () => {
+  const value = fc.constantFrom('mfa', 'otp', 'pwd', 'hwk', 'swk', 'sms', 'urn:a', 'urn:b', '');
+  const claims = fc.record(
+    {
+      amr: fc.oneof(fc.array(fc.oneof(value, fc.integer())), value, fc.constant(null)),
+      acr: fc.oneof(value, fc.integer(), fc.constant(null)),
+    },
+    { requiredKeys: [] },
+  );
+  const lists = fc.record({ mfaAmr: fc.uniqueArray(value), mfaAcr: fc.uniqueArray(value) });
+
+  it('is proof exactly when amr holds a configured value or acr is one, and never with empty lists', () => {
+    const settings = oidcEnv(base, undefined)!;
+    fc.assert(
+      fc.property(claims, lists, (c, l) => {
+        const s = { ...settings, ...l };
+        const amr = Array.isArray(c.amr)
+          ? (c.amr as unknown[]).filter((v): v is string => typeof v === 'string')
+          : [];
+        const expected =
+          amr.some((v) => (l.mfaAmr as string[]).includes(v)) ||
+          (typeof c.acr === 'string' && (l.mfaAcr as string[]).includes(c.acr));
+        const proof = mfaProven({ iss: 'i', sub: 's', ...c }, s);
+        expect(proof !== undefined).toBe(expected);
+        expect(mfaProven({ iss: 'i', sub: 's', ...c }, { ...s, mfaAmr: [], mfaAcr: [] })).toBeUndefined();
+      }),
+    );
+  });
+});
+
+describe('single sign-on settings from any environment (property)', () => {
+  it('either parse or fail with a ConfigError naming an MONBAN_OIDC_ variable, never echoing the secret', () => {
+    const text = fc.oneof(fc.string(), fc.webUrl(), fc.constant(''));
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            MONBAN_OIDC_ISSUER: fc.oneof(text, fc.constant(base.MONBAN_OIDC_ISSUER)),
+            MONBAN_OIDC_CLIENT_ID: text,
+            MONBAN_OIDC_CLIENT_SECRET: fc.constant(SECRET),
+            MONBAN_OIDC_REDIRECT_URL: text,
+            MONBAN_OIDC_CLAIM: text,
+            MONBAN_OIDC_SCOPES: text,
+            MONBAN_OIDC_MFA_AMR: text,
+            MONBAN_OIDC_MFA_ACR: text,
+          },
+          { requiredKeys: [] },
+        ),
+        (env) => {
+          try {
+            const settings = oidcEnv(env as Record<string, string>, undefined);
+            if (settings) expect(JSON.stringify(settings)).not.toContain(SECRET);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+            expect((error as ConfigError).variable).toMatch(/^MONBAN_OIDC_/);
+            expect((error as Error).message).not.toContain(SECRET);
+          }
+        },
+      ),
+    );
   });
 });
