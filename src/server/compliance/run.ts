@@ -13,6 +13,7 @@ import { loadOrCreateInstallationKey } from '../storage/installation-key.ts';
 import { COMPLIANCE_MAP } from './map.ts';
 import { buildReport, type ComplianceReport } from './report.ts';
 import type { ComplianceMap } from './schema.ts';
+import { readTestResults } from './test-results.ts';
 import { REPOSITORY_ROOT } from './tests-present.ts';
 
 export interface RunOptions {
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** where the mapped tests are looked for; default: this repository */
   root?: string;
   anchorFile?: string;
+  /** a vitest JSON report of a test run (CI's), for each mapped test's outcome */
+  testResults?: string | undefined;
 }
 
 function installationKey(config: ServerConfig): Uint8Array {
@@ -54,6 +57,7 @@ export async function complianceReport(options: RunOptions): Promise<ComplianceR
   if (sqliteFile && !existsSync(sqliteFile))
     throw new Error(`${sqliteFile} does not exist: nothing to report on`);
   const key = installationKey(config);
+  const results = options.testResults ? readTestResults(options.testResults, root) : undefined;
   const doctor = await runDoctor({
     config,
     certPath: securityEnv(env).tls.certPath,
@@ -74,7 +78,7 @@ export async function complianceReport(options: RunOptions): Promise<ComplianceR
         now,
         doctor,
       },
-      { root, version: version(root) },
+      { root, version: version(root), results },
     );
   } finally {
     await store.close();

@@ -5,7 +5,7 @@
 // everything escaped, prints a PDF when Chromium is installed, and exits non-zero when an item is
 // not met or a test the map names is missing.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { chromiumPath, htmlToPdf } from '../../../src/server/compliance/pdf.ts';
 import { renderHtml } from '../../../src/server/compliance/render.ts';
 import type { ComplianceReport } from '../../../src/server/compliance/report.ts';
 import { complianceReport } from '../../../src/server/compliance/run.ts';
+import { REPOSITORY_ROOT } from '../../../src/server/compliance/tests-present.ts';
 import { type ServerConfig, serverConfig } from '../../../src/server/config.ts';
 import { writeRetention } from '../../../src/server/lifecycle/retention.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
@@ -171,6 +172,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(check(r, 'password-hashes').value.en).toBe('yes, 2/2');
     expect(check(r, 'lockout').value.en).toBe('5 consecutive failures, 15 min');
     expect(check(r, 'allow-list').status).toBe('warn');
+    expect(item(r, 'b01-transport').verdict).toBe('attention'); // no allow-list, no certificate yet
 
     const doors = check(r, 'my-number-doors');
     expect(doors.value.en).toBe('no, 2/3');
@@ -248,6 +250,59 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(r.ok).toBe(false);
     expect(exitCodeOf(r)).toBe(2);
     expect(renderHtml(r, 'en')).toContain('a test nobody wrote — <strong>not found</strong>');
+  });
+
+  it('shows each mapped test’s outcome in a given test run, and a failed one fails its item', async () => {
+    // The shape `vitest run --reporter=json --outputFile=FILE` writes: one entry per test file.
+    const byFile = new Map<string, { title: string; status: string }[]>();
+    for (const entry of COMPLIANCE_MAP.items)
+      for (const t of entry.tests) {
+        const status =
+          t.name === 'refuses TLS 1.1 and accepts TLS 1.2 and 1.3'
+            ? 'failed'
+            : t.name === 'tells a wrong passphrase apart from damage'
+              ? 'skipped'
+              : 'passed';
+        if (t.name === 'refuses a baseline edited after it was saved') continue; // not in this run
+        byFile.set(t.file, [...(byFile.get(t.file) ?? []), { title: t.name, status }]);
+      }
+    const results = join(dir, `${backend}-results.json`);
+    writeFileSync(
+      results,
+      JSON.stringify({
+        startTime: NOW - DAY,
+        success: false,
+        testResults: [...byFile].map(([file, tests]) => ({
+          name: join(REPOSITORY_ROOT, file),
+          assertionResults: tests.map((t) => ({ ...t, ancestorTitles: [], fullName: t.title })),
+        })),
+      }),
+    );
+    const r = await complianceReport({ config, env: {}, now: NOW, testResults: results });
+    expect(r.testRun).toMatchObject({
+      startedAt: NOW - DAY,
+      counts: { failed: 1, skipped: 1, 'not-run': 1 },
+    });
+    const transport = item(r, 'b01-transport');
+    expect(transport.verdict).toBe('not-met');
+    expect(transport.tests.find((t) => t.outcome === 'failed')?.name).toBe(
+      'refuses TLS 1.1 and accepts TLS 1.2 and 1.3',
+    );
+    expect(item(r, 'g01').tests.map((t) => t.outcome)).toEqual(['passed', 'not-run']);
+    expect(item(r, 'mn-e-c').tests[0]!.outcome).toBe('skipped');
+    expect(exitCodeOf(r)).toBe(1);
+    const en = renderHtml(r, 'en');
+    expect(en).toContain(
+      'refuses TLS 1.1 and accepts TLS 1.2 and 1.3 — <span class="outcome-failed">failed</span>',
+    );
+    expect(en).toMatch(
+      /Test results<\/th><td>[^<]*results\.json \(2026-12-01T09:00:00\.000Z\): \d+ passed, 1 failed, 1 skipped, 1 not run/,
+    );
+    expect(renderHtml(r, 'ja')).toContain('<span class="outcome-failed">不合格</span>');
+    writeFileSync(results, '{"numTotalTests": 3}');
+    await expect(complianceReport({ config, env: {}, now: NOW, testResults: results })).rejects.toThrow(
+      /not a vitest JSON report/,
+    );
   });
 
   it.skipIf(backend !== 'SQLite')(
