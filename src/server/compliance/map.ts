@@ -24,8 +24,8 @@ const RAW: ComplianceMap = {
   version: 1,
   sources: {
     ipa: {
-      ja: 'IPA「入退管理システムにおける情報セキュリティ対策要件チェックリスト」(2019年5月20日公開)',
-      en: 'IPA, "Information security requirements checklist for access control systems" (published 20 May 2019)',
+      ja: 'IPA「入退管理システムにおける情報セキュリティ対策要件チェックリスト」(2019年5月20日公開、https://www.ipa.go.jp/archive/press/2019/press20190520.html)',
+      en: 'IPA, "Information security requirements checklist for access control systems" (published 20 May 2019, https://www.ipa.go.jp/archive/press/2019/press20190520.html)',
     },
     mynumber: {
       ja: '個人情報保護委員会「特定個人情報の適正な取扱いに関するガイドライン（事業者編）」(別添1) 安全管理措置 E 物理的安全管理措置',
