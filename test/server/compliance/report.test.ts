@@ -4,7 +4,7 @@
 // factor or a controller fails its check — renders every item in Japanese and in English with
 // everything escaped, prints a PDF when Chromium is installed, and exits non-zero when an item is
 // not met or a test the map names is missing.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { anchorFileIn, anchorKeys, writeCheckpoint } from '../../../src/server/a
 import { recordAudit } from '../../../src/server/audit/store.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { hashPassword } from '../../../src/server/auth/passwords.ts';
-import { addWebauthnCredential, createOperator } from '../../../src/server/auth/store.ts';
+import { addWebauthnCredential, createApiToken, createOperator } from '../../../src/server/auth/store.ts';
 import { COMPLIANCE_MAP } from '../../../src/server/compliance/map.ts';
 import { chromiumPath, htmlToPdf } from '../../../src/server/compliance/pdf.ts';
 import { renderHtml } from '../../../src/server/compliance/render.ts';
@@ -64,6 +64,17 @@ async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ b
     { id: 'cred-alice', operatorId: alice.id, publicKey: 'pk', counter: 0, transports: [], name: 'key' },
     NOW - 10 * DAY,
   );
+  // An API token nobody has used for 200 days (棚卸).
+  await createApiToken(db, {
+    name: 'old-sync',
+    tokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+    createdBy: alice.id,
+    role: 'admin',
+    permissions: ['people:read'],
+    scope: 'all',
+    createdAt: NOW - 200 * DAY,
+    expiresAt: null,
+  });
   const repos = repositories(store.db, key);
   await repos.controllers.create({ id: 'ctl-1', name: 'Controller 1', site: null, description: null }, NOW);
   const area = {
@@ -191,6 +202,25 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(check(r, 'alarm-notifications').status).toBe('warn');
     expect(check(r, 'stale-credentials').value.en).toBe('unused 90 days 0, people who left 0, expired 0');
     expect(check(r, 'erasure-certificates').status).toBe('na');
+    expect(check(r, 'stale-operators')).toMatchObject({
+      status: 'warn',
+      value: { en: 'no login for 90 days 0, tokens unused 90 days 1' },
+      details: [{ en: 'tokens: old-sync' }],
+    });
+    expect(check(r, 'broker-tls')).toMatchObject({
+      status: 'pass',
+      value: { en: 'embedded broker (TLS only, signed logins)' },
+    });
+    const plain = await complianceReport({
+      config: { ...config, controllers: { ...config.controllers, mqttUrl: 'mqtt://broker.example:1883' } },
+      env: {},
+      now: NOW,
+    });
+    expect(check(plain, 'broker-tls')).toMatchObject({
+      status: 'fail',
+      value: { en: 'external broker broker.example:1883, no TLS, no login' },
+    });
+    expect(item(plain, 'c01').verdict).toBe('not-met');
     // physical and organisational items are the operator's, with what to do
     expect(item(r, 'mn-e-b').verdict).toBe('operator');
     expect(r.missing).toEqual([]);

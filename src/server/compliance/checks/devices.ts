@@ -1,5 +1,5 @@
-// Live checks of the devices and their supervision: insecure credential reads, the controllers'
-// software versions, links, clocks and configuration baselines, and alarm notification (IPA c01,
+// Live checks of the devices and their supervision: insecure credential reads, the controller–server
+// transport, the controllers' software versions, links, clocks and configuration baselines, and alarm notification (IPA c01,
 // e01, f01, g01).
 
 import { linkStatus } from '../../controllers/link-store.ts';
@@ -26,6 +26,47 @@ export const deviceChecks = {
                 `doors: ${[...new Set(page.items.map((e) => e.door ?? '?'))].slice(0, 10).join(', ')}`,
               ),
             ],
+    };
+  },
+
+  async 'broker-tls'(ctx) {
+    const { mqttUrl, brokerLogin } = ctx.config.controllers;
+    const label = t('制御装置とサーバ間の通信 (MQTT)', 'Controller–server traffic (MQTT)');
+    if (!mqttUrl)
+      return {
+        status: 'pass',
+        label,
+        value: t('内蔵ブローカー (TLS のみ、署名付きログイン)', 'embedded broker (TLS only, signed logins)'),
+        details: [],
+      };
+    const where = new URL(mqttUrl);
+    const tls = where.protocol === 'mqtts:';
+    const login = brokerLogin === 'derived';
+    return {
+      status: tls ? (login ? 'pass' : 'warn') : 'fail',
+      label,
+      value: t(
+        `外部ブローカー ${where.host}、${tls ? 'TLS' : 'TLSなし'}、${login ? 'ログインあり' : 'ログインなし'}`,
+        `external broker ${where.host}, ${tls ? 'TLS' : 'no TLS'}, ${login ? 'with logins' : 'no login'}`,
+      ),
+      details: [
+        ...(tls
+          ? []
+          : [
+              t(
+                'メッセージは署名されるが暗号化されない: mqtts:// を使う',
+                'messages are signed but not encrypted: use mqtts://',
+              ),
+            ]),
+        ...(login
+          ? []
+          : [
+              t(
+                'ブローカーのログインを設定する (MONBAN_MQTT_LOGIN=derived、monban broker-config)',
+                'set broker logins up (MONBAN_MQTT_LOGIN=derived, monban broker-config)',
+              ),
+            ]),
+      ],
     };
   },
 

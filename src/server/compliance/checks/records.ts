@@ -123,6 +123,69 @@ export const recordChecks = {
     };
   },
 
+  async 'stale-operators'(ctx) {
+    // The inventory report's operators section, counted: enabled operators with no login for 90 days
+    // (or never, created before that) and usable API tokens unused as long.
+    const db = reportDb(ctx.store.db);
+    const cutoff = ctx.now - 90 * DAY;
+    const operators = await db
+      .selectFrom('operators as o')
+      .select(['o.username', 'o.created_at'])
+      .select((eb) =>
+        eb
+          .selectFrom('audit_log as a')
+          .select((a) => a.fn.max('a.at').as('at'))
+          .whereRef('a.actor', '=', 'o.id')
+          .where('a.action', '=', 'login.success')
+          .as('last_login'),
+      )
+      .where('o.disabled', '=', 0)
+      .execute();
+    const idle = operators
+      .filter((o) => (o.last_login == null ? Number(o.created_at) < cutoff : Number(o.last_login) < cutoff))
+      .map((o) => o.username);
+    const tokens = await db
+      .selectFrom('api_tokens')
+      .select('name')
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', ctx.now)]))
+      .where((eb) =>
+        eb.or([
+          eb('last_used_at', '<', cutoff),
+          eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', cutoff)]),
+        ]),
+      )
+      .execute();
+    const total = idle.length + tokens.length;
+    return {
+      status: total === 0 ? 'pass' : 'warn',
+      label: t('棚卸: 使われていない操作者・APIトークン', 'Inventory (棚卸): idle operators and API tokens'),
+      value: t(
+        `90日ログインなし ${idle.length}、90日未使用のトークン ${tokens.length}`,
+        `no login for 90 days ${idle.length}, tokens unused 90 days ${tokens.length}`,
+      ),
+      details: [
+        ...(idle.length
+          ? [t(`操作者: ${idle.slice(0, 20).join(', ')}`, `operators: ${idle.slice(0, 20).join(', ')}`)]
+          : []),
+        ...(tokens.length
+          ? [
+              t(
+                `トークン: ${tokens
+                  .slice(0, 20)
+                  .map((x) => x.name)
+                  .join(', ')}`,
+                `tokens: ${tokens
+                  .slice(0, 20)
+                  .map((x) => x.name)
+                  .join(', ')}`,
+              ),
+            ]
+          : []),
+      ],
+    };
+  },
+
   async 'erasure-certificates'(ctx) {
     const rows = await lifecycleDb(ctx.store.db)
       .selectFrom('erasure_certificates')
