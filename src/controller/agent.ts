@@ -271,6 +271,7 @@ export class ControllerAgent {
     // Drivers first (last started, first stopped): no input arrives once the journal is closed.
     for (const driver of this.started.splice(0).reverse()) await driver.stop();
     await this.link.stop();
+    this.uplink.stop();
     this.checkpoint();
     this.runtime?.close();
     this.journal.close();
