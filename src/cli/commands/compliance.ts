@@ -87,6 +87,7 @@ export function registerComplianceCommand(program: Command): void {
         report = await complianceReport({
           config: serverConfig(process.env, options),
           testResults: options.testResults,
+          audit: { lang: options.lang, format: options.format },
         });
       } catch (error) {
         return fail((error as Error).message, 3);

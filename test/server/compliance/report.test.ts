@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../../../src/cli/commands/compliance.ts';
+import { exitCodeOf, reportJson } from '../../../src/cli/commands/compliance.ts';
 import { anchorFileIn, anchorKeys, writeCheckpoint } from '../../../src/server/audit/anchors.ts';
-import { recordAudit } from '../../../src/server/audit/store.ts';
+import { queryAudit, recordAudit } from '../../../src/server/audit/store.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { hashPassword } from '../../../src/server/auth/passwords.ts';
 import { addWebauthnCredential, createApiToken, createOperator } from '../../../src/server/auth/store.ts';
@@ -45,7 +45,11 @@ const check = (r: ComplianceReport, id: string) => r.items.flatMap((i) => i.chec
 const item = (r: ComplianceReport, id: string) => r.items.find((i) => i.item.id === id)!;
 
 /** A site through the server's own stores: two admins (one with a passkey), a My Number room with a desk inside, three doors. */
-async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ bobId: string }> {
+async function seed(
+  store: Store,
+  key: Uint8Array,
+  dataDir: string,
+): Promise<{ bobId: string; secrets: string[] }> {
   const db = securityDb(store.db);
   const hash = await hashPassword(randomBytes(18).toString('base64url'));
   const alice = await createOperator(
@@ -65,9 +69,10 @@ async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ b
     NOW - 10 * DAY,
   );
   // An API token nobody has used for 200 days (棚卸).
+  const tokenHash = createHash('sha256').update(randomBytes(32)).digest('hex');
   await createApiToken(db, {
     name: 'old-sync',
-    tokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+    tokenHash,
     createdBy: alice.id,
     role: 'admin',
     permissions: ['people:read'],
@@ -140,7 +145,11 @@ async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ b
     detail: { database: 'sqlite' },
   });
   await writeCheckpoint(store.db, anchorKeys(key), anchorFileIn(dataDir), NOW);
-  return { bobId: bob.id };
+  // What must never reach the document: the password hash, the token's hash, the installation key.
+  return {
+    bobId: bob.id,
+    secrets: [hash, tokenHash, Buffer.from(key).toString('base64'), Buffer.from(key).toString('hex')],
+  };
 }
 
 const postgres = backends.find((b) => b.name === 'PostgreSQL');
@@ -150,6 +159,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
   let config: ServerConfig;
   let store: Store;
   let bobId: string;
+  let secrets: string[];
   let cleanup = async () => {};
   const report = (): Promise<ComplianceReport> => complianceReport({ config, env: {}, now: NOW });
 
@@ -163,7 +173,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       cleanup = opened.cleanup;
       config = { ...config, location: store.location! };
     } else store = await openStore(config.location);
-    ({ bobId } = await seed(store, key, dataDir));
+    ({ bobId, secrets } = await seed(store, key, dataDir));
   }, 60_000);
 
   afterAll(async () => {
@@ -252,12 +262,16 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
         for (const id of entry.checks) expect(html).toContain(`data-check="${id}"`);
       }
       expect(html).not.toContain('<b>bob</b>');
+      for (const secret of secrets) expect(html).not.toContain(secret);
       expect(html).not.toMatch(/<script/i);
     }
     const ja = renderHtml(r, 'ja');
     expect(ja).toContain('Monban 適合性報告書');
     expect(ja).toContain('全管理者の多要素認証');
     expect(ja).toContain('運用者の措置');
+    const json = JSON.stringify(reportJson(r));
+    for (const secret of secrets) expect(json).not.toContain(secret);
+    expect(json).not.toContain('$argon2id$');
     const en = renderHtml(r, 'en');
     expect(en).toContain('Monban compliance report');
     expect(en).toContain('MFA for all administrators');
@@ -346,6 +360,15 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       expect((await cli(['compliance', 'report', '--data-dir', dataDir, '--out', out])).out).toContain(
         'exists',
       );
+      // Each document made is on the audit trail, with its verdicts and never its content.
+      const audited = await queryAudit(store.db, { action: 'report.compliance' });
+      expect(audited.records[0]).toMatchObject({ actor: 'cli', source: 'local', target: 'compliance' });
+      expect(audited.records[0]!.detail).toMatchObject({
+        lang: 'en',
+        format: 'html',
+        items: COMPLIANCE_MAP.items.length,
+      });
+      expect(JSON.stringify(audited.records[0])).not.toContain('bob');
       const lang = await cli(['compliance', 'report', '--data-dir', dataDir, '--lang', 'fr']);
       expect(lang).toMatchObject({ code: 3 });
       expect(lang.out).toContain('--lang must be ja or en');
