@@ -18,7 +18,14 @@ import { ImportPage } from './routes/people/import-page.tsx';
 import { NewPersonPage } from './routes/people/new-person-page.tsx';
 import { PeoplePage } from './routes/people/people-page.tsx';
 import { PersonPage } from './routes/people/person-page.tsx';
+import { AccessReviewPage } from './routes/reports/access-review-page.tsx';
+import { AttendancePage } from './routes/reports/attendance-page.tsx';
+import { EventExportPage } from './routes/reports/event-export-page.tsx';
+import { IncidentPage } from './routes/reports/incident-page.tsx';
+import { InventoryPage } from './routes/reports/inventory-page.tsx';
 import { MusterPage } from './routes/reports/muster-page.tsx';
+import { OccupancyPage } from './routes/reports/occupancy-page.tsx';
+import { ZoneAccessPage } from './routes/reports/zone-access-page.tsx';
 import { AccessPage } from './routes/rules/access-page.tsx';
 import { AreasPage } from './routes/rules/areas-page.tsx';
 import { DoorsPage } from './routes/rules/doors-page.tsx';
@@ -62,6 +69,13 @@ export const routes: RouteObject[] = [
           { path: 'rules/doors', element: <DoorsPage /> },
           { path: 'rules/access', element: <AccessPage /> },
           { path: 'reports/muster', element: <MusterPage /> },
+          { path: 'reports/events', element: <EventExportPage /> },
+          { path: 'reports/attendance', element: <AttendancePage /> },
+          { path: 'reports/occupancy', element: <OccupancyPage /> },
+          { path: 'reports/my-number', element: <ZoneAccessPage /> },
+          { path: 'reports/incident', element: <IncidentPage /> },
+          { path: 'reports/inventory', element: <InventoryPage /> },
+          { path: 'reports/access-review', element: <AccessReviewPage /> },
           { path: 'admin/controllers', element: <ControllersPage /> },
           { path: 'admin/operators', element: <OperatorsPage /> },
           { path: 'admin/tokens', element: <TokensPage /> },

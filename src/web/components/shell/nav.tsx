@@ -25,7 +25,19 @@ export const NAV_SECTIONS = [
       ['/rules/access', 'nav.access'],
     ],
   },
-  { group: 'reports', items: [['/reports/muster', 'nav.muster']] },
+  {
+    group: 'reports',
+    items: [
+      ['/reports/muster', 'nav.muster'],
+      ['/reports/events', 'nav.eventExport'],
+      ['/reports/attendance', 'nav.attendance'],
+      ['/reports/occupancy', 'nav.occupancy'],
+      ['/reports/my-number', 'nav.zoneAccess'],
+      ['/reports/incident', 'nav.incident'],
+      ['/reports/inventory', 'nav.inventory'],
+      ['/reports/access-review', 'nav.accessReview'],
+    ],
+  },
   {
     group: 'admin',
     items: [
