@@ -23,6 +23,13 @@ const PAGES = [
   ['/rules/doors', 'Doors', 'Doors'],
   ['/rules/access', 'Who can pass', 'Who can pass'],
   ['/reports/muster', 'Muster list', 'Muster list'],
+  ['/reports/events', 'Event search and export', 'Event search and export'],
+  ['/reports/attendance', 'Attendance', 'Attendance'],
+  ['/reports/occupancy', 'Occupancy over time', 'Occupancy over time'],
+  ['/reports/my-number', 'My Number zone access', 'My Number zone access'],
+  ['/reports/incident', 'Incident investigation', 'Incident investigation'],
+  ['/reports/inventory', 'Stale credentials', 'Stale credentials'],
+  ['/reports/access-review', 'Access review', 'Access review'],
   ['/admin/controllers', 'Controllers', 'Controllers'],
   ['/admin/operators', 'Operators', 'Operators'],
   ['/admin/tokens', 'API tokens', 'API tokens'],
@@ -159,6 +166,14 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
       ['タイムスケジュール', 'タイムスケジュール'],
       ['アラーム', 'アラーム'],
       ['通行可否の確認', '通行可否の確認'],
+      ['イベント検索・出力', 'イベント検索・出力'],
+      ['勤怠', '勤怠'],
+      ['在室人数の推移', '在室人数の推移'],
+      ['マイナンバー区域の入退室', 'マイナンバー区域の入退室'],
+      ['インシデント調査', 'インシデント調査'],
+      ['認証情報の棚卸', '認証情報の棚卸'],
+      ['アクセス権レビュー', 'アクセス権レビュー'],
+      ['フロア', 'フロア'],
     ] as const) {
       await visit(link, title);
       expect(await seriousViolations(page), `${title} (ja)`).toEqual([]);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed, startController } from '../../src/cli/commands/demo-site.ts';
 import type { ControllerAgent } from '../../src/controller/agent.ts';
+import { seriousViolations } from './support/axe.ts';
 import { type Browser, chromiumAvailable, launchBrowser, screenshot } from './support/browser.ts';
 import { ensureConsoleBuilt } from './support/console-build.ts';
 import { firstRunWithTotp } from './support/flows.ts';
@@ -155,6 +156,7 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await site
       .getByText(/Lockdown on \(1 controller\) — exempt: 情報システム部 \/ IT admins/)
       .waitFor({ timeout: 15_000 });
+    expect(await seriousViolations(page), 'floor in lockdown').toEqual([]);
     await screenshot(page, 'floor-lockdown');
     // E-1001 (IT admin, inside since the first test) may leave; E-1011 (staff) may not enter.
     expect(lobbyAgent().present({ door: 'gate-1', side: 'out', card: 'C-1001' }).result).toBe('grant');

@@ -62,9 +62,11 @@ export function ReportForm({ onSubmit, children }: { onSubmit: () => void; child
   );
 }
 
-/** A local datetime-local value `days` ago at midnight, or now, in the site's zone. */
-export function localDefault(timeZone: string, daysAgo: number | 'now'): string {
-  if (daysAgo === 'now') return toLocalInput(Date.now(), timeZone);
+/**
+ * A datetime-local value: midnight `daysAgo` days ago in the site's zone (-1: tomorrow's midnight, the
+ * end of today, so what happened seconds ago is inside the window).
+ */
+export function localDefault(timeZone: string, daysAgo: number): string {
   return `${toLocalInput(Date.now() - daysAgo * 86_400_000, timeZone).slice(0, 10)}T00:00`;
 }
 

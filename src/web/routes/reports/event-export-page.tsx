@@ -26,7 +26,7 @@ export function EventExportPage() {
   const { t } = useTranslation();
   const format = useFormat();
   const [from, setFrom] = useState(() => localDefault(format.timeZone, 7));
-  const [until, setUntil] = useState(() => localDefault(format.timeZone, 'now'));
+  const [until, setUntil] = useState(() => localDefault(format.timeZone, -1));
   const [person, setPerson] = useState('');
   const [door, setDoor] = useState('');
   const [type, setType] = useState('');

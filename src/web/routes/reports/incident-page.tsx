@@ -26,7 +26,7 @@ export function IncidentPage() {
   const areas = useAreas();
   const [zone, setZone] = useState('');
   const [from, setFrom] = useState(() => localDefault(format.timeZone, 1));
-  const [until, setUntil] = useState(() => localDefault(format.timeZone, 'now'));
+  const [until, setUntil] = useState(() => localDefault(format.timeZone, -1));
   const [query, setQuery] = useState<IncidentQuery>();
   const report = useIncident(query);
   const first = report.data?.pages[0];

@@ -16,7 +16,7 @@ import {
 } from '../../components/report-parts.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { type OccupancyQuery, type OccupancyReport, useOccupancyReport } from '../../hooks/api/reports.ts';
-import { useFormat } from '../../lib/format.ts';
+import { toLocalInput, useFormat } from '../../lib/format.ts';
 
 type Series = OccupancyReport['series'][number];
 
@@ -26,7 +26,10 @@ export function OccupancyPage() {
   const areas = useAreas();
   const [chosen, setChosen] = useState<string[]>([]);
   const [from, setFrom] = useState(() => localDefault(format.timeZone, 1));
-  const [until, setUntil] = useState(() => localDefault(format.timeZone, 'now'));
+  // Up to the next full hour: the chart ends at now, not at a flat line into the future.
+  const [until, setUntil] = useState(
+    () => `${toLocalInput(Date.now() + 3_600_000, format.timeZone).slice(0, 13)}:00`,
+  );
   const [step, setStep] = useState('15');
   const [query, setQuery] = useState<OccupancyQuery>();
   const report = useOccupancyReport(query);

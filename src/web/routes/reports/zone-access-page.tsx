@@ -33,7 +33,7 @@ export function ZoneAccessPage() {
   const zones = useMyNumberZones();
   const [chosen, setChosen] = useState<string[]>([]);
   const [from, setFrom] = useState(() => localDefault(format.timeZone, 30));
-  const [until, setUntil] = useState(() => localDefault(format.timeZone, 'now'));
+  const [until, setUntil] = useState(() => localDefault(format.timeZone, -1));
   const [query, setQuery] = useState<ZoneAccessQuery>();
   const report = useZoneAccess(query);
   const first = report.data?.pages[0];
