@@ -13,6 +13,10 @@ import { AlarmDetailPage } from './routes/alarms/alarm-detail-page.tsx';
 import { AlarmsPage } from './routes/alarms/alarms-page.tsx';
 import { EventsPage } from './routes/events/events-page.tsx';
 import { FloorPage } from './routes/floor/floor-page.tsx';
+import { DeliveriesPage } from './routes/keys/deliveries-page.tsx';
+import { GuestsPage } from './routes/keys/guests-page.tsx';
+import { KeysPage } from './routes/keys/keys-page.tsx';
+import { ReservationsPage } from './routes/keys/reservations-page.tsx';
 import { NotFoundPage } from './routes/not-found-page.tsx';
 import { ImportPage } from './routes/people/import-page.tsx';
 import { NewPersonPage } from './routes/people/new-person-page.tsx';
@@ -61,6 +65,10 @@ export const routes: RouteObject[] = [
           { path: 'people/new', element: <NewPersonPage /> },
           { path: 'people/import', element: <ImportPage /> },
           { path: 'people/:id', element: <PersonPage /> },
+          { path: 'keys', element: <KeysPage /> },
+          { path: 'keys/guests', element: <GuestsPage /> },
+          { path: 'keys/reservations', element: <ReservationsPage /> },
+          { path: 'keys/deliveries', element: <DeliveriesPage /> },
           { path: 'rules/levels', element: <LevelsPage /> },
           { path: 'rules/groups', element: <GroupsPage /> },
           { path: 'rules/schedules', element: <SchedulesPage /> },

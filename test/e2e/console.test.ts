@@ -15,6 +15,10 @@ const PAGES = [
   ['/people', 'People and credentials', 'People and credentials'],
   ['/people/new', 'New person', 'New person'],
   ['/people/import', 'Import CSV', 'Import from CSV'],
+  ['/keys', 'Time-limited keys', 'Time-limited keys'],
+  ['/keys/guests', 'Guests', 'Guests'],
+  ['/keys/reservations', 'Reservations', 'Reservations'],
+  ['/keys/deliveries', 'Delivery codes', 'Delivery codes'],
   ['/rules/levels', 'Access levels', 'Access levels'],
   ['/rules/groups', 'Groups', 'Groups'],
   ['/rules/schedules', 'Schedules', 'Schedules'],
@@ -173,6 +177,10 @@ describe.skipIf(!chromiumAvailable)('console pages', () => {
       ['インシデント調査', 'インシデント調査'],
       ['認証情報の棚卸', '認証情報の棚卸'],
       ['アクセス権レビュー', 'アクセス権レビュー'],
+      ['時限キー', '時限キー'],
+      ['来客', '来客'],
+      ['予約', '予約'],
+      ['置き配コード', '置き配コード'],
       ['フロア', 'フロア'],
     ] as const) {
       await visit(link, title);

@@ -14,6 +14,15 @@ export const NAV_SECTIONS = [
   },
   { group: 'people', items: [['/people', 'nav.people']] },
   {
+    group: 'keys',
+    items: [
+      ['/keys', 'nav.keys'],
+      ['/keys/guests', 'nav.guests'],
+      ['/keys/reservations', 'nav.reservations'],
+      ['/keys/deliveries', 'nav.deliveries'],
+    ],
+  },
+  {
     group: 'rules',
     items: [
       ['/rules/levels', 'nav.levels'],
