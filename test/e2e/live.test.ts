@@ -170,4 +170,27 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await site.getByText('No lockdown').waitFor({ timeout: 15_000 });
     expect(lobbyAgent().present({ door: 'gate-1', side: 'in', card: 'C-1011' }).result).toBe('grant');
   }, 60_000);
+  it('says when the push stream cannot connect, polls meanwhile, and goes live once it can', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: /^(Live|Reconnecting…|Connecting…)$/ });
+    await status.getByText('Live', { exact: true }).waitFor();
+    // The stream refused (as a proxy that does not pass it would): reload, and it cannot connect.
+    await page.route('**/api/live/stream', (route) => route.abort());
+    await page.reload();
+    await status.getByText('Reconnecting…', { exact: true }).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'live-reconnecting');
+    const polled: number[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (new URL(r.url()).pathname === '/api/events') polled.push(Date.now());
+    };
+    page.on('request', onRequest);
+    await page.waitForTimeout(7_000);
+    expect(polled.length, 'the event list polls while the stream is away').toBeGreaterThanOrEqual(2);
+    await page.unroute('**/api/live/stream');
+    await status.getByText('Live', { exact: true }).waitFor({ timeout: 40_000 });
+    page.off('request', onRequest);
+    expect(lobbyAgent().present({ door: 'gate-2', side: 'in', card: 'C-1012' }).result).toBe('grant');
+    await page.getByRole('row').filter({ hasText: 'E-1012' }).first().waitFor({ timeout: 10_000 });
+  }, 90_000);
 });
