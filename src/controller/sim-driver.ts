@@ -71,7 +71,13 @@ export function runSimDriver(
   // answers must come in the order of the lines.
   let queue: Promise<void> = Promise.resolve();
   lines.on('line', (text) => {
-    queue = queue.then(() => handle(text)).catch(() => {});
+    // A line that fails (a journal that cannot be written: a full disk) still gets its one answer,
+    // so the answers stay in line with the questions; the code only, never the line's content.
+    queue = queue
+      .then(() => handle(text))
+      .catch((error: unknown) =>
+        answer({ error: `failed: ${(error as NodeJS.ErrnoException).code ?? 'internal error'}` }),
+      );
   });
   const handle = async (text: string): Promise<void> => {
     if (text.trim() === '') return;
