@@ -50,11 +50,11 @@ export interface ChaosOptions {
 
 /** Relative weights: kills dominate (the done criterion counts them), broker outages next. */
 const WEIGHTS: Record<FaultKind, number> = {
-  'controller-kill': 40,
-  'server-kill': 14,
-  'broker-kill': 10,
-  partition: 10,
-  delay: 6,
+  'controller-kill': 48,
+  'server-kill': 16,
+  'broker-kill': 9,
+  partition: 8,
+  delay: 4,
   'clock-jump': 8,
   'pg-terminate': 6,
   'disk-full': 6,
@@ -94,7 +94,7 @@ export class ChaosDriver {
   async run(until: number): Promise<void> {
     while (Date.now() < until) {
       await this.one(this.nextKind());
-      await sleep(this.between(1000, 3000));
+      await sleep(this.between(500, 2000));
     }
   }
 
@@ -216,9 +216,9 @@ export class ChaosDriver {
     timeoutMs: number,
     surelyLost: () => number,
   ): Promise<void> {
-    // Half the kills restart at once (the alarm may or may not come: it is not checked), half stay
+    // Most kills restart at once (the alarm may or may not come: it is not checked); a third stay
     // down past the link timeout (the alarm must come, once).
-    const long = this.random() < 0.5;
+    const long = this.random() < 0.35;
     const down = long ? surelyLost() : this.between(0, 1000);
     record.target = c.id;
     record.detail = `SIGKILL mid-stream, down ${down} ms`;
@@ -287,7 +287,7 @@ export class ChaosDriver {
    */
   async clear(record?: FaultRecord): Promise<void> {
     // A few heartbeats first: a restored clock is seen as a jump back at the next one.
-    await sleep(3000);
+    await sleep(record?.kind === 'clock-jump' ? 3000 : 1000);
     const active = async () => {
       const out: ActiveAlarm[] = [];
       for (const type of ['comms_lost', 'time_drift'])

@@ -236,7 +236,7 @@ export function verify(input: {
       // Arrived: denied as inactive (a deny under the offline fallback says nothing about it).
       if (arrived === undefined && read.outcome === 'deny' && read.reason === 'credential_inactive') {
         perController.set(read.controller, read.sentAt);
-        arrivals.push(read.sentAt - r.at);
+        arrivals.push(read.answeredAt - r.at);
       } else if (arrived !== undefined && read.outcome === 'grant') {
         grantsAfterArrival++;
         violations.push(
