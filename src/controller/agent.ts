@@ -27,6 +27,7 @@ import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
+import { MobileDoors } from './mobile-doors.ts';
 import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
 import { applyDelta, SnapshotStore } from './snapshot-store.ts';
@@ -89,7 +90,7 @@ export type DriverEvent =
   | {
       type: 'alarm';
       at: number;
-      alarm: 'tamper' | 'comms_lost' | 'low_battery';
+      alarm: 'tamper' | 'comms_lost' | 'low_battery' | 'credential_replay';
       door?: string;
       detail: string;
     }
@@ -102,6 +103,9 @@ export type DriverEvent =
       reason: string;
       credential?: string;
       via: string;
+      /** a mobile key token refused before the core decided (controller/mobile-doors.ts) */
+      side?: Side;
+      mobile?: string;
     };
 
 export interface Presentation {
@@ -148,6 +152,8 @@ export class ControllerAgent {
   private serverLink: LinkStatus;
   private timer: NodeJS.Timeout | undefined;
   private readonly outputs: DoorOutputs;
+  /** mobile keys at this controller's doors: challenges and signed tokens, checked offline */
+  readonly mobile: MobileDoors;
 
   constructor(private readonly options: AgentOptions) {
     this.now = options.now ?? Date.now;
@@ -224,6 +230,32 @@ export class ControllerAgent {
     }
     this.runtime = runtime;
     this.checkpoint();
+    this.mobile = new MobileDoors({
+      controllerId: identity.controllerId,
+      credentialKey: identity.credentialKey,
+      now: this.now,
+      hasDoor: (door) => this.hasDoor(door),
+      publicKeyOf: (hash) => this.mobileKeys().get(hash),
+      present: (p) => this.presentShared(p),
+      report: (event) => this.report(event),
+    });
+  }
+
+  private mobileKeyIndex: { of: Snapshot | undefined; keys: Map<string, string> } | undefined;
+
+  /** Device public keys of the mobile credentials in the snapshot in force, by keyed hash. */
+  private mobileKeys(): Map<string, string> {
+    let index = this.mobileKeyIndex;
+    if (index?.of !== this.snapshot || index === undefined) {
+      const keys = new Map<string, string>();
+      for (const person of (this.snapshot?.site.people ?? []) as unknown as PersonDef[])
+        for (const c of person.credentials)
+          if (c.type === 'mobile' && c.id !== undefined && c.publicKey !== undefined)
+            keys.set(c.id, c.publicKey);
+      index = { of: this.snapshot, keys };
+      this.mobileKeyIndex = index;
+    }
+    return index.keys;
   }
 
   private get engine(): SiteEngine {

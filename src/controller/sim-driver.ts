@@ -9,6 +9,10 @@
 //   {"fire":"zone-1","active":true}                        → {"ok":true}   fire panel input
 //   {"tamper":"case opened"}                               → {"ok":true}
 //   {"status":true}                                        → {"status":{…}}
+//   {"challenge":{"door":"D1"}}                            → {"challenge":{controller,door,nonce,issuedAt,expiresAt}}
+//   {"mobile":{"door":"D1","side":"in","token":"mm1.…"}}   → {"decision":{…,"refused":"replayed"?}}
+// (the last two: a mobile key offline at the door, controller/mobile-doors.ts; a reader would show the
+// challenge as a QR code or over BLE/NFC and take the phone's token back the same way)
 // Door outputs come as lines of their own, whenever a lock changes (before the answer that caused it):
 //   {"lock":{"door":"D1","unlocked":true}}
 
@@ -37,6 +41,14 @@ const lineSchema = z.union([
   z.strictObject({ fire: z.string().min(1).max(64), active: z.boolean() }),
   z.strictObject({ tamper: z.string().max(200) }),
   z.strictObject({ status: z.literal(true) }),
+  z.strictObject({ challenge: z.strictObject({ door: z.string().min(1).max(64) }) }),
+  z.strictObject({
+    mobile: z.strictObject({
+      door: z.string().min(1).max(64),
+      side: z.enum(['in', 'out']),
+      token: z.string().min(1).max(1024),
+    }),
+  }),
 ]);
 
 /** Door outputs as JSON lines on the same stream as the answers. */
@@ -98,6 +110,21 @@ export function runSimDriver(
     } else if ('fire' in line) {
       agent.fire(line.fire, line.active);
       answer({ ok: true });
+    } else if ('challenge' in line) {
+      const challenge = agent.mobile.challenge(line.challenge.door);
+      answer(challenge ? { challenge } : { error: `challenge: unknown door ${line.challenge.door}` });
+    } else if ('mobile' in line) {
+      const { door, side, token } = line.mobile;
+      const d = await agent.mobile.present(door, side, token);
+      answer({
+        decision: {
+          result: d.result,
+          reason: d.reason,
+          person: d.person ?? null,
+          warnings: d.warnings,
+          ...(d.refused !== undefined && { refused: d.refused }),
+        },
+      });
     } else if ('tamper' in line) {
       agent.tamper(line.tamper);
       answer({ ok: true });
