@@ -153,16 +153,18 @@ export class MobileService {
     const device = `md-${randomBytes(16).toString('base64url')}`;
     const hash = tokenHash(input.token);
     const now = this.deps.clock.now();
-    // The invitation's id is only known inside; the actor names it for the audit record.
-    let invitation: { id: string; personId: string } | undefined;
+    const gone = () => new MobileError('invitation_gone', 'this invitation has expired or was used');
+    // The audit record of the new credential names the invitation it came through.
+    const invitationId = await this.store.openInvitation(hash, now);
+    if (!invitationId) throw gone();
     const actor: Actor = {
-      origin: { actor: 'mobile-invitation', source, via: 'api' },
+      origin: { actor: `mobile-invitation:${invitationId}`, source, via: 'api' },
       scope: 'all',
     };
     await write(this.deps, actor, async (repos, raise) => {
       const store = new MobileStore(repos.db);
-      invitation = await store.consumeInvitation(hash, now);
-      if (!invitation) throw new MobileError('invitation_gone', 'this invitation has expired or was used');
+      const invitation = await store.consumeInvitation(hash, now);
+      if (!invitation) throw gone();
       await credentialWrites.create(
         repos,
         {

@@ -13,6 +13,9 @@ export type MobileDb = Kysely<Database & MobileTables>;
 export const mobileDb = (db: Executor): MobileDb =>
   (db as Kysely<Database>).withTables<MobileTables>() as MobileDb;
 
+/** Unanswered server challenges kept per device. */
+export const CHALLENGES_PER_DEVICE = 16;
+
 export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export interface MobileDevice {
@@ -58,6 +61,18 @@ export class MobileStore {
         credential_id: null,
       })
       .execute();
+  }
+
+  /** An unused, unexpired invitation's id (read only: consumeInvitation takes it). */
+  async openInvitation(hash: string, now: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('mobile_invitations')
+      .select('id')
+      .where('token_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row?.id;
   }
 
   /** Takes an unused, unexpired invitation for one device; undefined when it is gone. */
@@ -169,6 +184,24 @@ export class MobileStore {
 
   async addChallenge(row: MobileChallengesTable): Promise<void> {
     await this.db.insertInto('mobile_challenges').values(row).execute();
+    // At most CHALLENGES_PER_DEVICE unanswered per device (anyone who knows a device id may ask for
+    // challenges): beyond, the oldest go, so asking again and again fills nothing.
+    const cutoff = await this.db
+      .selectFrom('mobile_challenges')
+      .select('issued_at')
+      .where('credential_id', '=', row.credential_id)
+      .where('used_at', 'is', null)
+      .orderBy('issued_at', 'desc')
+      .limit(1)
+      .offset(CHALLENGES_PER_DEVICE - 1)
+      .executeTakeFirst();
+    if (cutoff)
+      await this.db
+        .deleteFrom('mobile_challenges')
+        .where('credential_id', '=', row.credential_id)
+        .where('used_at', 'is', null)
+        .where('issued_at', '<', Number(cutoff.issued_at))
+        .execute();
     // Old challenges are kept a while (a replay is told from an unknown nonce), then dropped.
     await this.db
       .deleteFrom('mobile_challenges')

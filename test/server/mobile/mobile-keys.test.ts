@@ -8,9 +8,11 @@
 // device and an answer after the challenge expired. Bad input is refused naming the field.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerAgent, type DriverEvent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
+import { runSimDriver } from '../../../src/controller/sim-driver.ts';
 import type { CoreEvent } from '../../../src/core/events.ts';
 import { SimPhone } from '../../../src/sim/phone.ts';
 import { waitFor } from '../../support/fleet.ts';
@@ -134,6 +136,20 @@ describe('mobile keys, online and offline at the door', () => {
 
   let alice: SimPhone;
   let bob: SimPhone;
+
+  it('serves the phone page installable, with no inline script', async () => {
+    const page = await anonymous('GET', '/m/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['cache-control']).toBe('no-store');
+    const html = String(page.json);
+    expect(html).toContain('<script src="/m/mobile.js" defer></script>');
+    expect(html.match(/<script/g)).toHaveLength(1);
+    const manifest = await anonymous('GET', '/m/manifest.webmanifest');
+    expect(manifest.json).toMatchObject({ start_url: '/m/', display: 'standalone' });
+    const script = await anonymous('GET', '/m/mobile.js');
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+  });
 
   it('registers a phone through a one-time invitation; bad input is refused naming the field', async () => {
     const invitation = await ok('POST', '/api/people/alice/mobile-invitations', { label: 'Alice phone' });
@@ -364,5 +380,26 @@ describe('mobile keys, online and offline at the door', () => {
     ).toBe(3);
     // Malformed input is refused without a throw.
     expect(await main.mobile.present('LAB', 'in', 'x'.repeat(5000))).toMatchObject({ refused: 'malformed' });
+
+    // The same through the simulated reader's lines (`monban controller run --driver sim`).
+    const input = new PassThrough();
+    const lines: string[] = [];
+    const driver = runSimDriver(main, input, (line) => lines.push(line));
+    const next = async () => {
+      const seen = lines.length;
+      await waitFor('a driver answer', () => lines.length > seen);
+      return JSON.parse(lines.at(-1)!);
+    };
+    input.write(`${JSON.stringify({ challenge: { door: 'LAB' } })}\n`);
+    const { challenge: shown } = await next();
+    expect(shown).toMatchObject({ controller: 'ctl-m', door: 'LAB' });
+    input.write(
+      `${JSON.stringify({ mobile: { door: 'LAB', side: 'in', token: await alice.answer(shown) } })}\n`,
+    );
+    expect((await next()).decision).toMatchObject({ result: 'grant', person: 'alice' });
+    input.write(`${JSON.stringify({ challenge: { door: 'NOWHERE' } })}\n`);
+    expect((await next()).error).toMatch(/unknown door/);
+    input.end();
+    await driver;
   }, 90_000);
 });
