@@ -10,6 +10,9 @@
 //   - sustained events per second through controllers, MQTT and server ingest (first read until the
 //     server acknowledged the last event);
 //   - revocation: from the API call (a card suspended) until each of the 100 controllers applied it;
+//   - door actions: a remote unlock from the API call until its controller applied it;
+//   - the push stream: an access event from its decision to each of 50 connected clients, during
+//     the sustained reads (stack-live.ts);
 //   - memory: the process's RSS with everything in it, and per controller.
 // Event search over 10,000,000 events and ingest against a raw bulk insert are `npm run bench --
 // --only events` (generated straight into storage). Writes bench/results/stack.json and stack.md.
@@ -39,6 +42,7 @@ import {
   untilDelivered,
   untilPolicies,
 } from '../src/sim/load/run.ts';
+import { type Latency, measureDoorActions, streamClients } from './stack-live.ts';
 import { fmt, table } from './stats.ts';
 
 const { values } = parseArgs({
@@ -50,6 +54,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '60' },
     revocations: { type: 'string', default: '10' },
+    actions: { type: 'string', default: '100' },
+    'stream-clients': { type: 'string', default: '50' },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -68,6 +74,8 @@ interface StackFigures {
   sustainedEventsPerSecond: number;
   undelivered: number;
   revocationMs: { samples: number; expected: number; p50: number; p99: number };
+  doorActionMs: Latency & { notApplied: number };
+  streamMs: Latency & { clients: number; perClientEvents: number };
   rssMiB: number;
   perControllerMiB: number;
 }
@@ -76,6 +84,8 @@ interface StackFigures {
 const TARGETS = {
   readToUnlockP99: 300,
   revocationP99: 250,
+  doorActionP99: 250,
+  streamP99: 250,
   sustainedEvents: 1000,
   importRows: 20_000,
 };
@@ -218,6 +228,8 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     const policySeconds = (performance.now() - t1) / 1000;
     progress(`${db}: every controller has its policy after ${policySeconds.toFixed(1)} s; reading cards`);
     const rate = Number(values.rate);
+    const clients = Number(values['stream-clients']);
+    const stream = await streamClients({ url: server.url, token: server.token, ca: server.ca, clients });
     const tReads = performance.now();
     const reads = await driveReads(agents, plan, {
       rate,
@@ -226,10 +238,13 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     });
     await untilDelivered(agents, 600);
     const sustained = reads.reads / ((performance.now() - tReads) / 1000);
+    const streamed = await stream.stop();
     const undelivered = undeliveredEvents(agents);
     progress(`${db}: revocation to ${agents.size} controllers`);
     const rounds = Number(values.revocations);
     const revocations = await measureRevocations(api, agents, plan, rounds);
+    progress(`${db}: door actions`);
+    const doorActions = await measureDoorActions(api, plan, Number(values.actions));
     const rss = process.memoryUsage().rss;
     return {
       db,
@@ -252,6 +267,8 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
         p50: percentile(revocations, 0.5),
         p99: percentile(revocations, 0.99),
       },
+      doorActionMs: doorActions,
+      streamMs: { ...streamed, clients },
       rssMiB: rss / 2 ** 20,
       perControllerMiB: Math.max(0, rss - rssServer) / 2 ** 20 / size.controllers,
     };
@@ -277,6 +294,8 @@ function markdown(figures: StackFigures[]): string {
     ]);
   add('read → unlock p99 (controller)', (f) => f.readToUnlockMs.p99, TARGETS.readToUnlockP99, 'ms');
   add('revocation p99 to every controller', (f) => f.revocationMs.p99, TARGETS.revocationP99, 'ms');
+  add('door action p99 (API → applied)', (f) => f.doorActionMs.p99, TARGETS.doorActionP99, 'ms');
+  add('push stream p99 (decision → client)', (f) => f.streamMs.p99, TARGETS.streamP99, 'ms');
   add(
     'sustained events/s through the stack',
     (f) => f.sustainedEventsPerSecond,
@@ -289,7 +308,7 @@ function markdown(figures: StackFigures[]): string {
     '',
     ...figures.map(
       (f) =>
-        `- ${f.db}: ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${fmt(f.rssMiB)} MiB (${fmt(f.perControllerMiB)} MiB per controller)`,
+        `- ${f.db}: ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${fmt(f.rssMiB)} MiB (${fmt(f.perControllerMiB)} MiB per controller)`,
     ),
     '',
     ...table(rows)

@@ -303,6 +303,7 @@ export class ControllerAgent {
     // Drivers first (last started, first stopped): no input arrives once the journal is closed.
     for (const driver of this.started.splice(0).reverse()) await driver.stop();
     await this.link.stop();
+    this.uplink.stop();
     this.checkpoint();
     this.runtime?.close();
     this.journal.close();
@@ -348,9 +349,10 @@ export class ControllerAgent {
    * that would be granted claims one use at the server first, while the server is reachable (issue 9
    * §3: a one-use key opens one door once). Without an answer within the claim timeout — the server
    * away — it is decided on this controller's own count, and the server counts that use when the event
-   * reaches it (docs/site-operations.md, "Use counts").
+   * reaches it (docs/site-operations.md, "Use counts"). Decided at once (no promise) when nothing
+   * needs claiming, so a reader's feedback does not wait for a turn of the event loop.
    */
-  async presentShared(p: Presentation): Promise<Decision> {
+  presentShared(p: Presentation): Decision | Promise<Decision> {
     const credential = this.credentialOf(p);
     const held = this.engine.policy.credentials.get(credential);
     if (
@@ -368,6 +370,10 @@ export class ControllerAgent {
     for (const event of this.engine.advance(now)) this.record(event);
     if (decide(this.engine.policy, this.engine.state, request, now).result !== 'grant')
       return this.present(p);
+    return this.presentClaimed(p, credential);
+  }
+
+  private async presentClaimed(p: Presentation, credential: string): Promise<Decision> {
     const answer = await this.claimUse(credential, p.door);
     if (answer === undefined) return this.present(p, 'unclaimed');
     const still = this.engine.policy.credentials.get(credential);

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
-import { LIVE_REFRESH_MS } from '../live.ts';
+import { useLiveRefresh } from '../live.ts';
 import { keysFor } from './keys.ts';
 
 export const alarmKeys = keysFor('alarms');
@@ -11,6 +11,7 @@ type AlarmQuery = NonNullable<paths['/api/alarms']['get']['parameters']['query']
 export type AlarmFilter = Omit<AlarmQuery, 'limit' | 'cursor'> & { limit?: number };
 
 export function useAlarms(filter: AlarmFilter = {}) {
+  const refetchInterval = useLiveRefresh();
   return useQuery({
     queryKey: alarmKeys.list(filter),
     queryFn: () => {
@@ -21,7 +22,7 @@ export function useAlarms(filter: AlarmFilter = {}) {
         }),
       );
     },
-    refetchInterval: LIVE_REFRESH_MS,
+    refetchInterval,
   });
 }
 
@@ -34,10 +35,11 @@ export function useActiveAlarmCount(): number {
 }
 
 export function useAlarm(id: string) {
+  const refetchInterval = useLiveRefresh();
   return useQuery({
     queryKey: alarmKeys.detail(id),
     queryFn: () => unwrap(api.GET('/api/alarms/{id}', { params: { path: { id } } })),
-    refetchInterval: LIVE_REFRESH_MS,
+    refetchInterval,
   });
 }
 

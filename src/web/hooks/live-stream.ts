@@ -1,0 +1,127 @@
+// One push-stream connection per signed-in console (GET /api/live/stream, Server-Sent Events of
+// access decisions, door changes, alarms and operator actions, already filtered by the operator's
+// scope). Each event invalidates the cached queries it can change — floor tiles, the event list, the
+// alarm queue, muster and occupancy — so they refetch within a moment instead of polling.
+//
+// Reconnecting: a dropped connection is first retried by the browser itself, which sends
+// Last-Event-ID so the server replays what was missed. If that fails too (or the server answered an
+// error, which ends an EventSource), the connection is reopened with a growing delay (1 s … 30 s);
+// whenever it opens again after a loss every live query is refetched, as events may have been missed
+// beyond what the server keeps. While not connected, live queries poll (hooks/live.ts).
+import { type QueryClient, type QueryKey, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { alarmKeys } from './api/alarms.ts';
+import { eventKeys } from './api/events.ts';
+import { liveKeys } from './api/live.ts';
+import { musterKey } from './api/reports.ts';
+import { setStreamState } from './live.ts';
+
+export const STREAM_URL = '/api/live/stream';
+export const LIVE_KINDS = ['access', 'door', 'alarm', 'operator'] as const;
+export type LiveKind = (typeof LIVE_KINDS)[number];
+
+/** What each kind of event can change in the console. */
+export const AFFECTS: Record<LiveKind, readonly QueryKey[]> = {
+  access: [eventKeys.all, musterKey, liveKeys.occupancy, liveKeys.muster, liveKeys.doors],
+  door: [eventKeys.all, liveKeys.doors],
+  alarm: [eventKeys.all, alarmKeys.all, liveKeys.doors],
+  // overrides, lockdown, threat level, fire, area resets
+  operator: [
+    eventKeys.all,
+    liveKeys.doors,
+    liveKeys.controllers,
+    musterKey,
+    liveKeys.occupancy,
+    liveKeys.muster,
+  ],
+};
+const EVERYTHING_LIVE = [...new Set(Object.values(AFFECTS).flat())];
+
+/**
+ * A controller reports its doors' state (phase, mode, override) apart from its events: right after a
+ * command, else with its next heartbeat (every 5 s by default). So door state is asked for again a
+ * moment after the event, and once more after a heartbeat.
+ */
+const SETTLE_MS = [1_200, 6_000];
+const BATCH_MS = 100;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Collects keys for a short moment so a burst of events costs one refetch per query. */
+function invalidator(client: QueryClient) {
+  const pending = new Map<string, QueryKey>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (fn: () => void, ms: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+  const flush = () => {
+    const keys = [...pending.values()];
+    pending.clear();
+    for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  };
+  return {
+    add(keys: readonly QueryKey[], settle: boolean) {
+      const first = pending.size === 0;
+      for (const k of keys) pending.set(JSON.stringify(k), k);
+      if (first) later(flush, BATCH_MS);
+      if (settle)
+        for (const ms of SETTLE_MS)
+          later(() => {
+            void client.invalidateQueries({ queryKey: liveKeys.doors });
+            void client.invalidateQueries({ queryKey: liveKeys.controllers });
+          }, ms);
+    },
+    stop() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+export function useLiveStream(): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    const invalidate = invalidator(client);
+    let source: EventSource | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    let lost = false;
+    let stopped = false;
+
+    const open = () => {
+      source = new EventSource(STREAM_URL, { withCredentials: true });
+      source.onopen = () => {
+        failures = 0;
+        setStreamState('live');
+        if (lost) invalidate.add(EVERYTHING_LIVE, true);
+        lost = false;
+      };
+      for (const kind of LIVE_KINDS)
+        source.addEventListener(kind, () => invalidate.add(AFFECTS[kind], kind !== 'access'));
+      source.onerror = () => {
+        lost = true;
+        setStreamState('reconnecting');
+        failures += 1;
+        // The browser retries once by itself (with Last-Event-ID); after that, or when it gave up,
+        // we back off.
+        if (source?.readyState === EventSource.CONNECTING && failures === 1) return;
+        source?.close();
+        const delay = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(failures - 1, 5));
+        retry = setTimeout(() => !stopped && open(), delay);
+      };
+    };
+    setStreamState('connecting');
+    open();
+    return () => {
+      stopped = true;
+      source?.close();
+      if (retry) clearTimeout(retry);
+      invalidate.stop();
+      setStreamState('connecting');
+    };
+  }, [client]);
+}
