@@ -236,7 +236,7 @@ export class ControllerAgent {
       now: this.now,
       hasDoor: (door) => this.hasDoor(door),
       publicKeyOf: (hash) => this.mobileKeys().get(hash),
-      present: (p) => this.presentShared(p),
+      present: async (p) => this.presentShared(p),
       report: (event) => this.report(event),
     });
   }
