@@ -250,6 +250,23 @@ describe('mobile keys, online and offline at the door', () => {
     expect(garbage.status).toBe(400);
     expect(garbage.json.error.field).toBe('body.token');
 
+    // A lockdown the controller reports: the server's decision follows it (door_locked), and after.
+    await ok('POST', '/api/actions', { action: 'set-lockdown', active: true });
+    await waitFor(
+      'the lockdown reported',
+      async () => {
+        const r = await openOnline(alice, 'LAB');
+        return r.answer.status === 403 && r.answer.json.error.reason === 'door_locked';
+      },
+      10_000,
+    );
+    await ok('POST', '/api/actions', { action: 'set-lockdown', active: false });
+    await waitFor(
+      'the lockdown lifted',
+      async () => (await openOnline(alice, 'LAB')).answer.status === 200,
+      10_000,
+    );
+
     // Both decisions are in the event log under the device's reference; the unlock is audited.
     const events = await waitFor('the online opens in the event log', async () => {
       const r = await ok('GET', '/api/events?type=access&person=alice');
