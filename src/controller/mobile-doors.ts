@@ -11,7 +11,7 @@
 // without a device key can raise alarms at will. A late answer (expired) is denied without an alarm.
 // Challenges live in memory: after a restart the old ones are unknown, and answering one is refused.
 
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { credentialIdHash } from '../contracts/credential-key.ts';
 import { devicePublicKey, parseMobileToken, verifySignature } from '../contracts/mobile-token.ts';
 import type { Decision } from '../core/decide.ts';
@@ -22,6 +22,8 @@ import type { DriverEvent, Presentation } from './agent.ts';
 export const CHALLENGE_MS = 30_000;
 /** Challenges outstanding at once per controller; beyond, the oldest is dropped (memory stays small). */
 const MAX_OUTSTANDING = 256;
+/** Device keys kept imported (importing one costs about as much as a verification); then cleared. */
+const KEY_CACHE = 10_000;
 /** A phone's clock plays no part, but the controller's may step: a challenge "from the future" is refused. */
 const FUTURE_SLACK_MS = 1_000;
 
@@ -65,6 +67,8 @@ export class MobileDoors {
   private readonly issued = new Map<string, DoorChallenge>();
   /** nonce → when it would have expired: answered ones, so a second answer is known as a replay */
   private readonly used = new Map<string, number>();
+  /** raw public key → imported key object */
+  private readonly keys = new Map<string, KeyObject | undefined>();
 
   constructor(private readonly deps: MobileDoorsDeps) {}
 
@@ -96,7 +100,7 @@ export class MobileDoors {
     const raw = this.deps.publicKeyOf(hash);
     // A device this controller does not know (or no longer knows): the core's answer, as for a card.
     if (raw === undefined) return this.deps.present({ door, side, type: 'mobile', card: claim.device });
-    const key = devicePublicKey(raw);
+    const key = this.keyOf(raw);
     if (!key || !verifySignature(key, parsed.signed, parsed.signature))
       return this.refuse(now, door, side, 'bad_signature', hash);
     if (claim.issuer !== this.deps.controllerId || claim.door !== door)
@@ -111,6 +115,14 @@ export class MobileDoors {
     this.issued.delete(claim.nonce);
     this.used.set(claim.nonce, issued.expiresAt);
     return this.deps.present({ door, side, type: 'mobile', card: claim.device });
+  }
+
+  private keyOf(raw: string): KeyObject | undefined {
+    if (this.keys.has(raw)) return this.keys.get(raw);
+    if (this.keys.size >= KEY_CACHE) this.keys.clear();
+    const key = devicePublicKey(raw);
+    this.keys.set(raw, key);
+    return key;
   }
 
   /** Drops what can no longer be answered (and so no longer needs remembering). */
