@@ -29,6 +29,7 @@ const FUTURE_SLACK_MS = 1_000;
 
 export type MobileRefusal =
   | 'malformed'
+  | 'unknown_device'
   | 'bad_signature'
   | 'relayed'
   | 'replayed'
@@ -98,8 +99,10 @@ export class MobileDoors {
     const { claim } = parsed;
     const hash = credentialIdHash(this.deps.credentialKey, 'mobile', claim.device);
     const raw = this.deps.publicKeyOf(hash);
-    // A device this controller does not know (or no longer knows): the core's answer, as for a card.
-    if (raw === undefined) return this.deps.present({ door, side, type: 'mobile', card: claim.device });
+    // A device this controller holds no key for — unknown, removed, or a `mobile` credential made
+    // without a device key: nothing can be verified, so the core is not asked (it would grant a
+    // key-less credential on its identifier alone).
+    if (raw === undefined) return this.refuse(now, door, side, 'unknown_device', hash);
     const key = this.keyOf(raw);
     if (!key || !verifySignature(key, parsed.signed, parsed.signature))
       return this.refuse(now, door, side, 'bad_signature', hash);

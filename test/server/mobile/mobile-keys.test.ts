@@ -326,6 +326,27 @@ describe('mobile keys, online and offline at the door', () => {
       20_000,
     );
 
+    // A `mobile` credential made without a device key (POST /api/credentials): at the door its
+    // identifier alone opens nothing through a token, whoever signs it.
+    const keyless = `md-${'k'.repeat(22)}`;
+    await ok('POST', '/api/credentials', {
+      id: 'keyless',
+      personId: 'alice',
+      type: 'mobile',
+      identifier: keyless,
+    });
+    await waitFor(
+      'the key-less credential at the controller',
+      () => main.present({ door: 'LAB', side: 'in', type: 'mobile', card: keyless }).result === 'grant',
+      20_000,
+    );
+    const forger = await SimPhone.create();
+    forger.device = keyless;
+    expect((await atDoor(main, forger, 'LAB')).decision).toMatchObject({
+      result: 'deny',
+      refused: 'unknown_device',
+    });
+
     await s.server.close();
     serverStopped = true;
     await waitFor('the broker to be gone', () => !main.link.connected, 20_000);
@@ -359,12 +380,15 @@ describe('mobile keys, online and offline at the door', () => {
     // The annex controller still takes its own challenge's token (the relay attempt did not use it up).
     expect(await annex.mobile.present('ANNEX', 'in', forAnnex)).toMatchObject({ result: 'grant' });
 
-    // A phone nobody registered: the core does not know the device.
+    // A phone nobody registered: no key to verify it with.
     const stranger = await SimPhone.create();
     stranger.device = `md-${'z'.repeat(22)}`;
     const unknown = await atDoor(main, stranger, 'LAB');
-    expect(unknown.decision).toMatchObject({ result: 'deny', reason: 'unknown_credential' });
-    expect(unknown.decision.refused).toBeUndefined();
+    expect(unknown.decision).toMatchObject({
+      result: 'deny',
+      reason: 'unknown_credential',
+      refused: 'unknown_device',
+    });
     // A token claiming alice's device but signed by another key.
     const challenge = main.mobile.challenge('LAB')!;
     const claim = {
