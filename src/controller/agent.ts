@@ -120,6 +120,11 @@ export interface Presentation {
   biometric?: boolean;
   /** a legacy read anyone on the wire can replay ('wiegand-26', 'uid', …): flagged on the event */
   insecure?: string;
+  /**
+   * a mobile key whose signed token was verified (controller/mobile-doors.ts): a device-bound mobile
+   * key (one with a public key in the snapshot) is refused without — its id alone proves nothing
+   */
+  signed?: boolean;
 }
 
 const SERVER_SEQ_FILE = 'server-seq';
@@ -354,6 +359,7 @@ export class ControllerAgent {
    */
   presentShared(p: Presentation): Decision | Promise<Decision> {
     const credential = this.credentialOf(p);
+    if (this.unsignedMobileKey(p, credential)) return this.present(p);
     const held = this.engine.policy.credentials.get(credential);
     if (
       held === undefined ||
@@ -434,6 +440,7 @@ export class ControllerAgent {
   present(p: Presentation, use?: 'unclaimed' | { claimedAt: number }): Decision {
     const credential = this.credentialOf(p);
     const now = this.now();
+    if (this.unsignedMobileKey(p, credential)) return this.refuseUnsigned(p, credential, now);
     // A lost server or a policy past its age takes effect now, not at the next tick.
     this.checkLink(now);
     this.checkAge(now);
@@ -456,6 +463,41 @@ export class ControllerAgent {
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     this.outputs.sync(this.engine, now);
     return decision;
+  }
+
+  /** A device-bound mobile key presented by its id, without its verified token. */
+  private unsignedMobileKey(p: Presentation, credential: string): boolean {
+    return (
+      p.type === 'mobile' && p.signed !== true && this.mobileKeys().has(credential.slice('mobile:'.length))
+    );
+  }
+
+  private refuseUnsigned(p: Presentation, credential: string, now: number): Decision {
+    this.record({
+      type: 'access',
+      at: now,
+      door: p.door,
+      side: p.side,
+      result: 'deny',
+      reason: 'unknown_credential',
+      credential,
+      via: 'mobile',
+      mobile: 'unsigned',
+    });
+    return {
+      result: 'deny',
+      reason: 'unknown_credential',
+      warnings: [],
+      trace: [
+        {
+          rule: 'credential',
+          result: 'fail',
+          detail: 'a device-bound mobile key opens only with its signed token',
+        },
+      ],
+      events: [],
+      changes: [],
+    };
   }
 
   /** The door position switch changed. */

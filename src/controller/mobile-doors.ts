@@ -117,7 +117,7 @@ export class MobileDoors {
     // Answered: single-use from here on, whatever the core decides.
     this.issued.delete(claim.nonce);
     this.used.set(claim.nonce, issued.expiresAt);
-    return this.deps.present({ door, side, type: 'mobile', card: claim.device });
+    return this.deps.present({ door, side, type: 'mobile', card: claim.device, signed: true });
   }
 
   private keyOf(raw: string): KeyObject | undefined {

@@ -351,6 +351,11 @@ describe('mobile keys, online and offline at the door', () => {
     serverStopped = true;
     await waitFor('the broker to be gone', () => !main.link.connected, 20_000);
 
+    // Her device id alone (it is in every event that names her phone) opens nothing.
+    expect(main.present({ door: 'LAB', side: 'in', type: 'mobile', card: alice.device! })).toMatchObject({
+      result: 'deny',
+      reason: 'unknown_credential',
+    });
     const fresh = await atDoor(main, alice, 'LAB');
     expect(fresh.decision).toMatchObject({ result: 'grant', person: 'alice' });
     const alarmsBefore = journaled.filter(
@@ -438,6 +443,10 @@ describe('mobile keys, online and offline at the door', () => {
       `${JSON.stringify({ mobile: { door: 'LAB', side: 'in', token: await alice.answer(shown) } })}\n`,
     );
     expect((await next()).decision).toMatchObject({ result: 'grant', person: 'alice' });
+    input.write(
+      `${JSON.stringify({ present: { door: 'LAB', side: 'in', type: 'mobile', card: alice.device } })}\n`,
+    );
+    expect((await next()).decision).toMatchObject({ result: 'deny', reason: 'unknown_credential' });
     input.write(`${JSON.stringify({ challenge: { door: 'NOWHERE' } })}\n`);
     expect((await next()).error).toMatch(/unknown door/);
     input.end();
