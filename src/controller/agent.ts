@@ -512,7 +512,12 @@ export class ControllerAgent {
 
   /** What a battery lock at this door keeps to decide alone (core lockList). */
   lockList(door: string): LockEntry[] {
-    return lockList(this.engine.policy, door);
+    // A battery lock checks ids, not signatures: device-bound mobile keys stay off its list.
+    const bound = this.mobileKeys();
+    const entries = lockList(this.engine.policy, door);
+    return bound.size === 0
+      ? entries
+      : entries.filter((e) => !(e.credential.startsWith('mobile:') && bound.has(e.credential.slice(7))));
   }
 
   /** Whether the policy in force has this door (drivers ignore inputs of doors it does not name). */

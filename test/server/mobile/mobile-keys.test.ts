@@ -340,6 +340,8 @@ describe('mobile keys, online and offline at the door', () => {
       () => main.present({ door: 'LAB', side: 'in', type: 'mobile', card: keyless }).result === 'grant',
       20_000,
     );
+    // A battery lock's key list (ids, no signatures) has the key-less one, not alice's phone.
+    expect(main.lockList('LAB').filter((e) => e.credential.startsWith('mobile:'))).toHaveLength(1);
     const forger = await SimPhone.create();
     forger.device = keyless;
     expect((await atDoor(main, forger, 'LAB')).decision).toMatchObject({
