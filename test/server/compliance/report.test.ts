@@ -390,6 +390,8 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       expect(parsed).toMatchObject({ format: 'monban-compliance-report', v: 1, exitCode: json.code });
       expect(parsed.items.map((i: { id: string }) => i.id)).toEqual(COMPLIANCE_MAP.items.map((i) => i.id));
       expect(parsed.items[0].checks[0]).toHaveProperty('value.ja');
+      expect(parsed.items[0].tests[0]).toMatchObject({ present: true, outcome: null });
+      expect(parsed.testRun).toBeNull();
       const tests = await cli(['compliance', 'tests']);
       expect(tests).toMatchObject({ code: 0 });
       expect(tests.out).toMatch(/(\d+)\/\1 mapped test\(s\) found/);
