@@ -335,6 +335,12 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(item(r, 'g01').tests.map((t) => t.outcome)).toEqual(['passed', 'not-run']);
     expect(item(r, 'mn-e-c').tests[0]!.outcome).toBe('skipped');
     expect(exitCodeOf(r)).toBe(1);
+    const json = reportJson(r);
+    expect(json.testRun).toMatchObject({ startedAt: '2026-12-01T09:00:00.000Z', counts: { failed: 1 } });
+    expect(json.items.find((i) => i.id === 'g01')!.tests.map((t) => t.outcome)).toEqual([
+      'passed',
+      'not-run',
+    ]);
     const en = renderHtml(r, 'en');
     expect(en).toContain(
       'refuses TLS 1.1 and accepts TLS 1.2 and 1.3 — <span class="outcome-failed">failed</span>',
