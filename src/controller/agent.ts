@@ -360,10 +360,7 @@ export class ControllerAgent {
       !this.link.connected ||
       this.serverLost
     )
-      return this.present(
-        p,
-        held !== undefined && held.maxUses !== Number.POSITIVE_INFINITY ? 'unclaimed' : undefined,
-      );
+      return this.present(p);
     const now = this.now();
     const request = this.requestOf(p, credential);
     for (const event of this.engine.advance(now)) this.record(event);
@@ -374,7 +371,7 @@ export class ControllerAgent {
 
   private async presentClaimed(p: Presentation, credential: string): Promise<Decision> {
     const answer = await this.claimUse(credential, p.door);
-    if (answer === undefined) return this.present(p, 'unclaimed');
+    if (answer === undefined) return this.present(p);
     const still = this.engine.policy.credentials.get(credential);
     if (!answer.granted && still)
       // None left anywhere: this controller's count says so too, and the decision is the core's.
@@ -429,8 +426,12 @@ export class ControllerAgent {
     return this.options.claimTimeoutMs ?? 1_500;
   }
 
-  /** A credential at a reader: decided locally, journaled before the answer is returned. */
-  present(p: Presentation, use?: 'unclaimed' | { claimedAt: number }): Decision {
+  /**
+   * A credential at a reader: decided locally, journaled before the answer is returned. A use of a
+   * limited credential is the server's to count when its event arrives, unless it was `claimed` at
+   * the server before (presentShared).
+   */
+  present(p: Presentation, claimed?: { claimedAt: number }): Decision {
     const credential = this.credentialOf(p);
     const now = this.now();
     // A lost server or a policy past its age takes effect now, not at the next tick.
@@ -445,11 +446,11 @@ export class ControllerAgent {
       if (p.insecure !== undefined && event.type === 'access')
         explainedEvent = { ...explainedEvent, insecure: p.insecure } as unknown as CoreEvent;
       // A use the server has not counted yet: it counts it when this event reaches it.
-      if (counted && use === 'unclaimed' && event.type === 'access' && event.result === 'grant')
+      if (counted && !claimed && event.type === 'access' && event.result === 'grant')
         explainedEvent = { ...explainedEvent, unclaimedUse: true } as unknown as CoreEvent;
       const seq = this.record(explainedEvent);
       if (counted && event.type === 'access' && event.result === 'grant') {
-        this.useLog.push({ credential, knownAt: typeof use === 'object' ? use.claimedAt : null, seq });
+        this.useLog.push({ credential, knownAt: claimed?.claimedAt ?? null, seq });
         this.checkpoint(); // rare (credentials with a use limit): the log is saved with the state
       }
     }
