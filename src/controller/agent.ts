@@ -730,7 +730,9 @@ export class ControllerAgent {
     this.checkAge(now);
     // Strike times running out, schedules, overrides from the server, new snapshots.
     this.outputs.sync(this.engine, now);
-    if (now - this.lastBeat >= this.heartbeatMs) {
+    // A clock set back (NTP step, operator) must not silence the heartbeats until it catches up
+    // with the last one: the server would miss the time change and, past its timeout, the controller.
+    if (now - this.lastBeat >= this.heartbeatMs || now < this.lastBeat) {
       this.lastBeat = now;
       void this.sendStatus('heartbeat');
       void this.sendDoorState();

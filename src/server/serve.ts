@@ -117,6 +117,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         allowList: security.allowList,
         background: options.background ?? true,
         anchorFile,
+        oidc: security.oidc,
       },
       controllers:
         options.controllers === false
