@@ -129,6 +129,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               mqttPort: options.controllers?.mqttPort ?? c.mqttPort,
               mqttHost: config.host,
               snapshotMaxAgeMinutes: c.snapshotMaxAgeMinutes,
+              snapshotChunkBytes: c.snapshotChunkBytes,
               fallback: c.fallback,
               emergencyGroup: c.emergencyGroup,
               heartbeatMs: c.heartbeatMs,
