@@ -13,6 +13,7 @@ import { useEffect } from 'react';
 import { connectLive, type EventSourceLike } from '../lib/live-connection.ts';
 import { alarmKeys } from './api/alarms.ts';
 import { eventKeys } from './api/events.ts';
+import { keyKeys } from './api/keys-guests.ts';
 import { liveKeys } from './api/live.ts';
 import { musterKey } from './api/reports.ts';
 import { setStreamState } from './live.ts';
@@ -23,7 +24,8 @@ export type LiveKind = (typeof LIVE_KINDS)[number];
 
 /** What each kind of event can change in the console. */
 export const AFFECTS: Record<LiveKind, readonly QueryKey[]> = {
-  access: [eventKeys.all, musterKey, liveKeys.occupancy, liveKeys.muster, liveKeys.doors],
+  // a key's uses and use count too
+  access: [eventKeys.all, musterKey, liveKeys.occupancy, liveKeys.muster, liveKeys.doors, keyKeys.all],
   door: [eventKeys.all, liveKeys.doors],
   alarm: [eventKeys.all, alarmKeys.all, liveKeys.doors],
   // overrides, lockdown, threat level, fire, area resets
