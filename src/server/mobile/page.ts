@@ -30,6 +30,7 @@ const HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Monban mobile key / モバイルキー</title>
+<link rel="icon" href="data:,">
 <link rel="manifest" href="/m/manifest.webmanifest">
 <link rel="stylesheet" href="/m/mobile.css">
 <script src="/m/mobile.js" defer></script>

@@ -214,9 +214,12 @@ export class MobileService {
     await this.store.removeDevice(credentialId);
   }
 
-  /** Called when a person is deleted: their devices' public keys go too. */
+  /**
+   * Called when a person is deleted (or erased): their devices, their invitations and the devices'
+   * challenges go too — nothing here names them afterwards.
+   */
   async forgetPerson(personId: string): Promise<void> {
-    for (const d of await this.store.devicesOf(personId)) await this.store.removeDevice(d.id);
+    await this.store.forgetPerson(personId);
   }
 
   /** A challenge for an online open of `door`, or for the list of doors (DOOR_LIST). */

@@ -171,7 +171,19 @@ export class MobileStore {
   }
 
   async removeDevice(id: string): Promise<void> {
+    await this.db.deleteFrom('mobile_challenges').where('credential_id', '=', id).execute();
     await this.db.deleteFrom('mobile_devices').where('credential_id', '=', id).execute();
+  }
+
+  /** Everything of a person's: devices (the join to credentials is gone by now), invitations, challenges. */
+  async forgetPerson(personId: string): Promise<void> {
+    const devices = await this.db
+      .selectFrom('mobile_devices')
+      .select('credential_id')
+      .where('person_id', '=', personId)
+      .execute();
+    for (const d of devices) await this.removeDevice(d.credential_id);
+    await this.db.deleteFrom('mobile_invitations').where('person_id', '=', personId).execute();
   }
 
   async touch(id: string, now: number): Promise<void> {

@@ -109,6 +109,50 @@ for (const backend of backends)
       expect(await mobile.consumeChallenge('unknown', expect1, 150)).toBe('gone');
     });
 
+    it('forgets everything of a deleted person: devices, invitations, challenges', async () => {
+      const repos = repositories(store.db, KEY);
+      await repos.people.create({ id: 'dave', name: 'Dave' }, 1);
+      await mobile.createInvitation({
+        id: 'mi-d',
+        tokenHash: 'd'.repeat(64),
+        personId: 'dave',
+        createdBy: 'admin',
+        label: null,
+        expiresAt: 10_000,
+        now: 1,
+      });
+      await mobile.addDevice({
+        credentialId: 'md-dddddddddddddddddddddd',
+        personId: 'dave',
+        refHash: 'e'.repeat(64),
+        publicKey: JWK,
+        deviceName: 'Dave phone',
+        invitationId: 'mi-d',
+        now: 2,
+      });
+      await mobile.addChallenge({
+        nonce: 'dn',
+        credential_id: 'md-dddddddddddddddddddddd',
+        door: 'D1',
+        issued_at: 3,
+        expires_at: 9e9,
+        used_at: null,
+      });
+      // The person and their credentials are gone first (the deletion's write); then this.
+      await repos.people.remove('dave');
+      await mobile.forgetPerson('dave');
+      const left = await Promise.all(
+        (['mobile_devices', 'mobile_invitations'] as const).map((t) =>
+          mobile.db.selectFrom(t).select('person_id').where('person_id', '=', 'dave').execute(),
+        ),
+      );
+      expect(left.flat()).toEqual([]);
+      expect(
+        await mobile.db.selectFrom('mobile_challenges').select('nonce').where('nonce', '=', 'dn').execute(),
+      ).toEqual([]);
+      expect(await mobile.devicesOf('alice')).toHaveLength(1);
+    });
+
     it('keeps only the newest challenges a device asked for', async () => {
       const device = 'md-aaaaaaaaaaaaaaaaaaaaaa';
       for (let i = 0; i < CHALLENGES_PER_DEVICE + 5; i++)
