@@ -199,8 +199,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           onEvents: async (controllerId, events) => {
             live.ingested(controllerId, events);
             await keys.uses.record(controllerId, events);
-            await webhooks.controllerEvents(controllerId, events);
           },
+          inEventBatch: (tx, controllerId, events) => webhooks.controllerEvents(tx, controllerId, events),
           onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,
           installationKey,
