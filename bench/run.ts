@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, snapshot-transfer, reports, events, explain);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, mobile, journal, revocation, server, site, import, snapshot, snapshot-transfer, reports, events, explain);
 // `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
 // the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
@@ -13,6 +13,7 @@ import { eventStoreSection } from './event-store-report.ts';
 import { runExplainBench } from './explain.ts';
 import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
+import { formatMobileReport, runMobileBench } from './mobile.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runReportsBench } from './reports.ts';
 import { runRevocationBench } from './revocation.ts';
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
   if (wanted('capacity')) await capacitySection(results, coreP99);
   if (wanted('osdp')) await osdpSection(results);
   if (wanted('controller')) await controllerSection(results);
+  if (wanted('mobile')) {
+    results.mobile = await runMobileBench(progress);
+    console.log(`\n${formatMobileReport(results.mobile as Awaited<ReturnType<typeof runMobileBench>>)}`);
+  }
   if (wanted('journal')) await journalSection(results);
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);

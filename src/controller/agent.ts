@@ -34,6 +34,7 @@ import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
 import { Journal } from './journal.ts';
+import { MobileDoors } from './mobile-doors.ts';
 import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
 import { applyDelta, changesStructure, SnapshotStore, type StoredEntry } from './snapshot-store.ts';
@@ -101,7 +102,7 @@ export type DriverEvent =
   | {
       type: 'alarm';
       at: number;
-      alarm: 'tamper' | 'comms_lost' | 'low_battery';
+      alarm: 'tamper' | 'comms_lost' | 'low_battery' | 'credential_replay';
       door?: string;
       detail: string;
     }
@@ -114,6 +115,9 @@ export type DriverEvent =
       reason: string;
       credential?: string;
       via: string;
+      /** a mobile key token refused before the core decided (controller/mobile-doors.ts) */
+      side?: Side;
+      mobile?: string;
     };
 
 export interface Presentation {
@@ -128,6 +132,11 @@ export interface Presentation {
   biometric?: boolean;
   /** a legacy read anyone on the wire can replay ('wiegand-26', 'uid', …): flagged on the event */
   insecure?: string;
+  /**
+   * a mobile key whose signed token was verified (controller/mobile-doors.ts): a device-bound mobile
+   * key (one with a public key in the snapshot) is refused without — its id alone proves nothing
+   */
+  signed?: boolean;
 }
 
 const SERVER_SEQ_FILE = 'server-seq';
@@ -160,6 +169,8 @@ export class ControllerAgent {
   private serverLink: LinkStatus;
   private timer: NodeJS.Timeout | undefined;
   private readonly outputs: DoorOutputs;
+  /** mobile keys at this controller's doors: challenges and signed tokens, checked offline */
+  readonly mobile: MobileDoors;
 
   constructor(private readonly options: AgentOptions) {
     this.now = options.now ?? Date.now;
@@ -248,6 +259,32 @@ export class ControllerAgent {
     }
     this.runtime = runtime;
     this.checkpoint();
+    this.mobile = new MobileDoors({
+      controllerId: identity.controllerId,
+      credentialKey: identity.credentialKey,
+      now: this.now,
+      hasDoor: (door) => this.hasDoor(door),
+      publicKeyOf: (hash) => this.mobileKeys().get(hash),
+      present: async (p) => this.presentShared(p),
+      report: (event) => this.report(event),
+    });
+  }
+
+  private mobileKeyIndex: { of: Snapshot | undefined; keys: Map<string, string> } | undefined;
+
+  /** Device public keys of the mobile credentials in the snapshot in force, by keyed hash. */
+  private mobileKeys(): Map<string, string> {
+    let index = this.mobileKeyIndex;
+    if (index?.of !== this.snapshot || index === undefined) {
+      const keys = new Map<string, string>();
+      for (const person of (this.snapshot?.site.people ?? []) as unknown as PersonDef[])
+        for (const c of person.credentials)
+          if (c.type === 'mobile' && c.id !== undefined && c.publicKey !== undefined)
+            keys.set(c.id, c.publicKey);
+      index = { of: this.snapshot, keys };
+      this.mobileKeyIndex = index;
+    }
+    return index.keys;
   }
 
   private get engine(): SiteEngine {
@@ -353,6 +390,7 @@ export class ControllerAgent {
    */
   presentShared(p: Presentation): Decision | Promise<Decision> {
     const credential = this.credentialOf(p);
+    if (this.unsignedMobileKey(p, credential)) return this.present(p);
     const held = this.engine.policy.credentials.get(credential);
     if (
       held === undefined ||
@@ -434,6 +472,7 @@ export class ControllerAgent {
   present(p: Presentation, claimed?: { claimedAt: number }): Decision {
     const credential = this.credentialOf(p);
     const now = this.now();
+    if (this.unsignedMobileKey(p, credential)) return this.refuseUnsigned(p, credential, now);
     // A lost server or a policy past its age takes effect now, not at the next tick.
     this.checkLink(now);
     this.checkAge(now);
@@ -458,6 +497,41 @@ export class ControllerAgent {
     return decision;
   }
 
+  /** A device-bound mobile key presented by its id, without its verified token. */
+  private unsignedMobileKey(p: Presentation, credential: string): boolean {
+    return (
+      p.type === 'mobile' && p.signed !== true && this.mobileKeys().has(credential.slice('mobile:'.length))
+    );
+  }
+
+  private refuseUnsigned(p: Presentation, credential: string, now: number): Decision {
+    this.record({
+      type: 'access',
+      at: now,
+      door: p.door,
+      side: p.side,
+      result: 'deny',
+      reason: 'unknown_credential',
+      credential,
+      via: 'mobile',
+      mobile: 'unsigned',
+    });
+    return {
+      result: 'deny',
+      reason: 'unknown_credential',
+      warnings: [],
+      trace: [
+        {
+          rule: 'credential',
+          result: 'fail',
+          detail: 'a device-bound mobile key opens only with its signed token',
+        },
+      ],
+      events: [],
+      changes: [],
+    };
+  }
+
   /** The door position switch changed. */
   doorSensor(door: string, open: boolean): void {
     this.input((now) => this.engine.doorSensor(door, open, now));
@@ -470,7 +544,12 @@ export class ControllerAgent {
 
   /** What a battery lock at this door keeps to decide alone (core lockList). */
   lockList(door: string): LockEntry[] {
-    return lockList(this.engine.policy, door);
+    // A battery lock checks ids, not signatures: device-bound mobile keys stay off its list.
+    const bound = this.mobileKeys();
+    const entries = lockList(this.engine.policy, door);
+    return bound.size === 0
+      ? entries
+      : entries.filter((e) => !(e.credential.startsWith('mobile:') && bound.has(e.credential.slice(7))));
   }
 
   /** Whether the policy in force has this door (drivers ignore inputs of doors it does not name). */

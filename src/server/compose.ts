@@ -38,6 +38,8 @@ import { registerLifecycle } from './lifecycle/index.ts';
 import type { Lifecycle } from './lifecycle/service.ts';
 import { LiveHub } from './live/hub.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { mobilePageRoutes } from './mobile/page.ts';
+import { wireMobile } from './mobile/wiring.ts';
 import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
@@ -219,6 +221,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
+  const unwireMobile = wireMobile({ bus, mobile: services.mobile, alarms, operations, live });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;
@@ -259,6 +262,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
         await keyPageRoutes(instance);
+        await mobilePageRoutes(instance);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
         // Retention, purge, a person's export and erasure (issue 15 §2).
@@ -267,6 +271,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       },
     });
   } catch (error) {
+    unwireMobile();
     keys.stop();
     await webhooks.stop();
     operations.close();
@@ -299,6 +304,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     async close() {
       if (closed) return;
       closed = true;
+      unwireMobile();
       keys.stop();
       await webhooks.stop();
       live.closeAll(); // open push streams would hold the HTTP server open

@@ -15,6 +15,7 @@ import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import type { OfflineFallback } from '../../contracts/messages.ts';
 import { compilePolicy } from '../../core/policy.ts';
 import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
+import { addMobileKeysToSnapshot } from '../mobile/snapshot-mobile.ts';
 import type { Executor } from '../storage/db.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 import { buildSnapshot, siteAsJson } from './snapshot.ts';
@@ -150,6 +151,7 @@ export class SnapshotPublisher {
       defaultSite: deps.settings.site,
     });
     await addKeysToSnapshot(deps.db, content.site, issuedAt);
+    await addMobileKeysToSnapshot(deps.db, content.site);
     try {
       compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
     } catch (error) {
