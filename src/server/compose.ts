@@ -26,6 +26,7 @@ import {
   systemClock,
 } from './auth/context.ts';
 import { registerManagementSecurity } from './auth/index.ts';
+import type { OidcSettings } from './auth/oidc-config.ts';
 import { ControllerLink, type ControllerSettings } from './controllers/link.ts';
 import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
@@ -68,6 +69,8 @@ export interface ComposeOptions {
     background?: boolean;
     /** the append-only file of signed chain checkpoints (audit/anchors.ts) */
     anchorFile?: string;
+    /** OpenID Connect single sign-on for operators (auth/oidc-config.ts); undefined: off */
+    oidc?: OidcSettings | undefined;
   };
   /** the controller link; false: none */
   controllers?: false | Partial<ControllerSettings>;
@@ -255,6 +258,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.allowList && { allowList: security.allowList }),
           background: security.background ?? false,
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
+          ...(security.oidc && { oidc: security.oidc }),
         });
         if (controllers) await controllerLinkRoutes(instance, controllers);
         await keyPageRoutes(instance);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed, startController } from '../../src/cli/commands/demo-site.ts';
 import type { ControllerAgent } from '../../src/controller/agent.ts';
+import { seriousViolations } from './support/axe.ts';
 import { type Browser, chromiumAvailable, launchBrowser, screenshot } from './support/browser.ts';
 import { ensureConsoleBuilt } from './support/console-build.ts';
 import { firstRunWithTotp } from './support/flows.ts';
@@ -155,6 +156,7 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await site
       .getByText(/Lockdown on \(1 controller\) — exempt: 情報システム部 \/ IT admins/)
       .waitFor({ timeout: 15_000 });
+    expect(await seriousViolations(page), 'floor in lockdown').toEqual([]);
     await screenshot(page, 'floor-lockdown');
     // E-1001 (IT admin, inside since the first test) may leave; E-1011 (staff) may not enter.
     expect(lobbyAgent().present({ door: 'gate-1', side: 'out', card: 'C-1001' }).result).toBe('grant');
@@ -168,4 +170,27 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await site.getByText('No lockdown').waitFor({ timeout: 15_000 });
     expect(lobbyAgent().present({ door: 'gate-1', side: 'in', card: 'C-1011' }).result).toBe('grant');
   }, 60_000);
+  it('says when the push stream cannot connect, polls meanwhile, and goes live once it can', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: /^(Live|Reconnecting…|Connecting…)$/ });
+    await status.getByText('Live', { exact: true }).waitFor();
+    // The stream refused (as a proxy that does not pass it would): reload, and it cannot connect.
+    await page.route('**/api/live/stream', (route) => route.abort());
+    await page.reload();
+    await status.getByText('Reconnecting…', { exact: true }).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'live-reconnecting');
+    const polled: number[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (new URL(r.url()).pathname === '/api/events') polled.push(Date.now());
+    };
+    page.on('request', onRequest);
+    await page.waitForTimeout(7_000);
+    expect(polled.length, 'the event list polls while the stream is away').toBeGreaterThanOrEqual(2);
+    await page.unroute('**/api/live/stream');
+    await status.getByText('Live', { exact: true }).waitFor({ timeout: 40_000 });
+    page.off('request', onRequest);
+    expect(lobbyAgent().present({ door: 'gate-2', side: 'in', card: 'C-1012' }).result).toBe('grant');
+    await page.getByRole('row').filter({ hasText: 'E-1012' }).first().waitFor({ timeout: 10_000 });
+  }, 90_000);
 });

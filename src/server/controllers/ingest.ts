@@ -68,9 +68,14 @@ export class EventIngest {
     });
     await this.deps.presence.announce(presence);
     // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
-    for (const e of news)
-      if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
-        await countUnclaimedUse(this.deps.db, e.detail.credentialId);
+    for (const e of news) {
+      if (e.type !== 'access' || e.detail.unclaimedUse !== true) continue;
+      const { credentialId, keyId } = e.detail;
+      await countUnclaimedUse(this.deps.db, {
+        ...(typeof credentialId === 'string' && { credentialId }),
+        ...(typeof keyId === 'string' && { keyId }),
+      });
+    }
     if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;

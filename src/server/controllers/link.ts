@@ -79,6 +79,8 @@ export interface ControllerSettings {
   /** silence after which a controller counts as lost */
   linkTimeoutMs: number;
   snapshotMaxAgeMinutes: number;
+  /** snapshots and deltas above this many bytes go compressed in chunks of this size (default 256 KiB) */
+  snapshotChunkBytes?: number;
   fallback: OfflineFallback;
   emergencyGroup?: string | undefined;
   enrollmentTtlMs: number;
@@ -220,6 +222,12 @@ export class ControllerLink {
       coordinators,
       logger: deps.logger,
       now: this.now,
+      ...(this.settings.snapshotChunkBytes && {
+        transfer: {
+          chunkSize: this.settings.snapshotChunkBytes,
+          threshold: this.settings.snapshotChunkBytes,
+        },
+      }),
     });
     this.revocations = new RevocationFanout({
       credentialKey: this.credentialKey,
@@ -579,6 +587,7 @@ export class ControllerLink {
       if (!coordinator) continue;
       coordinator.snapshot = undefined;
       coordinator.controllerHolds = 0;
+      this.snapshots.forget(id);
     }
     this.snapshots.schedule(0);
   }
@@ -587,6 +596,7 @@ export class ControllerLink {
     for (const id of ids) {
       const coordinator = this.coordinators.get(id);
       if (coordinator) coordinator.snapshot = undefined;
+      this.snapshots.forget(id);
     }
   }
 
@@ -643,7 +653,10 @@ export class ControllerLink {
       void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
-      if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+      if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator, message.transfer);
+    } else if (message.kind === 'snapshot-request') {
+      coordinator.heard();
+      this.snapshots.resendChunks(coordinator, message.transfer, message.missing);
     } else if (message.kind === 'door-state') {
       coordinator.heard();
       this.deps.live?.reported(controllerId, message, now);
@@ -676,7 +689,8 @@ export class ControllerLink {
           `controller link ${event.state}`,
         );
         const coordinator = this.coordinators.get(controllerId);
-        if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        if (event.state === 'restored' && coordinator)
+          this.snapshots.resendIfBehind(coordinator, undefined, 'restored');
         await this.deps
           .onLink?.(controllerId, event.state, event.at)
           .catch((error: unknown) =>
