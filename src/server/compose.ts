@@ -221,7 +221,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
-  const unwireMobile = wireMobile({ bus, mobile: services.mobile, alarms, operations, live });
+  const unwireMobile = wireMobile({ bus, mobile: services.mobile, alarms, operations, live, webhooks });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;
