@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { credentialIdHash, siteCredentialKey } from '../../contracts/credential-key.ts';
+import type { ControllerEvent } from '../../contracts/messages.ts';
 import {
   devicePublicKey,
   type PublicJwk,
@@ -68,6 +69,8 @@ export interface MobileLinks {
   alarms: AlarmService;
   operations: OperationsService;
   live: LiveHub;
+  /** told of each online open's access event once stored (the live stream, webhooks) */
+  observe?: (source: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export interface OnlineOpen {
@@ -364,23 +367,21 @@ export class MobileService {
   ): Promise<void> {
     // Numbered by time and a counter: unique per server, increasing, as the chain wants.
     const seq = at * 1000 + (this.seq++ % 1000);
-    await new EventStore(this.deps.store.db, chainKeys(this.deps.installationKey).events).append([
-      {
-        controllerId: MOBILE_EVENT_SOURCE,
-        seq,
-        at,
-        type: 'access',
-        door,
-        personId: device.personId,
-        detail: {
-          side,
-          result,
-          reason,
-          credential: `mobile:${device.id}`,
-          credentialId: device.id,
-          via: 'server',
-        },
-      },
+    const detail = {
+      side,
+      result,
+      reason,
+      credential: `mobile:${device.id}`,
+      credentialId: device.id,
+      via: 'server',
+    };
+    const events = new EventStore(this.deps.store.db, chainKeys(this.deps.installationKey).events);
+    const stored = await events.append([
+      { controllerId: MOBILE_EVENT_SOURCE, seq, at, type: 'access', door, personId: device.personId, detail },
     ]);
+    if (stored === 1)
+      await this.links?.observe?.(MOBILE_EVENT_SOURCE, [
+        { seq, at, type: 'access', door, person: device.personId, detail },
+      ]);
   }
 }

@@ -27,6 +27,7 @@ describe('mobile keys, online and offline at the door', () => {
   let main: ControllerAgent;
   let annex: ControllerAgent;
   let serverStopped = false;
+  let webhookId: string;
   /** the main controller's clock runs `skew` ms ahead (to let a challenge expire) */
   let skew = 0;
   const journaled: (CoreEvent | DriverEvent)[] = [];
@@ -123,6 +124,14 @@ describe('mobile keys, online and offline at the door', () => {
     await ok('POST', '/api/people', { id: 'alice', name: 'Alice', levels: ['lab-annex'] });
     await ok('POST', '/api/people', { id: 'bob', name: 'Bob', levels: ['lab-annex'] });
     await ok('POST', '/api/people', { id: 'carol', name: 'Carol', levels: ['office'] });
+    // A receiver that is away: what would be sent stays in the delivery log to look at.
+    webhookId = (
+      await ok('POST', '/api/webhooks', {
+        name: 'access',
+        url: 'http://127.0.0.1:9/hook',
+        events: ['access.*'],
+      })
+    ).webhook.id;
     main = await enroll('ctl-m', () => Date.now() + skew);
     annex = await enroll('ctl-n');
     await waitFor('the first snapshots', () => main.snapshotVersion > 0 && annex.snapshotVersion > 0, 20_000);
@@ -276,6 +285,13 @@ describe('mobile keys, online and offline at the door', () => {
     expect(events.map((e: { door: string; result: string }) => `${e.door}:${e.result}`).sort()).toEqual(
       expect.arrayContaining(['LAB:grant', 'OFFICE:deny']),
     );
+    // …and go to the webhooks as controllers' decisions do (no controller has decided any yet).
+    const deliveries = await waitFor('the webhook events of the online opens', async () => {
+      const r = await ok('GET', `/api/webhooks/${webhookId}/deliveries?limit=100`);
+      const types = r.items.map((d: { eventType: string }) => d.eventType);
+      return types.includes('access.granted') && types.includes('access.denied') && types;
+    });
+    expect(deliveries.every((t: string) => t.startsWith('access.'))).toBe(true);
     const audit = await ok('GET', '/api/audit?action=operation.unlock-door');
     expect(JSON.stringify(audit)).toContain(`mobile:${alice.device}`);
     const device = await ok('GET', `/api/mobile-devices/${alice.device}`);
