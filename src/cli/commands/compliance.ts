@@ -20,9 +20,10 @@ interface ReportOptions {
   format: string;
   out?: string;
   force?: boolean;
+  testResults?: string;
 }
 
-/** The report for machines: every item with its verdict, checks and missing tests, both languages. */
+/** The report for machines: every item with its verdict, checks and tests, both languages. */
 export function reportJson(report: ComplianceReport) {
   return {
     format: 'monban-compliance-report',
@@ -35,11 +36,19 @@ export function reportJson(report: ComplianceReport) {
     exitCode: exitCodeOf(report),
     sources: report.map.sources,
     notes: report.map.notes,
+    testRun: report.testRun
+      ? {
+          ...report.testRun,
+          startedAt:
+            report.testRun.startedAt === undefined ? null : new Date(report.testRun.startedAt).toISOString(),
+        }
+      : null,
+    // each mapped test with whether it exists and its outcome in the given run (null: none given)
     items: report.items.map((r) => ({
       ...r.item,
       verdict: r.verdict,
       checks: r.checks,
-      missingTests: r.missing,
+      tests: r.tests.map((t) => ({ ...t, outcome: t.outcome ?? null })),
     })),
   };
 }
@@ -69,6 +78,10 @@ export function registerComplianceCommand(program: Command): void {
     .option('--format <format>', 'html, pdf or json (both languages, for other tools)', 'html')
     .option('--out <file>', 'the file to write (default: the HTML on standard output)')
     .option('--force', 'overwrite an existing --out file')
+    .option(
+      '--test-results <file>',
+      'a test run’s results (vitest --reporter=json) to show each mapped test’s outcome',
+    )
     .action(async (options: ReportOptions) => {
       if (!(REPORT_LANGUAGES as readonly string[]).includes(options.lang))
         return fail(`--lang must be ja or en, not ${JSON.stringify(options.lang)}`, 3);
@@ -79,7 +92,11 @@ export function registerComplianceCommand(program: Command): void {
         return fail(`${options.out} exists (--force to overwrite)`, 3);
       let report: ComplianceReport;
       try {
-        report = await complianceReport({ config: serverConfig(process.env, options) });
+        report = await complianceReport({
+          config: serverConfig(process.env, options),
+          testResults: options.testResults,
+          audit: { lang: options.lang, format: options.format },
+        });
       } catch (error) {
         return fail((error as Error).message, 3);
       }

@@ -17,7 +17,7 @@ import type { ControllerConfig } from '../../controller/config/schema.ts';
 import type { DoorIo } from '../../controller/door-io.ts';
 import type { HardwareDriver } from '../../controller/drivers/hardware.ts';
 import { type ControllerIdentity, enroll, IdentityError, loadIdentity } from '../../controller/identity.ts';
-import { runSimDriver, simDoorIo } from '../../controller/sim-driver.ts';
+import { runSimDriver, SimClock, simDoorIo } from '../../controller/sim-driver.ts';
 
 // The hardware stack (configuration, key store, drivers) is loaded only when used, so the sim
 // driver and `enroll` start as fast as before.
@@ -223,6 +223,8 @@ export function registerControllerCommand(program: Command): void {
         let agent: ControllerAgent;
         let hardware: HardwareDriver | undefined;
         let metrics: Awaited<ReturnType<typeof controllerMetrics>> | undefined;
+        // Simulated hardware only: a clock the sim driver can offset (soak clock faults).
+        const simClock = options.config === undefined ? new SimClock() : undefined;
         const m = options.config !== undefined ? await hardwareModules() : undefined;
         try {
           // The file first: a bad configuration is refused whatever else is wrong.
@@ -259,6 +261,7 @@ export function registerControllerCommand(program: Command): void {
             onRestart: () => stop(RESTART_EXIT_CODE),
             io,
             drivers,
+            ...(simClock && { now: simClock.now }),
             ...(metrics && { onEvent: metrics.metrics.event }),
           });
           metrics?.metrics.watch(agent);
@@ -295,7 +298,8 @@ export function registerControllerCommand(program: Command): void {
           return;
         }
         process.stderr.write(`controller ${agent.link.commandTopic.split('/').pop()} running\n`);
-        if (!hardware) void runSimDriver(agent, process.stdin, (line) => process.stdout.write(`${line}\n`));
+        if (!hardware)
+          void runSimDriver(agent, process.stdin, (line) => process.stdout.write(`${line}\n`), simClock);
         await finished;
         process.stdin.destroy();
       },

@@ -15,6 +15,7 @@ import {
   setRetention,
 } from '../lifecycle/api.ts';
 import { liveControllers, liveDoors, liveMuster, liveOccupancy, liveStream } from '../live/endpoints.ts';
+import { mobileEndpoints as m } from '../mobile/routes.ts';
 import { getAction, listActions, performAction } from '../operations/endpoints.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { reservationEndpoints as rv } from '../reservations/routes.ts';
@@ -159,6 +160,15 @@ export function apiRoutes(store: Store): Route[] {
     row('GET',    '/api/keys/:id/uses',         'credentials:read',  k.keyUses,             'keys'),
     row('POST',   '/api/key-links/open',        null,                k.openLink,            'keys'),
     row('POST',   '/api/deliveries',            'credentials:write', k.issueDelivery,       'keys'),
+
+    row('POST',   '/api/people/:id/mobile-invitations', 'credentials:write', m.invite,          'mobile keys'),
+    row('GET',    '/api/people/:id/mobile-devices', 'credentials:read', m.listDevices,          'mobile keys'),
+    row('GET',    '/api/mobile-devices/:id',    'credentials:read',  m.getDevice,           'mobile keys'),
+    row('DELETE', '/api/mobile-devices/:id',    'credentials:write', m.removeDevice,        'mobile keys'),
+    row('POST',   '/api/mobile/register',       null,                m.register,            'mobile keys'),
+    row('POST',   '/api/mobile/challenges',     null,                m.challenge,           'mobile keys'),
+    row('POST',   '/api/mobile/doors',          null,                m.doors,               'mobile keys'),
+    row('POST',   '/api/mobile/open',           null,                m.open,                'mobile keys'),
 
     row('GET',    '/api/reservations',          'credentials:read',  rv.list,               'reservations'),
     row('POST',   '/api/reservations',          'credentials:write', rv.create,             'reservations'),

@@ -11,6 +11,7 @@ import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
   checkPasswordPolicy,
   hashPassword,
@@ -41,7 +42,6 @@ import {
   lockedUntil,
   mfaStatus,
   normalizeUsername,
-  noteLoginAddress,
   type Operator,
   putPendingTotp,
   recordLoginFailure,
@@ -132,10 +132,7 @@ const tokenOut = (t: ApiTokenRecord) => ({
   lastUsedAt: isoOrNull(t.lastUsedAt),
 });
 
-export function publicOperator(operator: Operator) {
-  const { id, username, email, displayName, role, scope, disabled } = operator;
-  return { id, username, email, displayName, role, scope, disabled };
-}
+export { publicOperator };
 
 export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (app, { services }) => {
   const { ctx, box, alarms } = services;
@@ -201,7 +198,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     return new AuthError('LOGIN_LOCKED', 'too many failed attempts; try again later', { retryAfterSeconds });
   }
 
-  async function completeLogin(
+  function completeLogin(
     request: FastifyRequest,
     reply: FastifyReply,
     operator: Operator,
@@ -209,21 +206,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     extra: Record<string, unknown> = {},
     stepUp?: ResolvedSession,
   ) {
-    await clearLoginFailures(db, operator.username);
-    // A step up keeps the login's absolute deadline; a fresh login starts a new one.
-    const csrfToken = await issueSession(ctx, request, reply, operator, 'full', stepUp);
-    await audit(
-      ctx,
-      request,
-      'login.success',
-      `operator:${operator.username}`,
-      { method, ...extra },
-      operator.id,
-    );
-    const seen = await noteLoginAddress(db, operator.id, request.ip, ctx.clock.now());
-    if (seen.isNew && !seen.firstLogin)
-      await alarms.newLoginAddress(operator.id, operator.username, request.ip);
-    return { stage: 'full' as const, csrfToken, operator: publicOperator(operator) };
+    return finishLogin(services, request, reply, { operator, method, extra, stepUp });
   }
 
   /** After a factor was enrolled: first backup codes if none, and a half session becomes a full one. */
@@ -251,7 +234,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
         request,
         reply,
         session.operator,
-        `password+${method}-enrolment`,
+        `${session.firstFactor}+${method}-enrolment`,
         {},
         session,
       );
@@ -362,7 +345,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
         await endSession(ctx, request, reply);
       throw new AuthError('SECOND_FACTOR_FAILED', 'second factor not accepted');
     }
-    return completeLogin(request, reply, operator, `password+${method}`, result, session);
+    return completeLogin(request, reply, operator, `${session.firstFactor}+${method}`, result, session);
   }
 
   app.post('/api/auth/login/totp', async (request, reply) => {

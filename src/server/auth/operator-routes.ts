@@ -9,6 +9,7 @@ import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes
 import { type AuthorityChange, endOperatorAuthority } from './authority.ts';
 import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { getOidcLink } from './oidc-store.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
 import type { SecurityServices } from './plugin.ts';
 import {
@@ -88,10 +89,13 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
   const { db } = ctx;
 
   async function describe(operator: Operator) {
+    const link = await getOidcLink(db, operator.id);
     return {
       ...publicOperator(operator),
       mfa: await mfaStatus(db, operator.id),
       lockedUntil: isoOrNull((await lockedUntil(db, operator.username, ctx.clock.now())) ?? null),
+      /** the single sign-on identity linked by an admin (PUT /api/operators/:id/oidc) */
+      oidc: link ? { issuer: link.issuer, subject: link.subject } : null,
     };
   }
 

@@ -5,7 +5,8 @@
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
 //   on anything but the login and enrolment routes;
 // - writes an audit record for every state-changing request that no handler audited itself;
-// - serves /api/auth/*, /api/operators/*, /api/audit and /api/alarms.
+// - serves /api/auth/* (with OpenID Connect sign-in when configured), /api/operators/*, /api/audit
+//   and /api/alarms.
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -28,6 +29,8 @@ import {
 } from './context.ts';
 import { AuthError, errorBody } from './errors.ts';
 import { audit, installErrorHandler } from './http.ts';
+import type { OidcSettings } from './oidc-config.ts';
+import { oidcRoutes } from './oidc-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { constantTimeEqual, SecretBox, sha256Hex } from './secrets.ts';
 import { resolveSession } from './sessions.ts';
@@ -45,6 +48,8 @@ export interface SecurityPluginOptions {
   alarms?: AlarmService;
   /** the append-only file of signed chain checkpoints (audit/anchors.ts: anchorFileIn(dataDir)) */
   anchorFile?: string;
+  /** OpenID Connect single sign-on (oidc-config.ts); undefined: off */
+  oidc?: OidcSettings | undefined;
 }
 
 export interface SecurityServices {
@@ -63,7 +68,7 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Routes a session that has not passed every factor may still use. */
 const HALF_SESSION_ROUTES =
-  /^\/api\/auth\/(session|logout|login(\/.*)?|totp\/(enrol|verify)|webauthn\/register\/(options|verify))$/;
+  /^\/api\/auth\/(session|config|logout|login(\/.*)?|oidc\/(start|callback)|totp\/(enrol|verify)|webauthn\/register\/(options|verify))$/;
 /** API tokens touch last-used at most this often. */
 const TOKEN_TOUCH_MS = 60_000;
 
@@ -179,6 +184,7 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
   await app.register(async (scope) => {
     installErrorHandler(scope, ctx);
     await scope.register(authRoutes, { services });
+    await scope.register(oidcRoutes, { services, settings: options.oidc });
     await scope.register(operatorRoutes, { services });
     await scope.register(auditRoutes, { services });
     await scope.register(alarmRoutes, { services });

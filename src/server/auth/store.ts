@@ -248,6 +248,8 @@ export async function clearLoginFailures(db: SecurityDb, username: string): Prom
 // ---------------------------------------------------------------- sessions
 
 export type SessionStage = 'mfa' | 'enrol' | 'full';
+/** How a session began: a password, or a sign-in at the OpenID Connect provider. */
+export type FirstFactor = 'password' | 'oidc';
 
 export interface StoredSession {
   idHash: string;
@@ -257,6 +259,7 @@ export interface StoredSession {
   lastSeenAt: number;
   expiresAt: number;
   source: string;
+  firstFactor: FirstFactor;
 }
 
 function toSession(row: AuthSessionsTable): StoredSession {
@@ -268,6 +271,7 @@ function toSession(row: AuthSessionsTable): StoredSession {
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),
     source: row.source,
+    firstFactor: row.first_factor === 'oidc' ? 'oidc' : 'password',
   };
 }
 
@@ -281,6 +285,7 @@ export async function createSession(
     now: number;
     expiresAt: number;
     source: string;
+    firstFactor?: FirstFactor;
     replaces?: string;
   },
 ): Promise<void> {
@@ -298,6 +303,7 @@ export async function createSession(
         source: input.source,
         challenge: null,
         challenge_expires_at: null,
+        first_factor: input.firstFactor ?? 'password',
       })
       .execute();
   });

@@ -12,6 +12,7 @@ export const CHECK_IDS = [
   'https',
   'data-dir',
   'insecure-reads',
+  'broker-tls',
   'controllers',
   'controller-clocks',
   'controller-baseline',
@@ -23,6 +24,7 @@ export const CHECK_IDS = [
   'backup',
   'alarm-notifications',
   'stale-credentials',
+  'stale-operators',
   'erasure-certificates',
 ] as const;
 

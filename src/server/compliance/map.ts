@@ -24,8 +24,8 @@ const RAW: ComplianceMap = {
   version: 1,
   sources: {
     ipa: {
-      ja: 'IPA「入退管理システムにおける情報セキュリティ対策要件チェックリスト」(2019年5月20日公開)',
-      en: 'IPA, "Information security requirements checklist for access control systems" (published 20 May 2019)',
+      ja: 'IPA「入退管理システムにおける情報セキュリティ対策要件チェックリスト」(2019年5月20日公開、https://www.ipa.go.jp/archive/press/2019/press20190520.html)',
+      en: 'IPA, "Information security requirements checklist for access control systems" (published 20 May 2019, https://www.ipa.go.jp/archive/press/2019/press20190520.html)',
     },
     mynumber: {
       ja: '個人情報保護委員会「特定個人情報の適正な取扱いに関するガイドライン（事業者編）」(別添1) 安全管理措置 E 物理的安全管理措置',
@@ -128,7 +128,14 @@ const RAW: ComplianceMap = {
           doc: 'docs/reports.md',
         },
       ],
-      checks: ['admin-mfa', 'admin-mfa-required', 'operator-mfa', 'sessions', 'stale-credentials'],
+      checks: [
+        'admin-mfa',
+        'admin-mfa-required',
+        'operator-mfa',
+        'sessions',
+        'stale-credentials',
+        'stale-operators',
+      ],
       tests: [
         { file: 'test/server/security/admin-mfa.test.ts', name: 'an admin without MFA can only enrol MFA' },
         {
@@ -162,6 +169,10 @@ const RAW: ComplianceMap = {
         {
           file: 'test/server/reports/inventory-review.test.ts',
           name: 'lists people who left with active credentials, and expired keys',
+        },
+        {
+          file: 'test/server/reports/inventory-review.test.ts',
+          name: 'lists operators who have not logged in for N days and unused API tokens, for those who may see them',
         },
       ],
       operator: [
@@ -253,7 +264,7 @@ const RAW: ComplianceMap = {
           doc: 'docs/controllers.md',
         },
       ],
-      checks: ['insecure-reads'],
+      checks: ['insecure-reads', 'broker-tls'],
       tests: [
         {
           file: 'test/cards/mutual-auth.test.ts',
@@ -274,6 +285,10 @@ const RAW: ComplianceMap = {
         {
           file: 'test/contracts/envelope.test.ts',
           name: 'keeps rejecting replays across a restart when the last sequence is restored',
+        },
+        {
+          file: 'test/server/controllers/link.test.ts',
+          name: 'lets into the broker only enrolled controllers with a fresh signed proof, each on its own topics',
         },
         {
           file: 'test/server/controllers/link.test.ts',

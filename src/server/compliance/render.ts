@@ -6,6 +6,9 @@ import { escapeHtml as e, printPage } from '../reports/print.ts';
 import type { CheckOutcome, CheckStatus } from './checks.ts';
 import type { ComplianceReport, ItemResult, Verdict } from './report.ts';
 import type { ItemKind } from './schema.ts';
+import type { TestOutcome } from './test-results.ts';
+
+type Counts = Record<TestOutcome, number>;
 
 export const REPORT_LANGUAGES = ['ja', 'en'] as const;
 export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
@@ -40,6 +43,10 @@ const TEXT = {
     missing: '見つかりません',
     none: 'なし',
     docs: '説明',
+    testRun: '試験結果',
+    noTestRun: '試験結果の指定なし (試験の存在のみ確認)',
+    runCounts: (c: Counts) =>
+      `合格 ${c.passed}、不合格 ${c.failed}、スキップ ${c.skipped}、未実行 ${c['not-run']}`,
   },
   en: {
     title: 'Monban compliance report',
@@ -70,6 +77,10 @@ const TEXT = {
     missing: 'not found',
     none: 'none',
     docs: 'documented in',
+    testRun: 'Test results',
+    noTestRun: 'none given (only the tests’ existence is checked)',
+    runCounts: (c: Counts) =>
+      `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c['not-run']} not run`,
   },
 } as const;
 
@@ -93,6 +104,11 @@ const VERDICT: Record<ReportLanguage, Record<Verdict, string>> = {
   en: { met: 'met', attention: 'attention', 'not-met': 'not met', operator: 'operator’s measure' },
 };
 
+const OUTCOME: Record<ReportLanguage, Record<TestOutcome, string>> = {
+  ja: { passed: '合格', failed: '不合格', skipped: 'スキップ', 'not-run': '未実行' },
+  en: { passed: 'passed', failed: 'failed', skipped: 'skipped', 'not-run': 'not run' },
+};
+
 const STATUS: Record<ReportLanguage, Record<CheckStatus, string>> = {
   ja: { pass: '適合', warn: '注意', fail: '不適合', na: '対象外' },
   en: { pass: 'pass', warn: 'warning', fail: 'fail', na: 'n/a' },
@@ -100,7 +116,7 @@ const STATUS: Record<ReportLanguage, Record<CheckStatus, string>> = {
 
 const STYLE = `<style>
 .verdict-met, .status-pass { font-weight: bold; }
-.verdict-not-met, .status-fail { font-weight: bold; text-decoration: underline; }
+.verdict-not-met, .status-fail, .outcome-failed { font-weight: bold; text-decoration: underline; }
 .item { break-inside: avoid-page; margin-bottom: 10pt; }
 .meta td:first-child { width: 30%; }
 small { color: #333; }
@@ -117,7 +133,6 @@ function checkRow(c: CheckOutcome, lang: ReportLanguage): string {
 function itemSection(r: ItemResult, lang: ReportLanguage): string {
   const T = TEXT[lang];
   const { item } = r;
-  const missing = new Set(r.missing.map((m) => `${m.file}\u0000${m.name}`));
   const list = (rows: string[]) => (rows.length ? `<ul>${rows.join('')}</ul>` : `<p>${e(T.none)}</p>`);
   const parts = [
     `<h2 id="item-${e(item.id)}">${e(item.id)} — ${e(item.title[lang])}</h2>`,
@@ -142,13 +157,18 @@ function itemSection(r: ItemResult, lang: ReportLanguage): string {
       ...r.checks.map((c) => checkRow(c, lang)),
       `</tbody></table>`,
     );
-  if (item.tests.length)
+  if (r.tests.length)
     parts.push(
       `<h3>${e(T.tests)}</h3>`,
       list(
-        item.tests.map((t) => {
-          const gone = missing.has(`${t.file}\u0000${t.name}`);
-          return `<li${gone ? ' class="status-fail"' : ''}><code>${e(t.file)}</code>: ${e(t.name)}${gone ? ` — <strong>${e(T.missing)}</strong>` : ''}</li>`;
+        r.tests.map((t) => {
+          const mark = !t.present
+            ? ` — <strong>${e(T.missing)}</strong>`
+            : t.outcome
+              ? ` — <span class="outcome-${t.outcome}">${e(OUTCOME[lang][t.outcome])}</span>`
+              : '';
+          const failing = !t.present || t.outcome === 'failed';
+          return `<li${failing ? ' class="status-fail"' : ''}><code>${e(t.file)}</code>: ${e(t.name)}${mark}</li>`;
         }),
       ),
     );
@@ -181,6 +201,11 @@ export function renderHtml(report: ComplianceReport, lang: ReportLanguage): stri
     `<tr><th>${e(T.dataDir)}</th><td>${e(report.dataDir)}</td></tr>`,
     `<tr><th>${e(T.database)}</th><td>${e(report.database)}</td></tr>`,
     `<tr><th>${e(T.version)}</th><td>${e(report.version)}</td></tr>`,
+    `<tr><th>${e(T.testRun)}</th><td>${
+      report.testRun
+        ? `${e(report.testRun.file)}${report.testRun.startedAt ? ` (${e(new Date(report.testRun.startedAt).toISOString())})` : ''}: ${e(T.runCounts(report.testRun.counts))}`
+        : e(T.noTestRun)
+    }</td></tr>`,
     `<tr><th>${e(T.overall)}</th><td class="${report.ok ? 'verdict-met' : 'verdict-not-met'}">${e(report.ok ? T.overallOk : T.overallNotOk)}</td></tr>`,
     `</tbody></table>`,
     missing,

@@ -8,7 +8,9 @@
 // same way — builds the policies inside it, and compares decisions at the instants where the
 // controller's schedules begin or end over the next week.
 
+import { type Decision, decide } from '../../core/decide.ts';
 import type { Policy, Side } from '../../core/policy.ts';
+import { doorRuntime } from '../../core/state.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AccessLevelInput } from '../storage/access-levels.ts';
@@ -158,6 +160,50 @@ export class ExplainService {
     if (options.person !== undefined && items.length === 0 && counts.grant + counts.deny === 0)
       throw new ApiError('PERSON_NOT_FOUND', `no person '${options.person}'`);
     return { door: options.door, controllerId, at: options.at, side: options.side, counts, items, next };
+  }
+
+  /**
+   * The core's decision for one credential (its policy key, `mobile:<keyed hash>`) at a door, over
+   * the policy of the door's controller, in the explain state (nobody known to be anywhere) with the
+   * site modes the controller last reported — lockdown, threat level, fire zones, door overrides —
+   * so an open through the server (server/mobile) is refused where the door itself would refuse it.
+   */
+  async decideCredential(options: {
+    door: string;
+    side: Side;
+    credential: string;
+    at: number;
+    live?: {
+      lockdown: readonly string[] | null;
+      threatLevel: number;
+      fireZones: readonly string[];
+      doors: readonly { door: string; mode: string; source: string; overrideUntil: number | null }[];
+    };
+  }): Promise<{ controllerId: string | null; decision: Decision }> {
+    const controllerId = await this.controllerOf(this.deps.store.db, options.door);
+    const { policy } = await this.policyOf(controllerId);
+    const state = explainState(policy, options.at);
+    const live = options.live;
+    if (live) {
+      state.lockdown = live.lockdown === null ? null : { exempt: new Set(live.lockdown) };
+      state.threatLevel = live.threatLevel;
+      for (const zone of live.fireZones) state.activeFireZones.add(zone);
+      for (const d of live.doors)
+        if (
+          d.source === 'override' &&
+          d.overrideUntil !== null &&
+          (d.mode === 'locked' || d.mode === 'unlocked') &&
+          policy.doors.has(d.door)
+        )
+          doorRuntime(state, d.door).override = { mode: d.mode, until: d.overrideUntil };
+    }
+    const decision = decide(
+      policy,
+      state,
+      { door: options.door, side: options.side, credential: options.credential },
+      options.at,
+    );
+    return { controllerId, decision };
   }
 
   /** What saving `change` would change: who gains and who loses access at which doors. */

@@ -41,6 +41,14 @@ export const API_ERRORS = {
   RESERVATION_NOT_FOUND: [404, 'no such reservation'],
   WEBHOOK_NOT_FOUND: [404, 'no such webhook subscription or delivery'],
   KEY_LINK_GONE: [410, 'the key link has expired or was withdrawn; ask for a new one'],
+  MOBILE_INVITATION_GONE: [410, 'the mobile key invitation has expired or was used; ask for a new one'],
+  MOBILE_CHALLENGE_GONE: [
+    410,
+    'the challenge has expired, was answered already or is unknown; ask for a new one',
+  ],
+  MOBILE_DEVICE_NOT_FOUND: [404, 'no such mobile device (or it was removed)'],
+  MOBILE_SIGNATURE_INVALID: [403, 'the token is not signed by the device key registered for it'],
+  MOBILE_ACCESS_DENIED: [403, 'the door’s rules deny this device now; `reason` is the core’s reason'],
   ACTION_NOT_FOUND: [404, 'no such operator action'],
   IMPORT_JOB_NOT_FOUND: [404, 'no such import job (or not one you started)'],
   // 409: the request is fine but conflicts with what is stored

@@ -53,6 +53,10 @@ const operatorDetail = operator
   .extend({
     mfa: anyObject.meta({ description: 'enrolled factors: totp, webauthn count, backup codes left' }),
     lockedUntil: iso.nullable().meta({ description: 'when a lockout ends' }),
+    oidc: z
+      .object({ issuer: z.string(), subject: z.string() })
+      .nullable()
+      .meta({ description: 'the single sign-on identity an admin linked (PUT /api/operators/{id}/oidc)' }),
   })
   .meta({ id: 'OperatorDetail' });
 const loginAnswer = z
@@ -152,6 +156,11 @@ const controllerStatus = z
   .meta({ id: 'ControllerStatus' });
 
 const AUTH = [400, 401, 403, 429];
+/** A browser navigation answered with a redirect (no body). */
+const redirect = (where: string) => z.null().meta({ description: `303 See Other: Location is ${where}` });
+const SSO_REFUSAL =
+  'A refused sign-in also answers 303, to `/sign-in?ssoError=<code>`: OIDC_STATE_INVALID (not started in this browser, used, expired or tampered), OIDC_LOGIN_FAILED (the provider refused, or its answer did not verify), OIDC_NOT_ALLOWED (no enabled operator is linked to this identity), OIDC_PROVIDER_UNAVAILABLE, LOGIN_LOCKED, RATE_LIMITED.';
+const oidcLink = z.object({ issuer: z.string(), subject: z.string() }).meta({ id: 'OidcLink' });
 const SIGNED_IN = [401, 403];
 
 // biome-ignore format: one line per route reads as a table
@@ -166,6 +175,20 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/login/backup-code': { operationId: 'loginBackupCode', summary: 'Second factor: a one-time backup code', tag: 'auth', public: true, body: code, responses: { 200: loginAnswer }, errors: AUTH },
   'POST /api/auth/login/webauthn/options': { operationId: 'loginPasskeyOptions', summary: 'Second factor: options for a passkey assertion', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401, 403, 429] },
   'POST /api/auth/login/webauthn/verify': { operationId: 'loginPasskey', summary: 'Second factor: a passkey assertion', tag: 'auth', public: true, body: webauthnResponse, responses: { 200: loginAnswer }, errors: AUTH },
+  'GET /api/auth/config': { operationId: 'getAuthConfig', summary: 'How operators can sign in here (is single sign-on offered?)', tag: 'auth', public: true,
+    responses: { 200: z.object({ sso: z.object({ enabled: z.boolean() }) }) }, errors: [403] },
+  'GET /api/auth/oidc/start': { operationId: 'startSingleSignOn', summary: 'Single sign-on: go to the OpenID Connect provider', tag: 'auth', public: true,
+    description: `A browser navigation. Sets a short-lived cookie bound to this sign-in (state, nonce and PKCE verifier are kept on the server) and redirects to the provider. ${SSO_REFUSAL}`,
+    responses: { 303: redirect('the provider’s authorization endpoint') }, errors: [404, 429] },
+  'GET /api/auth/oidc/callback': { operationId: 'finishSingleSignOn', summary: 'Single sign-on: the provider’s answer', tag: 'auth', public: true,
+    description: `Where the provider sends the browser back. Checks the answer (the state against this browser’s sign-in, taken once; the ID token by openid-client), finds the linked operator and sets a new session: full when the provider proved MFA (amr/acr as configured), else stage mfa or enrol, as after a password. ${SSO_REFUSAL}`,
+    query: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() }),
+    responses: { 303: redirect('the console (`/`)') }, errors: [404] },
+  'PUT /api/operators/{id}/oidc': { operationId: 'linkOperatorSso', summary: 'Link an operator to a single sign-on identity', tag: 'operators', params: id,
+    description: 'The identity at the configured provider, by the value of its identifying claim (MONBAN_OIDC_CLAIM, `sub` by default). One identity per operator, each to one operator.',
+    body: z.object({ subject: z.string().min(1).max(255) }), responses: { 200: oidcLink }, errors: [400, 401, 403, 404, 409] },
+  'DELETE /api/operators/{id}/oidc': { operationId: 'unlinkOperatorSso', summary: 'Remove an operator’s single sign-on link', tag: 'operators', params: id,
+    responses: { 200: z.object({ unlinked: z.boolean() }) }, errors: [400, 401, 403, 404] },
   'POST /api/auth/logout': { operationId: 'logout', summary: 'End the session', tag: 'auth', public: true, responses: { 200: z.object({ loggedOut: z.boolean() }) }, errors: [403] },
   'GET /api/auth/session': { operationId: 'getSession', summary: 'Who is calling: the session or API token', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401] },
   'POST /api/auth/password': { operationId: 'changePassword', summary: 'Change your password (ends your other sessions)', tag: 'auth',

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHECK_IDS } from '../../../src/server/compliance/check-ids.ts';
 import { COMPLIANCE_MAP } from '../../../src/server/compliance/map.ts';
@@ -63,6 +64,26 @@ describe('compliance map', () => {
 
   it('names only tests that exist', () => {
     expect(missingTests(COMPLIANCE_MAP, REPOSITORY_ROOT)).toEqual([]);
+  });
+
+  it('reads back any title written as a single-, double-quoted or template literal (property)', () => {
+    const single = (s: string) =>
+      `'${JSON.stringify(s).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+    // (a raw CR in a template reads as LF, so it is written escaped)
+    const template = (s: string) =>
+      `\`${s
+        .replace(/[\\`]/g, (c) => `\\${c}`)
+        .replace(/\$\{/g, '\\${')
+        .replace(/\r/g, '\\r')}\``;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (title) =>
+        [JSON.stringify(title), single(title), template(title)].every((literal) => {
+          const titles = testTitles(`it(${literal}, () => {});`);
+          return titles.size === 1 && titles.has(title);
+        }),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('finds a test that is renamed or a file that is gone (a temporary map)', () => {

@@ -4,22 +4,23 @@
 // factor or a controller fails its check — renders every item in Japanese and in English with
 // everything escaped, prints a PDF when Chromium is installed, and exits non-zero when an item is
 // not met or a test the map names is missing.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../../../src/cli/commands/compliance.ts';
+import { exitCodeOf, reportJson } from '../../../src/cli/commands/compliance.ts';
 import { anchorFileIn, anchorKeys, writeCheckpoint } from '../../../src/server/audit/anchors.ts';
-import { recordAudit } from '../../../src/server/audit/store.ts';
+import { queryAudit, recordAudit } from '../../../src/server/audit/store.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { hashPassword } from '../../../src/server/auth/passwords.ts';
-import { addWebauthnCredential, createOperator } from '../../../src/server/auth/store.ts';
+import { addWebauthnCredential, createApiToken, createOperator } from '../../../src/server/auth/store.ts';
 import { COMPLIANCE_MAP } from '../../../src/server/compliance/map.ts';
 import { chromiumPath, htmlToPdf } from '../../../src/server/compliance/pdf.ts';
 import { renderHtml } from '../../../src/server/compliance/render.ts';
 import type { ComplianceReport } from '../../../src/server/compliance/report.ts';
 import { complianceReport } from '../../../src/server/compliance/run.ts';
+import { REPOSITORY_ROOT } from '../../../src/server/compliance/tests-present.ts';
 import { type ServerConfig, serverConfig } from '../../../src/server/config.ts';
 import { writeRetention } from '../../../src/server/lifecycle/retention.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
@@ -44,7 +45,11 @@ const check = (r: ComplianceReport, id: string) => r.items.flatMap((i) => i.chec
 const item = (r: ComplianceReport, id: string) => r.items.find((i) => i.item.id === id)!;
 
 /** A site through the server's own stores: two admins (one with a passkey), a My Number room with a desk inside, three doors. */
-async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ bobId: string }> {
+async function seed(
+  store: Store,
+  key: Uint8Array,
+  dataDir: string,
+): Promise<{ bobId: string; secrets: string[] }> {
   const db = securityDb(store.db);
   const hash = await hashPassword(randomBytes(18).toString('base64url'));
   const alice = await createOperator(
@@ -63,6 +68,18 @@ async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ b
     { id: 'cred-alice', operatorId: alice.id, publicKey: 'pk', counter: 0, transports: [], name: 'key' },
     NOW - 10 * DAY,
   );
+  // An API token nobody has used for 200 days (棚卸).
+  const tokenHash = createHash('sha256').update(randomBytes(32)).digest('hex');
+  await createApiToken(db, {
+    name: 'old-sync',
+    tokenHash,
+    createdBy: alice.id,
+    role: 'admin',
+    permissions: ['people:read'],
+    scope: 'all',
+    createdAt: NOW - 200 * DAY,
+    expiresAt: null,
+  });
   const repos = repositories(store.db, key);
   await repos.controllers.create({ id: 'ctl-1', name: 'Controller 1', site: null, description: null }, NOW);
   const area = {
@@ -128,7 +145,11 @@ async function seed(store: Store, key: Uint8Array, dataDir: string): Promise<{ b
     detail: { database: 'sqlite' },
   });
   await writeCheckpoint(store.db, anchorKeys(key), anchorFileIn(dataDir), NOW);
-  return { bobId: bob.id };
+  // What must never reach the document: the password hash, the token's hash, the installation key.
+  return {
+    bobId: bob.id,
+    secrets: [hash, tokenHash, Buffer.from(key).toString('base64'), Buffer.from(key).toString('hex')],
+  };
 }
 
 const postgres = backends.find((b) => b.name === 'PostgreSQL');
@@ -138,6 +159,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
   let config: ServerConfig;
   let store: Store;
   let bobId: string;
+  let secrets: string[];
   let cleanup = async () => {};
   const report = (): Promise<ComplianceReport> => complianceReport({ config, env: {}, now: NOW });
 
@@ -151,7 +173,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       cleanup = opened.cleanup;
       config = { ...config, location: store.location! };
     } else store = await openStore(config.location);
-    ({ bobId } = await seed(store, key, dataDir));
+    ({ bobId, secrets } = await seed(store, key, dataDir));
   }, 60_000);
 
   afterAll(async () => {
@@ -171,6 +193,7 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(check(r, 'password-hashes').value.en).toBe('yes, 2/2');
     expect(check(r, 'lockout').value.en).toBe('5 consecutive failures, 15 min');
     expect(check(r, 'allow-list').status).toBe('warn');
+    expect(item(r, 'b01-transport').verdict).toBe('attention'); // no allow-list, no certificate yet
 
     const doors = check(r, 'my-number-doors');
     expect(doors.value.en).toBe('no, 2/3');
@@ -189,6 +212,25 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(check(r, 'alarm-notifications').status).toBe('warn');
     expect(check(r, 'stale-credentials').value.en).toBe('unused 90 days 0, people who left 0, expired 0');
     expect(check(r, 'erasure-certificates').status).toBe('na');
+    expect(check(r, 'stale-operators')).toMatchObject({
+      status: 'warn',
+      value: { en: 'no login for 90 days 0, tokens unused 90 days 1' },
+      details: [{ en: 'tokens: old-sync' }],
+    });
+    expect(check(r, 'broker-tls')).toMatchObject({
+      status: 'pass',
+      value: { en: 'embedded broker (TLS only, signed logins)' },
+    });
+    const plain = await complianceReport({
+      config: { ...config, controllers: { ...config.controllers, mqttUrl: 'mqtt://broker.example:1883' } },
+      env: {},
+      now: NOW,
+    });
+    expect(check(plain, 'broker-tls')).toMatchObject({
+      status: 'fail',
+      value: { en: 'external broker broker.example:1883, no TLS, no login' },
+    });
+    expect(item(plain, 'c01').verdict).toBe('not-met');
     // physical and organisational items are the operator's, with what to do
     expect(item(r, 'mn-e-b').verdict).toBe('operator');
     expect(r.missing).toEqual([]);
@@ -220,12 +262,16 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
         for (const id of entry.checks) expect(html).toContain(`data-check="${id}"`);
       }
       expect(html).not.toContain('<b>bob</b>');
+      for (const secret of secrets) expect(html).not.toContain(secret);
       expect(html).not.toMatch(/<script/i);
     }
     const ja = renderHtml(r, 'ja');
     expect(ja).toContain('Monban 適合性報告書');
     expect(ja).toContain('全管理者の多要素認証');
     expect(ja).toContain('運用者の措置');
+    const json = JSON.stringify(reportJson(r));
+    for (const secret of secrets) expect(json).not.toContain(secret);
+    expect(json).not.toContain('$argon2id$');
     const en = renderHtml(r, 'en');
     expect(en).toContain('Monban compliance report');
     expect(en).toContain('MFA for all administrators');
@@ -250,6 +296,65 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(renderHtml(r, 'en')).toContain('a test nobody wrote — <strong>not found</strong>');
   });
 
+  it('shows each mapped test’s outcome in a given test run, and a failed one fails its item', async () => {
+    // The shape `vitest run --reporter=json --outputFile=FILE` writes: one entry per test file.
+    const byFile = new Map<string, { title: string; status: string }[]>();
+    for (const entry of COMPLIANCE_MAP.items)
+      for (const t of entry.tests) {
+        const status =
+          t.name === 'refuses TLS 1.1 and accepts TLS 1.2 and 1.3'
+            ? 'failed'
+            : t.name === 'tells a wrong passphrase apart from damage'
+              ? 'skipped'
+              : 'passed';
+        if (t.name === 'refuses a baseline edited after it was saved') continue; // not in this run
+        byFile.set(t.file, [...(byFile.get(t.file) ?? []), { title: t.name, status }]);
+      }
+    const results = join(dir, `${backend}-results.json`);
+    writeFileSync(
+      results,
+      JSON.stringify({
+        startTime: NOW - DAY,
+        success: false,
+        testResults: [...byFile].map(([file, tests]) => ({
+          name: join(REPOSITORY_ROOT, file),
+          assertionResults: tests.map((t) => ({ ...t, ancestorTitles: [], fullName: t.title })),
+        })),
+      }),
+    );
+    const r = await complianceReport({ config, env: {}, now: NOW, testResults: results });
+    expect(r.testRun).toMatchObject({
+      startedAt: NOW - DAY,
+      counts: { failed: 1, skipped: 1, 'not-run': 1 },
+    });
+    const transport = item(r, 'b01-transport');
+    expect(transport.verdict).toBe('not-met');
+    expect(transport.tests.find((t) => t.outcome === 'failed')?.name).toBe(
+      'refuses TLS 1.1 and accepts TLS 1.2 and 1.3',
+    );
+    expect(item(r, 'g01').tests.map((t) => t.outcome)).toEqual(['passed', 'not-run']);
+    expect(item(r, 'mn-e-c').tests[0]!.outcome).toBe('skipped');
+    expect(exitCodeOf(r)).toBe(1);
+    const json = reportJson(r);
+    expect(json.testRun).toMatchObject({ startedAt: '2026-12-01T09:00:00.000Z', counts: { failed: 1 } });
+    expect(json.items.find((i) => i.id === 'g01')!.tests.map((t) => t.outcome)).toEqual([
+      'passed',
+      'not-run',
+    ]);
+    const en = renderHtml(r, 'en');
+    expect(en).toContain(
+      'refuses TLS 1.1 and accepts TLS 1.2 and 1.3 — <span class="outcome-failed">failed</span>',
+    );
+    expect(en).toMatch(
+      /Test results<\/th><td>[^<]*results\.json \(2026-12-01T09:00:00\.000Z\): \d+ passed, 1 failed, 1 skipped, 1 not run/,
+    );
+    expect(renderHtml(r, 'ja')).toContain('<span class="outcome-failed">不合格</span>');
+    writeFileSync(results, '{"numTotalTests": 3}');
+    await expect(complianceReport({ config, env: {}, now: NOW, testResults: results })).rejects.toThrow(
+      /not a vitest JSON report/,
+    );
+  });
+
   it.skipIf(backend !== 'SQLite')(
     'writes the document from the command line, and refuses bad options',
     async () => {
@@ -261,6 +366,15 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       expect((await cli(['compliance', 'report', '--data-dir', dataDir, '--out', out])).out).toContain(
         'exists',
       );
+      // Each document made is on the audit trail, with its verdicts and never its content.
+      const audited = await queryAudit(store.db, { action: 'report.compliance' });
+      expect(audited.records[0]).toMatchObject({ actor: 'cli', source: 'local', target: 'compliance' });
+      expect(audited.records[0]!.detail).toMatchObject({
+        lang: 'en',
+        format: 'html',
+        items: COMPLIANCE_MAP.items.length,
+      });
+      expect(JSON.stringify(audited.records[0])).not.toContain('bob');
       const lang = await cli(['compliance', 'report', '--data-dir', dataDir, '--lang', 'fr']);
       expect(lang).toMatchObject({ code: 3 });
       expect(lang.out).toContain('--lang must be ja or en');
@@ -282,6 +396,8 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       expect(parsed).toMatchObject({ format: 'monban-compliance-report', v: 1, exitCode: json.code });
       expect(parsed.items.map((i: { id: string }) => i.id)).toEqual(COMPLIANCE_MAP.items.map((i) => i.id));
       expect(parsed.items[0].checks[0]).toHaveProperty('value.ja');
+      expect(parsed.items[0].tests[0]).toMatchObject({ present: true, outcome: null });
+      expect(parsed.testRun).toBeNull();
       const tests = await cli(['compliance', 'tests']);
       expect(tests).toMatchObject({ code: 0 });
       expect(tests.out).toMatch(/(\d+)\/\1 mapped test\(s\) found/);
