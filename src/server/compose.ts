@@ -221,7 +221,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
-  const unwireMobile = wireMobile({ bus, mobile: services.mobile, alarms, operations, live, webhooks });
+  const unwireMobile = wireMobile({
+    bus,
+    mobile: services.mobile,
+    alarms,
+    operations,
+    live,
+    webhooks,
+    db: store.db,
+  });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;
