@@ -118,7 +118,7 @@ export class MobileService {
     const now = this.deps.clock.now();
     const token = `${INVITATION_PREFIX}${randomBytes(32).toString('base64url')}`;
     const id = `mi-${randomBytes(9).toString('base64url')}`;
-    const expiresAt = now + options.minutes * 60_000;
+    const expiresAt = now + Math.round(options.minutes * 60_000);
     await this.store.createInvitation({
       id,
       tokenHash: tokenHash(token),
@@ -136,6 +136,7 @@ export class MobileService {
       target: `person:${personId}`,
       detail: { invitation: id, expiresAt },
     });
+    actor.onPublished?.(); // audited here: the request needs no generic record
     return { id, personId, label: options.label, expiresAt, path: invitationPath(token) };
   }
 

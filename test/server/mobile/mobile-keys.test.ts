@@ -217,6 +217,14 @@ describe('mobile keys, online and offline at the door', () => {
     ]);
     expect(JSON.stringify(devices)).not.toContain(alice.publicKey.x);
     bob = await phoneFor('bob', 'Bob iPhone');
+    // Each invitation is audited once, naming the person; the token is in no record.
+    const invited = await ok('GET', '/api/audit?action=mobile.invite');
+    expect(invited.items.map((r: { target: string }) => r.target)).toEqual(
+      expect.arrayContaining(['person:alice', 'person:bob']),
+    );
+    const generic = await ok('GET', '/api/audit?action=api.post');
+    expect(JSON.stringify(generic)).not.toContain('mobile-invitations');
+    expect(JSON.stringify(invited)).not.toContain(token);
   }, 60_000);
 
   it('opens online: the core decides, the controller unlocks, the open is logged; a replay alarms', async () => {
