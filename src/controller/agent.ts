@@ -476,7 +476,6 @@ export class ControllerAgent {
     // A lost server or a policy past its age takes effect now, not at the next tick.
     this.checkLink(now);
     this.checkAge(now);
-    this.checkTransfer(now);
     for (const event of this.engine.advance(now)) this.record(event);
     const decision = this.engine.present(this.requestOf(p, credential), now);
     const counted = decision.changes.some((c) => c.op === 'use');
@@ -807,6 +806,7 @@ export class ControllerAgent {
     for (const event of this.engine.advance(now)) this.record(event);
     this.checkLink(now);
     this.checkAge(now);
+    this.checkTransfer(now);
     // Strike times running out, schedules, overrides from the server, new snapshots.
     this.outputs.sync(this.engine, now);
     // A clock set back (NTP step, operator) must not silence the heartbeats until it catches up

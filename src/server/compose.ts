@@ -199,8 +199,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           onEvents: async (controllerId, events) => {
             live.ingested(controllerId, events);
             await keys.uses.record(controllerId, events);
-            await webhooks.controllerEvents(controllerId, events);
           },
+          inEventBatch: (tx, controllerId, events) => webhooks.controllerEvents(tx, controllerId, events),
           onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,
           installationKey,
@@ -221,7 +221,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
-  const unwireMobile = wireMobile({ bus, mobile: services.mobile, alarms, operations, live, webhooks });
+  const unwireMobile = wireMobile({
+    bus,
+    mobile: services.mobile,
+    alarms,
+    operations,
+    live,
+    webhooks,
+    db: store.db,
+  });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;

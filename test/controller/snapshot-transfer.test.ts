@@ -5,8 +5,9 @@
 //   manifest; a chunk that fails its hash is refused and asked for again, and the old policy decides
 //   meanwhile;
 // - a forged manifest is refused (tamper alarm) and the old snapshot keeps deciding;
-// - after a restart the controller names the transfer and exactly the chunks it lacks — a chunk
-//   torn on disk counts as missing — and installs once those alone have come.
+// - after the broker went away mid-transfer, and after a restart, the controller names the transfer
+//   and exactly the chunks it lacks — a chunk torn on disk counts as missing — and installs once
+//   those alone have come.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,40 @@ describe('chunked snapshot transfer at the controller', () => {
     for (const detail of alarms()) expect(detail).not.toMatch(/CARD-|[A-Za-z0-9+/]{100,}/);
   });
 
+  it('resumes after the broker went away with only the missing chunks', async () => {
+    const t = await prepareTransfer(snapshotBody(2, siteOf(PEOPLE, 300)), 1_024);
+    const sent = 7;
+    await sendManifest(t);
+    for (let i = 0; i < sent; i++) await sendChunk(t, i);
+    await waitFor(
+      'chunks staged',
+      () => agent.transferStats?.transfer === t.manifest.transfer && agent.transferStats.have === sent,
+    );
+    // The broker restarts (a power cut on its host): both sides lose their connection and reconnect.
+    const port = Number(new URL(broker.url).port);
+    await broker.close();
+    heard.length = 0;
+    broker = await startEmbeddedBroker({ port });
+    // Its hello after the reconnect names what it lacks (or, when that hello came before this
+    // test's own subscription was back, the request it sends when no chunk comes).
+    const asked = await waitFor(
+      'the controller to name the missing chunks',
+      () => heard.find((m) => (m.kind === 'hello' && m.transfer) || m.kind === 'snapshot-request'),
+      20_000,
+    );
+    expect(agent.snapshotVersion).toBe(1); // the old policy decided throughout
+    const missing = [...t.chunks.keys()].filter((i) => i >= sent);
+    const progress = (asked.kind === 'hello' ? asked.transfer : asked) as Record<string, Json>;
+    expect({ transfer: progress.transfer, missing: progress.missing }).toEqual({
+      transfer: t.manifest.transfer,
+      missing,
+    });
+    for (const i of missing) await sendChunk(t, i);
+    await waitFor('the snapshot', () => agent.snapshotVersion === 2);
+    expect(agent.transferStats).toMatchObject({ received: t.chunks.length, duplicates: 0, refused: 0 });
+    expect(card(300)).toMatchObject({ result: 'grant', person: 'p-300' });
+  });
+
   it('resumes after a restart with only the missing chunks, a torn one among them', async () => {
     const t = await prepareTransfer(snapshotBody(3, siteOf(PEOPLE, 500)), 1_024);
     const staged = 10;
@@ -177,8 +212,8 @@ describe('chunked snapshot transfer at the controller', () => {
     closeSync(fd);
     heard.length = 0;
     await startAgent();
-    expect(agent.snapshotVersion).toBe(1); // the stored policy decides while the transfer resumes
-    expect(card(0).result).toBe('grant');
+    expect(agent.snapshotVersion).toBe(2); // the stored policy decides while the transfer resumes
+    expect(card(300).result).toBe('grant');
     const hello = await waitFor('the hello', () => heard.find((m) => m.kind === 'hello'));
     const missing = [...t.chunks.keys()].filter((i) => i === 4 || i >= staged);
     expect(hello.transfer).toEqual({ transfer: t.manifest.transfer, missing });

@@ -102,6 +102,11 @@ describe.skipIf(!chromiumAvailable)('console: report pages', () => {
       .first()
       .waitFor();
     await page.getByRole('row').filter({ hasText: 'E-1001' }).getByText('still inside').waitFor();
+    // The stored setting of the areas that count as at work.
+    await page.getByText('Areas that count as at work (stored setting)').click();
+    await page.getByRole('checkbox', { name: 'ロビー / Lobby' }).check({ force: true });
+    await page.getByRole('button', { name: 'Save setting' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     expect(await seriousViolations(page), 'report-attendance').toEqual([]);
     await screenshot(page, 'report-attendance');
   });

@@ -23,7 +23,7 @@ interface ReportOptions {
   testResults?: string;
 }
 
-/** The report for machines: every item with its verdict, checks and missing tests, both languages. */
+/** The report for machines: every item with its verdict, checks and tests, both languages. */
 export function reportJson(report: ComplianceReport) {
   return {
     format: 'monban-compliance-report',
@@ -36,11 +36,19 @@ export function reportJson(report: ComplianceReport) {
     exitCode: exitCodeOf(report),
     sources: report.map.sources,
     notes: report.map.notes,
+    testRun: report.testRun
+      ? {
+          ...report.testRun,
+          startedAt:
+            report.testRun.startedAt === undefined ? null : new Date(report.testRun.startedAt).toISOString(),
+        }
+      : null,
+    // each mapped test with whether it exists and its outcome in the given run (null: none given)
     items: report.items.map((r) => ({
       ...r.item,
       verdict: r.verdict,
       checks: r.checks,
-      missingTests: r.missing,
+      tests: r.tests.map((t) => ({ ...t, outcome: t.outcome ?? null })),
     })),
   };
 }

@@ -24,11 +24,13 @@ export type IdentityClaims = Record<string, unknown> & { iss: string; sub: strin
 export class OidcClient {
   #config: Promise<oidc.Configuration> | undefined;
   readonly #fetch: oidc.CustomFetch | undefined;
+  readonly #dispatcher: Agent | undefined;
 
   constructor(readonly settings: OidcSettings) {
     if (settings.ca) {
       // A private CA for the provider only, not for every outgoing request of the server.
       const dispatcher = new Agent({ connect: { ca: settings.ca } });
+      this.#dispatcher = dispatcher;
       this.#fetch = (url, options) =>
         undiciFetch(url, { ...options, dispatcher } as Parameters<
           typeof undiciFetch
@@ -56,6 +58,11 @@ export class OidcClient {
       });
     }
     return this.#config;
+  }
+
+  /** Closes the connections kept open to the provider (when the server stops). */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
   }
 
   async start(): Promise<AuthorizationStart> {

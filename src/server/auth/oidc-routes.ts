@@ -77,6 +77,7 @@ export const oidcRoutes: FastifyPluginAsync<{
   const { ctx, box, alarms } = services;
   const { db } = ctx;
   const client = settings && new OidcClient(settings);
+  if (client) app.addHook('onClose', () => client.close());
   if (settings)
     ctx.logger.info(
       { issuer: settings.issuer, clientId: settings.clientId, claim: settings.claim },

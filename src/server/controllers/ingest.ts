@@ -29,8 +29,10 @@ export interface EventIngestDeps {
   eventKey: Buffer;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
-  /** told of the events that were new, once stored (key uses, webhooks) */
+  /** told of the events that were new, once stored (key uses) */
   observe?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** writes that belong with the batch, in its transaction (the webhook outbox) */
+  inBatch?: (tx: Executor, controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export class EventIngest {
@@ -63,6 +65,7 @@ export class EventIngest {
       const news = events.filter((e) => fresh.has(e.seq));
       // Presence history and credential last use, for the reports (reports/history.ts).
       await recordReportFacts(tx, controllerId, news);
+      if (this.deps.inBatch && news.length > 0) await this.deps.inBatch(tx, controllerId, news);
       const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });

@@ -45,7 +45,7 @@ import { repositories } from '../storage/index.ts';
 import { ensureSite, siteById } from '../storage/sites.ts';
 import { controllerAlarms, type RaiseControllerAlarm } from './controller-alarms.ts';
 import { ControllerCoordinator } from './coordinator.ts';
-import { EventIngest } from './ingest.ts';
+import { EventIngest, type EventIngestDeps } from './ingest.ts';
 import {
   type ControllerLinkStatus,
   enrolledControllers,
@@ -117,8 +117,10 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
-  /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
+  /** told of every newly stored controller event (key uses); failures are logged only */
   onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** stored with every batch of controller events, in its transaction (the webhook outbox) */
+  inEventBatch?: EventIngestDeps['inBatch'];
   /** told when a controller's link is lost or restored (webhooks); failures are logged only */
   onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
   /** live state: what each controller reports of its doors (server/live) */
@@ -255,6 +257,7 @@ export class ControllerLink {
       presence: this.presence,
       raise: this.raise,
       ...(deps.onEvents && { observe: deps.onEvents }),
+      ...(deps.inEventBatch && { inBatch: deps.inEventBatch }),
     });
   }
 

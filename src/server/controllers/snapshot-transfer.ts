@@ -45,13 +45,14 @@ export class SnapshotTransfers {
 
   /** Sends a snapshot or delta body: as one message when small, else as a manifest and chunks. */
   async deliver(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
-    if (Buffer.byteLength(canonicalJson(body)) <= this.settings.threshold) {
+    const canonical = canonicalJson(body);
+    if (Buffer.byteLength(canonical) <= this.settings.threshold) {
       // Whatever went chunked before is superseded: a controller asking for it gets what is current.
       this.last.delete(coordinator.controllerId);
       await coordinator.send(body);
       return;
     }
-    const prepared = await prepareTransfer(body, this.settings.chunkSize);
+    const prepared = await prepareTransfer(body, this.settings.chunkSize, canonical);
     const id = coordinator.controllerId;
     this.last.set(id, prepared);
     await coordinator.send(prepared.manifest as unknown as Record<string, Json>);

@@ -11,8 +11,9 @@ import type { CheckResult } from './checks.ts';
 
 export async function singleSignOn(settings: OidcSettings): Promise<CheckResult> {
   const name = 'single sign-on';
+  const client = new OidcClient(settings);
   try {
-    const metadata = (await new OidcClient(settings).configuration()).serverMetadata();
+    const metadata = (await client.configuration()).serverMetadata();
     const missing = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'].filter(
       (key) => typeof metadata[key as keyof typeof metadata] !== 'string',
     );
@@ -32,6 +33,8 @@ export async function singleSignOn(settings: OidcSettings): Promise<CheckResult>
   } catch (error) {
     // The message only (openid-client's are fixed texts), never what the provider answered.
     return { name, status: 'fail', detail: `${settings.issuer} not discovered: ${(error as Error).message}` };
+  } finally {
+    await client.close();
   }
 }
 

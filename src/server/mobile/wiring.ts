@@ -8,6 +8,8 @@ import type { AlarmService } from '../alarms/service.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import type { LiveHub } from '../live/hub.ts';
 import type { OperationsService } from '../operations/service.ts';
+import type { Executor } from '../storage/db.ts';
+import type { WebhookWiring } from '../webhooks/wiring.ts';
 import type { MobileService } from './service.ts';
 
 export function wireMobile(deps: {
@@ -16,7 +18,9 @@ export function wireMobile(deps: {
   alarms: AlarmService;
   operations: OperationsService;
   live: LiveHub;
-  webhooks: { controllerEvents(source: string, events: readonly ControllerEvent[]): Promise<void> };
+  webhooks: Pick<WebhookWiring, 'controllerEvents'>;
+  /** where the webhook outbox is written (its own transaction: the open is stored already) */
+  db: Executor;
 }): () => void {
   deps.mobile.attach({
     alarms: deps.alarms,
@@ -24,7 +28,7 @@ export function wireMobile(deps: {
     live: deps.live,
     observe: async (source, events) => {
       deps.live.ingested(source, events);
-      await deps.webhooks.controllerEvents(source, events);
+      await deps.webhooks.controllerEvents(deps.db, source, events);
     },
   });
   return deps.bus.on('mobile-devices', ['credential.deleted', 'person.deleted'], async (event) => {

@@ -3,15 +3,17 @@
 // scope). Each event invalidates the cached queries it can change — floor tiles, the event list, the
 // alarm queue, muster and occupancy — so they refetch within a moment instead of polling.
 //
-// Reconnecting: a dropped connection is first retried by the browser itself, which sends
-// Last-Event-ID so the server replays what was missed. If that fails too (or the server answered an
-// error, which ends an EventSource), the connection is reopened with a growing delay (1 s … 30 s);
-// whenever it opens again after a loss every live query is refetched, as events may have been missed
-// beyond what the server keeps. While not connected, live queries poll (hooks/live.ts).
+// Reconnecting (lib/live-connection.ts): a dropped connection is first retried by the browser itself,
+// which sends Last-Event-ID so the server replays what was missed. If that fails too (or the server
+// answered an error, which ends an EventSource), the connection is reopened with a growing delay
+// (1 s … 30 s); whenever it opens again after a loss every live query is refetched, as events may
+// have been missed beyond what the server keeps. While not connected, live queries poll (hooks/live.ts).
 import { type QueryClient, type QueryKey, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { connectLive, type EventSourceLike } from '../lib/live-connection.ts';
 import { alarmKeys } from './api/alarms.ts';
 import { eventKeys } from './api/events.ts';
+import { keyKeys } from './api/keys-guests.ts';
 import { liveKeys } from './api/live.ts';
 import { musterKey } from './api/reports.ts';
 import { setStreamState } from './live.ts';
@@ -22,7 +24,8 @@ export type LiveKind = (typeof LIVE_KINDS)[number];
 
 /** What each kind of event can change in the console. */
 export const AFFECTS: Record<LiveKind, readonly QueryKey[]> = {
-  access: [eventKeys.all, musterKey, liveKeys.occupancy, liveKeys.muster, liveKeys.doors],
+  // a key's uses and use count too
+  access: [eventKeys.all, musterKey, liveKeys.occupancy, liveKeys.muster, liveKeys.doors, keyKeys.all],
   door: [eventKeys.all, liveKeys.doors],
   alarm: [eventKeys.all, alarmKeys.all, liveKeys.doors],
   // overrides, lockdown, threat level, fire, area resets
@@ -44,7 +47,6 @@ const EVERYTHING_LIVE = [...new Set(Object.values(AFFECTS).flat())];
  */
 const SETTLE_MS = [1_200, 6_000];
 const BATCH_MS = 100;
-const MAX_BACKOFF_MS = 30_000;
 
 /** Collects keys for a short moment so a burst of events costs one refetch per query. */
 function invalidator(client: QueryClient) {
@@ -86,40 +88,15 @@ export function useLiveStream(): void {
   useEffect(() => {
     if (typeof EventSource === 'undefined') return;
     const invalidate = invalidator(client);
-    let source: EventSource | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let failures = 0;
-    let lost = false;
-    let stopped = false;
-
-    const open = () => {
-      source = new EventSource(STREAM_URL, { withCredentials: true });
-      source.onopen = () => {
-        failures = 0;
-        setStreamState('live');
-        if (lost) invalidate.add(EVERYTHING_LIVE, true);
-        lost = false;
-      };
-      for (const kind of LIVE_KINDS)
-        source.addEventListener(kind, () => invalidate.add(AFFECTS[kind], kind !== 'access'));
-      source.onerror = () => {
-        lost = true;
-        setStreamState('reconnecting');
-        failures += 1;
-        // The browser retries once by itself (with Last-Event-ID); after that, or when it gave up,
-        // we back off.
-        if (source?.readyState === EventSource.CONNECTING && failures === 1) return;
-        source?.close();
-        const delay = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(failures - 1, 5));
-        retry = setTimeout(() => !stopped && open(), delay);
-      };
-    };
-    setStreamState('connecting');
-    open();
+    const close = connectLive({
+      open: () => new EventSource(STREAM_URL, { withCredentials: true }) as unknown as EventSourceLike,
+      kinds: LIVE_KINDS,
+      onEvent: (kind) => invalidate.add(AFFECTS[kind as LiveKind], kind !== 'access'),
+      onState: setStreamState,
+      onResync: () => invalidate.add(EVERYTHING_LIVE, true),
+    });
     return () => {
-      stopped = true;
-      source?.close();
-      if (retry) clearTimeout(retry);
+      close();
       invalidate.stop();
       setStreamState('connecting');
     };

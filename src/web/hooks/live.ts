@@ -2,11 +2,12 @@
 // invalidates live queries the moment something changes; while it is not connected (first seconds,
 // a dropped connection, a proxy that buffers it) live queries fall back to polling at this interval.
 import { useSyncExternalStore } from 'react';
+import type { StreamState } from '../lib/live-connection.ts';
 
 export const LIVE_REFRESH_MS = 3_000;
 
 /** connecting: not yet open; live: open and delivering; reconnecting: lost, polling meanwhile. */
-export type StreamState = 'connecting' | 'live' | 'reconnecting';
+export type { StreamState } from '../lib/live-connection.ts';
 
 let state: StreamState = 'connecting';
 const listeners = new Set<() => void>();

@@ -335,6 +335,12 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
     expect(item(r, 'g01').tests.map((t) => t.outcome)).toEqual(['passed', 'not-run']);
     expect(item(r, 'mn-e-c').tests[0]!.outcome).toBe('skipped');
     expect(exitCodeOf(r)).toBe(1);
+    const json = reportJson(r);
+    expect(json.testRun).toMatchObject({ startedAt: '2026-12-01T09:00:00.000Z', counts: { failed: 1 } });
+    expect(json.items.find((i) => i.id === 'g01')!.tests.map((t) => t.outcome)).toEqual([
+      'passed',
+      'not-run',
+    ]);
     const en = renderHtml(r, 'en');
     expect(en).toContain(
       'refuses TLS 1.1 and accepts TLS 1.2 and 1.3 — <span class="outcome-failed">failed</span>',
@@ -390,6 +396,8 @@ describe.each(['SQLite', ...(postgres ? ['PostgreSQL'] : [])])('compliance repor
       expect(parsed).toMatchObject({ format: 'monban-compliance-report', v: 1, exitCode: json.code });
       expect(parsed.items.map((i: { id: string }) => i.id)).toEqual(COMPLIANCE_MAP.items.map((i) => i.id));
       expect(parsed.items[0].checks[0]).toHaveProperty('value.ja');
+      expect(parsed.items[0].tests[0]).toMatchObject({ present: true, outcome: null });
+      expect(parsed.testRun).toBeNull();
       const tests = await cli(['compliance', 'tests']);
       expect(tests).toMatchObject({ code: 0 });
       expect(tests.out).toMatch(/(\d+)\/\1 mapped test\(s\) found/);

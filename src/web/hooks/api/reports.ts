@@ -187,3 +187,23 @@ export function csvHref(
   params.set('header', header);
   return `${path}?${params}`;
 }
+
+/** Which areas count as at work for attendance (empty: every area), as the server stores it. */
+export function useAttendanceSettings() {
+  return useQuery({
+    queryKey: reportKeys.detail('attendance-settings'),
+    queryFn: () => unwrap(api.GET('/api/reports/attendance/settings')),
+  });
+}
+
+export function useSaveAttendanceSettings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (workAreas: string[]) =>
+      unwrap(api.POST('/api/reports/attendance/settings', { body: { workAreas } })),
+    onSuccess: (saved) => {
+      client.setQueryData(reportKeys.detail('attendance-settings'), saved);
+      return client.invalidateQueries({ queryKey: reportKeys.list({ report: 'attendance' }) });
+    },
+  });
+}

@@ -24,11 +24,19 @@ import {
   useRelinkKey,
   useRevokeKey,
 } from '../../hooks/api/keys-guests.ts';
+import { useOperators } from '../../hooks/api/operators.ts';
 import { useFormat } from '../../lib/format.ts';
 import { KeyForm } from './key-form.tsx';
 
 export function keyWhere(key: Key): string {
   return [...key.doors, ...key.areas].join(', ') || '—';
+}
+
+/** Who issued a key, by name where the operator list can be read (operators:read), else by id. */
+export function useSponsorName(): (sponsor: string) => string {
+  const operators = useOperators();
+  const names = new Map((operators.data ?? []).map((o) => [o.id, o.displayName || o.username]));
+  return (sponsor) => names.get(sponsor) ?? sponsor;
 }
 
 export function KeysPage() {
@@ -42,6 +50,7 @@ export function KeysPage() {
   };
   const keys = useKeys(query);
   const guests = useGuests();
+  const sponsorName = useSponsorName();
   const guestName = new Map((guests.data ?? []).map((g) => [g.id, g.name]));
   const revoke = useRevokeKey();
   const relink = useRelinkKey();
@@ -72,7 +81,7 @@ export function KeysPage() {
       cell: (k) => (k.maxUses === null ? String(k.uses) : `${k.uses} / ${k.maxUses}`),
     },
     { key: 'state', header: t('keys.state'), cell: (k) => t(`keys.stateOf.${k.state}`) },
-    { key: 'sponsor', header: t('keys.sponsor'), cell: (k) => k.sponsor },
+    { key: 'sponsor', header: t('keys.sponsor'), cell: (k) => sponsorName(k.sponsor) },
     {
       key: 'actions',
       header: t('common.actions'),
@@ -176,6 +185,7 @@ function KeyUses({ keyId }: { keyId: string }) {
   const { t } = useTranslation();
   const format = useFormat();
   const uses = useKeyUses(keyId);
+  const sponsorName = useSponsorName();
   const columns: Column<KeyUse>[] = [
     { key: 'at', header: t('events.at'), cell: (u) => format.dateTime(u.at) },
     { key: 'door', header: t('events.door'), cell: (u) => u.door ?? '—' },
@@ -188,7 +198,7 @@ function KeyUses({ keyId }: { keyId: string }) {
           : `${t('events.denied')} — ${t(`reason.${u.reason}`, { defaultValue: u.reason })}`,
     },
     { key: 'controller', header: t('events.controller'), cell: (u) => u.controllerId },
-    { key: 'sponsor', header: t('keys.sponsor'), cell: (u) => u.sponsor },
+    { key: 'sponsor', header: t('keys.sponsor'), cell: (u) => sponsorName(u.sponsor) },
   ];
   if (uses.isPending) return <Loading />;
   return (

@@ -33,10 +33,15 @@ export function ReservationsPage() {
   const [state, setState] = useState('booked');
   const [space, setSpace] = useState('');
   const [guest, setGuest] = useState('');
+  const [fromDay, setFromDay] = useState('');
+  const [toDay, setToDay] = useState('');
   const query: ReservationQuery = {
     ...(state && { state: state as NonNullable<ReservationQuery['state']> }),
     ...(space && { space }),
     ...(guest && { guest }),
+    // Overlapping the days chosen, in the site's zone (to: the end of that day).
+    ...(fromDay && { from: fromLocalInput(`${fromDay}T00:00`, format.timeZone) }),
+    ...(toDay && { to: fromLocalInput(`${toDay}T23:59`, format.timeZone) }),
   };
   const reservations = useReservations(query);
   const cancel = useCancelReservation();
@@ -132,6 +137,8 @@ export function ReservationsPage() {
             ...(guests.data ?? []).map((g) => ({ id: g.id, label: g.name })),
           ]}
         />
+        <Field label={t('reservations.fromDay')} type="date" value={fromDay} onChange={setFromDay} />
+        <Field label={t('reservations.toDay')} type="date" value={toDay} onChange={setToDay} />
       </search>
       <ErrorNotice error={reservations.error ?? cancel.error} />
       {reservations.isPending ? (

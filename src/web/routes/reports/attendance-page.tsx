@@ -10,6 +10,7 @@ import { Page } from '../../components/common/page.tsx';
 import { CsvDownloads, LoadMore, ReportForm } from '../../components/report-parts.tsx';
 import { type AttendanceQuery, type AttendanceReport, useAttendance } from '../../hooks/api/reports.ts';
 import { toLocalInput, useFormat } from '../../lib/format.ts';
+import { WorkAreasSettings } from './work-areas-settings.tsx';
 
 type Day = AttendanceReport['days'][number];
 type Month = AttendanceReport['months'][number];
@@ -61,6 +62,7 @@ export function AttendancePage() {
   ];
   return (
     <Page title={t('nav.attendance')}>
+      <WorkAreasSettings />
       <ReportForm
         onSubmit={() =>
           setQuery({
