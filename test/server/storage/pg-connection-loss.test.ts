@@ -40,9 +40,7 @@ describe.skipIf(!PG_URL)('the PostgreSQL store when its connections are terminat
     await a.end();
   });
 
-  it('answers the next query after pg_terminate_backend killed every connection it held', async () => {
-    // Several connections open and idle in the pool.
-    await Promise.all(Array.from({ length: 4 }, () => sql`SELECT pg_sleep(0.05)`.execute(store.db)));
+  const terminateAll = async () => {
     const a = admin();
     await a.connect();
     const killed = await a.query(
@@ -50,8 +48,31 @@ describe.skipIf(!PG_URL)('the PostgreSQL store when its connections are terminat
       [database],
     );
     await a.end();
-    expect(killed.rowCount).toBeGreaterThan(0);
+    return killed.rowCount ?? 0;
+  };
+
+  it('answers the next query after pg_terminate_backend killed every connection it held', async () => {
+    // Several connections open and idle in the pool.
+    await Promise.all(Array.from({ length: 4 }, () => sql`SELECT pg_sleep(0.05)`.execute(store.db)));
+    expect(await terminateAll()).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300)); // the terminations reach the pool's sockets
+    const r = await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db);
+    expect(r.rows[0]!.one).toBe(1);
+  });
+
+  it('fails a transaction whose connection was terminated midway, and carries on', async () => {
+    const outcome = await store.db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`SELECT 1`.execute(tx);
+        // The connection is checked out and between two queries when it is ended.
+        expect(await terminateAll()).toBeGreaterThan(0);
+        await new Promise((r) => setTimeout(r, 300));
+        await sql`SELECT 1`.execute(tx);
+        return 'committed';
+      })
+      .catch(() => 'failed');
+    expect(outcome).toBe('failed');
     const r = await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db);
     expect(r.rows[0]!.one).toBe(1);
   });
