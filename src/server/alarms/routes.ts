@@ -3,9 +3,9 @@
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AuthError } from '../auth/errors.ts';
 import { actorOf, audit, idParam, parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
+import { ApiError } from '../http/errors.ts';
 import { inScope, type Principal } from '../http/principal.ts';
 import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
 import {
@@ -47,7 +47,7 @@ function cursorBefore(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const key = decodeCursor(cursor);
   if (key?.length !== 1 || typeof key[0] !== 'number')
-    throw new AuthError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
+    throw new ApiError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
   return key[0];
 }
 const commentText = z.string().trim().min(1).max(2000);
@@ -68,7 +68,7 @@ export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
   async function visibleAlarm(request: FastifyRequest, principal: Principal): Promise<Alarm> {
     const alarm = await getAlarm(db, parse(idParam, request.params).id);
     if (!alarm || !inScope(principal, { site: alarm.site }))
-      throw new AuthError('ALARM_NOT_FOUND', 'no such alarm');
+      throw new ApiError('ALARM_NOT_FOUND', 'no such alarm');
     return alarm;
   }
 

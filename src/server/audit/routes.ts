@@ -4,9 +4,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { storageView } from '../auth/context.ts';
-import { AuthError } from '../auth/errors.ts';
 import { parse, requirePrincipal } from '../auth/http.ts';
 import type { SecurityServices } from '../auth/plugin.ts';
+import { ApiError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
 import { verifyChains } from './anchors.ts';
 import { queryAudit } from './store.ts';
@@ -36,7 +36,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
     if (cursor !== undefined) {
       const key = decodeCursor(cursor);
       if (key?.length !== 1 || typeof key[0] !== 'number')
-        throw new AuthError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
+        throw new ApiError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
       before = key[0];
     }
     const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
