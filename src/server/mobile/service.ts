@@ -309,18 +309,27 @@ export class MobileService {
       .orderBy('id')
       .execute();
     const now = this.deps.clock.now();
-    const open: { id: string; name: string }[] = [];
+    const byController = new Map<string, typeof rows>();
     for (const row of rows) {
-      const live = this.links?.live.reportOf(row.controller_id!)?.report;
-      const { decision } = await this.explain.decideCredential({
-        door: row.id,
+      const list = byController.get(row.controller_id!) ?? [];
+      list.push(row);
+      byController.set(row.controller_id!, list);
+    }
+    const open: { id: string; name: string }[] = [];
+    for (const [controllerId, doors] of byController) {
+      const live = this.links?.live.reportOf(controllerId)?.report;
+      const decisions = await this.explain.decideCredentialAt({
+        controllerId,
+        doors: doors.map((d) => d.id),
         side: 'in',
         credential: `mobile:${device.refHash}`,
         at: now,
         ...(live && { live }),
       });
-      if (decision.result === 'grant') open.push({ id: row.id, name: row.name });
+      for (const d of doors)
+        if (decisions.get(d.id)?.result === 'grant') open.push({ id: d.id, name: d.name });
     }
+    open.sort((a, b) => (a.id < b.id ? -1 : 1));
     return open;
   }
 
