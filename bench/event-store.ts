@@ -19,7 +19,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { chainKeys, GENESIS, linkMac } from '../src/server/storage/chain.ts';
-import { openStore, type Store } from '../src/server/storage/db.ts';
+import { openStore, SQLITE_PRAGMAS, type Store } from '../src/server/storage/db.ts';
 import { ensurePartitions } from '../src/server/storage/event-partitions.ts';
 import { EventStore, eventCanonical, type StoredEvent } from '../src/server/storage/events.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
@@ -178,8 +178,8 @@ type RawInsert = (rows: Row[]) => Promise<void>;
 
 function sqliteRaw(file: string): { insert: RawInsert; close(): void } {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  // The server's own connection settings (durability, checkpoints): like is compared with like.
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   const statement = db.prepare(
     `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   );
