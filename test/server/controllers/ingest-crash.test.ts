@@ -141,7 +141,8 @@ describe('event ingest when the server process is killed mid-batch', () => {
     try {
       const rows = await reopened.db.selectFrom('events').select('seq').orderBy('seq').execute();
       expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
-      const history = await reopened.db.selectFrom('presence_history').select(['seq']).execute();
+      const history = (await sql<{ seq: number }>`SELECT seq FROM presence_history`.execute(reopened.db))
+        .rows;
       expect(history).toHaveLength(grants(events(1, 600)));
       expect(new Set(history.map((h) => Number(h.seq))).size).toBe(history.length);
       const [verdict] = await new EventStore(reopened.db, chainKeys(KEY).events).verify();
