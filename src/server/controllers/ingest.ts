@@ -61,8 +61,10 @@ export class EventIngest {
           detail: e.detail,
         })),
       );
+      // Each new sequence once, as stored (its first occurrence): a batch may carry one twice, and
+      // presence, report facts, webhooks and alarms must see it once, as the event log does.
       const fresh = new Set(stored.map((e) => e.seq));
-      const news = events.filter((e) => fresh.has(e.seq));
+      const news = events.filter((e) => fresh.delete(e.seq));
       // Presence history and credential last use, for the reports (reports/history.ts).
       await recordReportFacts(tx, controllerId, news);
       if (this.deps.inBatch && news.length > 0) await this.deps.inBatch(tx, controllerId, news);
