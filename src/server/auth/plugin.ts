@@ -5,16 +5,14 @@
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
 //   on anything but the login and enrolment routes;
 // - writes an audit record for every state-changing request that no handler audited itself;
-// - serves /api/auth/* (with OpenID Connect sign-in when configured), /api/operators/*, /api/audit
-//   and /api/alarms.
+// - serves /api/auth/* (with OpenID Connect sign-in when configured) and /api/operators/*.
+// The alarm and audit routes are rows of the one route table (src/server/api/routes.ts).
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { alarmRoutes } from '../alarms/routes.ts';
 import { AlarmService, type AlarmSettings } from '../alarms/service.ts';
 import { anchorKeys } from '../audit/anchors.ts';
-import { auditRoutes } from '../audit/routes.ts';
 import { ApiError, errorBody } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
@@ -185,8 +183,6 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
     await scope.register(authRoutes, { services });
     await scope.register(oidcRoutes, { services, settings: options.oidc });
     await scope.register(operatorRoutes, { services });
-    await scope.register(auditRoutes, { services });
-    await scope.register(alarmRoutes, { services });
   });
 };
 
