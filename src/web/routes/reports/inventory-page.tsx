@@ -52,7 +52,8 @@ export function InventoryPage() {
     {
       key: 'kind',
       header: t('reports.kind'),
-      cell: (o) => t(o.kind === 'token' ? 'reports.operatorKind.tokenHolder' : 'reports.operatorKind.operator'),
+      cell: (o) =>
+        t(o.kind === 'token' ? 'reports.operatorKind.tokenHolder' : 'reports.operatorKind.operator'),
     },
     { key: 'name', header: t('common.name'), cell: (o) => `${o.name} (${o.id})` },
     { key: 'role', header: t('reports.role'), cell: (o) => t(`roles.${o.role}`, { defaultValue: o.role }) },
