@@ -5,8 +5,9 @@
 // policies are kept until the site data changes (any domain event), so paging through a door's
 // people or previewing twice costs one build. A preview applies the change in a transaction that is
 // always rolled back — the same storage checks as saving it, so an invalid change is refused the
-// same way — builds the policies inside it, and compares decisions at the instants where the
-// controller's schedules begin or end over the next week.
+// same way — builds the policies inside it (of the changed level's holders only, when nobody else
+// can be touched: preview()), and compares decisions at the instants where the controller's
+// schedules begin or end over the next week.
 
 import { type Decision, decide } from '../../core/decide.ts';
 import type { Policy, Side } from '../../core/policy.ts';
