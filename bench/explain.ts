@@ -28,8 +28,10 @@ export interface ExplainBenchResult {
   page: LatencyStats;
   /** the same decisions, every person decided directly (no profile memo), ms */
   direct: LatencyStats;
-  /** preview of removing one door from a level, ms (policies before already kept) */
+  /** preview of removing one door from a level, ms (built of the level's holders only) */
   preview: LatencyStats;
+  /** the same preview by the whole rebuild (policies before already kept), ms; with MONBAN_BENCH_EXPLAIN_WHOLE=1 */
+  previewWhole: LatencyStats | null;
 }
 
 const T0 = Date.parse('2026-04-01T01:00:00Z'); // Wednesday 10:00 in Tokyo
@@ -87,16 +89,29 @@ export async function runExplainBench(
         .where('level_id', '=', level.level_id)
         .execute()
     ).map((d) => d.door_id);
-    const previewRounds = 2;
+    const change = {
+      resource: 'access_level' as const,
+      id: level.level_id,
+      patch: { doors: doors.slice(1) },
+    };
+    const previewRounds = Number(process.env.MONBAN_BENCH_EXPLAIN_PREVIEWS ?? 5);
     const preview = new Float64Array(previewRounds);
+    let answer: unknown;
     for (let r = 0; r < previewRounds; r++) {
-      progress(`explain: preview ${r + 1}/${previewRounds}`);
       start = performance.now();
-      await service.preview(
-        { resource: 'access_level', id: level.level_id, patch: { doors: doors.slice(1) } },
-        'all',
-      );
+      answer = await service.preview(change, 'all');
       preview[r] = (performance.now() - start) * 1000;
+      progress(`explain: preview ${r + 1}/${previewRounds}: ${(preview[r]! / 1000).toFixed(0)} ms`);
+    }
+    // The whole rebuild (O(site): minutes at 100,000 people) as the baseline, once, on request.
+    let previewWhole: LatencyStats | null = null;
+    if (process.env.MONBAN_BENCH_EXPLAIN_WHOLE === '1') {
+      progress('explain: preview by the whole rebuild');
+      start = performance.now();
+      const whole = await service.preview(change, 'all', undefined, { exhaustive: true });
+      previewWhole = toMs(Float64Array.of((performance.now() - start) * 1000));
+      if (JSON.stringify(whole) !== JSON.stringify(answer))
+        throw new Error('explain bench: the holders-only preview differs from the whole rebuild');
     }
     return {
       people: size.people,
@@ -106,6 +121,7 @@ export async function runExplainBench(
       page: toMs(page),
       direct: toMs(direct),
       preview: toMs(preview),
+      previewWhole,
     };
   } finally {
     service.close();

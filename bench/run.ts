@@ -454,7 +454,10 @@ async function explainSection(results: Record<string, unknown>): Promise<void> {
       row('who can pass: page of 100 + counts over all', x.page),
       row('baseline: decide every person directly', x.direct),
       row('preview: a door removed from a level', x.preview),
+      ...(x.previewWhole ? [row('baseline: the same preview, whole rebuild', x.previewWhole)] : []),
     ]),
   );
+  if (x.previewWhole)
+    console.log(`  whole-rebuild preview vs holders-only: ${fmt(x.previewWhole.p50 / x.preview.p50, 1)}×`);
   console.log(`\n  page vs direct baseline: ${fmt(x.page.p50 / x.direct.p50, 2)}×`);
 }

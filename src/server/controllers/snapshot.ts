@@ -46,7 +46,7 @@ function byKey<R, K extends keyof R>(rows: readonly R[], key: K): Map<R[K], R[]>
 }
 
 /** Rows of `table` whose `column` is one of `ids` (none when there are no ids). */
-async function rowsWhereIn<T extends keyof Database>(
+export async function rowsWhereIn<T extends keyof Database>(
   db: Executor,
   table: T,
   column: string,
@@ -71,7 +71,15 @@ export async function buildSnapshot(
   db: Executor,
   controllerId: string,
   credentialKey: Uint8Array,
-  options: { emergencyGroup?: string | undefined; defaultSite?: string | undefined } = {},
+  options: {
+    emergencyGroup?: string | undefined;
+    defaultSite?: string | undefined;
+    /**
+     * Only these people, of those the controller would get (the rule-change preview: the holders a
+     * change can touch). The rest of the snapshot — doors, areas, levels, schedules — is whole.
+     */
+    onlyPeople?: ReadonlySet<string> | undefined;
+  } = {},
 ): Promise<SnapshotContent> {
   const doors = await db.selectFrom('doors').selectAll().where('controller_id', '=', controllerId).execute();
   const doorRules = new Map(doors.map((d) => [d.id, d.rules ? (JSON.parse(d.rules) as DoorRules) : {}]));
@@ -133,13 +141,25 @@ export async function buildSnapshot(
       r.escort?.escortGroup,
     ].filter((g): g is string => g !== undefined);
   });
-  const personLevels = await rowsWhereIn(db, 'person_levels', 'level_id', levelIds);
-  const levelGroupMembers = await rowsWhereIn(
-    db,
-    'person_groups',
-    'group_id',
-    unique(groupLevels.map((g) => g.group_id)),
-  );
+  const only = options.onlyPeople;
+  const levelGroups = unique(groupLevels.map((g) => g.group_id));
+  let personLevels: Database['person_levels'][];
+  let levelGroupMembers: Database['person_groups'][];
+  if (only) {
+    // Read from the people's side: O(those people), not O(the controller's holders).
+    const onlyIds = [...only];
+    const ofLevels = new Set(levelIds);
+    const ofGroups = new Set(levelGroups);
+    personLevels = (await rowsWhereIn(db, 'person_levels', 'person_id', onlyIds)).filter((r) =>
+      ofLevels.has(r.level_id),
+    );
+    levelGroupMembers = (await rowsWhereIn(db, 'person_groups', 'person_id', onlyIds)).filter((r) =>
+      ofGroups.has(r.group_id),
+    );
+  } else {
+    personLevels = await rowsWhereIn(db, 'person_levels', 'level_id', levelIds);
+    levelGroupMembers = await rowsWhereIn(db, 'person_groups', 'group_id', levelGroups);
+  }
   const personIds = unique([
     ...personLevels.map((p) => p.person_id),
     ...levelGroupMembers.map((p) => p.person_id),

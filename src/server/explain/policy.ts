@@ -14,7 +14,7 @@ import { compilePolicy, type Policy } from '../../core/policy.ts';
 import { formatWall } from '../../core/time/civil.ts';
 import { TimeZone } from '../../core/time/zone.ts';
 import { safeCredentialRef } from '../controllers/credential-refs.ts';
-import { buildSnapshot } from '../controllers/snapshot.ts';
+import { buildSnapshot, rowsWhereIn } from '../controllers/snapshot.ts';
 import type { Executor } from '../storage/db.ts';
 
 /** What the answers show of a person: their name, and what their scope is judged by. */
@@ -74,13 +74,27 @@ export async function buildExplainPolicy(
   db: Executor,
   controllerId: string | null,
   installationKey: Uint8Array,
-  options: { defaultSite?: string | undefined; now: number },
+  options: {
+    defaultSite?: string | undefined;
+    now: number;
+    /**
+     * Only these people (the rule-change preview: those the change can touch), so the build costs
+     * O(them) rather than O(site). Each keeps the decisions the whole policy gives them: what
+     * decide() reads of a person in the explain state is their own (profiles.ts), and the doors,
+     * areas, levels, schedules and rule groups are whole.
+     */
+    onlyPeople?: ReadonlySet<string> | undefined;
+  },
 ): Promise<ExplainPolicy> {
   const credentialKey = siteCredentialKey(installationKey);
+  const only = options.onlyPeople;
   const snapshot =
     controllerId === null
       ? undefined
-      : await buildSnapshot(db, controllerId, credentialKey, { defaultSite: options.defaultSite });
+      : await buildSnapshot(db, controllerId, credentialKey, {
+          defaultSite: options.defaultSite,
+          onlyPeople: only,
+        });
   const site: SiteDef = snapshot?.site ?? {
     timezone: 'UTC',
     areas: [],
@@ -94,29 +108,33 @@ export async function buildExplainPolicy(
   const zone = new TimeZone(site.timezone);
   const insiders = new Set(site.people.map((p) => p.id));
 
-  const rows = await db
-    .selectFrom('people')
-    .select(['id', 'name', 'department', 'site', 'active', 'left_at'])
-    .orderBy('id')
-    .execute();
-  const credentials = await db
-    .selectFrom('credentials')
-    .select([
-      'id',
-      'person_id',
-      'type',
-      'identifier',
-      'pin_hash',
-      'duress_pin_hash',
-      'valid_from',
-      'valid_until',
-      'max_uses',
-      'uses',
-      'state',
-      'ref_hash',
-    ])
-    .where('identifier', 'is not', null)
-    .execute();
+  const rows = only
+    ? (await rowsWhereIn(db, 'people', 'id', [...only])).sort((a, b) => (a.id < b.id ? -1 : 1))
+    : await db
+        .selectFrom('people')
+        .select(['id', 'name', 'department', 'site', 'active', 'left_at'])
+        .orderBy('id')
+        .execute();
+  const credentials = only
+    ? (await rowsWhereIn(db, 'credentials', 'person_id', [...only])).filter((c) => c.identifier !== null)
+    : await db
+        .selectFrom('credentials')
+        .select([
+          'id',
+          'person_id',
+          'type',
+          'identifier',
+          'pin_hash',
+          'duress_pin_hash',
+          'valid_from',
+          'valid_until',
+          'max_uses',
+          'uses',
+          'state',
+          'ref_hash',
+        ])
+        .where('identifier', 'is not', null)
+        .execute();
 
   const refs = new Map<string, string>();
   const outsiderCredentials = new Map<string, CredentialDef[]>();

@@ -5,8 +5,9 @@
 // policies are kept until the site data changes (any domain event), so paging through a door's
 // people or previewing twice costs one build. A preview applies the change in a transaction that is
 // always rolled back — the same storage checks as saving it, so an invalid change is refused the
-// same way — builds the policies inside it, and compares decisions at the instants where the
-// controller's schedules begin or end over the next week.
+// same way — builds the policies inside it (of the changed level's holders only, when nobody else
+// can be touched: preview()), and compares decisions at the instants where the controller's
+// schedules begin or end over the next week.
 
 import { type Decision, decide } from '../../core/decide.ts';
 import type { Policy, Side } from '../../core/policy.ts';
@@ -103,9 +104,14 @@ export class ExplainService {
     this.policies.clear();
   }
 
-  private async prepared(db: Executor, controllerId: string | null): Promise<Cached> {
+  private async prepared(
+    db: Executor,
+    controllerId: string | null,
+    onlyPeople?: ReadonlySet<string>,
+  ): Promise<Cached> {
     const built = await buildExplainPolicy(db, controllerId, this.deps.installationKey, {
       now: this.deps.clock.now(),
+      onlyPeople,
     });
     return { ...built, profiles: profilesOf(built.policy) };
   }
@@ -223,12 +229,27 @@ export class ExplainService {
     return decisions;
   }
 
-  /** What saving `change` would change: who gains and who loses access at which doors. */
-  async preview(change: ProposedChange, scope: ScopeFilter, at?: number[]): Promise<Preview> {
+  /**
+   * What saving `change` would change: who gains and who loses access at which doors.
+   *
+   * A change to a level, or to a schedule no door's own mode follows, can alter the decisions of
+   * the level's holders only (directly or through a group): the policies before and after are then
+   * built of those people alone, both inside the transaction — O(change), not O(site). When a
+   * door's mode follows the changed schedule everyone at it is touched, and the whole policies are
+   * compared (the kept one before, a rebuilt one after); `exhaustive` asks for that always (the
+   * tests compare the two ways).
+   */
+  async preview(
+    change: ProposedChange,
+    scope: ScopeFilter,
+    at?: number[],
+    options: { exhaustive?: boolean } = {},
+  ): Promise<Preview> {
     const db = this.deps.store.db;
     const now = this.deps.clock.now();
     const repos = repositories(db, this.deps.installationKey);
     const doors = new Set<string>();
+    let modesFollow = false;
     if (change.resource === 'access_level') {
       const level = await repos.accessLevels.get(change.id);
       if (!level) throw new ApiError('ACCESS_LEVEL_NOT_FOUND', `no access level '${change.id}'`);
@@ -250,7 +271,10 @@ export class ExplainService {
         .execute();
       for (const d of scheduled) {
         const rules = JSON.parse(d.rules!) as { scheduledModes?: { schedule: string }[] };
-        if (rules.scheduledModes?.some((m) => m.schedule === change.id)) doors.add(d.id);
+        if (rules.scheduledModes?.some((m) => m.schedule === change.id)) {
+          doors.add(d.id);
+          modesFollow = true;
+        }
       }
     }
     const doorRows =
@@ -263,16 +287,21 @@ export class ExplainService {
             .execute();
     const controllers = [...new Set(doorRows.map((d) => d.controller_id ?? null))];
 
+    const whole = options.exhaustive === true || modesFollow;
     const before = new Map<string | null, Cached>();
-    for (const c of controllers) before.set(c, await this.policyOf(c));
+    if (whole) for (const c of controllers) before.set(c, await this.policyOf(c));
     const after = new Map<string | null, Cached>();
     try {
       await inTransaction(db, async (tx) => {
+        // Holders do not change with the level or the schedule (a patch names neither people nor
+        // groups), so one set serves before and after.
+        const holders = whole ? undefined : await holdersOf(tx, change);
+        if (holders) for (const c of controllers) before.set(c, await this.prepared(tx, c, holders));
         const inside = repositories(tx, this.deps.installationKey);
         if (change.resource === 'access_level')
           await inside.accessLevels.update(change.id, change.patch, now);
         else await inside.schedules.update(change.id, change.patch, now);
-        for (const c of controllers) after.set(c, await this.prepared(tx, c));
+        for (const c of controllers) after.set(c, await this.prepared(tx, c, holders));
         throw new Rollback();
       });
     } catch (error) {
@@ -376,6 +405,32 @@ class Decider {
     }
     return decision;
   }
+}
+
+/** Everyone who holds a level the change touches (the level, or those on the schedule), directly or through a group. */
+async function holdersOf(db: Executor, change: ProposedChange): Promise<Set<string>> {
+  const levels =
+    change.resource === 'access_level'
+      ? [change.id]
+      : (
+          await db.selectFrom('access_levels').select('id').where('schedule_id', '=', change.id).execute()
+        ).map((l) => l.id);
+  const holders = new Set<string>();
+  if (levels.length === 0) return holders;
+  const direct = await db
+    .selectFrom('person_levels')
+    .select('person_id')
+    .where('level_id', 'in', levels)
+    .execute();
+  for (const r of direct) holders.add(r.person_id);
+  const viaGroups = await db
+    .selectFrom('person_groups')
+    .innerJoin('group_levels', 'group_levels.group_id', 'person_groups.group_id')
+    .select('person_groups.person_id')
+    .where('group_levels.level_id', 'in', levels)
+    .execute();
+  for (const r of viaGroups) holders.add(r.person_id);
+  return holders;
 }
 
 /** Levels (by index) a change touches in this policy: the level itself, or those on the schedule. */
