@@ -48,16 +48,21 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-/** Relative weights: kills dominate (the done criterion counts them), broker outages next. */
-const WEIGHTS: Record<FaultKind, number> = {
-  'controller-kill': 48,
-  'server-kill': 16,
-  'broker-kill': 9,
-  partition: 8,
-  delay: 4,
-  'clock-jump': 8,
-  'pg-terminate': 6,
-  'disk-full': 6,
+/**
+ * How many of each fault in every deck of twenty: kills dominate (the done criterion counts them,
+ * at least 100 with servers among them in 30 minutes), broker outages next (at least 10). The deck
+ * is shuffled with the PRNG and drawn to the end before the next, so every stretch of a run gets
+ * its share of each kind; kinds left out of a run are left out of its decks.
+ */
+const DECK: Record<FaultKind, number> = {
+  'controller-kill': 10,
+  'server-kill': 3,
+  'broker-kill': 2,
+  partition: 2,
+  delay: 1,
+  'clock-jump': 2,
+  'pg-terminate': 1,
+  'disk-full': 1,
 };
 
 const RECOVERY_MS = 120_000;
@@ -79,15 +84,18 @@ export class ChaosDriver {
     return Math.round(lowMs + this.random() * (highMs - lowMs));
   }
 
+  private deck: FaultKind[] = [];
+
   private nextKind(): FaultKind {
-    const kinds = this.options.kinds;
-    const total = kinds.reduce((n, k) => n + WEIGHTS[k], 0);
-    let r = this.random() * total;
-    for (const k of kinds) {
-      r -= WEIGHTS[k];
-      if (r < 0) return k;
+    if (this.deck.length === 0) {
+      this.deck = this.options.kinds.flatMap((k) => Array.from({ length: DECK[k] }, () => k));
+      // Fisher–Yates with the seeded PRNG.
+      for (let i = this.deck.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [this.deck[i], this.deck[j]] = [this.deck[j]!, this.deck[i]!];
+      }
     }
-    return kinds[kinds.length - 1]!;
+    return this.deck.pop()!;
   }
 
   /** Faults one after another until `until` (ms since the epoch). */
