@@ -4,6 +4,8 @@
 // have raised looked up and cleared (resolved through the API, as an operator would), so each fault
 // gets alarms of its own and the verification can tell whether each was raised exactly once.
 // Every step goes into the fault timeline of the report.
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControllerSlot, ServerSlot, SoakStack } from './stack.ts';
 
@@ -199,11 +201,23 @@ export class ChaosDriver {
           record.endedAt = Date.now();
           break;
         }
-        case 'disk-full':
-          record.target = 'none';
-          record.detail = 'not available in this run';
+        case 'disk-full': {
+          const c = this.pick(this.stack.controllers);
+          record.target = c.id;
+          if (!c.ownDisk) {
+            record.detail = 'not applied: the controller has no file system of its own (needs root)';
+            record.endedAt = Date.now();
+            break;
+          }
+          const hold = this.between(3000, 6000);
+          const filler = join(c.dir, 'soak-filler');
+          const bytes = fill(filler);
+          record.detail = `its file system filled (${Math.round(bytes / 1024)} KiB written until ENOSPC) for ${hold} ms`;
+          await sleep(hold);
+          rmSync(filler, { force: true });
           record.endedAt = Date.now();
           break;
+        }
       }
       await this.recover(record);
       await this.clear(record);
@@ -326,6 +340,27 @@ export class ChaosDriver {
         record?.problems.push(`resolving ${a.id}: ${resolved.status}`);
     }
   }
+}
+
+/** Writes zeros to `file` until the file system is full; the bytes written. */
+function fill(file: string): number {
+  const fd = openSync(file, 'w');
+  let written = 0;
+  try {
+    for (const size of [1024 * 1024, 4096, 1]) {
+      const chunk = Buffer.alloc(size);
+      for (;;) {
+        try {
+          written += writeSync(fd, chunk);
+        } catch {
+          break; // ENOSPC at this size: on to smaller writes
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }
 
 interface ActiveAlarm {
