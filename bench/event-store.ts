@@ -18,10 +18,18 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
+import pino from 'pino';
+import type { ControllerEvent } from '../src/contracts/messages.ts';
+import { AlarmService } from '../src/server/alarms/service.ts';
+import { securityDb } from '../src/server/auth/context.ts';
+import { controllerAlarms } from '../src/server/controllers/controller-alarms.ts';
+import { EventIngest } from '../src/server/controllers/ingest.ts';
+import { PresenceCoordinator } from '../src/server/controllers/presence-coordinator.ts';
 import { chainKeys, GENESIS, linkMac } from '../src/server/storage/chain.ts';
-import { openStore, type Store } from '../src/server/storage/db.ts';
+import { openStore, SQLITE_PRAGMAS, type Store } from '../src/server/storage/db.ts';
 import { ensurePartitions } from '../src/server/storage/event-partitions.ts';
 import { EventStore, eventCanonical, type StoredEvent } from '../src/server/storage/events.ts';
+import { repositories } from '../src/server/storage/index.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
 
 export const TARGETS = {
@@ -48,6 +56,12 @@ export interface IngestFigures {
   chainShare: number;
   /** a resent batch (every event already stored): ms */
   resendMs: number;
+  /**
+   * the whole ingest path a controller's batch takes (EventIngest: credential references, the
+   * chain, report facts — presence history, credential last use — and presence moves, in one
+   * transaction), on its own store with the doors, areas and people the events name
+   */
+  path: { perSecond: number; ratio: number; ms: LatencyStats };
 }
 
 export interface SearchFigures {
@@ -75,7 +89,8 @@ export interface EventStoreReport {
   postgresSkipped?: string;
 }
 
-const KEY = chainKeys(new Uint8Array(32).fill(7)).events;
+const KEY_BYTES = new Uint8Array(32).fill(7);
+const KEY = chainKeys(KEY_BYTES).events;
 const T0 = Date.parse('2026-08-03T00:00:00Z');
 const DAY = 86_400_000;
 const PEOPLE = 100_000;
@@ -178,8 +193,8 @@ type RawInsert = (rows: Row[]) => Promise<void>;
 
 function sqliteRaw(file: string): { insert: RawInsert; close(): void } {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  // The server's own connection settings (durability, checkpoints): like is compared with like.
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   const statement = db.prepare(
     `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   );
@@ -258,8 +273,42 @@ async function runBatches<T>(
   return performance.now() - t0;
 }
 
+/** The server's ingest path over a store, wired as the server wires it (compose.ts), no other controllers. */
+function ingestPath(store: Store): EventIngest {
+  const logger = pino({ level: 'silent' });
+  const repos = repositories(store.db, KEY_BYTES);
+  const raise = controllerAlarms(
+    new AlarmService(securityDb(store.db), logger, { now: () => Date.now() }),
+    'bench',
+    logger,
+  );
+  return new EventIngest({
+    db: store.db,
+    eventKey: KEY,
+    presence: new PresenceCoordinator({
+      presence: repos.presence,
+      doors: repos.doors,
+      areas: repos.areas,
+      coordinators: () => [],
+      raise,
+    }),
+    raise,
+  });
+}
+
+const asControllerEvent = (e: StoredEvent): ControllerEvent => ({
+  seq: e.seq,
+  at: e.at,
+  type: e.type as ControllerEvent['type'],
+  ...(e.door !== undefined && { door: e.door }),
+  ...(e.area !== undefined && { area: e.area }),
+  ...(e.personId !== undefined && { person: e.personId }),
+  detail: e.detail as ControllerEvent['detail'],
+});
+
 async function measureIngest(
   ingestStore: Store,
+  pathStore: Store,
   raw: RawInsert,
   options: { controllers: number; perController: number; batch: number; parallel: number },
   progress: Progress,
@@ -269,10 +318,15 @@ async function measureIngest(
   const batches = makeBatches(controllers, perController, batch);
   const { rows, chainMs } = chainedRows(batches);
   const store = new EventStore(ingestStore.db, KEY);
+  await seedNames(pathStore);
+  const path = ingestPath(pathStore);
+  const pathBatches = batches.map((b) => b.map(asControllerEvent));
   const ingestSamples: number[] = [];
   const rawSamples: number[] = [];
+  const pathSamples: number[] = [];
   let ingestMs = 0;
   let rawMs = 0;
+  let pathMs = 0;
   // Rounds of one batch per controller: ingest, then the same rows raw, so drift hits both alike.
   for (let round = 0; round < perController; round++) {
     const from = round * controllers;
@@ -293,6 +347,16 @@ async function measureIngest(
       parallel,
       (i) => raw(rows[i]!),
       rawSamples,
+    );
+    pathMs += await runBatches(
+      index,
+      (i) => i % controllers,
+      parallel,
+      async (i) => {
+        const fresh = await path.ingest(`ctl-${i % controllers}`, pathBatches[i]!);
+        if (fresh.length !== batch) throw new Error(`the ingest path stored ${fresh.length} of ${batch}`);
+      },
+      pathSamples,
     );
     if (round % 5 === 4) progress(`events ${label}: ingest round ${round + 1}/${perController}`);
   }
@@ -316,6 +380,11 @@ async function measureIngest(
     chainUsPerEvent: (chainMs * 1000) / events,
     chainShare: chainMs / ingestMs,
     resendMs,
+    path: {
+      perSecond: events / (pathMs / 1000),
+      ratio: events / (pathMs / 1000) / rawPerSecond,
+      ms: toMs(latencyStats(Float64Array.from(pathSamples))),
+    },
   };
 }
 
@@ -468,12 +537,14 @@ async function sqliteEngine(events: number, progress: Progress): Promise<EngineR
   const dir = mkdtempSync(join(tmpdir(), 'monban-bench-events-'));
   try {
     const ingestStore = await openStore({ sqliteFile: join(dir, 'ingest.db') });
+    const pathStore = await openStore({ sqliteFile: join(dir, 'path.db') });
     const rawStore = await openStore({ sqliteFile: join(dir, 'raw.db') });
     await rawStore.close();
     const raw = sqliteRaw(join(dir, 'raw.db'));
     progress('events SQLite: ingest against a raw bulk insert…');
     const ingest = await measureIngest(
       ingestStore,
+      pathStore,
       raw.insert,
       { ...INGEST, parallel: 1 },
       progress,
@@ -481,6 +552,7 @@ async function sqliteEngine(events: number, progress: Progress): Promise<EngineR
     );
     raw.close();
     await ingestStore.close();
+    await pathStore.close();
     const searchStore = await openStore({ sqliteFile: join(dir, 'search.db') });
     try {
       progress(`events SQLite: generating ${events.toLocaleString()} events…`);
@@ -519,9 +591,11 @@ async function freshDatabase(url: string): Promise<{ url: string; drop(): Promis
 
 async function postgresEngine(url: string, events: number, progress: Progress): Promise<EngineReport> {
   const ingestDb = await freshDatabase(url);
+  const pathDb = await freshDatabase(url);
   const rawDb = await freshDatabase(url);
   try {
     const ingestStore = await openStore({ postgresUrl: ingestDb.url });
+    const pathStore = await openStore({ postgresUrl: pathDb.url });
     const rawStore = await openStore({ postgresUrl: rawDb.url });
     await ensurePartitions(rawStore.db, [T0, T0 + 30 * DAY]);
     await rawStore.close();
@@ -531,6 +605,7 @@ async function postgresEngine(url: string, events: number, progress: Progress): 
     try {
       ingest = await measureIngest(
         ingestStore,
+        pathStore,
         raw.insert,
         { ...INGEST, parallel: 4 },
         progress,
@@ -539,6 +614,7 @@ async function postgresEngine(url: string, events: number, progress: Progress): 
     } finally {
       await raw.close();
       await ingestStore.close();
+      await pathStore.close();
     }
     await rawDb.drop();
     const searchDb = await freshDatabase(url);
@@ -559,6 +635,7 @@ async function postgresEngine(url: string, events: number, progress: Progress): 
     }
   } finally {
     await rawDb.drop();
+    await pathDb.drop();
     await ingestDb.drop();
   }
 }

@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, journal, revocation, server, site, import, snapshot, reports, events, explain);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, mobile, journal, revocation, server, site, import, snapshot, snapshot-transfer, reports, events, explain);
 // `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
 // the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
@@ -13,12 +13,14 @@ import { eventStoreSection } from './event-store-report.ts';
 import { runExplainBench } from './explain.ts';
 import { runImportBench } from './imports.ts';
 import { runJournalBench } from './journal.ts';
+import { formatMobileReport, runMobileBench } from './mobile.ts';
 import { runOsdpBench } from './osdp.ts';
 import { runReportsBench } from './reports.ts';
 import { runRevocationBench } from './revocation.ts';
 import { runServerPathsBench } from './server-paths.ts';
 import { runSiteExportBench } from './site-export.ts';
-import { fmt, table, verdict } from './stats.ts';
+import { runSnapshotTransferBench } from './snapshot-transfer.ts';
+import { fmt, type LatencyStats, table, verdict } from './stats.ts';
 
 const progress = (message: string) => process.stderr.write(`… ${message}\n`);
 
@@ -34,9 +36,14 @@ async function main(): Promise<void> {
   if (wanted('capacity')) await capacitySection(results, coreP99);
   if (wanted('osdp')) await osdpSection(results);
   if (wanted('controller')) await controllerSection(results);
+  if (wanted('mobile')) {
+    results.mobile = await runMobileBench(progress);
+    console.log(`\n${formatMobileReport(results.mobile as Awaited<ReturnType<typeof runMobileBench>>)}`);
+  }
   if (wanted('journal')) await journalSection(results);
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
+  if (wanted('snapshot-transfer')) await snapshotTransferSection(results);
   if (wanted('site')) await siteModelSection(results);
   if (wanted('explain')) await explainSection(results);
   if (wanted('import')) await importSection(results);
@@ -265,6 +272,38 @@ async function revocationSection(results: Record<string, unknown>): Promise<void
   );
   console.log(
     `\n  target p99 ≤ 250 ms: ${fmt(r.p99)} ms — ${verdict(r.p99 <= 250 && r.samples === revocation.controllers * revocation.rounds)}`,
+  );
+}
+
+async function snapshotTransferSection(results: Record<string, unknown>): Promise<void> {
+  const t = await runSnapshotTransferBench(progress);
+  results.snapshotTransfer = t;
+  const mb = (bytes: number) => `${fmt(bytes / 1_048_576, 1)} MB`;
+  console.log(
+    `\nSnapshot transfer — ${t.people.toLocaleString()} people: ${mb(t.rawBytes)} of canonical JSON, ${mb(t.compressedBytes)} gzip (${fmt(t.rawBytes / t.compressedBytes, 1)}×), ${t.chunks} chunks of ${t.chunkSize / 1024} KiB; embedded broker on loopback\n`,
+  );
+  const row = (name: string, chunked: LatencyStats, whole: LatencyStats) => [
+    name,
+    fmt(chunked.p50, 0),
+    fmt(chunked.p99, 0),
+    fmt(whole.p50, 0),
+    fmt(whole.p99, 0),
+    `${fmt(chunked.p50 / whole.p50, 2)}×`,
+    String(chunked.samples),
+  ];
+  console.log(
+    table([
+      ['', 'chunked p50 ms', 'p99 ms', 'one message p50 ms', 'p99 ms', 'ratio p50', 'samples'],
+      row('pack (JSON, gzip, chunks, hashes / JSON, sign)', t.pack.chunked, t.pack.whole),
+      row('wire (publish → verified body at a subscriber)', t.wire.chunked, t.wire.whole),
+      row('into a controller agent (→ policy installed)', t.controller.chunked, t.controller.whole),
+    ]),
+  );
+  console.log(
+    `\n  bytes on the wire: ${mb(t.wireBytes.chunked)} chunked vs ${mb(t.wireBytes.whole)} as one message (${fmt(t.wireBytes.chunked / t.wireBytes.whole, 2)}×)`,
+  );
+  console.log(
+    `  resume after a restart with ${t.resume.staged}/${t.resume.staged + t.resume.resent} chunks staged: staging checked in ${fmt(t.resume.checkStagedMs, 0)} ms; the missing ${t.resume.resent} (${mb(t.resume.resentBytes)}) sent and installed in ${fmt(t.resume.finishMs, 0)} ms`,
   );
 }
 

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   baseline: async () => (await import('./commands/baseline.ts')).registerBaselineCommand,
   backup: async () => (await import('./commands/backup.ts')).registerBackupCommand,
   'broker-config': async () => (await import('./commands/broker-config.ts')).registerBrokerConfigCommand,
+  compliance: async () => (await import('./commands/compliance.ts')).registerComplianceCommand,
   controller: async () => (await import('./commands/controller.ts')).registerControllerCommand,
   doctor: async () => (await import('./commands/doctor.ts')).registerDoctorCommand,
   demo: async () => (await import('./commands/demo.ts')).registerDemoCommand,

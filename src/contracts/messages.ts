@@ -182,6 +182,25 @@ export const commandResultSchema = z.strictObject({
   detail: z.string().max(300).optional(),
 });
 
+/** The most chunks one transfer may have (at 256 KiB a chunk: 16 GiB compressed). */
+export const MAX_TRANSFER_CHUNKS = 65_536;
+const transferId = z.string().regex(/^[0-9a-z-]{1,64}$/);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const chunkIndex = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_TRANSFER_CHUNKS - 1);
+
+/**
+ * What a controller still lacks of a chunked transfer (contracts/transfer.ts): sent in its hello
+ * after a reconnect or restart, and on its own when chunks failed their hash or did not come.
+ */
+const transferProgress = z.strictObject({
+  transfer: transferId,
+  missing: z.array(chunkIndex).max(MAX_TRANSFER_CHUNKS),
+});
+
 /** A controller says who it is and which snapshot it holds, at every (re)connect. */
 export const helloSchema = z.strictObject({
   kind: z.literal('hello'),
@@ -190,6 +209,55 @@ export const helloSchema = z.strictObject({
   configHash: z.string().regex(/^[0-9a-f]{64}$/),
   snapshotVersion: z.number().int().nonnegative(),
   journalPending: z.number().int().nonnegative(),
+  /** a transfer it has staged in part: the server sends only the chunks named */
+  transfer: transferProgress.optional(),
+});
+
+/** The chunks of a transfer a controller asks for again (failed their hash, or never came). */
+export const snapshotRequestSchema = transferProgress.extend({ kind: z.literal('snapshot-request') });
+
+/**
+ * A large snapshot or delta goes as a signed manifest and then chunks (contracts/transfer.ts): the
+ * message body (`payload` names its kind) as canonical JSON, gzip-compressed, cut into chunks of
+ * `chunkSize` bytes. The hashes bind every chunk and the whole to this signed manifest, so the
+ * controller installs the body only when all of it is exactly what the server signed.
+ */
+export const snapshotManifestSchema = z
+  .strictObject({
+    kind: z.literal('snapshot-manifest'),
+    transfer: transferId,
+    payload: z.enum(['snapshot', 'snapshot-delta']),
+    /** the snapshot version the body brings; for a delta, the version it applies to */
+    version: z.number().int().positive(),
+    base: z.number().int().positive().optional(),
+    encoding: z.literal('gzip'),
+    /** bytes of the compressed body, and of the canonical JSON before compression */
+    size: z.number().int().positive(),
+    /** at most the longest string Node holds (~512 MiB): a body the controller could not parse is refused up front */
+    rawSize: z.number().int().positive().max(0x1fff_ffe8),
+    chunkSize: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(4 * 1_048_576),
+    sha256,
+    chunks: z.array(sha256).min(1).max(MAX_TRANSFER_CHUNKS),
+  })
+  .refine((m) => m.chunks.length === Math.ceil(m.size / m.chunkSize), {
+    path: ['chunks'],
+    message: 'one hash per chunk of the size',
+  })
+  .refine((m) => (m.payload === 'snapshot-delta') === (m.base !== undefined), {
+    path: ['base'],
+    message: 'a delta names its base, a snapshot none',
+  });
+
+/** One chunk of a transfer: bytes `index × chunkSize` onwards of the compressed body, in base64. */
+export const snapshotChunkSchema = z.strictObject({
+  kind: z.literal('snapshot-chunk'),
+  transfer: transferId,
+  index: chunkIndex,
+  data: z.base64().max(6 * 1_048_576),
 });
 
 /** The server's heartbeat to a controller: the controller supervises its link and the server clock. */
@@ -221,10 +289,25 @@ export const snapshotSchema = z.strictObject({
   site: z.record(z.string(), z.json()),
 });
 
+/** The lists of a snapshot's site whose entries have ids, besides `people`: a delta changes them by id. */
+export const SITE_COLLECTIONS = [
+  'areas',
+  'doors',
+  'schedules',
+  'holidayCalendars',
+  'levels',
+  'groups',
+] as const;
+export type SiteCollection = (typeof SITE_COLLECTIONS)[number];
+
+const entries = z.array(z.record(z.string(), z.json())).max(100_000);
+
 /**
- * The people of a snapshot that changed since version `base` (everything else is as in `base`):
- * sent instead of the whole snapshot when only people and credentials changed. A controller that
- * does not hold `base` ignores it and asks for the whole snapshot (its next hello).
+ * What changed in a snapshot since version `base` (everything else is as in `base`), sent instead
+ * of the whole snapshot: `upsert`/`remove` the people added or replaced (by id) and removed;
+ * `changes` the same for the site's other lists (doors, schedules, levels, …); `set` the site's
+ * other fields (the time zone). A controller that does not hold `base` ignores it and asks for the
+ * whole snapshot (its next hello).
  */
 export const snapshotDeltaSchema = z.strictObject({
   kind: z.literal('snapshot-delta'),
@@ -232,8 +315,17 @@ export const snapshotDeltaSchema = z.strictObject({
   version: z.number().int().positive(),
   issuedAt: instant,
   emergency: z.array(id).max(100_000),
-  upsert: z.array(z.record(z.string(), z.json())).max(100_000),
+  upsert: entries,
   remove: z.array(id).max(100_000),
+  changes: z
+    .partialRecord(
+      z.enum(SITE_COLLECTIONS),
+      z.strictObject({ upsert: entries, remove: z.array(id).max(100_000) }),
+    )
+    .optional(),
+  set: z.record(z.string(), z.json()).optional(),
+  /** the areas locked while the server is lost, when they changed */
+  offlineDeny: z.array(id).max(100_000).optional(),
 });
 
 /**
@@ -264,6 +356,9 @@ export const messageSchema = z.union([
   serverHeartbeatSchema,
   snapshotSchema,
   snapshotDeltaSchema,
+  snapshotManifestSchema,
+  snapshotChunkSchema,
+  snapshotRequestSchema,
   presenceSchema,
   commandSchema,
   commandResultSchema,
@@ -274,6 +369,8 @@ export const messageSchema = z.union([
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotDelta = z.infer<typeof snapshotDeltaSchema>;
+export type SnapshotManifest = z.infer<typeof snapshotManifestSchema>;
+export type SnapshotChunk = z.infer<typeof snapshotChunkSchema>;
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 export type Hello = z.infer<typeof helloSchema>;
 

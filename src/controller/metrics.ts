@@ -60,6 +60,11 @@ export class ControllerMetrics {
       'the version of the policy snapshot in force',
       (h) => h.snapshotVersion,
     );
+    gauge(
+      'monban_controller_snapshot_transfer_missing_chunks',
+      'chunks still missing of a snapshot transfer under way (0: none)',
+      (h) => h.transferMissing,
+    );
     gauge('monban_controller_offline_fallback', '1 while the offline fallback is in force', (h) =>
       h.fallback ? 1 : 0,
     );

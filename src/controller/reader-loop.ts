@@ -26,7 +26,8 @@ export interface ReaderBinding {
 
 /** What the loop needs from the controller agent. */
 export interface DoorDecider {
-  present(p: Presentation): Decision;
+  /** decides with use counts shared across the site (ControllerAgent.presentShared) */
+  presentShared(p: Presentation): Decision | Promise<Decision>;
   doorMode(door: string): DoorMode | undefined;
   report(event: DriverEvent): void;
 }
@@ -229,12 +230,16 @@ export class ReaderLoop {
     }
   }
 
-  private decide(reader: ReaderBinding, presentation: Presentation): Decision {
-    const decision = this.decider.present(presentation);
-    if (decision.result === 'grant') this.show(reader, 'grant');
-    else if (decision.reason === 'two_person_pending') this.show(reader, 'pending');
-    else this.show(reader, 'deny');
-    return decision;
+  /** Decides and shows the outcome; a credential with a use limit waits for its site-wide claim. */
+  private decide(reader: ReaderBinding, presentation: Presentation): void {
+    const show = (decision: Decision) => {
+      if (decision.result === 'grant') this.show(reader, 'grant');
+      else if (decision.reason === 'two_person_pending') this.show(reader, 'pending');
+      else this.show(reader, 'deny');
+    };
+    const decided = this.decider.presentShared(presentation);
+    if (decided instanceof Promise) decided.then(show, () => this.show(reader, 'deny'));
+    else show(decided);
   }
 
   /** Grant: green and one beep (a duress grant looks the same: the alarm is silent). */

@@ -16,6 +16,10 @@
 // The clock offset is a test hook of the simulated hardware only (the soak's clock skew and jump
 // faults): the agent's clock reads the wall clock plus the offset. It exists only with this driver
 // (`--driver sim`), never with a hardware configuration, and starts at 0.
+//   {"challenge":{"door":"D1"}}                            → {"challenge":{controller,door,nonce,issuedAt,expiresAt}}
+//   {"mobile":{"door":"D1","side":"in","token":"mm1.…"}}   → {"decision":{…,"refused":"replayed"?}}
+// (the last two: a mobile key offline at the door, controller/mobile-doors.ts; a reader would show the
+// challenge as a QR code or over BLE/NFC and take the phone's token back the same way)
 // Door outputs come as lines of their own, whenever a lock changes (before the answer that caused it):
 //   {"lock":{"door":"D1","unlocked":true}}
 
@@ -46,6 +50,14 @@ const lineSchema = z.union([
   z.strictObject({ status: z.literal(true) }),
   // at most a day either way: enough for any drift or jump alarm, not a way to break the agent
   z.strictObject({ clockOffsetMs: z.number().int().min(-86_400_000).max(86_400_000) }),
+  z.strictObject({ challenge: z.strictObject({ door: z.string().min(1).max(64) }) }),
+  z.strictObject({
+    mobile: z.strictObject({
+      door: z.string().min(1).max(64),
+      side: z.enum(['in', 'out']),
+      token: z.string().min(1).max(1024),
+    }),
+  }),
 ]);
 
 /** The simulated clock: wall clock plus an offset the sim driver may set (see the header). */
@@ -126,6 +138,21 @@ export function runSimDriver(
     } else if ('fire' in line) {
       agent.fire(line.fire, line.active);
       answer({ ok: true });
+    } else if ('challenge' in line) {
+      const challenge = agent.mobile.challenge(line.challenge.door);
+      answer(challenge ? { challenge } : { error: `challenge: unknown door ${line.challenge.door}` });
+    } else if ('mobile' in line) {
+      const { door, side, token } = line.mobile;
+      const d = await agent.mobile.present(door, side, token);
+      answer({
+        decision: {
+          result: d.result,
+          reason: d.reason,
+          person: d.person ?? null,
+          warnings: d.warnings,
+          ...(d.refused !== undefined && { refused: d.refused }),
+        },
+      });
     } else if ('tamper' in line) {
       agent.tamper(line.tamper);
       answer({ ok: true });

@@ -129,6 +129,12 @@ export interface CredentialDef {
    */
   levels?: string[];
   state?: CredentialState;
+  /**
+   * a mobile key's device public key (ECDSA P-256, base64url of the uncompressed point): the
+   * controller verifies the phone's signed token with it before the core decides; the core itself
+   * does not read it
+   */
+  publicKey?: string;
 }
 
 export interface PersonDef {

@@ -42,6 +42,8 @@ export const ALARM_TYPES = [
   'login_failures',
   'low_battery',
   'fire',
+  /** a mobile key token presented twice, or at another door or controller than it was issued for */
+  'credential_replay',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 

@@ -26,8 +26,8 @@ import {
   systemClock,
 } from './auth/context.ts';
 import { registerManagementSecurity } from './auth/index.ts';
+import type { OidcSettings } from './auth/oidc-config.ts';
 import { ControllerLink, type ControllerSettings } from './controllers/link.ts';
-import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
@@ -37,6 +37,8 @@ import { registerLifecycle } from './lifecycle/index.ts';
 import type { Lifecycle } from './lifecycle/service.ts';
 import { LiveHub } from './live/hub.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { mobilePageRoutes } from './mobile/page.ts';
+import { wireMobile } from './mobile/wiring.ts';
 import { AlarmNotifications, type NotifySettings } from './notify/dispatcher.ts';
 import { OperationsService } from './operations/service.ts';
 import { registerDirectory } from './scim/index.ts';
@@ -66,6 +68,8 @@ export interface ComposeOptions {
     background?: boolean;
     /** the append-only file of signed chain checkpoints (audit/anchors.ts) */
     anchorFile?: string;
+    /** OpenID Connect single sign-on for operators (auth/oidc-config.ts); undefined: off */
+    oidc?: OidcSettings | undefined;
   };
   /** the controller link; false: none */
   controllers?: false | Partial<ControllerSettings>;
@@ -194,8 +198,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           onEvents: async (controllerId, events) => {
             live.ingested(controllerId, events);
             await keys.uses.record(controllerId, events);
-            await webhooks.controllerEvents(controllerId, events);
           },
+          inEventBatch: (tx, controllerId, events) => webhooks.controllerEvents(tx, controllerId, events),
           onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,
           installationKey,
@@ -216,6 +220,15 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     clock,
     defaultSite: controllers?.settings.site ?? DEFAULT_SITE,
   });
+  const unwireMobile = wireMobile({
+    bus,
+    mobile: services.mobile,
+    alarms,
+    operations,
+    live,
+    webhooks,
+    db: store.db,
+  });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;
@@ -226,6 +239,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       services,
       operations,
       live: { hub: live, link: controllers, defaultSite: controllers?.settings.site ?? DEFAULT_SITE },
+      controllers,
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -252,9 +266,10 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.allowList && { allowList: security.allowList }),
           background: security.background ?? false,
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
+          ...(security.oidc && { oidc: security.oidc }),
         });
-        if (controllers) await controllerLinkRoutes(instance, controllers);
         await keyPageRoutes(instance);
+        await mobilePageRoutes(instance);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.
         await registerDirectory(instance, { store, installationKey, bus, clock });
         // Retention, purge, a person's export and erasure (issue 15 §2).
@@ -263,6 +278,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       },
     });
   } catch (error) {
+    unwireMobile();
     keys.stop();
     await webhooks.stop();
     operations.close();
@@ -295,6 +311,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     async close() {
       if (closed) return;
       closed = true;
+      unwireMobile();
       keys.stop();
       await webhooks.stop();
       live.closeAll(); // open push streams would hold the HTTP server open

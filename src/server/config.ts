@@ -24,6 +24,9 @@
 //   MONBAN_MQTT_PORT                  embedded broker port (default 18830; 1883 stays free)
 //   MONBAN_SNAPSHOT_MAX_AGE_MINUTES   a controller that has not heard its policy confirmed for this
 //                                     long switches to the offline fallback (default 1440)
+//   MONBAN_SNAPSHOT_CHUNK_KIB         snapshots and deltas larger than this go compressed in chunks of
+//                                     this size, resumable (default 256; lower it for a broker with a
+//                                     small message limit)
 //   MONBAN_OFFLINE_FALLBACK           emergency_only | deny_all | keep_deciding (default emergency_only)
 //   MONBAN_EMERGENCY_GROUP            the group still let in under emergency_only
 //   MONBAN_HEARTBEAT_SECONDS          heartbeat interval both ways (default 5)
@@ -79,6 +82,7 @@ const serverSchema = storageSchema.extend({
   MONBAN_MQTT_CA: z.string().min(1).optional(),
   MONBAN_MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(18830),
   MONBAN_SNAPSHOT_MAX_AGE_MINUTES: z.coerce.number().int().min(1).max(525_600).default(1440),
+  MONBAN_SNAPSHOT_CHUNK_KIB: z.coerce.number().int().min(1).max(4096).default(256),
   MONBAN_OFFLINE_FALLBACK: z.enum(['emergency_only', 'deny_all', 'keep_deciding']).default('emergency_only'),
   MONBAN_EMERGENCY_GROUP: z.string().min(1).max(64).optional(),
   MONBAN_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
@@ -112,6 +116,8 @@ export interface ServerConfig extends StorageConfig {
     mqttCaFile: string | undefined;
     mqttPort: number;
     snapshotMaxAgeMinutes: number;
+    /** bytes a snapshot transfer chunk holds (and the size above which a body goes chunked) */
+    snapshotChunkBytes: number;
     fallback: 'emergency_only' | 'deny_all' | 'keep_deciding';
     emergencyGroup: string | undefined;
     heartbeatMs: number;
@@ -199,6 +205,7 @@ export function serverConfig(
       mqttCaFile: e.MONBAN_MQTT_CA,
       mqttPort: e.MONBAN_MQTT_PORT,
       snapshotMaxAgeMinutes: e.MONBAN_SNAPSHOT_MAX_AGE_MINUTES,
+      snapshotChunkBytes: e.MONBAN_SNAPSHOT_CHUNK_KIB * 1024,
       fallback: e.MONBAN_OFFLINE_FALLBACK,
       emergencyGroup: e.MONBAN_EMERGENCY_GROUP,
       heartbeatMs: e.MONBAN_HEARTBEAT_SECONDS * 1000,

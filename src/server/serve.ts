@@ -117,6 +117,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         allowList: security.allowList,
         background: options.background ?? true,
         anchorFile,
+        oidc: security.oidc,
       },
       controllers:
         options.controllers === false
@@ -128,6 +129,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
               mqttPort: options.controllers?.mqttPort ?? c.mqttPort,
               mqttHost: config.host,
               snapshotMaxAgeMinutes: c.snapshotMaxAgeMinutes,
+              snapshotChunkBytes: c.snapshotChunkBytes,
               fallback: c.fallback,
               emergencyGroup: c.emergencyGroup,
               heartbeatMs: c.heartbeatMs,

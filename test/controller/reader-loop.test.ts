@@ -58,6 +58,7 @@ function setup() {
           ],
         },
         { id: 'legacy', levels: ['all'], credentials: [{ type: 'card', id: '18-12345' }] },
+        { id: 'visitor', levels: ['all'], credentials: [{ type: 'card', id: '5005', maxUses: 1 }] },
       ],
     }),
     { now: T0 },
@@ -95,6 +96,20 @@ describe('reader loop', () => {
     expect(lastAccess()).toMatchObject({ result: 'deny', reason: 'unknown_credential' });
     expect(readers[0]!.port.leds.at(-1)).toBe('red');
     expect(readers[0]!.port.beeps.at(-1)).toBe(3);
+    loop.stop();
+  });
+
+  it('decides a card with a use limit on the site-wide count: away from the server, an unclaimed use', () => {
+    // A reader decides through the agent's presentShared, like the simulated readers: online it
+    // claims the use at the server first; this agent has no server, so the use is counted here and
+    // flagged for the server to count when the event reaches it (docs/site-operations.md).
+    const { loop, readers, lastAccess } = setup();
+    readers[0]!.port.emit('card', { credentialId: '5005' });
+    expect(lastAccess()).toMatchObject({ result: 'grant', unclaimedUse: true });
+    expect(readers[0]!.port.leds.at(-1)).toBe('green');
+    readers[0]!.port.emit('card', { credentialId: '5005' });
+    expect(lastAccess()).toMatchObject({ result: 'deny', reason: 'uses_exhausted' });
+    expect(readers[0]!.port.leds.at(-1)).toBe('red');
     loop.stop();
   });
 

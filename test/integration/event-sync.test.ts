@@ -117,4 +117,75 @@ describe('event sync over MQTT', () => {
     journal.close();
     await store.close();
   }, 30_000);
+
+  it('keeps one batch in flight: events journaled meanwhile go together after its acknowledgement, and a batch never acknowledged is sent again', async () => {
+    const broker = await startEmbeddedBroker({ port: 0 });
+    const server = generateKeyPairSync('ed25519');
+    const controller = generateKeyPairSync('ed25519');
+    const T0 = at('2026-01-05T09:00');
+    const batches: number[][] = [];
+    let gate: (() => void) | undefined;
+    let failNext = false;
+    const hub = new ControllerHub({
+      url: broker.url,
+      site: 'window',
+      serverKey: server.privateKey,
+      controllerKeys: (id) => (id === 'ctl-1' ? controller.publicKey : undefined),
+      now: () => T0,
+      ingest: async (_from, batch) => {
+        batches.push(batch.map((e) => e.seq));
+        if (failNext) {
+          failNext = false;
+          throw new Error('storage away'); // no acknowledgement for this batch
+        }
+        if (batches.length === 1) await new Promise<void>((resolve) => (gate = resolve));
+      },
+    });
+    const journal = Journal.open(join(dir, 'journal-window'));
+    let uplink: EventUplink | undefined;
+    const link = new ServerLink({
+      url: broker.url,
+      site: 'window',
+      controllerId: 'ctl-1',
+      controllerKey: controller.privateKey,
+      serverKey: server.publicKey,
+      credentialHashKey: new Uint8Array(32),
+      engine: new SiteEngine(site({}), T0),
+      now: () => T0,
+      record: () => {},
+      onEventsAck: (upTo) => {
+        uplink?.acknowledged(upTo);
+        void uplink?.flush();
+      },
+    });
+    uplink = new EventUplink(journal, link, 500, 300);
+    await Promise.all([hub.start(), link.start()]);
+    await until(() => link.connected, 5000);
+    const journalEvent = (n: number) =>
+      journal.append(new TextEncoder().encode(JSON.stringify({ at: T0 + n, type: 'access', detail: { n } })));
+
+    journalEvent(1);
+    expect(await uplink.flush()).toBe(1);
+    await until(() => gate !== undefined, 5000);
+    // While the server stores the first batch, ten more events: none is sent yet.
+    for (let n = 2; n <= 11; n++) {
+      journalEvent(n);
+      expect(await uplink.flush()).toBe(0);
+    }
+    gate!();
+    await until(() => journal.acknowledged === 11, 5000);
+    expect(batches).toEqual([[1], Array.from({ length: 10 }, (_, i) => i + 2)]);
+
+    // A batch the server fails to store is never acknowledged: sent again after the timeout.
+    failNext = true;
+    journalEvent(12);
+    expect(await uplink.flush()).toBe(1);
+    await until(() => journal.acknowledged === 12, 5000);
+    expect(batches.slice(2)).toEqual([[12], [12]]);
+
+    uplink.stop();
+    await Promise.all([hub.stop(), link.stop()]);
+    await broker.close();
+    journal.close();
+  }, 30_000);
 });

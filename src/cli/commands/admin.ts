@@ -1,4 +1,5 @@
-// `monban admin create | recover | setup-token`: administrator accounts from the server's own shell.
+// `monban admin create | recover | setup-token | sso-link`: administrator accounts from the server's
+// own shell.
 // Whoever can run this on the server host already holds the database, so it is the recovery path of
 // last resort (a locked-out last admin). Passwords are read without echo from a terminal, or from
 // stdin when it is a pipe; they are never accepted as command-line arguments (those end up in shell
@@ -8,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { recordAudit } from '../../server/audit/store.ts';
 import { securityDb, storageView } from '../../server/auth/context.ts';
+import { deleteOidcLink, setOidcLink } from '../../server/auth/oidc-store.ts';
 import { checkPasswordPolicy, hashPassword } from '../../server/auth/passwords.ts';
 import { ensureFirstAdminSetup } from '../../server/auth/setup.ts';
 import { createOperator, findOperatorByUsername, resetOperatorSecurity } from '../../server/auth/store.ts';
@@ -217,6 +219,60 @@ export function registerAdminCommand(program: Command, io: AdminCommandIO = defa
             });
           io.out(
             `recovered ${operator.username}: lock lifted${options.keepMfa ? '' : ', second factors reset'}, sessions ended`,
+          );
+        });
+      },
+    );
+
+  admin
+    .command('sso-link')
+    .description('link an account to its single sign-on identity (or --remove the link)')
+    .requiredOption('--username <name>', 'login name')
+    .option(
+      '--subject <value>',
+      'the identity at the provider: the value of MONBAN_OIDC_CLAIM (sub by default)',
+    )
+    .option('--remove', 'remove the link instead')
+    .option('--issuer <url>', 'the provider (default: MONBAN_OIDC_ISSUER)')
+    .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
+    .action(
+      async (
+        options: StoreOptions & { username: string; subject?: string; remove?: boolean; issuer?: string },
+      ) => {
+        const issuer = options.issuer ?? process.env.MONBAN_OIDC_ISSUER;
+        const subject = options.subject?.trim();
+        const problem = !issuer?.startsWith('https://')
+          ? 'set MONBAN_OIDC_ISSUER (or --issuer) to the provider’s https:// issuer URL'
+          : !options.remove && (!subject || subject.length > 255)
+            ? 'give --subject (1 to 255 characters), or --remove'
+            : undefined;
+        if (problem) {
+          io.out(`refused: ${problem}`);
+          process.exitCode = 1;
+          return;
+        }
+        await withStore(options, async (db, auditKey) => {
+          const operator = await findOperatorByUsername(db, options.username);
+          if (!operator) {
+            io.out(`no operator named ${options.username}`);
+            process.exitCode = 1;
+            return;
+          }
+          if (options.remove) await deleteOidcLink(db, operator.id);
+          else await setOidcLink(db, operator.id, { issuer: issuer!, subject: subject! }, Date.now());
+          await recordAudit(storageView(db), auditKey, {
+            at: Date.now(),
+            actor: 'cli',
+            source: 'local',
+            action: options.remove ? 'operator.oidc_unlink' : 'operator.oidc_link',
+            target: `operator:${operator.username}`,
+            detail: { operatorId: operator.id, issuer, ...(!options.remove && { subject }) },
+          });
+          io.out(
+            options.remove
+              ? `${operator.username}: single sign-on link removed`
+              : `${operator.username}: linked to ${subject} at ${issuer}`,
           );
         });
       },

@@ -19,7 +19,7 @@ export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check this deployment: permissions, certificate, clock, broker, database, disk, audit chains',
+      'check this deployment: permissions, certificate, clock, broker, database, disk, audit chains, single sign-on',
     )
     .option('--data-dir <dir>', 'data directory (default: MONBAN_DATA_DIR or ./monban-data)')
     .option('--database-url <url>', 'PostgreSQL URL (default: MONBAN_DATABASE_URL)')
@@ -27,10 +27,11 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print the results as JSON')
     .action(async (options: { dataDir?: string; databaseUrl?: string; quick?: boolean; json?: boolean }) => {
       const config = serverConfig(process.env, options);
-      const tls = securityEnv(process.env).tls;
+      const security = securityEnv(process.env);
       const results = await runDoctor({
         config,
-        certPath: tls.certPath,
+        certPath: security.tls.certPath,
+        oidc: security.oidc,
         ...(options.quick && { quick: true }),
       });
       const code = exitCodeOf(results);

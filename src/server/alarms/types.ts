@@ -25,6 +25,7 @@ export const DEFAULT_SEVERITY: Record<AlarmType, Severity> = {
   time_drift: 'high',
   login_failures: 'high',
   low_battery: 'low',
+  credential_replay: 'high',
   unknown_login: 'medium',
   id_change_burst: 'high',
 };

@@ -10,10 +10,12 @@
 //   MONBAN_SESSION_MAX_HOURS     absolute session lifetime (12)
 //   MONBAN_REQUIRE_ADMIN_MFA     true|false (true)
 //   MONBAN_PIN_LENGTH            digits of the PIN-only codes the server issues (6; 6 to 12)
+//   MONBAN_OIDC_*                OpenID Connect single sign-on for operators (oidc-config.ts; off by default)
 
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 import type { SettingsOverrides } from './context.ts';
+import { type OidcSettings, oidcEnv } from './oidc-config.ts';
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -35,6 +37,8 @@ export interface SecurityEnv {
   allowList: string[];
   tls: { certPath?: string; keyPath?: string };
   publicOrigin: string | undefined;
+  /** single sign-on; undefined: not configured */
+  oidc: OidcSettings | undefined;
 }
 
 export function securityEnv(env: Record<string, string | undefined> = process.env): SecurityEnv {
@@ -69,5 +73,6 @@ export function securityEnv(env: Record<string, string | undefined> = process.en
       ...(e.MONBAN_TLS_KEY && { keyPath: e.MONBAN_TLS_KEY }),
     },
     publicOrigin: origin?.origin,
+    oidc: oidcEnv(env, origin?.origin),
   };
 }

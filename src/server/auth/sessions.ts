@@ -8,6 +8,7 @@ import { csrfTokenFor, newSecretToken, sha256Hex } from './secrets.ts';
 import {
   createSession,
   deleteSession,
+  type FirstFactor,
   getOperator,
   getSession,
   type Operator,
@@ -22,6 +23,7 @@ export interface ResolvedSession {
   operator: Operator;
   csrfToken: string;
   createdAt: number;
+  firstFactor: FirstFactor;
 }
 
 export function sessionCookieName(ctx: SecurityContext): string {
@@ -59,12 +61,14 @@ export async function resolveSession(
     operator,
     csrfToken: csrfTokenFor(raw),
     createdAt: stored.createdAt,
+    firstFactor: stored.firstFactor,
   };
 }
 
 /**
  * Issues a new session id for this operator at this stage, replacing the request's current session (if
- * any) in the same transaction, and sets the cookie. Returns the CSRF token bound to the new id.
+ * any) in the same transaction, and sets the cookie. Returns the CSRF token bound to the new id. A step
+ * up keeps the first factor of the session it replaces; otherwise it is `firstFactor` (a password).
  */
 export async function issueSession(
   ctx: SecurityContext,
@@ -73,6 +77,7 @@ export async function issueSession(
   operator: Operator,
   stage: SessionStage,
   replaces?: ResolvedSession,
+  firstFactor?: FirstFactor,
 ): Promise<string> {
   const now = ctx.clock.now();
   const raw = newSecretToken('');
@@ -86,6 +91,7 @@ export async function issueSession(
     now: started,
     expiresAt: started + ctx.settings.session.absoluteMs,
     source: request.ip,
+    firstFactor: firstFactor ?? (replaces?.operator.id === operator.id ? replaces.firstFactor : 'password'),
     ...(presented && { replaces: sha256Hex(presented) }),
   });
   if (started !== now) await touchSession(ctx.db, sha256Hex(raw), now);

@@ -74,6 +74,8 @@ export interface AuthSessionsTable {
   /** pending WebAuthn challenge for this session, if any */
   challenge: string | null;
   challenge_expires_at: number | null;
+  /** how the session began: 'password' (null in sessions from before SSO) or 'oidc' */
+  first_factor: string | null;
 }
 
 export interface ApiTokensTable {
@@ -116,6 +118,26 @@ export interface OperatorAddressesTable {
   last_seen: number;
 }
 
+export interface OperatorOidcLinksTable {
+  operator_id: string;
+  /** the provider's issuer identifier, as configured when the link was made */
+  issuer: string;
+  /** the value of the identifying claim (by default `sub`); unique per issuer */
+  subject: string;
+  created_at: number;
+}
+
+export interface OidcLoginsTable {
+  /** SHA-256 of the flow cookie's value, hex */
+  id_hash: string;
+  state: string;
+  nonce: string;
+  /** the PKCE code verifier, AES-256-GCM under the installation key */
+  verifier_enc: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export type AuthTables = {
   operators: OperatorsTable;
   password_credentials: PasswordCredentialsTable;
@@ -127,4 +149,6 @@ export type AuthTables = {
   login_throttle: LoginThrottleTable;
   setup_tokens: SetupTokensTable;
   operator_addresses: OperatorAddressesTable;
+  operator_oidc_links: OperatorOidcLinksTable;
+  oidc_logins: OidcLoginsTable;
 };

@@ -29,8 +29,10 @@ export interface EventIngestDeps {
   eventKey: Buffer;
   presence: PresenceCoordinator;
   raise: RaiseControllerAlarm;
-  /** told of the events that were new, once stored (key uses, webhooks) */
+  /** told of the events that were new, once stored (key uses) */
   observe?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** writes that belong with the batch, in its transaction (the webhook outbox) */
+  inBatch?: (tx: Executor, controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
 }
 
 export class EventIngest {
@@ -59,18 +61,26 @@ export class EventIngest {
           detail: e.detail,
         })),
       );
+      // Each new sequence once, as stored (its first occurrence): a batch may carry one twice, and
+      // presence, report facts, webhooks and alarms must see it once, as the event log does.
       const fresh = new Set(stored.map((e) => e.seq));
-      const news = events.filter((e) => fresh.has(e.seq));
+      const news = events.filter((e) => fresh.delete(e.seq));
       // Presence history and credential last use, for the reports (reports/history.ts).
       await recordReportFacts(tx, controllerId, news);
+      if (this.deps.inBatch && news.length > 0) await this.deps.inBatch(tx, controllerId, news);
       const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
       return { news, presence: await this.deps.presence.record(controllerId, news, stores) };
     });
     await this.deps.presence.announce(presence);
     // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
-    for (const e of news)
-      if (e.type === 'access' && e.detail.unclaimedUse === true && typeof e.detail.credentialId === 'string')
-        await countUnclaimedUse(this.deps.db, e.detail.credentialId);
+    for (const e of news) {
+      if (e.type !== 'access' || e.detail.unclaimedUse !== true) continue;
+      const { credentialId, keyId } = e.detail;
+      await countUnclaimedUse(this.deps.db, {
+        ...(typeof credentialId === 'string' && { credentialId }),
+        ...(typeof keyId === 'string' && { keyId }),
+      });
+    }
     if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;

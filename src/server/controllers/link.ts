@@ -45,7 +45,7 @@ import { repositories } from '../storage/index.ts';
 import { ensureSite, siteById } from '../storage/sites.ts';
 import { controllerAlarms, type RaiseControllerAlarm } from './controller-alarms.ts';
 import { ControllerCoordinator } from './coordinator.ts';
-import { EventIngest } from './ingest.ts';
+import { EventIngest, type EventIngestDeps } from './ingest.ts';
 import {
   type ControllerLinkStatus,
   enrolledControllers,
@@ -79,6 +79,8 @@ export interface ControllerSettings {
   /** silence after which a controller counts as lost */
   linkTimeoutMs: number;
   snapshotMaxAgeMinutes: number;
+  /** snapshots and deltas above this many bytes go compressed in chunks of this size (default 256 KiB) */
+  snapshotChunkBytes?: number;
   fallback: OfflineFallback;
   emergencyGroup?: string | undefined;
   enrollmentTtlMs: number;
@@ -115,8 +117,10 @@ export interface ControllerLinkDeps {
   tls?: { cert: string; key: string } | undefined;
   settings?: Partial<ControllerSettings>;
   now?: () => number;
-  /** told of every newly stored controller event (key uses, webhooks); failures are logged only */
+  /** told of every newly stored controller event (key uses); failures are logged only */
   onEvents?: (controllerId: string, events: readonly ControllerEvent[]) => Promise<void>;
+  /** stored with every batch of controller events, in its transaction (the webhook outbox) */
+  inEventBatch?: EventIngestDeps['inBatch'];
   /** told when a controller's link is lost or restored (webhooks); failures are logged only */
   onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
   /** live state: what each controller reports of its doors (server/live) */
@@ -220,6 +224,12 @@ export class ControllerLink {
       coordinators,
       logger: deps.logger,
       now: this.now,
+      ...(this.settings.snapshotChunkBytes && {
+        transfer: {
+          chunkSize: this.settings.snapshotChunkBytes,
+          threshold: this.settings.snapshotChunkBytes,
+        },
+      }),
     });
     this.revocations = new RevocationFanout({
       credentialKey: this.credentialKey,
@@ -247,6 +257,7 @@ export class ControllerLink {
       presence: this.presence,
       raise: this.raise,
       ...(deps.onEvents && { observe: deps.onEvents }),
+      ...(deps.inEventBatch && { inBatch: deps.inEventBatch }),
     });
   }
 
@@ -579,6 +590,7 @@ export class ControllerLink {
       if (!coordinator) continue;
       coordinator.snapshot = undefined;
       coordinator.controllerHolds = 0;
+      this.snapshots.forget(id);
     }
     this.snapshots.schedule(0);
   }
@@ -587,6 +599,7 @@ export class ControllerLink {
     for (const id of ids) {
       const coordinator = this.coordinators.get(id);
       if (coordinator) coordinator.snapshot = undefined;
+      this.snapshots.forget(id);
     }
   }
 
@@ -643,7 +656,10 @@ export class ControllerLink {
       void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
         this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
       );
-      if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator);
+      if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator, message.transfer);
+    } else if (message.kind === 'snapshot-request') {
+      coordinator.heard();
+      this.snapshots.resendChunks(coordinator, message.transfer, message.missing);
     } else if (message.kind === 'door-state') {
       coordinator.heard();
       this.deps.live?.reported(controllerId, message, now);
@@ -676,7 +692,8 @@ export class ControllerLink {
           `controller link ${event.state}`,
         );
         const coordinator = this.coordinators.get(controllerId);
-        if (event.state === 'restored' && coordinator) this.snapshots.resendIfBehind(coordinator);
+        if (event.state === 'restored' && coordinator)
+          this.snapshots.resendIfBehind(coordinator, undefined, 'restored');
         await this.deps
           .onLink?.(controllerId, event.state, event.at)
           .catch((error: unknown) =>

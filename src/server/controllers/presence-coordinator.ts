@@ -71,6 +71,15 @@ export class PresenceCoordinator {
     stores: PresenceStores,
   ): Promise<PresenceOutcome> {
     const outcome: PresenceOutcome = { controllerId, moves: [], alarms: [] };
+    // A controller's scheduled anti-passback reset (core/supervision.ts) clears the area here too,
+    // as of the reset's own time: each controller of the area reports it, once or late, alike.
+    for (const e of events)
+      if (
+        e.type === 'operator' &&
+        e.detail.action === 'scheduled-reset' &&
+        typeof e.detail.target === 'string'
+      )
+        await stores.presence.forgetAreas([...(await stores.areas.within([e.detail.target]))], e.at);
     const accessGrants = events.filter(
       (e) =>
         e.type === 'access' && e.detail.result === 'grant' && e.person !== undefined && e.door !== undefined,

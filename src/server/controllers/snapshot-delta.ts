@@ -1,31 +1,74 @@
-// Snapshot deltas (issue 4 §4, "sends deltas as things change"): most changes touch people and
-// credentials only — a new hire, a lost card, a changed PIN. Then a controller gets only the people
-// that changed, not its whole policy again. Anything else (a door, a schedule, a level) sends the
-// whole snapshot, as does a change to most of the people.
+// Snapshot deltas (issue 4 §4, issue 11 §1 "deltas for everything"): a controller that holds the
+// previous snapshot gets only what changed — the people added, replaced or removed, and likewise the
+// doors, areas, schedules, holiday calendars, levels and groups (by id), and any other site field
+// (the time zone) set anew. When most of the site changed, the whole snapshot goes instead: it is
+// then no bigger, and the controller compiles it once either way.
 
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
+import { SITE_COLLECTIONS, type SiteCollection } from '../../contracts/messages.ts';
 
-export interface PeopleDelta {
+export interface ListDelta {
   upsert: Json[];
   remove: string[];
 }
 
-type Site = Record<string, Json>;
-type Person = { id: string } & Record<string, Json>;
+export interface SiteDelta extends ListDelta {
+  /** the site's other id-keyed lists that changed */
+  changes: Partial<Record<SiteCollection, ListDelta>>;
+  /** the site's fields that are not id-keyed lists, where they changed */
+  set: Record<string, Json>;
+}
 
-/** The people that changed between two sites, or undefined when the whole snapshot should go. */
-export function peopleDelta(before: Site, after: Site): PeopleDelta | undefined {
-  const { people: oldPeople, ...oldRest } = before;
-  const { people: newPeople, ...newRest } = after;
-  if (canonicalJson(oldRest) !== canonicalJson(newRest)) return undefined;
-  const old = new Map((oldPeople as Person[]).map((p) => [p.id, canonicalJson(p)]));
+type Site = Record<string, Json>;
+type Entry = { id: string } & Record<string, Json>;
+
+/** A list whose entries all carry a string id: it can change entry by entry. */
+function keyed(value: Json | undefined): value is Entry[] {
+  return (
+    Array.isArray(value) &&
+    value.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.id === 'string')
+  );
+}
+
+/** The entries of one list that changed, by id. */
+function listDelta(before: Entry[], after: Entry[]): ListDelta {
+  const old = new Map(before.map((e) => [e.id, canonicalJson(e)]));
   const seen = new Set<string>();
   const upsert: Json[] = [];
-  for (const person of newPeople as Person[]) {
-    seen.add(person.id);
-    if (old.get(person.id) !== canonicalJson(person)) upsert.push(person);
+  for (const entry of after) {
+    seen.add(entry.id);
+    if (old.get(entry.id) !== canonicalJson(entry)) upsert.push(entry);
   }
-  const remove = [...old.keys()].filter((id) => !seen.has(id));
-  if (upsert.length + remove.length > (newPeople as Person[]).length / 2) return undefined;
-  return { upsert, remove };
+  return { upsert, remove: [...old.keys()].filter((id) => !seen.has(id)) };
+}
+
+/** What changed between two sites, or undefined when the whole snapshot should go. */
+export function siteDelta(before: Site, after: Site): SiteDelta | undefined {
+  const delta: SiteDelta = { upsert: [], remove: [], changes: {}, set: {} };
+  let changed = 0;
+  let total = 0;
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const [b, a] = [before[key], after[key]];
+    if (a === undefined) return undefined; // a field gone: the whole snapshot says so more simply
+    if (keyed(b) && keyed(a) && (key === 'people' || isCollection(key))) {
+      const list = listDelta(b, a);
+      total += a.length;
+      changed += list.upsert.length + list.remove.length;
+      if (key === 'people') Object.assign(delta, list);
+      else if (list.upsert.length + list.remove.length > 0) delta.changes[key] = list;
+    } else if (b === undefined || canonicalJson(b) !== canonicalJson(a)) {
+      delta.set[key] = a;
+      changed++;
+    }
+  }
+  if (changed > total / 2) return undefined;
+  return delta;
+}
+
+const COLLECTIONS: ReadonlySet<string> = new Set(SITE_COLLECTIONS);
+const isCollection = (key: string): key is SiteCollection => COLLECTIONS.has(key);
+
+/** Whether a delta changes more than people (the controller then compiles the site anew). */
+export function structural(delta: Pick<SiteDelta, 'changes' | 'set'>): boolean {
+  return Object.keys(delta.changes).length > 0 || Object.keys(delta.set).length > 0;
 }

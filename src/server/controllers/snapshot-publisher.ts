@@ -1,12 +1,13 @@
 // The snapshot publisher: keeps every controller's policy snapshot current. A change to the site
 // data (any domain event) schedules a rebuild; bursts (a CSV import) coalesce into one. Each
 // controller's snapshot is built (snapshot.ts), checked by compiling it as the controller will, and
-// sent only when it differs from the last one made for that controller — as a delta of the people
-// that changed when only people changed and the controller holds the previous snapshot
+// sent only when it differs from the last one made for that controller — as a delta of what changed
+// (people, doors, schedules, levels, …) when the controller holds the previous snapshot
 // (snapshot-delta.ts), else whole. A controller that says it holds an older one gets it whole.
+// Large bodies go chunked, compressed and resumable (snapshot-transfer.ts).
 //
 // Cost: a rebuild reads and hashes each controller's whole snapshot, O(site) per controller and
-// change; incremental snapshots are for the scale work.
+// change; what goes on the wire is only what changed.
 
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -14,10 +15,17 @@ import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import type { OfflineFallback } from '../../contracts/messages.ts';
 import { compilePolicy } from '../../core/policy.ts';
 import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
+import { addMobileKeysToSnapshot } from '../mobile/snapshot-mobile.ts';
 import type { Executor } from '../storage/db.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 import { buildSnapshot, siteAsJson } from './snapshot.ts';
-import { peopleDelta } from './snapshot-delta.ts';
+import { siteDelta } from './snapshot-delta.ts';
+import {
+  DEFAULT_TRANSFER_SETTINGS,
+  SnapshotTransfers,
+  type TransferObserver,
+  type TransferSettings,
+} from './snapshot-transfer.ts';
 
 /** After this many deltas the whole snapshot goes again, so what a controller stores stays small. */
 const MAX_DELTAS = 50;
@@ -37,14 +45,23 @@ export interface SnapshotPublisherDeps {
   coordinators: () => Iterable<ControllerCoordinator>;
   logger: Pick<FastifyBaseLogger, 'error'>;
   now: () => number;
+  /** when a body goes chunked, and in what chunks (default: above 256 KiB, in 256 KiB) */
+  transfer?: Partial<TransferSettings> | undefined;
+  transferObserver?: TransferObserver | undefined;
 }
 
 export class SnapshotPublisher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly transfers: SnapshotTransfers;
 
-  constructor(private readonly deps: SnapshotPublisherDeps) {}
+  constructor(private readonly deps: SnapshotPublisherDeps) {
+    this.transfers = new SnapshotTransfers(
+      { ...DEFAULT_TRANSFER_SETTINGS, ...deps.transfer },
+      deps.transferObserver,
+    );
+  }
 
   /** Rebuilds after `delayMs`, coalescing bursts of changes into one rebuild. */
   schedule(delayMs: number): void {
@@ -64,6 +81,7 @@ export class SnapshotPublisher {
   async settled(): Promise<void> {
     while (this.timer) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.running;
+    await this.transfers.idle();
   }
 
   async stop(): Promise<void> {
@@ -71,11 +89,45 @@ export class SnapshotPublisher {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.transfers.idle();
   }
 
-  /** A controller that does not hold the current snapshot (it said so, or was away) gets it whole. */
-  resendIfBehind(coordinator: ControllerCoordinator): void {
-    if (coordinator.snapshot && coordinator.behind) void coordinator.send(coordinator.snapshot.body);
+  /**
+   * A controller that does not hold the current snapshot (it said so, or was away) gets it whole —
+   * or, when it names the last transfer made for it and the chunks it lacks, only those chunks.
+   */
+  resendIfBehind(
+    coordinator: ControllerCoordinator,
+    progress?: { transfer: string; missing: readonly number[] },
+    /**
+     * `restored`: the link came back. When the current snapshot went chunked it is not sent again
+     * whole here: the controller names what it lacks in its hello or after the next server heartbeat.
+     */
+    why: 'hello' | 'restored' = 'hello',
+  ): void {
+    if (!coordinator.snapshot || !coordinator.behind) return;
+    if (why === 'restored' && this.transfers.madeFor(coordinator.controllerId, coordinator.snapshot.version))
+      return;
+    if (progress && this.transfers.resume(coordinator, progress.transfer, progress.missing)) return;
+    this.deliverWhole(coordinator);
+  }
+
+  /** A controller asks again for chunks of a transfer (they failed their hash, or never came). */
+  resendChunks(coordinator: ControllerCoordinator, transfer: string, missing: readonly number[]): void {
+    if (!this.transfers.resume(coordinator, transfer, missing)) this.resendIfBehind(coordinator);
+  }
+
+  /** Another server instance acts for the controller now: what was made for it here is void. */
+  forget(controllerId: string): void {
+    this.transfers.forget(controllerId);
+  }
+
+  private deliverWhole(coordinator: ControllerCoordinator): void {
+    void this.transfers
+      .deliver(coordinator, coordinator.snapshot!.body)
+      .catch((error: unknown) =>
+        this.deps.logger.error({ err: { message: (error as Error).message } }, 'snapshot not sent'),
+      );
   }
 
   /** Every controller's snapshot, built and sent where it changed. */
@@ -99,6 +151,7 @@ export class SnapshotPublisher {
       defaultSite: deps.settings.site,
     });
     await addKeysToSnapshot(deps.db, content.site, issuedAt);
+    await addMobileKeysToSnapshot(deps.db, content.site);
     try {
       compilePolicy(content.site); // what the controller will do with it: refuse a broken one here
     } catch (error) {
@@ -116,14 +169,13 @@ export class SnapshotPublisher {
     // Unchanged, and no revocation by command waits for a newer snapshot: nothing to send.
     if (held?.hash === hash && held.issuedAt > coordinator.lastRevokeAt) return;
     const version = Math.max(deps.now(), (held?.version ?? 0) + 1);
-    // Only people changed, and the controller is known to hold the last one: a delta will do.
+    // The controller is known to hold the last one: what changed will do, unless it is most of it.
     const delta =
-      held &&
-      held.deltas < MAX_DELTAS &&
-      coordinator.controllerHolds === held.version &&
-      canonicalJson(held.body.offlineDeny!) === canonicalJson(content.offlineDeny)
-        ? peopleDelta(held.body.site as Record<string, Json>, site)
+      held && held.deltas < MAX_DELTAS && coordinator.controllerHolds === held.version
+        ? siteDelta(held.body.site as Record<string, Json>, site)
         : undefined;
+    const offlineDenyChanged =
+      canonicalJson(held?.body.offlineDeny ?? []) !== canonicalJson(content.offlineDeny);
     const body: Record<string, Json> = {
       kind: 'snapshot',
       version,
@@ -145,7 +197,7 @@ export class SnapshotPublisher {
     // It will hold this one once it arrives; a miss shows in its next heartbeat or hello.
     coordinator.controllerHolds = version;
     if (delta && held)
-      await coordinator.send({
+      await this.transfers.deliver(coordinator, {
         kind: 'snapshot-delta',
         base: held.version,
         version,
@@ -153,7 +205,10 @@ export class SnapshotPublisher {
         emergency: content.emergency,
         upsert: delta.upsert,
         remove: delta.remove,
+        ...(Object.keys(delta.changes).length > 0 && { changes: delta.changes as Record<string, Json> }),
+        ...(Object.keys(delta.set).length > 0 && { set: delta.set }),
+        ...(offlineDenyChanged && { offlineDeny: content.offlineDeny }),
       });
-    else await coordinator.send(body);
+    else await this.transfers.deliver(coordinator, body);
   }
 }

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { sql } from 'kysely';
 import { anchorFileIn, anchorKeys, readAnchors, verifyChains } from '../audit/anchors.ts';
+import type { OidcSettings } from '../auth/oidc-config.ts';
 import type { ServerConfig } from '../config.ts';
 import { lockHolder } from '../data-dir-lock.ts';
 import { migrationStatus, openStore, type Store } from '../storage/db.ts';
 import { loadOrCreateInstallationKey } from '../storage/installation-key.ts';
+import { breakGlassAdmin, singleSignOn } from './sso.ts';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -31,6 +33,8 @@ export interface DoctorOptions {
   /** skip the audit chain verification (it reads every record) */
   quick?: boolean;
   brokerTimeoutMs?: number;
+  /** single sign-on, when configured: provider discovery and a break-glass admin are checked */
+  oidc?: OidcSettings | undefined;
 }
 
 /** The installation key without ever making one (a check writes nothing). */
@@ -281,6 +285,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     if (store) await guard('database', () => database(store));
     await guard('clock', () => clock(store, anchorFile, now));
     await guard('broker', () => broker(options));
+    const { oidc } = options;
+    if (oidc) {
+      await guard('single sign-on', () => singleSignOn(oidc));
+      if (store) await guard('break-glass admin', () => breakGlassAdmin(store));
+    }
     await guard('free disk', () => disk(config.dataDir));
     await guard('checkpoints', () => {
       const read = readAnchors(anchorFile, anchorKeys(installationKey(config)));

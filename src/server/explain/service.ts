@@ -8,7 +8,9 @@
 // same way — builds the policies inside it, and compares decisions at the instants where the
 // controller's schedules begin or end over the next week.
 
+import { type Decision, decide } from '../../core/decide.ts';
 import type { Policy, Side } from '../../core/policy.ts';
+import { doorRuntime } from '../../core/state.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AccessLevelInput } from '../storage/access-levels.ts';
@@ -71,6 +73,14 @@ const WEEK_DAYS = 7;
 const MAX_INSTANTS = 400;
 
 class Rollback extends Error {}
+
+/** What a controller last reported of its site modes (live/hub.ts), as the explain state takes it. */
+export interface LiveModes {
+  lockdown: readonly string[] | null;
+  threatLevel: number;
+  fireZones: readonly string[];
+  doors: readonly { door: string; mode: string; source: string; overrideUntil: number | null }[];
+}
 
 interface Cached extends ExplainPolicy {
   profiles: Profiles;
@@ -158,6 +168,59 @@ export class ExplainService {
     if (options.person !== undefined && items.length === 0 && counts.grant + counts.deny === 0)
       throw new ApiError('PERSON_NOT_FOUND', `no person '${options.person}'`);
     return { door: options.door, controllerId, at: options.at, side: options.side, counts, items, next };
+  }
+
+  /**
+   * The core's decision for one credential (its policy key, `mobile:<keyed hash>`) at a door, over
+   * the policy of the door's controller, in the explain state (nobody known to be anywhere) with the
+   * site modes the controller last reported — lockdown, threat level, fire zones, door overrides —
+   * so an open through the server (server/mobile) is refused where the door itself would refuse it.
+   */
+  async decideCredential(options: {
+    door: string;
+    side: Side;
+    credential: string;
+    at: number;
+    live?: LiveModes;
+  }): Promise<{ controllerId: string | null; decision: Decision }> {
+    const controllerId = await this.controllerOf(this.deps.store.db, options.door);
+    const decisions = await this.decideCredentialAt({ ...options, controllerId, doors: [options.door] });
+    return { controllerId, decision: decisions.get(options.door)! };
+  }
+
+  /** The same at several doors of one controller: one policy, one state, a decision per door. */
+  async decideCredentialAt(options: {
+    controllerId: string | null;
+    doors: readonly string[];
+    side: Side;
+    credential: string;
+    at: number;
+    live?: LiveModes;
+  }): Promise<Map<string, Decision>> {
+    const { policy } = await this.policyOf(options.controllerId);
+    const state = explainState(policy, options.at);
+    const live = options.live;
+    if (live) {
+      state.lockdown = live.lockdown === null ? null : { exempt: new Set(live.lockdown) };
+      state.threatLevel = live.threatLevel;
+      for (const zone of live.fireZones) state.activeFireZones.add(zone);
+      for (const d of live.doors)
+        if (
+          d.source === 'override' &&
+          d.overrideUntil !== null &&
+          (d.mode === 'locked' || d.mode === 'unlocked') &&
+          policy.doors.has(d.door)
+        )
+          doorRuntime(state, d.door).override = { mode: d.mode, until: d.overrideUntil };
+    }
+    // decide() changes nothing in the state (its changes are returned): one state serves every door.
+    const decisions = new Map<string, Decision>();
+    for (const door of options.doors)
+      decisions.set(
+        door,
+        decide(policy, state, { door, side: options.side, credential: options.credential }, options.at),
+      );
+    return decisions;
   }
 
   /** What saving `change` would change: who gains and who loses access at which doors. */

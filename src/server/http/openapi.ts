@@ -67,6 +67,11 @@ export const OPENAPI_TAGS: { name: string; description: string }[] = [
       'Time-limited keys (時限キー) and delivery access (置き配): doors or areas, dates, weekday windows, uses, revocation, delivery links',
   },
   {
+    name: 'mobile keys',
+    description:
+      'Mobile keys (R-KEY-2): invitations, a person’s phones and their removal, and the phone’s own calls — register its device key, challenges, the doors it may open, open online',
+  },
+  {
     name: 'reservations',
     description: 'Bookings from a booking or property-management system: the key follows the reservation',
   },

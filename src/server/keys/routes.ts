@@ -205,7 +205,7 @@ const linkSchema = z
 export const issuedKeySchema = z.object({ key: keySchema, link: linkSchema }).meta({ id: 'IssuedKey' });
 
 export function keyOut(k: AccessKey, uses: number) {
-  const { refHash: _hidden, validForMinutes, ...rest } = k;
+  const { refHash: _hidden, usesCounted: _counted, validForMinutes, ...rest } = k;
   return {
     ...rest,
     validFrom: iso(k.validFrom),

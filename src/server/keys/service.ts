@@ -329,6 +329,7 @@ export class KeyService {
       weekdays: input.weekdays,
       windows: input.windows,
       maxUses: kind === 'delivery' ? 1 : input.maxUses,
+      usesCounted: 0,
       validForMinutes: input.validForMinutes,
       firstUsedAt: null,
       state: 'active',

@@ -4,9 +4,9 @@
 // server away too. Its holder is the person (added with no levels of their own when the snapshot
 // does not hold them already) or the guest, as `guest:<id>`. The key is known by its keyed hash.
 //
-// Use counts: the snapshot carries the key's whole `maxUses`; the grants so far live in the
-// controller's runtime state (core state.uses), which carries over from snapshot to snapshot. Counting
-// them site-wide is the server's use-count mechanism (issue 9 §3), not a second one here.
+// Use counts: counted site-wide like every limited credential (operations/use-counts.ts); the
+// snapshot carries what is left as the server counted when it was issued, and the controller adds
+// the uses it made that the server had not counted by then.
 
 import type { CredentialDef, LevelDef, ScheduleDef, SiteDef, Weekday } from '../../core/model.ts';
 import { WEEKDAYS } from '../../core/model.ts';
@@ -74,7 +74,8 @@ export async function addKeysToSnapshot(db: Executor, site: SiteDef, now: number
       levels: [level.id],
       validFrom: local(key.validFrom),
       validUntil: local(effectiveUntil(key)),
-      ...(key.maxUses !== null && { maxUses: key.maxUses }),
+      // What is left as counted site-wide now; the controller adds the uses it made since.
+      ...(key.maxUses !== null && { maxUses: Math.max(0, key.maxUses - key.usesCounted) }),
       ...(key.validForMinutes !== null && { validForMinutes: key.validForMinutes }),
       state: 'active',
     };

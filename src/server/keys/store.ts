@@ -1,7 +1,7 @@
 // Storage of guests, keys, key links and key uses (tables.ts). Rows in, views out; the service
 // (service.ts) decides what may change.
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Weekday } from '../../core/model.ts';
 import type { Executor } from '../storage/db.ts';
 import type { Database } from '../storage/schema.ts';
@@ -38,6 +38,11 @@ export interface AccessKey {
   weekdays: Weekday[];
   windows: string[];
   maxUses: number | null;
+  /**
+   * uses counted against `maxUses` site-wide (claimed online, or granted offline and reported;
+   * operations/use-counts.ts) — what snapshots subtract; the API's `uses` are the grants logged
+   */
+  usesCounted: number;
   validForMinutes: number | null;
   firstUsedAt: number | null;
   state: KeyState;
@@ -59,7 +64,7 @@ export const guestOf = (r: GuestsTable): Guest => ({
   updatedAt: Number(r.updated_at),
 });
 
-export const keyOf = (r: AccessKeysTable): AccessKey => ({
+export const keyOf = (r: Selectable<AccessKeysTable>): AccessKey => ({
   id: r.id,
   kind: r.kind as KeyKind,
   holder: { kind: r.holder_kind as HolderKind, id: r.holder_id },
@@ -72,6 +77,7 @@ export const keyOf = (r: AccessKeysTable): AccessKey => ({
   weekdays: JSON.parse(r.weekdays) as Weekday[],
   windows: JSON.parse(r.windows) as string[],
   maxUses: r.max_uses === null ? null : Number(r.max_uses),
+  usesCounted: Number(r.uses),
   validForMinutes: r.valid_for_minutes === null ? null : Number(r.valid_for_minutes),
   firstUsedAt: r.first_used_at === null ? null : Number(r.first_used_at),
   state: r.state as KeyState,
@@ -83,7 +89,8 @@ export const keyOf = (r: AccessKeysTable): AccessKey => ({
   revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
 });
 
-export function keyRow(k: AccessKey): AccessKeysTable {
+/** The row of a key; its use count is the counter's alone (use-counts.ts), never written from here. */
+export function keyRow(k: AccessKey): Omit<AccessKeysTable, 'uses'> {
   return {
     id: k.id,
     kind: k.kind,

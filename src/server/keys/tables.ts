@@ -3,6 +3,8 @@
 // JSON as text). No key secret is stored anywhere: a key is known by the keyed hash controllers
 // know it by (`ref_hash`), its delivery link by the SHA-256 of its token.
 
+import type { Generated } from 'kysely';
+
 export interface GuestsTable {
   id: string;
   name: string;
@@ -36,6 +38,8 @@ export interface AccessKeysTable {
   /** JSON "HH:MM-HH:MM"[] in the site's zone; empty: the whole day */
   windows: string;
   max_uses: number | null;
+  /** uses counted site-wide: claimed by online controllers, or granted offline and reported */
+  uses: Generated<number>;
   valid_for_minutes: number | null;
   first_used_at: number | null;
   /** 'active' | 'revoked' | 'ended' */

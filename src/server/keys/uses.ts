@@ -3,8 +3,9 @@
 // its "valid for N hours from first use" clock for the whole site (the snapshot narrows its
 // validity); a delivery access is used up by its grant and its recipient is told.
 //
-// Counting: `KeyUseCounter` is the seam for the site-wide use counts of the server (issue 9 §3, the
-// `operations` stream). Until those land, grants are counted from this log (KeyStore.usesOf).
+// This log is what the API shows as a key's `uses` (grants recorded). Counting against `maxUses` is
+// done site-wide with every other limited credential (operations/use-counts.ts): claimed by online
+// controllers before they grant, so a one-use key opens one door once.
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { ControllerEvent } from '../../contracts/messages.ts';
@@ -12,11 +13,6 @@ import type { DomainBus } from '../domain/bus.ts';
 import type { Executor } from '../storage/db.ts';
 import type { KeyService } from './service.ts';
 import { type AccessKey, KeyStore } from './store.ts';
-
-export interface KeyUseCounter {
-  /** grants of the key so far, site-wide */
-  usesOf(keyId: string): Promise<number>;
-}
 
 /** What the use log tells others (webhooks): a key was presented; a delivery was made. */
 export interface KeyUseNotice {

@@ -4,7 +4,10 @@
 // it could not reach the server is counted when its event comes in (even past the limit: what was
 // granted offline was granted), and snapshots issued after give every controller what is left.
 
+import type { Kysely } from 'kysely';
+import type { KeyTables } from '../keys/tables.ts';
 import type { Executor } from '../storage/db.ts';
+import type { Database } from '../storage/schema.ts';
 
 export interface UseAnswer {
   granted: boolean;
@@ -12,8 +15,10 @@ export interface UseAnswer {
   remaining: number | null;
 }
 
-/** Claims one use of the credential controllers know by `key` (`TYPE:<keyed hash>`). */
-export async function claimUse(db: Executor, key: string): Promise<UseAnswer> {
+/** The table a limited credential's count lives in: credentials, or time-limited keys (issue 13). */
+type Counted = { table: 'credentials' | 'access_keys'; id: string };
+
+async function countedOf(db: Executor, key: string): Promise<Counted | undefined> {
   const colon = key.indexOf(':');
   const [type, hash] = [key.slice(0, colon), key.slice(colon + 1)];
   const row = await db
@@ -22,29 +27,53 @@ export async function claimUse(db: Executor, key: string): Promise<UseAnswer> {
     .where('type', '=', type)
     .where(type === 'pin' ? 'identifier' : 'ref_hash', '=', hash)
     .executeTakeFirst();
-  // Not known here, or no limit: nothing to count; the controller decides on its policy.
-  if (!row || row.max_uses === null) return { granted: true, remaining: null };
-  const claimed = await db
-    .updateTable('credentials')
-    .set((eb) => ({ uses: eb('uses', '+', 1) }))
-    .where('id', '=', row.id)
-    .where((eb) => eb('uses', '<', eb.ref('max_uses')))
+  if (row) return row.max_uses === null ? undefined : { table: 'credentials', id: row.id };
+  if (type !== 'key') return undefined;
+  const keyRow = await (db as unknown as CountedDb)
+    .selectFrom('access_keys')
+    .select(['id', 'max_uses'])
+    .where('ref_hash', '=', hash)
     .executeTakeFirst();
-  const after = await db
-    .selectFrom('credentials')
-    .select(['uses', 'max_uses'])
-    .where('id', '=', row.id)
-    .executeTakeFirst();
-  const remaining = Math.max(0, Number(after?.max_uses ?? 0) - Number(after?.uses ?? 0));
-  return { granted: Number(claimed.numUpdatedRows) === 1, remaining };
+  return keyRow && keyRow.max_uses !== null ? { table: 'access_keys', id: keyRow.id } : undefined;
 }
 
-/** A use granted without a claim (the controller was offline), counted once its event is in. */
-export async function countUnclaimedUse(db: Executor, credentialId: string): Promise<void> {
-  await db
-    .updateTable('credentials')
+/** Both tables name the count alike: `uses` beside `max_uses`. */
+type CountedDb = Kysely<Pick<Database, 'credentials'> & Pick<KeyTables, 'access_keys'>>;
+
+/** One more use, if one is left (`onlyIfLeft`) or regardless; whether it was counted. */
+async function countOne(db: Executor, { table, id }: Counted, onlyIfLeft: boolean): Promise<boolean> {
+  let update = (db as unknown as CountedDb)
+    .updateTable(table)
     .set((eb) => ({ uses: eb('uses', '+', 1) }))
-    .where('id', '=', credentialId)
-    .where('max_uses', 'is not', null)
-    .execute();
+    .where('id', '=', id)
+    .where('max_uses', 'is not', null);
+  if (onlyIfLeft) update = update.where((eb) => eb('uses', '<', eb.ref('max_uses')));
+  return Number((await update.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+/** Claims one use of the credential controllers know by `key` (`TYPE:<keyed hash>`). */
+export async function claimUse(db: Executor, key: string): Promise<UseAnswer> {
+  const counted = await countedOf(db, key);
+  // Not known here, or no limit: nothing to count; the controller decides on its policy.
+  if (!counted) return { granted: true, remaining: null };
+  const granted = await countOne(db, counted, true);
+  const after = await (db as unknown as CountedDb)
+    .selectFrom(counted.table)
+    .select(['uses', 'max_uses'])
+    .where('id', '=', counted.id)
+    .executeTakeFirst();
+  const remaining = Math.max(0, Number(after?.max_uses ?? 0) - Number(after?.uses ?? 0));
+  return { granted, remaining };
+}
+
+/**
+ * A use granted without a claim (the controller was offline), counted once its event is in — a
+ * credential (`credentialId`) or a time-limited key (`keyId`), as credential-refs.ts resolved it.
+ */
+export async function countUnclaimedUse(
+  db: Executor,
+  of: { credentialId?: string | undefined; keyId?: string | undefined },
+): Promise<void> {
+  if (of.credentialId !== undefined) await countOne(db, { table: 'credentials', id: of.credentialId }, false);
+  else if (of.keyId !== undefined) await countOne(db, { table: 'access_keys', id: of.keyId }, false);
 }

@@ -6,6 +6,7 @@
 import { ExplainService } from '../explain/service.ts';
 import { ImportJobs } from '../imports/jobs.ts';
 import { KeyService } from '../keys/service.ts';
+import { MobileService } from '../mobile/service.ts';
 import { ReservationService } from '../reservations/service.ts';
 import { WebhookService } from '../webhooks/service.ts';
 import { CredentialService } from './credentials.ts';
@@ -20,6 +21,7 @@ export { SYSTEM_ACTOR } from './write.ts';
 export function createServices(deps: ServiceDeps) {
   const keys = new KeyService(deps);
   const imports = new ImportJobs(deps);
+  const explain = new ExplainService(deps);
   return {
     imports,
     people: new PeopleService(deps),
@@ -30,7 +32,9 @@ export function createServices(deps: ServiceDeps) {
     reservations: new ReservationService(keys, deps.store.db, deps.installationKey),
     webhooks: new WebhookService(deps.store.db, deps.installationKey, deps.clock),
     /** reads, and previews that are rolled back: explains decisions (src/server/explain) */
-    explain: new ExplainService(deps),
+    explain,
+    /** mobile keys: invitations, devices, online opens (attached to alarms and door actions by compose.ts) */
+    mobile: new MobileService(deps, explain),
   };
 }
 

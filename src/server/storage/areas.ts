@@ -117,6 +117,24 @@ export class AreaStore extends ResourceStore<AreaInput> {
     });
   }
 
+  /** These areas and every area within them (an area reset covers the areas inside it). */
+  async within(ids: readonly string[]): Promise<Set<string>> {
+    const children = new Map<string, string[]>();
+    for (const row of await this.db.selectFrom('areas').select(['id', 'parent_id']).execute()) {
+      const parent = row.parent_id as string | null;
+      if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), row.id as string]);
+    }
+    const found = new Set<string>();
+    const walk = [...ids];
+    while (walk.length > 0) {
+      const id = walk.pop()!;
+      if (found.has(id)) continue;
+      found.add(id);
+      walk.push(...(children.get(id) ?? []));
+    }
+    return found;
+  }
+
   /** Which of these areas have anti-passback (a double entry into one is a violation to report). */
   async withAntipassback(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();

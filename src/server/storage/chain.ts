@@ -25,7 +25,8 @@ export function chainKeys(installationKey: Uint8Array): ChainKeys {
 
 /** The MAC of one link: previous MAC, then the record's canonical bytes (UTF-8 of canonical JSON). */
 export function linkMac(key: Buffer, prev: string, canonical: string): string {
-  return createHmac('sha256', key).update(prev).update('\n').update(canonical, 'utf8').digest('hex');
+  // One update of the same bytes (the hex MAC is ASCII): a third cheaper than three, per event.
+  return createHmac('sha256', key).update(`${prev}\n${canonical}`, 'utf8').digest('hex');
 }
 
 export function sameMac(a: string, b: string): boolean {

@@ -85,8 +85,63 @@ type EventRow = EventFields & { chain_index: number; mac: string };
 
 const ROW_COLUMNS = 'controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac';
 
-/** One prepared INSERT per SQLite connection. */
-const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+/** Statements prepared once per SQLite connection, by their text (Kysely prepares each anew). */
+const sqlitePrepared = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+function prepared(sqlite: BetterSqlite3.Database, text: string): BetterSqlite3.Statement {
+  const statements = sqlitePrepared.get(sqlite) ?? new Map<string, BetterSqlite3.Statement>();
+  sqlitePrepared.set(sqlite, statements);
+  const statement = statements.get(text) ?? sqlite.prepare(text);
+  statements.set(text, statement);
+  return statement;
+}
+
+const SQLITE_INSERT = `INSERT INTO events (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Takes the chain head (made at genesis if new), as the Kysely upsert in chainAndInsert does. */
+const SQLITE_TAKE_HEAD = `INSERT INTO event_chain_heads (controller_id, chain_index, mac, max_seq)
+  VALUES (?, 0, '${GENESIS}', NULL)
+  ON CONFLICT (controller_id) DO UPDATE SET chain_index = event_chain_heads.chain_index
+  RETURNING chain_index, mac, max_seq`;
+const SQLITE_MOVE_HEAD =
+  'UPDATE event_chain_heads SET chain_index = ?, mac = ?, max_seq = ? WHERE controller_id = ?';
+
+interface Head {
+  chain_index: number | string;
+  mac: string;
+  max_seq: number | string | null;
+}
+
+/**
+ * Takes a controller's chain head under a lock: the upsert takes the row lock on PostgreSQL (SQLite
+ * has one writer); made at genesis for a controller's first event.
+ */
+async function takeHead(tx: Executor, controllerId: string): Promise<Head> {
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) return prepared(sqlite, SQLITE_TAKE_HEAD).get(controllerId) as Head;
+  return tx
+    .insertInto('event_chain_heads')
+    .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
+    .onConflict((oc) =>
+      oc
+        .column('controller_id')
+        .doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
+    )
+    .returning(['chain_index', 'mac', 'max_seq'])
+    .executeTakeFirstOrThrow();
+}
+
+async function moveHead(
+  tx: Executor,
+  controllerId: string,
+  head: { chain_index: number; mac: string; max_seq: number },
+): Promise<void> {
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    prepared(sqlite, SQLITE_MOVE_HEAD).run(head.chain_index, head.mac, head.max_seq, controllerId);
+    return;
+  }
+  await tx.updateTable('event_chain_heads').set(head).where('controller_id', '=', controllerId).execute();
+}
 
 /**
  * Inserts chained rows the cheapest way each engine has: on PostgreSQL one statement with one array
@@ -98,11 +153,7 @@ const sqliteInserts = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statemen
 async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise<void> {
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
-    let insert = sqliteInserts.get(sqlite);
-    if (!insert) {
-      insert = sqlite.prepare(`INSERT INTO events (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      sqliteInserts.set(sqlite, insert);
-    }
+    const insert = prepared(sqlite, SQLITE_INSERT);
     for (const r of rows)
       insert.run(
         r.controller_id,
@@ -196,16 +247,7 @@ export class EventStore {
     controllerId: string,
     batch: readonly StoredEvent[],
   ): Promise<StoredEvent[]> {
-    const head = await tx
-      .insertInto('event_chain_heads')
-      .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
-      .onConflict((oc) =>
-        oc
-          .column('controller_id')
-          .doUpdateSet((eb) => ({ chain_index: eb.ref('event_chain_heads.chain_index') })),
-      )
-      .returning(['chain_index', 'mac', 'max_seq'])
-      .executeTakeFirstOrThrow();
+    const head = await takeHead(tx, controllerId);
     const maxSeq = head.max_seq === null ? await this.storedMaxSeq(tx, controllerId) : Number(head.max_seq);
     const stored = new Set<number>();
     const toLookUp = [...new Set(batch.map((e) => e.seq).filter((seq) => seq <= maxSeq))];
@@ -243,11 +285,11 @@ export class EventStore {
       return { ...fields, chain_index: index, mac };
     });
     await insertEventRows(tx, rows);
-    await tx
-      .updateTable('event_chain_heads')
-      .set({ chain_index: index, mac: prev, max_seq: Math.max(maxSeq, fresh.at(-1)!.seq) })
-      .where('controller_id', '=', controllerId)
-      .execute();
+    await moveHead(tx, controllerId, {
+      chain_index: index,
+      mac: prev,
+      max_seq: Math.max(maxSeq, fresh.at(-1)!.seq),
+    });
     return fresh;
   }
 

@@ -4,6 +4,7 @@
 // controller), for reconciling passages that controllers decided apart.
 
 import type { Kysely } from 'kysely';
+import { inTransaction } from './db.ts';
 import type { Database } from './schema.ts';
 
 export interface PresenceRecord {
@@ -185,7 +186,7 @@ export class PresenceStore {
   async forgetAreas(areas: readonly string[], at: number): Promise<number> {
     if (areas.length === 0) return 0;
     const unique = [...new Set(areas)];
-    return this.db.transaction().execute(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       for (let i = 0; i < unique.length; i += CHUNK)
         await tx
           .insertInto('presence_area_resets')
@@ -201,6 +202,8 @@ export class PresenceStore {
         .updateTable('presence')
         .set((eb) => ({ area: null, version: eb('version', '+', 1), at, controller_id: null, door: null }))
         .where('area', 'in', unique)
+        // A passage after the reset (reported before a late report of the reset) still stands.
+        .where((eb) => eb.or([eb('at', 'is', null), eb('at', '<', at)]))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     });

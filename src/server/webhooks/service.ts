@@ -161,10 +161,13 @@ export class WebhookService {
     return r && subscriptionOf(r);
   }
 
-  async list(): Promise<Subscription[]> {
-    return (await this.db.selectFrom('webhook_subscriptions').selectAll().orderBy('id').execute()).map(
-      subscriptionOf,
-    );
+  async list(executor: Executor = this.executor): Promise<Subscription[]> {
+    const rows = await webhookDb(executor)
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .orderBy('id')
+      .execute();
+    return rows.map(subscriptionOf);
   }
 
   async update(
@@ -220,12 +223,17 @@ export class WebhookService {
     return r && this.box.decrypt(r.secret_sealed);
   }
 
-  /** Writes events and their deliveries to the outbox, in one transaction; sends nothing. */
-  async enqueue(events: readonly OutboxEvent[]): Promise<void> {
+  /**
+   * Writes events and their deliveries to the outbox, in one transaction — or in the caller's
+   * (`executor`: event ingest stores a controller's batch and its outbox entries together); sends
+   * nothing.
+   */
+  async enqueue(events: readonly OutboxEvent[], executor: Executor = this.executor): Promise<void> {
     if (events.length === 0) return;
-    const subscriptions = (await this.list()).filter((s) => s.active);
+    // Read through the caller's transaction: on SQLite its one connection is held by it.
+    const subscriptions = (await this.list(executor)).filter((s) => s.active);
     const now = this.clock.now();
-    await inTransaction(this.executor, async (tx) => {
+    await inTransaction(executor, async (tx) => {
       const db = webhookDb(tx);
       for (const e of events) {
         const wanted = subscriptions.filter((s) => matches(s.events, e.type));

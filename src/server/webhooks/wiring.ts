@@ -7,13 +7,19 @@ import type { ControllerEvent } from '../../contracts/messages.ts';
 import type { AlarmService } from '../alarms/service.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import type { KeyUseNotice } from '../keys/uses.ts';
+import type { Executor } from '../storage/db.ts';
 import { type DispatchSettings, WebhookDispatcher } from './dispatcher.ts';
 import type { OutboxEvent, WebhookService } from './service.ts';
 import { fromAlarm, fromControllerEvents, fromDomainEvents, fromKeyUse, fromLink } from './sources.ts';
 
 export interface WebhookWiring {
   dispatcher: WebhookDispatcher;
-  controllerEvents(controllerId: string, events: readonly ControllerEvent[]): Promise<void>;
+  /**
+   * A controller's newly stored events, into the outbox in the ingest transaction (`tx`): stored
+   * together or not at all, so a crash between the two loses no webhook event. A failure fails the
+   * batch, which the controller sends again.
+   */
+  controllerEvents(tx: Executor, controllerId: string, events: readonly ControllerEvent[]): Promise<void>;
   link(controllerId: string, state: 'lost' | 'restored', at: number): Promise<void>;
   keyUse(notice: KeyUseNotice): Promise<void>;
   start(): void;
@@ -40,7 +46,8 @@ export function wireWebhooks(deps: {
   const unlistenAlarms = deps.alarms.listen({ raised: (alarm) => enqueue([fromAlarm(alarm)]) });
   return {
     dispatcher,
-    controllerEvents: (controllerId, events) => enqueue(fromControllerEvents(controllerId, events)),
+    controllerEvents: (tx, controllerId, events) =>
+      deps.service.enqueue(fromControllerEvents(controllerId, events), tx),
     link: (controllerId, state, at) => enqueue([fromLink(controllerId, state, at)]),
     keyUse: (notice) => enqueue([fromKeyUse(notice)]),
     start: () => dispatcher.start(),

@@ -32,6 +32,8 @@ export function spkiHash(certPem: string): string {
 
 export async function launchBrowser(options: {
   certPem: string;
+  /** more certificates to trust (another server the test runs, such as an OpenID Connect provider) */
+  alsoTrust?: string[];
   locale?: string;
   viewport?: { width: number; height: number };
 }): Promise<Browser> {
@@ -47,7 +49,7 @@ export async function launchBrowser(options: {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--ignore-certificate-errors-spki-list=${spkiHash(options.certPem)}`,
+      `--ignore-certificate-errors-spki-list=${[options.certPem, ...(options.alsoTrust ?? [])].map(spkiHash).join(',')}`,
       ...(options.locale ? [`--lang=${options.locale}`] : []),
     ],
     locale: options.locale ?? 'en-US',

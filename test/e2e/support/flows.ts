@@ -27,7 +27,8 @@ export async function firstRunWithTotp(page: Page, origin: string, setupToken: s
   await page.getByText(`Administrator ${ADMIN.username} was created`).waitFor();
 
   await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // exact: "Sign in with SSO" is there too when single sign-on is configured
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Add a second factor' }).waitFor();
   await page.getByRole('button', { name: 'Set up authenticator app' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();

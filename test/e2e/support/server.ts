@@ -19,7 +19,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -27,9 +27,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'monban-e2e-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const origin = `https://localhost:${port}`;
   let setupToken = '';
   const running = await startServer(serverConfig({}, { dataDir, port, host: '127.0.0.1' }), {

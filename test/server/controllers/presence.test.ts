@@ -159,6 +159,59 @@ describe('presence across controllers, kept in storage', () => {
     expect(await repos.presence.resetsOf(['hall', 'outside'])).toEqual(new Map([['hall', T0 + 3_000]]));
   });
 
+  it('clears an area (and the areas within) when a controller reports its scheduled reset, as of the reset time', async () => {
+    await repos.areas.create(
+      {
+        id: 'vault',
+        name: 'Vault',
+        parentId: 'hall',
+        site: null,
+        maxOccupancy: null,
+        antipassback: null,
+        offlineMode: 'local',
+        rules: null,
+      },
+      T0,
+    );
+    await repos.doors.create(
+      {
+        id: 'VAULT',
+        name: 'vault',
+        fromArea: 'hall',
+        toArea: 'vault',
+        controllerId: 'ctl-a',
+        mode: 'card',
+        strikeSeconds: 5,
+        heldOpenSeconds: 30,
+        rules: null,
+      },
+      T0,
+    );
+    const reset = (seq: number, at: number): ControllerEvent => ({
+      seq,
+      at,
+      type: 'operator',
+      detail: { action: 'scheduled-reset', target: 'hall' },
+    });
+    await instance().passages('ctl-a', [grant(1, 'HALL-A', T0 + 1_000), grant(2, 'VAULT', T0 + 2_000)]);
+    expect((await repos.presence.inside(['vault'])).map((p) => p.person)).toEqual(['kenji']);
+
+    // ctl-b's 03:00 reset of the hall: kenji, inside the vault within it, is no longer known inside.
+    await instance().passages('ctl-b', [reset(1, T0 + 5_000)]);
+    expect(await repos.presence.inside()).toEqual([]);
+    expect(await repos.presence.resetsOf(['hall', 'vault'])).toEqual(
+      new Map([
+        ['hall', T0 + 5_000],
+        ['vault', T0 + 5_000],
+      ]),
+    );
+
+    // An entry after the reset, then another controller's late report of the same reset: it stands.
+    await instance().passages('ctl-a', [grant(3, 'HALL-A', T0 + 8_000)]);
+    await instance().passages('ctl-a', [reset(4, T0 + 5_000)]);
+    expect((await repos.presence.inside(['hall'])).map((p) => p.person)).toEqual(['kenji']);
+  });
+
   it('settles two server instances taking in reports for one person at once', async () => {
     const [one, two] = [instance(), instance()];
     await Promise.all([

@@ -1,7 +1,8 @@
 // Snapshots at DESIGN.md §7 size (issue 11 §1): a real server over a real SQLite file holding
 // 100,000 people who all may use one controller's door. A controller enrolled there receives its
-// whole policy (no statement runs out of SQL variables, the transfer fits the broker) and grants a
-// valid card; a change to one person then reaches it as a delta.
+// whole policy — compressed, in chunks of 256 KiB, each checked against the signed manifest (no
+// statement runs out of SQL variables, no message comes near a broker limit) — and grants a valid
+// card; a change to one person then reaches it as a delta.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +78,10 @@ describe(`a controller at a ${PEOPLE.toLocaleString()}-person site`, () => {
 
   it('receives its policy and grants a valid card', async () => {
     await waitFor('the snapshot', () => agent.snapshotVersion > 0, 120_000, 200);
+    // It came chunked: several chunks, every one taken at the first try.
+    const stats = agent.transferStats!;
+    expect(stats.total).toBeGreaterThan(1);
+    expect(stats).toMatchObject({ have: stats.total, received: stats.total, refused: 0, duplicates: 0 });
     for (const n of [0, 32_767, PEOPLE - 1])
       expect(agent.present({ door: 'door-ctl-big', side: 'in', card: cardOf(n) })).toMatchObject({
         result: 'grant',

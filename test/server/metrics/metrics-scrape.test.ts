@@ -146,6 +146,7 @@ describe('metrics of the server and a controller', () => {
     expect(value(c, 'monban_controller_journal_pending')).toBeGreaterThanOrEqual(0);
     expect(value(c, 'monban_controller_broker_connected')).toBe(1);
     expect(value(c, 'monban_controller_offline_fallback')).toBe(0);
+    expect(value(c, 'monban_controller_snapshot_transfer_missing_chunks')).toBe(0);
     expect(c).toContain('monban_controller_process_resident_memory_bytes');
 
     const s = await waitFor(

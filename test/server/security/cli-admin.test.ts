@@ -118,4 +118,32 @@ describe('monban admin', () => {
     const out = await run(['setup-token'], Readable.from([]));
     expect(out).toContain('an administrator exists already');
   });
+
+  it('links an account to its single sign-on identity and removes the link, audited', async () => {
+    await run(['create', '--username', 'sso-admin'], Readable.from([`${PASSWORD}\n`]));
+    const issuer = 'https://idp.example.jp/realms/monban';
+    expect(
+      await run(
+        ['sso-link', '--username', 'sso-admin', '--subject', 'abc-123', '--issuer', issuer],
+        Readable.from([]),
+      ),
+    ).toMatch(/sso-admin: linked to abc-123/);
+    const linked = await withDb((db) =>
+      db.selectFrom('operator_oidc_links').selectAll().where('subject', '=', 'abc-123').executeTakeFirst(),
+    );
+    expect(linked).toMatchObject({ issuer });
+    expect(await run(['sso-link', '--username', 'sso-admin', '--issuer', issuer], Readable.from([]))).toMatch(
+      /refused: give --subject/,
+    );
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+    await run(['sso-link', '--username', 'sso-admin', '--remove', '--issuer', issuer], Readable.from([]));
+    const actions = await withDb((db) =>
+      db.selectFrom('audit_log').select('action').where('target', '=', 'operator:sso-admin').execute(),
+    );
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['operator.oidc_link', 'operator.oidc_unlink']),
+    );
+    expect(await withDb((db) => db.selectFrom('operator_oidc_links').selectAll().execute())).toEqual([]);
+  });
 });

@@ -14,6 +14,15 @@ export const NAV_SECTIONS = [
   },
   { group: 'people', items: [['/people', 'nav.people']] },
   {
+    group: 'keys',
+    items: [
+      ['/keys', 'nav.keys'],
+      ['/keys/guests', 'nav.guests'],
+      ['/keys/reservations', 'nav.reservations'],
+      ['/keys/deliveries', 'nav.deliveries'],
+    ],
+  },
+  {
     group: 'rules',
     items: [
       ['/rules/levels', 'nav.levels'],
@@ -25,7 +34,19 @@ export const NAV_SECTIONS = [
       ['/rules/access', 'nav.access'],
     ],
   },
-  { group: 'reports', items: [['/reports/muster', 'nav.muster']] },
+  {
+    group: 'reports',
+    items: [
+      ['/reports/muster', 'nav.muster'],
+      ['/reports/events', 'nav.eventExport'],
+      ['/reports/attendance', 'nav.attendance'],
+      ['/reports/occupancy', 'nav.occupancy'],
+      ['/reports/my-number', 'nav.zoneAccess'],
+      ['/reports/incident', 'nav.incident'],
+      ['/reports/inventory', 'nav.inventory'],
+      ['/reports/access-review', 'nav.accessReview'],
+    ],
+  },
   {
     group: 'admin',
     items: [

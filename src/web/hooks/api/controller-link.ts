@@ -3,17 +3,19 @@
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client.ts';
 import type { ControllerLinkStatus } from '../../api/security-types.ts';
-import { LIVE_REFRESH_MS } from '../live.ts';
+import { LINK_REFRESH_MS, useLiveRefresh } from '../live.ts';
 import { keysFor } from './keys.ts';
 
 export const controllerStatusKeys = keysFor('controllerStatus');
 
 export function useControllerStatuses(ids: string[]) {
+  // A link going up or down is not a stream event: checked every 30 s while the stream is live.
+  const refetchInterval = useLiveRefresh(LINK_REFRESH_MS);
   return useQueries({
     queries: ids.map((id) => ({
       queryKey: controllerStatusKeys.detail(id),
       queryFn: () => unwrap(api.GET('/api/controllers/{id}/status', { params: { path: { id } } })),
-      refetchInterval: LIVE_REFRESH_MS,
+      refetchInterval,
     })),
   });
 }

@@ -1,9 +1,10 @@
 // Events (/api/events): read-only search by person, door, area, type and time, newest pages first
-// is not what the API offers (it pages forward in time), so the live list asks for the last hour.
+// is not what the API offers (it pages forward in time), so the live list asks for the last hour;
+// the push stream invalidates every event list when an event arrives.
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client.ts';
 import type { components, paths } from '../../api/schema.gen.ts';
-import { LIVE_REFRESH_MS } from '../live.ts';
+import { useLiveRefresh } from '../live.ts';
 import { keysFor } from './keys.ts';
 
 export type AccessEvent = components['schemas']['Event'];
@@ -12,6 +13,7 @@ export type EventQuery = Omit<NonNullable<paths['/api/events']['get']['parameter
 export const eventKeys = keysFor('events');
 
 export function useEvents(query: EventQuery, options: { live?: boolean } = {}) {
+  const refetchInterval = useLiveRefresh();
   return useInfiniteQuery({
     queryKey: eventKeys.list(query),
     initialPageParam: undefined as string | undefined,
@@ -22,6 +24,6 @@ export function useEvents(query: EventQuery, options: { live?: boolean } = {}) {
         }),
       ),
     getNextPageParam: (page) => page.next ?? undefined,
-    ...(options.live && { refetchInterval: LIVE_REFRESH_MS }),
+    ...(options.live && { refetchInterval }),
   });
 }

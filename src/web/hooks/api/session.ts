@@ -121,3 +121,18 @@ export function usePasswordChange() {
     call<{ changed: true; csrfToken: string }>('POST', '/api/auth/password', body),
   );
 }
+
+/** How operators can sign in here: whether single sign-on (OpenID Connect) is offered. */
+export function useAuthConfig() {
+  return useQuery({
+    queryKey: ['auth-config'],
+    queryFn: () => call<{ sso: { enabled: boolean } }>('GET', '/api/auth/config'),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}
+
+/** Single sign-on is a browser navigation to the provider and back, not an API call. */
+export function startSingleSignOn(): void {
+  window.location.assign('/api/auth/oidc/start');
+}

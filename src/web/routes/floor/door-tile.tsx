@@ -1,25 +1,43 @@
 // One door at a glance: its state in words and colour (never colour alone), its mode and why; and
 // the door actions — unlock, a timed override, ending an override — each confirmed with what will
 // happen, then answered with what each controller did (applied, refused and why, not reachable).
+// State, mode and why come from the live door state (GET /api/live/doors), kept fresh by the push
+// stream.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ActionOutcome } from '../../components/action-outcome.tsx';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
-import { type ActionStatus, usePerformAction } from '../../hooks/api/actions.ts';
+import { usePerformAction } from '../../hooks/api/actions.ts';
 import type { Door } from '../../hooks/api/doors.ts';
+import type { LiveDoor } from '../../hooks/api/live.ts';
+import { useFormat } from '../../lib/format.ts';
 
 export type TileState = 'locked' | 'unlocked' | 'open' | 'forced' | 'held_open' | 'offline' | 'unknown';
 
-export function tileState(door: Door, online: boolean | undefined): TileState {
+/** The live state when the server has one (its controller reported), else what the link knows. */
+export function tileState(door: Door, online: boolean | undefined, live: LiveDoor | undefined): TileState {
   if (!door.controllerId) return 'unknown';
+  if (live) return live.state;
   if (!online) return 'offline';
   return door.mode === 'unlocked' ? 'unlocked' : 'locked';
 }
 
-export function DoorTile({ door, online }: { door: Door; online: boolean | undefined }) {
+export function DoorTile({
+  door,
+  online,
+  live,
+}: {
+  door: Door;
+  online: boolean | undefined;
+  live: LiveDoor | undefined;
+}) {
   const { t } = useTranslation();
-  const state = tileState(door, online);
+  const format = useFormat();
+  const state = tileState(door, online, live);
+  const mode = live?.mode ?? door.mode;
+  const source = live?.source ?? 'base';
   const action = usePerformAction();
   const [minutes, setMinutes] = useState('15');
   const [overrideMode, setOverrideMode] = useState<'unlocked' | 'locked'>('unlocked');
@@ -32,7 +50,10 @@ export function DoorTile({ door, online }: { door: Door; online: boolean | undef
         {t(`doorState.${state}`)}
       </p>
       <p className="tile-mode">
-        {t('floor.mode')}: {t(`doorMode.${door.mode}`)} · {t('floor.modeWhy.base')}
+        {t('floor.mode')}: {t(`doorMode.${mode}`, { defaultValue: mode })} · {t(`floor.modeWhy.${source}`)}
+        {source === 'override' && live?.overrideUntil && (
+          <> · {t('floor.until', { when: format.time(live.overrideUntil) })}</>
+        )}
       </p>
       {!door.controllerId && <p className="tile-note">{t('floor.noController')}</p>}
       {door.controllerId && (
@@ -93,23 +114,7 @@ export function DoorTile({ door, online }: { door: Door; online: boolean | undef
         </div>
       )}
       <ErrorNotice error={action.error} />
-      {action.data && <Outcome status={action.data} />}
+      {action.data && <ActionOutcome status={action.data} className="tile-outcome" />}
     </article>
-  );
-}
-
-/** What each controller did with the action, announced politely. */
-function Outcome({ status }: { status: ActionStatus }) {
-  const { t } = useTranslation();
-  return (
-    <div role="status" className="tile-outcome">
-      {status.controllers.map((c) => (
-        <p key={c.controllerId} className={`outcome-${c.outcome}`}>
-          {t(`actions.did.${status.action}`, { defaultValue: status.action })}:{' '}
-          {t(`actions.outcome.${c.outcome}`)} ({c.controllerId}){c.detail ? ` — ${c.detail}` : ''}
-        </p>
-      ))}
-      {status.controllers.length === 0 && <p>{t('actions.noControllers')}</p>}
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-// One person: their details (edit), mark as left or back, and their credentials.
+// One person: their details (edit), mark as left or back, their credentials and their phones.
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
@@ -7,6 +7,7 @@ import { Loading, Page } from '../../components/common/page.tsx';
 import { useDeletePerson, usePerson, useUpdatePerson } from '../../hooks/api/people.ts';
 import { useFormat } from '../../lib/format.ts';
 import { Credentials } from './credentials.tsx';
+import { MobileDevices } from './mobile-devices.tsx';
 import { PersonForm } from './person-form.tsx';
 
 export function PersonPage() {
@@ -90,6 +91,7 @@ export function PersonPage() {
         </p>
       )}
       <Credentials person={p} />
+      <MobileDevices person={p} />
     </Page>
   );
 }

@@ -121,6 +121,7 @@ function AreaForm({ area, onDone }: { area?: Area; onDone: () => void }) {
   const [twoPersonGroup, setTwoPersonGroup] = useState(area?.rules?.twoPerson?.requireGroup ?? '');
   const [route, setRoute] = useState(area?.rules?.route?.requires ?? '');
   const [fireZone, setFireZone] = useState(area?.rules?.fireZone ?? '');
+  const [myNumber, setMyNumber] = useState<'' | 'management' | 'handling'>(area?.myNumberZone ?? '');
   const others = (areas.data ?? []).filter((a) => a.id !== area?.id);
 
   const submit = (event: FormEvent) => {
@@ -145,6 +146,7 @@ function AreaForm({ area, onDone }: { area?: Area; onDone: () => void }) {
       antipassback:
         apb === 'none' ? null : { mode: apb, ...(reentry && { reentryMinutes: Number(reentry) }) },
       offlineMode: offline,
+      myNumberZone: myNumber || null,
       rules: Object.keys(rules).length > 0 ? rules : null,
     } as Omit<AreaCreate, 'id'>;
     if (area) update.mutate({ id: area.id, patch: fields }, { onSuccess: onDone });
@@ -217,6 +219,17 @@ function AreaForm({ area, onDone }: { area?: Area; onDone: () => void }) {
         description={t('areas.fireZoneHelp')}
         value={fireZone}
         onChange={setFireZone}
+      />
+      <SelectField
+        label={t('areas.myNumberZone')}
+        description={t('areas.myNumberZoneHelp')}
+        value={myNumber}
+        onChange={(v) => setMyNumber(v as typeof myNumber)}
+        options={[
+          { id: '', label: t('reports.zoneType.none') },
+          { id: 'management', label: t('reports.zoneType.management') },
+          { id: 'handling', label: t('reports.zoneType.handling') },
+        ]}
       />
       <SelectField
         label={t('areas.offline')}

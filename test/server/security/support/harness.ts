@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { AlarmSettings } from '../../../../src/server/alarms/service.ts';
 import { anchorFileIn, verifyChains, writeCheckpoint } from '../../../../src/server/audit/anchors.ts';
 import { type SecurityDb, type SettingsOverrides, securityDb } from '../../../../src/server/auth/context.ts';
+import type { OidcSettings } from '../../../../src/server/auth/oidc-config.ts';
 import { hashPassword } from '../../../../src/server/auth/passwords.ts';
 import { createOperator, type Operator } from '../../../../src/server/auth/store.ts';
 import { type ComposedServer, composeServer } from '../../../../src/server/compose.ts';
@@ -43,6 +44,10 @@ export interface HarnessOptions {
   alarmSettings?: Partial<AlarmSettings>;
   /** alarm notification channels (src/server/notify/) */
   notify?: NotifySettings;
+  /** serve HTTPS with this certificate (for tests that listen, e.g. single sign-on) */
+  https?: { key: string | Buffer; cert: string | Buffer };
+  /** OpenID Connect single sign-on */
+  oidc?: OidcSettings;
 }
 
 export class Harness {
@@ -82,7 +87,9 @@ export class Harness {
         },
         ...(options.alarmSettings && { alarmSettings: options.alarmSettings }),
         anchorFile: anchorFileIn(this.dir),
+        ...(options.oidc && { oidc: options.oidc }),
       },
+      ...(options.https && { https: options.https }),
       routes: async (app) => {
         await app.register(fixtureRoutes, { people: this.people });
       },

@@ -1,0 +1,62 @@
+// A child process of `npm run bench:stack`: N clients of the push stream (GET /api/live/stream),
+// each parsing the Server-Sent Events it receives and timing every access event from its decision
+// (the event's `at`, set by the controller that decided) to its arrival here. A process of its own,
+// so that parsing 50 streams does not sit on the server's event loop; Date.now() is the machine's
+// one clock. The token comes over IPC, never on the command line.
+
+import { request } from 'node:https';
+
+interface Setup {
+  url: string;
+  token: string;
+  ca: string;
+  clients: number;
+}
+
+const send = (message: unknown) => process.send?.(message);
+const delays: number[] = [];
+let connected = 0;
+const requests: ReturnType<typeof request>[] = [];
+
+function connect({ url, token, ca, clients }: Setup): void {
+  const req = request(
+    new URL('/api/live/stream', url),
+    { ca, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+    (res) => {
+      if (res.statusCode !== 200) {
+        send({ error: `push stream answered HTTP ${res.statusCode}` });
+        res.resume();
+        return;
+      }
+      connected++;
+      if (connected === clients) send({ connected });
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+          if (!frame.includes('event: access')) continue;
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (!data) continue;
+          const at = Date.parse((JSON.parse(data.slice(6)) as { at: string }).at);
+          delays.push(Date.now() - at);
+        }
+      });
+    },
+  );
+  req.on('error', (error) => send({ error: error.message }));
+  req.end();
+  requests.push(req);
+}
+
+process.on('message', (message: 'report' | { setup: Setup }) => {
+  if (typeof message === 'object') for (let i = 0; i < message.setup.clients; i++) connect(message.setup);
+  if (message === 'report') {
+    for (const req of requests) req.destroy();
+    send({ delays });
+  }
+});

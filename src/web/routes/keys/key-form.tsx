@@ -1,0 +1,157 @@
+// Issuing a time-limited key: for a person or a guest, to doors and/or areas, between two moments,
+// on some weekdays within daily windows (site time), with at most N uses or valid for N hours from
+// the first use. The answer carries the delivery link, shown once by the page.
+import { type FormEvent, useState } from 'react';
+import { Form } from 'react-aria-components';
+import { useTranslation } from 'react-i18next';
+import { Button } from '../../components/common/button.tsx';
+import { ErrorNotice } from '../../components/common/error-notice.tsx';
+import { Field, IdChecklist, SelectField } from '../../components/common/fields.tsx';
+import { localDefault } from '../../components/report-parts.tsx';
+import { useAreas } from '../../hooks/api/areas.ts';
+import { useDoors } from '../../hooks/api/doors.ts';
+import { type IssuedKey, useGuests, useIssueKey } from '../../hooks/api/keys-guests.ts';
+import { fromLocalInput, useFormat } from '../../lib/format.ts';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+const optionalCount = (v: string) => v.trim() === '' || /^\d{1,6}$/.test(v.trim());
+
+export function KeyForm({ onIssued }: { onIssued: (issued: IssuedKey) => void }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const guests = useGuests();
+  const doors = useDoors();
+  const areas = useAreas();
+  const issue = useIssueKey();
+  const [holderKind, setHolderKind] = useState<'guest' | 'person'>('guest');
+  const [guest, setGuest] = useState('');
+  const [person, setPerson] = useState('');
+  const [chosenDoors, setDoors] = useState<string[]>([]);
+  const [chosenAreas, setAreas] = useState<string[]>([]);
+  const [from, setFrom] = useState(() => localDefault(format.timeZone, 0));
+  const [until, setUntil] = useState(() => localDefault(format.timeZone, -1));
+  const [weekdays, setWeekdays] = useState<string[]>([]);
+  const [windows, setWindows] = useState('');
+  const [maxUses, setMaxUses] = useState('');
+  const [validFor, setValidFor] = useState('');
+  const [label, setLabel] = useState('');
+  const windowList = windows
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const windowsValid = windowList.every((w) => WINDOW.test(w));
+  const chosenGuest = guest || guests.data?.[0]?.id || '';
+  const holderOk = holderKind === 'guest' ? chosenGuest !== '' : person.trim() !== '';
+  const valid =
+    holderOk &&
+    windowsValid &&
+    optionalCount(maxUses) &&
+    optionalCount(validFor) &&
+    chosenDoors.length + chosenAreas.length > 0;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!valid) return;
+    issue.mutate(
+      {
+        holder: holderKind === 'guest' ? { guest: chosenGuest } : { person: person.trim() },
+        doors: chosenDoors,
+        areas: chosenAreas,
+        validFrom: fromLocalInput(from, format.timeZone),
+        validUntil: fromLocalInput(until, format.timeZone),
+        weekdays: weekdays as (typeof WEEKDAYS)[number][],
+        windows: windowList,
+        maxUses: maxUses.trim() ? Number(maxUses) : null,
+        validForHours: validFor.trim() ? Number(validFor) : null,
+        label: label.trim() || null,
+      },
+      { onSuccess: onIssued },
+    );
+  };
+  return (
+    <Form onSubmit={submit} className="form">
+      <SelectField
+        label={t('keys.holderKind')}
+        value={holderKind}
+        onChange={(v) => setHolderKind(v as 'guest' | 'person')}
+        options={[
+          { id: 'guest', label: t('keys.guest') },
+          { id: 'person', label: t('keys.person') },
+        ]}
+      />
+      {holderKind === 'guest' ? (
+        <SelectField
+          label={t('keys.guest')}
+          value={chosenGuest}
+          onChange={setGuest}
+          description={guests.data?.length === 0 ? t('keys.noGuests') : undefined}
+          options={(guests.data ?? []).map((g) => ({ id: g.id, label: `${g.name} (${g.id})` }))}
+        />
+      ) : (
+        <Field label={t('reports.personId')} value={person} onChange={setPerson} isRequired />
+      )}
+      <Field label={t('keys.label')} value={label} onChange={setLabel} />
+      <IdChecklist
+        label={t('keys.doors')}
+        options={(doors.data ?? []).map((d) => ({ id: d.id, label: d.name }))}
+        value={chosenDoors}
+        onChange={setDoors}
+      />
+      <IdChecklist
+        label={t('keys.areas')}
+        options={(areas.data ?? [])
+          .filter((a) => a.id !== 'outside')
+          .map((a) => ({ id: a.id, label: a.name }))}
+        value={chosenAreas}
+        onChange={setAreas}
+      />
+      {chosenDoors.length + chosenAreas.length === 0 && <p className="field-hint">{t('keys.whereHelp')}</p>}
+      <Field
+        label={t('keys.validFrom', { zone: format.timeZone })}
+        type="datetime-local"
+        value={from}
+        onChange={setFrom}
+      />
+      <Field
+        label={t('keys.validUntil', { zone: format.timeZone })}
+        type="datetime-local"
+        value={until}
+        onChange={setUntil}
+      />
+      <IdChecklist
+        label={t('keys.weekdays')}
+        options={WEEKDAYS.map((d) => ({ id: d, label: t(`weekday.${d}`) }))}
+        value={weekdays}
+        onChange={setWeekdays}
+      />
+      <Field
+        label={t('keys.windows')}
+        description={t('keys.windowsHelp')}
+        value={windows}
+        onChange={setWindows}
+        {...(!windowsValid && { errorMessage: t('keys.windowsInvalid') })}
+      />
+      <Field
+        label={t('keys.maxUses')}
+        description={t('keys.emptyNoLimit')}
+        inputMode="numeric"
+        value={maxUses}
+        onChange={setMaxUses}
+        {...(!optionalCount(maxUses) && { errorMessage: t('keys.countInvalid') })}
+      />
+      <Field
+        label={t('keys.validForHours')}
+        description={t('keys.validForHelp')}
+        inputMode="numeric"
+        value={validFor}
+        onChange={setValidFor}
+        {...(!optionalCount(validFor) && { errorMessage: t('keys.countInvalid') })}
+      />
+      <ErrorNotice error={issue.error} />
+      <Button type="submit" variant="primary" isDisabled={issue.isPending || !valid}>
+        {t('keys.issue')}
+      </Button>
+    </Form>
+  );
+}
