@@ -4,6 +4,8 @@
 // have raised looked up and cleared (resolved through the API, as an operator would), so each fault
 // gets alarms of its own and the verification can tell whether each was raised exactly once.
 // Every step goes into the fault timeline of the report.
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControllerSlot, ServerSlot, SoakStack } from './stack.ts';
 
@@ -48,16 +50,21 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-/** Relative weights: kills dominate (the done criterion counts them), broker outages next. */
-const WEIGHTS: Record<FaultKind, number> = {
-  'controller-kill': 48,
-  'server-kill': 16,
-  'broker-kill': 9,
-  partition: 8,
-  delay: 4,
-  'clock-jump': 8,
-  'pg-terminate': 6,
-  'disk-full': 6,
+/**
+ * How many of each fault in every deck of twenty: kills dominate (the done criterion counts them,
+ * at least 100 with servers among them in 30 minutes), broker outages next (at least 10). The deck
+ * is shuffled with the PRNG and drawn to the end before the next, so every stretch of a run gets
+ * its share of each kind; kinds left out of a run are left out of its decks.
+ */
+const DECK: Record<FaultKind, number> = {
+  'controller-kill': 10,
+  'server-kill': 3,
+  'broker-kill': 2,
+  partition: 2,
+  delay: 1,
+  'clock-jump': 2,
+  'pg-terminate': 1,
+  'disk-full': 1,
 };
 
 const RECOVERY_MS = 120_000;
@@ -79,15 +86,18 @@ export class ChaosDriver {
     return Math.round(lowMs + this.random() * (highMs - lowMs));
   }
 
+  private deck: FaultKind[] = [];
+
   private nextKind(): FaultKind {
-    const kinds = this.options.kinds;
-    const total = kinds.reduce((n, k) => n + WEIGHTS[k], 0);
-    let r = this.random() * total;
-    for (const k of kinds) {
-      r -= WEIGHTS[k];
-      if (r < 0) return k;
+    if (this.deck.length === 0) {
+      this.deck = this.options.kinds.flatMap((k) => Array.from({ length: DECK[k] }, () => k));
+      // Fisher–Yates with the seeded PRNG.
+      for (let i = this.deck.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [this.deck[i], this.deck[j]] = [this.deck[j]!, this.deck[i]!];
+      }
     }
-    return kinds[kinds.length - 1]!;
+    return this.deck.pop()!;
   }
 
   /** Faults one after another until `until` (ms since the epoch). */
@@ -191,11 +201,23 @@ export class ChaosDriver {
           record.endedAt = Date.now();
           break;
         }
-        case 'disk-full':
-          record.target = 'none';
-          record.detail = 'not available in this run';
+        case 'disk-full': {
+          const c = this.pick(this.stack.controllers);
+          record.target = c.id;
+          if (!c.ownDisk) {
+            record.detail = 'not applied: the controller has no file system of its own (needs root)';
+            record.endedAt = Date.now();
+            break;
+          }
+          const hold = this.between(3000, 6000);
+          const filler = join(c.dir, 'soak-filler');
+          const bytes = fill(filler);
+          record.detail = `its file system filled (${Math.round(bytes / 1024)} KiB written until ENOSPC) for ${hold} ms`;
+          await sleep(hold);
+          rmSync(filler, { force: true });
           record.endedAt = Date.now();
           break;
+        }
       }
       await this.recover(record);
       await this.clear(record);
@@ -318,6 +340,27 @@ export class ChaosDriver {
         record?.problems.push(`resolving ${a.id}: ${resolved.status}`);
     }
   }
+}
+
+/** Writes zeros to `file` until the file system is full; the bytes written. */
+function fill(file: string): number {
+  const fd = openSync(file, 'w');
+  let written = 0;
+  try {
+    for (const size of [1024 * 1024, 4096, 1]) {
+      const chunk = Buffer.alloc(size);
+      for (;;) {
+        try {
+          written += writeSync(fd, chunk);
+        } catch {
+          break; // ENOSPC at this size: on to smaller writes
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }
 
 interface ActiveAlarm {

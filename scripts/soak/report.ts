@@ -51,7 +51,7 @@ export function writeReport(dir: string, report: SoakReport): { json: string; md
     '',
     `${s.minutes} min of chaos (${report.durationSeconds} s in all) · ${s.controllers} controllers · ${s.servers} server${s.servers > 1 ? 's' : ''} on ${s.db} · ${s.readsPerSecond} reads/s per controller · seed ${s.seed} · started ${report.startedAt}`,
     '',
-    `Rerun: \`npm run soak -- --minutes ${s.minutes} --controllers ${s.controllers} --servers ${s.servers} --db ${s.db} --seed ${s.seed}\``,
+    `Rerun: \`npm run soak -- --minutes ${s.minutes} --controllers ${s.controllers} --servers ${s.servers} --db ${s.db} --seed ${s.seed} --rate ${s.readsPerSecond} --faults ${s.faults.join(',')}\``,
     '',
     '## Counts',
     '',

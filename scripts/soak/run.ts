@@ -42,6 +42,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     heartbeatSeconds: HEARTBEAT_SECONDS,
     linkTimeoutSeconds: LINK_TIMEOUT_SECONDS,
     maxAgeMinutes: MAX_AGE_MINUTES,
+    smallDisks: o.faults.includes('disk-full'),
     log: o.log,
   });
   const startedAt = Date.now();

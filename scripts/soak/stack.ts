@@ -4,7 +4,7 @@
 // its own LinkProxy (proxy.ts). Every process can be SIGKILLed and started again on the same port
 // and data directory, which is what the chaos driver does. The site is built through the HTTPS API;
 // the controllers enroll with one-time tokens as in production.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,8 +29,13 @@ export interface StackOptions {
   linkTimeoutSeconds: number;
   /** the site's maximum policy age (whole minutes, as the server takes it) */
   maxAgeMinutes: number;
+  /** give each controller's data directory a small file system of its own (for disk-full faults) */
+  smallDisks: boolean;
   log: (line: string) => void;
 }
+
+/** The size of each controller's own file system when disk-full faults are on. */
+const CONTROLLER_DISK = '32m';
 
 export const controllerIds = (n: number) => Array.from({ length: n }, (_, i) => `ctl-${i + 1}`);
 export const doorOf = (controllerId: string) => `D${controllerId.slice(4)}`;
@@ -117,6 +122,30 @@ export interface ControllerSlot {
   killedByUs: boolean;
   /** the last status seen, kept for the verification after a final kill */
   journalNext: number;
+  /** its data directory is a tmpfs of its own (mounted by the soak), which a disk-full fault fills */
+  ownDisk: boolean;
+}
+
+/** A tmpfs of CONTROLLER_DISK at `dir` (root only); false, saying why, when it cannot be made. */
+function mountSmallDisk(dir: string, log: (line: string) => void): boolean {
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${CONTROLLER_DISK}`, 'tmpfs', dir], { stdio: 'pipe' });
+    return true;
+  } catch (error) {
+    log(
+      `no file system of its own for ${dir} (disk-full faults not applied there): ${(error as Error).message.split('\n')[0]}`,
+    );
+    return false;
+  }
+}
+
+function unmount(dir: string, log: (line: string) => void): void {
+  try {
+    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+  } catch (error) {
+    log(`umount ${dir}: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 export class SoakStack {
@@ -192,6 +221,7 @@ export class SoakStack {
         crashes: 0,
         killedByUs: false,
         journalNext: 1,
+        ownDisk: o.smallDisks && mountSmallDisk(join(o.dir, id), o.log),
       };
       this.controllers.push(slot);
       await this.enroll(slot, this.servers[this.controllers.length % this.servers.length]!);
@@ -423,6 +453,11 @@ export class SoakStack {
     await Promise.all(this.servers.map((s) => s.process?.stop().catch(() => this.killServer(s))));
     await this.broker.kill('SIGTERM');
     await Promise.all(this.controllers.map((c) => c.proxy.close()));
+    for (const c of this.controllers)
+      if (c.ownDisk) {
+        unmount(c.dir, this.options.log);
+        c.ownDisk = false;
+      }
   }
 
   async dropDatabase(): Promise<void> {
