@@ -11,10 +11,18 @@
 
 import { sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, sqliteConnection, sqliteStatement } from '../storage/db.ts';
 import { reportDb } from './tables.ts';
 
 const CHUNK = 500;
+
+// SQLite: the per-passage writes as statements prepared once per connection, run per row in the
+// batch's transaction (Kysely would compile and prepare a multi-row statement anew every batch).
+const SQLITE_STAY = `INSERT INTO presence_history
+  (person_id, area, entered_at, entered_door, controller_id, seq, left_at, left_door)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const SQLITE_HEAD = `INSERT INTO presence_history_heads (person_id, last_at) VALUES (?, ?)
+  ON CONFLICT (person_id) DO UPDATE SET last_at = excluded.last_at`;
 
 interface Passage {
   person: string;
@@ -94,6 +102,12 @@ export async function recordReportFacts(
   for (const p of passages)
     if ((heads.get(p.person) ?? Number.NEGATIVE_INFINITY) < p.at) heads.set(p.person, p.at);
   const rows = people.map((person) => ({ person_id: person, last_at: heads.get(person)! }));
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    const upsert = sqliteStatement(sqlite, SQLITE_HEAD);
+    for (const r of rows) upsert.run(r.person_id, r.last_at);
+    return;
+  }
   for (const part of chunks(rows))
     await db
       .insertInto('presence_history_heads')
@@ -135,6 +149,22 @@ async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passa
       const next = list[i + 1];
       stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
     });
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    const insert = sqliteStatement(sqlite, SQLITE_STAY);
+    for (const r of stays)
+      insert.run(
+        r.person_id,
+        r.area,
+        r.entered_at,
+        r.entered_door,
+        r.controller_id,
+        r.seq,
+        r.left_at,
+        r.left_door,
+      );
+    return;
+  }
   for (const part of chunks(stays, 400)) await db.insertInto('presence_history').values(part).execute();
 }
 
