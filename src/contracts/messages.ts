@@ -233,7 +233,8 @@ export const snapshotManifestSchema = z
     encoding: z.literal('gzip'),
     /** bytes of the compressed body, and of the canonical JSON before compression */
     size: z.number().int().positive(),
-    rawSize: z.number().int().positive(),
+    /** at most the longest string Node holds (~512 MiB): a body the controller could not parse is refused up front */
+    rawSize: z.number().int().positive().max(0x1fff_ffe8),
     chunkSize: z
       .number()
       .int()

@@ -690,7 +690,23 @@ export class ControllerAgent {
     const seq = this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
     this.options.onEvent?.(event);
     void this.uplink.flush();
+    if (event.type === 'door' || event.type === 'operator' || event.type === 'alarm') this.doorStateSoon();
     return seq;
+  }
+
+  private doorStatePending = false;
+
+  /**
+   * A door changed (phase, override, lockdown, fire, held open): its state goes to the server's live
+   * view now rather than with the next heartbeat — once, after the events of this turn are applied.
+   */
+  private doorStateSoon(): void {
+    if (this.doorStatePending) return;
+    this.doorStatePending = true;
+    queueMicrotask(() => {
+      this.doorStatePending = false;
+      void this.sendDoorState();
+    });
   }
 
   // ------------------------------------------------------------------ server link

@@ -28,7 +28,6 @@ import {
 import { registerManagementSecurity } from './auth/index.ts';
 import type { OidcSettings } from './auth/oidc-config.ts';
 import { ControllerLink, type ControllerSettings } from './controllers/link.ts';
-import { controllerLinkRoutes } from './controllers/routes.ts';
 import { DomainBus } from './domain/bus.ts';
 import { buildApp } from './http/app.ts';
 import type { Principal } from './http/principal.ts';
@@ -240,6 +239,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       services,
       operations,
       live: { hub: live, link: controllers, defaultSite: controllers?.settings.site ?? DEFAULT_SITE },
+      controllers,
       logger,
       clock,
       ...(options.https && { https: options.https }),
@@ -268,7 +268,6 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           ...(security.anchorFile && { anchorFile: security.anchorFile }),
           ...(security.oidc && { oidc: security.oidc }),
         });
-        if (controllers) await controllerLinkRoutes(instance, controllers);
         await keyPageRoutes(instance);
         await mobilePageRoutes(instance);
         // SCIM provisioning (issue 15 §4), through the same service layer as the API.

@@ -9,7 +9,7 @@
 //   and exactly the chunks it lacks — a chunk torn on disk counts as missing — and installs once
 //   those alone have come.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -230,5 +230,49 @@ describe('chunked snapshot transfer at the controller', () => {
     await startAgent();
     expect(agent.snapshotVersion).toBe(3);
     expect(card(500).result).toBe('grant');
+  });
+
+  it('takes a large delta chunked, of people and the site model, and keeps it across a restart', async () => {
+    const added = siteOf(300, 2_000).people as unknown as Record<string, Json>[];
+    const t = await prepareTransfer(
+      {
+        kind: 'snapshot-delta',
+        base: 3,
+        version: 4,
+        issuedAt: Date.now(),
+        emergency: [],
+        upsert: added,
+        remove: ['p-500'],
+        changes: {
+          doors: { upsert: [{ id: 'GATE', from: 'outside', to: 'floor', strikeSeconds: 9 }], remove: [] },
+        },
+        set: { timezone: 'Asia/Singapore' },
+      },
+      1_024,
+    );
+    expect(t.chunks.length).toBeGreaterThan(5);
+    await sendManifest(t);
+    for (let i = 0; i < t.chunks.length; i++) await sendChunk(t, i);
+    await waitFor('the delta', () => agent.snapshotVersion === 4);
+    const check = () => {
+      expect(card(2_299)).toMatchObject({ result: 'grant', person: 'p-2299' });
+      expect(card(501)).toMatchObject({ result: 'grant', person: 'p-501' });
+      expect(card(500).result).toBe('deny');
+    };
+    check();
+    // Stored as a transferred delta on the transferred snapshot; both checked again at the start.
+    const chain = JSON.parse(readFileSync(join(dir, 'ctl', 'snapshot.json'), 'utf8'));
+    expect(chain.deltas).toHaveLength(1);
+    expect(chain.deltas[0].manifest.body).toMatchObject({ payload: 'snapshot-delta', base: 3, version: 4 });
+    // Bodies of earlier snapshots are gone: only the two the chain names are kept.
+    expect(
+      readdirSync(join(dir, 'ctl'))
+        .filter((f) => f.endsWith('.gz'))
+        .sort(),
+    ).toEqual([chain.base.file, chain.deltas[0].file].sort());
+    await agent.stop();
+    await startAgent();
+    expect(agent.snapshotVersion).toBe(4);
+    check();
   });
 });

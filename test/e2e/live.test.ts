@@ -170,6 +170,48 @@ describe.skipIf(!chromiumAvailable)('console: live site', () => {
     await site.getByText('No lockdown').waitFor({ timeout: 15_000 });
     expect(lobbyAgent().present({ door: 'gate-1', side: 'in', card: 'C-1011' }).result).toBe('grant');
   }, 60_000);
+  it('shows a door forced open on its tile and in the alarm count, as it happens', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Floor', exact: true }).click();
+    const tile = page.getByRole('article', { name: '研究室扉 / Lab door' });
+    await tile.getByText('Locked', { exact: true }).waitFor();
+    // The controller reports the door's state with the event (not only with its 5 s heartbeat), and
+    // the stream says so: the tile follows within a moment.
+    lobbyAgent().doorSensor('lab-door', true);
+    await tile.getByText('Forced open', { exact: true }).waitFor({ timeout: 2_500 });
+    await page
+      .getByRole('link', { name: /Alarms/ })
+      .getByText(/\d+ active alarms?/)
+      .waitFor({ timeout: 10_000 });
+    await screenshot(page, 'floor-forced');
+    lobbyAgent().doorSensor('lab-door', false);
+    await tile.getByText('Locked', { exact: true }).waitFor({ timeout: 2_500 });
+  }, 60_000);
+
+  it('shows a fire alarm in the site modes, and clears the fire zone from the floor', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Floor', exact: true }).click();
+    const site = page.getByRole('region', { name: 'Site' });
+    lobbyAgent().fire('east', true);
+    await site.getByText('Fire alarm in zone east').waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('article', { name: 'ゲート1 / Turnstile 1' })
+      .getByText(/fire alarm/)
+      .waitFor({ timeout: 15_000 });
+    // The panel back to normal relocks nothing: the zone stays active until it is cleared.
+    lobbyAgent().fire('east', false);
+    await site.getByRole('button', { name: 'Clear fire…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Clear the fire zone?' });
+    await dialog.getByText(/The egress doors of fire zone east return to their normal mode/).waitFor();
+    await dialog
+      .getByRole('button', { name: 'Clear fire…' })
+      .or(dialog.getByRole('button', { name: 'Clear fire' }))
+      .last()
+      .click();
+    await site.getByText('Clear fire: applied (ctl-lobby)').waitFor({ timeout: 15_000 });
+    await site.getByText('No fire alarm').waitFor({ timeout: 15_000 });
+  }, 60_000);
+
   it('says when the push stream cannot connect, polls meanwhile, and goes live once it can', async () => {
     const { page } = browser;
     await page.getByRole('link', { name: 'Events', exact: true }).click();

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DENY_REASONS } from '../../src/core/reasons.ts';
 import { ALARM_TYPES } from '../../src/server/alarms/types.ts';
-import { AUTH_ERRORS } from '../../src/server/auth/errors.ts';
 import { API_ERRORS } from '../../src/server/http/errors.ts';
 import { CREDENTIAL_STATES, CREDENTIAL_TYPES } from '../../src/server/storage/credentials.ts';
 import { DOOR_MODES } from '../../src/server/storage/doors.ts';
@@ -88,7 +87,6 @@ describe('console translations', () => {
       ...ALARM_TYPES.map((a) => `alarmType.${a}`),
       ...DOOR_MODES.map((m) => `doorMode.${m}`),
       ...Object.keys(API_ERRORS).map((c) => `errors.${c}`),
-      ...Object.keys(AUTH_ERRORS).map((c) => `errors.${c}`),
       ...CREDENTIAL_TYPES.map((c) => `credentialType.${c}`),
       ...CREDENTIAL_STATES.flatMap((c) => [
         `credentialState.${c}`,

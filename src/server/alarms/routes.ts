@@ -1,11 +1,12 @@
 // /api/alarms: the alarm queue (R-MGT-3). List and filter, read one with its comments, acknowledge,
-// resolve and comment; every step names who did it and is audited.
+// resolve and comment; every step names who did it and is audited. Endpoints of the one route table
+// (src/server/api/routes.ts), which names their permissions.
 
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AuthError } from '../auth/errors.ts';
-import { actorOf, audit, idParam, parse, requirePrincipal } from '../auth/http.ts';
-import type { SecurityServices } from '../auth/plugin.ts';
+import { endpoint } from '../api/endpoint.ts';
+import { isoOut, pageOf } from '../api/schemas.ts';
+import { actorOf, audit } from '../auth/http.ts';
+import { ApiError } from '../http/errors.ts';
 import { inScope, type Principal } from '../http/principal.ts';
 import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
 import {
@@ -18,41 +19,70 @@ import {
   listAlarms,
   resolveAlarm,
 } from './store.ts';
-import { ALARM_STATES, ALARM_TYPES } from './types.ts';
+import { ALARM_STATES, ALARM_TYPES, SEVERITIES } from './types.ts';
 
 // Times in and out are ISO 8601; lists answer the API's one page shape, { items, next }.
 const time = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
-const listQuery = z
+const listQuery = z.strictObject({
+  state: z.enum(ALARM_STATES).optional(),
+  type: z.enum(ALARM_TYPES).optional(),
+  since: time.optional().meta({ description: 'raised at or after (ISO 8601 with offset)' }),
+  until: time.optional().meta({ description: 'raised before' }),
+  cursor: z.string().max(200).optional().meta({ description: 'the `next` of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(500).optional().meta({ description: '1–500 (default 50)' }),
+});
+const idParams = z.object({ id: z.string().min(1).max(128) });
+const commentText = z.string().trim().min(1).max(2000);
+// Acknowledge and resolve take an optional comment; the body itself may be left out.
+const actionBody = z.strictObject({ comment: commentText.optional() }).optional();
+const commentBody = z.strictObject({ text: commentText });
+
+const alarmSchema = z
   .object({
-    state: z.enum(ALARM_STATES).optional(),
-    type: z.enum(ALARM_TYPES).optional(),
-    since: time.optional(),
-    until: time.optional(),
-    cursor: z.string().max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
+    id: z.string(),
+    type: z.enum(ALARM_TYPES),
+    state: z.enum(ALARM_STATES),
+    severity: z.enum(SEVERITIES),
+    source: z.string(),
+    site: z.string().nullable(),
+    message: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+    occurrences: z.number().int(),
+    raisedAt: isoOut,
+    lastRaisedAt: isoOut,
+    acknowledgedAt: isoOut.nullable(),
+    acknowledgedBy: z.string().nullable(),
+    resolvedAt: isoOut.nullable(),
+    resolvedBy: z.string().nullable(),
   })
-  .strict();
+  .meta({ id: 'Alarm' });
+const commentSchema = z
+  .object({ id: z.string(), author: z.string(), text: z.string(), at: isoOut })
+  .meta({ id: 'AlarmComment' });
+const alarmWithComments = alarmSchema
+  .extend({ comments: z.array(commentSchema) })
+  .meta({ id: 'AlarmWithComments' });
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 export const alarmOut = (a: Alarm) => ({
   ...a,
-  raisedAt: iso(a.raisedAt),
-  lastRaisedAt: iso(a.lastRaisedAt),
+  raisedAt: new Date(a.raisedAt).toISOString(),
+  lastRaisedAt: new Date(a.lastRaisedAt).toISOString(),
   acknowledgedAt: iso(a.acknowledgedAt),
   resolvedAt: iso(a.resolvedAt),
 });
-const commentOut = (c: AlarmComment) => ({ ...c, at: iso(c.at) });
+const commentOut = (c: AlarmComment) => ({ ...c, at: new Date(c.at).toISOString() });
 
 /** The raised-at time a page continues before (from `next` of the previous page). */
 function cursorBefore(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const key = decodeCursor(cursor);
   if (key?.length !== 1 || typeof key[0] !== 'number')
-    throw new AuthError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list');
+    throw new ApiError('INVALID_INPUT', 'query.cursor: not a cursor issued by this list', {
+      field: 'query.cursor',
+    });
   return key[0];
 }
-const commentText = z.string().trim().min(1).max(2000);
-const actionBody = z.object({ comment: commentText.optional() }).strict();
-const commentBody = z.object({ text: commentText }).strict();
 
 /** Sites a scoped principal may see alarms of; undefined for unscoped principals. */
 function visibleSites(principal: Principal): readonly string[] | undefined {
@@ -61,24 +91,26 @@ function visibleSites(principal: Principal): readonly string[] | undefined {
   return principal.scope.departments.length > 0 ? [] : principal.scope.sites;
 }
 
-export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (app, { services }) => {
-  const { ctx } = services;
-  const { db } = ctx;
+type Db = Parameters<typeof getAlarm>[0];
 
-  async function visibleAlarm(request: FastifyRequest, principal: Principal): Promise<Alarm> {
-    const alarm = await getAlarm(db, parse(idParam, request.params).id);
-    if (!alarm || !inScope(principal, { site: alarm.site }))
-      throw new AuthError('ALARM_NOT_FOUND', 'no such alarm');
-    return alarm;
-  }
+async function visibleAlarm(db: Db, id: string, principal: Principal): Promise<Alarm> {
+  const alarm = await getAlarm(db, id);
+  if (!alarm || !inScope(principal, { site: alarm.site }))
+    throw new ApiError('ALARM_NOT_FOUND', 'no such alarm');
+  return alarm;
+}
 
-  app.get('/api/alarms', async (request) => {
-    const principal = requirePrincipal(request, 'alarms:read');
-    const { cursor, ...query } = parse(listQuery, request.query);
+const list = endpoint({
+  operationId: 'listAlarms',
+  summary: 'List alarms, newest first',
+  query: listQuery,
+  response: pageOf(alarmSchema),
+  handle: async ({ query, principal, security }) => {
+    const { cursor, ...filters } = query;
     const sites = visibleSites(principal);
     const before = cursorBefore(cursor);
-    const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-    const page = await listAlarms(db, {
+    const filter = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
+    const page = await listAlarms(security.ctx.db, {
       ...filter,
       ...(before !== undefined && { before }),
       ...(sites && { sites }),
@@ -87,39 +119,69 @@ export const alarmRoutes: FastifyPluginAsync<{ services: SecurityServices }> = a
       items: page.alarms.map(alarmOut),
       next: page.nextBefore === null ? null : encodeCursor([page.nextBefore]),
     };
-  });
+  },
+});
 
-  app.get('/api/alarms/:id', async (request) => {
-    const principal = requirePrincipal(request, 'alarms:read');
-    const alarm = await visibleAlarm(request, principal);
+const get = endpoint({
+  operationId: 'getAlarm',
+  summary: 'Get an alarm with its comments',
+  params: idParams,
+  response: alarmWithComments,
+  handle: async ({ params, principal, security }) => {
+    const { db } = security.ctx;
+    const alarm = await visibleAlarm(db, params.id, principal);
     return { ...alarmOut(alarm), comments: (await alarmComments(db, alarm.id)).map(commentOut) };
-  });
+  },
+});
 
-  for (const [path, action, change] of [
-    ['acknowledge', 'alarm.acknowledge', acknowledgeAlarm],
-    ['resolve', 'alarm.resolve', resolveAlarm],
-  ] as const) {
-    app.post(`/api/alarms/:id/${path}`, async (request) => {
-      const principal = requirePrincipal(request, 'alarms:write');
-      const { comment } = parse(actionBody, request.body);
-      const alarm = await visibleAlarm(request, principal);
+function transition(
+  operationId: string,
+  summary: string,
+  action: string,
+  change: typeof acknowledgeAlarm | typeof resolveAlarm,
+) {
+  return endpoint({
+    operationId,
+    summary,
+    params: idParams,
+    body: actionBody,
+    response: alarmWithComments,
+    handle: async ({ params, body, principal, security, request }) => {
+      const { ctx } = security;
+      const comment = body?.comment;
+      const alarm = await visibleAlarm(ctx.db, params.id, principal);
       const now = ctx.clock.now();
-      const changed = await change(db, alarm.id, actorOf(request), now);
-      if (comment) await commentOnAlarm(db, alarm.id, actorOf(request), comment, now);
+      const changed = await change(ctx.db, alarm.id, actorOf(request), now);
+      if (comment) await commentOnAlarm(ctx.db, alarm.id, actorOf(request), comment, now);
       await audit(ctx, request, action, `alarm:${alarm.id}`, {
         type: alarm.type,
         commented: comment !== undefined,
       });
-      return { ...alarmOut(changed), comments: (await alarmComments(db, alarm.id)).map(commentOut) };
-    });
-  }
-
-  app.post('/api/alarms/:id/comments', async (request, reply) => {
-    const principal = requirePrincipal(request, 'alarms:write');
-    const { text } = parse(commentBody, request.body);
-    const alarm = await visibleAlarm(request, principal);
-    const comment = await commentOnAlarm(db, alarm.id, actorOf(request), text, ctx.clock.now());
-    await audit(ctx, request, 'alarm.comment', `alarm:${alarm.id}`, { commentId: comment.id });
-    return reply.code(201).send(commentOut(comment));
+      return { ...alarmOut(changed), comments: (await alarmComments(ctx.db, alarm.id)).map(commentOut) };
+    },
   });
+}
+
+const comment = endpoint({
+  operationId: 'commentOnAlarm',
+  summary: 'Comment on an alarm',
+  params: idParams,
+  body: commentBody,
+  status: 201,
+  response: commentSchema,
+  handle: async ({ params, body, principal, security, request }) => {
+    const { ctx } = security;
+    const alarm = await visibleAlarm(ctx.db, params.id, principal);
+    const added = await commentOnAlarm(ctx.db, alarm.id, actorOf(request), body.text, ctx.clock.now());
+    await audit(ctx, request, 'alarm.comment', `alarm:${alarm.id}`, { commentId: added.id });
+    return commentOut(added);
+  },
+});
+
+export const alarmEndpoints = {
+  list,
+  get,
+  acknowledge: transition('acknowledgeAlarm', 'Acknowledge an alarm', 'alarm.acknowledge', acknowledgeAlarm),
+  resolve: transition('resolveAlarm', 'Resolve an alarm', 'alarm.resolve', resolveAlarm),
+  comment,
 };

@@ -4,8 +4,8 @@
 // alarm with the same type and key counts up instead of flooding the queue.
 
 import type { SecurityDb } from '../auth/context.ts';
-import { AuthError } from '../auth/errors.ts';
 import { newId } from '../auth/secrets.ts';
+import { ApiError } from '../http/errors.ts';
 import type { AlarmCommentsTable, AlarmsTable } from './tables.ts';
 import { type AlarmState, type AlarmType, DEFAULT_SEVERITY, type Severity } from './types.ts';
 
@@ -190,8 +190,8 @@ async function transition(
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) {
     const alarm = await getAlarm(db, id);
-    if (!alarm) throw new AuthError('ALARM_NOT_FOUND', 'no such alarm');
-    throw new AuthError('ALARM_STATE_CONFLICT', `alarm is ${alarm.state}`, { state: alarm.state });
+    if (!alarm) throw new ApiError('ALARM_NOT_FOUND', 'no such alarm');
+    throw new ApiError('ALARM_STATE_CONFLICT', `alarm is ${alarm.state}`, { state: alarm.state });
   }
   return (await getAlarm(db, id))!;
 }
@@ -215,7 +215,7 @@ export async function commentOnAlarm(
   text: string,
   now: number,
 ): Promise<AlarmComment> {
-  if (!(await getAlarm(db, alarmId))) throw new AuthError('ALARM_NOT_FOUND', 'no such alarm');
+  if (!(await getAlarm(db, alarmId))) throw new ApiError('ALARM_NOT_FOUND', 'no such alarm');
   const comment = { id: newId(), alarm_id: alarmId, at: now, author, text };
   await db.insertInto('alarm_comments').values(comment).execute();
   return { id: comment.id, at: now, author, text };

@@ -6,6 +6,8 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { SecurityServices } from '../auth/plugin.ts';
+import type { ControllerLink } from '../controllers/link.ts';
 import type { Principal } from '../http/principal.ts';
 import type { LiveDeps } from '../live/endpoints.ts';
 import type { OperationsService } from '../operations/service.ts';
@@ -30,6 +32,10 @@ export interface EndpointContext<P, Q, B> {
   operations: OperationsService | undefined;
   /** live state and the push stream (server/live); undefined without a controller link */
   live: LiveDeps | undefined;
+  /** the security services (sessions, audit, alarms) the security plugin set up */
+  security: SecurityServices;
+  /** the controller link (enrollment, status, restart); undefined without one */
+  controllers: ControllerLink | undefined;
   now: number;
   request: FastifyRequest;
   reply: FastifyReply;

@@ -1,7 +1,10 @@
 // Every route of the management API in one table: method, path, the permission it needs (null:
-// public), and the endpoint that serves it. Security routes (/api/auth, /api/operators, /api/audit,
-// /api/alarms) are served by the security plugin (src/server/auth/plugin.ts).
+// public), and the endpoint that serves it. Only /api/auth is still served by the security plugin
+// (src/server/auth/plugin.ts).
 
+import { alarmEndpoints as al } from '../alarms/routes.ts';
+import { auditEndpoints as au } from '../audit/routes.ts';
+import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
 import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
 import { keyEndpoints as k } from '../keys/routes.ts';
@@ -68,7 +71,12 @@ const row = (
   tag,
 });
 
-export function apiRoutes(store: Store): Route[] {
+export interface RouteOptions {
+  /** the server has a controller link: serve its enrollment, status, restart and baseline routes */
+  controllerLink: boolean;
+}
+
+export function apiRoutes(store: Store, options: RouteOptions = { controllerLink: false }): Route[] {
   // biome-ignore format: aligned so the whole API reads as one table
   const routes: Route[] = [
     row('GET',    '/api/health',                null,                health(store),         'health'),
@@ -143,7 +151,24 @@ export function apiRoutes(store: Store): Route[] {
     row('PATCH',  '/api/controllers/:id',       'controllers:write', controllers.update,    'controllers'),
     row('DELETE', '/api/controllers/:id',       'controllers:write', controllers.remove,    'controllers'),
 
+    ...(options.controllerLink ? [
+    row('POST',   '/api/controllers/:id/enrollment', 'controllers:write', cl.issueEnrollment, 'controllers'),
+    row('POST',   '/api/controllers/enroll',    null,                cl.enroll,             'controllers'),
+    row('GET',    '/api/controllers/:id/status', 'controllers:read', cl.status,             'controllers'),
+    row('POST',   '/api/controllers/:id/restart', 'controllers:write', cl.restart,          'controllers'),
+    row('POST',   '/api/controllers/:id/baseline', 'controllers:write', cl.baseline,        'controllers'),
+    ] : []),
+
     row('GET',    '/api/events',                'events:read',       searchEvents,          'events'),
+
+    row('GET',    '/api/alarms',                'alarms:read',       al.list,               'alarms'),
+    row('GET',    '/api/alarms/:id',            'alarms:read',       al.get,                'alarms'),
+    row('POST',   '/api/alarms/:id/acknowledge', 'alarms:write',     al.acknowledge,        'alarms'),
+    row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
+    row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
+
+    row('GET',    '/api/audit',                 'audit:read',        au.list,               'audit'),
+    row('GET',    '/api/audit/verify',          'settings:write',    au.verify,             'audit'),
 
     row('GET',    '/api/guests',                'people:read',       k.listGuests,          'guests'),
     row('POST',   '/api/guests',                'people:write',      k.createGuest,         'guests'),

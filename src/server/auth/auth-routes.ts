@@ -6,10 +6,10 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
+import { ApiError } from '../http/errors.ts';
 import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
-import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
 import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
@@ -145,7 +145,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const path = request.url.split('?')[0] ?? '';
     if (request.method !== 'POST' || !/^\/api\/auth\/(login(\/.*)?|setup)$/.test(path)) return;
     if (!attempts.allow(request.ip, ctx.clock.now()))
-      throw new AuthError('RATE_LIMITED', 'too many login attempts from this address; wait a minute', {
+      throw new ApiError('RATE_LIMITED', 'too many login attempts from this address; wait a minute', {
         retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
       });
   });
@@ -153,9 +153,9 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   /** The cookie session at one of these stages, or a refusal. */
   function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
     const session = request.authSession;
-    if (!session) throw new AuthError('UNAUTHENTICATED', 'log in first');
+    if (!session) throw new ApiError('UNAUTHENTICATED', 'log in first');
     if (!stages.includes(session.stage))
-      throw new AuthError(
+      throw new ApiError(
         'FORBIDDEN',
         session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
       );
@@ -193,9 +193,9 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     return result;
   }
 
-  function lockedError(until: number): AuthError {
+  function lockedError(until: number): ApiError {
     const retryAfterSeconds = Math.max(1, Math.ceil((until - ctx.clock.now()) / 1000));
-    return new AuthError('LOGIN_LOCKED', 'too many failed attempts; try again later', { retryAfterSeconds });
+    return new ApiError('LOGIN_LOCKED', 'too many failed attempts; try again later', { retryAfterSeconds });
   }
 
   function completeLogin(
@@ -256,7 +256,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
       username: body.username,
       email: body.email ?? null,
     });
-    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    if (problem) throw new ApiError(problem, 'password does not meet the policy');
     const operator = await consumeSetupTokenForAdmin(
       db,
       sha256Hex(body.token),
@@ -269,7 +269,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
       },
       ctx.clock.now(),
     ).catch(async (error: unknown) => {
-      if (error instanceof AuthError)
+      if (error instanceof ApiError)
         await audit(ctx, request, 'setup.failure', 'setup', { code: error.code }, 'anonymous');
       throw error;
     });
@@ -301,7 +301,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const ok = hash ? await verifyPassword(hash, body.password) : await verifyAgainstDummy(body.password);
     if (!ok || !operator || operator.disabled) {
       await loginFailed(request, name, operator, 'password');
-      throw new AuthError('LOGIN_FAILED', 'username or password is wrong');
+      throw new ApiError('LOGIN_FAILED', 'username or password is wrong');
     }
     const mfa = await mfaStatus(db, operator.id);
     if (!hasSecondFactor(mfa) && !(operator.role === 'admin' && settings.requireAdminMfa))
@@ -343,7 +343,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
       const failure = await loginFailed(request, operator.username, operator, method);
       if (failure.lockedUntil !== undefined && failure.lockedUntil > ctx.clock.now())
         await endSession(ctx, request, reply);
-      throw new AuthError('SECOND_FACTOR_FAILED', 'second factor not accepted');
+      throw new ApiError('SECOND_FACTOR_FAILED', 'second factor not accepted');
     }
     return completeLogin(request, reply, operator, `${session.firstFactor}+${method}`, result, session);
   }
@@ -374,7 +374,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   app.post('/api/auth/login/webauthn/options', async (request) => {
     const session = sessionAt(request, ['mfa']);
     const credentials = await listWebauthnCredentials(db, session.operator.id);
-    if (credentials.length === 0) throw new AuthError('SECOND_FACTOR_FAILED', 'no passkey enrolled');
+    if (credentials.length === 0) throw new ApiError('SECOND_FACTOR_FAILED', 'no passkey enrolled');
     const options = await authenticationOptions(settings.webauthn, credentials);
     await setSessionChallenge(db, session.idHash, options.challenge, ctx.clock.now() + CHALLENGE_TTL_MS);
     return options;
@@ -437,7 +437,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     // Guessing the current password here is guessing the login: the same per-address limit, the same
     // count and lockout (a stolen session must not become an unlimited password oracle).
     if (!attempts.allow(request.ip, ctx.clock.now()))
-      throw new AuthError('RATE_LIMITED', 'too many attempts from this address; wait a minute', {
+      throw new ApiError('RATE_LIMITED', 'too many attempts from this address; wait a minute', {
         retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
       });
     const locked = await lockedUntil(db, session.operator.username, ctx.clock.now());
@@ -449,11 +449,11 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     if (!hash || !(await verifyPassword(hash, body.currentPassword))) {
       await audit(ctx, request, 'password.change_failed', `operator:${session.operator.username}`);
       await loginFailed(request, session.operator.username, session.operator, 'password_change');
-      throw new AuthError('LOGIN_FAILED', 'current password is wrong');
+      throw new ApiError('LOGIN_FAILED', 'current password is wrong');
     }
     await clearLoginFailures(db, session.operator.username);
     const problem = checkPasswordPolicy(body.newPassword, session.operator);
-    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    if (problem) throw new ApiError(problem, 'password does not meet the policy');
     await setPasswordHash(db, session.operator.id, await hashPassword(body.newPassword), ctx.clock.now());
     // Every other session of this operator ends; this one continues under a new id.
     await deleteSessionsOf(db, session.operator.id);
@@ -468,7 +468,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const session = sessionAt(request, ['full', 'enrol']);
     const existing = await getTotp(db, session.operator.id);
     if (existing?.confirmed)
-      throw new AuthError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
+      throw new ApiError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
     const secret = newTotpSecret();
     await putPendingTotp(db, session.operator.id, box.encrypt(secret), ctx.clock.now());
     await audit(ctx, request, 'mfa.totp.enrol_started', `operator:${session.operator.username}`);
@@ -479,11 +479,11 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const session = sessionAt(request, ['full', 'enrol']);
     const { code } = parse(codeBody, request.body);
     const factor = await getTotp(db, session.operator.id);
-    if (!factor || factor.confirmed) throw new AuthError('TOTP_NOT_PENDING', 'start an enrolment first');
+    if (!factor || factor.confirmed) throw new ApiError('TOTP_NOT_PENDING', 'start an enrolment first');
     const step = await checkTotp(box.decrypt(factor.secretEnc), code, ctx.clock.now(), factor.lastStep);
     if (step === undefined || !(await acceptTotpStep(db, session.operator.id, step, true))) {
       await audit(ctx, request, 'mfa.totp.enrol_failed', `operator:${session.operator.username}`);
-      throw new AuthError('TOTP_CODE_INVALID', 'code does not match; check the device clock');
+      throw new ApiError('TOTP_CODE_INVALID', 'code does not match; check the device clock');
     }
     await audit(ctx, request, 'mfa.totp.enrolled', `operator:${session.operator.username}`);
     return enrolled(request, reply, session, 'totp');
@@ -501,7 +501,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const session = sessionAt(request, ['full', 'enrol']);
     const body = parse(registerVerifyBody, request.body);
     const challenge = await takeSessionChallenge(db, session.idHash, ctx.clock.now());
-    if (!challenge) throw new AuthError('WEBAUTHN_NO_CHALLENGE', 'ask for registration options first');
+    if (!challenge) throw new ApiError('WEBAUTHN_NO_CHALLENGE', 'ask for registration options first');
     const credential = await verifyRegistration(
       settings.webauthn,
       body.response as unknown as RegistrationResponseJSON,
@@ -524,7 +524,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   app.post('/api/auth/backup-codes', async (request) => {
     const session = sessionAt(request, ['full']);
     if (!hasSecondFactor(await mfaStatus(db, session.operator.id)))
-      throw new AuthError('MFA_ENROLMENT_REQUIRED', 'enrol TOTP or a passkey before backup codes');
+      throw new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol TOTP or a passkey before backup codes');
     const codes = newBackupCodes();
     await replaceBackupCodes(
       db,
@@ -547,11 +547,10 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
 
   app.post('/api/auth/tokens', async (request, reply) => {
     const principal = requirePrincipal(request, 'settings:write');
-    if (principal.kind !== 'operator')
-      throw new AuthError('FORBIDDEN', 'API tokens cannot create API tokens');
+    if (principal.kind !== 'operator') throw new ApiError('FORBIDDEN', 'API tokens cannot create API tokens');
     const body = parse(tokenBody, request.body);
     const notAllowed = body.permissions.filter((p: Permission) => !hasPermission(principal, p));
-    if (notAllowed.length > 0) throw new AuthError('FORBIDDEN', `cannot grant ${notAllowed.join(', ')}`);
+    if (notAllowed.length > 0) throw new ApiError('FORBIDDEN', `cannot grant ${notAllowed.join(', ')}`);
     const now = ctx.clock.now();
     const token = newSecretToken(API_TOKEN_PREFIX);
     const record = await createApiToken(db, {
@@ -575,7 +574,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     requirePrincipal(request, 'settings:write');
     const { id } = parse(idParam, request.params);
     if (!(await revokeApiToken(db, id, ctx.clock.now())))
-      throw new AuthError('TOKEN_NOT_FOUND', 'no such active token');
+      throw new ApiError('TOKEN_NOT_FOUND', 'no such active token');
     await audit(ctx, request, 'token.revoke', `token:${id}`);
     return { revoked: true };
   });

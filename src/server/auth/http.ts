@@ -1,13 +1,13 @@
-// Helpers shared by the security routes: input validation with zod, permission checks, the audit
-// call every action goes through, and the error handler that turns failures into the one error shape
-// without echoing input (which may hold a password or code).
+// Helpers shared by the security routes: input validation with zod (in the API's one error shape,
+// naming fields, never echoing input, which may hold a password or code), permission checks and the
+// audit call every action goes through.
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { recordAudit } from '../audit/store.ts';
+import { ApiError } from '../http/errors.ts';
 import { hasPermission, type Permission, type Principal } from '../http/principal.ts';
 import { type SecurityContext, storageView } from './context.ts';
-import { AuthError, errorBody } from './errors.ts';
 import type { ResolvedSession } from './sessions.ts';
 
 declare module 'fastify' {
@@ -25,19 +25,20 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   if (!result.success) {
     // Paths and messages only: zod issues can carry the received value.
     const issues = result.error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
+      field: issue.path.join('.') || 'body',
+      reason: issue.message,
     }));
-    throw new AuthError('INVALID_INPUT', 'request is not valid', { issues });
+    const first = issues[0]!;
+    throw new ApiError('INVALID_INPUT', `${first.field}: ${first.reason}`, { field: first.field, issues });
   }
   return result.data;
 }
 
 export function requirePrincipal(request: FastifyRequest, permission?: Permission): Principal {
   const principal = request.principal;
-  if (!principal) throw new AuthError('UNAUTHENTICATED', 'log in first');
+  if (!principal) throw new ApiError('UNAUTHENTICATED', 'log in first');
   if (permission && !hasPermission(principal, permission))
-    throw new AuthError('FORBIDDEN', `requires permission ${permission}`);
+    throw new ApiError('FORBIDDEN', `requires permission ${permission}`);
   return principal;
 }
 
@@ -65,27 +66,6 @@ export async function audit(
     action,
     target,
     detail,
-  });
-}
-
-export function installErrorHandler(app: FastifyInstance, ctx: SecurityContext): void {
-  app.setErrorHandler((error: FastifyError | AuthError, request, reply: FastifyReply) => {
-    if (error instanceof AuthError) {
-      const retryAfter = error.extra?.retryAfterSeconds;
-      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-      reply.code(error.statusCode).send(errorBody(error.code, error.message, error.extra));
-      return;
-    }
-    const status = (error as FastifyError).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      reply.code(status).send(errorBody('INVALID_INPUT', 'request is not valid'));
-      return;
-    }
-    ctx.logger.error(
-      { err: { message: error.message, name: error.name }, url: request.routeOptions.url },
-      'request failed',
-    );
-    reply.code(500).send(errorBody('INTERNAL', 'internal error'));
   });
 }
 

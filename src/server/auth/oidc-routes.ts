@@ -13,7 +13,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
-import { AuthError, type AuthErrorCode } from './errors.ts';
+import { ApiError, type ApiErrorCode } from '../http/errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
 import { completeLogin } from './login.ts';
 import { type IdentityClaims, mfaProven, OidcClient } from './oidc-client.ts';
@@ -97,13 +97,13 @@ export const oidcRoutes: FastifyPluginAsync<{
   };
 
   function configured(): { client: OidcClient; settings: OidcSettings } {
-    if (!client || !settings) throw new AuthError('OIDC_NOT_CONFIGURED', 'single sign-on is not configured');
+    if (!client || !settings) throw new ApiError('OIDC_NOT_CONFIGURED', 'single sign-on is not configured');
     return { client, settings };
   }
 
   function limit(request: FastifyRequest) {
     if (!attempts.allow(request.ip, ctx.clock.now()))
-      throw new AuthError('RATE_LIMITED', 'too many sign-in attempts from this address; wait a minute');
+      throw new ApiError('RATE_LIMITED', 'too many sign-in attempts from this address; wait a minute');
   }
 
   async function refused(
@@ -112,15 +112,15 @@ export const oidcRoutes: FastifyPluginAsync<{
     error: unknown,
     who: { operator?: Operator; subject?: string } = {},
   ) {
-    const code: AuthErrorCode = error instanceof AuthError ? error.code : 'OIDC_LOGIN_FAILED';
-    if (!(error instanceof AuthError))
+    const code: ApiErrorCode = error instanceof ApiError ? error.code : 'OIDC_LOGIN_FAILED';
+    if (!(error instanceof ApiError))
       ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect sign-in failed');
     await audit(
       ctx,
       request,
       'login.failure',
       who.operator ? `operator:${who.operator.username}` : `oidc:${who.subject ?? 'unknown'}`,
-      { factor: 'oidc', code, ...(error instanceof AuthError && error.extra) },
+      { factor: 'oidc', code, ...(error instanceof ApiError && error.extra) },
       who.operator?.id ?? 'anonymous',
     );
     await alarms.loginFailed();
@@ -134,12 +134,12 @@ export const oidcRoutes: FastifyPluginAsync<{
       // Only an address the provider verified; and it must name exactly one operator.
       const email = claims.email;
       if (typeof email !== 'string' || claims.email_verified !== true)
-        throw new AuthError('OIDC_NOT_ALLOWED', 'the provider gave no verified e-mail address', {
+        throw new ApiError('OIDC_NOT_ALLOWED', 'the provider gave no verified e-mail address', {
           reason: 'email_not_verified',
         });
       const found = await findOperatorsByEmail(db, email);
       if (found.length !== 1)
-        throw new AuthError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
+        throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
           reason: found.length === 0 ? 'unknown_identity' : 'ambiguous_email',
         });
       return found[0]!;
@@ -148,7 +148,7 @@ export const oidcRoutes: FastifyPluginAsync<{
     const operator =
       typeof subject === 'string' ? await findOperatorByOidcLink(db, oidc.issuer, subject) : undefined;
     if (!operator)
-      throw new AuthError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
+      throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
         reason: 'unknown_identity',
       });
     return operator;
@@ -167,7 +167,7 @@ export const oidcRoutes: FastifyPluginAsync<{
     try {
       start = await client.start();
     } catch (error) {
-      return refused(request, reply, error instanceof AuthError ? error : unavailable(error));
+      return refused(request, reply, error instanceof ApiError ? error : unavailable(error));
     }
     const raw = newSecretToken('');
     const now = ctx.clock.now();
@@ -186,9 +186,9 @@ export const oidcRoutes: FastifyPluginAsync<{
     return reply.redirect(start.url.href, 303);
   });
 
-  function unavailable(error: unknown): AuthError {
+  function unavailable(error: unknown): ApiError {
     ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect provider discovery failed');
-    return new AuthError('OIDC_PROVIDER_UNAVAILABLE', 'the sign-in provider cannot be reached');
+    return new ApiError('OIDC_PROVIDER_UNAVAILABLE', 'the sign-in provider cannot be reached');
   }
 
   app.get('/api/auth/oidc/callback', { logSerializers: withoutQuery }, async (request, reply) => {
@@ -203,15 +203,15 @@ export const oidcRoutes: FastifyPluginAsync<{
       const pending = raw && raw.length <= 200 ? await takePendingOidcLogin(db, sha256Hex(raw)) : undefined;
       reply.clearCookie(cookieName, cookieOptions);
       if (!pending || pending.expiresAt <= ctx.clock.now())
-        throw new AuthError('OIDC_STATE_INVALID', 'this sign-in was not started here, was used, or expired', {
+        throw new ApiError('OIDC_STATE_INVALID', 'this sign-in was not started here, was used, or expired', {
           reason: pending ? 'expired' : 'unknown_or_used',
         });
       if (!query.state || !constantTimeEqual(query.state, pending.state))
-        throw new AuthError('OIDC_STATE_INVALID', 'the state does not match this sign-in', {
+        throw new ApiError('OIDC_STATE_INVALID', 'the state does not match this sign-in', {
           reason: 'state_mismatch',
         });
       if (query.error !== undefined)
-        throw new AuthError('OIDC_LOGIN_FAILED', 'the provider did not sign you in', {
+        throw new ApiError('OIDC_LOGIN_FAILED', 'the provider did not sign you in', {
           providerError: /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'other',
         });
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
@@ -223,10 +223,10 @@ export const oidcRoutes: FastifyPluginAsync<{
       subject = typeof claims[oidc.claim] === 'string' ? (claims[oidc.claim] as string) : claims.sub;
       operator = await operatorFor(claims, oidc);
       if (operator.disabled)
-        throw new AuthError('OIDC_NOT_ALLOWED', 'this operator is disabled', { reason: 'disabled' });
+        throw new ApiError('OIDC_NOT_ALLOWED', 'this operator is disabled', { reason: 'disabled' });
       const locked = await lockedUntil(db, operator.username, ctx.clock.now());
       if (locked !== undefined)
-        throw new AuthError('LOGIN_LOCKED', 'too many failed attempts; try again later');
+        throw new ApiError('LOGIN_LOCKED', 'too many failed attempts; try again later');
       const proof = mfaProven(claims, oidc);
       if (proof) {
         await completeLogin(services, request, reply, {
@@ -262,7 +262,7 @@ export const oidcRoutes: FastifyPluginAsync<{
     const { id } = parse(idParam, request.params);
     const { subject } = parse(linkBody, request.body);
     const operator = await getOperator(db, id);
-    if (!operator) throw new AuthError('OPERATOR_NOT_FOUND', 'no such operator');
+    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
     await setOidcLink(db, id, { issuer: oidc.issuer, subject }, ctx.clock.now());
     await audit(ctx, request, 'operator.oidc_link', `operator:${operator.username}`, {
       operatorId: id,
@@ -276,9 +276,9 @@ export const oidcRoutes: FastifyPluginAsync<{
     requirePrincipal(request, 'operators:write');
     const { id } = parse(idParam, request.params);
     const operator = await getOperator(db, id);
-    if (!operator) throw new AuthError('OPERATOR_NOT_FOUND', 'no such operator');
+    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
     const link = await getOidcLink(db, id);
-    if (!(await deleteOidcLink(db, id))) throw new AuthError('NOT_FOUND', 'this operator has no SSO link');
+    if (!(await deleteOidcLink(db, id))) throw new ApiError('NOT_FOUND', 'this operator has no SSO link');
     await audit(ctx, request, 'operator.oidc_unlink', `operator:${operator.username}`, {
       operatorId: id,
       ...(link && { issuer: link.issuer, subject: link.subject }),

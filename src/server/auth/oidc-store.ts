@@ -4,8 +4,8 @@
 // finds nothing.
 
 import { sql } from 'kysely';
+import { ApiError } from '../http/errors.ts';
 import type { SecurityDb } from './context.ts';
-import { AuthError } from './errors.ts';
 import { getOperator, type Operator, toOperator } from './store.ts';
 
 export interface OidcLink {
@@ -38,7 +38,7 @@ export async function setOidcLink(
       .where('subject', '=', link.subject)
       .executeTakeFirst();
     if (holder && holder.operator_id !== operatorId)
-      throw new AuthError('OIDC_LINK_TAKEN', 'this identity is linked to another operator');
+      throw new ApiError('OIDC_LINK_TAKEN', 'this identity is linked to another operator');
     await tx.deleteFrom('operator_oidc_links').where('operator_id', '=', operatorId).execute();
     await tx
       .insertInto('operator_oidc_links')

@@ -4,10 +4,10 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { ApiError } from '../http/errors.ts';
 import { ROLES } from '../http/principal.ts';
 import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes.ts';
 import { type AuthorityChange, endOperatorAuthority } from './authority.ts';
-import { AuthError } from './errors.ts';
 import { audit, idParam, parse, requirePrincipal } from './http.ts';
 import { getOidcLink } from './oidc-store.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
@@ -76,7 +76,7 @@ function authorityChange(
 
 function checkScope(role: string, scope: { departments: string[]; sites: string[] } | undefined) {
   if (role === 'operator' && (!scope || scope.departments.length + scope.sites.length === 0))
-    throw new AuthError('INVALID_INPUT', 'an operator needs a scope: at least one department or site');
+    throw new ApiError('INVALID_INPUT', 'an operator needs a scope: at least one department or site');
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -101,7 +101,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
 
   async function mustGet(id: string): Promise<Operator> {
     const operator = await getOperator(db, id);
-    if (!operator) throw new AuthError('OPERATOR_NOT_FOUND', 'no such operator');
+    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
     return operator;
   }
 
@@ -124,7 +124,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       username: body.username,
       email: body.email ?? null,
     });
-    if (problem) throw new AuthError(problem, 'password does not meet the policy');
+    if (problem) throw new ApiError(problem, 'password does not meet the policy');
     const operator = await createOperator(
       db,
       {
@@ -159,13 +159,13 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
           : { departments: [...before.scope.departments], sites: [...before.scope.sites] }),
     );
     if (id === principal.id && (body.disabled === true || (body.role && body.role !== 'admin')))
-      throw new AuthError('FORBIDDEN', 'you cannot disable or demote yourself');
+      throw new ApiError('FORBIDDEN', 'you cannot disable or demote yourself');
     const losesAdmin =
       before.role === 'admin' &&
       !before.disabled &&
       (body.disabled === true || (body.role !== undefined && body.role !== 'admin'));
     if (losesAdmin && (await countEnabledAdmins(db)) <= 1)
-      throw new AuthError('LAST_ADMIN', 'the last enabled admin stays');
+      throw new ApiError('LAST_ADMIN', 'the last enabled admin stays');
     const operator = await updateOperator(db, id, body, ctx.clock.now());
     await audit(ctx, request, 'operator.update', `operator:${operator.username}`, {
       operatorId: id,
@@ -180,12 +180,12 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
     const principal = requirePrincipal(request, 'operators:write');
     const { id } = parse(idParam, request.params);
     const body = parse(recoverBody, request.body);
-    if (id === principal.id) throw new AuthError('FORBIDDEN', 'another admin must recover your account');
+    if (id === principal.id) throw new ApiError('FORBIDDEN', 'another admin must recover your account');
     const operator = await mustGet(id);
     let passwordHash: string | undefined;
     if (body.newPassword !== undefined) {
       const problem = checkPasswordPolicy(body.newPassword, operator);
-      if (problem) throw new AuthError(problem, 'password does not meet the policy');
+      if (problem) throw new ApiError(problem, 'password does not meet the policy');
       passwordHash = await hashPassword(body.newPassword);
     }
     const { revokedTokens } = await resetOperatorSecurity(

@@ -5,16 +5,15 @@
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
 //   on anything but the login and enrolment routes;
 // - writes an audit record for every state-changing request that no handler audited itself;
-// - serves /api/auth/* (with OpenID Connect sign-in when configured), /api/operators/*, /api/audit
-//   and /api/alarms.
+// - serves /api/auth/* (with OpenID Connect sign-in when configured) and /api/operators/*.
+// The alarm and audit routes are rows of the one route table (src/server/api/routes.ts).
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { alarmRoutes } from '../alarms/routes.ts';
 import { AlarmService, type AlarmSettings } from '../alarms/service.ts';
 import { anchorKeys } from '../audit/anchors.ts';
-import { auditRoutes } from '../audit/routes.ts';
+import { ApiError, errorBody } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -27,8 +26,7 @@ import {
   securityDb,
   systemClock,
 } from './context.ts';
-import { AuthError, errorBody } from './errors.ts';
-import { audit, installErrorHandler } from './http.ts';
+import { audit } from './http.ts';
 import type { OidcSettings } from './oidc-config.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -112,16 +110,16 @@ async function principalFromToken(services: SecurityServices, token: string): Pr
 async function authenticateRequest(
   services: SecurityServices,
   request: FastifyRequest,
-): Promise<AuthError | undefined> {
+): Promise<ApiError | undefined> {
   // /scim/v2 has its own dedicated bearer token (src/server/scim/tokens.ts) and checks it itself.
   if (request.url.startsWith('/scim/')) return undefined;
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     // An explicit credential, not sent by the browser on its own: no CSRF check needed.
     if (!/^Bearer /i.test(authorization))
-      return new AuthError('UNAUTHENTICATED', 'unsupported authorization scheme');
+      return new ApiError('UNAUTHENTICATED', 'unsupported authorization scheme');
     const principal = await principalFromToken(services, authorization.slice('Bearer '.length).trim());
-    if (!principal) return new AuthError('UNAUTHENTICATED', 'token invalid, expired or revoked');
+    if (!principal) return new ApiError('UNAUTHENTICATED', 'token invalid, expired or revoked');
     request.principal = principal;
     return undefined;
   }
@@ -131,7 +129,7 @@ async function authenticateRequest(
   if (!SAFE_METHODS.has(request.method)) {
     const presented = request.headers['x-csrf-token'];
     if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken))
-      return new AuthError('CSRF_TOKEN_INVALID', 'missing or wrong X-CSRF-Token for this session');
+      return new ApiError('CSRF_TOKEN_INVALID', 'missing or wrong X-CSRF-Token for this session');
   }
   if (session.stage === 'full') {
     const { operator } = session;
@@ -141,8 +139,8 @@ async function authenticateRequest(
   const path = request.url.split('?')[0] ?? '';
   if (path.startsWith('/api/') && !HALF_SESSION_ROUTES.test(path))
     return session.stage === 'enrol'
-      ? new AuthError('MFA_ENROLMENT_REQUIRED', 'enrol a second factor (TOTP or passkey) first')
-      : new AuthError('SECOND_FACTOR_REQUIRED', 'complete the second factor first');
+      ? new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol a second factor (TOTP or passkey) first')
+      : new ApiError('SECOND_FACTOR_REQUIRED', 'complete the second factor first');
   return undefined;
 }
 
@@ -157,7 +155,7 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
 
   app.addHook('onRequest', async (request, reply) => {
     const failure = await authenticateRequest(services, request);
-    if (failure) return reply.code(failure.statusCode).send(errorBody(failure.code, failure.message));
+    if (failure) return reply.code(failure.statusCode).send(errorBody(failure));
   });
 
   // Every operator action is audited: handlers that know better write their own record; anything
@@ -182,12 +180,9 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
   });
 
   await app.register(async (scope) => {
-    installErrorHandler(scope, ctx);
     await scope.register(authRoutes, { services });
     await scope.register(oidcRoutes, { services, settings: options.oidc });
     await scope.register(operatorRoutes, { services });
-    await scope.register(auditRoutes, { services });
-    await scope.register(alarmRoutes, { services });
   });
 };
 

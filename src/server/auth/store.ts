@@ -4,9 +4,9 @@
 // session. Works on SQLite and PostgreSQL (ON CONFLICT and RETURNING exist on both).
 
 import { sql } from 'kysely';
+import { ApiError } from '../http/errors.ts';
 import { type Permission, ROLES, type Role, type Scope } from '../http/principal.ts';
 import type { SecurityDb } from './context.ts';
-import { AuthError } from './errors.ts';
 import { newId } from './secrets.ts';
 import type { AuthSessionsTable, OperatorsTable } from './tables.ts';
 
@@ -101,7 +101,7 @@ async function insertOperator(db: SecurityDb, input: NewOperator, now: number): 
     await db.transaction().execute((tx) => insertOperatorRows(tx, id, input, now));
   } catch (error) {
     if (isUniqueViolation(error))
-      throw new AuthError('OPERATOR_EXISTS', 'an operator with this username exists');
+      throw new ApiError('OPERATOR_EXISTS', 'an operator with this username exists');
     throw error;
   }
   return (await getOperator(db, id))!;
@@ -164,7 +164,7 @@ export async function updateOperator(
     })
     .where('id', '=', id)
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) throw new AuthError('OPERATOR_NOT_FOUND', 'no such operator');
+  if (Number(result.numUpdatedRows) !== 1) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
   return (await getOperator(db, id))!;
 }
 
@@ -403,7 +403,7 @@ export async function putPendingTotp(db: SecurityDb, operatorId: string, secretE
     )
     .executeTakeFirst();
   if (Number(result.numInsertedOrUpdatedRows ?? 1n) === 0)
-    throw new AuthError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
+    throw new ApiError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
 }
 
 /** Accepts a time step once: confirms a pending factor, and refuses any step at or before the last. */
@@ -745,14 +745,14 @@ export async function consumeSetupTokenForAdmin(
       .where('expires_at', '>', now)
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1)
-      throw new AuthError('SETUP_TOKEN_INVALID', 'setup token invalid or used');
+      throw new ApiError('SETUP_TOKEN_INVALID', 'setup token invalid or used');
     const admins = await tx
       .selectFrom('operators')
       .select('id')
       .where('role', '=', 'admin')
       .limit(1)
       .executeTakeFirst();
-    if (admins) throw new AuthError('SETUP_ALREADY_DONE', 'an administrator already exists');
+    if (admins) throw new ApiError('SETUP_ALREADY_DONE', 'an administrator already exists');
     const operatorId = newId();
     // The first administrator: unscoped, whatever the request said.
     const { scope: _scope, ...unscoped } = admin;

@@ -9,8 +9,8 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { ApiError } from '../http/errors.ts';
 import type { SecuritySettings } from './context.ts';
-import { AuthError } from './errors.ts';
 import type { StoredWebauthnCredential } from './store.ts';
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -48,10 +48,10 @@ export async function verifyRegistration(
       requireUserVerification: false,
     });
   } catch {
-    throw new AuthError('WEBAUTHN_VERIFICATION_FAILED', 'passkey registration could not be verified');
+    throw new ApiError('WEBAUTHN_VERIFICATION_FAILED', 'passkey registration could not be verified');
   }
   if (!result.verified)
-    throw new AuthError('WEBAUTHN_VERIFICATION_FAILED', 'passkey registration could not be verified');
+    throw new ApiError('WEBAUTHN_VERIFICATION_FAILED', 'passkey registration could not be verified');
   const { credential } = result.registrationInfo;
   return {
     id: credential.id,
@@ -98,5 +98,5 @@ export async function verifyAuthentication(
   } catch {
     // fall through: one answer for every kind of failure
   }
-  throw new AuthError('SECOND_FACTOR_FAILED', 'second factor not accepted');
+  throw new ApiError('SECOND_FACTOR_FAILED', 'second factor not accepted');
 }

@@ -44,7 +44,13 @@ export class SnapshotTransfers {
   ) {}
 
   /** Sends a snapshot or delta body: as one message when small, else as a manifest and chunks. */
-  async deliver(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
+  deliver(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
+    const delivered = this.send(coordinator, body);
+    this.pumping = Promise.all([this.pumping, delivered.catch(() => {})]);
+    return delivered;
+  }
+
+  private async send(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
     const canonical = canonicalJson(body);
     if (Buffer.byteLength(canonical) <= this.settings.threshold) {
       // Whatever went chunked before is superseded: a controller asking for it gets what is current.
@@ -82,7 +88,7 @@ export class SnapshotTransfers {
     this.last.delete(controllerId);
   }
 
-  /** Resolves when every chunk handed over so far has been acknowledged or has failed. */
+  /** Resolves when every body and chunk handed over so far has been acknowledged or has failed. */
   async idle(): Promise<void> {
     await this.pumping;
   }

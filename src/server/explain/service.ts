@@ -74,6 +74,14 @@ const MAX_INSTANTS = 400;
 
 class Rollback extends Error {}
 
+/** What a controller last reported of its site modes (live/hub.ts), as the explain state takes it. */
+export interface LiveModes {
+  lockdown: readonly string[] | null;
+  threatLevel: number;
+  fireZones: readonly string[];
+  doors: readonly { door: string; mode: string; source: string; overrideUntil: number | null }[];
+}
+
 interface Cached extends ExplainPolicy {
   profiles: Profiles;
 }
@@ -173,15 +181,23 @@ export class ExplainService {
     side: Side;
     credential: string;
     at: number;
-    live?: {
-      lockdown: readonly string[] | null;
-      threatLevel: number;
-      fireZones: readonly string[];
-      doors: readonly { door: string; mode: string; source: string; overrideUntil: number | null }[];
-    };
+    live?: LiveModes;
   }): Promise<{ controllerId: string | null; decision: Decision }> {
     const controllerId = await this.controllerOf(this.deps.store.db, options.door);
-    const { policy } = await this.policyOf(controllerId);
+    const decisions = await this.decideCredentialAt({ ...options, controllerId, doors: [options.door] });
+    return { controllerId, decision: decisions.get(options.door)! };
+  }
+
+  /** The same at several doors of one controller: one policy, one state, a decision per door. */
+  async decideCredentialAt(options: {
+    controllerId: string | null;
+    doors: readonly string[];
+    side: Side;
+    credential: string;
+    at: number;
+    live?: LiveModes;
+  }): Promise<Map<string, Decision>> {
+    const { policy } = await this.policyOf(options.controllerId);
     const state = explainState(policy, options.at);
     const live = options.live;
     if (live) {
@@ -197,13 +213,14 @@ export class ExplainService {
         )
           doorRuntime(state, d.door).override = { mode: d.mode, until: d.overrideUntil };
     }
-    const decision = decide(
-      policy,
-      state,
-      { door: options.door, side: options.side, credential: options.credential },
-      options.at,
-    );
-    return { controllerId, decision };
+    // decide() changes nothing in the state (its changes are returned): one state serves every door.
+    const decisions = new Map<string, Decision>();
+    for (const door of options.doors)
+      decisions.set(
+        door,
+        decide(policy, state, { door, side: options.side, credential: options.credential }, options.at),
+      );
+    return decisions;
   }
 
   /** What saving `change` would change: who gains and who loses access at which doors. */

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { EndpointContext } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
 import { actorOf } from '../auth/http.ts';
+import type { ControllerLink } from '../controllers/link.ts';
 import type { LiveDeps } from '../live/endpoints.ts';
 import type { OperationsService } from '../operations/service.ts';
 import type { Actor, Services } from '../services/index.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   operations?: OperationsService | undefined;
   /** live state and the push stream (server/live) */
   live?: LiveDeps | undefined;
+  /** the controller link: its enrollment, status, restart and baseline routes are served with it */
+  controllers?: ControllerLink | undefined;
   /** a pino logger, or false for none (default) */
   logger?: FastifyBaseLogger | false;
   clock?: { now(): number };
@@ -101,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/api/docs' });
   }
 
-  // Routes outside the endpoint table (security, controller link) get their documentation here.
+  // Routes outside the endpoint table (the security plugin's /api/auth) get their documentation here.
   app.addHook('onRoute', documentRoute);
   await deps.plugins?.(app);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
@@ -114,7 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const clock = deps.clock ?? { now: () => Date.now() };
   const repos = repositories(deps.store.db, deps.installationKey);
-  for (const route of apiRoutes(deps.store)) registerRoute(app, route, deps, repos, clock);
+  for (const route of apiRoutes(deps.store, { controllerLink: deps.controllers !== undefined }))
+    registerRoute(app, route, deps, repos, clock);
   return app;
 }
 
@@ -179,6 +183,9 @@ function registerRoute(
         actor,
         operations: deps.operations,
         live: deps.live,
+        // Decorated by the security plugin, which every server has (compose.ts).
+        security: app.security,
+        controllers: deps.controllers,
         now: clock.now(),
         request,
         reply,

@@ -2,8 +2,7 @@
 // with a stable UPPER_SNAKE code from this table, so the console, scripts and tests can rely on the
 // code while the message stays free to improve. Bad input names the field (`body.name`,
 // `query.limit`, `body.groups[1]`) and the reason, never the value given (it may be a PIN).
-// The security endpoints (src/server/auth/errors.ts) use the same shape and share the codes they
-// have in common (INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND).
+// One catalogue for every route, the security ones (/api/auth, /api/operators, alarms) included.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -79,6 +78,47 @@ export const API_ERRORS = {
   SITE_IN_USE: [409, 'controllers or areas still belong to the site, or enrolled controllers use its topic'],
   AREA_PROTECTED: [409, 'the built-in `outside` area cannot be changed or removed'],
   NOT_OPERABLE: [409, 'no enrolled controller drives what the action names (a door without a controller)'],
+  // the security endpoints: login, second factors, sessions, setup, operators, tokens, alarms
+  // (login failures share one code whatever went wrong, so answers never tell which usernames exist)
+  LOGIN_FAILED: [401, 'username or password (or the second factor) is wrong'],
+  LOGIN_LOCKED: [
+    429,
+    'too many failed logins: the account is locked for a while; `retryAfterSeconds` says how long',
+  ],
+  RATE_LIMITED: [429, 'too many attempts from this address; `retryAfterSeconds` says when to try again'],
+  SECOND_FACTOR_REQUIRED: [403, 'complete the second factor first'],
+  SECOND_FACTOR_FAILED: [401, 'the second factor is wrong'],
+  MFA_ENROLMENT_REQUIRED: [403, 'enrol a second factor (TOTP or passkey) first'],
+  CSRF_TOKEN_INVALID: [403, 'missing or wrong X-CSRF-Token for this session'],
+  ADDRESS_NOT_ALLOWED: [403, 'this address may not reach the management server'],
+  PASSWORD_TOO_SHORT: [400, 'the password is too short'],
+  PASSWORD_TOO_LONG: [400, 'the password is too long'],
+  PASSWORD_TOO_COMMON: [400, 'the password is a common one'],
+  PASSWORD_TOO_WEAK: [400, 'the password is too easy to guess'],
+  PASSWORD_INVALID: [400, 'the current password is wrong'],
+  PASSWORD_IS_USERNAME: [400, 'the password must not be the username'],
+  SETUP_TOKEN_INVALID: [401, 'the setup token is invalid or was used'],
+  SETUP_ALREADY_DONE: [409, 'an administrator already exists'],
+  OPERATOR_EXISTS: [409, 'an operator with this username exists'],
+  OPERATOR_NOT_FOUND: [404, 'no such operator'],
+  LAST_ADMIN: [409, 'the last enabled administrator cannot be demoted or disabled'],
+  TOTP_ALREADY_ENROLLED: [409, 'a TOTP authenticator is already enrolled'],
+  TOTP_NOT_PENDING: [409, 'no TOTP enrolment is in progress'],
+  TOTP_CODE_INVALID: [400, 'the TOTP code is wrong'],
+  WEBAUTHN_NO_CHALLENGE: [409, 'no passkey challenge is pending; ask for options first'],
+  WEBAUTHN_VERIFICATION_FAILED: [400, 'the passkey answer did not verify'],
+  TOKEN_NOT_FOUND: [404, 'no such API token'],
+  ALARM_NOT_FOUND: [404, 'no such alarm'],
+  ALARM_STATE_CONFLICT: [409, 'the alarm is not in a state that allows this'],
+  OIDC_NOT_CONFIGURED: [404, 'single sign-on is not configured on this server'],
+  OIDC_PROVIDER_UNAVAILABLE: [503, 'the single sign-on provider cannot be reached'],
+  OIDC_STATE_INVALID: [
+    400,
+    'the sign-in was not started in this browser, was used, expired or tampered with',
+  ],
+  OIDC_LOGIN_FAILED: [401, 'the provider refused the sign-in, or its answer did not verify'],
+  OIDC_NOT_ALLOWED: [403, 'no enabled operator is linked to this identity'],
+  OIDC_LINK_TAKEN: [409, 'this identity is linked to another operator'],
   // transport
   PAYLOAD_TOO_LARGE: [413, 'the body is larger than the server accepts'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'send application/json (or text/csv to the import endpoints)'],
@@ -239,6 +279,9 @@ export function installApiErrorHandler(app: FastifyInstance): void {
           },
           'request failed',
         );
+      // Lockouts and rate limits say when to come back.
+      const retryAfter = api.extra.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       reply.code(api.statusCode).send(errorBody(api));
     },
   );

@@ -7,7 +7,6 @@
 
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { ALARM_STATES, ALARM_TYPES, SEVERITIES } from '../alarms/types.ts';
 import { errorResponses } from './openapi.ts';
 import { PERMISSIONS, ROLES } from './principal.ts';
 
@@ -70,59 +69,6 @@ const loginAnswer = z
 const password = z.string().min(1).max(1024).meta({ format: 'password' });
 const code = z.object({ code: z.string().min(1).max(32) });
 const webauthnResponse = z.object({ response: anyObject, name: z.string().max(100).optional() });
-const alarm = z
-  .object({
-    id: z.string(),
-    type: z.enum(ALARM_TYPES),
-    state: z.enum(ALARM_STATES),
-    severity: z.enum(SEVERITIES),
-    source: z.string(),
-    site: z.string().nullable(),
-    message: z.string(),
-    detail: anyObject,
-    occurrences: z.number().int(),
-    raisedAt: iso,
-    lastRaisedAt: iso,
-    acknowledgedAt: iso.nullable(),
-    acknowledgedBy: z.string().nullable(),
-    resolvedAt: iso.nullable(),
-    resolvedBy: z.string().nullable(),
-  })
-  .meta({ id: 'Alarm' });
-const comment = z
-  .object({ id: z.string(), author: z.string(), text: z.string(), at: iso })
-  .meta({ id: 'AlarmComment' });
-const alarmWithComments = alarm.extend({ comments: z.array(comment) }).meta({ id: 'AlarmWithComments' });
-const alarmQuery = z.strictObject({
-  state: z.enum(ALARM_STATES).optional(),
-  type: z.enum(ALARM_TYPES).optional(),
-  since: iso.optional().meta({ description: 'raised at or after (ISO 8601 with offset)' }),
-  until: iso.optional().meta({ description: 'raised before' }),
-  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
-  limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
-});
-const auditRecord = z
-  .object({
-    id: z.number().int(),
-    at: iso,
-    actor: z.string(),
-    source: z.string(),
-    action: z.string(),
-    target: z.string(),
-    detail: anyObject,
-    hash: z.string(),
-  })
-  .meta({ id: 'AuditRecord' });
-const auditQuery = z.strictObject({
-  actor: z.string().optional(),
-  action: z.string().optional(),
-  actionPrefix: z.string().optional(),
-  target: z.string().optional(),
-  since: iso.optional(),
-  until: iso.optional(),
-  cursor: z.string().optional().meta({ description: 'the `next` of the previous page' }),
-  limit: z.string().optional().meta({ description: '1–500 (default 50)' }),
-});
 const token = z
   .object({
     id: z.string(),
@@ -135,26 +81,6 @@ const token = z
     lastUsedAt: iso.nullable(),
   })
   .meta({ id: 'ApiToken' });
-const controllerStatus = z
-  .object({
-    controllerId: z.string(),
-    enrolled: z.boolean(),
-    enrolledAt: iso.nullable(),
-    link: z.enum(['up', 'down']).meta({
-      description:
-        'up only while enrolled and heard within the link timeout; never connected or silent: down',
-    }),
-    lastSeenAt: iso.nullable(),
-    softwareVersion: z.string().nullable(),
-    configHash: z.string().nullable(),
-    configBaseline: z.string().nullable(),
-    configMatchesBaseline: z.boolean().nullable(),
-    clockOffsetMs: z.number().nullable(),
-    journalPending: z.number().int().nullable(),
-    snapshotVersion: z.number().int().nullable(),
-  })
-  .meta({ id: 'ControllerStatus' });
-
 const AUTH = [400, 401, 403, 429];
 /** A browser navigation answered with a redirect (no body). */
 const redirect = (where: string) => z.null().meta({ description: `303 See Other: Location is ${where}` });
@@ -216,43 +142,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: z.object({ unlock: z.boolean().optional(), resetMfa: z.boolean().optional(), newPassword: password.optional() }),
     responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
 
-  'GET /api/alarms': { operationId: 'listAlarms', summary: 'List alarms, newest first', tag: 'alarms', query: alarmQuery,
-    responses: { 200: page(alarm) }, errors: [400, 401, 403] },
-  'GET /api/alarms/{id}': { operationId: 'getAlarm', summary: 'Get an alarm with its comments', tag: 'alarms', params: id, responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404] },
-  'POST /api/alarms/{id}/acknowledge': { operationId: 'acknowledgeAlarm', summary: 'Acknowledge an alarm', tag: 'alarms', params: id,
-    body: z.object({ comment: z.string().optional() }), responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404, 409] },
-  'POST /api/alarms/{id}/resolve': { operationId: 'resolveAlarm', summary: 'Resolve an alarm', tag: 'alarms', params: id,
-    body: z.object({ comment: z.string().optional() }), responses: { 200: alarmWithComments }, errors: [400, 401, 403, 404, 409] },
-  'POST /api/alarms/{id}/comments': { operationId: 'commentOnAlarm', summary: 'Comment on an alarm', tag: 'alarms', params: id,
-    body: z.object({ text: z.string() }), responses: { 201: comment }, errors: [400, 401, 403, 404] },
-
-  'GET /api/audit': { operationId: 'listAudit', summary: 'Read the audit trail, newest first', tag: 'audit', query: auditQuery,
-    responses: { 200: page(auditRecord) }, errors: [400, 401, 403] },
-  'GET /api/audit/verify': { operationId: 'verifyAudit', summary: 'Verify the audit trail’s hash chain', tag: 'audit',
-    responses: { 200: z.object({ ok: z.boolean(), records: z.number().int(), firstBad: z.number().int().optional(), problem: z.string().optional() }) }, errors: SIGNED_IN },
-
-  'POST /api/controllers/{id}/enrollment': { operationId: 'issueControllerEnrollment', summary: 'Issue a one-time enrollment token (shown once)', tag: 'controllers', params: id,
-    responses: { 201: z.object({ token: z.string(), expiresAt: iso }) }, errors: [400, 401, 403, 404] },
-  'POST /api/controllers/enroll': { operationId: 'enrollController', summary: 'A controller enrolls its public key with its token', tag: 'controllers', public: true,
-    body: z.object({ controllerId: z.string(), token: z.string(), publicKey: z.string().meta({ description: 'Ed25519, SPKI PEM' }) }),
-    responses: { 200: z.object({ site: z.string().meta({ description: 'the topic segment of its site' }), mqttUrl: z.string(), mqttProtocol: z.number().int(), serverPublicKey: z.string(), credentialKey: z.string(), brokerCa: z.string().optional() }) },
-    errors: [400, 401] },
-  'GET /api/controllers/{id}/status': { operationId: 'getControllerStatus', summary: 'Link and supervision status of a controller', tag: 'controllers', params: id,
-    responses: { 200: controllerStatus }, errors: [400, 401, 403, 404] },
-  'POST /api/controllers/{id}/restart': { operationId: 'restartController', summary: 'Restart a controller (a signed command)', tag: 'controllers', params: id,
-    body: z.object({ reason: z.string().max(200).optional() }), responses: { 202: z.object({ queued: z.boolean() }) }, errors: [400, 401, 403, 404] },
-  'POST /api/controllers/{id}/baseline': { operationId: 'recordControllerBaseline', summary: 'Record the configuration hash as the baseline', tag: 'controllers', params: id,
-    responses: { 200: z.object({ baseline: z.string().nullable() }) }, errors: [400, 401, 403, 404] },
 };
 
 /** Prefixes whose routes must be documented here (the rest are in the endpoint table). */
-export const DOCUMENTED_PREFIXES = [
-  '/api/auth',
-  '/api/operators',
-  '/api/alarms',
-  '/api/audit',
-  '/api/controllers/',
-];
+export const DOCUMENTED_PREFIXES = ['/api/auth', '/api/operators', '/api/controllers/'];
 
 const keyOf = (method: string, url: string) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`;
 

@@ -9,7 +9,7 @@ import { endpoint } from '../api/endpoint.ts';
 import { idParams, idSchema, iso, isoOut } from '../api/schemas.ts';
 import { ApiError, type ApiErrorCode } from '../http/errors.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
-import { DOOR_LIST, MobileError, type MobileService } from './service.ts';
+import { DOOR_LIST, isInvitationToken, MobileError, type MobileService } from './service.ts';
 import type { MobileDevice } from './store.ts';
 
 /** Public mobile calls are small: anything larger is refused (413) before it is read. */
@@ -225,7 +225,7 @@ export const mobileEndpoints = {
       .meta({ id: 'RegisteredMobileDevice' }),
     handle: ({ body, services, request }) =>
       mapped(async () => {
-        if (!/^mmi_[A-Za-z0-9_-]{43}$/.test(body.token))
+        if (!isInvitationToken(body.token))
           throw new ApiError('MOBILE_INVITATION_GONE', 'this invitation has expired or was used');
         return mobileOf(services).register(
           {

@@ -30,14 +30,13 @@ import { chainKeys } from '../storage/chain.ts';
 import { EventStore } from '../storage/events.ts';
 import { repositories } from '../storage/index.ts';
 import type { ScopeFilter } from '../storage/scope.ts';
+import { appendNumbered, MOBILE_EVENT_SOURCE } from './events.ts';
 import { type MobileDevice, MobileStore, tokenHash } from './store.ts';
 
 /** How long a server challenge may be answered. */
 export const SERVER_CHALLENGE_MS = 30_000;
 /** The door a challenge for the list of doors names. */
 export const DOOR_LIST = '*';
-/** The event log's name for opens decided by the server (no controller journal numbers them). */
-export const MOBILE_EVENT_SOURCE = '~mobile';
 const INVITATION_PREFIX = 'mmi_';
 
 export class MobileError extends Error {
@@ -119,7 +118,7 @@ export class MobileService {
     const now = this.deps.clock.now();
     const token = `${INVITATION_PREFIX}${randomBytes(32).toString('base64url')}`;
     const id = `mi-${randomBytes(9).toString('base64url')}`;
-    const expiresAt = now + options.minutes * 60_000;
+    const expiresAt = now + Math.round(options.minutes * 60_000);
     await this.store.createInvitation({
       id,
       tokenHash: tokenHash(token),
@@ -137,6 +136,7 @@ export class MobileService {
       target: `person:${personId}`,
       detail: { invitation: id, expiresAt },
     });
+    actor.onPublished?.(); // audited here: the request needs no generic record
     return { id, personId, label: options.label, expiresAt, path: invitationPath(token) };
   }
 
@@ -309,18 +309,27 @@ export class MobileService {
       .orderBy('id')
       .execute();
     const now = this.deps.clock.now();
-    const open: { id: string; name: string }[] = [];
+    const byController = new Map<string, typeof rows>();
     for (const row of rows) {
-      const live = this.links?.live.reportOf(row.controller_id!)?.report;
-      const { decision } = await this.explain.decideCredential({
-        door: row.id,
+      const list = byController.get(row.controller_id!) ?? [];
+      list.push(row);
+      byController.set(row.controller_id!, list);
+    }
+    const open: { id: string; name: string }[] = [];
+    for (const [controllerId, doors] of byController) {
+      const live = this.links?.live.reportOf(controllerId)?.report;
+      const decisions = await this.explain.decideCredentialAt({
+        controllerId,
+        doors: doors.map((d) => d.id),
         side: 'in',
         credential: `mobile:${device.refHash}`,
         at: now,
         ...(live && { live }),
       });
-      if (decision.result === 'grant') open.push({ id: row.id, name: row.name });
+      for (const d of doors)
+        if (decisions.get(d.id)?.result === 'grant') open.push({ id: d.id, name: d.name });
     }
+    open.sort((a, b) => (a.id < b.id ? -1 : 1));
     return open;
   }
 
@@ -365,8 +374,6 @@ export class MobileService {
     reason: Reason,
     at: number,
   ): Promise<void> {
-    // Numbered by time and a counter: unique per server, increasing, as the chain wants.
-    const seq = at * 1000 + (this.seq++ % 1000);
     const detail = {
       side,
       result,
@@ -376,10 +383,12 @@ export class MobileService {
       via: 'server',
     };
     const events = new EventStore(this.deps.store.db, chainKeys(this.deps.installationKey).events);
-    const stored = await events.append([
-      { controllerId: MOBILE_EVENT_SOURCE, seq, at, type: 'access', door, personId: device.personId, detail },
-    ]);
-    if (stored === 1)
+    const seq = await appendNumbered(
+      events,
+      { at, type: 'access', door, personId: device.personId, detail },
+      at * 1000 + (this.seq++ % 1000),
+    );
+    if (seq !== undefined)
       await this.links?.observe?.(MOBILE_EVENT_SOURCE, [
         { seq, at, type: 'access', door, person: device.personId, detail },
       ]);

@@ -3,7 +3,6 @@
 // the live stream and the webhooks as controllers' do, and a device's public key goes when its
 // credential or its person does — whichever route deleted them.
 
-import type { ControllerEvent } from '../../contracts/messages.ts';
 import type { AlarmService } from '../alarms/service.ts';
 import type { DomainBus } from '../domain/bus.ts';
 import type { LiveHub } from '../live/hub.ts';

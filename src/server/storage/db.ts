@@ -97,6 +97,13 @@ function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dial
     max: 10,
     ...(options && { options }),
   });
+  // A connection PostgreSQL ends (a restart, a failover, pg_terminate_backend) while it idles in the
+  // pool is dropped by the pool, which then emits 'error': without a listener that would end the
+  // process. The next query opens a fresh connection; one in flight fails as usual.
+  pool.on('error', () => {});
+  // The same for a connection checked out between two queries (a transaction awaiting its caller):
+  // the client emits 'error' itself; its next query fails and the caller sees that error.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // PostgreSQL returns BIGINT as strings; our bigints are millisecond times and sequences, all
   // well inside Number's exact range.
   pg.types.setTypeParser(20, (value: string) => Number(value));

@@ -41,9 +41,9 @@ export const AFFECTS: Record<LiveKind, readonly QueryKey[]> = {
 const EVERYTHING_LIVE = [...new Set(Object.values(AFFECTS).flat())];
 
 /**
- * A controller reports its doors' state (phase, mode, override) apart from its events: right after a
- * command, else with its next heartbeat (every 5 s by default). So door state is asked for again a
- * moment after the event, and once more after a heartbeat.
+ * A controller reports its doors' state (phase, mode, override) apart from its events — with each
+ * door, operator or alarm event and with its heartbeat — so the two may cross: door state is asked
+ * for again a moment after the event, and once more after a heartbeat (5 s by default).
  */
 const SETTLE_MS = [1_200, 6_000];
 const BATCH_MS = 100;

@@ -67,6 +67,7 @@ describe('reservations → keys → doors', () => {
       endsAt: isoAt(now + 2 * HOUR),
       externalRef: 'PMS-1',
     };
+    const versionBefore = agent.snapshotVersion;
     const created = await call('POST', '/api/reservations', booking, { 'idempotency-key': 'book-1' });
     expect(created.status).toBe(201);
     const { reservation, key, link } = created.json;
@@ -102,6 +103,9 @@ describe('reservations → keys → doors', () => {
     const code: string = opened.json.code;
     expect(code).toMatch(/^MK1-/);
 
+    // Presented only once a snapshot issued after the booking is in: each presentation before it
+    // would be logged as a (denied) use of the key.
+    await waitFor('a snapshot with the key', () => agent.snapshotVersion > versionBefore, 15_000);
     await waitFor('the key to reach the controller', () => present(code).result === 'grant', 15_000);
     // Its own level is the meeting room only.
     expect(present(code, 'OFFICE')).toMatchObject({ result: 'deny', reason: 'no_access' });

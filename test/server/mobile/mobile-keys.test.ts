@@ -9,11 +9,14 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerAgent, type DriverEvent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
 import { runSimDriver } from '../../../src/controller/sim-driver.ts';
 import type { CoreEvent } from '../../../src/core/events.ts';
+import { serverConfig } from '../../../src/server/config.ts';
+import { type RunningServer, startServer } from '../../../src/server/serve.ts';
 import { SimPhone } from '../../../src/sim/phone.ts';
 import { waitFor } from '../../support/fleet.ts';
 import { type Call, type KeysServer, startKeysServer } from '../keys/support.ts';
@@ -27,6 +30,9 @@ describe('mobile keys, online and offline at the door', () => {
   let main: ControllerAgent;
   let annex: ControllerAgent;
   let serverStopped = false;
+  /** the server started again after the offline part */
+  let again: RunningServer | undefined;
+  let mqttPort = 0;
   let webhookId: string;
   /** the main controller's clock runs `skew` ms ahead (to let a challenge expire) */
   let skew = 0;
@@ -48,6 +54,7 @@ describe('mobile keys, online and offline at the door', () => {
       token,
       keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     ))!;
+    mqttPort = Number(new URL(answer.mqttUrl).port);
     const identity: ControllerIdentity = {
       controllerId,
       site: answer.site,
@@ -140,6 +147,7 @@ describe('mobile keys, online and offline at the door', () => {
   afterAll(async () => {
     for (const agent of agents) await agent.stop();
     if (!serverStopped) await s?.server.close();
+    await again?.close();
     await s?.close().catch(() => {});
   }, 60_000);
 
@@ -217,6 +225,14 @@ describe('mobile keys, online and offline at the door', () => {
     ]);
     expect(JSON.stringify(devices)).not.toContain(alice.publicKey.x);
     bob = await phoneFor('bob', 'Bob iPhone');
+    // Each invitation is audited once, naming the person; the token is in no record.
+    const invited = await ok('GET', '/api/audit?action=mobile.invite');
+    expect(invited.items.map((r: { target: string }) => r.target)).toEqual(
+      expect.arrayContaining(['person:alice', 'person:bob']),
+    );
+    const generic = await ok('GET', '/api/audit?action=api.post');
+    expect(JSON.stringify(generic)).not.toContain('mobile-invitations');
+    expect(JSON.stringify(invited)).not.toContain(token);
   }, 60_000);
 
   it('opens online: the core decides, the controller unlocks, the open is logged; a replay alarms', async () => {
@@ -470,4 +486,38 @@ describe('mobile keys, online and offline at the door', () => {
     input.end();
     await driver;
   }, 90_000);
+
+  it('reports the offline refusals and alarms to the server once it is back', async () => {
+    // The same data, addresses and certificate: the controllers and this test's client find it again.
+    again = await startServer(
+      serverConfig({
+        MONBAN_DATA_DIR: s.dir,
+        MONBAN_PORT: new URL(s.server.url).port,
+        MONBAN_MQTT_PORT: String(mqttPort),
+        MONBAN_LOG_LEVEL: 'silent',
+      }),
+      { logger: pino({ level: 'silent' }), print: () => {}, background: false },
+    );
+    await waitFor(
+      'the controller back and its journal delivered',
+      () => main.link.connected && main.health().journalPending === 0,
+      60_000,
+    );
+    // The alarms raised at the door while the server was away, from the controller.
+    const alarms = await waitFor('the controller’s replay alarms at the server', async () => {
+      const r = await ok('GET', '/api/alarms?type=credential_replay');
+      const fromDoor = r.items.filter((a: { source: string }) => a.source.includes('ctl-m'));
+      return fromDoor.length > 0 && fromDoor;
+    });
+    expect(JSON.stringify(alarms)).toMatch(/replayed|relayed/);
+    // The refusals (before the core: no person decided), each naming her phone and why.
+    const denied = await ok('GET', '/api/events?type=access&door=LAB&limit=500');
+    const refusals = denied.items.filter(
+      (e: { credential: string | null; detail: { mobile?: string } }) =>
+        e.credential === `mobile:${alice.device}` && e.detail.mobile !== undefined,
+    );
+    expect(refusals.map((e: { detail: { mobile: string } }) => e.detail.mobile)).toEqual(
+      expect.arrayContaining(['replayed', 'relayed', 'bad_signature', 'expired', 'unsigned']),
+    );
+  }, 120_000);
 });

@@ -3,8 +3,11 @@
 // second answer is told apart (a replay) from an unknown or expired one; a device asking for many
 // challenges keeps only the newest few; device keys are found by the hash controllers know them by.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendNumbered, MOBILE_EVENT_SOURCE } from '../../../src/server/mobile/events.ts';
 import { CHALLENGES_PER_DEVICE, MobileStore } from '../../../src/server/mobile/store.ts';
+import { chainKeys } from '../../../src/server/storage/chain.ts';
 import type { Store } from '../../../src/server/storage/db.ts';
+import { EventStore } from '../../../src/server/storage/events.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
 import { backends } from '../storage/backends.ts';
 
@@ -151,6 +154,17 @@ for (const backend of backends)
         await mobile.db.selectFrom('mobile_challenges').select('nonce').where('nonce', '=', 'dn').execute(),
       ).toEqual([]);
       expect(await mobile.devicesOf('alice')).toHaveLength(1);
+    });
+
+    it('numbers an online open past a number another server took, and keeps both', async () => {
+      const events = new EventStore(store.db, chainKeys(KEY).events);
+      const open = { at: 5, type: 'access', door: 'D1', personId: 'alice', detail: { result: 'grant' } };
+      expect(await appendNumbered(events, open, 5000)).toBe(5000);
+      expect(await appendNumbered(events, { ...open, detail: { result: 'deny' } }, 5000)).toBe(5001);
+      const stored = await events.search({ personId: 'alice', limit: 10 });
+      expect(stored.items.filter((e) => e.controllerId === MOBILE_EVENT_SOURCE)).toHaveLength(2);
+      const chain = (await events.verify()).find((v) => v.chain.includes(MOBILE_EVENT_SOURCE));
+      expect(chain).toMatchObject({ records: 2, spans: [] });
     });
 
     it('keeps only the newest challenges a device asked for', async () => {

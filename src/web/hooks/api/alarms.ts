@@ -2,7 +2,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
-import { useLiveRefresh } from '../live.ts';
+import { LIVE_REFRESH_MS, useLiveRefresh } from '../live.ts';
+
+// The push stream carries the alarms controllers raise, not those the server raises itself (login
+// failures, clock drift, a controller's link) nor acknowledgements made on another console: the queue
+// keeps polling while the stream is live too — it is the one list an operator must never miss.
+const ALARM_REFRESH_MS = LIVE_REFRESH_MS;
+
 import { keysFor } from './keys.ts';
 
 export const alarmKeys = keysFor('alarms');
@@ -11,7 +17,7 @@ type AlarmQuery = NonNullable<paths['/api/alarms']['get']['parameters']['query']
 export type AlarmFilter = Omit<AlarmQuery, 'limit' | 'cursor'> & { limit?: number };
 
 export function useAlarms(filter: AlarmFilter = {}) {
-  const refetchInterval = useLiveRefresh();
+  const refetchInterval = useLiveRefresh(ALARM_REFRESH_MS);
   return useQuery({
     queryKey: alarmKeys.list(filter),
     queryFn: () => {
@@ -35,7 +41,7 @@ export function useActiveAlarmCount(): number {
 }
 
 export function useAlarm(id: string) {
-  const refetchInterval = useLiveRefresh();
+  const refetchInterval = useLiveRefresh(ALARM_REFRESH_MS);
   return useQuery({
     queryKey: alarmKeys.detail(id),
     queryFn: () => unwrap(api.GET('/api/alarms/{id}', { params: { path: { id } } })),

@@ -12,6 +12,7 @@ import { usePerformAction } from '../../hooks/api/actions.ts';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useGroups } from '../../hooks/api/groups.ts';
 import { type LiveController, useLiveControllers } from '../../hooks/api/live.ts';
+import { useSites } from '../../hooks/api/site.ts';
 
 /** The site modes over every controller: a lockdown anywhere, the highest threat level, every fire zone. */
 export function siteModes(controllers: readonly LiveController[]) {
@@ -28,6 +29,11 @@ export function siteModes(controllers: readonly LiveController[]) {
 export function SiteActions() {
   const { t } = useTranslation();
   const controllers = useLiveControllers();
+  const sites = useSites();
+  // With more than one site, the actions can name one; else they apply to every site in scope.
+  const [site, setSite] = useState('');
+  const siteName = new Map((sites.data ?? []).map((x) => [x.id, x.name]));
+  const scope = site ? { site } : {};
   const groups = useGroups();
   const areas = useAreas();
   const action = usePerformAction();
@@ -37,7 +43,7 @@ export function SiteActions() {
     ...new Set((areas.data ?? []).flatMap((a) => (a.rules?.fireZone ? [a.rules.fireZone] : []))),
   ].sort();
   const [zone, setZone] = useState('');
-  const modes = siteModes(controllers.data ?? []);
+  const modes = siteModes((controllers.data ?? []).filter((c) => !site || c.site === site));
   const zones = [...new Set([...modes.fireZones, ...knownZones])];
   const chosenZone = zone || modes.fireZones[0] || zones[0] || '';
   const groupName = new Map((groups.data ?? []).map((g) => [g.id, g.name]));
@@ -47,6 +53,19 @@ export function SiteActions() {
     <section className="site-actions" aria-labelledby="site-actions-title">
       <h2 id="site-actions-title">{t('site.title')}</h2>
       <ErrorNotice error={controllers.error} />
+      {(sites.data?.length ?? 0) > 1 && (
+        <div className="toolbar">
+          <SelectField
+            label={t('site.which')}
+            value={site}
+            onChange={setSite}
+            options={[
+              { id: '', label: t('site.allSitesOption') },
+              ...(sites.data ?? []).map((x) => ({ id: x.id, label: x.name })),
+            ]}
+          />
+        </div>
+      )}
       <ul className="site-modes" aria-label={t('site.modes')}>
         <li className={modes.lockdown ? 'site-mode-alert' : undefined}>
           {modes.lockdown
@@ -69,7 +88,7 @@ export function SiteActions() {
             trigger={t('site.endLockdown')}
             title={t('site.endLockdownTitle')}
             confirmLabel={t('site.endLockdown')}
-            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: false })}
+            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: false, ...scope })}
           >
             <p>{t('site.endLockdownEffect')}</p>
           </ConfirmDialog>
@@ -79,7 +98,7 @@ export function SiteActions() {
             title={t('site.lockdownTitle')}
             confirmLabel={t('site.lockdownConfirm')}
             variant="danger"
-            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: true, exempt })}
+            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: true, exempt, ...scope })}
           >
             <IdChecklist
               label={t('site.exemptGroups')}
@@ -91,6 +110,7 @@ export function SiteActions() {
             <p>
               {t('site.lockdownEffect', {
                 exempt: exempt.map((g) => groupName.get(g) ?? g).join(', ') || t('site.none'),
+                where: site ? (siteName.get(site) ?? site) : t('site.allSites'),
               })}
             </p>
           </ConfirmDialog>
@@ -100,7 +120,7 @@ export function SiteActions() {
           title={t('site.setThreatTitle')}
           confirmLabel={t('site.setThreatConfirm')}
           onConfirm={() =>
-            validLevel && action.mutateAsync({ action: 'set-threat-level', level: Number(level) })
+            validLevel && action.mutateAsync({ action: 'set-threat-level', level: Number(level), ...scope })
           }
         >
           <Field
@@ -110,14 +130,21 @@ export function SiteActions() {
             onChange={setLevel}
             {...(!validLevel && { errorMessage: t('site.threatInvalid') })}
           />
-          <p>{t('site.setThreatEffect', { level: validLevel ? Number(level) : '—' })}</p>
+          <p>
+            {t('site.setThreatEffect', {
+              level: validLevel ? Number(level) : '—',
+              where: site ? (siteName.get(site) ?? site) : t('site.allSites'),
+            })}
+          </p>
         </ConfirmDialog>
         <ConfirmDialog
           trigger={t('site.clearFire')}
           title={t('site.clearFireTitle')}
           confirmLabel={t('site.clearFire')}
           isDisabled={zones.length === 0}
-          onConfirm={() => chosenZone && action.mutateAsync({ action: 'clear-fire', zone: chosenZone })}
+          onConfirm={() =>
+            chosenZone && action.mutateAsync({ action: 'clear-fire', zone: chosenZone, ...scope })
+          }
         >
           <SelectField
             label={t('site.fireZone')}

@@ -49,7 +49,12 @@ export function InventoryPage() {
     { key: 'created', header: t('reports.created'), cell: (c) => format.dateTime(c.createdAt) },
   ];
   const operatorColumns: Column<Operator>[] = [
-    { key: 'kind', header: t('reports.kind'), cell: (o) => t(`reports.operatorKind.${o.kind}`) },
+    {
+      key: 'kind',
+      header: t('reports.kind'),
+      cell: (o) =>
+        t(o.kind === 'token' ? 'reports.operatorKind.tokenHolder' : 'reports.operatorKind.operator'),
+    },
     { key: 'name', header: t('common.name'), cell: (o) => `${o.name} (${o.id})` },
     { key: 'role', header: t('reports.role'), cell: (o) => t(`roles.${o.role}`, { defaultValue: o.role }) },
     {

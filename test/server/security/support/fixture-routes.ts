@@ -1,8 +1,8 @@
 // Stand-in resource routes shaped like the real ones (a permission check, then a scope check on the
 // record's department and site), so role tests can run against the security plugin on its own.
 import type { FastifyPluginAsync } from 'fastify';
-import { AuthError } from '../../../../src/server/auth/errors.ts';
-import { audit, installErrorHandler, requirePrincipal } from '../../../../src/server/auth/http.ts';
+import { audit, requirePrincipal } from '../../../../src/server/auth/http.ts';
+import { ApiError } from '../../../../src/server/http/errors.ts';
 import { inScope } from '../../../../src/server/http/principal.ts';
 
 export interface FixturePerson {
@@ -19,8 +19,6 @@ export function fixturePeople(): FixturePerson[] {
 }
 
 export const fixtureRoutes: FastifyPluginAsync<{ people: FixturePerson[] }> = async (app, { people }) => {
-  installErrorHandler(app, app.security.ctx);
-
   app.get('/api/fixture/people', async (request) => {
     const principal = requirePrincipal(request, 'people:read');
     return people.filter((p) => inScope(principal, p));
@@ -28,12 +26,12 @@ export const fixtureRoutes: FastifyPluginAsync<{ people: FixturePerson[] }> = as
   app.get<{ Params: { id: string } }>('/api/fixture/people/:id', async (request) => {
     const principal = requirePrincipal(request, 'people:read');
     const person = people.find((p) => p.id === request.params.id);
-    if (!person || !inScope(principal, person)) throw new AuthError('NOT_FOUND', 'no such person');
+    if (!person || !inScope(principal, person)) throw new ApiError('NOT_FOUND', 'no such person');
     return person;
   });
   app.post<{ Body: FixturePerson }>('/api/fixture/people', async (request, reply) => {
     const principal = requirePrincipal(request, 'people:write');
-    if (!inScope(principal, request.body)) throw new AuthError('FORBIDDEN', 'outside your scope');
+    if (!inScope(principal, request.body)) throw new ApiError('FORBIDDEN', 'outside your scope');
     people.push({ ...request.body });
     await audit(app.security.ctx, request, 'person.create', `person:${request.body.id}`);
     return reply.code(201).send(request.body);
@@ -41,7 +39,7 @@ export const fixtureRoutes: FastifyPluginAsync<{ people: FixturePerson[] }> = as
   app.delete<{ Params: { id: string } }>('/api/fixture/people/:id', async (request) => {
     const principal = requirePrincipal(request, 'people:write');
     const index = people.findIndex((p) => p.id === request.params.id);
-    if (index < 0 || !inScope(principal, people[index]!)) throw new AuthError('NOT_FOUND', 'no such person');
+    if (index < 0 || !inScope(principal, people[index]!)) throw new ApiError('NOT_FOUND', 'no such person');
     people.splice(index, 1);
     return { deleted: true };
   });
