@@ -9,12 +9,20 @@
 // passage older than the person's latest (a controller that was offline reports late) is fitted in
 // where it belongs: it ends the stay it falls in, and the stay it begins ends where that one did.
 
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, sqliteConnection, sqliteStatement } from '../storage/db.ts';
 import { reportDb } from './tables.ts';
 
 const CHUNK = 500;
+
+// SQLite: the per-passage writes as statements prepared once per connection, run per row in the
+// batch's transaction (Kysely would compile and prepare a multi-row statement anew every batch).
+const SQLITE_STAY = `INSERT INTO presence_history
+  (person_id, area, entered_at, entered_door, controller_id, seq, left_at, left_door)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const SQLITE_HEAD = `INSERT INTO presence_history_heads (person_id, last_at) VALUES (?, ?)
+  ON CONFLICT (person_id) DO UPDATE SET last_at = excluded.last_at`;
 
 interface Passage {
   person: string;
@@ -24,6 +32,9 @@ interface Passage {
   controllerId: string;
   seq: number;
 }
+
+/** PostgreSQL takes a batch's rows as one array per column (unnest): one statement, few parameters. */
+const isPostgres = (tx: Executor) => tx.getExecutor().adapter instanceof PostgresAdapter;
 
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -94,6 +105,19 @@ export async function recordReportFacts(
   for (const p of passages)
     if ((heads.get(p.person) ?? Number.NEGATIVE_INFINITY) < p.at) heads.set(p.person, p.at);
   const rows = people.map((person) => ({ person_id: person, last_at: heads.get(person)! }));
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    const upsert = sqliteStatement(sqlite, SQLITE_HEAD);
+    for (const r of rows) upsert.run(r.person_id, r.last_at);
+    return;
+  }
+  if (isPostgres(tx)) {
+    // One statement, one array per column, however many people (each once: `people` is a set).
+    await sql`insert into presence_history_heads (person_id, last_at)
+      select * from unnest(${rows.map((r) => r.person_id)}::varchar[], ${rows.map((r) => r.last_at)}::bigint[])
+      on conflict (person_id) do update set last_at = excluded.last_at`.execute(tx);
+    return;
+  }
   for (const part of chunks(rows))
     await db
       .insertInto('presence_history_heads')
@@ -124,9 +148,15 @@ async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passa
   if (byPerson.size === 0) return;
   const db = reportDb(tx);
   const firsts = [...byPerson.values()].map((list) => list[0]!);
-  // UPDATE … FROM (VALUES …): one statement per chunk, on SQLite (3.33+) and PostgreSQL alike.
-  for (const part of chunks(firsts, 500))
-    await sql`update presence_history set left_at = v.column2, left_door = v.column3
+  // UPDATE … FROM: one statement (PostgreSQL: unnest), or one per chunk of VALUES (SQLite 3.33+).
+  if (isPostgres(tx))
+    await sql`update presence_history set left_at = v.at, left_door = v.door
+      from unnest(${firsts.map((p) => p.person)}::varchar[], ${firsts.map((p) => p.at)}::bigint[],
+        ${firsts.map((p) => p.door)}::varchar[]) as v(person, at, door)
+      where presence_history.person_id = v.person and presence_history.left_at is null`.execute(tx);
+  else
+    for (const part of chunks(firsts, 500))
+      await sql`update presence_history set left_at = v.column2, left_door = v.column3
       from (values ${sql.join(part.map((p) => sql`(${p.person}, cast(${p.at} as bigint), ${p.door})`))}) as v
       where presence_history.person_id = v.column1 and presence_history.left_at is null`.execute(db);
   const stays: ReturnType<typeof stayOf>[] = [];
@@ -135,6 +165,32 @@ async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passa
       const next = list[i + 1];
       stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
     });
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    const insert = sqliteStatement(sqlite, SQLITE_STAY);
+    for (const r of stays)
+      insert.run(
+        r.person_id,
+        r.area,
+        r.entered_at,
+        r.entered_door,
+        r.controller_id,
+        r.seq,
+        r.left_at,
+        r.left_door,
+      );
+    return;
+  }
+  if (isPostgres(tx)) {
+    const column = <K extends keyof (typeof stays)[number]>(key: K) => stays.map((r) => r[key]);
+    await sql`insert into presence_history
+        (person_id, area, entered_at, entered_door, controller_id, seq, left_at, left_door)
+      select * from unnest(${column('person_id')}::varchar[], ${column('area')}::varchar[],
+        ${column('entered_at')}::bigint[], ${column('entered_door')}::varchar[],
+        ${column('controller_id')}::varchar[], ${column('seq')}::bigint[], ${column('left_at')}::bigint[],
+        ${column('left_door')}::varchar[])`.execute(tx);
+    return;
+  }
   for (const part of chunks(stays, 400)) await db.insertInto('presence_history').values(part).execute();
 }
 

@@ -174,6 +174,18 @@ export function sqliteConnection(db: Executor): BetterSqlite3.Database | undefin
   return sqliteHandles.get(db.getExecutor().adapter);
 }
 
+/** Statements prepared once per SQLite connection, by their text. */
+const sqliteStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/** A statement on this connection, prepared the first time its text is asked for. */
+export function sqliteStatement(sqlite: BetterSqlite3.Database, text: string): BetterSqlite3.Statement {
+  const statements = sqliteStatements.get(sqlite) ?? new Map<string, BetterSqlite3.Statement>();
+  sqliteStatements.set(sqlite, statements);
+  const statement = statements.get(text) ?? sqlite.prepare(text);
+  statements.set(text, statement);
+  return statement;
+}
+
 /** Runs `fn` in a transaction, or inside the caller's when `db` already is one. */
 export function inTransaction<T>(db: Executor, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Transaction<Database>);

@@ -5,11 +5,10 @@
 // lock on that controller's chain head, so the chain costs one HMAC per event and a few statements
 // per batch, not per event.
 
-import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import { type Executor, inTransaction, sqliteConnection } from './db.ts';
+import { type Executor, inTransaction, sqliteConnection, sqliteStatement } from './db.ts';
 import { StorageError } from './errors.ts';
 import { ensurePartitions } from './event-partitions.ts';
 import { excusedByPurges, validPurges } from './event-store-retention.ts';
@@ -85,17 +84,6 @@ type EventRow = EventFields & { chain_index: number; mac: string };
 
 const ROW_COLUMNS = 'controller_id, seq, at, type, door, area, person_id, detail, chain_index, mac';
 
-/** Statements prepared once per SQLite connection, by their text (Kysely prepares each anew). */
-const sqlitePrepared = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-
-function prepared(sqlite: BetterSqlite3.Database, text: string): BetterSqlite3.Statement {
-  const statements = sqlitePrepared.get(sqlite) ?? new Map<string, BetterSqlite3.Statement>();
-  sqlitePrepared.set(sqlite, statements);
-  const statement = statements.get(text) ?? sqlite.prepare(text);
-  statements.set(text, statement);
-  return statement;
-}
-
 const SQLITE_INSERT = `INSERT INTO events (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 /** Takes the chain head (made at genesis if new), as the Kysely upsert in chainAndInsert does. */
 const SQLITE_TAKE_HEAD = `INSERT INTO event_chain_heads (controller_id, chain_index, mac, max_seq)
@@ -117,7 +105,7 @@ interface Head {
  */
 async function takeHead(tx: Executor, controllerId: string): Promise<Head> {
   const sqlite = sqliteConnection(tx);
-  if (sqlite) return prepared(sqlite, SQLITE_TAKE_HEAD).get(controllerId) as Head;
+  if (sqlite) return sqliteStatement(sqlite, SQLITE_TAKE_HEAD).get(controllerId) as Head;
   return tx
     .insertInto('event_chain_heads')
     .values({ controller_id: controllerId, chain_index: 0, mac: GENESIS, max_seq: null })
@@ -137,7 +125,7 @@ async function moveHead(
 ): Promise<void> {
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
-    prepared(sqlite, SQLITE_MOVE_HEAD).run(head.chain_index, head.mac, head.max_seq, controllerId);
+    sqliteStatement(sqlite, SQLITE_MOVE_HEAD).run(head.chain_index, head.mac, head.max_seq, controllerId);
     return;
   }
   await tx.updateTable('event_chain_heads').set(head).where('controller_id', '=', controllerId).execute();
@@ -153,7 +141,7 @@ async function moveHead(
 async function insertEventRows(tx: Executor, rows: readonly EventRow[]): Promise<void> {
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
-    const insert = prepared(sqlite, SQLITE_INSERT);
+    const insert = sqliteStatement(sqlite, SQLITE_INSERT);
     for (const r of rows)
       insert.run(
         r.controller_id,
