@@ -139,10 +139,19 @@ describe('roles and scope on the data API', () => {
     expect((await api.get('nobody', '/api/health')).statusCode).toBe(200);
   });
 
-  it('guards every route but health and the key-link opening with a permission', () => {
+  it('guards every route but health, the key-link opening and the phone’s mobile-key calls with a permission', () => {
     // A key link's token is its own credential: the guest who opens it has no account (docs/keys.md).
+    // A phone registers with its invitation token and then signs each request with its device key
+    // (docs/keys.md, "Mobile keys"): the people who carry them have no account either.
     const open = apiRoutes(api.store).filter((r) => r.permission === null);
-    expect(open.map((r) => r.url)).toEqual(['/api/health', '/api/key-links/open']);
+    expect(open.map((r) => r.url)).toEqual([
+      '/api/health',
+      '/api/key-links/open',
+      '/api/mobile/register',
+      '/api/mobile/challenges',
+      '/api/mobile/doors',
+      '/api/mobile/open',
+    ]);
     for (const r of apiRoutes(api.store))
       if (r.method !== 'GET' && r.permission !== null)
         expect(r.permission, `${r.method} ${r.url}`).toMatch(/:write$/);
