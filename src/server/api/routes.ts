@@ -4,6 +4,7 @@
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
+import { operatorEndpoints as op } from '../auth/operator-routes.ts';
 import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
 import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
@@ -166,6 +167,12 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/acknowledge', 'alarms:write',     al.acknowledge,        'alarms'),
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
+
+    row('GET',    '/api/operators',             'operators:read',    op.list,               'operators'),
+    row('POST',   '/api/operators',             'operators:write',   op.create,             'operators'),
+    row('GET',    '/api/operators/:id',         'operators:read',    op.get,                'operators'),
+    row('PATCH',  '/api/operators/:id',         'operators:write',   op.update,             'operators'),
+    row('POST',   '/api/operators/:id/recover', 'operators:write',   op.recover,            'operators'),
 
     row('GET',    '/api/audit',                 'audit:read',        au.list,               'audit'),
     row('GET',    '/api/audit/verify',          'settings:write',    au.verify,             'audit'),

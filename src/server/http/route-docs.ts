@@ -1,14 +1,17 @@
-// OpenAPI documentation of the routes outside the endpoint table: security (/api/auth, /api/operators),
-// alarms, audit and the controller link. Those handlers validate their own input (src/server/auth/http.ts
-// parse) and answer in the one error shape; what is here only describes them — operation ids, summaries,
-// tags, request and response schemas and their 4xx answers — so the document covers every route. It is
-// attached when a route is added (an onRoute hook), without changing how the route validates or
-// serializes. A route of these prefixes without an entry here fails test/server/api/openapi-lint.test.ts.
+// OpenAPI documentation of the routes still outside the endpoint table: the security plugin's
+// /api/auth/* and the admin's single sign-on link of an operator (/api/operators/:id/oidc), served by
+// src/server/auth/auth-routes.ts and oidc-routes.ts. Those handlers validate their own input
+// (src/server/auth/http.ts parse) and answer in the one error shape; what is here only describes
+// them — operation ids, summaries, tags, request and response schemas and their 4xx answers — so the
+// document covers every route. It is attached when a route is added (an onRoute hook), without
+// changing how the route validates or serializes. A route of these prefixes without an entry here
+// fails test/server/api/openapi-lint.test.ts. Every other route is a row of src/server/api/routes.ts.
 
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
+import { operatorSchema as operator, operatorScope as scope } from '../auth/operator-routes.ts';
 import { errorResponses } from './openapi.ts';
-import { PERMISSIONS, ROLES } from './principal.ts';
+import { PERMISSIONS } from './principal.ts';
 
 interface RouteDoc {
   operationId: string;
@@ -34,30 +37,7 @@ const page = (item: z.ZodType) =>
     items: z.array(item),
     next: z.string().nullable().meta({ description: 'cursor of the next page; null on the last page' }),
   });
-const scope = z
-  .object({ departments: z.array(z.string()), sites: z.array(z.string()) })
-  .meta({ id: 'OperatorScope', description: 'empty lists: no restriction of that kind' });
-const operator = z
-  .object({
-    id: z.string(),
-    username: z.string(),
-    email: z.string().nullable(),
-    displayName: z.string().nullable(),
-    role: z.enum(ROLES),
-    scope: z.union([scope, z.literal('all')]),
-    disabled: z.boolean(),
-  })
-  .meta({ id: 'Operator' });
-const operatorDetail = operator
-  .extend({
-    mfa: anyObject.meta({ description: 'enrolled factors: totp, webauthn count, backup codes left' }),
-    lockedUntil: iso.nullable().meta({ description: 'when a lockout ends' }),
-    oidc: z
-      .object({ issuer: z.string(), subject: z.string() })
-      .nullable()
-      .meta({ description: 'the single sign-on identity an admin linked (PUT /api/operators/{id}/oidc)' }),
-  })
-  .meta({ id: 'OperatorDetail' });
+
 const loginAnswer = z
   .object({
     stage: z.enum(['full', 'mfa', 'enrol']),
@@ -130,22 +110,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 201: token.extend({ token: z.string(), note: z.string() }) }, errors: [400, 401, 403] },
   'DELETE /api/auth/tokens/{id}': { operationId: 'revokeApiToken', summary: 'Revoke an API token', tag: 'auth', params: id, responses: { 200: z.object({ revoked: z.boolean() }) }, errors: [400, 401, 403, 404] },
 
-  'GET /api/operators': { operationId: 'listOperators', summary: 'List operators', tag: 'operators', responses: { 200: page(operatorDetail) }, errors: SIGNED_IN },
-  'GET /api/operators/{id}': { operationId: 'getOperator', summary: 'Get an operator', tag: 'operators', params: id, responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
-  'POST /api/operators': { operationId: 'createOperator', summary: 'Create an operator with a role and scope', tag: 'operators',
-    body: z.object({ username: z.string(), email: z.email().optional(), displayName: z.string().optional(), role: z.enum(ROLES), scope: scope.optional(), password }),
-    responses: { 201: operatorDetail }, errors: [400, 401, 403, 409] },
-  'PATCH /api/operators/{id}': { operationId: 'updateOperator', summary: 'Change an operator’s name, email, role, scope or disable it', tag: 'operators', params: id,
-    body: z.object({ displayName: z.string().optional(), email: z.email().nullable().optional(), role: z.enum(ROLES).optional(), scope: scope.optional(), disabled: z.boolean().optional() }),
-    responses: { 200: operatorDetail }, errors: [400, 401, 403, 404, 409] },
-  'POST /api/operators/{id}/recover': { operationId: 'recoverOperator', summary: 'Lift a lockout, reset second factors, set a new password', tag: 'operators', params: id,
-    body: z.object({ unlock: z.boolean().optional(), resetMfa: z.boolean().optional(), newPassword: password.optional() }),
-    responses: { 200: operatorDetail }, errors: [400, 401, 403, 404] },
-
 };
 
 /** Prefixes whose routes must be documented here (the rest are in the endpoint table). */
-export const DOCUMENTED_PREFIXES = ['/api/auth', '/api/operators', '/api/controllers/'];
+export const DOCUMENTED_PREFIXES = ['/api/auth', '/api/operators/{id}/oidc'];
 
 const keyOf = (method: string, url: string) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`;
 
