@@ -18,7 +18,7 @@ export function useAlarms(filter: AlarmFilter = {}) {
       const { limit, ...rest } = filter;
       return unwrap(
         api.GET('/api/alarms', {
-          params: { query: { ...rest, ...(limit !== undefined && { limit: String(limit) }) } },
+          params: { query: { ...rest, ...(limit !== undefined && { limit }) } },
         }),
       );
     },
