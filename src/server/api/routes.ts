@@ -1,10 +1,11 @@
 // Every route of the management API in one table: method, path, the permission it needs (null:
-// public), and the endpoint that serves it. Only /api/auth is still served by the security plugin
+// public), and the endpoint that serves it. Only the login and session routes of /api/auth are still served by the security plugin
 // (src/server/auth/plugin.ts).
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
 import { operatorEndpoints as op } from '../auth/operator-routes.ts';
+import { tokenEndpoints as tk } from '../auth/token-routes.ts';
 import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
 import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
@@ -167,6 +168,10 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/acknowledge', 'alarms:write',     al.acknowledge,        'alarms'),
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
+
+    row('GET',    '/api/auth/tokens',           'settings:write',    tk.list,               'auth'),
+    row('POST',   '/api/auth/tokens',           'settings:write',    tk.create,             'auth'),
+    row('DELETE', '/api/auth/tokens/:id',       'settings:write',    tk.revoke,             'auth'),
 
     row('GET',    '/api/operators',             'operators:read',    op.list,               'operators'),
     row('POST',   '/api/operators',             'operators:write',   op.create,             'operators'),

@@ -1,16 +1,16 @@
 // /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code), logout, the
-// session, password change, MFA enrolment and API tokens. Every outcome is audited; no response or
-// log line carries a password, code, secret or token except the one response that issues it.
+// session, password change and MFA enrolment (API tokens: token-routes.ts, a part of the route table).
+// Every outcome is audited; no response or log line carries a password, code, secret or token except
+// the one response that issues it.
 
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError } from '../http/errors.ts';
-import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
-import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { audit, parse, requirePrincipal } from './http.ts';
 import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
   checkPasswordPolicy,
@@ -20,10 +20,9 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import type { SecurityServices } from './plugin.ts';
-import { newSecretToken, sha256Hex } from './secrets.ts';
+import { sha256Hex } from './secrets.ts';
 import { endSession, issueSession, type ResolvedSession } from './sessions.ts';
 import {
-  type ApiTokenRecord,
   acceptTotpStep,
   addWebauthnCredential,
   advanceWebauthnCounter,
@@ -31,13 +30,11 @@ import {
   consumeBackupCode,
   consumeSetupTokenForAdmin,
   countUnusedBackupCodes,
-  createApiToken,
   deleteSessionsOf,
   findOperatorByUsername,
   getPasswordHash,
   getTotp,
   hasSecondFactor,
-  listApiTokens,
   listWebauthnCredentials,
   lockedUntil,
   mfaStatus,
@@ -46,7 +43,6 @@ import {
   putPendingTotp,
   recordLoginFailure,
   replaceBackupCodes,
-  revokeApiToken,
   type SessionStage,
   setPasswordHash,
   setSessionChallenge,
@@ -107,30 +103,6 @@ const registerVerifyBody = z
   .object({ response: credentialResponse, name: z.string().trim().min(1).max(100).optional() })
   .strict();
 const authVerifyBody = z.object({ response: credentialResponse }).strict();
-const tokenBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    permissions: z.array(z.enum(PERMISSIONS)).min(1),
-    expiresInDays: z.number().int().min(1).max(3650).optional(),
-    scope: z
-      .object({
-        departments: z.array(z.string().min(1).max(64)).max(100),
-        sites: z.array(z.string().min(1).max(64)).max(100),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-/** An API token as the API shows it: times in ISO 8601. */
-const tokenOut = (t: ApiTokenRecord) => ({
-  ...t,
-  createdAt: new Date(t.createdAt).toISOString(),
-  expiresAt: isoOrNull(t.expiresAt),
-  revokedAt: isoOrNull(t.revokedAt),
-  lastUsedAt: isoOrNull(t.lastUsedAt),
-});
 
 export { publicOperator };
 
@@ -536,46 +508,5 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
       count: codes.length,
     });
     return { codes };
-  });
-
-  // ------------------------------------------------------------ API tokens
-
-  app.get('/api/auth/tokens', async (request) => {
-    requirePrincipal(request, 'settings:write');
-    return { items: (await listApiTokens(db)).map(tokenOut), next: null };
-  });
-
-  app.post('/api/auth/tokens', async (request, reply) => {
-    const principal = requirePrincipal(request, 'settings:write');
-    if (principal.kind !== 'operator') throw new ApiError('FORBIDDEN', 'API tokens cannot create API tokens');
-    const body = parse(tokenBody, request.body);
-    const notAllowed = body.permissions.filter((p: Permission) => !hasPermission(principal, p));
-    if (notAllowed.length > 0) throw new ApiError('FORBIDDEN', `cannot grant ${notAllowed.join(', ')}`);
-    const now = ctx.clock.now();
-    const token = newSecretToken(API_TOKEN_PREFIX);
-    const record = await createApiToken(db, {
-      name: body.name,
-      tokenHash: sha256Hex(token),
-      createdBy: principal.id,
-      role: principal.role,
-      permissions: [...new Set(body.permissions)],
-      scope: body.scope ?? principal.scope,
-      createdAt: now,
-      expiresAt: body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null,
-    });
-    await audit(ctx, request, 'token.create', `token:${record.id}`, {
-      name: record.name,
-      permissions: record.permissions,
-    });
-    return reply.code(201).send({ token, ...tokenOut(record), note: 'shown once: store it now' });
-  });
-
-  app.delete('/api/auth/tokens/:id', async (request) => {
-    requirePrincipal(request, 'settings:write');
-    const { id } = parse(idParam, request.params);
-    if (!(await revokeApiToken(db, id, ctx.clock.now())))
-      throw new ApiError('TOKEN_NOT_FOUND', 'no such active token');
-    await audit(ctx, request, 'token.revoke', `token:${id}`);
-    return { revoked: true };
   });
 };

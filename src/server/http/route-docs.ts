@@ -9,9 +9,8 @@
 
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { operatorSchema as operator, operatorScope as scope } from '../auth/operator-routes.ts';
+import { operatorSchema as operator } from '../auth/operator-routes.ts';
 import { errorResponses } from './openapi.ts';
-import { PERMISSIONS } from './principal.ts';
 
 interface RouteDoc {
   operationId: string;
@@ -29,10 +28,10 @@ interface RouteDoc {
 }
 
 const id = z.object({ id: z.string().min(1).max(128) });
-const iso = z.iso.datetime();
+const _iso = z.iso.datetime();
 const anyObject = z.record(z.string(), z.unknown());
 /** The API's one list shape. */
-const page = (item: z.ZodType) =>
+const _page = (item: z.ZodType) =>
   z.object({
     items: z.array(item),
     next: z.string().nullable().meta({ description: 'cursor of the next page; null on the last page' }),
@@ -49,18 +48,6 @@ const loginAnswer = z
 const password = z.string().min(1).max(1024).meta({ format: 'password' });
 const code = z.object({ code: z.string().min(1).max(32) });
 const webauthnResponse = z.object({ response: anyObject, name: z.string().max(100).optional() });
-const token = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    permissions: z.array(z.enum(PERMISSIONS)),
-    createdBy: z.string(),
-    createdAt: iso,
-    expiresAt: iso.nullable(),
-    revokedAt: iso.nullable().meta({ description: 'revoked tokens stay listed, for the record' }),
-    lastUsedAt: iso.nullable(),
-  })
-  .meta({ id: 'ApiToken' });
 const AUTH = [400, 401, 403, 429];
 /** A browser navigation answered with a redirect (no body). */
 const redirect = (where: string) => z.null().meta({ description: `303 See Other: Location is ${where}` });
@@ -104,11 +91,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/webauthn/register/options': { operationId: 'passkeyRegistrationOptions', summary: 'Options for registering a passkey', tag: 'auth', responses: { 200: anyObject }, errors: SIGNED_IN },
   'POST /api/auth/webauthn/register/verify': { operationId: 'registerPasskey', summary: 'Register a passkey', tag: 'auth', body: webauthnResponse, responses: { 200: anyObject }, errors: [400, 401, 403, 409] },
   'POST /api/auth/backup-codes': { operationId: 'newBackupCodes', summary: 'Replace your backup codes (shown once)', tag: 'auth', responses: { 200: z.object({ codes: z.array(z.string()) }) }, errors: SIGNED_IN },
-  'GET /api/auth/tokens': { operationId: 'listApiTokens', summary: 'List API tokens', tag: 'auth', responses: { 200: page(token) }, errors: SIGNED_IN },
-  'POST /api/auth/tokens': { operationId: 'createApiToken', summary: 'Create an API token (shown once)', tag: 'auth',
-    body: z.object({ name: z.string(), permissions: z.array(z.enum(PERMISSIONS)), expiresInDays: z.number().int().optional(), scope: scope.optional() }),
-    responses: { 201: token.extend({ token: z.string(), note: z.string() }) }, errors: [400, 401, 403] },
-  'DELETE /api/auth/tokens/{id}': { operationId: 'revokeApiToken', summary: 'Revoke an API token', tag: 'auth', params: id, responses: { 200: z.object({ revoked: z.boolean() }) }, errors: [400, 401, 403, 404] },
 
 };
 
