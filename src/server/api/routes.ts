@@ -4,6 +4,7 @@
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
+import { oidcLinkEndpoints as sso } from '../auth/oidc-link-routes.ts';
 import { operatorEndpoints as op } from '../auth/operator-routes.ts';
 import { tokenEndpoints as tk } from '../auth/token-routes.ts';
 import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
@@ -49,7 +50,7 @@ import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from 
 import { schedules } from './schedules.ts';
 import { sites } from './sites.ts';
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface Route {
   method: Method;
@@ -178,6 +179,8 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('GET',    '/api/operators/:id',         'operators:read',    op.get,                'operators'),
     row('PATCH',  '/api/operators/:id',         'operators:write',   op.update,             'operators'),
     row('POST',   '/api/operators/:id/recover', 'operators:write',   op.recover,            'operators'),
+    row('PUT',    '/api/operators/:id/oidc',    'operators:write',   sso.link,              'operators'),
+    row('DELETE', '/api/operators/:id/oidc',    'operators:write',   sso.unlink,            'operators'),
 
     row('GET',    '/api/audit',                 'audit:read',        au.list,               'audit'),
     row('GET',    '/api/audit/verify',          'settings:write',    au.verify,             'audit'),

@@ -54,6 +54,8 @@ export interface SecurityServices {
   ctx: SecurityContext;
   box: SecretBox;
   alarms: AlarmService;
+  /** OpenID Connect single sign-on; undefined: off */
+  oidc: OidcSettings | undefined;
 }
 
 declare module 'fastify' {
@@ -82,6 +84,7 @@ export function createSecurityServices(options: SecurityPluginOptions): Security
   return {
     ctx,
     box: new SecretBox(options.installationKey),
+    oidc: options.oidc,
     alarms:
       options.alarms ??
       new AlarmService(ctx.db, ctx.logger, ctx.clock, {

@@ -1,11 +1,13 @@
 // OpenAPI documentation of the routes still outside the endpoint table: the security plugin's
-// /api/auth/* and the admin's single sign-on link of an operator (/api/operators/:id/oidc), served by
-// src/server/auth/auth-routes.ts and oidc-routes.ts. Those handlers validate their own input
-// (src/server/auth/http.ts parse) and answer in the one error shape; what is here only describes
-// them — operation ids, summaries, tags, request and response schemas and their 4xx answers — so the
-// document covers every route. It is attached when a route is added (an onRoute hook), without
-// changing how the route validates or serializes. A route of these prefixes without an entry here
-// fails test/server/api/openapi-lint.test.ts. Every other route is a row of src/server/api/routes.ts.
+// /api/auth/* login and session routes (setup, login and second factors, logout, session, password,
+// MFA enrolment, single sign-on), served by src/server/auth/auth-routes.ts and oidc-routes.ts. Nothing
+// stops them being endpoints (the reply sets the cookies; the plugin's half-session rule works on
+// paths); they are simply not moved yet. Those handlers validate their own input (auth/http.ts parse)
+// and answer in the one error shape; what is here only describes them — operation ids, summaries,
+// tags, request and response schemas and their 4xx answers — so the document covers every route. It
+// is attached when a route is added (an onRoute hook), without changing how the route validates or
+// serializes. A route of these prefixes without an entry here fails
+// test/server/api/openapi-lint.test.ts. Every other route is a row of src/server/api/routes.ts.
 
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
@@ -27,7 +29,7 @@ interface RouteDoc {
   public?: boolean;
 }
 
-const id = z.object({ id: z.string().min(1).max(128) });
+const _id = z.object({ id: z.string().min(1).max(128) });
 const _iso = z.iso.datetime();
 const anyObject = z.record(z.string(), z.unknown());
 /** The API's one list shape. */
@@ -53,7 +55,6 @@ const AUTH = [400, 401, 403, 429];
 const redirect = (where: string) => z.null().meta({ description: `303 See Other: Location is ${where}` });
 const SSO_REFUSAL =
   'A refused sign-in also answers 303, to `/sign-in?ssoError=<code>`: OIDC_STATE_INVALID (not started in this browser, used, expired or tampered), OIDC_LOGIN_FAILED (the provider refused, or its answer did not verify), OIDC_NOT_ALLOWED (no enabled operator is linked to this identity), OIDC_PROVIDER_UNAVAILABLE, LOGIN_LOCKED, RATE_LIMITED.';
-const oidcLink = z.object({ issuer: z.string(), subject: z.string() }).meta({ id: 'OidcLink' });
 const SIGNED_IN = [401, 403];
 
 // biome-ignore format: one line per route reads as a table
@@ -77,11 +78,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: `Where the provider sends the browser back. Checks the answer (the state against this browser’s sign-in, taken once; the ID token by openid-client), finds the linked operator and sets a new session: full when the provider proved MFA (amr/acr as configured), else stage mfa or enrol, as after a password. ${SSO_REFUSAL}`,
     query: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() }),
     responses: { 303: redirect('the console (`/`)') }, errors: [404] },
-  'PUT /api/operators/{id}/oidc': { operationId: 'linkOperatorSso', summary: 'Link an operator to a single sign-on identity', tag: 'operators', params: id,
-    description: 'The identity at the configured provider, by the value of its identifying claim (MONBAN_OIDC_CLAIM, `sub` by default). One identity per operator, each to one operator.',
-    body: z.object({ subject: z.string().min(1).max(255) }), responses: { 200: oidcLink }, errors: [400, 401, 403, 404, 409] },
-  'DELETE /api/operators/{id}/oidc': { operationId: 'unlinkOperatorSso', summary: 'Remove an operator’s single sign-on link', tag: 'operators', params: id,
-    responses: { 200: z.object({ unlinked: z.boolean() }) }, errors: [400, 401, 403, 404] },
   'POST /api/auth/logout': { operationId: 'logout', summary: 'End the session', tag: 'auth', public: true, responses: { 200: z.object({ loggedOut: z.boolean() }) }, errors: [403] },
   'GET /api/auth/session': { operationId: 'getSession', summary: 'Who is calling: the session or API token', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401] },
   'POST /api/auth/password': { operationId: 'changePassword', summary: 'Change your password (ends your other sessions)', tag: 'auth',
@@ -95,7 +91,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
 };
 
 /** Prefixes whose routes must be documented here (the rest are in the endpoint table). */
-export const DOCUMENTED_PREFIXES = ['/api/auth', '/api/operators/{id}/oidc'];
+export const DOCUMENTED_PREFIXES = ['/api/auth'];
 
 const keyOf = (method: string, url: string) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`;
 
