@@ -8,9 +8,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError } from '../http/errors.ts';
+import { signedIn } from '../http/guard.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
-import { audit, parse, requirePrincipal } from './http.ts';
+import { audit, parse } from './http.ts';
 import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
   checkPasswordPolicy,
@@ -385,7 +386,7 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
   app.get('/api/auth/session', async (request) => {
     const session = request.authSession;
     if (!session) {
-      const principal = requirePrincipal(request);
+      const principal = signedIn(request);
       return {
         kind: principal.kind,
         id: principal.id,
