@@ -4,6 +4,7 @@
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
+import { mfaEndpoints as mfa } from '../auth/mfa-routes.ts';
 import { oidcLinkEndpoints as sso } from '../auth/oidc-link-routes.ts';
 import { operatorEndpoints as op } from '../auth/operator-routes.ts';
 import { tokenEndpoints as tk } from '../auth/token-routes.ts';
@@ -170,6 +171,12 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
 
+    // Answer the caller's session (at the stages each accepts), not a permission.
+    row('POST',   '/api/auth/totp/enrol',       null,                mfa.startTotp,         'auth'),
+    row('POST',   '/api/auth/totp/verify',      null,                mfa.confirmTotp,       'auth'),
+    row('POST',   '/api/auth/webauthn/register/options', null,       mfa.passkeyOptions,    'auth'),
+    row('POST',   '/api/auth/webauthn/register/verify', null,        mfa.registerPasskey,   'auth'),
+    row('POST',   '/api/auth/backup-codes',     null,                mfa.replaceCodes,      'auth'),
     row('GET',    '/api/auth/tokens',           'settings:write',    tk.list,               'auth'),
     row('POST',   '/api/auth/tokens',           'settings:write',    tk.create,             'auth'),
     row('DELETE', '/api/auth/tokens/:id',       'settings:write',    tk.revoke,             'auth'),

@@ -1,17 +1,18 @@
 // /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code), logout, the
-// session, password change and MFA enrolment (API tokens: token-routes.ts, a part of the route table).
+// session and password change (MFA enrolment: mfa-routes.ts, API tokens: token-routes.ts, rows of the
+// one route table).
 // Every outcome is audited; no response or log line carries a password, code, secret or token except
 // the one response that issues it.
 
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError } from '../http/errors.ts';
 import { signedIn } from '../http/guard.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
-import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
-import { audit, parse } from './http.ts';
+import { backupCodeHash } from './backup-codes.ts';
+import { audit, parse, sessionAt } from './http.ts';
 import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
   checkPasswordPolicy,
@@ -25,7 +26,6 @@ import { sha256Hex } from './secrets.ts';
 import { endSession, issueSession, type ResolvedSession } from './sessions.ts';
 import {
   acceptTotpStep,
-  addWebauthnCredential,
   advanceWebauthnCounter,
   clearLoginFailures,
   consumeBackupCode,
@@ -41,22 +41,14 @@ import {
   mfaStatus,
   normalizeUsername,
   type Operator,
-  putPendingTotp,
   recordLoginFailure,
-  replaceBackupCodes,
   type SessionStage,
   setPasswordHash,
   setSessionChallenge,
   takeSessionChallenge,
 } from './store.ts';
-import { checkTotp, newTotpSecret, totpUri } from './totp.ts';
-import {
-  authenticationOptions,
-  CHALLENGE_TTL_MS,
-  registrationOptions,
-  verifyAuthentication,
-  verifyRegistration,
-} from './webauthn.ts';
+import { checkTotp } from './totp.ts';
+import { authenticationOptions, CHALLENGE_TTL_MS, verifyAuthentication } from './webauthn.ts';
 
 export const API_TOKEN_PREFIX = 'mbn_';
 
@@ -100,7 +92,7 @@ const credentialResponse = z
     response: z.record(z.string(), z.unknown()),
   })
   .loose();
-const registerVerifyBody = z
+const _registerVerifyBody = z
   .object({ response: credentialResponse, name: z.string().trim().min(1).max(100).optional() })
   .strict();
 const authVerifyBody = z.object({ response: credentialResponse }).strict();
@@ -122,18 +114,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
         retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
       });
   });
-
-  /** The cookie session at one of these stages, or a refusal. */
-  function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
-    const session = request.authSession;
-    if (!session) throw new ApiError('UNAUTHENTICATED', 'log in first');
-    if (!stages.includes(session.stage))
-      throw new ApiError(
-        'FORBIDDEN',
-        session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
-      );
-    return session;
-  }
 
   async function loginFailed(
     request: FastifyRequest,
@@ -180,45 +160,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     stepUp?: ResolvedSession,
   ) {
     return finishLogin(services, request, reply, { operator, method, extra, stepUp });
-  }
-
-  /** After a factor was enrolled: first backup codes if none, and a half session becomes a full one. */
-  async function enrolled(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    session: ResolvedSession,
-    method: string,
-  ) {
-    let backupCodes: string[] | undefined;
-    if ((await countUnusedBackupCodes(db, session.operator.id)) === 0) {
-      backupCodes = newBackupCodes();
-      await replaceBackupCodes(
-        db,
-        session.operator.id,
-        backupCodes.map((code) => backupCodeHash(box, session.operator.id, code)),
-        ctx.clock.now(),
-      );
-      await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
-        count: backupCodes.length,
-      });
-    }
-    if (session.stage === 'enrol') {
-      const login = await completeLogin(
-        request,
-        reply,
-        session.operator,
-        `${session.firstFactor}+${method}-enrolment`,
-        {},
-        session,
-      );
-      return { enrolled: true, ...login, ...(backupCodes && { backupCodes }) };
-    }
-    return {
-      enrolled: true,
-      stage: session.stage,
-      csrfToken: session.csrfToken,
-      ...(backupCodes && { backupCodes }),
-    };
   }
 
   // ------------------------------------------------------------ setup
@@ -433,81 +374,5 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const csrfToken = await issueSession(ctx, request, reply, session.operator, 'full');
     await audit(ctx, request, 'password.change', `operator:${session.operator.username}`);
     return { changed: true, csrfToken };
-  });
-
-  // ------------------------------------------------------------ MFA enrolment
-
-  app.post('/api/auth/totp/enrol', async (request) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const existing = await getTotp(db, session.operator.id);
-    if (existing?.confirmed)
-      throw new ApiError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
-    const secret = newTotpSecret();
-    await putPendingTotp(db, session.operator.id, box.encrypt(secret), ctx.clock.now());
-    await audit(ctx, request, 'mfa.totp.enrol_started', `operator:${session.operator.username}`);
-    return { secret, uri: totpUri(settings.totp.issuer, session.operator.username, secret) };
-  });
-
-  app.post('/api/auth/totp/verify', async (request, reply) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const { code } = parse(codeBody, request.body);
-    const factor = await getTotp(db, session.operator.id);
-    if (!factor || factor.confirmed) throw new ApiError('TOTP_NOT_PENDING', 'start an enrolment first');
-    const step = await checkTotp(box.decrypt(factor.secretEnc), code, ctx.clock.now(), factor.lastStep);
-    if (step === undefined || !(await acceptTotpStep(db, session.operator.id, step, true))) {
-      await audit(ctx, request, 'mfa.totp.enrol_failed', `operator:${session.operator.username}`);
-      throw new ApiError('TOTP_CODE_INVALID', 'code does not match; check the device clock');
-    }
-    await audit(ctx, request, 'mfa.totp.enrolled', `operator:${session.operator.username}`);
-    return enrolled(request, reply, session, 'totp');
-  });
-
-  app.post('/api/auth/webauthn/register/options', async (request) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const existing = await listWebauthnCredentials(db, session.operator.id);
-    const options = await registrationOptions(settings.webauthn, session.operator, existing);
-    await setSessionChallenge(db, session.idHash, options.challenge, ctx.clock.now() + CHALLENGE_TTL_MS);
-    return options;
-  });
-
-  app.post('/api/auth/webauthn/register/verify', async (request, reply) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const body = parse(registerVerifyBody, request.body);
-    const challenge = await takeSessionChallenge(db, session.idHash, ctx.clock.now());
-    if (!challenge) throw new ApiError('WEBAUTHN_NO_CHALLENGE', 'ask for registration options first');
-    const credential = await verifyRegistration(
-      settings.webauthn,
-      body.response as unknown as RegistrationResponseJSON,
-      challenge,
-    ).catch(async (error: unknown) => {
-      await audit(ctx, request, 'mfa.webauthn.enrol_failed', `operator:${session.operator.username}`);
-      throw error;
-    });
-    await addWebauthnCredential(
-      db,
-      { ...credential, operatorId: session.operator.id, name: body.name ?? 'passkey' },
-      ctx.clock.now(),
-    );
-    await audit(ctx, request, 'mfa.webauthn.enrolled', `operator:${session.operator.username}`, {
-      name: body.name ?? 'passkey',
-    });
-    return enrolled(request, reply, session, 'webauthn');
-  });
-
-  app.post('/api/auth/backup-codes', async (request) => {
-    const session = sessionAt(request, ['full']);
-    if (!hasSecondFactor(await mfaStatus(db, session.operator.id)))
-      throw new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol TOTP or a passkey before backup codes');
-    const codes = newBackupCodes();
-    await replaceBackupCodes(
-      db,
-      session.operator.id,
-      codes.map((code) => backupCodeHash(box, session.operator.id, code)),
-      ctx.clock.now(),
-    );
-    await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
-      count: codes.length,
-    });
-    return { codes };
   });
 };

@@ -9,6 +9,7 @@ import { ApiError } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 import { type SecurityContext, storageView } from './context.ts';
 import type { ResolvedSession } from './sessions.ts';
+import type { SessionStage } from './store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +33,18 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
     throw new ApiError('INVALID_INPUT', `${first.field}: ${first.reason}`, { field: first.field, issues });
   }
   return result.data;
+}
+
+/** The cookie session at one of these stages, or a refusal (401 without one, 403 at another stage). */
+export function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
+  const session = request.authSession;
+  if (!session) throw new ApiError('UNAUTHENTICATED', 'log in first');
+  if (!stages.includes(session.stage))
+    throw new ApiError(
+      'FORBIDDEN',
+      session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
+    );
+  return session;
 }
 
 export function actorOf(request: FastifyRequest): string {

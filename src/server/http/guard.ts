@@ -22,6 +22,11 @@ export function requirePermission(permission: Permission) {
   };
 }
 
+/** onRequest hook of the routes that answer a browser session (MFA enrolment): 401 without one. */
+export async function requireSession(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (!request.authSession) throw new ApiError('UNAUTHENTICATED', 'log in first');
+}
+
 /** Whoever is calling, whatever they may do (throws 401): for routes that answer every caller. */
 export function signedIn(request: FastifyRequest): Principal {
   const principal = request.principal;
