@@ -7,6 +7,7 @@ import { auditEndpoints as au } from '../audit/routes.ts';
 import { mfaEndpoints as mfa } from '../auth/mfa-routes.ts';
 import { oidcLinkEndpoints as sso } from '../auth/oidc-link-routes.ts';
 import { operatorEndpoints as op } from '../auth/operator-routes.ts';
+import { sessionEndpoints as ses } from '../auth/session-routes.ts';
 import { tokenEndpoints as tk } from '../auth/token-routes.ts';
 import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
 import { doorAccess, previewChange } from '../explain/endpoints.ts';
@@ -171,6 +172,8 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
 
+    row('GET',    '/api/auth/session',          null,                ses.whoAmI,            'auth'),
+    row('POST',   '/api/auth/logout',           null,                ses.logout,            'auth'),
     // Answer the caller's session (at the stages each accepts), not a permission.
     row('POST',   '/api/auth/totp/enrol',       null,                mfa.startTotp,         'auth'),
     row('POST',   '/api/auth/totp/verify',      null,                mfa.confirmTotp,       'auth'),

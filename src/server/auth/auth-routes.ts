@@ -1,6 +1,6 @@
-// /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code), logout, the
-// session and password change (MFA enrolment: mfa-routes.ts, API tokens: token-routes.ts, rows of the
-// one route table).
+// /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code) and the
+// password change (the session and logout: session-routes.ts, MFA enrolment: mfa-routes.ts, API
+// tokens: token-routes.ts, rows of the one route table).
 // Every outcome is audited; no response or log line carries a password, code, secret or token except
 // the one response that issues it.
 
@@ -9,7 +9,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError } from '../http/errors.ts';
-import { signedIn } from '../http/guard.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
 import { backupCodeHash } from './backup-codes.ts';
 import { audit, parse, sessionAt } from './http.ts';
@@ -314,35 +313,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
         return false;
       }
     });
-  });
-
-  app.post('/api/auth/logout', async (request, reply) => {
-    const session = request.authSession;
-    await endSession(ctx, request, reply);
-    if (session)
-      await audit(ctx, request, 'logout', `operator:${session.operator.username}`, {}, session.operator.id);
-    return { loggedOut: true };
-  });
-
-  app.get('/api/auth/session', async (request) => {
-    const session = request.authSession;
-    if (!session) {
-      const principal = signedIn(request);
-      return {
-        kind: principal.kind,
-        id: principal.id,
-        role: principal.role,
-        scope: principal.scope,
-        permissions: principal.tokenPermissions,
-      };
-    }
-    return {
-      kind: 'operator',
-      stage: session.stage,
-      csrfToken: session.csrfToken,
-      operator: publicOperator(session.operator),
-      mfa: await mfaStatus(db, session.operator.id),
-    };
   });
 
   app.post('/api/auth/password', async (request, reply) => {

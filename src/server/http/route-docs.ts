@@ -78,8 +78,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: `Where the provider sends the browser back. Checks the answer (the state against this browser’s sign-in, taken once; the ID token by openid-client), finds the linked operator and sets a new session: full when the provider proved MFA (amr/acr as configured), else stage mfa or enrol, as after a password. ${SSO_REFUSAL}`,
     query: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() }),
     responses: { 303: redirect('the console (`/`)') }, errors: [404] },
-  'POST /api/auth/logout': { operationId: 'logout', summary: 'End the session', tag: 'auth', public: true, responses: { 200: z.object({ loggedOut: z.boolean() }) }, errors: [403] },
-  'GET /api/auth/session': { operationId: 'getSession', summary: 'Who is calling: the session or API token', tag: 'auth', public: true, responses: { 200: anyObject }, errors: [401] },
   'POST /api/auth/password': { operationId: 'changePassword', summary: 'Change your password (ends your other sessions)', tag: 'auth',
     body: z.object({ currentPassword: password, newPassword: password }), responses: { 200: z.object({ changed: z.boolean(), csrfToken: z.string() }) }, errors: [400, 401, 403] },
 
