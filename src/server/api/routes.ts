@@ -1,6 +1,7 @@
 // Every route of the management API in one table: method, path, the permission it needs (null:
-// public), and the endpoint that serves it. Only the login and session routes of /api/auth are still served by the security plugin
-// (src/server/auth/plugin.ts).
+// public, or a session route: see Endpoint.session), and the endpoint that serves it. Only setup,
+// login (second factors, single sign-on) and password change under /api/auth are still served by the
+// security plugin (src/server/auth/plugin.ts).
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';

@@ -5,9 +5,9 @@
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
 //   on anything but the login and enrolment routes;
 // - writes an audit record for every state-changing request that no handler audited itself;
-// - serves /api/auth/* (with OpenID Connect sign-in, and the admin's SSO link of an operator, when
-//   configured). The operator, alarm and audit routes are rows of the one route table
-//   (src/server/api/routes.ts).
+// - serves setup, login (second factors, OpenID Connect sign-in when configured) and password change
+//   under /api/auth, which share its per-address login limit. Every other route, the rest of
+//   /api/auth included, is a row of the one route table (src/server/api/routes.ts).
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
