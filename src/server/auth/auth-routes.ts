@@ -91,9 +91,6 @@ const credentialResponse = z
     response: z.record(z.string(), z.unknown()),
   })
   .loose();
-const _registerVerifyBody = z
-  .object({ response: credentialResponse, name: z.string().trim().min(1).max(100).optional() })
-  .strict();
 const authVerifyBody = z.object({ response: credentialResponse }).strict();
 
 export { publicOperator };
