@@ -64,6 +64,11 @@ export interface Endpoint {
   bodyLimit?: number;
   /** error statuses beyond the usual ones (422, 410) */
   errors?: number[];
+  /**
+   * Answers the caller's browser session, at the stages its handler accepts (MFA enrolment, backup
+   * codes), not a permission: its row has a null permission and the document says it needs a session.
+   */
+  session?: boolean;
   handle(ctx: EndpointContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -86,6 +91,7 @@ export function endpoint<
   headers?: AnyZod;
   bodyLimit?: number;
   errors?: number[];
+  session?: boolean;
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }): Endpoint {
   return { ...def, status: def.status ?? 200 } as Endpoint;

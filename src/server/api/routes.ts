@@ -1,9 +1,15 @@
 // Every route of the management API in one table: method, path, the permission it needs (null:
-// public), and the endpoint that serves it. Only /api/auth is still served by the security plugin
-// (src/server/auth/plugin.ts).
+// public, or a session route: see Endpoint.session), and the endpoint that serves it. Only setup,
+// login (second factors, single sign-on) and password change under /api/auth are still served by the
+// security plugin (src/server/auth/plugin.ts).
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
+import { mfaEndpoints as mfa } from '../auth/mfa-routes.ts';
+import { oidcLinkEndpoints as sso } from '../auth/oidc-link-routes.ts';
+import { operatorEndpoints as op } from '../auth/operator-routes.ts';
+import { sessionEndpoints as ses } from '../auth/session-routes.ts';
+import { tokenEndpoints as tk } from '../auth/token-routes.ts';
 import { controllerLinkEndpoints as cl } from '../controllers/routes.ts';
 import { doorAccess, previewChange } from '../explain/endpoints.ts';
 import type { Permission } from '../http/principal.ts';
@@ -47,7 +53,7 @@ import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from 
 import { schedules } from './schedules.ts';
 import { sites } from './sites.ts';
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface Route {
   method: Method;
@@ -166,6 +172,26 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/acknowledge', 'alarms:write',     al.acknowledge,        'alarms'),
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
+
+    row('GET',    '/api/auth/session',          null,                ses.whoAmI,            'auth'),
+    row('POST',   '/api/auth/logout',           null,                ses.logout,            'auth'),
+    // Answer the caller's session (at the stages each accepts), not a permission.
+    row('POST',   '/api/auth/totp/enrol',       null,                mfa.startTotp,         'auth'),
+    row('POST',   '/api/auth/totp/verify',      null,                mfa.confirmTotp,       'auth'),
+    row('POST',   '/api/auth/webauthn/register/options', null,       mfa.passkeyOptions,    'auth'),
+    row('POST',   '/api/auth/webauthn/register/verify', null,        mfa.registerPasskey,   'auth'),
+    row('POST',   '/api/auth/backup-codes',     null,                mfa.replaceCodes,      'auth'),
+    row('GET',    '/api/auth/tokens',           'settings:write',    tk.list,               'auth'),
+    row('POST',   '/api/auth/tokens',           'settings:write',    tk.create,             'auth'),
+    row('DELETE', '/api/auth/tokens/:id',       'settings:write',    tk.revoke,             'auth'),
+
+    row('GET',    '/api/operators',             'operators:read',    op.list,               'operators'),
+    row('POST',   '/api/operators',             'operators:write',   op.create,             'operators'),
+    row('GET',    '/api/operators/:id',         'operators:read',    op.get,                'operators'),
+    row('PATCH',  '/api/operators/:id',         'operators:write',   op.update,             'operators'),
+    row('POST',   '/api/operators/:id/recover', 'operators:write',   op.recover,            'operators'),
+    row('PUT',    '/api/operators/:id/oidc',    'operators:write',   sso.link,              'operators'),
+    row('DELETE', '/api/operators/:id/oidc',    'operators:write',   sso.unlink,            'operators'),
 
     row('GET',    '/api/audit',                 'audit:read',        au.list,               'audit'),
     row('GET',    '/api/audit/verify',          'settings:write',    au.verify,             'audit'),

@@ -1,16 +1,17 @@
-// /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code), logout, the
-// session, password change, MFA enrolment and API tokens. Every outcome is audited; no response or
-// log line carries a password, code, secret or token except the one response that issues it.
+// /api/auth/*: first-admin setup, login (password, then TOTP, passkey or backup code) and the
+// password change (the session and logout: session-routes.ts, MFA enrolment: mfa-routes.ts, API
+// tokens: token-routes.ts, rows of the one route table).
+// Every outcome is audited; no response or log line carries a password, code, secret or token except
+// the one response that issues it.
 
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError } from '../http/errors.ts';
-import { hasPermission, PERMISSIONS, type Permission } from '../http/principal.ts';
 import { BIDI_CONTROLS } from '../storage/text.ts';
-import { backupCodeHash, newBackupCodes } from './backup-codes.ts';
-import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { backupCodeHash } from './backup-codes.ts';
+import { audit, parse, sessionAt } from './http.ts';
 import { completeLogin as finishLogin, publicOperator } from './login.ts';
 import {
   checkPasswordPolicy,
@@ -20,46 +21,33 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import type { SecurityServices } from './plugin.ts';
-import { newSecretToken, sha256Hex } from './secrets.ts';
+import { sha256Hex } from './secrets.ts';
 import { endSession, issueSession, type ResolvedSession } from './sessions.ts';
 import {
-  type ApiTokenRecord,
   acceptTotpStep,
-  addWebauthnCredential,
   advanceWebauthnCounter,
   clearLoginFailures,
   consumeBackupCode,
   consumeSetupTokenForAdmin,
   countUnusedBackupCodes,
-  createApiToken,
   deleteSessionsOf,
   findOperatorByUsername,
   getPasswordHash,
   getTotp,
   hasSecondFactor,
-  listApiTokens,
   listWebauthnCredentials,
   lockedUntil,
   mfaStatus,
   normalizeUsername,
   type Operator,
-  putPendingTotp,
   recordLoginFailure,
-  replaceBackupCodes,
-  revokeApiToken,
   type SessionStage,
   setPasswordHash,
   setSessionChallenge,
   takeSessionChallenge,
 } from './store.ts';
-import { checkTotp, newTotpSecret, totpUri } from './totp.ts';
-import {
-  authenticationOptions,
-  CHALLENGE_TTL_MS,
-  registrationOptions,
-  verifyAuthentication,
-  verifyRegistration,
-} from './webauthn.ts';
+import { checkTotp } from './totp.ts';
+import { authenticationOptions, CHALLENGE_TTL_MS, verifyAuthentication } from './webauthn.ts';
 
 export const API_TOKEN_PREFIX = 'mbn_';
 
@@ -103,34 +91,7 @@ const credentialResponse = z
     response: z.record(z.string(), z.unknown()),
   })
   .loose();
-const registerVerifyBody = z
-  .object({ response: credentialResponse, name: z.string().trim().min(1).max(100).optional() })
-  .strict();
 const authVerifyBody = z.object({ response: credentialResponse }).strict();
-const tokenBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    permissions: z.array(z.enum(PERMISSIONS)).min(1),
-    expiresInDays: z.number().int().min(1).max(3650).optional(),
-    scope: z
-      .object({
-        departments: z.array(z.string().min(1).max(64)).max(100),
-        sites: z.array(z.string().min(1).max(64)).max(100),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-/** An API token as the API shows it: times in ISO 8601. */
-const tokenOut = (t: ApiTokenRecord) => ({
-  ...t,
-  createdAt: new Date(t.createdAt).toISOString(),
-  expiresAt: isoOrNull(t.expiresAt),
-  revokedAt: isoOrNull(t.revokedAt),
-  lastUsedAt: isoOrNull(t.lastUsedAt),
-});
 
 export { publicOperator };
 
@@ -149,18 +110,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
         retryAfterSeconds: Math.ceil(settings.loginRateLimit.windowMs / 1000),
       });
   });
-
-  /** The cookie session at one of these stages, or a refusal. */
-  function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
-    const session = request.authSession;
-    if (!session) throw new ApiError('UNAUTHENTICATED', 'log in first');
-    if (!stages.includes(session.stage))
-      throw new ApiError(
-        'FORBIDDEN',
-        session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
-      );
-    return session;
-  }
 
   async function loginFailed(
     request: FastifyRequest,
@@ -207,45 +156,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     stepUp?: ResolvedSession,
   ) {
     return finishLogin(services, request, reply, { operator, method, extra, stepUp });
-  }
-
-  /** After a factor was enrolled: first backup codes if none, and a half session becomes a full one. */
-  async function enrolled(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    session: ResolvedSession,
-    method: string,
-  ) {
-    let backupCodes: string[] | undefined;
-    if ((await countUnusedBackupCodes(db, session.operator.id)) === 0) {
-      backupCodes = newBackupCodes();
-      await replaceBackupCodes(
-        db,
-        session.operator.id,
-        backupCodes.map((code) => backupCodeHash(box, session.operator.id, code)),
-        ctx.clock.now(),
-      );
-      await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
-        count: backupCodes.length,
-      });
-    }
-    if (session.stage === 'enrol') {
-      const login = await completeLogin(
-        request,
-        reply,
-        session.operator,
-        `${session.firstFactor}+${method}-enrolment`,
-        {},
-        session,
-      );
-      return { enrolled: true, ...login, ...(backupCodes && { backupCodes }) };
-    }
-    return {
-      enrolled: true,
-      stage: session.stage,
-      csrfToken: session.csrfToken,
-      ...(backupCodes && { backupCodes }),
-    };
   }
 
   // ------------------------------------------------------------ setup
@@ -402,35 +312,6 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     });
   });
 
-  app.post('/api/auth/logout', async (request, reply) => {
-    const session = request.authSession;
-    await endSession(ctx, request, reply);
-    if (session)
-      await audit(ctx, request, 'logout', `operator:${session.operator.username}`, {}, session.operator.id);
-    return { loggedOut: true };
-  });
-
-  app.get('/api/auth/session', async (request) => {
-    const session = request.authSession;
-    if (!session) {
-      const principal = requirePrincipal(request);
-      return {
-        kind: principal.kind,
-        id: principal.id,
-        role: principal.role,
-        scope: principal.scope,
-        permissions: principal.tokenPermissions,
-      };
-    }
-    return {
-      kind: 'operator',
-      stage: session.stage,
-      csrfToken: session.csrfToken,
-      operator: publicOperator(session.operator),
-      mfa: await mfaStatus(db, session.operator.id),
-    };
-  });
-
   app.post('/api/auth/password', async (request, reply) => {
     const session = sessionAt(request, ['full']);
     const body = parse(passwordChangeBody, request.body);
@@ -460,122 +341,5 @@ export const authRoutes: FastifyPluginAsync<{ services: SecurityServices }> = as
     const csrfToken = await issueSession(ctx, request, reply, session.operator, 'full');
     await audit(ctx, request, 'password.change', `operator:${session.operator.username}`);
     return { changed: true, csrfToken };
-  });
-
-  // ------------------------------------------------------------ MFA enrolment
-
-  app.post('/api/auth/totp/enrol', async (request) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const existing = await getTotp(db, session.operator.id);
-    if (existing?.confirmed)
-      throw new ApiError('TOTP_ALREADY_ENROLLED', 'a TOTP authenticator is already enrolled');
-    const secret = newTotpSecret();
-    await putPendingTotp(db, session.operator.id, box.encrypt(secret), ctx.clock.now());
-    await audit(ctx, request, 'mfa.totp.enrol_started', `operator:${session.operator.username}`);
-    return { secret, uri: totpUri(settings.totp.issuer, session.operator.username, secret) };
-  });
-
-  app.post('/api/auth/totp/verify', async (request, reply) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const { code } = parse(codeBody, request.body);
-    const factor = await getTotp(db, session.operator.id);
-    if (!factor || factor.confirmed) throw new ApiError('TOTP_NOT_PENDING', 'start an enrolment first');
-    const step = await checkTotp(box.decrypt(factor.secretEnc), code, ctx.clock.now(), factor.lastStep);
-    if (step === undefined || !(await acceptTotpStep(db, session.operator.id, step, true))) {
-      await audit(ctx, request, 'mfa.totp.enrol_failed', `operator:${session.operator.username}`);
-      throw new ApiError('TOTP_CODE_INVALID', 'code does not match; check the device clock');
-    }
-    await audit(ctx, request, 'mfa.totp.enrolled', `operator:${session.operator.username}`);
-    return enrolled(request, reply, session, 'totp');
-  });
-
-  app.post('/api/auth/webauthn/register/options', async (request) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const existing = await listWebauthnCredentials(db, session.operator.id);
-    const options = await registrationOptions(settings.webauthn, session.operator, existing);
-    await setSessionChallenge(db, session.idHash, options.challenge, ctx.clock.now() + CHALLENGE_TTL_MS);
-    return options;
-  });
-
-  app.post('/api/auth/webauthn/register/verify', async (request, reply) => {
-    const session = sessionAt(request, ['full', 'enrol']);
-    const body = parse(registerVerifyBody, request.body);
-    const challenge = await takeSessionChallenge(db, session.idHash, ctx.clock.now());
-    if (!challenge) throw new ApiError('WEBAUTHN_NO_CHALLENGE', 'ask for registration options first');
-    const credential = await verifyRegistration(
-      settings.webauthn,
-      body.response as unknown as RegistrationResponseJSON,
-      challenge,
-    ).catch(async (error: unknown) => {
-      await audit(ctx, request, 'mfa.webauthn.enrol_failed', `operator:${session.operator.username}`);
-      throw error;
-    });
-    await addWebauthnCredential(
-      db,
-      { ...credential, operatorId: session.operator.id, name: body.name ?? 'passkey' },
-      ctx.clock.now(),
-    );
-    await audit(ctx, request, 'mfa.webauthn.enrolled', `operator:${session.operator.username}`, {
-      name: body.name ?? 'passkey',
-    });
-    return enrolled(request, reply, session, 'webauthn');
-  });
-
-  app.post('/api/auth/backup-codes', async (request) => {
-    const session = sessionAt(request, ['full']);
-    if (!hasSecondFactor(await mfaStatus(db, session.operator.id)))
-      throw new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol TOTP or a passkey before backup codes');
-    const codes = newBackupCodes();
-    await replaceBackupCodes(
-      db,
-      session.operator.id,
-      codes.map((code) => backupCodeHash(box, session.operator.id, code)),
-      ctx.clock.now(),
-    );
-    await audit(ctx, request, 'mfa.backup_codes.generated', `operator:${session.operator.username}`, {
-      count: codes.length,
-    });
-    return { codes };
-  });
-
-  // ------------------------------------------------------------ API tokens
-
-  app.get('/api/auth/tokens', async (request) => {
-    requirePrincipal(request, 'settings:write');
-    return { items: (await listApiTokens(db)).map(tokenOut), next: null };
-  });
-
-  app.post('/api/auth/tokens', async (request, reply) => {
-    const principal = requirePrincipal(request, 'settings:write');
-    if (principal.kind !== 'operator') throw new ApiError('FORBIDDEN', 'API tokens cannot create API tokens');
-    const body = parse(tokenBody, request.body);
-    const notAllowed = body.permissions.filter((p: Permission) => !hasPermission(principal, p));
-    if (notAllowed.length > 0) throw new ApiError('FORBIDDEN', `cannot grant ${notAllowed.join(', ')}`);
-    const now = ctx.clock.now();
-    const token = newSecretToken(API_TOKEN_PREFIX);
-    const record = await createApiToken(db, {
-      name: body.name,
-      tokenHash: sha256Hex(token),
-      createdBy: principal.id,
-      role: principal.role,
-      permissions: [...new Set(body.permissions)],
-      scope: body.scope ?? principal.scope,
-      createdAt: now,
-      expiresAt: body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null,
-    });
-    await audit(ctx, request, 'token.create', `token:${record.id}`, {
-      name: record.name,
-      permissions: record.permissions,
-    });
-    return reply.code(201).send({ token, ...tokenOut(record), note: 'shown once: store it now' });
-  });
-
-  app.delete('/api/auth/tokens/:id', async (request) => {
-    requirePrincipal(request, 'settings:write');
-    const { id } = parse(idParam, request.params);
-    if (!(await revokeApiToken(db, id, ctx.clock.now())))
-      throw new ApiError('TOKEN_NOT_FOUND', 'no such active token');
-    await audit(ctx, request, 'token.revoke', `token:${id}`);
-    return { revoked: true };
   });
 };

@@ -1,14 +1,15 @@
 // Helpers shared by the security routes: input validation with zod (in the API's one error shape,
-// naming fields, never echoing input, which may hold a password or code), permission checks and the
-// audit call every action goes through.
+// naming fields, never echoing input, which may hold a password or code), who the actor is, and the
+// audit call every action goes through. Permission checks are the one guard's (http/guard.ts).
 
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { recordAudit } from '../audit/store.ts';
 import { ApiError } from '../http/errors.ts';
-import { hasPermission, type Permission, type Principal } from '../http/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { type SecurityContext, storageView } from './context.ts';
 import type { ResolvedSession } from './sessions.ts';
+import type { SessionStage } from './store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,12 +35,16 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   return result.data;
 }
 
-export function requirePrincipal(request: FastifyRequest, permission?: Permission): Principal {
-  const principal = request.principal;
-  if (!principal) throw new ApiError('UNAUTHENTICATED', 'log in first');
-  if (permission && !hasPermission(principal, permission))
-    throw new ApiError('FORBIDDEN', `requires permission ${permission}`);
-  return principal;
+/** The cookie session at one of these stages, or a refusal (401 without one, 403 at another stage). */
+export function sessionAt(request: FastifyRequest, stages: SessionStage[]): ResolvedSession {
+  const session = request.authSession;
+  if (!session) throw new ApiError('UNAUTHENTICATED', 'log in first');
+  if (!stages.includes(session.stage))
+    throw new ApiError(
+      'FORBIDDEN',
+      session.stage === 'mfa' ? 'complete the second factor first' : 'not at this step',
+    );
+  return session;
 }
 
 export function actorOf(request: FastifyRequest): string {

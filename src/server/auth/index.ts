@@ -1,6 +1,6 @@
 // One call for the server to put the management security in front of everything (serve.ts):
 // security headers, the IP allow-list (before any database work), then authentication, CSRF,
-// audit and the /api/auth, /api/operators, /api/audit and /api/alarms routes. Optionally the
+// audit and the login routes of /api/auth (the rest are rows of the route table). Optionally the
 // background work: clock-jump watch and expired-session cleanup, both stopped when the app closes.
 
 import type { FastifyInstance } from 'fastify';

@@ -14,23 +14,20 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SlidingLimit } from '../alarms/detectors.ts';
 import { ApiError, type ApiErrorCode } from '../http/errors.ts';
-import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import { audit, parse } from './http.ts';
 import { completeLogin } from './login.ts';
 import { type IdentityClaims, mfaProven, OidcClient } from './oidc-client.ts';
 import type { OidcSettings } from './oidc-config.ts';
 import {
-  deleteOidcLink,
   findOperatorByOidcLink,
   findOperatorsByEmail,
-  getOidcLink,
   putPendingOidcLogin,
-  setOidcLink,
   takePendingOidcLogin,
 } from './oidc-store.ts';
 import type { SecurityServices } from './plugin.ts';
 import { constantTimeEqual, newSecretToken, sha256Hex } from './secrets.ts';
 import { issueSession } from './sessions.ts';
-import { getOperator, hasSecondFactor, lockedUntil, mfaStatus, type Operator } from './store.ts';
+import { hasSecondFactor, lockedUntil, mfaStatus, type Operator } from './store.ts';
 
 /** How long a started sign-in may take at the provider. */
 export const OIDC_LOGIN_TTL_MS = 10 * 60_000;
@@ -45,7 +42,6 @@ const callbackQuery = z
     error: z.string().max(256).optional(),
   })
   .loose();
-const linkBody = z.object({ subject: z.string().trim().min(1).max(255) }).strict();
 
 /**
  * What a failure of openid-client may say in the log: its name, code, fixed message and the OAuth
@@ -252,37 +248,5 @@ export const oidcRoutes: FastifyPluginAsync<{
     } catch (error) {
       return refused(request, reply, error, { ...(operator && { operator }), ...(subject && { subject }) });
     }
-  });
-
-  // ------------------------------------------------------------ linking an operator (admins)
-
-  app.put('/api/operators/:id/oidc', async (request) => {
-    requirePrincipal(request, 'operators:write');
-    const { settings: oidc } = configured();
-    const { id } = parse(idParam, request.params);
-    const { subject } = parse(linkBody, request.body);
-    const operator = await getOperator(db, id);
-    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
-    await setOidcLink(db, id, { issuer: oidc.issuer, subject }, ctx.clock.now());
-    await audit(ctx, request, 'operator.oidc_link', `operator:${operator.username}`, {
-      operatorId: id,
-      issuer: oidc.issuer,
-      subject,
-    });
-    return { issuer: oidc.issuer, subject };
-  });
-
-  app.delete('/api/operators/:id/oidc', async (request) => {
-    requirePrincipal(request, 'operators:write');
-    const { id } = parse(idParam, request.params);
-    const operator = await getOperator(db, id);
-    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
-    const link = await getOidcLink(db, id);
-    if (!(await deleteOidcLink(db, id))) throw new ApiError('NOT_FOUND', 'this operator has no SSO link');
-    await audit(ctx, request, 'operator.oidc_unlink', `operator:${operator.username}`, {
-      operatorId: id,
-      ...(link && { issuer: link.issuer, subject: link.subject }),
-    });
-    return { unlinked: true };
   });
 };

@@ -1,17 +1,19 @@
 // /api/operators/*: admins create operators with a role and scope, change or disable them, and recover
 // a locked-out operator or admin (lift the lock, reset MFA, set a new password). There is no delete:
-// a disabled operator keeps their name in the audit trail.
+// a disabled operator keeps their name in the audit trail. Endpoints of the one route table
+// (src/server/api/routes.ts), which names their permissions (operators:read, operators:write).
 
-import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { endpoint } from '../api/endpoint.ts';
+import { isoOut } from '../api/schemas.ts';
 import { ApiError } from '../http/errors.ts';
 import { ROLES } from '../http/principal.ts';
 import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes.ts';
 import { type AuthorityChange, endOperatorAuthority } from './authority.ts';
-import { audit, idParam, parse, requirePrincipal } from './http.ts';
+import type { SecurityContext } from './context.ts';
+import { audit, idParam } from './http.ts';
 import { getOidcLink } from './oidc-store.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
-import type { SecurityServices } from './plugin.ts';
 import {
   countEnabledAdmins,
   createOperator,
@@ -45,6 +47,7 @@ const createBody = z
     password,
   })
   .strict();
+// An empty PATCH changes nothing; a recovery without a body lifts the lock and resets MFA.
 const patchBody = z
   .object({
     displayName: displayNameSchema.optional(),
@@ -53,14 +56,16 @@ const patchBody = z
     scope: scopeSchema.optional(),
     disabled: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .optional();
 const recoverBody = z
   .object({
     unlock: z.boolean().default(true),
     resetMfa: z.boolean().default(true),
     newPassword: password.optional(),
   })
-  .strict();
+  .strict()
+  .optional();
 
 /** Which lowering of authority a change is, if any: each ends the operator's sessions and tokens. */
 function authorityChange(
@@ -81,44 +86,78 @@ function checkScope(role: string, scope: { departments: string[]; sites: string[
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> = async (
-  app,
-  { services },
-) => {
-  const { ctx } = services;
-  const { db } = ctx;
+export const operatorScope = z
+  .object({ departments: z.array(z.string()).readonly(), sites: z.array(z.string()).readonly() })
+  .meta({ id: 'OperatorScope', description: 'empty lists: no restriction of that kind' });
+export const operatorSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string().nullable(),
+    displayName: z.string().nullable(),
+    role: z.enum(ROLES),
+    scope: z.union([operatorScope, z.literal('all')]),
+    disabled: z.boolean(),
+  })
+  .meta({ id: 'Operator' });
+const operatorDetail = operatorSchema
+  .extend({
+    mfa: z
+      .object({ totp: z.boolean(), webauthn: z.number().int(), backupCodes: z.number().int() })
+      .meta({ description: 'enrolled factors: TOTP, passkeys, unused backup codes' }),
+    lockedUntil: isoOut.nullable().meta({ description: 'when a lockout ends' }),
+    oidc: z
+      .object({ issuer: z.string(), subject: z.string() })
+      .nullable()
+      .meta({ description: 'the single sign-on identity an admin linked (PUT /api/operators/{id}/oidc)' }),
+  })
+  .meta({ id: 'OperatorDetail' });
 
-  async function describe(operator: Operator) {
-    const link = await getOidcLink(db, operator.id);
-    return {
-      ...publicOperator(operator),
-      mfa: await mfaStatus(db, operator.id),
-      lockedUntil: isoOrNull((await lockedUntil(db, operator.username, ctx.clock.now())) ?? null),
-      /** the single sign-on identity linked by an admin (PUT /api/operators/:id/oidc) */
-      oidc: link ? { issuer: link.issuer, subject: link.subject } : null,
-    };
-  }
+async function describe(ctx: SecurityContext, operator: Operator) {
+  const link = await getOidcLink(ctx.db, operator.id);
+  return {
+    ...publicOperator(operator),
+    mfa: await mfaStatus(ctx.db, operator.id),
+    lockedUntil: isoOrNull((await lockedUntil(ctx.db, operator.username, ctx.clock.now())) ?? null),
+    oidc: link ? { issuer: link.issuer, subject: link.subject } : null,
+  };
+}
 
-  async function mustGet(id: string): Promise<Operator> {
-    const operator = await getOperator(db, id);
-    if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
-    return operator;
-  }
+async function mustGet(ctx: SecurityContext, id: string): Promise<Operator> {
+  const operator = await getOperator(ctx.db, id);
+  if (!operator) throw new ApiError('OPERATOR_NOT_FOUND', 'no such operator');
+  return operator;
+}
 
-  app.get('/api/operators', async (request) => {
-    requirePrincipal(request, 'operators:read');
+const list = endpoint({
+  operationId: 'listOperators',
+  summary: 'List operators',
+  response: z.object({
+    items: z.array(operatorDetail),
+    next: z.string().nullable().meta({ description: 'always null: every operator fits on one page' }),
+  }),
+  handle: async ({ security: { ctx } }) => ({
     // The API's one list shape; every operator fits on one page.
-    return { items: await Promise.all((await listOperators(db)).map(describe)), next: null };
-  });
+    items: await Promise.all((await listOperators(ctx.db)).map((o) => describe(ctx, o))),
+    next: null,
+  }),
+});
 
-  app.get('/api/operators/:id', async (request) => {
-    requirePrincipal(request, 'operators:read');
-    return describe(await mustGet(parse(idParam, request.params).id));
-  });
+const get = endpoint({
+  operationId: 'getOperator',
+  summary: 'Get an operator',
+  params: idParam,
+  response: operatorDetail,
+  handle: async ({ params, security: { ctx } }) => describe(ctx, await mustGet(ctx, params.id)),
+});
 
-  app.post('/api/operators', async (request, reply) => {
-    requirePrincipal(request, 'operators:write');
-    const body = parse(createBody, request.body);
+const create = endpoint({
+  operationId: 'createOperator',
+  summary: 'Create an operator with a role and scope',
+  body: createBody,
+  status: 201,
+  response: operatorDetail,
+  handle: async ({ body, security: { ctx }, request }) => {
     checkScope(body.role, body.scope);
     const problem = checkPasswordPolicy(body.password, {
       username: body.username,
@@ -126,7 +165,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
     });
     if (problem) throw new ApiError(problem, 'password does not meet the policy');
     const operator = await createOperator(
-      db,
+      ctx.db,
       {
         username: body.username,
         email: body.email ?? null,
@@ -142,14 +181,19 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       role: operator.role,
       scope: operator.scope,
     });
-    return reply.code(201).send(await describe(operator));
-  });
+    return describe(ctx, operator);
+  },
+});
 
-  app.patch('/api/operators/:id', async (request) => {
-    const principal = requirePrincipal(request, 'operators:write');
-    const { id } = parse(idParam, request.params);
-    const body = parse(patchBody, request.body);
-    const before = await mustGet(id);
+const update = endpoint({
+  operationId: 'updateOperator',
+  summary: 'Change an operator’s name, email, role, scope or disable it',
+  params: idParam,
+  body: patchBody,
+  response: operatorDetail,
+  handle: async ({ params: { id }, body: given, principal, security: { ctx }, request }) => {
+    const body = given ?? {};
+    const before = await mustGet(ctx, id);
     const role = body.role ?? before.role;
     checkScope(
       role,
@@ -164,24 +208,29 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       before.role === 'admin' &&
       !before.disabled &&
       (body.disabled === true || (body.role !== undefined && body.role !== 'admin'));
-    if (losesAdmin && (await countEnabledAdmins(db)) <= 1)
+    if (losesAdmin && (await countEnabledAdmins(ctx.db)) <= 1)
       throw new ApiError('LAST_ADMIN', 'the last enabled admin stays');
-    const operator = await updateOperator(db, id, body, ctx.clock.now());
+    const operator = await updateOperator(ctx.db, id, body, ctx.clock.now());
     await audit(ctx, request, 'operator.update', `operator:${operator.username}`, {
       operatorId: id,
       changes: body,
     });
     const lowered = authorityChange(before, body);
     if (lowered) await endOperatorAuthority(ctx, request, operator, lowered);
-    return describe(operator);
-  });
+    return describe(ctx, operator);
+  },
+});
 
-  app.post('/api/operators/:id/recover', async (request) => {
-    const principal = requirePrincipal(request, 'operators:write');
-    const { id } = parse(idParam, request.params);
-    const body = parse(recoverBody, request.body);
+const recover = endpoint({
+  operationId: 'recoverOperator',
+  summary: 'Lift a lockout, reset second factors, set a new password',
+  params: idParam,
+  body: recoverBody,
+  response: operatorDetail,
+  handle: async ({ params: { id }, body: given, principal, security: { ctx }, request }) => {
+    const body = given ?? { unlock: true, resetMfa: true };
     if (id === principal.id) throw new ApiError('FORBIDDEN', 'another admin must recover your account');
-    const operator = await mustGet(id);
+    const operator = await mustGet(ctx, id);
     let passwordHash: string | undefined;
     if (body.newPassword !== undefined) {
       const problem = checkPasswordPolicy(body.newPassword, operator);
@@ -189,7 +238,7 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
       passwordHash = await hashPassword(body.newPassword);
     }
     const { revokedTokens } = await resetOperatorSecurity(
-      db,
+      ctx.db,
       operator,
       { unlock: body.unlock, resetMfa: body.resetMfa, ...(passwordHash && { passwordHash }) },
       ctx.clock.now(),
@@ -202,6 +251,8 @@ export const operatorRoutes: FastifyPluginAsync<{ services: SecurityServices }> 
     });
     if (passwordHash !== undefined)
       await endOperatorAuthority(ctx, request, operator, 'password_reset', revokedTokens);
-    return describe(operator);
-  });
-};
+    return describe(ctx, operator);
+  },
+});
+
+export const operatorEndpoints = { list, get, create, update, recover };

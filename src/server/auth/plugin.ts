@@ -5,8 +5,9 @@
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
 //   on anything but the login and enrolment routes;
 // - writes an audit record for every state-changing request that no handler audited itself;
-// - serves /api/auth/* (with OpenID Connect sign-in when configured) and /api/operators/*.
-// The alarm and audit routes are rows of the one route table (src/server/api/routes.ts).
+// - serves setup, login (second factors, OpenID Connect sign-in when configured) and password change
+//   under /api/auth, which share its per-address login limit. Every other route, the rest of
+//   /api/auth included, is a row of the one route table (src/server/api/routes.ts).
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -29,7 +30,6 @@ import {
 import { audit } from './http.ts';
 import type { OidcSettings } from './oidc-config.ts';
 import { oidcRoutes } from './oidc-routes.ts';
-import { operatorRoutes } from './operator-routes.ts';
 import { constantTimeEqual, SecretBox, sha256Hex } from './secrets.ts';
 import { resolveSession } from './sessions.ts';
 import { findActiveApiToken, touchApiToken } from './store.ts';
@@ -54,6 +54,8 @@ export interface SecurityServices {
   ctx: SecurityContext;
   box: SecretBox;
   alarms: AlarmService;
+  /** OpenID Connect single sign-on; undefined: off */
+  oidc: OidcSettings | undefined;
 }
 
 declare module 'fastify' {
@@ -82,6 +84,7 @@ export function createSecurityServices(options: SecurityPluginOptions): Security
   return {
     ctx,
     box: new SecretBox(options.installationKey),
+    oidc: options.oidc,
     alarms:
       options.alarms ??
       new AlarmService(ctx.db, ctx.logger, ctx.clock, {
@@ -182,7 +185,6 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
   await app.register(async (scope) => {
     await scope.register(authRoutes, { services });
     await scope.register(oidcRoutes, { services, settings: options.oidc });
-    await scope.register(operatorRoutes, { services });
   });
 };
 

@@ -27,7 +27,7 @@ import type { Actor, Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import { repositories } from '../storage/index.ts';
 import { errorBody, installApiErrorHandler } from './errors.ts';
-import { requirePermission, scopeOf } from './guard.ts';
+import { requirePermission, requireSession, scopeOf } from './guard.ts';
 import { endpointErrors, errorResponses, OPENAPI_INFO, OPENAPI_SERVERS, OPENAPI_TAGS } from './openapi.ts';
 import type { Principal } from './principal.ts';
 import { documentRoute } from './route-docs.ts';
@@ -138,7 +138,9 @@ function registerRoute(
       query: endpoint.query !== undefined,
       body: endpoint.body !== undefined || endpoint.consumes !== undefined,
       status: endpoint.status,
-    }).concat(endpoint.errors ?? []),
+    })
+      .concat(endpoint.session ? [401, 403] : [])
+      .concat(endpoint.errors ?? []),
   );
   if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
   else if (endpoint.status === 204) response['204'] = z.null().describe('No content');
@@ -156,10 +158,12 @@ function registerRoute(
       ...(endpoint.headers && { headers: endpoint.headers }),
       ...(endpoint.body && { body: endpoint.body }),
       ...(endpoint.consumes && { consumes: endpoint.consumes }),
-      ...(route.permission === null && { security: [] }),
+      ...(route.permission === null && { security: endpoint.session ? [{ session: [] }] : [] }),
       response,
     } as never,
     ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
+    // A session route refuses a caller without one before reading the body, as the guard does.
+    ...(route.permission === null && endpoint.session && { onRequest: requireSession }),
     ...(endpoint.bodyLimit !== undefined && { bodyLimit: endpoint.bodyLimit }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;

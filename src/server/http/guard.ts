@@ -22,10 +22,21 @@ export function requirePermission(permission: Permission) {
   };
 }
 
-/** The principal, checked for the permission (throws 401 / 403). */
-export function principalWith(request: FastifyRequest, permission: Permission): Principal {
+/** onRequest hook of the routes that answer a browser session (MFA enrolment): 401 without one. */
+export async function requireSession(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (!request.authSession) throw new ApiError('UNAUTHENTICATED', 'log in first');
+}
+
+/** Whoever is calling, whatever they may do (throws 401): for routes that answer every caller. */
+export function signedIn(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (!principal) throw new ApiError('UNAUTHENTICATED', 'log in or send an API token');
+  return principal;
+}
+
+/** The principal, checked for the permission (throws 401 / 403). */
+export function principalWith(request: FastifyRequest, permission: Permission): Principal {
+  const principal = signedIn(request);
   if (!hasPermission(principal, permission))
     throw new ApiError('FORBIDDEN', `this needs the permission ${permission}`);
   return principal;

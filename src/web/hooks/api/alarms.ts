@@ -24,7 +24,7 @@ export function useAlarms(filter: AlarmFilter = {}) {
       const { limit, ...rest } = filter;
       return unwrap(
         api.GET('/api/alarms', {
-          params: { query: { ...rest, ...(limit !== undefined && { limit: String(limit) }) } },
+          params: { query: { ...rest, ...(limit !== undefined && { limit }) } },
         }),
       );
     },

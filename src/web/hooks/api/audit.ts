@@ -12,7 +12,7 @@ export function useAudit(filter: { actor?: string; actionPrefix?: string }) {
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/api/audit', {
-          params: { query: { limit: '100', ...filter, ...(pageParam && { cursor: pageParam }) } },
+          params: { query: { limit: 100, ...filter, ...(pageParam && { cursor: pageParam }) } },
         }),
       ),
     getNextPageParam: (page) => page.next ?? undefined,

@@ -41,8 +41,12 @@ export function AuditPage() {
           ? t('audit.checking')
           : chain.data
             ? chain.data.ok
-              ? t('audit.chainOk', { count: chain.data.records })
-              : t('audit.chainBroken', { id: chain.data.firstBad, problem: chain.data.problem })
+              ? t('audit.chainOk', { count: chain.data.audit.records })
+              : t('audit.chainBroken', {
+                  // The first broken span, or else what is wrong with the checkpoint file.
+                  id: chain.data.spans[0]?.from,
+                  problem: chain.data.spans[0]?.message ?? chain.data.anchors.problems[0],
+                })
             : t('audit.chainUnknown')}
       </div>
       <search className="toolbar">

@@ -1,8 +1,9 @@
 // Stand-in resource routes shaped like the real ones (a permission check, then a scope check on the
 // record's department and site), so role tests can run against the security plugin on its own.
 import type { FastifyPluginAsync } from 'fastify';
-import { audit, requirePrincipal } from '../../../../src/server/auth/http.ts';
+import { audit } from '../../../../src/server/auth/http.ts';
 import { ApiError } from '../../../../src/server/http/errors.ts';
+import { principalWith } from '../../../../src/server/http/guard.ts';
 import { inScope } from '../../../../src/server/http/principal.ts';
 
 export interface FixturePerson {
@@ -20,31 +21,31 @@ export function fixturePeople(): FixturePerson[] {
 
 export const fixtureRoutes: FastifyPluginAsync<{ people: FixturePerson[] }> = async (app, { people }) => {
   app.get('/api/fixture/people', async (request) => {
-    const principal = requirePrincipal(request, 'people:read');
+    const principal = principalWith(request, 'people:read');
     return people.filter((p) => inScope(principal, p));
   });
   app.get<{ Params: { id: string } }>('/api/fixture/people/:id', async (request) => {
-    const principal = requirePrincipal(request, 'people:read');
+    const principal = principalWith(request, 'people:read');
     const person = people.find((p) => p.id === request.params.id);
     if (!person || !inScope(principal, person)) throw new ApiError('NOT_FOUND', 'no such person');
     return person;
   });
   app.post<{ Body: FixturePerson }>('/api/fixture/people', async (request, reply) => {
-    const principal = requirePrincipal(request, 'people:write');
+    const principal = principalWith(request, 'people:write');
     if (!inScope(principal, request.body)) throw new ApiError('FORBIDDEN', 'outside your scope');
     people.push({ ...request.body });
     await audit(app.security.ctx, request, 'person.create', `person:${request.body.id}`);
     return reply.code(201).send(request.body);
   });
   app.delete<{ Params: { id: string } }>('/api/fixture/people/:id', async (request) => {
-    const principal = requirePrincipal(request, 'people:write');
+    const principal = principalWith(request, 'people:write');
     const index = people.findIndex((p) => p.id === request.params.id);
     if (index < 0 || !inScope(principal, people[index]!)) throw new ApiError('NOT_FOUND', 'no such person');
     people.splice(index, 1);
     return { deleted: true };
   });
   app.put('/api/fixture/settings', async (request) => {
-    requirePrincipal(request, 'settings:write');
+    principalWith(request, 'settings:write');
     return { saved: true };
   });
 };
