@@ -5,18 +5,7 @@
 // script: the page's content security policy allows only its own script.
 
 import type { FastifyInstance } from 'fastify';
-
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import { servePhonePage } from '../http/phone-page.ts';
 
 const HTML = `<!doctype html>
 <html lang="ja">
@@ -106,17 +95,11 @@ const MANIFEST = JSON.stringify({
 });
 
 export async function keyPageRoutes(app: FastifyInstance): Promise<void> {
-  const send =
-    (type: string, body: string) => async (_request: unknown, reply: import('fastify').FastifyReply) =>
-      reply
-        .header('content-security-policy', CSP)
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .type(type)
-        .send(body);
-  const hide = { schema: { hide: true } };
-  app.get('/k/', hide, send('text/html; charset=utf-8', HTML));
-  app.get('/k/key.js', hide, send('text/javascript; charset=utf-8', JS));
-  app.get('/k/key.css', hide, send('text/css; charset=utf-8', CSS));
-  app.get('/k/manifest.webmanifest', hide, send('application/manifest+json', MANIFEST));
+  servePhonePage(app, {
+    prefix: '/k',
+    html: HTML,
+    script: ['key.js', JS],
+    style: ['key.css', CSS],
+    manifest: MANIFEST,
+  });
 }

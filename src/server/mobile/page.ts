@@ -9,19 +9,8 @@
 // contracts/mobile-token.ts; test/server/mobile/page-signing.test.ts runs this script's signing
 // against the controller's verification.
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
-
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import type { FastifyInstance } from 'fastify';
+import { servePhonePage } from '../http/phone-page.ts';
 
 const HTML = `<!doctype html>
 <html lang="ja">
@@ -202,16 +191,11 @@ const MANIFEST = JSON.stringify({
 export const MOBILE_PAGE_SCRIPT = JS;
 
 export async function mobilePageRoutes(app: FastifyInstance): Promise<void> {
-  const send = (type: string, body: string) => async (_request: unknown, reply: FastifyReply) =>
-    reply
-      .header('content-security-policy', CSP)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .type(type)
-      .send(body);
-  const hide = { schema: { hide: true } };
-  app.get('/m/', hide, send('text/html; charset=utf-8', HTML));
-  app.get('/m/mobile.js', hide, send('text/javascript; charset=utf-8', JS));
-  app.get('/m/mobile.css', hide, send('text/css; charset=utf-8', CSS));
-  app.get('/m/manifest.webmanifest', hide, send('application/manifest+json', MANIFEST));
+  servePhonePage(app, {
+    prefix: '/m',
+    html: HTML,
+    script: ['mobile.js', JS],
+    style: ['mobile.css', CSS],
+    manifest: MANIFEST,
+  });
 }
