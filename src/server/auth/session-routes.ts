@@ -30,7 +30,7 @@ const whoAmI = endpoint({
   summary: 'Who is calling: the session or API token',
   response: z.record(z.string(), z.unknown()).meta({
     description:
-      'A session: `kind: operator`, its `stage`, `csrfToken`, `operator` and `mfa`. An API token: `kind: token`, `id`, `role`, `scope` and `permissions`.',
+      'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator` and `mfa`. An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',
   }),
   errors: [401],
   handle: async ({ security: { ctx }, request }) => {

@@ -143,15 +143,21 @@ describe('roles and scope on the data API', () => {
     // A key link's token is its own credential: the guest who opens it has no account (docs/keys.md).
     // A phone registers with its invitation token and then signs each request with its device key
     // (docs/keys.md, "Mobile keys"): the people who carry them have no account either.
-    const open = apiRoutes(api.store).filter((r) => r.permission === null);
-    expect(open.map((r) => r.url)).toEqual([
-      '/api/health',
-      '/api/key-links/open',
-      '/api/mobile/register',
-      '/api/mobile/challenges',
-      '/api/mobile/doors',
-      '/api/mobile/open',
-    ]);
+    // Session rows (who am I, logout, MFA enrolment) need a signed-in browser session instead.
+    const open = apiRoutes(api.store).filter((r) => r.permission === null && !r.endpoint.session);
+    expect(open.map((r) => r.url).sort()).toEqual(
+      [
+        '/api/health',
+        '/api/key-links/open',
+        '/api/mobile/register',
+        '/api/mobile/challenges',
+        '/api/mobile/doors',
+        '/api/mobile/open',
+        // Who is calling (401 without a session or token), and logging out: any caller.
+        '/api/auth/session',
+        '/api/auth/logout',
+      ].sort(),
+    );
     for (const r of apiRoutes(api.store))
       if (r.method !== 'GET' && r.permission !== null)
         expect(r.permission, `${r.method} ${r.url}`).toMatch(/:write$/);

@@ -206,6 +206,13 @@ describe('webhooks', () => {
       },
       15_000,
     );
+    // Everything the controller journaled is at the server before it goes away (a batch may still be
+    // in flight; an agent that is never restarted would keep the rest in its journal).
+    await waitFor(
+      'the controller’s events at the server',
+      () => agent.journal.acknowledged === agent.journal.next - 1,
+      15_000,
+    );
     await s.stopAgent(agent);
     await new Promise((r) => setTimeout(r, 4_000)); // the link falls silent: controller.offline
 
