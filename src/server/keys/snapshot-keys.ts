@@ -12,6 +12,7 @@ import type { CredentialDef, LevelDef, ScheduleDef, SiteDef, Weekday } from '../
 import { WEEKDAYS } from '../../core/model.ts';
 import { formatWall } from '../../core/time/civil.ts';
 import { TimeZone } from '../../core/time/zone.ts';
+import { AreaStore } from '../storage/areas.ts';
 import type { Executor } from '../storage/db.ts';
 import { type AccessKey, effectiveUntil, KeyStore } from './store.ts';
 
@@ -24,17 +25,7 @@ export async function doorsOfKey(db: Executor, key: Pick<AccessKey, 'doors' | 'a
   const doors = new Set(key.doors);
   if (key.areas.length > 0) {
     const kdb = new KeyStore(db).db;
-    const areas = await kdb.selectFrom('areas').select(['id', 'parent_id']).execute();
-    const inside = new Set(key.areas);
-    // Areas within the key's areas, to any depth.
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const a of areas)
-        if (a.parent_id && inside.has(a.parent_id) && !inside.has(a.id)) {
-          inside.add(a.id);
-          grew = true;
-        }
-    }
+    const inside = await new AreaStore(db).within(key.areas);
     const all = await kdb.selectFrom('doors').select(['id', 'from_area', 'to_area']).execute();
     for (const d of all) if (inside.has(d.to_area) || inside.has(d.from_area)) doors.add(d.id);
   }
