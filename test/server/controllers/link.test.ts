@@ -497,6 +497,8 @@ describe('controller link (embedded broker over TLS)', () => {
     await waitFor('mika at the vault', () => b.present(atVault).result === 'grant', 5_000);
     expect((await call('DELETE', '/api/credentials/mika-card')).status).toBe(204);
     const seen = await presentUntil(b, atVault, (d) => d.reason === 'unknown_credential');
-    expect(seen.filter((r) => r !== 'granted')[0]).toBe('credential_inactive');
+    // The command and the snapshot without the card race (on a loaded machine the small snapshot
+    // may land first, and the command then finds no such card): either refusal is the revocation.
+    expect(['credential_inactive', 'unknown_credential']).toContain(seen.filter((r) => r !== 'granted')[0]);
   });
 });
