@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { endpoint } from '../api/endpoint.ts';
 import { signedIn } from '../http/guard.ts';
+import { permissionsOf } from '../http/principal.ts';
 import { audit } from './http.ts';
 import { publicOperator } from './login.ts';
 import { endSession } from './sessions.ts';
@@ -30,7 +31,7 @@ const whoAmI = endpoint({
   summary: 'Who is calling: the session or API token',
   response: z.record(z.string(), z.unknown()).meta({
     description:
-      'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator` and `mfa`. An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',
+      'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator`, `mfa` and `permissions` (what the role allows; empty until signed in fully). An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',
   }),
   errors: [401],
   handle: async ({ security: { ctx }, request }) => {
@@ -51,6 +52,7 @@ const whoAmI = endpoint({
       csrfToken: session.csrfToken,
       operator: publicOperator(session.operator),
       mfa: await mfaStatus(ctx.db, session.operator.id),
+      permissions: session.stage === 'full' && request.principal ? permissionsOf(request.principal) : [],
     };
   },
 });

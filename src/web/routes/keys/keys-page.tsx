@@ -78,7 +78,15 @@ export function KeysPage() {
     {
       key: 'uses',
       header: t('keys.uses'),
-      cell: (k) => (k.maxUses === null ? String(k.uses) : `${k.uses} / ${k.maxUses}`),
+      // The count opens the list of uses: reading them needs no write permission.
+      cell: (k) => (
+        <div className="row">
+          {k.maxUses === null ? String(k.uses) : `${k.uses} / ${k.maxUses}`}
+          <Button onPress={() => setUsesOf(k)} aria-label={t('keys.usesOf', { id: k.id })}>
+            {t('keys.showUses')}
+          </Button>
+        </div>
+      ),
     },
     { key: 'state', header: t('keys.state'), cell: (k) => t(`keys.stateOf.${k.state}`) },
     { key: 'sponsor', header: t('keys.sponsor'), cell: (k) => sponsorName(k.sponsor) },
@@ -87,9 +95,6 @@ export function KeysPage() {
       header: t('common.actions'),
       cell: (k) => (
         <div className="row">
-          <Button onPress={() => setUsesOf(k)} aria-label={t('keys.usesOf', { id: k.id })}>
-            {t('keys.showUses')}
-          </Button>
           {k.state === 'active' && (
             <>
               <ConfirmDialog
@@ -117,6 +122,7 @@ export function KeysPage() {
   ];
   return (
     <Page
+      write="credentials:write"
       title={t('nav.keys')}
       actions={
         <Button variant="primary" onPress={() => setIssuing(true)}>

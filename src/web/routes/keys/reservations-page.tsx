@@ -91,6 +91,7 @@ export function ReservationsPage() {
     .map((a) => ({ id: a.id, label: a.name }));
   return (
     <Page
+      write="credentials:write"
       title={t('nav.reservations')}
       actions={
         <Button variant="primary" onPress={() => setBooking(true)}>
