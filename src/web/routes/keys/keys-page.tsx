@@ -57,6 +57,7 @@ export function KeysPage() {
   const [issuing, setIssuing] = useState(false);
   const [issued, setIssued] = useState<IssuedKey>();
   const [usesOf, setUsesOf] = useState<Key>();
+  const [editing, setEditing] = useState<Key>();
   const rows = keys.data?.pages.flatMap((p) => p.items) ?? [];
   const columns: Column<Key>[] = [
     { key: 'id', header: t('common.id'), cell: (k) => `${k.id}${k.label ? ` — ${k.label}` : ''}` },
@@ -97,6 +98,9 @@ export function KeysPage() {
         <div className="row">
           {k.state === 'active' && (
             <>
+              <Button onPress={() => setEditing(k)} aria-label={t('common.editNamed', { name: k.id })}>
+                {t('common.edit')}
+              </Button>
               <ConfirmDialog
                 trigger={t('keys.newLink')}
                 title={t('keys.newLinkTitle', { id: k.id })}
@@ -139,6 +143,11 @@ export function KeysPage() {
               setIssued(answer);
             }}
           />
+        </EditPanel>
+      )}
+      {editing && (
+        <EditPanel title={t('keys.editOf', { id: editing.id })} onClose={() => setEditing(undefined)}>
+          <KeyForm key={editing.id} existing={editing} onSaved={() => setEditing(undefined)} />
         </EditPanel>
       )}
       <search className="toolbar">
