@@ -229,25 +229,12 @@ function ReservationForm({ onCreated }: { onCreated: (answer: ReservationCreated
           />
         </>
       )}
-      <SelectField
-        label={t('reservations.space')}
-        value={chosenSpace}
-        onChange={setSpace}
-        options={spaceOptions}
+      <BookingFields
+        space={[chosenSpace, setSpace]}
+        starts={[starts, setStarts]}
+        ends={[ends, setEnds]}
+        externalRef={[externalRef, setExternalRef]}
       />
-      <Field
-        label={t('reservations.starts', { zone: format.timeZone })}
-        type="datetime-local"
-        value={starts}
-        onChange={setStarts}
-      />
-      <Field
-        label={t('reservations.ends', { zone: format.timeZone })}
-        type="datetime-local"
-        value={ends}
-        onChange={setEnds}
-      />
-      <Field label={t('reservations.externalRef')} value={externalRef} onChange={setExternalRef} />
       <ErrorNotice error={create.error} />
       <Button type="submit" variant="primary" isDisabled={create.isPending}>
         {t('reservations.book')}
@@ -260,15 +247,11 @@ function ReservationForm({ onCreated }: { onCreated: (answer: ReservationCreated
 function ReservationChange({ reservation, onDone }: { reservation: Reservation; onDone: () => void }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const areas = useAreas();
   const update = useUpdateReservation();
   const [space, setSpace] = useState(reservation.spaceId);
   const [starts, setStarts] = useState(() => toLocalInput(reservation.startsAt, format.timeZone));
   const [ends, setEnds] = useState(() => toLocalInput(reservation.endsAt, format.timeZone));
   const [externalRef, setExternalRef] = useState(reservation.externalRef ?? '');
-  const spaceOptions = (areas.data ?? [])
-    .filter((a) => a.id !== 'outside')
-    .map((a) => ({ id: a.id, label: a.name }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     update.mutate(
@@ -287,24 +270,61 @@ function ReservationChange({ reservation, onDone }: { reservation: Reservation; 
   return (
     <Form onSubmit={submit} className="form">
       <p>{t('reservations.guestStays', { guest: reservation.guestId })}</p>
-      <SelectField label={t('reservations.space')} value={space} onChange={setSpace} options={spaceOptions} />
-      <Field
-        label={t('reservations.starts', { zone: format.timeZone })}
-        type="datetime-local"
-        value={starts}
-        onChange={setStarts}
+      <BookingFields
+        space={[space, setSpace]}
+        starts={[starts, setStarts]}
+        ends={[ends, setEnds]}
+        externalRef={[externalRef, setExternalRef]}
       />
-      <Field
-        label={t('reservations.ends', { zone: format.timeZone })}
-        type="datetime-local"
-        value={ends}
-        onChange={setEnds}
-      />
-      <Field label={t('reservations.externalRef')} value={externalRef} onChange={setExternalRef} />
       <ErrorNotice error={update.error} />
       <Button type="submit" variant="primary" isDisabled={update.isPending}>
         {t('common.save')}
       </Button>
     </Form>
+  );
+}
+
+type Value = [string, (value: string) => void];
+
+/** What a booking is — a space, from when to when (site time), a reference — for booking and changing alike. */
+function BookingFields({
+  space,
+  starts,
+  ends,
+  externalRef,
+}: {
+  space: Value;
+  starts: Value;
+  ends: Value;
+  externalRef: Value;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const areas = useAreas();
+  const spaceOptions = (areas.data ?? [])
+    .filter((a) => a.id !== 'outside')
+    .map((a) => ({ id: a.id, label: a.name }));
+  return (
+    <>
+      <SelectField
+        label={t('reservations.space')}
+        value={space[0]}
+        onChange={space[1]}
+        options={spaceOptions}
+      />
+      <Field
+        label={t('reservations.starts', { zone: format.timeZone })}
+        type="datetime-local"
+        value={starts[0]}
+        onChange={starts[1]}
+      />
+      <Field
+        label={t('reservations.ends', { zone: format.timeZone })}
+        type="datetime-local"
+        value={ends[0]}
+        onChange={ends[1]}
+      />
+      <Field label={t('reservations.externalRef')} value={externalRef[0]} onChange={externalRef[1]} />
+    </>
   );
 }
