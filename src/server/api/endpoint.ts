@@ -85,6 +85,12 @@ export interface Endpoint {
    * (auth/login-limit.ts) before the session, the body or anything else is looked at.
    */
   loginLimit?: boolean;
+  /**
+   * A session that has not passed every factor (stage `mfa` or `enrol`) may reach it: login and the
+   * second factors, MFA enrolment, who am I, logout, single sign-on. The security plugin refuses a
+   * half session on every other /api route (auth/plugin.ts).
+   */
+  halfSession?: boolean;
   /** its query holds a credential (the single sign-on callback's code): the request log shows the path only */
   secretQuery?: boolean;
   handle(ctx: EndpointContext<unknown, unknown, unknown>): Promise<unknown>;
@@ -112,6 +118,7 @@ export function endpoint<
   errors?: number[];
   session?: boolean;
   loginLimit?: boolean;
+  halfSession?: boolean;
   secretQuery?: boolean;
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }): Endpoint {

@@ -163,6 +163,7 @@ const setup = endpoint({
 const login = endpoint({
   operationId: 'login',
   summary: 'Log in with username and password',
+  halfSession: true,
   description:
     'Sets the session cookie. `stage` says what comes next: a second factor (`mfa`), enrolling one (`enrol`), or nothing (`full`).',
   loginLimit: true,
@@ -238,8 +239,8 @@ async function secondFactor(
   });
 }
 
-/** What the second-factor rows share: a session waiting for it, the login limit, the login answer. */
-const SECOND_FACTOR = { session: true, loginLimit: true } as const;
+/** What the second-factor rows share: a session waiting for it (a half one), the login limit. */
+const SECOND_FACTOR = { session: true, loginLimit: true, halfSession: true } as const;
 
 const loginTotp = endpoint({
   ...SECOND_FACTOR,

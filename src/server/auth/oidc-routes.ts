@@ -161,6 +161,7 @@ async function operatorFor(
 const config = endpoint({
   operationId: 'getAuthConfig',
   summary: 'How operators can sign in here (is single sign-on offered?)',
+  halfSession: true,
   response: z.object({ sso: z.object({ enabled: z.boolean() }) }),
   errors: [403],
   handle: async ({ security }) => ({ sso: { enabled: security.oidc !== undefined } }),
@@ -171,6 +172,7 @@ const config = endpoint({
 const start = endpoint({
   operationId: 'startSingleSignOn',
   summary: 'Single sign-on: go to the OpenID Connect provider',
+  halfSession: true,
   description: `A browser navigation. Sets a short-lived cookie bound to this sign-in (state, nonce and PKCE verifier are kept on the server) and redirects to the provider. ${SSO_REFUSAL}`,
   status: 303,
   response: seeOtherSchema,
@@ -213,6 +215,7 @@ const start = endpoint({
 const callback = endpoint({
   operationId: 'finishSingleSignOn',
   summary: 'Single sign-on: the provider’s answer',
+  halfSession: true,
   description: `Where the provider sends the browser back. Checks the answer (the state against this browser’s sign-in, taken once; the ID token by openid-client), finds the linked operator and sets a new session: full when the provider proved MFA (amr/acr as configured), else stage mfa or enrol, as after a password. ${SSO_REFUSAL}`,
   query: callbackQueryDoc,
   secretQuery: true,

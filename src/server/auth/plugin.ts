@@ -3,7 +3,8 @@
 //   `request.principal` (only for a session that has passed every required factor);
 // - refuses state-changing requests on a cookie session without the session's CSRF token;
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
-//   on anything but the login and enrolment routes;
+//   on every /api route but those whose endpoint says `halfSession` (login, second factors,
+//   enrolment, who am I, logout, single sign-on: the route table declares them);
 // - writes an audit record for every state-changing request that no handler audited itself.
 // It serves no route: setup, login, password change and single sign-on are rows of the one route
 // table (src/server/api/routes.ts) like every other. The security services it works with (sessions,
@@ -73,12 +74,13 @@ declare module 'fastify' {
     /** the security services, for routes that audit, raise alarms or feed the ID-change detector */
     security: SecurityServices;
   }
+  interface FastifyContextConfig {
+    /** a session that has not passed every factor may reach this route (Endpoint.halfSession) */
+    halfSession?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Routes a session that has not passed every factor may still use. */
-const HALF_SESSION_ROUTES =
-  /^\/api\/auth\/(session|config|logout|login(\/.*)?|oidc\/(start|callback)|totp\/(enrol|verify)|webauthn\/register\/(options|verify))$/;
 /** API tokens touch last-used at most this often. */
 const TOKEN_TOUCH_MS = 60_000;
 
@@ -151,8 +153,10 @@ async function authenticateRequest(
     request.principal = { kind: 'operator', id: operator.id, role: operator.role, scope: operator.scope };
     return undefined;
   }
+  // Only the routes the table lets a half session reach (the route this request matched says so; an
+  // unknown /api path is refused like any other).
   const path = request.url.split('?')[0] ?? '';
-  if (path.startsWith('/api/') && !HALF_SESSION_ROUTES.test(path))
+  if (path.startsWith('/api/') && request.routeOptions.config?.halfSession !== true)
     return session.stage === 'enrol'
       ? new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol a second factor (TOTP or passkey) first')
       : new ApiError('SECOND_FACTOR_REQUIRED', 'complete the second factor first');

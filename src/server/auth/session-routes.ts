@@ -14,6 +14,7 @@ import { mfaStatus } from './store.ts';
 const logout = endpoint({
   operationId: 'logout',
   summary: 'End the session',
+  halfSession: true,
   response: z.object({ loggedOut: z.boolean() }),
   errors: [403],
   handle: async ({ security: { ctx }, request, reply }) => {
@@ -28,6 +29,7 @@ const logout = endpoint({
 const whoAmI = endpoint({
   operationId: 'getSession',
   summary: 'Who is calling: the session or API token',
+  halfSession: true,
   response: z.record(z.string(), z.unknown()).meta({
     description:
       'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator` and `mfa`. An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',

@@ -204,6 +204,8 @@ function registerRoute(
       response,
     } as never,
     ...(onRequest.length > 0 && { onRequest }),
+    // What the security plugin reads before this route's own hooks: may a half session reach it?
+    config: { halfSession: endpoint.halfSession === true },
     ...(endpoint.bodyLimit !== undefined && { bodyLimit: endpoint.bodyLimit }),
     ...(endpoint.secretQuery && { logSerializers: withoutQuery }),
     handler: async (request, reply) => {

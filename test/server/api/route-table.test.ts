@@ -100,4 +100,29 @@ describe('one route table', () => {
     ])
       expect(rows.has(row), row).toBe(true);
   });
+
+  it('lets a half-logged-in session reach only the rows that say so: sign-in, enrolment, who am I', () => {
+    const half = apiRoutes(server.store)
+      .filter((r) => r.endpoint.halfSession)
+      .map((r) => key(r.method, r.url))
+      .sort();
+    expect(half).toEqual(
+      [
+        'GET /api/auth/session',
+        'GET /api/auth/config',
+        'POST /api/auth/logout',
+        'POST /api/auth/login',
+        'POST /api/auth/login/totp',
+        'POST /api/auth/login/backup-code',
+        'POST /api/auth/login/webauthn/options',
+        'POST /api/auth/login/webauthn/verify',
+        'GET /api/auth/oidc/start',
+        'GET /api/auth/oidc/callback',
+        'POST /api/auth/totp/enrol',
+        'POST /api/auth/totp/verify',
+        'POST /api/auth/webauthn/register/options',
+        'POST /api/auth/webauthn/register/verify',
+      ].sort(),
+    );
+  });
 });
