@@ -6,8 +6,9 @@
 //                                      ├──────► snapshot publisher  ┐ controller link
 //                                      └──────► revocation fan-out  ┘ (broker, coordinators, ingest,
 //                                                                      presence)
-//   HTTP app: security plugin (auth, CSRF, audit of every request, /api/auth …) + the route table,
-//             whose writes go to the service layer.
+//   HTTP app: security plugin (auth, CSRF, audit of every request) + the route table (every route,
+//             /api/auth sign-in included), whose writes go to the service layer; the security
+//             services (sessions, audit, alarms, the login limit, single sign-on) made once here.
 //   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
 //             serve` exposes them on a listener of its own.
 //
@@ -25,7 +26,7 @@ import {
   securityDb,
   systemClock,
 } from './auth/context.ts';
-import { registerManagementSecurity } from './auth/index.ts';
+import { createSecurityServices, registerManagementSecurity } from './auth/index.ts';
 import type { OidcSettings } from './auth/oidc-config.ts';
 import { ControllerLink, type ControllerSettings } from './controllers/link.ts';
 import { DomainBus } from './domain/bus.ts';
@@ -230,6 +231,17 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     db: store.db,
   });
   if (controllers) metrics.watchFleet(() => controllers.fleet());
+  // One set for the whole server: the login limit and the single sign-on client included.
+  const securityServices = createSecurityServices({
+    db: store.db,
+    logger,
+    clock,
+    installationKey,
+    alarms,
+    ...(security.settings && { settings: security.settings }),
+    ...(security.anchorFile && { anchorFile: security.anchorFile }),
+    ...(security.oidc && { oidc: security.oidc }),
+  });
   let app: FastifyInstance;
   let lifecycle: Lifecycle | undefined;
   try {
@@ -257,16 +269,9 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           );
         });
         await registerManagementSecurity(instance, {
-          db: store.db,
-          logger,
-          clock,
-          installationKey,
-          alarms,
-          ...(security.settings && { settings: security.settings }),
+          services: securityServices,
           ...(security.allowList && { allowList: security.allowList }),
           background: security.background ?? false,
-          ...(security.anchorFile && { anchorFile: security.anchorFile }),
-          ...(security.oidc && { oidc: security.oidc }),
         });
         await keyPageRoutes(instance);
         await mobilePageRoutes(instance);

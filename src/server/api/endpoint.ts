@@ -2,10 +2,13 @@
 // document both come from them) and a thin handler: reads go to the repositories, writes to the
 // service layer (src/server/services/), which validates, raises the domain events and so audits,
 // revokes and pushes snapshots. The route table (routes.ts) says which method, path and permission
-// each endpoint has.
+// each endpoint has. Sign-in is endpoints too: one answers a browser navigation with a redirect
+// (`status: 303`, the handler returns `seeOther(location)`), one counts against the per-address login
+// limit before anything else (`loginLimit`), one keeps a credential in its query out of the log
+// (`secretQuery`).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { SecurityServices } from '../auth/plugin.ts';
 import type { ControllerLink } from '../controllers/link.ts';
 import type { Principal } from '../http/principal.ts';
@@ -43,6 +46,12 @@ export interface EndpointContext<P, Q, B> {
 
 type AnyZod = z.ZodType;
 
+export type SuccessStatus = 200 | 201 | 202 | 204 | 303;
+
+/** The answer of a `status: 303` endpoint: 303 See Other, to this Location. */
+export const seeOtherSchema = z.object({ location: z.string() });
+export const seeOther = (location: string): z.input<typeof seeOtherSchema> => ({ location });
+
 export interface Endpoint {
   /** unique name of the operation in the OpenAPI document: `listDoors`, `createPerson` */
   operationId?: string;
@@ -51,9 +60,11 @@ export interface Endpoint {
   params?: AnyZod;
   query?: AnyZod;
   body?: AnyZod;
-  /** the success status and its body schema (none for 204) */
-  status: 200 | 201 | 202 | 204;
+  /** the success status and its body schema (none for 204; seeOtherSchema for 303) */
+  status: SuccessStatus;
   response?: AnyZod;
+  /** a 303 endpoint: where its Location leads, for the document (`the console (/)`) */
+  redirect?: string;
   /** a body that is not JSON (CSV import) */
   consumes?: string[];
   /** the handler writes the answer itself (a stream): nothing is sent after it returns */
@@ -69,6 +80,19 @@ export interface Endpoint {
    * codes), not a permission: its row has a null permission and the document says it needs a session.
    */
   session?: boolean;
+  /**
+   * A sign-in attempt (setup, login, a second factor): counted against the per-address login limit
+   * (auth/login-limit.ts) before the session, the body or anything else is looked at.
+   */
+  loginLimit?: boolean;
+  /**
+   * A session that has not passed every factor (stage `mfa` or `enrol`) may reach it: login and the
+   * second factors, MFA enrolment, who am I, logout, single sign-on. The security plugin refuses a
+   * half session on every other /api route (auth/plugin.ts).
+   */
+  halfSession?: boolean;
+  /** its query holds a credential (the single sign-on callback's code): the request log shows the path only */
+  secretQuery?: boolean;
   handle(ctx: EndpointContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 
@@ -84,15 +108,21 @@ export function endpoint<
   params?: P;
   query?: Q;
   body?: B;
-  status?: 200 | 201 | 202 | 204;
+  status?: SuccessStatus;
   response?: R;
+  redirect?: string;
   consumes?: string[];
   raw?: boolean;
   headers?: AnyZod;
   bodyLimit?: number;
   errors?: number[];
   session?: boolean;
+  loginLimit?: boolean;
+  halfSession?: boolean;
+  secretQuery?: boolean;
   handle(ctx: EndpointContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }): Endpoint {
+  if ((def.status === 303) !== (def.redirect !== undefined && (def.response as unknown) === seeOtherSchema))
+    throw new Error(`${def.summary}: a 303 endpoint answers seeOtherSchema and says where it redirects`);
   return { ...def, status: def.status ?? 200 } as Endpoint;
 }

@@ -1,12 +1,16 @@
 // Every route of the management API in one table: method, path, the permission it needs (null:
-// public, or a session route: see Endpoint.session), and the endpoint that serves it. Only setup,
-// login (second factors, single sign-on) and password change under /api/auth are still served by the
-// security plugin (src/server/auth/plugin.ts).
+// public, or a session route: see Endpoint.session), and the endpoint that serves it — sign-in
+// included (setup, login and its second factors, password change, single sign-on). It is the only
+// way an API route is declared: the OpenAPI document is generated from it, and what else the server
+// serves (the web console, the phone pages, the API document itself, SCIM) is listed below in
+// OUTSIDE_THE_TABLE; test/server/api/route-table.test.ts fails on any other route.
 
 import { alarmEndpoints as al } from '../alarms/routes.ts';
 import { auditEndpoints as au } from '../audit/routes.ts';
+import { authEndpoints as auth } from '../auth/auth-routes.ts';
 import { mfaEndpoints as mfa } from '../auth/mfa-routes.ts';
 import { oidcLinkEndpoints as sso } from '../auth/oidc-link-routes.ts';
+import { oidcEndpoints as oidc } from '../auth/oidc-routes.ts';
 import { operatorEndpoints as op } from '../auth/operator-routes.ts';
 import { sessionEndpoints as ses } from '../auth/session-routes.ts';
 import { tokenEndpoints as tk } from '../auth/token-routes.ts';
@@ -76,6 +80,41 @@ const row = (
   endpoint,
   tag,
 });
+
+/**
+ * What the server serves beside the route table, each for its reason; nothing else. Matched on the
+ * route's URL template as Fastify has it.
+ */
+export const OUTSIDE_THE_TABLE: readonly { what: string; why: string; matches(url: string): boolean }[] = [
+  {
+    what: 'the web console: its page for / and every client route, and its static assets (dist/web)',
+    why: 'static files of the single-page app (http/console.ts), not API operations',
+    matches: (url) => url === '/' || url === '/*' || CONSOLE_ASSET.test(url),
+  },
+  {
+    what: 'the key link’s phone page (/k/)',
+    why: 'a page, its script, style sheet and manifest (keys/page.ts, http/phone-page.ts)',
+    matches: (url) => url.startsWith('/k/'),
+  },
+  {
+    what: 'the mobile-key phone page (/m/)',
+    why: 'a page, its script, style sheet and manifest (mobile/page.ts, http/phone-page.ts)',
+    matches: (url) => url.startsWith('/m/'),
+  },
+  {
+    what: 'the API document and its browser (/api/docs)',
+    why: 'generated from this table (@fastify/swagger, @fastify/swagger-ui)',
+    matches: (url) => url === '/api/docs' || url.startsWith('/api/docs/'),
+  },
+  {
+    what: 'SCIM 2.0 provisioning (/scim/v2)',
+    why: 'another protocol (RFC 7644): its own bearer token, schemas, content type and error shape (scim/routes.ts)',
+    matches: (url) => url === '/scim/v2' || url.startsWith('/scim/v2/'),
+  },
+];
+
+/** A file of the console build at the top level or under /assets (never under /api). */
+const CONSOLE_ASSET = /^\/(?!api\/|api$|scim\/|k\/|m\/)(assets\/)?[\w.@-]+\.[a-z0-9]{1,12}$/i;
 
 export interface RouteOptions {
   /** the server has a controller link: serve its enrollment, status, restart and baseline routes */
@@ -173,6 +212,18 @@ export function apiRoutes(store: Store, options: RouteOptions = { controllerLink
     row('POST',   '/api/alarms/:id/resolve',    'alarms:write',      al.resolve,            'alarms'),
     row('POST',   '/api/alarms/:id/comments',   'alarms:write',      al.comment,            'alarms'),
 
+    // Sign-in: public (setup, login, single sign-on) or answering the browser session at the stage
+    // each accepts (the second factors, the password change); each counts against the login limit.
+    row('POST',   '/api/auth/setup',            null,                auth.setup,            'auth'),
+    row('POST',   '/api/auth/login',            null,                auth.login,            'auth'),
+    row('POST',   '/api/auth/login/totp',       null,                auth.loginTotp,        'auth'),
+    row('POST',   '/api/auth/login/backup-code', null,               auth.loginBackupCode,  'auth'),
+    row('POST',   '/api/auth/login/webauthn/options', null,          auth.loginPasskeyOptions, 'auth'),
+    row('POST',   '/api/auth/login/webauthn/verify', null,           auth.loginPasskey,     'auth'),
+    row('POST',   '/api/auth/password',         null,                auth.changePassword,   'auth'),
+    row('GET',    '/api/auth/config',           null,                oidc.config,           'auth'),
+    row('GET',    '/api/auth/oidc/start',       null,                oidc.start,            'auth'),
+    row('GET',    '/api/auth/oidc/callback',    null,                oidc.callback,         'auth'),
     row('GET',    '/api/auth/session',          null,                ses.whoAmI,            'auth'),
     row('POST',   '/api/auth/logout',           null,                ses.logout,            'auth'),
     // Answer the caller's session (at the stages each accepts), not a permission.

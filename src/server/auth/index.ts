@@ -1,7 +1,8 @@
-// One call for the server to put the management security in front of everything (serve.ts):
-// security headers, the IP allow-list (before any database work), then authentication, CSRF,
-// audit and the login routes of /api/auth (the rest are rows of the route table). Optionally the
-// background work: clock-jump watch and expired-session cleanup, both stopped when the app closes.
+// One call for the server to put the management security in front of everything (compose.ts):
+// security headers, the IP allow-list (before any database work), then authentication, CSRF and
+// audit, with the security services the composition root made. Every route, /api/auth included, is
+// a row of the route table. Optionally the background work: clock-jump watch and expired-session
+// cleanup, both stopped when the app closes.
 
 import type { FastifyInstance } from 'fastify';
 import { registerAllowList } from '../transport/allow-list.ts';
@@ -11,7 +12,14 @@ import { type SecurityPluginOptions, securityPlugin } from './plugin.ts';
 import { deleteExpiredSessions } from './store.ts';
 
 export { type SecurityEnv, securityEnv } from './env.ts';
-export { authenticate, type SecurityPluginOptions, type SecurityServices, securityPlugin } from './plugin.ts';
+export {
+  authenticate,
+  createSecurityServices,
+  type SecurityPluginOptions,
+  type SecurityServices,
+  type SecurityServicesOptions,
+  securityPlugin,
+} from './plugin.ts';
 export { ensureFirstAdminSetup } from './setup.ts';
 
 export interface ManagementSecurityOptions extends SecurityPluginOptions {
@@ -29,7 +37,7 @@ export async function registerManagementSecurity(
   await registerSecurityHeaders(app);
   registerAllowList(app, options.allowList ?? []);
   registerWellFormedText(app);
-  await app.register(securityPlugin, options);
+  await app.register(securityPlugin, { services: options.services });
   if (options.background) {
     const services = app.security;
     const stopClock = services.alarms.watchClock(10_000);

@@ -1,7 +1,7 @@
 // /api/auth MFA enrolment: a TOTP authenticator (start, confirm with a code), a passkey (options,
 // register) and new backup codes. They answer the caller's browser session, not a permission: an
-// admin who must enrol a second factor first (stage `enrol`) may use the enrolment routes — the
-// security plugin lets a half session reach only these and the login routes — and enrolling one turns
+// admin who must enrol a second factor first (stage `enrol`) may use the enrolment routes — they say
+// `halfSession`, and the security plugin lets a half session reach only such rows — and enrolling one turns
 // that session into a full one. Backup codes need a full session and an enrolled factor. Every step
 // is audited; the TOTP secret and the backup codes are in the one answer that issues them, nowhere
 // else. Endpoints of the one route table (src/server/api/routes.ts).
@@ -95,6 +95,7 @@ const startTotp = endpoint({
   operationId: 'startTotpEnrolment',
   summary: 'Start enrolling a TOTP authenticator',
   session: true,
+  halfSession: true,
   response: z.object({
     secret: z.string(),
     uri: z.string().meta({ description: 'otpauth:// for a QR code' }),
@@ -116,6 +117,7 @@ const confirmTotp = endpoint({
   operationId: 'confirmTotpEnrolment',
   summary: 'Confirm the TOTP authenticator with a code',
   session: true,
+  halfSession: true,
   body: codeBody,
   response: enrolledAnswer,
   errors: [409],
@@ -138,6 +140,7 @@ const passkeyOptions = endpoint({
   operationId: 'passkeyRegistrationOptions',
   summary: 'Options for registering a passkey',
   session: true,
+  halfSession: true,
   response: anyObject.meta({ description: 'PublicKeyCredentialCreationOptionsJSON' }),
   handle: async ({ security: { ctx }, request }) => {
     const session = sessionAt(request, ['full', 'enrol']);
@@ -152,6 +155,7 @@ const registerPasskey = endpoint({
   operationId: 'registerPasskey',
   summary: 'Register a passkey',
   session: true,
+  halfSession: true,
   body: registerVerifyBody,
   response: enrolledAnswer,
   errors: [409],

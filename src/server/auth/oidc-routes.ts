@@ -8,15 +8,19 @@
 // State, nonce and PKCE verifier are kept server-side for ten minutes, bound to a cookie of this
 // browser, and taken once: a tampered, stale or replayed callback is refused. Every outcome is
 // audited; no code, token or secret reaches an audit record or a log line (the callback's query is
-// kept out of the request log). Local passwords keep working: the break-glass way in.
+// kept out of the request log: `secretQuery`). Local passwords keep working: the break-glass way in.
+// Endpoints of the one route table (src/server/api/routes.ts): start and callback answer a browser
+// navigation, so they succeed — and are refused — with a 303 (`status: 303`); each counts against the
+// per-address single sign-on limit (auth/login-limit.ts) in its handler, so that a refused callback
+// still lands on the sign-in page.
 
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SlidingLimit } from '../alarms/detectors.ts';
+import { endpoint, seeOther, seeOtherSchema } from '../api/endpoint.ts';
 import { ApiError, type ApiErrorCode } from '../http/errors.ts';
 import { audit, parse } from './http.ts';
 import { completeLogin } from './login.ts';
-import { type IdentityClaims, mfaProven, OidcClient } from './oidc-client.ts';
+import { type IdentityClaims, mfaProven, type OidcClient } from './oidc-client.ts';
 import type { OidcSettings } from './oidc-config.ts';
 import {
   findOperatorByOidcLink,
@@ -35,6 +39,10 @@ export const OIDC_LOGIN_TTL_MS = 10 * 60_000;
 const CONSOLE_HOME = '/';
 const SIGN_IN_PAGE = '/sign-in';
 
+/**
+ * What the callback's query may be. The route takes any query (a malformed one is a refused sign-in,
+ * audited and sent to the sign-in page, not a 400): this is checked in the handler.
+ */
 const callbackQuery = z
   .object({
     code: z.string().min(1).max(4096).optional(),
@@ -42,6 +50,17 @@ const callbackQuery = z
     error: z.string().max(256).optional(),
   })
   .loose();
+/** The callback's query as documented (and as any query passes): what the provider sends. */
+const callbackQueryDoc = z
+  .object({
+    code: z.unknown().optional().meta({ description: 'the authorization code', type: 'string' }),
+    state: z.unknown().optional().meta({ description: 'the state of this sign-in', type: 'string' }),
+    error: z.unknown().optional().meta({ description: 'the provider’s OAuth error code', type: 'string' }),
+  })
+  .loose();
+
+const SSO_REFUSAL =
+  'A refused sign-in also answers 303, to `/sign-in?ssoError=<code>`: OIDC_STATE_INVALID (not started in this browser, used, expired or tampered), OIDC_LOGIN_FAILED (the provider refused, or its answer did not verify), OIDC_NOT_ALLOWED (no enabled operator is linked to this identity), OIDC_PROVIDER_UNAVAILABLE, LOGIN_LOCKED, RATE_LIMITED.';
 
 /**
  * What a failure of openid-client may say in the log: its name, code, fixed message and the OAuth
@@ -57,147 +76,167 @@ function safeError(error: unknown) {
   };
 }
 
-/** The request log shows the callback without its query (the authorization code is a credential). */
-const withoutQuery = {
-  req: (request: FastifyRequest) => ({
-    method: request.method,
-    url: request.url.split('?')[0],
-    remoteAddress: request.ip,
-  }),
-};
-
-export const oidcRoutes: FastifyPluginAsync<{
-  services: SecurityServices;
-  settings: OidcSettings | undefined;
-}> = async (app, { services, settings }) => {
-  const { ctx, box, alarms } = services;
-  const { db } = ctx;
-  const client = settings && new OidcClient(settings);
-  if (client) app.addHook('onClose', () => client.close());
-  if (settings)
-    ctx.logger.info(
-      { issuer: settings.issuer, clientId: settings.clientId, claim: settings.claim },
-      'OpenID Connect single sign-on configured',
-    );
-  const attempts = new SlidingLimit(
-    ctx.settings.loginRateLimit.perAddress,
-    ctx.settings.loginRateLimit.windowMs,
-  );
-  const cookieName = ctx.settings.session.secureCookie ? '__Host-monban_oidc' : 'monban_oidc';
-  // Lax, not Strict: the provider sends the browser back with a cross-site navigation.
-  const cookieOptions = {
-    path: '/',
-    httpOnly: true,
-    secure: ctx.settings.session.secureCookie,
-    sameSite: 'lax' as const,
+/** The flow cookie: bound to this browser's sign-in. Lax, not Strict: the provider sends the browser back with a cross-site navigation. */
+function flowCookie({ ctx }: SecurityServices) {
+  const secure = ctx.settings.session.secureCookie;
+  return {
+    name: secure ? '__Host-monban_oidc' : 'monban_oidc',
+    options: { path: '/', httpOnly: true, secure, sameSite: 'lax' as const },
   };
+}
 
-  function configured(): { client: OidcClient; settings: OidcSettings } {
-    if (!client || !settings) throw new ApiError('OIDC_NOT_CONFIGURED', 'single sign-on is not configured');
-    return { client, settings };
-  }
+function configured(services: SecurityServices): { client: OidcClient; settings: OidcSettings } {
+  const { oidcClient: client, oidc: settings } = services;
+  if (!client || !settings) throw new ApiError('OIDC_NOT_CONFIGURED', 'single sign-on is not configured');
+  return { client, settings };
+}
 
-  function limit(request: FastifyRequest) {
-    if (!attempts.allow(request.ip, ctx.clock.now()))
-      throw new ApiError('RATE_LIMITED', 'too many sign-in attempts from this address; wait a minute');
-  }
+function limit(services: SecurityServices, request: FastifyRequest) {
+  services.loginLimit.attempt('sso', request.ip, 'too many sign-in attempts from this address');
+}
 
-  async function refused(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    error: unknown,
-    who: { operator?: Operator; subject?: string } = {},
-  ) {
-    const code: ApiErrorCode = error instanceof ApiError ? error.code : 'OIDC_LOGIN_FAILED';
-    if (!(error instanceof ApiError))
-      ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect sign-in failed');
-    await audit(
-      ctx,
-      request,
-      'login.failure',
-      who.operator ? `operator:${who.operator.username}` : `oidc:${who.subject ?? 'unknown'}`,
-      { factor: 'oidc', code, ...(error instanceof ApiError && error.extra) },
-      who.operator?.id ?? 'anonymous',
-    );
-    await alarms.loginFailed();
-    reply.clearCookie(cookieName, cookieOptions);
-    return reply.redirect(`${SIGN_IN_PAGE}?ssoError=${code}`, 303);
-  }
+/** A refused sign-in: audited (never with what the provider sent), alarmed, to the sign-in page. */
+async function refused(
+  services: SecurityServices,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  who: { operator?: Operator; subject?: string } = {},
+) {
+  const { ctx, alarms } = services;
+  const code: ApiErrorCode = error instanceof ApiError ? error.code : 'OIDC_LOGIN_FAILED';
+  if (!(error instanceof ApiError))
+    ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect sign-in failed');
+  await audit(
+    ctx,
+    request,
+    'login.failure',
+    who.operator ? `operator:${who.operator.username}` : `oidc:${who.subject ?? 'unknown'}`,
+    { factor: 'oidc', code, ...(error instanceof ApiError && error.extra) },
+    who.operator?.id ?? 'anonymous',
+  );
+  await alarms.loginFailed();
+  const cookie = flowCookie(services);
+  reply.clearCookie(cookie.name, cookie.options);
+  return seeOther(`${SIGN_IN_PAGE}?ssoError=${code}`);
+}
 
-  /** The local operator this verified identity is, if any may sign in. */
-  async function operatorFor(claims: IdentityClaims, oidc: OidcSettings): Promise<Operator> {
-    if (oidc.claim === 'email') {
-      // Only an address the provider verified; and it must name exactly one operator.
-      const email = claims.email;
-      if (typeof email !== 'string' || claims.email_verified !== true)
-        throw new ApiError('OIDC_NOT_ALLOWED', 'the provider gave no verified e-mail address', {
-          reason: 'email_not_verified',
-        });
-      const found = await findOperatorsByEmail(db, email);
-      if (found.length !== 1)
-        throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
-          reason: found.length === 0 ? 'unknown_identity' : 'ambiguous_email',
-        });
-      return found[0]!;
-    }
-    const subject = claims[oidc.claim];
-    const operator =
-      typeof subject === 'string' ? await findOperatorByOidcLink(db, oidc.issuer, subject) : undefined;
-    if (!operator)
-      throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
-        reason: 'unknown_identity',
+function unavailable({ ctx }: SecurityServices, error: unknown): ApiError {
+  ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect provider discovery failed');
+  return new ApiError('OIDC_PROVIDER_UNAVAILABLE', 'the sign-in provider cannot be reached');
+}
+
+/** The local operator this verified identity is, if any may sign in. */
+async function operatorFor(
+  { ctx: { db } }: SecurityServices,
+  claims: IdentityClaims,
+  oidc: OidcSettings,
+): Promise<Operator> {
+  if (oidc.claim === 'email') {
+    // Only an address the provider verified; and it must name exactly one operator.
+    const email = claims.email;
+    if (typeof email !== 'string' || claims.email_verified !== true)
+      throw new ApiError('OIDC_NOT_ALLOWED', 'the provider gave no verified e-mail address', {
+        reason: 'email_not_verified',
       });
-    return operator;
+    const found = await findOperatorsByEmail(db, email);
+    if (found.length !== 1)
+      throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
+        reason: found.length === 0 ? 'unknown_identity' : 'ambiguous_email',
+      });
+    return found[0]!;
   }
+  const subject = claims[oidc.claim];
+  const operator =
+    typeof subject === 'string' ? await findOperatorByOidcLink(db, oidc.issuer, subject) : undefined;
+  if (!operator)
+    throw new ApiError('OIDC_NOT_ALLOWED', 'no operator of this Monban has this identity', {
+      reason: 'unknown_identity',
+    });
+  return operator;
+}
 
-  // ------------------------------------------------------------ public: is SSO offered?
+// ------------------------------------------------------------ public: is SSO offered?
 
-  app.get('/api/auth/config', async () => ({ sso: { enabled: settings !== undefined } }));
+const config = endpoint({
+  operationId: 'getAuthConfig',
+  summary: 'How operators can sign in here (is single sign-on offered?)',
+  halfSession: true,
+  response: z.object({ sso: z.object({ enabled: z.boolean() }) }),
+  errors: [403],
+  handle: async ({ security }) => ({ sso: { enabled: security.oidc !== undefined } }),
+});
 
-  // ------------------------------------------------------------ sign-in
+// ------------------------------------------------------------ sign-in
 
-  app.get('/api/auth/oidc/start', async (request, reply) => {
-    const { client } = configured();
-    limit(request);
-    let start: Awaited<ReturnType<OidcClient['start']>>;
+const start = endpoint({
+  operationId: 'startSingleSignOn',
+  summary: 'Single sign-on: go to the OpenID Connect provider',
+  halfSession: true,
+  description: `A browser navigation. Sets a short-lived cookie bound to this sign-in (state, nonce and PKCE verifier are kept on the server) and redirects to the provider. ${SSO_REFUSAL}`,
+  status: 303,
+  response: seeOtherSchema,
+  redirect: 'the provider’s authorization endpoint',
+  errors: [404, 429],
+  handle: async ({ security: services, request, reply }) => {
+    const { ctx, box } = services;
+    const { client } = configured(services);
+    limit(services, request);
+    let begun: Awaited<ReturnType<OidcClient['start']>>;
     try {
-      start = await client.start();
+      begun = await client.start();
     } catch (error) {
-      return refused(request, reply, error instanceof ApiError ? error : unavailable(error));
+      return refused(
+        services,
+        request,
+        reply,
+        error instanceof ApiError ? error : unavailable(services, error),
+      );
     }
     const raw = newSecretToken('');
     const now = ctx.clock.now();
     await putPendingOidcLogin(
-      db,
+      ctx.db,
       sha256Hex(raw),
       {
-        state: start.state,
-        nonce: start.nonce,
-        verifierEnc: box.encrypt(start.codeVerifier),
+        state: begun.state,
+        nonce: begun.nonce,
+        verifierEnc: box.encrypt(begun.codeVerifier),
         expiresAt: now + OIDC_LOGIN_TTL_MS,
       },
       now,
     );
-    reply.setCookie(cookieName, raw, { ...cookieOptions, maxAge: OIDC_LOGIN_TTL_MS / 1000 });
-    return reply.redirect(start.url.href, 303);
-  });
+    const cookie = flowCookie(services);
+    reply.setCookie(cookie.name, raw, { ...cookie.options, maxAge: OIDC_LOGIN_TTL_MS / 1000 });
+    return seeOther(begun.url.href);
+  },
+});
 
-  function unavailable(error: unknown): ApiError {
-    ctx.logger.warn({ err: safeError(error) }, 'OpenID Connect provider discovery failed');
-    return new ApiError('OIDC_PROVIDER_UNAVAILABLE', 'the sign-in provider cannot be reached');
-  }
-
-  app.get('/api/auth/oidc/callback', { logSerializers: withoutQuery }, async (request, reply) => {
-    const { client, settings: oidc } = configured();
+const callback = endpoint({
+  operationId: 'finishSingleSignOn',
+  summary: 'Single sign-on: the provider’s answer',
+  halfSession: true,
+  description: `Where the provider sends the browser back. Checks the answer (the state against this browser’s sign-in, taken once; the ID token by openid-client), finds the linked operator and sets a new session: full when the provider proved MFA (amr/acr as configured), else stage mfa or enrol, as after a password. ${SSO_REFUSAL}`,
+  query: callbackQueryDoc,
+  secretQuery: true,
+  status: 303,
+  response: seeOtherSchema,
+  redirect: 'the console (`/`)',
+  errors: [404],
+  handle: async ({ security: services, request, reply }) => {
+    const { ctx, box } = services;
+    const { client, settings: oidc } = configured(services);
     let subject: string | undefined;
     let operator: Operator | undefined;
     try {
-      limit(request);
+      limit(services, request);
       const query = parse(callbackQuery, request.query);
-      const raw = request.cookies?.[cookieName];
+      const cookie = flowCookie(services);
+      const raw = request.cookies?.[cookie.name];
       // Taken whatever comes next: one callback per started sign-in.
-      const pending = raw && raw.length <= 200 ? await takePendingOidcLogin(db, sha256Hex(raw)) : undefined;
-      reply.clearCookie(cookieName, cookieOptions);
+      const pending =
+        raw && raw.length <= 200 ? await takePendingOidcLogin(ctx.db, sha256Hex(raw)) : undefined;
+      reply.clearCookie(cookie.name, cookie.options);
       if (!pending || pending.expiresAt <= ctx.clock.now())
         throw new ApiError('OIDC_STATE_INVALID', 'this sign-in was not started here, was used, or expired', {
           reason: pending ? 'expired' : 'unknown_or_used',
@@ -217,10 +256,10 @@ export const oidcRoutes: FastifyPluginAsync<{
         codeVerifier: box.decrypt(pending.verifierEnc),
       });
       subject = typeof claims[oidc.claim] === 'string' ? (claims[oidc.claim] as string) : claims.sub;
-      operator = await operatorFor(claims, oidc);
+      operator = await operatorFor(services, claims, oidc);
       if (operator.disabled)
         throw new ApiError('OIDC_NOT_ALLOWED', 'this operator is disabled', { reason: 'disabled' });
-      const locked = await lockedUntil(db, operator.username, ctx.clock.now());
+      const locked = await lockedUntil(ctx.db, operator.username, ctx.clock.now());
       if (locked !== undefined)
         throw new ApiError('LOGIN_LOCKED', 'too many failed attempts; try again later');
       const proof = mfaProven(claims, oidc);
@@ -231,10 +270,10 @@ export const oidcRoutes: FastifyPluginAsync<{
           extra: { issuer: oidc.issuer, mfa: 'provider', amr: proof.amr, acr: proof.acr },
           firstFactor: 'oidc',
         });
-        return reply.redirect(CONSOLE_HOME, 303);
+        return seeOther(CONSOLE_HOME);
       }
       // No proof of MFA from the provider: the operator's own second factor, or enrolling one first.
-      const stage = hasSecondFactor(await mfaStatus(db, operator.id)) ? 'mfa' : 'enrol';
+      const stage = hasSecondFactor(await mfaStatus(ctx.db, operator.id)) ? 'mfa' : 'enrol';
       await issueSession(ctx, request, reply, operator, stage, undefined, 'oidc');
       await audit(
         ctx,
@@ -244,9 +283,14 @@ export const oidcRoutes: FastifyPluginAsync<{
         { issuer: oidc.issuer, next: stage },
         operator.id,
       );
-      return reply.redirect(CONSOLE_HOME, 303);
+      return seeOther(CONSOLE_HOME);
     } catch (error) {
-      return refused(request, reply, error, { ...(operator && { operator }), ...(subject && { subject }) });
+      return refused(services, request, reply, error, {
+        ...(operator && { operator }),
+        ...(subject && { subject }),
+      });
     }
-  });
-};
+  },
+});
+
+export const oidcEndpoints = { config, start, callback };

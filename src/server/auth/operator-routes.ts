@@ -8,12 +8,13 @@ import { endpoint } from '../api/endpoint.ts';
 import { isoOut } from '../api/schemas.ts';
 import { ApiError } from '../http/errors.ts';
 import { ROLES } from '../http/principal.ts';
-import { displayNameSchema, publicOperator, usernameSchema } from './auth-routes.ts';
 import { type AuthorityChange, endOperatorAuthority } from './authority.ts';
 import type { SecurityContext } from './context.ts';
 import { audit, idParam } from './http.ts';
+import { publicOperator } from './login.ts';
 import { getOidcLink } from './oidc-store.ts';
 import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH } from './passwords.ts';
+import { displayNameSchema, operatorSchema, usernameSchema } from './schemas.ts';
 import {
   countEnabledAdmins,
   createOperator,
@@ -86,20 +87,6 @@ function checkScope(role: string, scope: { departments: string[]; sites: string[
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const operatorScope = z
-  .object({ departments: z.array(z.string()).readonly(), sites: z.array(z.string()).readonly() })
-  .meta({ id: 'OperatorScope', description: 'empty lists: no restriction of that kind' });
-export const operatorSchema = z
-  .object({
-    id: z.string(),
-    username: z.string(),
-    email: z.string().nullable(),
-    displayName: z.string().nullable(),
-    role: z.enum(ROLES),
-    scope: z.union([operatorScope, z.literal('all')]),
-    disabled: z.boolean(),
-  })
-  .meta({ id: 'Operator' });
 const operatorDetail = operatorSchema
   .extend({
     mfa: z

@@ -3,11 +3,13 @@
 //   `request.principal` (only for a session that has passed every required factor);
 // - refuses state-changing requests on a cookie session without the session's CSRF token;
 // - answers 403 to a half-logged-in session (second factor pending, or an admin who must enrol MFA)
-//   on anything but the login and enrolment routes;
-// - writes an audit record for every state-changing request that no handler audited itself;
-// - serves setup, login (second factors, OpenID Connect sign-in when configured) and password change
-//   under /api/auth, which share its per-address login limit. Every other route, the rest of
-//   /api/auth included, is a row of the one route table (src/server/api/routes.ts).
+//   on every /api route but those whose endpoint says `halfSession` (login, second factors,
+//   enrolment, who am I, logout, single sign-on: the route table declares them);
+// - writes an audit record for every state-changing request that no handler audited itself.
+// It serves no route: setup, login, password change and single sign-on are rows of the one route
+// table (src/server/api/routes.ts) like every other. The security services it works with (sessions,
+// audit, alarms, the per-address login limit, the single sign-on client) are made once by the
+// composition root (createSecurityServices, src/server/compose.ts) and handed to it.
 
 import cookie from '@fastify/cookie';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -17,7 +19,6 @@ import { anchorKeys } from '../audit/anchors.ts';
 import { ApiError, errorBody } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 import type { Database } from '../storage/schema.ts';
-import { authRoutes } from './auth-routes.ts';
 import { tokenPrincipal } from './authority.ts';
 import {
   type Clock,
@@ -28,13 +29,14 @@ import {
   systemClock,
 } from './context.ts';
 import { audit } from './http.ts';
+import { LoginRateLimit } from './login-limit.ts';
+import { OidcClient } from './oidc-client.ts';
 import type { OidcSettings } from './oidc-config.ts';
-import { oidcRoutes } from './oidc-routes.ts';
 import { constantTimeEqual, SecretBox, sha256Hex } from './secrets.ts';
 import { resolveSession } from './sessions.ts';
 import { findActiveApiToken, touchApiToken } from './store.ts';
 
-export interface SecurityPluginOptions {
+export interface SecurityServicesOptions {
   db: Kysely<Database>;
   logger: FastifyBaseLogger;
   /** the installation key (storage/installation-key.ts): encrypts TOTP secrets, keys backup-code hashes */
@@ -56,6 +58,15 @@ export interface SecurityServices {
   alarms: AlarmService;
   /** OpenID Connect single sign-on; undefined: off */
   oidc: OidcSettings | undefined;
+  /** the relying party of single sign-on (discovery kept); undefined: off. Closed with the app. */
+  oidcClient: OidcClient | undefined;
+  /** the per-address limit on sign-in attempts, one for the whole server (login-limit.ts) */
+  loginLimit: LoginRateLimit;
+}
+
+export interface SecurityPluginOptions {
+  /** made once by the composition root (createSecurityServices) */
+  services: SecurityServices;
 }
 
 declare module 'fastify' {
@@ -63,16 +74,17 @@ declare module 'fastify' {
     /** the security services, for routes that audit, raise alarms or feed the ID-change detector */
     security: SecurityServices;
   }
+  interface FastifyContextConfig {
+    /** a session that has not passed every factor may reach this route (Endpoint.halfSession) */
+    halfSession?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Routes a session that has not passed every factor may still use. */
-const HALF_SESSION_ROUTES =
-  /^\/api\/auth\/(session|config|logout|login(\/.*)?|oidc\/(start|callback)|totp\/(enrol|verify)|webauthn\/register\/(options|verify))$/;
 /** API tokens touch last-used at most this often. */
 const TOKEN_TOUCH_MS = 60_000;
 
-export function createSecurityServices(options: SecurityPluginOptions): SecurityServices {
+export function createSecurityServices(options: SecurityServicesOptions): SecurityServices {
   const ctx: SecurityContext = {
     db: securityDb(options.db),
     logger: options.logger,
@@ -85,6 +97,8 @@ export function createSecurityServices(options: SecurityPluginOptions): Security
     ctx,
     box: new SecretBox(options.installationKey),
     oidc: options.oidc,
+    oidcClient: options.oidc && new OidcClient(options.oidc),
+    loginLimit: new LoginRateLimit(ctx.settings.loginRateLimit, ctx.clock),
     alarms:
       options.alarms ??
       new AlarmService(ctx.db, ctx.logger, ctx.clock, {
@@ -139,22 +153,30 @@ async function authenticateRequest(
     request.principal = { kind: 'operator', id: operator.id, role: operator.role, scope: operator.scope };
     return undefined;
   }
+  // Only the routes the table lets a half session reach (the route this request matched says so; an
+  // unknown /api path is refused like any other).
   const path = request.url.split('?')[0] ?? '';
-  if (path.startsWith('/api/') && !HALF_SESSION_ROUTES.test(path))
+  if (path.startsWith('/api/') && request.routeOptions.config?.halfSession !== true)
     return session.stage === 'enrol'
       ? new ApiError('MFA_ENROLMENT_REQUIRED', 'enrol a second factor (TOTP or passkey) first')
       : new ApiError('SECOND_FACTOR_REQUIRED', 'complete the second factor first');
   return undefined;
 }
 
-const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyInstance, options) => {
-  const services = createSecurityServices(options);
+const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyInstance, { services }) => {
   const { ctx } = services;
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
   app.decorateRequest('authSession', undefined);
   app.decorateRequest('audited', false);
   app.decorate('security', services);
+  const { oidc, oidcClient } = services;
+  if (oidc)
+    ctx.logger.info(
+      { issuer: oidc.issuer, clientId: oidc.clientId, claim: oidc.claim },
+      'OpenID Connect single sign-on configured',
+    );
+  if (oidcClient) app.addHook('onClose', () => oidcClient.close());
 
   app.addHook('onRequest', async (request, reply) => {
     const failure = await authenticateRequest(services, request);
@@ -180,11 +202,6 @@ const plugin: FastifyPluginAsync<SecurityPluginOptions> = async (app: FastifyIns
     } catch (error) {
       ctx.logger.error({ err: { message: (error as Error).message } }, 'audit append failed');
     }
-  });
-
-  await app.register(async (scope) => {
-    await scope.register(authRoutes, { services });
-    await scope.register(oidcRoutes, { services, settings: options.oidc });
   });
 };
 

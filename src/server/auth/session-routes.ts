@@ -15,6 +15,7 @@ import { mfaStatus } from './store.ts';
 const logout = endpoint({
   operationId: 'logout',
   summary: 'End the session',
+  halfSession: true,
   response: z.object({ loggedOut: z.boolean() }),
   errors: [403],
   handle: async ({ security: { ctx }, request, reply }) => {
@@ -29,6 +30,7 @@ const logout = endpoint({
 const whoAmI = endpoint({
   operationId: 'getSession',
   summary: 'Who is calling: the session or API token',
+  halfSession: true,
   response: z.record(z.string(), z.unknown()).meta({
     description:
       'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator`, `mfa` and `permissions` (what the role allows; empty until signed in fully). An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',

@@ -8,9 +8,8 @@ import { endpoint } from '../api/endpoint.ts';
 import { isoOut } from '../api/schemas.ts';
 import { ApiError } from '../http/errors.ts';
 import { hasPermission, PERMISSIONS, ROLES } from '../http/principal.ts';
-import { API_TOKEN_PREFIX } from './auth-routes.ts';
 import { audit, idParam } from './http.ts';
-import { operatorScope } from './operator-routes.ts';
+import { API_TOKEN_PREFIX, operatorScope } from './schemas.ts';
 import { newSecretToken, sha256Hex } from './secrets.ts';
 import { type ApiTokenRecord, createApiToken, listApiTokens, revokeApiToken } from './store.ts';
 

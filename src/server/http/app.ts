@@ -1,14 +1,23 @@
 // The management server's HTTP app: Fastify with zod schemas (fastify-type-provider-zod) for
 // validation, serialization and the OpenAPI 3.1 document (served at /api/docs/json, browsable at
 // /api/docs), one error handler with stable codes, and every route of the route table guarded by
-// its permission. Writes go to the service layer with the caller as its actor. Authentication is
+// its permission — sign-in included: the route table is the only way an API route is declared (what
+// else the server serves, the console and the phone pages, is listed in routes.ts OUTSIDE_THE_TABLE;
+// `servedRoutes` records every route Fastify was given, for the test that holds this). Writes go to
+// the service layer with the caller as its actor. Authentication is
 // plugged in, not built in: `plugins` registers the security plugin (which sets
 // request.principal); `authenticate` can name a caller the plugin did not (tests). The server is
 // put together in one place, src/server/compose.ts.
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestHookHandler,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -17,7 +26,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EndpointContext } from '../api/endpoint.ts';
+import { type EndpointContext, seeOtherSchema } from '../api/endpoint.ts';
 import { apiRoutes, type Route } from '../api/routes.ts';
 import { actorOf } from '../auth/http.ts';
 import type { ControllerLink } from '../controllers/link.ts';
@@ -30,7 +39,18 @@ import { errorBody, installApiErrorHandler } from './errors.ts';
 import { requirePermission, requireSession, scopeOf } from './guard.ts';
 import { endpointErrors, errorResponses, OPENAPI_INFO, OPENAPI_SERVERS, OPENAPI_TAGS } from './openapi.ts';
 import type { Principal } from './principal.ts';
-import { documentRoute } from './route-docs.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every route Fastify was given (method and URL template), in order: see buildApp */
+    servedRoutes: readonly ServedRoute[];
+  }
+}
+
+export interface ServedRoute {
+  method: string;
+  url: string;
+}
 
 export interface AppDeps {
   store: Store;
@@ -74,6 +94,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : Fastify({ ...options, ...(deps.logger ? { loggerInstance: deps.logger } : {}) })
   ).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
 
+  // Before anything registers a route: which routes this server serves, whoever added them.
+  const served: ServedRoute[] = [];
+  app.decorate('servedRoutes', served);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) served.push({ method: String(method), url: route.url });
+  });
+
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installApiErrorHandler(app);
@@ -104,8 +131,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/api/docs' });
   }
 
-  // Routes outside the endpoint table (the security plugin's /api/auth) get their documentation here.
-  app.addHook('onRoute', documentRoute);
   await deps.plugins?.(app);
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined);
   if (deps.authenticate) {
@@ -121,6 +146,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerRoute(app, route, deps, repos, clock);
   return app;
 }
+
+/** The request log of a route whose query holds a credential: the path only. */
+const withoutQuery = {
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: request.url.split('?')[0],
+    remoteAddress: request.ip,
+  }),
+};
 
 function registerRoute(
   app: FastifyInstance,
@@ -140,11 +174,19 @@ function registerRoute(
       status: endpoint.status,
     })
       .concat(endpoint.session ? [401, 403] : [])
+      .concat(endpoint.loginLimit ? [429] : [])
       .concat(endpoint.errors ?? []),
   );
-  if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
+  if (endpoint.status === 303) response['303'] = seeOtherResponse(endpoint.redirect ?? 'elsewhere');
+  else if (endpoint.response) response[String(endpoint.status)] = endpoint.response;
   else if (endpoint.status === 204) response['204'] = z.null().describe('No content');
   else response[String(endpoint.status)] = z.string().describe('A CSV file (text/csv)');
+  // In this order: the login limit before anything else, then who may call.
+  const onRequest: onRequestHookHandler[] = [];
+  if (endpoint.loginLimit) onRequest.push(countLoginAttempt);
+  if (route.permission !== null) onRequest.push(requirePermission(route.permission));
+  // A session route refuses a caller without one before reading the body, as the guard does.
+  else if (endpoint.session) onRequest.push(requireSession);
   app.route({
     method: route.method,
     url: route.url,
@@ -161,10 +203,11 @@ function registerRoute(
       ...(route.permission === null && { security: endpoint.session ? [{ session: [] }] : [] }),
       response,
     } as never,
-    ...(route.permission !== null && { onRequest: requirePermission(route.permission) }),
-    // A session route refuses a caller without one before reading the body, as the guard does.
-    ...(route.permission === null && endpoint.session && { onRequest: requireSession }),
+    ...(onRequest.length > 0 && { onRequest }),
+    // What the security plugin reads before this route's own hooks: may a half session reach it?
+    config: { halfSession: endpoint.halfSession === true },
     ...(endpoint.bodyLimit !== undefined && { bodyLimit: endpoint.bodyLimit }),
+    ...(endpoint.secretQuery && { logSerializers: withoutQuery }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;
       const scope = principal ? scopeOf(principal) : 'all';
@@ -197,8 +240,22 @@ function registerRoute(
       const result = await endpoint.handle(ctx);
       if (endpoint.raw) return reply;
       if (endpoint.status === 204) return reply.code(204).send();
+      if (endpoint.status === 303) return reply.redirect(seeOtherSchema.parse(result).location, 303);
       return reply.code(endpoint.status).send(result);
     },
+  });
+}
+
+/** onRequest hook of a sign-in route: one attempt against the per-address login limit. */
+async function countLoginAttempt(request: FastifyRequest, _reply: FastifyReply) {
+  request.server.security.loginLimit.attempt('password', request.ip);
+}
+
+/** A browser navigation's answer: no body, a Location. */
+function seeOtherResponse(where: string): z.ZodType {
+  return z.null().meta({
+    description: `See Other: the browser goes on to ${where}`,
+    headers: { Location: { type: 'string', description: `${where}` } },
   });
 }
 

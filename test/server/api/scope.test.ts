@@ -139,11 +139,14 @@ describe('roles and scope on the data API', () => {
     expect((await api.get('nobody', '/api/health')).statusCode).toBe(200);
   });
 
-  it('guards every route but health, the key-link opening and the phone’s mobile-key calls with a permission', () => {
+  it('guards every route but health, sign-in, the key-link opening and the phone’s mobile-key calls with a permission', () => {
     // A key link's token is its own credential: the guest who opens it has no account (docs/keys.md).
     // A phone registers with its invitation token and then signs each request with its device key
     // (docs/keys.md, "Mobile keys"): the people who carry them have no account either.
-    // Session rows (who am I, logout, MFA enrolment) need a signed-in browser session instead.
+    // Sign-in comes before any session or token: first-admin setup (its one-time token), login,
+    // whether single sign-on is offered, and its start and callback (a state bound to the browser).
+    // Session rows (who am I, logout, MFA enrolment, second factors, password change) need a
+    // signed-in browser session instead.
     const open = apiRoutes(api.store).filter((r) => r.permission === null && !r.endpoint.session);
     expect(open.map((r) => r.url).sort()).toEqual(
       [
@@ -156,7 +159,23 @@ describe('roles and scope on the data API', () => {
         // Who is calling (401 without a session or token), and logging out: any caller.
         '/api/auth/session',
         '/api/auth/logout',
+        '/api/auth/setup',
+        '/api/auth/login',
+        '/api/auth/config',
+        '/api/auth/oidc/start',
+        '/api/auth/oidc/callback',
       ].sort(),
+    );
+    // The second factors and the password change answer the browser session at its stage.
+    const session = apiRoutes(api.store).filter((r) => r.permission === null && r.endpoint.session);
+    expect(session.map((r) => r.url)).toEqual(
+      expect.arrayContaining([
+        '/api/auth/login/totp',
+        '/api/auth/login/backup-code',
+        '/api/auth/login/webauthn/options',
+        '/api/auth/login/webauthn/verify',
+        '/api/auth/password',
+      ]),
     );
     for (const r of apiRoutes(api.store))
       if (r.method !== 'GET' && r.permission !== null)

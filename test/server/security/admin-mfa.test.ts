@@ -25,11 +25,19 @@ describe('MFA for admins', () => {
       ['GET', '/api/audit'],
       ['POST', '/api/auth/backup-codes'],
       ['POST', '/api/auth/tokens'],
+      ['POST', '/api/auth/password'],
+      ['POST', '/api/auth/setup'],
+      // A path no route serves is refused like the rest (only rows that say halfSession are reachable).
+      ['GET', '/api/no-such-route'],
+      ['GET', '/api/auth/session-x'],
     ] as const) {
       const response = await agent.request(method, url, method === 'POST' ? {} : undefined);
       expect(response.statusCode, url).toBe(403);
       expect(response.json().error.code, url).toBe('MFA_ENROLMENT_REQUIRED');
     }
+    // The rows a half session may reach: who am I, how to sign in.
+    expect((await agent.get('/api/auth/session')).json()).toMatchObject({ stage: 'enrol' });
+    expect((await agent.get('/api/auth/config')).statusCode).toBe(200);
     const enrol = await agent.post('/api/auth/totp/enrol');
     const secret = h.scanner.secret('TOTP secret', enrol.json().secret, agent.lastCaptureId);
     expect(enrol.json().uri).toMatch(/^otpauth:\/\/totp\/Monban:root-admin\?/);
