@@ -131,6 +131,15 @@ describe.skipIf(!chromiumAvailable)('console: keys, guests, reservations, delive
       .first()
       .waitFor({ timeout: 15_000 });
     await page.getByRole('row').filter({ hasText: 'Workshop' }).getByText(ADMIN.displayName).waitFor();
+    // Changed in place: more uses and a new label; the holder (and the QR code) stay.
+    await row.getByRole('button', { name: /^Edit k-/ }).click();
+    const change = page.getByRole('region', { name: /^Change key k-/ });
+    await change.getByText(/^Holder: Guest /).waitFor();
+    await change.getByRole('textbox', { name: 'At most this many uses' }).fill('7');
+    await change.getByRole('textbox', { name: 'Label (optional)' }).fill('Workshop B');
+    await change.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row').filter({ hasText: 'Workshop B' }).getByText(' / 7').waitFor();
+    expect(await page.getByRole('region', { name: /^Change key k-/ }).count()).toBe(0);
     await row.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
     await choose('State', 'Any state');
@@ -159,10 +168,18 @@ describe.skipIf(!chromiumAvailable)('console: keys, guests, reservations, delive
     await row.waitFor();
     expect(await seriousViolations(page), 'reservations').toEqual([]);
     await screenshot(page, 'reservations');
-    await row.getByRole('button', { name: 'Cancel' }).click();
+    // Moved to another booking reference (and times kept): the same reservation, changed.
+    await row.getByRole('button', { name: /^Edit / }).click();
+    const change = page.getByRole('region', { name: /^Change reservation / });
+    await change.getByRole('textbox', { name: 'External reference (booking system)' }).fill('PMS-48214');
+    await change.getByRole('button', { name: 'Save' }).click();
+    const moved = page.getByRole('row').filter({ hasText: 'PMS-48214' });
+    await moved.getByText('Booked').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'PMS-48213' }).count()).toBe(0);
+    await moved.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel', exact: true }).last().click();
     await choose('State', 'Any state');
-    await row.getByText('Cancelled').waitFor();
+    await moved.getByText('Cancelled').waitFor();
   });
 
   it('issues a one-time delivery code for a door', async () => {

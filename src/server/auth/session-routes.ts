@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { endpoint } from '../api/endpoint.ts';
 import { signedIn } from '../http/guard.ts';
+import { permissionsOf } from '../http/principal.ts';
 import { audit } from './http.ts';
 import { publicOperator } from './login.ts';
 import { endSession } from './sessions.ts';
@@ -32,7 +33,7 @@ const whoAmI = endpoint({
   halfSession: true,
   response: z.record(z.string(), z.unknown()).meta({
     description:
-      'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator` and `mfa`. An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',
+      'A session (`kind` is `operator`): its `stage`, `csrfToken`, `operator`, `mfa` and `permissions` (what the role allows; empty until signed in fully). An API token (`kind` is `token`): `id`, `role`, `scope` and `permissions`.',
   }),
   errors: [401],
   handle: async ({ security: { ctx }, request }) => {
@@ -53,6 +54,7 @@ const whoAmI = endpoint({
       csrfToken: session.csrfToken,
       operator: publicOperator(session.operator),
       mfa: await mfaStatus(ctx.db, session.operator.id),
+      permissions: session.stage === 'full' && request.principal ? permissionsOf(request.principal) : [],
     };
   },
 });

@@ -76,6 +76,11 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   ]),
 };
 
+/** What a principal may do, in the order of PERMISSIONS: the console shows only the actions it may take. */
+export function permissionsOf(principal: Principal): Permission[] {
+  return PERMISSIONS.filter((p) => hasPermission(principal, p));
+}
+
 export function hasPermission(principal: Principal, permission: Permission): boolean {
   if (!ROLE_PERMISSIONS[principal.role].has(permission)) return false;
   return principal.tokenPermissions === undefined || principal.tokenPermissions.includes(permission);

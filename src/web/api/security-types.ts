@@ -22,7 +22,15 @@ export interface MfaStatus {
 export type OperatorDetail = Omit<Schemas['OperatorDetail'], 'mfa'> & { mfa: MfaStatus };
 
 export type SessionInfo =
-  | { kind: 'operator'; stage: SessionStage; csrfToken: string; operator: Operator; mfa: MfaStatus }
+  | {
+      kind: 'operator';
+      stage: SessionStage;
+      csrfToken: string;
+      operator: Operator;
+      mfa: MfaStatus;
+      /** what the operator's role allows (empty until fully signed in) */
+      permissions: Permission[];
+    }
   | { kind: 'token'; id: string; role: Role; scope: Scope; permissions?: string[] };
 
 export type LoginAnswer = Schemas['LoginAnswer'];

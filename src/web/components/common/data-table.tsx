@@ -2,6 +2,7 @@
 // and links or buttons in cells are reached with Tab like anywhere else.
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useMayWrite } from './page.tsx';
 
 export interface Column<T> {
   key: string;
@@ -10,9 +11,10 @@ export interface Column<T> {
   className?: string;
 }
 
+/** A table on a page the caller may only read shows no `actions` column (see Page's `write`). */
 export function DataTable<T>({
   caption,
-  columns,
+  columns: allColumns,
   rows,
   rowKey,
   empty,
@@ -24,6 +26,8 @@ export function DataTable<T>({
   empty?: string;
 }) {
   const { t } = useTranslation();
+  const writable = useMayWrite();
+  const columns = writable ? allColumns : allColumns.filter((c) => c.key !== 'actions');
   return (
     // A wide table scrolls sideways; the region is focusable so keyboard users can scroll it too.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard

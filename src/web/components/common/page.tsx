@@ -1,17 +1,45 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Permission } from '../../api/security-types.ts';
+import { useCan } from '../../hooks/api/session.ts';
 
-/** A page: its heading (focused on arrival, so keyboard and screen-reader users start at the top). */
+const Writable = createContext(true);
+
+/** Whether the page's changes are open to the caller (its `write` permission); tables drop their actions column when not. */
+export function useMayWrite(): boolean {
+  return useContext(Writable);
+}
+
+/** A part of a page whose changes need another permission than the page's (e.g. credentials on a person). */
+export function WriteScope({ write, children }: { write: Permission; children: ReactNode }) {
+  const can = useCan();
+  return <Writable.Provider value={can(write)}>{children}</Writable.Provider>;
+}
+
+/** What only a caller who may change the page sees: forms, buttons that write. */
+export function WriteOnly({ children }: { children: ReactNode }) {
+  return useMayWrite() ? children : null;
+}
+
+/**
+ * A page: its heading (focused on arrival, so keyboard and screen-reader users start at the top).
+ * `write` is the permission its changes need: a role without it sees the page without its actions
+ * (and a note saying so). The server checks every call regardless.
+ */
 export function Page({
   title,
   actions,
+  write,
   children,
 }: {
   title: string;
   actions?: ReactNode;
+  write?: Permission;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
+  const can = useCan();
+  const writable = write === undefined || can(write);
   const heading = useRef<HTMLHeadingElement>(null);
   const section = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -25,9 +53,10 @@ export function Page({
         <h1 id="page-title" tabIndex={-1} ref={heading}>
           {title}
         </h1>
-        {actions && <div className="page-actions">{actions}</div>}
+        {actions && writable && <div className="page-actions">{actions}</div>}
       </header>
-      {children}
+      {!writable && <p className="read-only-note">{t('common.readOnly')}</p>}
+      <Writable.Provider value={writable}>{children}</Writable.Provider>
     </section>
   );
 }

@@ -19,6 +19,7 @@ export type GuestPatch = Schemas['GuestPatchInput'];
 export type Reservation = Schemas['Reservation'];
 export type ReservationCreate = Schemas['ReservationCreateInput'];
 export type ReservationCreated = Schemas['ReservationCreated'];
+export type ReservationPatch = Schemas['ReservationPatchInput'];
 export type DeliveryCreate = Schemas['DeliveryCreateInput'];
 export type KeyQuery = Omit<
   NonNullable<paths['/api/keys']['get']['parameters']['query']>,
@@ -134,6 +135,11 @@ export const useCreateReservation = () =>
         params: { header: { 'idempotency-key': `console-${crypto.randomUUID()}` } },
       }),
     ),
+  );
+/** A changed booking moves its key's area and times with it (the key keeps its QR code). */
+export const useUpdateReservation = () =>
+  useKeyWrite(({ id, patch }: { id: string; patch: ReservationPatch }) =>
+    unwrap(api.PATCH('/api/reservations/{id}', { params: { path: { id } }, body: patch })),
   );
 export const useCancelReservation = () =>
   useKeyWrite((id: string) =>

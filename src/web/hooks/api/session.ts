@@ -5,7 +5,7 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, call, setCsrfToken } from '../../api/client.ts';
-import type { EnrolAnswer, LoginAnswer, SessionInfo } from '../../api/security-types.ts';
+import type { EnrolAnswer, LoginAnswer, Permission, SessionInfo } from '../../api/security-types.ts';
 
 export const sessionKey = ['session'] as const;
 
@@ -25,6 +25,16 @@ async function fetchSession(): Promise<SessionInfo | null> {
 
 export function useSession() {
   return useQuery({ queryKey: sessionKey, queryFn: fetchSession, staleTime: 60_000, retry: false });
+}
+
+/**
+ * Whether the caller may take an action that needs this permission (the server's answer in the
+ * session): pages hide what the role cannot do. The server still checks every call.
+ */
+export function useCan(): (permission: Permission) => boolean {
+  const session = useSession().data;
+  const granted = new Set<string>(session?.permissions ?? []);
+  return (permission) => granted.has(permission);
 }
 
 /** A mutation whose answer starts or changes the session: keep its CSRF token, then re-read the session. */

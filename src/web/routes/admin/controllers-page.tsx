@@ -10,7 +10,7 @@ import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field } from '../../components/common/fields.tsx';
-import { Loading, Page } from '../../components/common/page.tsx';
+import { Loading, Page, WriteOnly } from '../../components/common/page.tsx';
 import {
   isOnline,
   useControllerCommand,
@@ -117,7 +117,7 @@ export function ControllersPage() {
   ];
 
   return (
-    <Page title={t('nav.controllers')}>
+    <Page write="controllers:write" title={t('nav.controllers')}>
       <ErrorNotice error={controllers.error ?? command.error ?? enrollment.error} />
       {enrollment.data && (
         <div role="status" className="notice notice-success">
@@ -130,7 +130,9 @@ export function ControllersPage() {
       ) : (
         <DataTable caption={t('nav.controllers')} columns={columns} rows={rows} rowKey={(c) => c.id} />
       )}
-      <NewController />
+      <WriteOnly>
+        <NewController />
+      </WriteOnly>
     </Page>
   );
 }

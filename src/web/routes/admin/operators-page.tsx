@@ -96,6 +96,7 @@ export function OperatorsPage() {
 
   return (
     <Page
+      write="operators:write"
       title={t('nav.operators')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

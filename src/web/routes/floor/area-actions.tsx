@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field } from '../../components/common/fields.tsx';
 import { usePerformAction } from '../../hooks/api/actions.ts';
 import type { LiveOccupancy } from '../../hooks/api/live.ts';
+import { useCan } from '../../hooks/api/session.ts';
 
 export function AreaActions({
   area,
@@ -21,6 +22,7 @@ export function AreaActions({
 }) {
   const { t } = useTranslation();
   const action = usePerformAction();
+  const may = useCan()('operations:write');
   const [max, setMax] = useState('');
   const validMax = max === '' || (/^\d{1,7}$/.test(max) && Number(max) <= 1_000_000);
   return (
@@ -32,41 +34,45 @@ export function AreaActions({
             : t('site.insideOfMax', { count: live.inside, max: live.maxOccupancy })}
         </p>
       )}
-      <ConfirmDialog
-        trigger={t('site.resetArea')}
-        title={t('site.resetAreaTitle', { name })}
-        confirmLabel={t('site.resetArea')}
-        onConfirm={() => action.mutateAsync({ action: 'reset-area', area })}
-      >
-        <p>{t('site.resetAreaEffect', { name, count: live?.inside ?? 0 })}</p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        trigger={t('site.setMax')}
-        title={t('site.setMaxTitle', { name })}
-        confirmLabel={t('site.setMaxConfirm')}
-        onConfirm={() =>
-          validMax &&
-          action.mutateAsync({
-            action: 'set-occupancy-limit',
-            area,
-            maxOccupancy: max === '' ? null : Number(max),
-          })
-        }
-      >
-        <Field
-          label={t('site.maxField')}
-          description={t('site.maxHelp')}
-          inputMode="numeric"
-          value={max}
-          onChange={setMax}
-          {...(!validMax && { errorMessage: t('site.maxInvalid') })}
-        />
-        <p>
-          {max === '' || !validMax
-            ? t('site.setMaxNoneEffect', { name })
-            : t('site.setMaxEffect', { name, count: Number(max) })}
-        </p>
-      </ConfirmDialog>
+      {may && (
+        <>
+          <ConfirmDialog
+            trigger={t('site.resetArea')}
+            title={t('site.resetAreaTitle', { name })}
+            confirmLabel={t('site.resetArea')}
+            onConfirm={() => action.mutateAsync({ action: 'reset-area', area })}
+          >
+            <p>{t('site.resetAreaEffect', { name, count: live?.inside ?? 0 })}</p>
+          </ConfirmDialog>
+          <ConfirmDialog
+            trigger={t('site.setMax')}
+            title={t('site.setMaxTitle', { name })}
+            confirmLabel={t('site.setMaxConfirm')}
+            onConfirm={() =>
+              validMax &&
+              action.mutateAsync({
+                action: 'set-occupancy-limit',
+                area,
+                maxOccupancy: max === '' ? null : Number(max),
+              })
+            }
+          >
+            <Field
+              label={t('site.maxField')}
+              description={t('site.maxHelp')}
+              inputMode="numeric"
+              value={max}
+              onChange={setMax}
+              {...(!validMax && { errorMessage: t('site.maxInvalid') })}
+            />
+            <p>
+              {max === '' || !validMax
+                ? t('site.setMaxNoneEffect', { name })
+                : t('site.setMaxEffect', { name, count: Number(max) })}
+            </p>
+          </ConfirmDialog>
+        </>
+      )}
       <ErrorNotice error={action.error} />
       {action.data && <ActionOutcome status={action.data} />}
     </div>

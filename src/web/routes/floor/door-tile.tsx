@@ -12,6 +12,7 @@ import { Field, SelectField } from '../../components/common/fields.tsx';
 import { usePerformAction } from '../../hooks/api/actions.ts';
 import type { Door } from '../../hooks/api/doors.ts';
 import type { LiveDoor } from '../../hooks/api/live.ts';
+import { useCan } from '../../hooks/api/session.ts';
 import { useFormat } from '../../lib/format.ts';
 
 export type TileState = 'locked' | 'unlocked' | 'open' | 'forced' | 'held_open' | 'offline' | 'unknown';
@@ -39,6 +40,7 @@ export function DoorTile({
   const mode = live?.mode ?? door.mode;
   const source = live?.source ?? 'base';
   const action = usePerformAction();
+  const may = useCan()('operations:write');
   const [minutes, setMinutes] = useState('15');
   const [overrideMode, setOverrideMode] = useState<'unlocked' | 'locked'>('unlocked');
   const validMinutes = Number(minutes) > 0 && Number(minutes) <= 1440;
@@ -56,7 +58,7 @@ export function DoorTile({
         )}
       </p>
       {!door.controllerId && <p className="tile-note">{t('floor.noController')}</p>}
-      {door.controllerId && (
+      {door.controllerId && may && (
         <div className="tile-actions">
           <ConfirmDialog
             trigger={t('actions.unlock')}

@@ -12,6 +12,7 @@ import { usePerformAction } from '../../hooks/api/actions.ts';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useGroups } from '../../hooks/api/groups.ts';
 import { type LiveController, useLiveControllers } from '../../hooks/api/live.ts';
+import { useCan } from '../../hooks/api/session.ts';
 import { useSites } from '../../hooks/api/site.ts';
 
 /** The site modes over every controller: a lockdown anywhere, the highest threat level, every fire zone. */
@@ -37,6 +38,7 @@ export function SiteActions() {
   const groups = useGroups();
   const areas = useAreas();
   const action = usePerformAction();
+  const may = useCan()('operations:write');
   const [exempt, setExempt] = useState<string[]>([]);
   const [level, setLevel] = useState('0');
   const knownZones = [
@@ -82,82 +84,84 @@ export function SiteActions() {
             : t('site.fireNone')}
         </li>
       </ul>
-      <div className="row">
-        {modes.lockdown ? (
+      {may && (
+        <div className="row">
+          {modes.lockdown ? (
+            <ConfirmDialog
+              trigger={t('site.endLockdown')}
+              title={t('site.endLockdownTitle')}
+              confirmLabel={t('site.endLockdown')}
+              onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: false, ...scope })}
+            >
+              <p>{t('site.endLockdownEffect')}</p>
+            </ConfirmDialog>
+          ) : (
+            <ConfirmDialog
+              trigger={t('site.lockdown')}
+              title={t('site.lockdownTitle')}
+              confirmLabel={t('site.lockdownConfirm')}
+              variant="danger"
+              onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: true, exempt, ...scope })}
+            >
+              <IdChecklist
+                label={t('site.exemptGroups')}
+                options={(groups.data ?? []).map((g) => ({ id: g.id, label: g.name }))}
+                value={exempt}
+                onChange={setExempt}
+                empty={t('site.noGroups')}
+              />
+              <p>
+                {t('site.lockdownEffect', {
+                  exempt: exempt.map((g) => groupName.get(g) ?? g).join(', ') || t('site.none'),
+                  where: site ? (siteName.get(site) ?? site) : t('site.allSites'),
+                })}
+              </p>
+            </ConfirmDialog>
+          )}
           <ConfirmDialog
-            trigger={t('site.endLockdown')}
-            title={t('site.endLockdownTitle')}
-            confirmLabel={t('site.endLockdown')}
-            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: false, ...scope })}
+            trigger={t('site.setThreat')}
+            title={t('site.setThreatTitle')}
+            confirmLabel={t('site.setThreatConfirm')}
+            onConfirm={() =>
+              validLevel && action.mutateAsync({ action: 'set-threat-level', level: Number(level), ...scope })
+            }
           >
-            <p>{t('site.endLockdownEffect')}</p>
-          </ConfirmDialog>
-        ) : (
-          <ConfirmDialog
-            trigger={t('site.lockdown')}
-            title={t('site.lockdownTitle')}
-            confirmLabel={t('site.lockdownConfirm')}
-            variant="danger"
-            onConfirm={() => action.mutateAsync({ action: 'set-lockdown', active: true, exempt, ...scope })}
-          >
-            <IdChecklist
-              label={t('site.exemptGroups')}
-              options={(groups.data ?? []).map((g) => ({ id: g.id, label: g.name }))}
-              value={exempt}
-              onChange={setExempt}
-              empty={t('site.noGroups')}
+            <Field
+              label={t('site.threatLevelField')}
+              inputMode="numeric"
+              value={level}
+              onChange={setLevel}
+              {...(!validLevel && { errorMessage: t('site.threatInvalid') })}
             />
             <p>
-              {t('site.lockdownEffect', {
-                exempt: exempt.map((g) => groupName.get(g) ?? g).join(', ') || t('site.none'),
+              {t('site.setThreatEffect', {
+                level: validLevel ? Number(level) : '—',
                 where: site ? (siteName.get(site) ?? site) : t('site.allSites'),
               })}
             </p>
           </ConfirmDialog>
-        )}
-        <ConfirmDialog
-          trigger={t('site.setThreat')}
-          title={t('site.setThreatTitle')}
-          confirmLabel={t('site.setThreatConfirm')}
-          onConfirm={() =>
-            validLevel && action.mutateAsync({ action: 'set-threat-level', level: Number(level), ...scope })
-          }
-        >
-          <Field
-            label={t('site.threatLevelField')}
-            inputMode="numeric"
-            value={level}
-            onChange={setLevel}
-            {...(!validLevel && { errorMessage: t('site.threatInvalid') })}
-          />
-          <p>
-            {t('site.setThreatEffect', {
-              level: validLevel ? Number(level) : '—',
-              where: site ? (siteName.get(site) ?? site) : t('site.allSites'),
-            })}
-          </p>
-        </ConfirmDialog>
-        <ConfirmDialog
-          trigger={t('site.clearFire')}
-          title={t('site.clearFireTitle')}
-          confirmLabel={t('site.clearFire')}
-          isDisabled={zones.length === 0}
-          onConfirm={() =>
-            chosenZone && action.mutateAsync({ action: 'clear-fire', zone: chosenZone, ...scope })
-          }
-        >
-          <SelectField
-            label={t('site.fireZone')}
-            value={chosenZone}
-            onChange={setZone}
-            options={zones.map((z) => ({
-              id: z,
-              label: modes.fireZones.includes(z) ? t('site.zoneActive', { zone: z }) : z,
-            }))}
-          />
-          <p>{t('site.clearFireEffect', { zone: chosenZone })}</p>
-        </ConfirmDialog>
-      </div>
+          <ConfirmDialog
+            trigger={t('site.clearFire')}
+            title={t('site.clearFireTitle')}
+            confirmLabel={t('site.clearFire')}
+            isDisabled={zones.length === 0}
+            onConfirm={() =>
+              chosenZone && action.mutateAsync({ action: 'clear-fire', zone: chosenZone, ...scope })
+            }
+          >
+            <SelectField
+              label={t('site.fireZone')}
+              value={chosenZone}
+              onChange={setZone}
+              options={zones.map((z) => ({
+                id: z,
+                label: modes.fireZones.includes(z) ? t('site.zoneActive', { zone: z }) : z,
+              }))}
+            />
+            <p>{t('site.clearFireEffect', { zone: chosenZone })}</p>
+          </ConfirmDialog>
+        </div>
+      )}
       <ErrorNotice error={action.error} />
       {action.data && <ActionOutcome status={action.data} />}
     </section>

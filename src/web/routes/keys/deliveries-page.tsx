@@ -9,7 +9,7 @@ import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
-import { Loading, Page } from '../../components/common/page.tsx';
+import { Loading, Page, WriteOnly } from '../../components/common/page.tsx';
 import { IssuedLink } from '../../components/issued-link.tsx';
 import { LoadMore, localDefault } from '../../components/report-parts.tsx';
 import { useDoors } from '../../hooks/api/doors.ts';
@@ -88,40 +88,47 @@ export function DeliveriesPage() {
     },
   ];
   return (
-    <Page title={t('nav.deliveries')}>
+    <Page write="credentials:write" title={t('nav.deliveries')}>
       {issued && <IssuedLink issued={issued} onDismiss={() => setIssued(undefined)} />}
-      <section aria-labelledby="delivery-new">
-        <h2 id="delivery-new">{t('deliveries.new')}</h2>
-        <Form onSubmit={submit} className="form">
-          <SelectField label={t('events.door')} value={chosenDoor} onChange={setDoor} options={doorOptions} />
-          <Field
-            label={t('deliveries.recipient')}
-            description={t('deliveries.recipientHelp')}
-            value={recipient}
-            onChange={setRecipient}
-            isRequired
-          />
-          <Field label={t('deliveries.courier')} value={courier} onChange={setCourier} isRequired />
-          <Field label={t('guests.company')} value={company} onChange={setCompany} />
-          <Field
-            label={t('keys.validFrom', { zone: format.timeZone })}
-            type="datetime-local"
-            value={from}
-            onChange={setFrom}
-          />
-          <Field
-            label={t('keys.validUntil', { zone: format.timeZone })}
-            type="datetime-local"
-            value={until}
-            onChange={setUntil}
-          />
-          <p>{t('deliveries.effect')}</p>
-          <ErrorNotice error={issue.error} />
-          <Button type="submit" variant="primary" isDisabled={issue.isPending}>
-            {t('deliveries.issue')}
-          </Button>
-        </Form>
-      </section>
+      <WriteOnly>
+        <section aria-labelledby="delivery-new">
+          <h2 id="delivery-new">{t('deliveries.new')}</h2>
+          <Form onSubmit={submit} className="form">
+            <SelectField
+              label={t('events.door')}
+              value={chosenDoor}
+              onChange={setDoor}
+              options={doorOptions}
+            />
+            <Field
+              label={t('deliveries.recipient')}
+              description={t('deliveries.recipientHelp')}
+              value={recipient}
+              onChange={setRecipient}
+              isRequired
+            />
+            <Field label={t('deliveries.courier')} value={courier} onChange={setCourier} isRequired />
+            <Field label={t('guests.company')} value={company} onChange={setCompany} />
+            <Field
+              label={t('keys.validFrom', { zone: format.timeZone })}
+              type="datetime-local"
+              value={from}
+              onChange={setFrom}
+            />
+            <Field
+              label={t('keys.validUntil', { zone: format.timeZone })}
+              type="datetime-local"
+              value={until}
+              onChange={setUntil}
+            />
+            <p>{t('deliveries.effect')}</p>
+            <ErrorNotice error={issue.error} />
+            <Button type="submit" variant="primary" isDisabled={issue.isPending}>
+              {t('deliveries.issue')}
+            </Button>
+          </Form>
+        </section>
+      </WriteOnly>
       <ErrorNotice error={keys.error ?? revoke.error} />
       {keys.isPending ? (
         <Loading />

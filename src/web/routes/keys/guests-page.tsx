@@ -52,6 +52,7 @@ export function GuestsPage() {
   ];
   return (
     <Page
+      write="people:write"
       title={t('nav.guests')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

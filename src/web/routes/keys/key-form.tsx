@@ -1,6 +1,7 @@
 // Issuing a time-limited key: for a person or a guest, to doors and/or areas, between two moments,
 // on some weekdays within daily windows (site time), with at most N uses or valid for N hours from
-// the first use. The answer carries the delivery link, shown once by the page.
+// the first use. The answer carries the delivery link, shown once by the page. The same form changes
+// an issued key (`existing`): its holder stays, and so does its QR code.
 import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
@@ -10,32 +11,52 @@ import { Field, IdChecklist, SelectField } from '../../components/common/fields.
 import { localDefault } from '../../components/report-parts.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useDoors } from '../../hooks/api/doors.ts';
-import { type IssuedKey, useGuests, useIssueKey } from '../../hooks/api/keys-guests.ts';
-import { fromLocalInput, useFormat } from '../../lib/format.ts';
+import {
+  type IssuedKey,
+  type Key,
+  useGuests,
+  useIssueKey,
+  useUpdateKey,
+} from '../../hooks/api/keys-guests.ts';
+import { fromLocalInput, toLocalInput, useFormat } from '../../lib/format.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
 const optionalCount = (v: string) => v.trim() === '' || /^\d{1,6}$/.test(v.trim());
 
-export function KeyForm({ onIssued }: { onIssued: (issued: IssuedKey) => void }) {
+export function KeyForm({
+  onIssued,
+  existing,
+  onSaved,
+}: {
+  onIssued?: (issued: IssuedKey) => void;
+  existing?: Key;
+  onSaved?: () => void;
+}) {
   const { t } = useTranslation();
   const format = useFormat();
   const guests = useGuests();
   const doors = useDoors();
   const areas = useAreas();
   const issue = useIssueKey();
-  const [holderKind, setHolderKind] = useState<'guest' | 'person'>('guest');
-  const [guest, setGuest] = useState('');
-  const [person, setPerson] = useState('');
-  const [chosenDoors, setDoors] = useState<string[]>([]);
-  const [chosenAreas, setAreas] = useState<string[]>([]);
-  const [from, setFrom] = useState(() => localDefault(format.timeZone, 0));
-  const [until, setUntil] = useState(() => localDefault(format.timeZone, -1));
-  const [weekdays, setWeekdays] = useState<string[]>([]);
-  const [windows, setWindows] = useState('');
-  const [maxUses, setMaxUses] = useState('');
-  const [validFor, setValidFor] = useState('');
-  const [label, setLabel] = useState('');
+  const update = useUpdateKey();
+  const write = existing ? update : issue;
+  const [holderKind, setHolderKind] = useState<'guest' | 'person'>(existing?.holder.kind ?? 'guest');
+  const [guest, setGuest] = useState(existing?.holder.kind === 'guest' ? existing.holder.id : '');
+  const [person, setPerson] = useState(existing?.holder.kind === 'person' ? existing.holder.id : '');
+  const [chosenDoors, setDoors] = useState<string[]>(existing?.doors ?? []);
+  const [chosenAreas, setAreas] = useState<string[]>(existing?.areas ?? []);
+  const [from, setFrom] = useState(() =>
+    existing ? toLocalInput(existing.validFrom, format.timeZone) : localDefault(format.timeZone, 0),
+  );
+  const [until, setUntil] = useState(() =>
+    existing ? toLocalInput(existing.validUntil, format.timeZone) : localDefault(format.timeZone, -1),
+  );
+  const [weekdays, setWeekdays] = useState<string[]>(existing?.weekdays ?? []);
+  const [windows, setWindows] = useState(existing?.windows.join(', ') ?? '');
+  const [maxUses, setMaxUses] = useState(existing?.maxUses?.toString() ?? '');
+  const [validFor, setValidFor] = useState(existing?.validForHours?.toString() ?? '');
+  const [label, setLabel] = useState(existing?.label ?? '');
   const windowList = windows
     .split(',')
     .map((w) => w.trim())
@@ -53,43 +74,51 @@ export function KeyForm({ onIssued }: { onIssued: (issued: IssuedKey) => void })
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!valid) return;
-    issue.mutate(
-      {
-        holder: holderKind === 'guest' ? { guest: chosenGuest } : { person: person.trim() },
-        doors: chosenDoors,
-        areas: chosenAreas,
-        validFrom: fromLocalInput(from, format.timeZone),
-        validUntil: fromLocalInput(until, format.timeZone),
-        weekdays: weekdays as (typeof WEEKDAYS)[number][],
-        windows: windowList,
-        maxUses: maxUses.trim() ? Number(maxUses) : null,
-        validForHours: validFor.trim() ? Number(validFor) : null,
-        label: label.trim() || null,
-      },
-      { onSuccess: onIssued },
-    );
+    const fields = {
+      doors: chosenDoors,
+      areas: chosenAreas,
+      validFrom: fromLocalInput(from, format.timeZone),
+      validUntil: fromLocalInput(until, format.timeZone),
+      weekdays: weekdays as (typeof WEEKDAYS)[number][],
+      windows: windowList,
+      maxUses: maxUses.trim() ? Number(maxUses) : null,
+      validForHours: validFor.trim() ? Number(validFor) : null,
+      label: label.trim() || null,
+    };
+    if (existing) update.mutate({ id: existing.id, patch: fields }, { onSuccess: () => onSaved?.() });
+    else
+      issue.mutate(
+        { holder: holderKind === 'guest' ? { guest: chosenGuest } : { person: person.trim() }, ...fields },
+        { onSuccess: (issued) => onIssued?.(issued) },
+      );
   };
   return (
     <Form onSubmit={submit} className="form">
-      <SelectField
-        label={t('keys.holderKind')}
-        value={holderKind}
-        onChange={(v) => setHolderKind(v as 'guest' | 'person')}
-        options={[
-          { id: 'guest', label: t('keys.guest') },
-          { id: 'person', label: t('keys.person') },
-        ]}
-      />
-      {holderKind === 'guest' ? (
-        <SelectField
-          label={t('keys.guest')}
-          value={chosenGuest}
-          onChange={setGuest}
-          description={guests.data?.length === 0 ? t('keys.noGuests') : undefined}
-          options={(guests.data ?? []).map((g) => ({ id: g.id, label: `${g.name} (${g.id})` }))}
-        />
+      {existing ? (
+        <p>{t('keys.holderIs', { holder: `${t(`keys.${existing.holder.kind}`)} ${existing.holder.id}` })}</p>
       ) : (
-        <Field label={t('reports.personId')} value={person} onChange={setPerson} isRequired />
+        <>
+          <SelectField
+            label={t('keys.holderKind')}
+            value={holderKind}
+            onChange={(v) => setHolderKind(v as 'guest' | 'person')}
+            options={[
+              { id: 'guest', label: t('keys.guest') },
+              { id: 'person', label: t('keys.person') },
+            ]}
+          />
+          {holderKind === 'guest' ? (
+            <SelectField
+              label={t('keys.guest')}
+              value={chosenGuest}
+              onChange={setGuest}
+              description={guests.data?.length === 0 ? t('keys.noGuests') : undefined}
+              options={(guests.data ?? []).map((g) => ({ id: g.id, label: `${g.name} (${g.id})` }))}
+            />
+          ) : (
+            <Field label={t('reports.personId')} value={person} onChange={setPerson} isRequired />
+          )}
+        </>
       )}
       <Field label={t('keys.label')} value={label} onChange={setLabel} />
       <IdChecklist
@@ -148,9 +177,9 @@ export function KeyForm({ onIssued }: { onIssued: (issued: IssuedKey) => void })
         onChange={setValidFor}
         {...(!optionalCount(validFor) && { errorMessage: t('keys.countInvalid') })}
       />
-      <ErrorNotice error={issue.error} />
-      <Button type="submit" variant="primary" isDisabled={issue.isPending || !valid}>
-        {t('keys.issue')}
+      <ErrorNotice error={write.error} />
+      <Button type="submit" variant="primary" isDisabled={write.isPending || !valid}>
+        {existing ? t('common.save') : t('keys.issue')}
       </Button>
     </Form>
   );

@@ -57,6 +57,7 @@ export function KeysPage() {
   const [issuing, setIssuing] = useState(false);
   const [issued, setIssued] = useState<IssuedKey>();
   const [usesOf, setUsesOf] = useState<Key>();
+  const [editing, setEditing] = useState<Key>();
   const rows = keys.data?.pages.flatMap((p) => p.items) ?? [];
   const columns: Column<Key>[] = [
     { key: 'id', header: t('common.id'), cell: (k) => `${k.id}${k.label ? ` — ${k.label}` : ''}` },
@@ -78,7 +79,15 @@ export function KeysPage() {
     {
       key: 'uses',
       header: t('keys.uses'),
-      cell: (k) => (k.maxUses === null ? String(k.uses) : `${k.uses} / ${k.maxUses}`),
+      // The count opens the list of uses: reading them needs no write permission.
+      cell: (k) => (
+        <div className="row">
+          {k.maxUses === null ? String(k.uses) : `${k.uses} / ${k.maxUses}`}
+          <Button onPress={() => setUsesOf(k)} aria-label={t('keys.usesOf', { id: k.id })}>
+            {t('keys.showUses')}
+          </Button>
+        </div>
+      ),
     },
     { key: 'state', header: t('keys.state'), cell: (k) => t(`keys.stateOf.${k.state}`) },
     { key: 'sponsor', header: t('keys.sponsor'), cell: (k) => sponsorName(k.sponsor) },
@@ -87,11 +96,11 @@ export function KeysPage() {
       header: t('common.actions'),
       cell: (k) => (
         <div className="row">
-          <Button onPress={() => setUsesOf(k)} aria-label={t('keys.usesOf', { id: k.id })}>
-            {t('keys.showUses')}
-          </Button>
           {k.state === 'active' && (
             <>
+              <Button onPress={() => setEditing(k)} aria-label={t('common.editNamed', { name: k.id })}>
+                {t('common.edit')}
+              </Button>
               <ConfirmDialog
                 trigger={t('keys.newLink')}
                 title={t('keys.newLinkTitle', { id: k.id })}
@@ -117,6 +126,7 @@ export function KeysPage() {
   ];
   return (
     <Page
+      write="credentials:write"
       title={t('nav.keys')}
       actions={
         <Button variant="primary" onPress={() => setIssuing(true)}>
@@ -133,6 +143,11 @@ export function KeysPage() {
               setIssued(answer);
             }}
           />
+        </EditPanel>
+      )}
+      {editing && (
+        <EditPanel title={t('keys.editOf', { id: editing.id })} onClose={() => setEditing(undefined)}>
+          <KeyForm key={editing.id} existing={editing} onSaved={() => setEditing(undefined)} />
         </EditPanel>
       )}
       <search className="toolbar">

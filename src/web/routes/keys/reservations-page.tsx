@@ -22,8 +22,9 @@ import {
   useCreateReservation,
   useGuests,
   useReservations,
+  useUpdateReservation,
 } from '../../hooks/api/keys-guests.ts';
-import { fromLocalInput, useFormat } from '../../lib/format.ts';
+import { fromLocalInput, toLocalInput, useFormat } from '../../lib/format.ts';
 
 export function ReservationsPage() {
   const { t } = useTranslation();
@@ -46,6 +47,7 @@ export function ReservationsPage() {
   const reservations = useReservations(query);
   const cancel = useCancelReservation();
   const [booking, setBooking] = useState(false);
+  const [changing, setChanging] = useState<Reservation>();
   const [created, setCreated] = useState<ReservationCreated>();
   const areaName = new Map((areas.data ?? []).map((a) => [a.id, a.name]));
   const guestName = new Map((guests.data ?? []).map((g) => [g.id, g.name]));
@@ -74,15 +76,20 @@ export function ReservationsPage() {
       header: t('common.actions'),
       cell: (r) =>
         r.state === 'booked' ? (
-          <ConfirmDialog
-            trigger={t('reservations.cancel')}
-            title={t('reservations.cancelTitle', { id: r.id })}
-            confirmLabel={t('reservations.cancel')}
-            variant="danger"
-            onConfirm={() => cancel.mutateAsync(r.id)}
-          >
-            <p>{t('reservations.cancelEffect')}</p>
-          </ConfirmDialog>
+          <div className="row">
+            <Button onPress={() => setChanging(r)} aria-label={t('common.editNamed', { name: r.id })}>
+              {t('common.edit')}
+            </Button>
+            <ConfirmDialog
+              trigger={t('reservations.cancel')}
+              title={t('reservations.cancelTitle', { id: r.id })}
+              confirmLabel={t('reservations.cancel')}
+              variant="danger"
+              onConfirm={() => cancel.mutateAsync(r.id)}
+            >
+              <p>{t('reservations.cancelEffect')}</p>
+            </ConfirmDialog>
+          </div>
         ) : null,
     },
   ];
@@ -91,6 +98,7 @@ export function ReservationsPage() {
     .map((a) => ({ id: a.id, label: a.name }));
   return (
     <Page
+      write="credentials:write"
       title={t('nav.reservations')}
       actions={
         <Button variant="primary" onPress={() => setBooking(true)}>
@@ -107,6 +115,14 @@ export function ReservationsPage() {
               setCreated(answer);
             }}
           />
+        </EditPanel>
+      )}
+      {changing && (
+        <EditPanel
+          title={t('reservations.changeOf', { id: changing.id })}
+          onClose={() => setChanging(undefined)}
+        >
+          <ReservationChange key={changing.id} reservation={changing} onDone={() => setChanging(undefined)} />
         </EditPanel>
       )}
       <search className="toolbar">
@@ -213,29 +229,102 @@ function ReservationForm({ onCreated }: { onCreated: (answer: ReservationCreated
           />
         </>
       )}
-      <SelectField
-        label={t('reservations.space')}
-        value={chosenSpace}
-        onChange={setSpace}
-        options={spaceOptions}
+      <BookingFields
+        space={[chosenSpace, setSpace]}
+        starts={[starts, setStarts]}
+        ends={[ends, setEnds]}
+        externalRef={[externalRef, setExternalRef]}
       />
-      <Field
-        label={t('reservations.starts', { zone: format.timeZone })}
-        type="datetime-local"
-        value={starts}
-        onChange={setStarts}
-      />
-      <Field
-        label={t('reservations.ends', { zone: format.timeZone })}
-        type="datetime-local"
-        value={ends}
-        onChange={setEnds}
-      />
-      <Field label={t('reservations.externalRef')} value={externalRef} onChange={setExternalRef} />
       <ErrorNotice error={create.error} />
       <Button type="submit" variant="primary" isDisabled={create.isPending}>
         {t('reservations.book')}
       </Button>
     </Form>
+  );
+}
+
+/** Moving a booking: another space, other times, another reference; the guest stays. */
+function ReservationChange({ reservation, onDone }: { reservation: Reservation; onDone: () => void }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const update = useUpdateReservation();
+  const [space, setSpace] = useState(reservation.spaceId);
+  const [starts, setStarts] = useState(() => toLocalInput(reservation.startsAt, format.timeZone));
+  const [ends, setEnds] = useState(() => toLocalInput(reservation.endsAt, format.timeZone));
+  const [externalRef, setExternalRef] = useState(reservation.externalRef ?? '');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    update.mutate(
+      {
+        id: reservation.id,
+        patch: {
+          spaceId: space,
+          startsAt: fromLocalInput(starts, format.timeZone),
+          endsAt: fromLocalInput(ends, format.timeZone),
+          externalRef: externalRef.trim() || null,
+        },
+      },
+      { onSuccess: onDone },
+    );
+  };
+  return (
+    <Form onSubmit={submit} className="form">
+      <p>{t('reservations.guestStays', { guest: reservation.guestId })}</p>
+      <BookingFields
+        space={[space, setSpace]}
+        starts={[starts, setStarts]}
+        ends={[ends, setEnds]}
+        externalRef={[externalRef, setExternalRef]}
+      />
+      <ErrorNotice error={update.error} />
+      <Button type="submit" variant="primary" isDisabled={update.isPending}>
+        {t('common.save')}
+      </Button>
+    </Form>
+  );
+}
+
+type Value = [string, (value: string) => void];
+
+/** What a booking is — a space, from when to when (site time), a reference — for booking and changing alike. */
+function BookingFields({
+  space,
+  starts,
+  ends,
+  externalRef,
+}: {
+  space: Value;
+  starts: Value;
+  ends: Value;
+  externalRef: Value;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const areas = useAreas();
+  const spaceOptions = (areas.data ?? [])
+    .filter((a) => a.id !== 'outside')
+    .map((a) => ({ id: a.id, label: a.name }));
+  return (
+    <>
+      <SelectField
+        label={t('reservations.space')}
+        value={space[0]}
+        onChange={space[1]}
+        options={spaceOptions}
+      />
+      <Field
+        label={t('reservations.starts', { zone: format.timeZone })}
+        type="datetime-local"
+        value={starts[0]}
+        onChange={starts[1]}
+      />
+      <Field
+        label={t('reservations.ends', { zone: format.timeZone })}
+        type="datetime-local"
+        value={ends[0]}
+        onChange={ends[1]}
+      />
+      <Field label={t('reservations.externalRef')} value={externalRef[0]} onChange={externalRef[1]} />
+    </>
   );
 }

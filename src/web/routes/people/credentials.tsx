@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
+import { WriteOnly, WriteScope } from '../../components/common/page.tsx';
 import {
   type Credential,
   type CredentialCreate,
@@ -80,14 +81,18 @@ export function Credentials({ person }: { person: Person }) {
     <section className="section" aria-labelledby="credentials-heading">
       <h2 id="credentials-heading">{t('credentials.title')}</h2>
       <ErrorNotice error={credentials.error ?? update.error} />
-      <DataTable
-        caption={t('credentials.title')}
-        columns={columns}
-        rows={credentials.data ?? []}
-        rowKey={(c) => c.id}
-        empty={t('credentials.none')}
-      />
-      <IssueCredential person={person} />
+      <WriteScope write="credentials:write">
+        <DataTable
+          caption={t('credentials.title')}
+          columns={columns}
+          rows={credentials.data ?? []}
+          rowKey={(c) => c.id}
+          empty={t('credentials.none')}
+        />
+        <WriteOnly>
+          <IssueCredential person={person} />
+        </WriteOnly>
+      </WriteScope>
     </section>
   );
 }

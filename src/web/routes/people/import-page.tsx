@@ -9,7 +9,7 @@ import { Button } from '../../components/common/button.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { SelectField } from '../../components/common/fields.tsx';
-import { Page } from '../../components/common/page.tsx';
+import { Page, WriteOnly } from '../../components/common/page.tsx';
 import { type CsvKind, useCsvImport } from '../../hooks/api/csv.ts';
 
 type RowError = { row: number; line?: number; column?: string; reason: string };
@@ -36,72 +36,78 @@ export function ImportPage() {
   ];
 
   return (
-    <Page title={t('csv.importTitle')} actions={<Link to="/people">{t('people.back')}</Link>}>
+    <Page
+      write="people:write"
+      title={t('csv.importTitle')}
+      actions={<Link to="/people">{t('people.back')}</Link>}
+    >
       <p>{t('csv.intro')}</p>
-      <Form onSubmit={submit} className="form">
-        <SelectField
-          label={t('csv.kind')}
-          value={kind}
-          onChange={(v) => setKind(v as CsvKind)}
-          options={[
-            { id: 'people', label: t('csv.kindPeople') },
-            { id: 'credentials', label: t('csv.kindCredentials') },
-          ]}
-        />
-        <SelectField
-          label={t('csv.encoding')}
-          value={encoding}
-          onChange={(v) => setEncoding(v as typeof encoding)}
-          options={[
-            { id: 'auto', label: t('csv.encodingAuto') },
-            { id: 'utf-8', label: 'UTF-8' },
-            { id: 'shift_jis', label: 'Shift_JIS (CP932)' },
-          ]}
-        />
-        <div className="row">
-          <FileTrigger
-            acceptedFileTypes={['.csv', 'text/csv']}
-            onSelect={(files) => setFile(files?.[0] ?? undefined)}
-          >
-            <Button>{t('csv.chooseFile')}</Button>
-          </FileTrigger>
-          <span>{file ? file.name : t('csv.noFile')}</span>
-        </div>
-        {upload.isPending && <p role="status">{t('csv.working')}</p>}
-        {upload.data && (
-          <p role="status" className="notice notice-success">
-            {upload.data.dryRun
-              ? t('csv.checked', {
-                  rows: upload.data.rows,
-                  created: upload.data.created,
-                  updated: upload.data.updated,
-                })
-              : t('csv.imported', {
-                  rows: upload.data.rows,
-                  created: upload.data.created,
-                  updated: upload.data.updated,
-                })}
-            {upload.data.encoding && ` (${upload.data.encoding})`}
-          </p>
-        )}
-        <ErrorNotice error={upload.error} />
-        {rows.length > 0 && (
-          <DataTable
-            caption={t('csv.errors')}
-            columns={columns}
-            rows={rows}
-            rowKey={(r) => `${r.row}:${r.column}:${r.reason}`}
+      <WriteOnly>
+        <Form onSubmit={submit} className="form">
+          <SelectField
+            label={t('csv.kind')}
+            value={kind}
+            onChange={(v) => setKind(v as CsvKind)}
+            options={[
+              { id: 'people', label: t('csv.kindPeople') },
+              { id: 'credentials', label: t('csv.kindCredentials') },
+            ]}
           />
-        )}
-        <div className="row">
-          <Button onPress={() => run(true)} isDisabled={!file || upload.isPending}>
-            {t('csv.dryRun')}
-          </Button>
-          <Button type="submit" variant="primary" isDisabled={!file || upload.isPending}>
-            {t('csv.importNow')}
-          </Button>
-        </div>
-      </Form>
+          <SelectField
+            label={t('csv.encoding')}
+            value={encoding}
+            onChange={(v) => setEncoding(v as typeof encoding)}
+            options={[
+              { id: 'auto', label: t('csv.encodingAuto') },
+              { id: 'utf-8', label: 'UTF-8' },
+              { id: 'shift_jis', label: 'Shift_JIS (CP932)' },
+            ]}
+          />
+          <div className="row">
+            <FileTrigger
+              acceptedFileTypes={['.csv', 'text/csv']}
+              onSelect={(files) => setFile(files?.[0] ?? undefined)}
+            >
+              <Button>{t('csv.chooseFile')}</Button>
+            </FileTrigger>
+            <span>{file ? file.name : t('csv.noFile')}</span>
+          </div>
+          {upload.isPending && <p role="status">{t('csv.working')}</p>}
+          {upload.data && (
+            <p role="status" className="notice notice-success">
+              {upload.data.dryRun
+                ? t('csv.checked', {
+                    rows: upload.data.rows,
+                    created: upload.data.created,
+                    updated: upload.data.updated,
+                  })
+                : t('csv.imported', {
+                    rows: upload.data.rows,
+                    created: upload.data.created,
+                    updated: upload.data.updated,
+                  })}
+              {upload.data.encoding && ` (${upload.data.encoding})`}
+            </p>
+          )}
+          <ErrorNotice error={upload.error} />
+          {rows.length > 0 && (
+            <DataTable
+              caption={t('csv.errors')}
+              columns={columns}
+              rows={rows}
+              rowKey={(r) => `${r.row}:${r.column}:${r.reason}`}
+            />
+          )}
+          <div className="row">
+            <Button onPress={() => run(true)} isDisabled={!file || upload.isPending}>
+              {t('csv.dryRun')}
+            </Button>
+            <Button type="submit" variant="primary" isDisabled={!file || upload.isPending}>
+              {t('csv.importNow')}
+            </Button>
+          </div>
+        </Form>
+      </WriteOnly>
     </Page>
   );
 }

@@ -6,6 +6,7 @@ import { Button } from '../../components/common/button.tsx';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
+import { WriteOnly, WriteScope } from '../../components/common/page.tsx';
 import {
   type MobileDevice,
   useInviteMobileDevice,
@@ -50,20 +51,24 @@ export function MobileDevices({ person }: { person: Person }) {
     <section className="section" aria-labelledby="mobile-heading">
       <h2 id="mobile-heading">{t('mobile.title')}</h2>
       <ErrorNotice error={devices.error ?? remove.error ?? invite.error} />
-      <DataTable
-        caption={t('mobile.title')}
-        columns={columns}
-        rows={devices.data ?? []}
-        rowKey={(d) => d.id}
-        empty={t('mobile.none')}
-      />
-      <Button
-        variant="primary"
-        isDisabled={invite.isPending}
-        onPress={() => invite.mutate({ personId: person.id, hours: INVITATION_HOURS })}
-      >
-        {t('mobile.invite')}
-      </Button>
+      <WriteScope write="credentials:write">
+        <DataTable
+          caption={t('mobile.title')}
+          columns={columns}
+          rows={devices.data ?? []}
+          rowKey={(d) => d.id}
+          empty={t('mobile.none')}
+        />
+        <WriteOnly>
+          <Button
+            variant="primary"
+            isDisabled={invite.isPending}
+            onPress={() => invite.mutate({ personId: person.id, hours: INVITATION_HOURS })}
+          >
+            {t('mobile.invite')}
+          </Button>
+        </WriteOnly>
+      </WriteScope>
       {invite.data && (
         <div role="status" className="notice notice-success">
           <p>{t('mobile.invitation', { until: format.dateTime(invite.data.expiresAt) })}</p>

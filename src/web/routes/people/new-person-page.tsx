@@ -9,7 +9,7 @@ export function NewPersonPage() {
   const create = useCreatePerson();
   const navigate = useNavigate();
   return (
-    <Page title={t('people.new')}>
+    <Page write="people:write" title={t('people.new')}>
       <PersonForm
         submitLabel={t('common.create')}
         error={create.error}

@@ -52,6 +52,7 @@ export function PeoplePage() {
 
   return (
     <Page
+      write="people:write"
       title={t('people.title')}
       actions={
         <>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/common/button.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, IdChecklist } from '../../components/common/fields.tsx';
+import { useMayWrite } from '../../components/common/page.tsx';
 import { useAccessLevels } from '../../hooks/api/access-levels.ts';
 import { useGroups } from '../../hooks/api/groups.ts';
 import type { Person } from '../../hooks/api/people.ts';
@@ -32,6 +33,7 @@ export function PersonForm({
   submitLabel: string;
 }) {
   const { t } = useTranslation();
+  const writable = useMayWrite();
   const groups = useGroups();
   const levels = useAccessLevels();
   const [id, setId] = useState(person?.id ?? '');
@@ -55,37 +57,42 @@ export function PersonForm({
 
   return (
     <Form onSubmit={submit} className="form">
-      {!person && (
-        <Field
-          label={t('common.id')}
-          description={t('people.idHelp')}
-          value={id}
-          onChange={setId}
-          isRequired
-          autoFocus
+      {/* a role that may only read sees the same fields, disabled, and no save button */}
+      <fieldset disabled={!writable} className="plain-fieldset">
+        {!person && (
+          <Field
+            label={t('common.id')}
+            description={t('people.idHelp')}
+            value={id}
+            onChange={setId}
+            isRequired
+            autoFocus
+          />
+        )}
+        <Field label={t('people.name')} value={name} onChange={setName} isRequired />
+        <Field label={t('people.department')} value={department} onChange={setDepartment} />
+        <Field label={t('people.site')} value={site} onChange={setSite} />
+        <IdChecklist
+          label={t('people.groups')}
+          options={(groups.data ?? []).map((g) => ({ id: g.id, label: g.name }))}
+          value={groupIds}
+          onChange={setGroupIds}
+          empty={t('people.noGroups')}
         />
-      )}
-      <Field label={t('people.name')} value={name} onChange={setName} isRequired />
-      <Field label={t('people.department')} value={department} onChange={setDepartment} />
-      <Field label={t('people.site')} value={site} onChange={setSite} />
-      <IdChecklist
-        label={t('people.groups')}
-        options={(groups.data ?? []).map((g) => ({ id: g.id, label: g.name }))}
-        value={groupIds}
-        onChange={setGroupIds}
-        empty={t('people.noGroups')}
-      />
-      <IdChecklist
-        label={t('people.levels')}
-        options={(levels.data ?? []).map((l) => ({ id: l.id, label: l.name }))}
-        value={levelIds}
-        onChange={setLevelIds}
-        empty={t('people.noLevels')}
-      />
+        <IdChecklist
+          label={t('people.levels')}
+          options={(levels.data ?? []).map((l) => ({ id: l.id, label: l.name }))}
+          value={levelIds}
+          onChange={setLevelIds}
+          empty={t('people.noLevels')}
+        />
+      </fieldset>
       <ErrorNotice error={error} />
-      <Button type="submit" variant="primary" isDisabled={pending}>
-        {submitLabel}
-      </Button>
+      {writable && (
+        <Button type="submit" variant="primary" isDisabled={pending}>
+          {submitLabel}
+        </Button>
+      )}
     </Form>
   );
 }

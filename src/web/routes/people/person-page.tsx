@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
-import { Loading, Page } from '../../components/common/page.tsx';
+import { Loading, Page, WriteScope } from '../../components/common/page.tsx';
 import { useDeletePerson, usePerson, useUpdatePerson } from '../../hooks/api/people.ts';
+import { useCan } from '../../hooks/api/session.ts';
 import { useFormat } from '../../lib/format.ts';
 import { Credentials } from './credentials.tsx';
 import { MobileDevices } from './mobile-devices.tsx';
@@ -18,6 +19,7 @@ export function PersonPage() {
   const remove = useDeletePerson();
   const navigate = useNavigate();
   const format = useFormat();
+  const mayEdit = useCan()('people:write');
 
   if (person.isPending)
     return (
@@ -39,7 +41,7 @@ export function PersonPage() {
       actions={
         <>
           <Link to="/people">{t('people.back')}</Link>
-          {p.active ? (
+          {!mayEdit ? null : p.active ? (
             <ConfirmDialog
               trigger={t('people.markLeft')}
               title={t('people.markLeftTitle', { name: p.name })}
@@ -59,15 +61,17 @@ export function PersonPage() {
               <p>{t('people.reactivateEffect', { name: p.name })}</p>
             </ConfirmDialog>
           )}
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('people.deleteTitle', { name: p.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(p.id).then(() => navigate('/people'))}
-          >
-            <p>{t('people.deleteEffect')}</p>
-          </ConfirmDialog>
+          {mayEdit && (
+            <ConfirmDialog
+              trigger={t('common.delete')}
+              title={t('people.deleteTitle', { name: p.name })}
+              confirmLabel={t('common.delete')}
+              variant="danger"
+              onConfirm={() => remove.mutateAsync(p.id).then(() => navigate('/people'))}
+            >
+              <p>{t('people.deleteEffect')}</p>
+            </ConfirmDialog>
+          )}
         </>
       }
     >
@@ -77,14 +81,16 @@ export function PersonPage() {
         </p>
       )}
       <ErrorNotice error={remove.error} />
-      <PersonForm
-        key={p.updatedAt}
-        person={p}
-        submitLabel={t('common.save')}
-        error={update.error}
-        pending={update.isPending}
-        onSubmit={({ id: _id, ...patch }) => update.mutate({ id: p.id, patch })}
-      />
+      <WriteScope write="people:write">
+        <PersonForm
+          key={p.updatedAt}
+          person={p}
+          submitLabel={t('common.save')}
+          error={update.error}
+          pending={update.isPending}
+          onSubmit={({ id: _id, ...patch }) => update.mutate({ id: p.id, patch })}
+        />
+      </WriteScope>
       {update.isSuccess && (
         <p role="status" className="notice notice-success">
           {t('common.saved')}

@@ -7,7 +7,7 @@ import { Button } from '../../components/common/button.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
-import { Page } from '../../components/common/page.tsx';
+import { Page, WriteOnly } from '../../components/common/page.tsx';
 import { CsvDownloads, LoadMore, ReportForm } from '../../components/report-parts.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useDoors } from '../../hooks/api/doors.ts';
@@ -62,7 +62,7 @@ export function AccessReviewPage() {
     { key: 'via', header: t('reports.via'), cell: (c) => c.via },
   ];
   return (
-    <Page title={t('nav.accessReview')}>
+    <Page write="reviews:write" title={t('nav.accessReview')}>
       <ReportForm
         onSubmit={() => chosen && setSubject(kind === 'area' ? { area: chosen } : { door: chosen })}
       >
@@ -121,21 +121,23 @@ export function AccessReviewPage() {
             ) : (
               <p>{t('reports.noCheckpoint')}</p>
             )}
-            <form
-              className="toolbar"
-              onSubmit={(e) => {
-                e.preventDefault();
-                record.mutate(
-                  { ...subject, ...(note.trim() && { note: note.trim() }) },
-                  { onSuccess: () => setNote('') },
-                );
-              }}
-            >
-              <Field label={t('reports.checkpointNote')} value={note} onChange={setNote} />
-              <Button type="submit" isDisabled={record.isPending}>
-                {t('reports.recordCheckpoint')}
-              </Button>
-            </form>
+            <WriteOnly>
+              <form
+                className="toolbar"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  record.mutate(
+                    { ...subject, ...(note.trim() && { note: note.trim() }) },
+                    { onSuccess: () => setNote('') },
+                  );
+                }}
+              >
+                <Field label={t('reports.checkpointNote')} value={note} onChange={setNote} />
+                <Button type="submit" isDisabled={record.isPending}>
+                  {t('reports.recordCheckpoint')}
+                </Button>
+              </form>
+            </WriteOnly>
             <ErrorNotice error={record.error} />
             {record.data && (
               <p role="status" className="notice notice-success">

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
-import { Page } from '../../components/common/page.tsx';
+import { Page, WriteOnly, WriteScope } from '../../components/common/page.tsx';
 import { CsvDownloads, LoadMore, ReportForm } from '../../components/report-parts.tsx';
 import { type AttendanceQuery, type AttendanceReport, useAttendance } from '../../hooks/api/reports.ts';
 import { toLocalInput, useFormat } from '../../lib/format.ts';
@@ -62,7 +62,11 @@ export function AttendancePage() {
   ];
   return (
     <Page title={t('nav.attendance')}>
-      <WorkAreasSettings />
+      <WriteScope write="site:write">
+        <WriteOnly>
+          <WorkAreasSettings />
+        </WriteOnly>
+      </WriteScope>
       <ReportForm
         onSubmit={() =>
           setQuery({

@@ -68,6 +68,7 @@ export function AreasPage() {
   ];
   return (
     <Page
+      write="site:write"
       title={t('nav.areas')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

@@ -79,6 +79,7 @@ export function DoorsPage() {
   ];
   return (
     <Page
+      write="site:write"
       title={t('nav.doors')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

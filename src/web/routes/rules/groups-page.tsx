@@ -51,6 +51,7 @@ export function GroupsPage() {
   ];
   return (
     <Page
+      write="site:write"
       title={t('nav.groups')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

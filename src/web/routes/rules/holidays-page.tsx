@@ -58,6 +58,7 @@ export function HolidaysPage() {
   ];
   return (
     <Page
+      write="site:write"
       title={t('nav.holidays')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

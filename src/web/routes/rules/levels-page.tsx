@@ -61,6 +61,7 @@ export function LevelsPage() {
 
   return (
     <Page
+      write="site:write"
       title={t('nav.levels')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>

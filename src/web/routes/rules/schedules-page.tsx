@@ -65,6 +65,7 @@ export function SchedulesPage() {
   ];
   return (
     <Page
+      write="site:write"
       title={t('nav.schedules')}
       actions={
         <Button variant="primary" onPress={() => setEditing('new')}>
