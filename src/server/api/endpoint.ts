@@ -2,10 +2,10 @@
 // document both come from them) and a thin handler: reads go to the repositories, writes to the
 // service layer (src/server/services/), which validates, raises the domain events and so audits,
 // revokes and pushes snapshots. The route table (routes.ts) says which method, path and permission
-// each endpoint has. Sign-in is endpoints too: one answers a browser navigation with a redirect
-// (`status: 303`, the handler returns `seeOther(location)`), one counts against the per-address login
-// limit before anything else (`loginLimit`), one keeps a credential in its query out of the log
-// (`secretQuery`).
+// each endpoint has. Sign-in is endpoints too, so an endpoint can also answer a browser navigation
+// with a redirect (`status: 303`, its handler returns `seeOther(location)`), count against the
+// per-address login limit before anything else (`loginLimit`), be reachable by a half-logged-in
+// session (`halfSession`) and keep a credential in its query out of the log (`secretQuery`).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';

@@ -2,12 +2,12 @@
 // validation, serialization and the OpenAPI 3.1 document (served at /api/docs/json, browsable at
 // /api/docs), one error handler with stable codes, and every route of the route table guarded by
 // its permission — sign-in included: the route table is the only way an API route is declared (what
-// else the server serves, the console and the phone pages, is listed in routes.ts OUTSIDE_THE_TABLE;
-// `servedRoutes` records every route Fastify was given, for the test that holds this). Writes go to
-// the service layer with the caller as its actor. Authentication is
-// plugged in, not built in: `plugins` registers the security plugin (which sets
-// request.principal); `authenticate` can name a caller the plugin did not (tests). The server is
-// put together in one place, src/server/compose.ts.
+// else the server serves — the console, the phone pages, this document, SCIM — is listed in routes.ts
+// OUTSIDE_THE_TABLE; `servedRoutes` records every route Fastify was given, for the test that holds
+// this). Writes go to the service layer with the caller as its actor. Authentication is plugged in,
+// not built in: `plugins` registers the security plugin (which sets request.principal);
+// `authenticate` can name a caller the plugin did not (tests). The server is put together in one
+// place, src/server/compose.ts.
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -255,7 +255,7 @@ async function countLoginAttempt(request: FastifyRequest, _reply: FastifyReply) 
 function seeOtherResponse(where: string): z.ZodType {
   return z.null().meta({
     description: `See Other: the browser goes on to ${where}`,
-    headers: { Location: { type: 'string', description: `${where}` } },
+    headers: { Location: { type: 'string', description: where } },
   });
 }
 

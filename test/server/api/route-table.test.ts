@@ -6,14 +6,30 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, OUTSIDE_THE_TABLE } from '../../../src/server/api/routes.ts';
+import { composeServer } from '../../../src/server/compose.ts';
 import { serverConfig } from '../../../src/server/config.ts';
 import { CONSOLE_DIR } from '../../../src/server/http/console.ts';
 import { type RunningServer, startServer } from '../../../src/server/serve.ts';
+import { openStore, type Store } from '../../../src/server/storage/db.ts';
 
 const key = (method: string, url: string) => `${method.toUpperCase()} ${url}`;
+/** What a served route is, when it is not a row: the OUTSIDE_THE_TABLE entry it falls under. */
+const outside = (url: string) => OUTSIDE_THE_TABLE.find((entry) => entry.matches(url));
+
+/** The routes an app serves that are neither a row of its table nor listed outside it. */
+function strays(app: FastifyInstance, store: Store, controllerLink: boolean): string[] {
+  const rows = new Set(apiRoutes(store, { controllerLink }).map((r) => key(r.method, r.url)));
+  // A HEAD route is the GET of the same URL (Fastify adds it).
+  const inTable = (r: { method: string; url: string }) =>
+    rows.has(key(r.method, r.url)) || (r.method === 'HEAD' && rows.has(key('GET', r.url)));
+  return app.servedRoutes
+    .filter((r) => !inTable(r) && outside(r.url) === undefined)
+    .map((r) => key(r.method, r.url));
+}
 
 describe('one route table', () => {
   const dir = mkdtempSync(join(tmpdir(), 'monban-routes-'));
@@ -41,21 +57,15 @@ describe('one route table', () => {
         key(r.method, r.url),
       ),
     );
-  /** What a served route is, when it is not a row: the OUTSIDE_THE_TABLE entry it falls under. */
-  const outside = (url: string) => OUTSIDE_THE_TABLE.find((entry) => entry.matches(url));
 
   it('serves every row of the table, and nothing else but what is listed outside it', () => {
     const rows = table();
     const served = server.app.servedRoutes;
     const servedKeys = new Set(served.map((r) => key(r.method, r.url)));
     for (const row of rows) expect(servedKeys.has(row), row).toBe(true);
-    // A HEAD route is the GET of the same URL (Fastify adds it); everything else is a row or listed.
-    const inTable = (r: { method: string; url: string }) =>
-      rows.has(key(r.method, r.url)) || (r.method === 'HEAD' && rows.has(key('GET', r.url)));
-    const stray = served.filter((r) => !inTable(r) && outside(r.url) === undefined);
-    expect(stray.map((r) => key(r.method, r.url))).toEqual([]);
+    expect(strays(server.app, server.store, server.controllers !== undefined)).toEqual([]);
     // Nothing under /api but the document is outside the table.
-    for (const r of served.filter((r) => r.url.startsWith('/api') && !inTable(r)))
+    for (const r of served.filter((r) => r.url.startsWith('/api') && outside(r.url) !== undefined))
       expect(outside(r.url)?.what, key(r.method, r.url)).toBe('the API document and its browser (/api/docs)');
   });
 
@@ -75,7 +85,35 @@ describe('one route table', () => {
         expect(existsSync(join(CONSOLE_DIR, r.url)), r.url).toBe(true);
   });
 
-  it('would catch an API route declared another way', () => {
+  it('would catch a route declared another way', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'monban-routes-stray-'));
+    const store = await openStore({ sqliteFile: join(other, 'monban.db') });
+    const composed = await composeServer({
+      store,
+      installationKey: Buffer.alloc(32, 7),
+      logger: pino({ level: 'silent' }),
+      controllers: false,
+      docs: false,
+      routes: async (app) => {
+        app.get('/api/auth/impostor', async () => ({}));
+        app.post('/admin', async () => ({}));
+      },
+    });
+    try {
+      await composed.app.ready();
+      expect(strays(composed.app, store, false)).toEqual([
+        'GET /api/auth/impostor',
+        'HEAD /api/auth/impostor',
+        'POST /admin',
+      ]);
+    } finally {
+      await composed.close();
+      await store.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('lists nothing an API route could hide under', () => {
     for (const url of ['/api/auth/login2', '/api/anything', '/api', '/metrics', '/admin', '/apidocs'])
       expect(outside(url), url).toBeUndefined();
     for (const url of ['/', '/*', '/k/', '/m/manifest.webmanifest', '/api/docs/json', '/scim/v2/Users'])
