@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, with medians, p99 and ratios against baselines run in the same
 // process. Progress goes to stderr; the report to stdout. `--json FILE` also writes the raw figures;
-// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, mobile, journal, revocation, server, site, import, snapshot, snapshot-transfer, reports, events, explain);
+// `--only core,capacity` runs only the named ones (core, capacity, osdp, controller, mobile, journal, revocation, server, site, import, snapshot, snapshot-transfer, reports, events, explain; snapshot-capacity, 2,000,000 cardholders end to end, only when named);
+// MONBAN_BENCH_SNAPSHOT_PEOPLE sets its size;
 // `--events N` (or MONBAN_BENCH_EVENTS) sets the event history searched in `events` (default 1,000,000;
 // the issue's size is 10,000,000);
 // MONBAN_BENCH_CAPACITY_PEOPLE sets the size of the big capacity runs (default 2,000,000).
@@ -19,6 +20,7 @@ import { runReportsBench } from './reports.ts';
 import { runRevocationBench } from './revocation.ts';
 import { runServerPathsBench } from './server-paths.ts';
 import { runSiteExportBench } from './site-export.ts';
+import { runSnapshotCapacityBench } from './snapshot-capacity.ts';
 import { runSnapshotTransferBench } from './snapshot-transfer.ts';
 import { fmt, type LatencyStats, table, verdict } from './stats.ts';
 
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
   if (wanted('revocation')) await revocationSection(results);
   if (wanted('server')) await serverPathsSection(results);
   if (wanted('snapshot-transfer')) await snapshotTransferSection(results);
+  // Minutes at 2,000,000 cardholders: only when asked for by name.
+  if (only?.has('snapshot-capacity')) await snapshotCapacitySection(results);
   if (wanted('site')) await siteModelSection(results);
   if (wanted('explain')) await explainSection(results);
   if (wanted('import')) await importSection(results);
@@ -304,6 +308,52 @@ async function snapshotTransferSection(results: Record<string, unknown>): Promis
   );
   console.log(
     `  resume after a restart with ${t.resume.staged}/${t.resume.staged + t.resume.resent} chunks staged: staging checked in ${fmt(t.resume.checkStagedMs, 0)} ms; the missing ${t.resume.resent} (${mb(t.resume.resentBytes)}) sent and installed in ${fmt(t.resume.finishMs, 0)} ms`,
+  );
+}
+
+async function snapshotCapacitySection(results: Record<string, unknown>): Promise<void> {
+  const r = await runSnapshotCapacityBench(progress);
+  results.snapshotCapacity = r;
+  const { server: s, controller: c } = r;
+  const mb = (bytes: number) => `${fmt(bytes / 1_048_576, 1)} MB`;
+  const limit = 0x1fff_ffe8;
+  console.log(
+    `\nSnapshot of ${s.people.toLocaleString()} cardholders end to end — server process → embedded broker → controller agent process\n`,
+  );
+  console.log(
+    `  body: ${mb(s.rawBytes)} of text as ${s.format} (${fmt((100 * s.rawBytes) / limit, 0)} % of the longest string Node holds), ${mb(s.compressedBytes)} gzip, ${s.chunks} chunks`,
+  );
+  console.log(
+    table([
+      ['', 'ms', 'RSS MB', 'heap MB', 'array buffers MB'],
+      ['server: build the snapshot objects', fmt(s.builtMs, 0), '', '', ''],
+      [
+        'server: pack (lines, gzip, chunks, hashes)',
+        fmt(s.packMs, 0),
+        fmt(s.packed.rssMB, 0),
+        fmt(s.packed.heapMB, 0),
+        fmt(s.packed.arrayBuffersMB, 0),
+      ],
+      ['server: publish manifest and chunks', fmt(s.sendMs, 0), '', '', ''],
+      ['controller: first to last chunk', fmt(c.receiveMs, 0), '', '', ''],
+      [
+        'controller: verify, decompress, parse, compile, install',
+        fmt(c.installMs, 0),
+        fmt(c.installedAfterGc.rssMB, 0),
+        fmt(c.installedAfterGc.heapMB, 0),
+        fmt(c.installedAfterGc.arrayBuffersMB, 0),
+      ],
+      [
+        'controller: restart, load from its data dir',
+        fmt(c.restartMs, 0),
+        fmt(c.afterRestart.rssMB, 0),
+        fmt(c.afterRestart.heapMB, 0),
+        fmt(c.afterRestart.arrayBuffersMB, 0),
+      ],
+    ]),
+  );
+  console.log(
+    `\n  known cards granted: ${c.decided.grants}/10 after install, ${c.decidedAfterRestart.grants}/10 after restart; an unknown card: ${c.decided.unknown} — ${verdict(c.decided.grants === 10 && c.decidedAfterRestart.grants === 10 && c.restartedVersion > 0 && c.alarms.length === 0)}`,
   );
 }
 

@@ -14,3 +14,34 @@ export function canonicalJson(value: Json): string {
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
+
+/**
+ * The text of `canonicalJson(value)` in pieces, never as one string: objects and arrays are opened
+ * here, their members' text comes from canonicalJson one member at a time (a person of a snapshot,
+ * say). For values too large for one string: a 2,000,000-person snapshot is more than the ~512 MiB
+ * a JavaScript string may hold. Joined, the pieces are exactly canonicalJson(value).
+ */
+export function* canonicalParts(value: Json, depth = 3): Generator<string> {
+  if (value === null || typeof value !== 'object' || depth === 0) {
+    yield canonicalJson(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',';
+      yield* canonicalParts(value[i]!, depth - 1);
+    }
+    yield ']';
+    return;
+  }
+  const keys = Object.keys(value)
+    .filter((k) => value[k] !== undefined)
+    .sort();
+  yield '{';
+  for (let i = 0; i < keys.length; i++) {
+    yield `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`;
+    yield* canonicalParts(value[keys[i]!]!, depth - 1);
+  }
+  yield '}';
+}

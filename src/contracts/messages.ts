@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { OperatorAction } from '../core/operator.ts';
+import type { Json } from './canonical.ts';
 
 const id = z.string().min(1).max(64);
 const instant = z.number().int().nonnegative();
@@ -231,10 +232,15 @@ export const snapshotManifestSchema = z
     version: z.number().int().positive(),
     base: z.number().int().positive().optional(),
     encoding: z.literal('gzip'),
-    /** bytes of the compressed body, and of the canonical JSON before compression */
+    /**
+     * `lines`: a snapshot as its header and then one line per person (contracts/transfer.ts), parsed
+     * line by line; absent: the body's canonical JSON, parsed as one string
+     */
+    format: z.literal('lines').optional(),
+    /** bytes of the compressed body, and of its text before compression */
     size: z.number().int().positive(),
-    /** at most the longest string Node holds (~512 MiB): a body the controller could not parse is refused up front */
-    rawSize: z.number().int().positive().max(0x1fff_ffe8),
+    /** at most 4 GiB; as one JSON string, at most the longest string Node holds (~512 MiB) */
+    rawSize: z.number().int().positive().max(0xffff_ffff),
     chunkSize: z
       .number()
       .int()
@@ -250,6 +256,14 @@ export const snapshotManifestSchema = z
   .refine((m) => (m.payload === 'snapshot-delta') === (m.base !== undefined), {
     path: ['base'],
     message: 'a delta names its base, a snapshot none',
+  })
+  .refine((m) => m.format === 'lines' || m.rawSize <= 0x1fff_ffe8, {
+    path: ['rawSize'],
+    message: 'a body parsed as one string cannot be larger than a string',
+  })
+  .refine((m) => m.format === undefined || m.payload === 'snapshot', {
+    path: ['format'],
+    message: 'only a snapshot goes as lines',
   });
 
 /** One chunk of a transfer: bytes `index × chunkSize` onwards of the compressed body, in base64. */
@@ -272,6 +286,28 @@ export const serverHeartbeatSchema = z.strictObject({
 export const OFFLINE_FALLBACKS = ['emergency_only', 'deny_all', 'keep_deciding'] as const;
 export type OfflineFallback = (typeof OFFLINE_FALLBACKS)[number];
 
+const jsonValue = z.json();
+const isEntry = (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as { id?: unknown }).id === 'string';
+
+/**
+ * A snapshot's site: JSON, whose `people` are objects with ids. The people are not checked as JSON
+ * value by value: they come out of JSON.parse (a signed message or a verified transfer), the core's
+ * compiler checks every field of theirs it reads, and checking 2,000,000 of them again here would
+ * take many seconds and copy them all. The site passes through as it is (no copy).
+ */
+const siteSchema = z.custom<Record<string, Json>>((value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'people' ? !(Array.isArray(v) && v.every(isEntry)) : !jsonValue.safeParse(v).success)
+      return false;
+  }
+  return true;
+}, 'a site is a JSON object whose people are objects with ids');
+
 /**
  * The policy for one controller: only its doors and the people who may use them, credentials as
  * keyed hashes (contracts/credential-key.ts). `site` has the shape of the core's SiteDef and is
@@ -286,7 +322,7 @@ export const snapshotSchema = z.strictObject({
   emergency: z.array(id).max(100_000),
   /** areas whose doors lock while this controller has lost the server (the area's offline mode) */
   offlineDeny: z.array(id).max(100_000).default([]),
-  site: z.record(z.string(), z.json()),
+  site: siteSchema,
 });
 
 /** The lists of a snapshot's site whose entries have ids, besides `people`: a delta changes them by id. */

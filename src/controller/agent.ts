@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loginProof } from '../contracts/broker-login.ts';
-import { canonicalJson, type Json } from '../contracts/canonical.ts';
+import type { Json } from '../contracts/canonical.ts';
 import { credentialIdHash, pinHash } from '../contracts/credential-key.ts';
 import type { Envelope } from '../contracts/envelope.ts';
 import { check, heard, initialLink, type LinkEvent, type LinkStatus } from '../contracts/link-supervision.ts';
@@ -21,6 +21,7 @@ import {
   type SnapshotDelta,
   type SnapshotManifest,
 } from '../contracts/messages.ts';
+import { canonicalSha256 } from '../contracts/transfer.ts';
 import { type Decision, decide } from '../core/decide.ts';
 import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
@@ -1067,7 +1068,7 @@ function siteHash(snapshot: Snapshot): string {
   for (const [key, value] of Object.entries(site))
     if (Array.isArray(value) && value.every((e) => typeof (e as { id?: unknown })?.id === 'string'))
       site[key] = [...(value as { id: string }[])].sort((a, b) => (a.id < b.id ? -1 : 1)) as unknown as Json;
-  return createHash('sha256').update(canonicalJson(site)).digest('hex');
+  return canonicalSha256(site); // piece by piece: 2,000,000 people are more than one string holds
 }
 
 /** Event fields as flat JSON scalars (lists joined), the shape controller events carry. */

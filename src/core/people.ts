@@ -288,6 +288,18 @@ function tableSize(entries: number): number {
 const tableFull = (fill: number, size: number) => fill > size * 0.75;
 
 /**
+ * Puts number `n` (person or credential) into an open-addressing table at its hash's slot. An entry
+ * is `n + 1` in the bits below the table's mask and the hash's own bits above it, so a probe passes
+ * over other entries without reading their rows; `n + 1` is always below the table's size.
+ */
+function tableInsert(table: Int32Array, n: number, hash: number): void {
+  const mask = table.length - 1;
+  let slot = hash & mask;
+  while (table[slot] !== 0) slot = (slot + 1) & mask;
+  table[slot] = (hash & ~mask) | (n + 1);
+}
+
+/**
  * The arrays behind one or more `People` versions. Append-only, except the `removed` words of person
  * and credential rows, which record the version that removed a person (0: never).
  */
@@ -433,12 +445,15 @@ export class PeopleStore {
   /** Person number of `id` among the first `length` people of `version`, through `table`; or -1. */
   indexOf(id: string, length: number, version: number, table: Int32Array, hash = hashText(id, 0, 0)): number {
     const mask = table.length - 1;
+    const tag = hash & ~mask;
     let slot = hash & mask;
     for (;;) {
       const entry = table[slot]!;
       if (entry === 0) return -1;
-      const p = entry - 1;
-      if (p < length && this.alive(p, version) && this.pool.equals(this.personIdOffset(p), id, 0)) return p;
+      if ((entry & ~mask) === tag) {
+        const p = (entry & mask) - 1;
+        if (p < length && this.alive(p, version) && this.pool.equals(this.personIdOffset(p), id, 0)) return p;
+      }
       slot = (slot + 1) & mask;
     }
   }
@@ -471,20 +486,25 @@ export class PeopleStore {
   ): number {
     const rows = this.credRows;
     const mask = table.length - 1;
+    const tag = hash & ~mask;
     let slot = hash & mask;
     for (;;) {
       const entry = table[slot]!;
       if (entry === 0) return -1;
-      const c = entry - 1;
-      const row = c * CRED_STRIDE;
-      const removed = rows[row + C_REMOVED]!;
-      if (
-        c < count &&
-        (rows[row + C_BITS]! & 7) === type &&
-        (removed === 0 || removed > version) &&
-        this.pool.equals(rows[row + C_ID]!, text, from)
-      )
-        return c;
+      // The entry's high bits are its hash's: most other entries are passed over without reading
+      // their rows (a cache miss each, at millions of credentials).
+      if ((entry & ~mask) === tag) {
+        const c = (entry & mask) - 1;
+        const row = c * CRED_STRIDE;
+        const removed = rows[row + C_REMOVED]!;
+        if (
+          c < count &&
+          (rows[row + C_BITS]! & 7) === type &&
+          (removed === 0 || removed > version) &&
+          this.pool.equals(rows[row + C_ID]!, text, from)
+        )
+          return c;
+      }
       slot = (slot + 1) & mask;
     }
   }
@@ -570,37 +590,32 @@ export class PeopleStore {
   }
 
   private insertPerson(p: number, hash: number): void {
-    if (tableFull(this.personTableFill + 1, this.personTable.length)) this.rehashPeople();
-    const table = this.personTable;
-    const mask = table.length - 1;
-    let slot = hash & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = p + 1;
+    // A rehash takes in every person written so far, this one too.
+    if (tableFull(this.personTableFill + 1, this.personTable.length) || p + 1 >= this.personTable.length) {
+      this.rehashPeople();
+      return;
+    }
     this.personTableFill++;
+    tableInsert(this.personTable, p, hash);
   }
 
   private insertCredential(c: number, hash: number): void {
-    if (tableFull(this.credTableFill + 1, this.credTable.length)) this.rehashCredentials();
-    const table = this.credTable;
-    const mask = table.length - 1;
-    let slot = hash & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = c + 1;
+    if (tableFull(this.credTableFill + 1, this.credTable.length) || c + 1 >= this.credTable.length) {
+      this.rehashCredentials();
+      return;
+    }
     this.credTableFill++;
+    tableInsert(this.credTable, c, hash);
   }
 
   /** A larger table with the entries of people alive in the newest version (older ones keep theirs). */
   private rehashPeople(): void {
     let alive = 0;
     for (let p = 0; p < this.people; p++) if (this.alive(p, this.version)) alive++;
-    const table = new Int32Array(tableSize((alive + 1) * 1.5));
-    const mask = table.length - 1;
-    for (let p = 0; p < this.people; p++) {
-      if (!this.alive(p, this.version)) continue;
-      let slot = this.pool.hash(this.personIdOffset(p), 0) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = p + 1;
-    }
+    // Numbers must fit below the table's mask (the bits above it hold hash bits).
+    const table = new Int32Array(tableSize(Math.max((alive + 1) * 1.5, this.people + 2)));
+    for (let p = 0; p < this.people; p++)
+      if (this.alive(p, this.version)) tableInsert(table, p, this.pool.hash(this.personIdOffset(p), 0));
     this.personTable = table;
     this.personTableFill = alive;
   }
@@ -608,13 +623,10 @@ export class PeopleStore {
   private rehashCredentials(): void {
     let alive = 0;
     for (let c = 0; c < this.credentials; c++) if (this.alive(this.credPerson(c), this.version)) alive++;
-    const table = new Int32Array(tableSize((alive + 1) * 1.5));
-    const mask = table.length - 1;
+    const table = new Int32Array(tableSize(Math.max((alive + 1) * 1.5, this.credentials + 2)));
     for (let c = 0; c < this.credentials; c++) {
       if (!this.alive(this.credPerson(c), this.version)) continue;
-      let slot = this.pool.hash(this.credIdOffset(c), this.credType(c) * TYPE_SEED) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = c + 1;
+      tableInsert(table, c, this.pool.hash(this.credIdOffset(c), this.credType(c) * TYPE_SEED));
     }
     this.credTable = table;
     this.credTableFill = alive;

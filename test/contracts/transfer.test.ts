@@ -1,17 +1,24 @@
 // Rule: a chunked transfer rebuilds exactly the body the server packed, whatever order and however
 // often its chunks arrive, and nothing else passes: a chunk with one byte changed, cut short or put
 // at another index fails its hash, and a whole body that differs from the manifest is refused before
-// it is parsed.
+// it is parsed. A snapshot goes as lines (its header, then one canonical-JSON line per person), so
+// that neither end ever holds it as one string; canonical JSON measured and hashed in pieces is
+// exactly canonical JSON.
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Json } from '../../src/contracts/canonical.ts';
-import { parseMessage } from '../../src/contracts/messages.ts';
+import { canonicalJson, canonicalParts, type Json } from '../../src/contracts/canonical.ts';
+import { parseMessage, type SnapshotManifest } from '../../src/contracts/messages.ts';
 import {
+  canonicalFits,
+  canonicalSha256,
   chunkBounds,
   chunkMatches,
   openTransferred,
   openTransferredSync,
   prepareTransfer,
+  sha256Hex,
 } from '../../src/contracts/transfer.ts';
 
 const personArb = fc.record({
@@ -108,5 +115,93 @@ describe('chunked transfer', () => {
       parseMessage({ ...delta.manifest, chunks: [...delta.manifest.chunks, delta.manifest.sha256] }).ok,
     ).toBe(false);
     expect(parseMessage({ ...delta.manifest, payload: 'snapshot' }).ok).toBe(false);
+  });
+});
+
+/** A manifest for a hand-made body text (what a server that packs wrongly would sign). */
+function manifestFor(
+  text: string,
+  format: 'lines' | undefined,
+): { manifest: SnapshotManifest; whole: Buffer } {
+  const whole = gzipSync(Buffer.from(text, 'utf8'));
+  const sha256 = sha256Hex(whole);
+  return {
+    whole,
+    manifest: {
+      kind: 'snapshot-manifest',
+      transfer: `s-5-${sha256.slice(0, 16)}`,
+      payload: 'snapshot',
+      version: 5,
+      encoding: 'gzip',
+      ...(format && { format }),
+      size: whole.length,
+      rawSize: Buffer.byteLength(text),
+      chunkSize: 1_024,
+      sha256,
+      chunks: [sha256],
+    },
+  };
+}
+
+describe('snapshots as lines', () => {
+  it('measures and hashes canonical JSON in pieces exactly as canonical JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue() as fc.Arbitrary<Json>, fc.nat({ max: 400 }), (value, limit) => {
+        const text = canonicalJson(value);
+        expect([...canonicalParts(value)].join('')).toBe(text);
+        expect(canonicalSha256(value)).toBe(createHash('sha256').update(text).digest('hex'));
+        expect(canonicalFits(value, limit)).toBe(Buffer.byteLength(text) <= limit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('packs a snapshot as its header and one canonical line per person, and reads it back', async () => {
+    await fc.assert(
+      fc.asyncProperty(bodyArb, async (body) => {
+        const { manifest, chunks } = await prepareTransfer(body as unknown as Record<string, Json>, 1_024);
+        expect(manifest.format).toBe('lines');
+        const text = gunzipSync(Buffer.concat(chunks)).toString('utf8');
+        expect(Buffer.byteLength(text)).toBe(manifest.rawSize);
+        const lines = text.split('\n');
+        expect(lines.pop()).toBe(''); // every line ends with a newline
+        expect(lines[0]).toBe(canonicalJson({ ...body, site: { ...body.site, people: [] } } as Json));
+        expect(lines.slice(1)).toEqual(body.site.people.map((p) => canonicalJson(p as unknown as Json)));
+        expect(await openTransferred(manifest, Buffer.concat(chunks))).toEqual(body);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('refuses a body in lines that is cut, or whose header is not a snapshot with its people apart', async () => {
+    const header = canonicalJson({ kind: 'snapshot', version: 5, site: { people: [] } });
+    const good = manifestFor(`${header}\n{"id":"a"}\n`, 'lines');
+    expect(openTransferredSync(good.manifest, good.whole)).toEqual({
+      kind: 'snapshot',
+      version: 5,
+      site: { people: [{ id: 'a' }] },
+    });
+    const bad = [
+      `${header}\n{"id":"a"}`, // the last line cut
+      `${header}\n{"id":"a"\n`, // a line that is not JSON
+      `${canonicalJson({ kind: 'snapshot', version: 5, site: { people: [{ id: 'a' }] } })}\n`, // people inside
+      `${canonicalJson({ kind: 'snapshot', version: 5 })}\n`, // no site
+      `${canonicalJson({ kind: 'snapshot', version: 6, site: { people: [] } })}\n`, // another version
+    ];
+    for (const text of bad) {
+      const { manifest, whole } = manifestFor(text, 'lines');
+      await expect(openTransferred(manifest, whole)).rejects.toThrow();
+      expect(() => openTransferredSync(manifest, whole)).toThrow();
+    }
+    // Lines read as one JSON body are refused too: the format is part of what was signed.
+    await expect(openTransferred({ ...good.manifest, format: undefined }, good.whole)).rejects.toThrow();
+  });
+
+  it('lets only a snapshot in lines be larger than one string may hold', () => {
+    const { manifest } = manifestFor('{}', 'lines');
+    const big = { ...manifest, rawSize: 0x2000_0000 + 1 };
+    expect(parseMessage(big).ok).toBe(true);
+    expect(parseMessage({ ...big, format: undefined }).ok).toBe(false);
+    expect(parseMessage({ ...manifest, payload: 'snapshot-delta', base: 4 }).ok).toBe(false);
   });
 });

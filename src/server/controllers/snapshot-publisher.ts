@@ -9,10 +9,10 @@
 // Cost: a rebuild reads and hashes each controller's whole snapshot, O(site) per controller and
 // change; what goes on the wire is only what changed.
 
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import type { OfflineFallback } from '../../contracts/messages.ts';
+import { canonicalSha256 } from '../../contracts/transfer.ts';
 import { compilePolicy } from '../../core/policy.ts';
 import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
 import { addMobileKeysToSnapshot } from '../mobile/snapshot-mobile.ts';
@@ -162,9 +162,7 @@ export class SnapshotPublisher {
       return;
     }
     const site = siteAsJson(content.site);
-    const hash = createHash('sha256')
-      .update(canonicalJson({ site, emergency: content.emergency, offlineDeny: content.offlineDeny }))
-      .digest('hex');
+    const hash = canonicalSha256({ site, emergency: content.emergency, offlineDeny: content.offlineDeny });
     const held = coordinator.snapshot;
     // Unchanged, and no revocation by command waits for a newer snapshot: nothing to send.
     if (held?.hash === hash && held.issuedAt > coordinator.lastRevokeAt) return;

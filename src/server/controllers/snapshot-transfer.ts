@@ -1,13 +1,18 @@
 // The server's side of chunked snapshot transfer (issue 11 §1; the format is contracts/transfer.ts).
 // A snapshot or delta whose canonical JSON is larger than the threshold goes as a signed manifest
-// and then its chunks; a smaller one as one message, as before. The last transfer made for each
+// and then its chunks (a snapshot's people as lines, never one string); a smaller one as one message, as before. The last transfer made for each
 // controller is kept, so a controller that lost chunks — a reconnect, a restart, a chunk that failed
 // its hash — gets only the chunks it names. Chunks are handed to the broker a few at a time (a
 // window of acknowledgements), so a 2,000,000-cardholder snapshot does not sit in memory twice and
 // a revocation sent meanwhile is not queued behind all of it.
 
-import { canonicalJson, type Json } from '../../contracts/canonical.ts';
-import { DEFAULT_CHUNK_SIZE, type PreparedTransfer, prepareTransfer } from '../../contracts/transfer.ts';
+import type { Json } from '../../contracts/canonical.ts';
+import {
+  canonicalFits,
+  DEFAULT_CHUNK_SIZE,
+  type PreparedTransfer,
+  prepareTransfer,
+} from '../../contracts/transfer.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 
 export interface TransferSettings {
@@ -51,14 +56,14 @@ export class SnapshotTransfers {
   }
 
   private async send(coordinator: ControllerCoordinator, body: Record<string, Json>): Promise<void> {
-    const canonical = canonicalJson(body);
-    if (Buffer.byteLength(canonical) <= this.settings.threshold) {
+    // Measured piece by piece: a large snapshot is more than one string may hold.
+    if (canonicalFits(body, this.settings.threshold)) {
       // Whatever went chunked before is superseded: a controller asking for it gets what is current.
       this.last.delete(coordinator.controllerId);
       await coordinator.send(body);
       return;
     }
-    const prepared = await prepareTransfer(body, this.settings.chunkSize, canonical);
+    const prepared = await prepareTransfer(body, this.settings.chunkSize);
     const id = coordinator.controllerId;
     this.last.set(id, prepared);
     await coordinator.send(prepared.manifest as unknown as Record<string, Json>);
