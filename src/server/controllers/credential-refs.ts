@@ -7,7 +7,7 @@
 import { credentialIdHash } from '../../contracts/credential-key.ts';
 import type { ControllerEvent } from '../../contracts/messages.ts';
 import type { KeyDb } from '../keys/store.ts';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, inTransaction } from '../storage/db.ts';
 
 const HASHED = /^(card|mobile|key|biometric|pin):([0-9a-f]{64})$/;
 /** Rows backfilled per statement when credentials from before ref hashes are first met. */
@@ -37,13 +37,19 @@ async function backfill(db: Executor, credentialKey: Uint8Array): Promise<number
       .limit(BACKFILL_CHUNK)
       .execute();
     if (rows.length === 0) return filled;
-    for (const r of rows)
-      await db
-        .updateTable('credentials')
-        .set({ ref_hash: credentialIdHash(credentialKey, r.type, r.identifier!) })
-        .where('id', '=', r.id)
-        .execute();
+    // One transaction per chunk: row by row, each update was its own commit (100,000 legacy
+    // credentials took minutes and held the event loop, so a connected controller lost its link).
+    await inTransaction(db, async (tx) => {
+      for (const r of rows)
+        await tx
+          .updateTable('credentials')
+          .set({ ref_hash: credentialIdHash(credentialKey, r.type, r.identifier!) })
+          .where('id', '=', r.id)
+          .execute();
+    });
     filled += rows.length;
+    // Let requests and the broker run between chunks.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -486,7 +486,11 @@ describe('controller link (embedded broker over TLS)', () => {
     expect((await call('PATCH', '/api/people/kenji', { levels: ['lab'] })).status).toBe(200);
     // ctl-b: no door of kenji's is left there — revoked at once, then gone with the snapshot.
     const seen = await presentUntil(b, outOfHall, (d) => d.reason === 'unknown_credential');
-    expect(seen.filter((r) => r !== 'granted' && r !== 'antipassback')[0]).toBe('credential_inactive');
+    // As for a deleted card, the command and the smaller snapshot race on a loaded machine;
+    // either refusal is the revocation.
+    expect(['credential_inactive', 'unknown_credential']).toContain(
+      seen.filter((r) => r !== 'granted' && r !== 'antipassback')[0],
+    );
     // ctl-a: the lab door is still his; nothing was revoked there.
     expect(a.present({ door: 'LAB', side: 'in', card: 'C-7001', pin: PIN }).result).toBe('grant');
   });
