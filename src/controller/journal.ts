@@ -5,23 +5,43 @@
 //
 // Record: length u32 LE (of the payload) | crc32 u32 LE (of seq + payload) | seq u64 LE | payload
 // Files:  DIR/segment-<first seq, 16 digits>.log, and DIR/acked (the acknowledged sequence).
+//
+// An append is all or nothing: a write that fails or comes up short (a full disk: ENOSPC) is cut
+// back off the segment, its sequences are given again by the next append, and the caller gets a
+// JournalWriteError. Without that a half record would sit in the middle of the segment once later
+// appends succeed, and the next open would cut off everything after it.
 
-import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
+
+/** The file operations the journal uses: node:fs, or a test's wrapper that fails some of them. */
+export type JournalFs = Pick<
+  typeof nodeFs,
+  | 'closeSync'
+  | 'fdatasyncSync'
+  | 'fsyncSync'
+  | 'ftruncateSync'
+  | 'mkdirSync'
+  | 'openSync'
+  | 'readdirSync'
+  | 'readFileSync'
+  | 'renameSync'
+  | 'rmSync'
+  | 'statSync'
+  | 'writeFileSync'
+  | 'writeSync'
+>;
+
+/** An append that did not reach the disk (nothing of it is in the journal); `code` is the errno code. */
+export class JournalWriteError extends Error {
+  readonly code: string;
+  constructor(cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException)?.code ?? 'EIO';
+    super(`journal write failed: ${code}`, { cause });
+    this.name = 'JournalWriteError';
+    this.code = code;
+  }
+}
 
 const HEADER = 16;
 const MAX_RECORD = 1024 * 1024;
@@ -52,6 +72,8 @@ export interface JournalOptions {
   segmentBytes?: number;
   /** fsync each append (default); tests of throughput may batch with appendMany instead */
   sync?: boolean;
+  /** the file operations (default node:fs): tests inject full disks and short writes */
+  fs?: JournalFs;
 }
 
 export class Journal {
@@ -61,6 +83,11 @@ export class Journal {
   private nextSeq = 1;
   private ackedSeq = 0;
   private readonly segmentBytes: number;
+  private readonly fs: JournalFs;
+  /** the acknowledged sequence is newer than the `acked` file (its write failed; retried) */
+  private ackedDirty = false;
+  /** a failed append could not be cut back: the segment ends in bytes that are not a record */
+  private torn = false;
   /** records cut off at open because a crash tore them */
   readonly repaired: number;
 
@@ -69,7 +96,8 @@ export class Journal {
     options: JournalOptions,
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
-    mkdirSync(dir, { recursive: true });
+    this.fs = options.fs ?? nodeFs;
+    this.fs.mkdirSync(dir, { recursive: true });
     this.ackedSeq = this.readAcked();
     this.repaired = this.recover();
   }
@@ -92,16 +120,21 @@ export class Journal {
     return this.appendMany([payload])[0]!;
   }
 
-  /** Appends several events with one write and one fsync (group commit). */
+  /**
+   * Appends several events with one write and one fsync (group commit): all of them, or — with a
+   * JournalWriteError — none (the sequences are not used up).
+   */
   appendMany(payloads: readonly Uint8Array[]): number[] {
+    if (payloads.length === 0) return [];
+    for (const payload of payloads)
+      if (payload.length > MAX_RECORD) throw new RangeError(`an event is at most ${MAX_RECORD} bytes`);
     const total = payloads.reduce((n, p) => n + HEADER + p.length, 0);
     const buffer = new Uint8Array(total);
     const view = new DataView(buffer.buffer);
     const seqs: number[] = [];
     let offset = 0;
     for (const payload of payloads) {
-      if (payload.length > MAX_RECORD) throw new RangeError(`an event is at most ${MAX_RECORD} bytes`);
-      const seq = this.nextSeq++;
+      const seq = this.nextSeq + seqs.length;
       view.setUint32(offset, payload.length, true);
       view.setBigUint64(offset + 8, BigInt(seq), true);
       buffer.set(payload, offset + HEADER);
@@ -109,11 +142,46 @@ export class Journal {
       offset += HEADER + payload.length;
       seqs.push(seq);
     }
-    if (this.fd === undefined || this.segmentSize >= this.segmentBytes) this.startSegment(seqs[0]!);
-    writeSync(this.fd!, buffer, 0, buffer.length);
-    fdatasyncSync(this.fd!);
+    // The segment still ends in what a failed append left: cut it first (never rotate past it).
+    if (this.torn && this.fd !== undefined) this.cutBack(this.fd);
+    if (this.torn) throw new JournalWriteError(Object.assign(new Error('torn'), { code: 'EIO' }));
+    try {
+      if (this.fd === undefined || this.segmentSize >= this.segmentBytes) this.startSegment(seqs[0]!);
+    } catch (error) {
+      throw new JournalWriteError(error);
+    }
+    const fd = this.fd!;
+    try {
+      // A write may take only part of the buffer (the disk filled up midway): the rest goes after it,
+      // or the next write fails and the whole append is undone below.
+      for (let written = 0; written < buffer.length; ) {
+        const n = this.fs.writeSync(fd, buffer, written, buffer.length - written);
+        if (n <= 0) throw Object.assign(new Error('the write took nothing'), { code: 'EIO' });
+        written += n;
+      }
+      this.fs.fdatasyncSync(fd);
+    } catch (error) {
+      this.cutBack(fd);
+      throw new JournalWriteError(error);
+    }
     this.segmentSize += buffer.length;
+    this.nextSeq += seqs.length;
     return seqs;
+  }
+
+  /**
+   * Undoes a failed append: the segment back to its last whole record. Truncating frees space, so
+   * it works on a full disk; should it fail anyway, the journal stops taking appends (the bytes
+   * after the last record would hide every later one at the next open) until it succeeds.
+   */
+  private cutBack(fd: number): void {
+    try {
+      this.fs.ftruncateSync(fd, this.segmentSize);
+      this.fs.fdatasyncSync(fd);
+      this.torn = false;
+    } catch {
+      this.torn = true;
+    }
   }
 
   /** Events not yet acknowledged by the server, in order, for replay after a reconnect. */
@@ -124,29 +192,47 @@ export class Journal {
     }
   }
 
-  /** The server has every event up to `seq`: remember it durably and drop whole segments below it. */
-  acknowledge(seq: number): void {
-    if (seq <= this.ackedSeq) return;
+  /**
+   * The server has every event up to `seq`: remember it durably and drop whole segments below it.
+   * Returns false when the `acked` file could not be written (a full disk): the acknowledgement holds
+   * in memory and is written with the next one; after a restart meanwhile, the events after the
+   * older file's sequence are sent again, which the server takes as the duplicates they are.
+   */
+  acknowledge(seq: number): boolean {
+    if (seq <= this.ackedSeq && !this.ackedDirty) return true;
     if (seq >= this.nextSeq)
       throw new RangeError(`cannot acknowledge ${seq}: the journal ends at ${this.nextSeq - 1}`);
+    const upTo = Math.max(seq, this.ackedSeq);
+    this.ackedSeq = upTo;
+    const fs = this.fs;
     const tmp = join(this.dir, 'acked.tmp');
-    writeFileSync(tmp, String(seq));
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, join(this.dir, 'acked'));
-    this.syncDir();
-    this.ackedSeq = seq;
+    try {
+      fs.writeFileSync(tmp, String(upTo));
+      const fd = fs.openSync(tmp, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, join(this.dir, 'acked'));
+      this.syncDir();
+    } catch {
+      this.ackedDirty = true;
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
+    this.ackedDirty = false;
     const files = this.segments();
     for (let i = 0; i + 1 < files.length; i++) {
       // A segment can go when the next one starts at or below the acknowledged sequence + 1.
-      if (segmentFirst(files[i + 1]!) <= seq + 1 && join(this.dir, files[i]!) !== this.currentPath())
-        rmSync(join(this.dir, files[i]!));
+      if (segmentFirst(files[i + 1]!) <= upTo + 1 && join(this.dir, files[i]!) !== this.currentPath())
+        fs.rmSync(join(this.dir, files[i]!));
     }
+    return true;
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) this.fs.closeSync(this.fd);
     this.fd = undefined;
   }
 
@@ -154,23 +240,34 @@ export class Journal {
     return join(this.dir, segmentName(this.segmentStart));
   }
 
+  /** Opens the segment starting at `firstSeq`; the one before stays current if that fails. */
   private startSegment(firstSeq: number): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    const path = join(this.dir, segmentName(firstSeq));
+    const fd = this.fs.openSync(path, 'a');
+    let size: number;
+    try {
+      size = this.fs.statSync(path).size;
+      this.syncDir();
+    } catch (error) {
+      this.fs.closeSync(fd);
+      throw error;
+    }
+    if (this.fd !== undefined) this.fs.closeSync(this.fd);
+    this.fd = fd;
     this.segmentStart = firstSeq;
-    this.fd = openSync(this.currentPath(), 'a');
-    this.segmentSize = statSync(this.currentPath()).size;
-    this.syncDir();
+    this.segmentSize = size;
   }
 
   private segments(): string[] {
-    return readdirSync(this.dir)
+    return this.fs
+      .readdirSync(this.dir)
       .filter((f) => /^segment-\d{16}\.log$/.test(f))
       .sort();
   }
 
   private readAcked(): number {
     try {
-      const value = Number(readFileSync(join(this.dir, 'acked'), 'utf8'));
+      const value = Number(this.fs.readFileSync(join(this.dir, 'acked'), 'utf8'));
       return Number.isSafeInteger(value) && value >= 0 ? value : 0;
     } catch {
       return 0;
@@ -178,7 +275,7 @@ export class Journal {
   }
 
   private readSegment(path: string): { entries: JournalEntry[]; validBytes: number } {
-    const bytes = new Uint8Array(readFileSync(path));
+    const bytes = new Uint8Array(this.fs.readFileSync(path));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const entries: JournalEntry[] = [];
     let offset = 0;
@@ -204,34 +301,37 @@ export class Journal {
       const path = join(this.dir, file);
       const { entries, validBytes } = this.readSegment(path);
       if (entries.length > 0) last = Math.max(last, entries[entries.length - 1]!.seq);
-      const size = statSync(path).size;
+      const size = this.fs.statSync(path).size;
       if (validBytes < size) {
         if (i !== files.length - 1) throw new Error(`journal segment ${file} is damaged before its end`);
         // Only the last segment can have a torn tail (a crash in the middle of a write): cut it off.
-        const fd = openSync(path, 'r+');
-        ftruncateSync(fd, validBytes);
-        fsyncSync(fd);
-        closeSync(fd);
+        const fd = this.fs.openSync(path, 'r+');
+        this.fs.ftruncateSync(fd, validBytes);
+        this.fs.fsyncSync(fd);
+        this.fs.closeSync(fd);
         repaired++;
       }
     }
-    this.nextSeq = last + 1;
     const current = files.at(-1);
+    // A segment is named for the sequence it starts at: even empty (an append into it failed, or
+    // the acknowledged file is older than the segments it let go), nothing below that is given again.
+    if (current) last = Math.max(last, segmentFirst(current) - 1);
+    this.nextSeq = last + 1;
     if (current) {
       this.segmentStart = segmentFirst(current);
-      this.fd = openSync(join(this.dir, current), 'a');
-      this.segmentSize = statSync(join(this.dir, current)).size;
+      this.fd = this.fs.openSync(join(this.dir, current), 'a');
+      this.segmentSize = this.fs.statSync(join(this.dir, current)).size;
     }
     return repaired;
   }
 
   private syncDir(): void {
     // A new or renamed file is durable only once its directory entry is.
-    const fd = openSync(this.dir, 'r');
+    const fd = this.fs.openSync(this.dir, 'r');
     try {
-      fsyncSync(fd);
+      this.fs.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      this.fs.closeSync(fd);
     }
   }
 }
