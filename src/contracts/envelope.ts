@@ -20,7 +20,19 @@ export const envelopeSchema = z.strictObject({
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export type RejectReason = 'malformed' | 'unknown_sender' | 'bad_signature' | 'wrong_topic' | 'replayed';
+/**
+ * Why a message was refused. `duplicate` is the one that is no attack: the first unchanged resend of
+ * a message accepted moments ago, which MQTT's QoS 1 makes (a publish whose acknowledgement was lost
+ * with a connection is sent again after the reconnect). It is dropped without an alarm; any further
+ * copy of it, or an old message not among the last accepted, is `replayed`.
+ */
+export type RejectReason =
+  | 'malformed'
+  | 'unknown_sender'
+  | 'bad_signature'
+  | 'wrong_topic'
+  | 'replayed'
+  | 'duplicate';
 
 export type Opened = { ok: true; envelope: Envelope } | { ok: false; reason: RejectReason; from?: string };
 
@@ -85,18 +97,27 @@ export class Sealer {
     if (seq > this.seq) this.seq = seq;
   }
 
+  /** Throws (using no sequence) when a new block is due and could not be stored. */
   seal(topic: string, body: Json, sentAt: number): Envelope {
     if (this.reserve && this.seq + 1 > this.reservedUpTo) {
-      this.reservedUpTo = this.seq + SEQUENCE_BLOCK;
-      this.reserve(this.reservedUpTo);
+      // Stored first, used after: a block whose storing failed (a full disk) is never used, so a
+      // restart from the stored bound cannot hand out a sequence a second time.
+      const upTo = this.seq + SEQUENCE_BLOCK;
+      this.reserve(upTo);
+      this.reservedUpTo = upTo;
     }
     const unsigned = { v: 1 as const, from: this.from, topic, seq: ++this.seq, sentAt, body };
     return { ...unsigned, sig: sign(null, signedBytes(unsigned), this.key).toString('base64url') };
   }
 }
 
+/** How many of a sender's last accepted messages a resend is recognised among (see `duplicate`). */
+const RECENT = 64;
+
 export class Opener {
   private readonly lastSeq = new Map<string, number>();
+  /** signatures of each sender's last accepted messages, oldest first, each forgiven one resend */
+  private readonly recent = new Map<string, Set<string>>();
 
   /** `keys` finds an enrolled sender's public key (undefined for unknown senders). */
   constructor(private readonly keys: (sender: string) => KeyObject | undefined) {}
@@ -111,8 +132,18 @@ export class Opener {
     if (!verify(null, signedBytes(unsigned), key, Buffer.from(sig, 'base64url')))
       return { ok: false, reason: 'bad_signature', from: e.from };
     if (topicOwner(e.topic) !== e.from) return { ok: false, reason: 'wrong_topic', from: e.from };
-    if (e.seq <= (this.lastSeq.get(e.from) ?? 0)) return { ok: false, reason: 'replayed', from: e.from };
+    if (e.seq <= (this.lastSeq.get(e.from) ?? 0)) {
+      // A verified signature names the whole message (Ed25519 is deterministic): the same one seen
+      // accepted is an unchanged resend. Forgiven once; after that it is a replay like any other.
+      const recent = this.recent.get(e.from);
+      if (recent?.delete(sig)) return { ok: false, reason: 'duplicate', from: e.from };
+      return { ok: false, reason: 'replayed', from: e.from };
+    }
     this.lastSeq.set(e.from, e.seq);
+    let recent = this.recent.get(e.from);
+    if (!recent) this.recent.set(e.from, (recent = new Set()));
+    recent.add(sig);
+    if (recent.size > RECENT) recent.delete(recent.values().next().value!);
     return { ok: true, envelope: e };
   }
 

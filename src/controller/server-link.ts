@@ -223,7 +223,8 @@ export class ServerLink {
     }
     const opened = this.opener.open(raw);
     if (!opened.ok) {
-      this.alarm(`command rejected: ${opened.reason}`);
+      // An unchanged resend (MQTT QoS 1 after a reconnect) was acted on already: dropped, no alarm.
+      if (opened.reason !== 'duplicate') this.alarm(`command rejected: ${opened.reason}`);
       return;
     }
     this.options.onServerSeq?.(opened.envelope.seq);

@@ -1,11 +1,12 @@
 // Signed controller ↔ server messages: a broker in the middle can neither forge nor replay. A bad
 // signature, a message on another controller's topic, an old sequence number or an unknown sender
-// is rejected with a reason (for the alarm); any change to a signed message breaks it.
+// is rejected with a reason (for the alarm); an unchanged resend (MQTT QoS 1) is a duplicate, once;
+// any change to a signed message breaks it; a block of sequences is stored before it is used.
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/contracts/canonical.ts';
-import { Opener, Sealer, topicOwner } from '../../src/contracts/envelope.ts';
+import { Opener, SEQUENCE_BLOCK, Sealer, topicOwner } from '../../src/contracts/envelope.ts';
 
 const ctl1 = generateKeyPairSync('ed25519');
 const ctl2 = generateKeyPairSync('ed25519');
@@ -23,7 +24,40 @@ describe('signed envelopes', () => {
     const second = sealer.seal(topic, { events: [] }, 1001);
     expect(opener.open(first)).toMatchObject({ ok: true });
     expect(opener.open(second)).toMatchObject({ ok: true });
+    // QoS 1 resends a message unchanged once (its acknowledgement lost with the connection): a
+    // duplicate, not an attack; any copy after that is a replay.
+    expect(opener.open(first)).toEqual({ ok: false, reason: 'duplicate', from: 'ctl-1' });
     expect(opener.open(first)).toEqual({ ok: false, reason: 'replayed', from: 'ctl-1' });
+    expect(opener.open(second)).toEqual({ ok: false, reason: 'duplicate', from: 'ctl-1' });
+  });
+
+  it('takes an old sequence with another content, or one not among the last accepted, for a replay', () => {
+    const sealer = new Sealer('ctl-1', ctl1.privateKey);
+    const opener = new Opener((s) => keys.get(s));
+    const first = sealer.seal(topic, { n: 0 }, 1000);
+    expect(opener.open(first)).toMatchObject({ ok: true });
+    // The same sequence signed again over another body (the sender's key, a different message).
+    const other = new Sealer('ctl-1', ctl1.privateKey, first.seq - 1).seal(topic, { n: 1 }, 1000);
+    expect(opener.open(other)).toMatchObject({ ok: false, reason: 'replayed' });
+    for (let i = 0; i < 100; i++) expect(opener.open(sealer.seal(topic, { i }, 1001 + i)).ok).toBe(true);
+    expect(opener.open(first)).toMatchObject({ ok: false, reason: 'replayed' });
+  });
+
+  it('stores a block of sequences before it uses one: a block it could not store is not used', () => {
+    const stored: number[] = [];
+    let diskFull = true;
+    const sealer = new Sealer('ctl-1', ctl1.privateKey, 500, (upTo) => {
+      if (diskFull) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+      stored.push(upTo);
+    });
+    expect(() => sealer.seal(topic, {}, 1)).toThrow('ENOSPC');
+    expect(() => sealer.seal(topic, {}, 2)).toThrow('ENOSPC'); // still nothing stored: still nothing used
+    expect(sealer.lastSeq).toBe(500);
+    diskFull = false;
+    expect(sealer.seal(topic, {}, 3).seq).toBe(501);
+    expect(stored).toEqual([500 + SEQUENCE_BLOCK]);
+    expect(sealer.seal(topic, {}, 4).seq).toBe(502);
+    expect(stored).toHaveLength(1);
   });
 
   it('rejects a forged signature, a message on another controller topic, an unknown sender and garbage', () => {

@@ -713,6 +713,8 @@ export class ControllerLink {
 
   private rejected(reason: string, from: string | undefined, topic: string): void {
     this.deps.observer?.rejected?.(reason);
+    // An unchanged resend (MQTT QoS 1 after a reconnect, contracts/envelope.ts) is counted, not alarmed.
+    if (reason === 'duplicate') return;
     void this.raise(
       'tamper',
       from ?? 'unknown',
