@@ -140,8 +140,8 @@ export class Opener {
       return { ok: false, reason: 'replayed', from: e.from };
     }
     this.lastSeq.set(e.from, e.seq);
-    let recent = this.recent.get(e.from);
-    if (!recent) this.recent.set(e.from, (recent = new Set()));
+    const recent = this.recent.get(e.from) ?? new Set<string>();
+    this.recent.set(e.from, recent);
     recent.add(sig);
     if (recent.size > RECENT) recent.delete(recent.values().next().value!);
     return { ok: true, envelope: e };
