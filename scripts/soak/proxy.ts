@@ -56,23 +56,38 @@ export class LinkProxy {
     const upstream = createConnection({ host: '127.0.0.1', port: this.targetPort() });
     this.open.add(client);
     this.open.add(upstream);
+    // Each direction has one queue: chunks leave in the order they came, each no earlier than its
+    // due time, served by one timer for the head of the queue. (A timer per chunk does not keep
+    // order: timers of different lengths due in the same millisecond may fire either way round, and
+    // a chunk passed on at once when the delay went back to 0 would overtake the ones still held.)
     const pipe = (from: Socket, to: Socket) => {
-      // Each chunk leaves no earlier than the one before it, so a delay changed midway keeps order.
-      let lastDue = 0;
+      const queue: { due: number; chunk: Buffer }[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const drain = () => {
+        timer = undefined;
+        const now = Date.now();
+        while (queue.length > 0 && queue[0]!.due <= now) {
+          const { chunk } = queue.shift()!;
+          if (!to.destroyed) to.write(chunk);
+        }
+        if (queue.length > 0) timer = setTimeout(drain, queue[0]!.due - now);
+      };
       from.on('data', (chunk: Buffer) => {
-        if (this.delayMs === 0 && lastDue <= Date.now()) {
+        if (this.delayMs === 0 && queue.length === 0) {
           to.write(chunk);
           return;
         }
-        lastDue = Math.max(Date.now() + this.delayMs, lastDue);
-        setTimeout(() => {
-          if (!to.destroyed) to.write(chunk);
-        }, lastDue - Date.now());
+        queue.push({ due: Math.max(Date.now() + this.delayMs, queue.at(-1)?.due ?? 0), chunk });
+        timer ??= setTimeout(drain, Math.max(0, queue[0]!.due - Date.now()));
       });
+      return () => {
+        clearTimeout(timer);
+        queue.length = 0;
+      };
     };
-    pipe(client, upstream);
-    pipe(upstream, client);
+    const stops = [pipe(client, upstream), pipe(upstream, client)];
     const end = () => {
+      for (const stop of stops) stop();
       client.destroy();
       upstream.destroy();
       this.open.delete(client);

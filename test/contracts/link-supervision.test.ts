@@ -54,4 +54,29 @@ describe('link supervision', () => {
     const jumped = heard(heard(initialLink(0), 0, 1_900).status, 60_000, 58_500);
     expect(jumped.events).toMatchObject([{ alarm: 'time_drift', detail: expect.stringContaining('jumped') }]);
   });
+
+  it('takes a peer a little behind for late until it has stayed behind for 2 s; far behind at once', () => {
+    // Heartbeats every second; one is 3 s late on its way: no alarm, and no jump when the next is on time.
+    let r = heard(initialLink(0), 10_000, 10_000);
+    r = heard(r.status, 11_000 + 3_000, 11_000);
+    expect(r.events).toEqual([]);
+    r = heard(r.status, 14_100, 14_100);
+    expect(r.events).toEqual([]);
+    r = heard(r.status, 15_100, 15_100);
+    expect(r.events).toEqual([]);
+    // A clock set back 6 s: behind at every heartbeat, an alarm once that has lasted 2 s.
+    const events: string[] = [];
+    for (let t = 20_000; t <= 24_000; t += 1000) {
+      r = heard(r.status, t, t - 6_000);
+      events.push(...r.events.map((e) => `${t}:${e.type === 'alarm' ? e.detail : e.state}`));
+    }
+    expect(events[0]).toBe('22000:peer clock off by -6 s');
+    // Back on time: the jump forward is seen, then all quiet.
+    r = heard(r.status, 25_000, 25_000);
+    expect(r.events).toMatchObject([{ alarm: 'time_drift', detail: 'peer clock jumped 6 s' }]);
+    expect(heard(r.status, 26_000, 26_000).events).toEqual([]);
+    // Behind by more than anything in transit could be, or ahead: at once.
+    expect(heard(initialLink(0), 30_000, 19_000).events).toMatchObject([{ alarm: 'time_drift' }]);
+    expect(heard(initialLink(0), 30_000, 33_000).events).toMatchObject([{ alarm: 'time_drift' }]);
+  });
 });

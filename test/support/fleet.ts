@@ -250,6 +250,10 @@ export class MonbanProcess {
     this.child.once('exit', () => {
       for (const w of this.waiting.splice(0)) w.reject(new Error('the process exited before answering'));
     });
+    // A write to the stdin of a process that has just been killed fails with EPIPE, after the
+    // write call returned: without a listener that error would end the test run. The question it
+    // carried is answered by the exit (rejected above).
+    this.child.stdin!.on('error', () => {});
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
@@ -275,7 +279,8 @@ export class MonbanProcess {
   /** Sends one JSON line and resolves with the answer line. */
   ask(value: unknown): Promise<AgentAnswer> {
     return new Promise((resolve, reject) => {
-      if (this.child.exitCode !== null) return reject(new Error(`process exited: ${this.stderr}`));
+      if (this.child.exitCode !== null || this.child.signalCode !== null || !this.child.stdin!.writable)
+        return reject(new Error(`process exited: ${this.stderr.slice(-2000)}`));
       this.waiting.push({ resolve, reject });
       this.child.stdin!.write(`${JSON.stringify(value)}\n`);
     });
