@@ -34,7 +34,7 @@ import { doorRuntime, presenceOf } from '../core/state.ts';
 import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
 import type { ControllerIdentity } from './identity.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalOptions, JournalWriteError } from './journal.ts';
 import { MobileDoors } from './mobile-doors.ts';
 import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
@@ -62,6 +62,8 @@ export interface AgentOptions {
   onEvent?: (event: CoreEvent | DriverEvent) => void;
   /** told after each chunk of a snapshot transfer is taken or refused (metrics, tests) */
   onTransfer?: (stats: TransferStats) => void;
+  /** the event journal's file operations (tests: a full disk); default node:fs */
+  journalFs?: JournalOptions['fs'];
 }
 
 /** What the agent runs with now, for metrics and status. */
@@ -77,6 +79,10 @@ export interface AgentHealth {
   journalPending: number;
   /** chunks still missing of a snapshot transfer under way (0: none under way) */
   transferMissing: number;
+  /** the event journal cannot be written (a full disk): doors deny, events wait in memory */
+  journalBlocked: boolean;
+  /** events waiting in memory for the journal */
+  journalHeld: number;
 }
 
 /**
@@ -179,7 +185,10 @@ export class ControllerAgent {
     this.linkTimeoutMs = options.linkTimeoutMs ?? 15_000;
     this.serverLink = initialLink(this.now());
     this.outputs = new DoorOutputs(options.io);
-    this.journal = Journal.open(join(options.dataDir, 'journal'));
+    this.journal = Journal.open(
+      join(options.dataDir, 'journal'),
+      options.journalFs ? { fs: options.journalFs } : {},
+    );
     this.engine = new SiteEngine(EMPTY_SITE, this.now());
     const runtime = new RuntimeStore(join(options.dataDir, 'runtime'));
     const { identity } = options;
@@ -198,7 +207,8 @@ export class ControllerAgent {
         this.uplink.acknowledged(upTo);
         void this.uplink.flush();
       },
-      onServerMessage: (message, envelope) => this.serverMessage(message, envelope),
+      onServerMessage: (message, envelope) =>
+        this.diskSafe('server message', () => this.serverMessage(message, envelope)),
       onRestart: (reason) => this.options.onRestart?.(reason),
       onOperator: (command) => this.operatorCommand(command),
       onBridged: () => this.checkpoint(),
@@ -295,20 +305,61 @@ export class ControllerAgent {
   /** A new engine (policy or mode changed): its changes are journaled, and its state saved whole. */
   private set engine(next: SiteEngine) {
     next.onChanges = (changes) => {
-      this.runtime?.record(changes);
+      // Once a change could not be journaled, only a whole checkpoint makes the saved state true.
+      if (this.runtimeDirty) return;
+      try {
+        this.runtime?.record(changes);
+      } catch (error) {
+        if (!isDiskError(error)) throw error;
+        this.runtimeDirty = true;
+        return;
+      }
       if (this.runtime?.due) this.checkpoint();
     };
     this.current = next;
     this.checkpoint();
   }
 
+  /**
+   * The runtime state on disk is behind the one in memory: a change or a checkpoint could not be
+   * written (a full disk). The state in memory is right and decides; a checkpoint once the disk
+   * takes writes again (tick) puts it back on disk whole.
+   */
+  private runtimeDirty = false;
+  private lastCheckpointTry = 0;
+
   /** Saves the whole runtime state (and what the agent keeps beside it), dropping the journal. */
   private checkpoint(): void {
-    this.runtime?.checkpoint(this.engine.policy, this.engine.state, {
-      bridging: this.link.bridgingEntries(),
-      localMoves: [...this.localMoves],
-      useLog: this.useLog,
-    });
+    this.lastCheckpointTry = this.now();
+    try {
+      this.runtime?.checkpoint(this.engine.policy, this.engine.state, {
+        bridging: this.link.bridgingEntries(),
+        localMoves: [...this.localMoves],
+        useLog: this.useLog,
+      });
+    } catch (error) {
+      if (!isDiskError(error)) throw error;
+      this.runtimeDirty = true;
+      return;
+    }
+    this.runtimeDirty = false;
+  }
+
+  /**
+   * Runs what writes files on behalf of a message or input (snapshot staging and storing, sequence
+   * files): a full disk there must not end the process — it is logged, and what was not stored is
+   * asked for again (the next hello names what this controller holds).
+   */
+  private diskSafe(what: string, act: () => void): void {
+    try {
+      act();
+    } catch (error) {
+      if (!isDiskError(error)) throw error;
+      this.options.log?.({
+        msg: `${what}: not stored`,
+        code: (error as NodeJS.ErrnoException).code ?? 'EIO',
+      });
+    }
   }
 
   private restoreExtra(extra: Record<string, unknown>): void {
@@ -335,6 +386,8 @@ export class ControllerAgent {
     await this.link.stop();
     this.uplink.stop();
     this.transfer.close();
+    if (!this.releaseHeld())
+      this.options.log?.({ msg: 'stopped with events the journal could not take', lost: this.held.length });
     this.checkpoint();
     this.runtime?.close();
     this.journal.close();
@@ -369,6 +422,8 @@ export class ControllerAgent {
       brokerConnected: this.link.connected,
       journalPending: this.journal.next - 1 - this.journal.acknowledged,
       transferMissing: this.transfer.missing().length,
+      journalBlocked: this.journalBlocked !== undefined,
+      journalHeld: this.held.length,
     };
   }
 
@@ -478,24 +533,74 @@ export class ControllerAgent {
     this.checkLink(now);
     this.checkAge(now);
     for (const event of this.engine.advance(now)) this.record(event);
-    const decision = this.engine.present(this.requestOf(p, credential), now);
+    // Decided first (the core's decide is pure), journaled next, applied only once it is on disk:
+    // a decision that cannot be journaled opens nothing and changes nothing (fail closed).
+    const decision = decide(this.engine.policy, this.engine.state, this.requestOf(p, credential), now);
+    if (!this.releaseHeld()) return this.refuseUnjournaled(decision, credential);
     const counted = decision.changes.some((c) => c.op === 'use');
-    for (const event of decision.events) {
+    const events = decision.events.map((event) => {
       let explainedEvent = explained(event, decision, credential);
       if (p.insecure !== undefined && event.type === 'access')
         explainedEvent = { ...explainedEvent, insecure: p.insecure } as unknown as CoreEvent;
       // A use the server has not counted yet: it counts it when this event reaches it.
       if (counted && !claimed && event.type === 'access' && event.result === 'grant')
         explainedEvent = { ...explainedEvent, unclaimedUse: true } as unknown as CoreEvent;
-      const seq = this.record(explainedEvent);
+      return explainedEvent;
+    });
+    let seqs: number[];
+    try {
+      seqs = this.journal.appendMany(events.map(journalBytes));
+    } catch (error) {
+      if (!(error instanceof JournalWriteError)) throw error;
+      this.journalFailed(error);
+      return this.refuseUnjournaled(decision, credential);
+    }
+    this.engine.applyAll(decision.changes);
+    for (const [i, event] of events.entries()) {
+      this.journaled(event);
       if (counted && event.type === 'access' && event.result === 'grant') {
-        this.useLog.push({ credential, knownAt: claimed?.claimedAt ?? null, seq });
+        this.useLog.push({ credential, knownAt: claimed?.claimedAt ?? null, seq: seqs[i]! });
         this.checkpoint(); // rare (credentials with a use limit): the log is saved with the state
       }
     }
     for (const change of decision.changes) if (change.op === 'move') this.localMoves.set(change.person, now);
     this.outputs.sync(this.engine, now);
     return decision;
+  }
+
+  /**
+   * The journal cannot take the decision's event: the door stays shut, with a reason that says why
+   * (journal_failed), and the denial waits in memory for the journal like every event meanwhile.
+   */
+  private refuseUnjournaled(decided: Decision, credential: string): Decision {
+    const access = decided.events.find((e) => e.type === 'access');
+    const denial: Decision = {
+      result: 'deny',
+      reason: 'journal_failed',
+      warnings: [],
+      trace: [
+        {
+          rule: 'journal',
+          result: 'fail',
+          detail: `the event journal cannot be written (${this.journalBlocked ?? 'EIO'}): nobody is let in until it can`,
+        },
+      ],
+      ...(decided.person !== undefined && { person: decided.person }),
+      ...(decided.credential !== undefined && { credential: decided.credential }),
+      events: [],
+      changes: [],
+    };
+    if (access?.type === 'access') {
+      const event = explained(
+        { ...access, result: 'deny', reason: 'journal_failed', warnings: [] },
+        denial,
+        credential,
+      );
+      // Held at once, not tried again: the journal has just failed (or is failing).
+      this.hold(journalBytes(event));
+      this.journaled(event);
+    }
+    return denial;
   }
 
   /** A device-bound mobile key presented by its id, without its verified token. */
@@ -573,8 +678,22 @@ export class ControllerAgent {
     this.record(event);
   }
 
-  /** The request-to-exit button: the door releases without a credential. */
+  /**
+   * The request-to-exit button: the door releases without a credential — not while the journal
+   * cannot be written (nothing opens that is not journaled; the fire input alone still does).
+   */
   requestToExit(door: string): void {
+    if (!this.releaseHeld()) {
+      this.record({
+        type: 'device',
+        at: this.now(),
+        device: 'rex',
+        door,
+        state: 'refused',
+        detail: 'journal_failed',
+      });
+      return;
+    }
     this.input((now) => this.engine.requestToExit(door, now));
   }
 
@@ -602,6 +721,9 @@ export class ControllerAgent {
     if (now > command.notAfter) {
       outcome = 'refused';
       detail = 'arrived after it expired';
+    } else if (opens(command.action) && !this.releaseHeld()) {
+      outcome = 'refused';
+      detail = 'the event journal cannot be written';
     } else {
       const action = command.action;
       try {
@@ -677,22 +799,96 @@ export class ControllerAgent {
 
   // ------------------------------------------------------------------ events
 
+  /**
+   * Journals an event (durable, fsynced, before anything acts on it or sends it) and returns its
+   * sequence; 0 when the journal cannot be written and the event waits in memory (journalFailed).
+   */
   private record(event: CoreEvent | DriverEvent): number {
-    const { at, ...rest } = event;
-    const controllerEvent: Omit<ControllerEvent, 'seq'> = {
-      at,
-      type: event.type,
-      ...('door' in event && event.door !== undefined && { door: event.door }),
-      ...('area' in event && event.area !== undefined && { area: event.area }),
-      ...('person' in event && event.person !== undefined && { person: event.person }),
-      detail: flatDetail(rest),
-    };
-    // Durable (fsync) before anything acts on it or sends it.
-    const seq = this.journal.append(new TextEncoder().encode(JSON.stringify(controllerEvent)));
+    const bytes = journalBytes(event);
+    let seq = 0;
+    if (this.releaseHeld()) {
+      try {
+        seq = this.journal.append(bytes);
+      } catch (error) {
+        if (!(error instanceof JournalWriteError)) throw error;
+        this.journalFailed(error);
+      }
+    }
+    if (seq === 0) this.hold(bytes);
+    this.journaled(event);
+    return seq;
+  }
+
+  /** What follows an event's journaling: metrics, the uplink, the live door view. */
+  private journaled(event: CoreEvent | DriverEvent): void {
     this.options.onEvent?.(event);
     void this.uplink.flush();
     if (event.type === 'door' || event.type === 'operator' || event.type === 'alarm') this.doorStateSoon();
-    return seq;
+  }
+
+  // ------------------------------------------------------------------ a journal that cannot be written
+
+  /** the errno code of the journal's last failure while it cannot be written; undefined: it can */
+  private journalBlocked: string | undefined;
+  /** events journaled meanwhile, in order, waiting in memory (at most HELD_MAX) */
+  private held: Uint8Array[] = [];
+  /** events beyond HELD_MAX, not kept (counted, and reported once the journal works again) */
+  private heldDropped = 0;
+  /** when the held events were last tried (agent clock) */
+  private lastRelease = 0;
+
+  private journalFailed(error: JournalWriteError): void {
+    this.lastRelease = this.now();
+    if (this.journalBlocked === undefined)
+      this.options.log?.({
+        msg: 'event journal cannot be written: doors deny until it can',
+        code: error.code,
+      });
+    this.journalBlocked = error.code;
+  }
+
+  private hold(bytes: Uint8Array): void {
+    if (this.held.length < HELD_MAX) this.held.push(bytes);
+    else this.heldDropped++;
+  }
+
+  /**
+   * Whether the journal takes writes: when events wait in memory, they are written first (in
+   * order, all or none), and what could not be kept is reported. False while it still fails.
+   * (While the journal fails something is always held: each failure holds the event it failed on.)
+   */
+  private releaseHeld(): boolean {
+    if (this.journalBlocked === undefined) return true;
+    // Tried again at most once a second (either way: the clock may be set back meanwhile), so a
+    // stream of presentations at a full disk does not rewrite what waits each time.
+    const now = this.now();
+    if (Math.abs(now - this.lastRelease) < RELEASE_EVERY_MS) return false;
+    this.lastRelease = now;
+    try {
+      while (this.held.length > 0) {
+        const batch = this.held.slice(0, 500);
+        this.journal.appendMany(batch);
+        this.held.splice(0, batch.length);
+      }
+    } catch (error) {
+      if (!(error instanceof JournalWriteError)) throw error;
+      this.journalBlocked = error.code;
+      return false;
+    }
+    const dropped = this.heldDropped;
+    this.journalBlocked = undefined;
+    this.heldDropped = 0;
+    this.options.log?.({ msg: 'event journal writable again', dropped });
+    if (dropped > 0)
+      this.record({
+        type: 'device',
+        at: this.now(),
+        device: 'journal',
+        state: 'overflow',
+        detail: `${dropped} events beyond the ${HELD_MAX} kept in memory while the journal could not be written were lost`,
+      });
+    void this.uplink.flush();
+    return true;
   }
 
   private doorStatePending = false;
@@ -820,6 +1016,10 @@ export class ControllerAgent {
 
   private tick(): void {
     const now = this.now();
+    // A journal that could not be written is tried again each tick, and a runtime state behind.
+    this.releaseHeld();
+    if (this.runtimeDirty && this.journalBlocked === undefined && now - this.lastCheckpointTry >= 1_000)
+      this.checkpoint();
     for (const event of this.engine.advance(now)) this.record(event);
     this.checkLink(now);
     this.checkAge(now);
@@ -1056,9 +1256,49 @@ export class ControllerAgent {
 
   private writeSeq(file: string, seq: number, durable: boolean): void {
     const path = join(this.options.dataDir, file);
-    writeFileSync(`${path}.tmp`, String(seq), { flush: durable });
-    renameSync(`${path}.tmp`, path);
+    try {
+      writeFileSync(`${path}.tmp`, String(seq), { flush: durable });
+      renameSync(`${path}.tmp`, path);
+    } catch (error) {
+      // Our own reservation must be stored before it is used: the Sealer then uses none (a publish
+      // fails and is tried again). The server's last sequence is kept best effort on a full disk.
+      if (durable || !isDiskError(error)) throw error;
+    }
   }
+}
+
+/** Events that wait in memory at most while the journal cannot be written (a few MB). */
+const HELD_MAX = 10_000;
+/** How often a journal that cannot be written is tried again. */
+const RELEASE_EVERY_MS = 1_000;
+
+/** An event as its journal record: the controller event without its sequence, as JSON. */
+function journalBytes(event: CoreEvent | DriverEvent): Uint8Array {
+  const { at, ...rest } = event;
+  const controllerEvent: Omit<ControllerEvent, 'seq'> = {
+    at,
+    type: event.type,
+    ...('door' in event && event.door !== undefined && { door: event.door }),
+    ...('area' in event && event.area !== undefined && { area: event.area }),
+    ...('person' in event && event.person !== undefined && { person: event.person }),
+    detail: flatDetail(rest),
+  };
+  return new TextEncoder().encode(JSON.stringify(controllerEvent));
+}
+
+/** A file system error (a full disk, a failing device), as opposed to a bug. */
+function isDiskError(error: unknown): boolean {
+  return (
+    error instanceof JournalWriteError ||
+    (error instanceof Error &&
+      typeof (error as NodeJS.ErrnoException).code === 'string' &&
+      /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code!))
+  );
+}
+
+/** Operator actions that may open a door (refused while nothing can be journaled). */
+function opens(action: OperatorCommand['action']): boolean {
+  return action.action === 'unlock-door' || (action.action === 'override-door' && action.mode === 'unlocked');
 }
 
 /** The policy's hash for the configuration baseline: the same content gives the same hash, however

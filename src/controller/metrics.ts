@@ -65,6 +65,16 @@ export class ControllerMetrics {
       'chunks still missing of a snapshot transfer under way (0: none)',
       (h) => h.transferMissing,
     );
+    gauge(
+      'monban_controller_journal_blocked',
+      '1 while the event journal cannot be written (a full disk): doors deny, events wait in memory',
+      (h) => (h.journalBlocked ? 1 : 0),
+    );
+    gauge(
+      'monban_controller_journal_held',
+      'events waiting in memory for the journal to take writes again',
+      (h) => h.journalHeld,
+    );
     gauge('monban_controller_offline_fallback', '1 while the offline fallback is in force', (h) =>
       h.fallback ? 1 : 0,
     );

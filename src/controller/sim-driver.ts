@@ -168,6 +168,7 @@ export function runSimDriver(
           fallback: agent.inFallback,
           journalNext: agent.journal.next,
           journalAcknowledged: agent.journal.acknowledged,
+          journalBlocked: agent.health().journalBlocked,
         },
       });
     }

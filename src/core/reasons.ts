@@ -20,6 +20,8 @@ export const DENY_REASONS = [
   'occupancy_full',
   'interlock',
   'two_person_pending',
+  /** the controller's, not a rule of the core: its event journal cannot be written (a full disk), so nothing opens */
+  'journal_failed',
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 

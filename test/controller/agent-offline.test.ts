@@ -2,8 +2,12 @@
 // - it decides from the signed snapshot it stored, with the broker unreachable;
 // - once the snapshot has gone unconfirmed longer than the site's maximum age, only the emergency
 //   list is let in, and a comms_lost alarm is journaled;
-// - a snapshot file changed on disk is refused (tamper alarm) and nobody is let in.
+// - a snapshot file changed on disk is refused (tamper alarm) and nobody is let in;
+// - a journal that cannot be written (a full disk) lets nobody in (journal_failed) but the fire
+//   input still opens the egress doors; the events wait in memory (at most 10,000) and are
+//   journaled, in order, once the disk takes writes again.
 import { generateKeyPairSync } from 'node:crypto';
+import * as fs from 'node:fs';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +17,8 @@ import { Sealer } from '../../src/contracts/envelope.ts';
 import { ControllerAgent } from '../../src/controller/agent.ts';
 import type { DoorIo } from '../../src/controller/door-io.ts';
 import type { ControllerIdentity } from '../../src/controller/identity.ts';
+import type { JournalFs } from '../../src/controller/journal.ts';
+import { ControllerMetrics } from '../../src/controller/metrics.ts';
 import { at, site } from '../support/sites.ts';
 
 const server = generateKeyPairSync('ed25519');
@@ -73,9 +79,10 @@ describe('controller agent offline', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  function agentAt(dir: string, clock: { now: number }, io?: DoorIo): ControllerAgent {
+  function agentAt(dir: string, clock: { now: number }, io?: DoorIo, journalFs?: JournalFs): ControllerAgent {
     const agent = new ControllerAgent({
       ...(io && { io }),
+      ...(journalFs && { journalFs }),
       dataDir: dir,
       identity: identity(),
       softwareVersion: 'test',
@@ -169,5 +176,92 @@ describe('controller agent offline', () => {
     expect(outputs.at(-1)).toEqual(['GATE', false]);
     agent.fire('z1', true);
     expect(outputs.at(-1)).toEqual(['GATE', true]);
+  });
+
+  /** node:fs for the event journal, whose writes fail with ENOSPC while `full` (a full disk). */
+  function diskThatFills() {
+    const disk = { full: false };
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const journalFs: JournalFs = {
+      ...fs,
+      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+        if (disk.full) throw enospc();
+        return (fs.writeSync as (...a: unknown[]) => number)(...args);
+      }) as typeof fs.writeSync,
+    };
+    return { disk, journalFs };
+  }
+
+  it('lets nobody in while its journal cannot be written, opens on fire, and journals it all after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monban-agent-'));
+    dirs.push(dir);
+    writeSnapshot(dir);
+    const clock = { now: T0 };
+    const outputs: [string, boolean][] = [];
+    const { disk, journalFs } = diskThatFills();
+    const agent = agentAt(
+      dir,
+      clock,
+      { setUnlocked: (door, unlocked) => outputs.push([door, unlocked]) },
+      journalFs,
+    );
+    const metrics = new ControllerMetrics(() => clock.now, { processMetrics: false });
+    metrics.watch(agent);
+    expect(agent.present({ door: 'GATE', side: 'in', card: 'W-1' }).result).toBe('grant');
+    clock.now = T0 + 6_000;
+    agent.doorSensor('GATE', false); // strike time over: locked again
+    expect(outputs.at(-1)).toEqual(['GATE', false]);
+    const before = agent.journal.next;
+
+    disk.full = true;
+    clock.now = T0 + 10_000;
+    const denied = agent.present({ door: 'GATE', side: 'out', card: 'W-1' });
+    expect(denied).toMatchObject({ result: 'deny', reason: 'journal_failed', person: 'worker' });
+    expect(denied.trace[0]!.detail).toContain('ENOSPC');
+    expect(outputs.at(-1)).toEqual(['GATE', false]); // the lock was not released
+    expect(agent.whereIs('worker')).toBe('plant'); // and nothing changed: no passage counted
+    expect(agent.health()).toMatchObject({ journalBlocked: true, journalHeld: 1 });
+    expect(await metrics.scrape()).toMatch(/monban_controller_journal_blocked 1/);
+    expect(agent.present({ door: 'GATE', side: 'in', card: 'G-1' }).reason).toBe('journal_failed');
+    // Fire opens the egress doors whatever the journal (fail open for fire alone).
+    agent.fire('z1', true);
+    expect(outputs.at(-1)).toEqual(['GATE', true]);
+    agent.fire('z1', false);
+    expect(agent.journal.next).toBe(before); // nothing reached the journal meanwhile…
+
+    disk.full = false;
+    clock.now = T0 + 20_000;
+    expect(agent.present({ door: 'GATE', side: 'in', card: 'G-1' }).result).toBe('grant');
+    expect(agent.health()).toMatchObject({ journalBlocked: false, journalHeld: 0 });
+    expect(await metrics.scrape()).toMatch(/monban_controller_journal_blocked 0/);
+    // …and everything held is there now, in order, before the grant that found the disk back.
+    const after = journaled(agent).slice(before - 1);
+    const access = after
+      .filter((e) => e.type === 'access')
+      .map((e) => `${e.detail.result}:${e.detail.reason}`);
+    expect(access).toEqual(['deny:journal_failed', 'deny:journal_failed', 'grant:granted']);
+    expect(after.some((e) => e.type === 'operator' || e.type === 'door' || e.type === 'alarm')).toBe(true);
+    expect([...agent.journal.unacknowledged()].map((e) => e.seq)).toEqual(
+      Array.from({ length: agent.journal.next - 1 }, (_, i) => i + 1),
+    );
+  });
+
+  it('keeps at most 10,000 events in memory and reports how many it could not keep', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monban-agent-'));
+    dirs.push(dir);
+    writeSnapshot(dir);
+    const clock = { now: T0 };
+    const { disk, journalFs } = diskThatFills();
+    const agent = agentAt(dir, clock, undefined, journalFs);
+    disk.full = true;
+    for (let i = 0; i < 10_050; i++) agent.present({ door: 'GATE', side: 'in', card: 'X-9' });
+    expect(agent.health().journalHeld).toBe(10_000);
+    disk.full = false;
+    clock.now = T0 + 5_000; // the journal is tried again once a second
+    agent.present({ door: 'GATE', side: 'in', card: 'W-1' });
+    const events = journaled(agent);
+    expect(events.filter((e) => e.detail.reason === 'journal_failed')).toHaveLength(10_000);
+    const overflow = events.find((e) => e.type === 'device' && e.detail.device === 'journal');
+    expect(String(overflow?.detail.detail)).toMatch(/^50 events beyond the 10000/);
   });
 });

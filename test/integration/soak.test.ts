@@ -34,7 +34,7 @@ describe.skipIf(!available)('npm run soak, CI mode (3 minutes)', () => {
         readsPerSecond: 4,
         people: 40,
         revokeEverySeconds: 20,
-        faults: FAULT_KINDS.filter((k) => k !== 'disk-full' && k !== 'pg-terminate'),
+        faults: FAULT_KINDS.filter((k) => k !== 'pg-terminate'),
         postgresUrl: undefined,
         keep: false,
         log: (line) => log.push(line),

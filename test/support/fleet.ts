@@ -200,6 +200,7 @@ export interface AgentAnswer {
     fallback: boolean;
     journalNext: number;
     journalAcknowledged: number;
+    journalBlocked?: boolean;
   };
   ok?: boolean;
   error?: string;
