@@ -13,6 +13,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginProof } from '../../../src/contracts/broker-login.ts';
+import { Sealer, sequenceStart } from '../../../src/contracts/envelope.ts';
 import { ControllerAgent } from '../../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../../src/controller/identity.ts';
 import { SnapshotStore } from '../../../src/controller/snapshot-store.ts';
@@ -439,6 +440,53 @@ describe('controller link (embedded broker over TLS)', () => {
       message: string;
     }[];
     expect(alarms.filter((a) => a.message.includes('claiming to be ctl-c'))).toEqual([]);
+  });
+
+  it('drops a message MQTT resends unchanged without a tamper alarm, and takes a further copy for a replay', async () => {
+    await agents.pop()!.stop(); // ctl-c from here on is this test's own client
+    const identity = ctlCIdentity!;
+    const client = await mqtt.connectAsync(identity.mqttUrl, {
+      ca: identity.brokerCa,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clientId: 'ctl-c-resend',
+      username: 'ctl-c',
+      password: loginProof('main', 'ctl-c', identity.privateKey, Date.now()),
+    });
+    try {
+      // Above anything the agents before sent (their clock-based start and reserved blocks).
+      const sealer = new Sealer('ctl-c', identity.privateKey, sequenceStart(Date.now()) + 100_000_000);
+      const topic = 'monban/main/controllers/ctl-c/heartbeat';
+      const heartbeat = sealer.seal(
+        topic,
+        {
+          kind: 'heartbeat',
+          clock: Date.now(),
+          softwareVersion: 'resend',
+          configHash: '0'.repeat(64),
+          snapshotVersion: 0,
+          journalPending: 0,
+        },
+        Date.now(),
+      );
+      for (let i = 0; i < 3; i++) await client.publishAsync(topic, JSON.stringify(heartbeat), { qos: 1 });
+      const tamper = await waitFor(
+        'the replay alarm for the third copy',
+        async () => {
+          const items = (await call('GET', '/api/alarms?type=tamper&limit=100')).json.items as {
+            message: string;
+          }[];
+          const mine = items.filter((a) => a.message.includes('claiming to be ctl-c'));
+          return mine.length > 0 && mine;
+        },
+        10_000,
+      );
+      // Messages are taken in order: the duplicate came before the replay, and raised nothing.
+      expect(tamper.map((a) => a.message)).toEqual([expect.stringContaining('(replayed)')]);
+      expect((await call('GET', '/api/controllers/ctl-c/status')).json.softwareVersion).toBe('resend');
+    } finally {
+      await client.endAsync(true);
+    }
   });
 
   /** Presents until `accept` takes the decision (polling every 2 ms); the decisions seen on the way. */
