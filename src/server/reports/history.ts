@@ -8,9 +8,11 @@
 // Passages usually arrive in time order per person: those extend the history at its end in bulk. A
 // passage older than the person's latest (a controller that was offline reports late) is fitted in
 // where it belongs: it ends the stay it falls in, and the stay it begins ends where that one did.
-// A person's latest passage is the latest stay's start, read from the (person, entered) index: a
-// table of heads beside it cost one more random write per person per batch, for nothing a read
-// of that index does not say.
+// A person's latest stay, read from the (person, entered) index, says both where their history ends
+// (its start: is a passage late?) and which row to close (the open stay is always the latest: a late
+// passage is fitted in before it). Each index over presence history kept by person costs a random
+// page write per passage, so there is just that one: a table of heads and an index of open stays by
+// person are gone (2026_12_03_0820 and _0850).
 
 import { PostgresAdapter, sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
@@ -24,9 +26,10 @@ const CHUNK = 500;
 const SQLITE_STAY = `INSERT INTO presence_history
   (person_id, area, entered_at, entered_door, controller_id, seq, left_at, left_door)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const SQLITE_LATEST = 'SELECT max(entered_at) AS at FROM presence_history WHERE person_id = ?';
-const SQLITE_CLOSE = `UPDATE presence_history SET left_at = ?, left_door = ?
-  WHERE person_id = ? AND left_at IS NULL`;
+const SQLITE_LATEST = `SELECT id, entered_at, left_at FROM presence_history WHERE person_id = ?
+  ORDER BY entered_at DESC, id DESC LIMIT 1`;
+const SQLITE_CLOSE =
+  'UPDATE presence_history SET left_at = ?, left_door = ? WHERE id = ? AND left_at IS NULL';
 const SQLITE_LAST_USE = `INSERT INTO credential_last_use (credential_id, last_used_at, door) VALUES (?, ?, ?)
   ON CONFLICT (credential_id) DO UPDATE SET last_used_at = excluded.last_used_at, door = excluded.door
   WHERE credential_last_use.last_used_at < excluded.last_used_at`;
@@ -87,7 +90,7 @@ export async function recordReportFacts(
   }
   passages.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
-  const heads = await latestPassages(tx, [...new Set(passages.map((p) => p.person))]);
+  const heads = await latestStays(tx, [...new Set(passages.map((p) => p.person))]);
   // Per person: passages at or after their latest go on the end in bulk; older ones are fitted in.
   const inOrder = new Map<string, Passage[]>();
   const late: Passage[] = [];
@@ -95,43 +98,65 @@ export async function recordReportFacts(
     const head = heads.get(p.person);
     const list = inOrder.get(p.person);
     if (list) list.push(p);
-    else if (head === undefined || p.at >= head) inOrder.set(p.person, [p]);
+    else if (head === undefined || p.at >= head.at) inOrder.set(p.person, [p]);
     else late.push(p);
   }
-  await extend(tx, inOrder);
+  await extend(tx, inOrder, heads);
   for (const p of late) await fitIn(tx, p);
 }
 
-/** Each person's latest passage recorded: the start of their latest stay (none: never seen). */
-async function latestPassages(tx: Executor, people: readonly string[]): Promise<Map<string, number>> {
-  const heads = new Map<string, number>();
+/** A person's latest stay: when it began, and its row while it is open. */
+interface Latest {
+  at: number;
+  openId: number | null;
+}
+
+interface LatestRow {
+  person_id: string;
+  id: number | string | null;
+  entered_at: number | string | null;
+  left_at: number | string | null;
+}
+
+/** Each person's latest stay (none: never seen). */
+async function latestStays(tx: Executor, people: readonly string[]): Promise<Map<string, Latest>> {
+  const heads = new Map<string, Latest>();
+  const add = (person: string, r: Partial<LatestRow> | undefined) => {
+    if (r?.entered_at == null) return;
+    heads.set(person, { at: Number(r.entered_at), openId: r.left_at === null ? Number(r.id) : null });
+  };
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
-    // One index probe per person (SQLite answers max() from the end of the index range).
+    // One probe of the (person, entered) index per person, from its end.
     const latest = sqliteStatement(sqlite, SQLITE_LATEST);
-    for (const person of people) {
-      const row = latest.get(person) as { at: number | null };
-      if (row.at !== null) heads.set(person, Number(row.at));
-    }
+    for (const person of people) add(person, latest.get(person) as LatestRow | undefined);
     return heads;
   }
-  for (const ids of chunks(people)) {
-    // PostgreSQL: one probe of the index per person, as a lateral subquery over the array.
-    const rows = isPostgres(tx)
-      ? (
-          await sql<{ person_id: string; at: number | string | null }>`
-            select v.person_id, (select max(h.entered_at) from presence_history h
-              where h.person_id = v.person_id) as at
-            from unnest(${ids}::varchar[]) as v(person_id)`.execute(tx)
-        ).rows
-      : await reportDb(tx)
-          .selectFrom('presence_history')
-          .select((eb) => ['person_id', eb.fn.max('entered_at').as('at')])
-          .where('person_id', 'in', ids)
-          .groupBy('person_id')
-          .execute();
-    for (const r of rows) if (r.at !== null) heads.set(r.person_id, Number(r.at));
+  if (isPostgres(tx)) {
+    // The same probe per person, laterally over the array.
+    for (const ids of chunks(people))
+      for (const r of (
+        await sql<LatestRow>`
+          select v.person_id, h.id, h.entered_at, h.left_at
+          from unnest(${ids}::varchar[]) as v(person_id)
+          join lateral (select id, entered_at, left_at from presence_history
+            where person_id = v.person_id order by entered_at desc, id desc limit 1) h on true`.execute(tx)
+      ).rows)
+        add(r.person_id, r);
+    return heads;
   }
+  for (const person of people)
+    add(
+      person,
+      await reportDb(tx)
+        .selectFrom('presence_history')
+        .select(['id', 'entered_at', 'left_at'])
+        .where('person_id', '=', person)
+        .orderBy('entered_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
   return heads;
 }
 
@@ -150,26 +175,39 @@ const stayOf = (p: Passage, leftAt: number | null, leftDoor: string | null) => (
  * Passages after each person's latest, in time order per person: each person's open stay ends at
  * their first passage, and each passage begins a stay that the next one ends (the last stays open).
  */
-async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passage[]>): Promise<void> {
+async function extend(
+  tx: Executor,
+  byPerson: ReadonlyMap<string, readonly Passage[]>,
+  heads: ReadonlyMap<string, Latest>,
+): Promise<void> {
   if (byPerson.size === 0) return;
   const db = reportDb(tx);
-  const firsts = [...byPerson.values()].map((list) => list[0]!);
+  // The open stays these passages end, by row (a person's open stay is their latest).
+  const closes: { id: number; at: number; door: string }[] = [];
+  for (const [person, list] of byPerson) {
+    const id = heads.get(person)?.openId;
+    if (id != null) closes.push({ id, at: list[0]!.at, door: list[0]!.door });
+  }
   const sqlite = sqliteConnection(tx);
-  // SQLite: a prepared UPDATE per person (compiling an UPDATE … FROM VALUES of 500 rows cost more
+  // SQLite: a prepared UPDATE per row (compiling an UPDATE … FROM VALUES of 500 rows cost more
   // than running it); PostgreSQL: one UPDATE … FROM unnest.
   if (sqlite) {
     const close = sqliteStatement(sqlite, SQLITE_CLOSE);
-    for (const p of firsts) close.run(p.at, p.door, p.person);
-  } else if (isPostgres(tx))
-    await sql`update presence_history set left_at = v.at, left_door = v.door
-      from unnest(${firsts.map((p) => p.person)}::varchar[], ${firsts.map((p) => p.at)}::bigint[],
-        ${firsts.map((p) => p.door)}::varchar[]) as v(person, at, door)
-      where presence_history.person_id = v.person and presence_history.left_at is null`.execute(tx);
-  else
-    for (const part of chunks(firsts, 500))
-      await sql`update presence_history set left_at = v.column2, left_door = v.column3
-      from (values ${sql.join(part.map((p) => sql`(${p.person}, cast(${p.at} as bigint), ${p.door})`))}) as v
-      where presence_history.person_id = v.column1 and presence_history.left_at is null`.execute(db);
+    for (const c of closes) close.run(c.at, c.door, c.id);
+  } else if (isPostgres(tx)) {
+    if (closes.length > 0)
+      await sql`update presence_history set left_at = v.at, left_door = v.door
+        from unnest(${closes.map((c) => c.id)}::bigint[], ${closes.map((c) => c.at)}::bigint[],
+          ${closes.map((c) => c.door)}::varchar[]) as v(id, at, door)
+        where presence_history.id = v.id and presence_history.left_at is null`.execute(tx);
+  } else
+    for (const c of closes)
+      await db
+        .updateTable('presence_history')
+        .set({ left_at: c.at, left_door: c.door })
+        .where('id', '=', c.id)
+        .where('left_at', 'is', null)
+        .execute();
   const stays: ReturnType<typeof stayOf>[] = [];
   for (const list of byPerson.values())
     list.forEach((p, i) => {
