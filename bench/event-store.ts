@@ -19,6 +19,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
+import { credentialIdHash } from '../src/contracts/credential-key.ts';
 import type { ControllerEvent } from '../src/contracts/messages.ts';
 import { AlarmService } from '../src/server/alarms/service.ts';
 import { securityDb } from '../src/server/auth/context.ts';
@@ -125,7 +126,10 @@ function makeBatches(controllers: number, perController: number, batch: number):
           detail: {
             result: n % 17 === 0 ? 'deny' : 'grant',
             reason: n % 17 === 0 ? 'no_access_level' : 'granted',
+            // as stored: the safe reference the server resolved the controller's hash to (the path
+            // is given the hash itself: asControllerEvent)
             credential: `card:C-${person}`,
+            credentialId: `cred-${person}`,
             side: n % 3 === 0 ? 'out' : 'in',
           },
         });
@@ -284,6 +288,7 @@ function ingestPath(store: Store): EventIngest {
   );
   return new EventIngest({
     db: store.db,
+    credentialKey: CREDENTIAL_KEY,
     eventKey: KEY,
     presence: new PresenceCoordinator({
       presence: repos.presence,
@@ -296,15 +301,58 @@ function ingestPath(store: Store): EventIngest {
   });
 }
 
-const asControllerEvent = (e: StoredEvent): ControllerEvent => ({
-  seq: e.seq,
-  at: e.at,
-  type: e.type as ControllerEvent['type'],
-  ...(e.door !== undefined && { door: e.door }),
-  ...(e.area !== undefined && { area: e.area }),
-  ...(e.personId !== undefined && { person: e.personId }),
-  detail: e.detail as ControllerEvent['detail'],
-});
+/** The site credential key of the path's store: controllers name cards by their keyed hash. */
+const CREDENTIAL_KEY = new Uint8Array(32).fill(9);
+const cardHashes = new Map<string, string>();
+const cardHash = (identifier: string) => {
+  let hash = cardHashes.get(identifier);
+  if (hash === undefined) {
+    hash = credentialIdHash(CREDENTIAL_KEY, 'card', identifier);
+    cardHashes.set(identifier, hash);
+  }
+  return hash;
+};
+
+/** An event as the controller sends it: its card by keyed hash, which the path resolves back. */
+const asControllerEvent = (e: StoredEvent): ControllerEvent => {
+  const { credential, credentialId: _, ...detail } = e.detail;
+  return {
+    seq: e.seq,
+    at: e.at,
+    type: e.type as ControllerEvent['type'],
+    ...(e.door !== undefined && { door: e.door }),
+    ...(e.area !== undefined && { area: e.area }),
+    ...(e.personId !== undefined && { person: e.personId }),
+    detail: { ...detail, credential: `card:${cardHash(String(credential).slice('card:'.length))}` },
+  } as ControllerEvent;
+};
+
+/** Each person's card, as the credentials store holds it (with the hash controllers know it by). */
+async function seedCards(store: Store): Promise<void> {
+  for (let i = 0; i < PEOPLE; i += 1000)
+    await store.db
+      .insertInto('credentials')
+      .values(
+        Array.from({ length: Math.min(1000, PEOPLE - i) }, (_, k) => ({
+          id: `cred-${i + k}`,
+          person_id: `person-${i + k}`,
+          type: 'card',
+          identifier: `C-${i + k}`,
+          pin_hash: null,
+          duress_pin_hash: null,
+          state: 'active',
+          valid_from: null,
+          valid_until: null,
+          max_uses: null,
+          uses: 0,
+          label: null,
+          ref_hash: cardHash(`C-${i + k}`),
+          created_at: T0,
+          updated_at: null,
+        })),
+      )
+      .execute();
+}
 
 async function measureIngest(
   ingestStore: Store,
@@ -319,6 +367,7 @@ async function measureIngest(
   const { rows, chainMs } = chainedRows(batches);
   const store = new EventStore(ingestStore.db, KEY);
   await seedNames(pathStore);
+  await seedCards(pathStore);
   const path = ingestPath(pathStore);
   const pathBatches = batches.map((b) => b.map(asControllerEvent));
   const ingestSamples: number[] = [];

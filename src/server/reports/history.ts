@@ -8,6 +8,11 @@
 // Passages usually arrive in time order per person: those extend the history at its end in bulk. A
 // passage older than the person's latest (a controller that was offline reports late) is fitted in
 // where it belongs: it ends the stay it falls in, and the stay it begins ends where that one did.
+// A person's latest stay, read from the (person, entered) index, says both where their history ends
+// (its start: is a passage late?) and which row to close (the open stay is always the latest: a late
+// passage is fitted in before it). Each index over presence history kept by person costs a random
+// page write per passage, so there is just that one: a table of heads and an index of open stays by
+// person are gone (2026_12_03_0820 and _0850).
 
 import { PostgresAdapter, sql } from 'kysely';
 import type { ControllerEvent } from '../../contracts/messages.ts';
@@ -21,8 +26,13 @@ const CHUNK = 500;
 const SQLITE_STAY = `INSERT INTO presence_history
   (person_id, area, entered_at, entered_door, controller_id, seq, left_at, left_door)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const SQLITE_HEAD = `INSERT INTO presence_history_heads (person_id, last_at) VALUES (?, ?)
-  ON CONFLICT (person_id) DO UPDATE SET last_at = excluded.last_at`;
+const SQLITE_LATEST = `SELECT id, entered_at, left_at FROM presence_history WHERE person_id = ?
+  ORDER BY entered_at DESC, id DESC LIMIT 1`;
+const SQLITE_CLOSE =
+  'UPDATE presence_history SET left_at = ?, left_door = ? WHERE id = ? AND left_at IS NULL';
+const SQLITE_LAST_USE = `INSERT INTO credential_last_use (credential_id, last_used_at, door) VALUES (?, ?, ?)
+  ON CONFLICT (credential_id) DO UPDATE SET last_used_at = excluded.last_used_at, door = excluded.door
+  WHERE credential_last_use.last_used_at < excluded.last_used_at`;
 
 interface Passage {
   person: string;
@@ -80,16 +90,7 @@ export async function recordReportFacts(
   }
   passages.sort((a, b) => a.at - b.at || a.seq - b.seq);
 
-  const people = [...new Set(passages.map((p) => p.person))];
-  const heads = new Map<string, number>();
-  for (const ids of chunks(people))
-    for (const h of await db
-      .selectFrom('presence_history_heads')
-      .select(['person_id', 'last_at'])
-      .where('person_id', 'in', ids)
-      .execute())
-      heads.set(h.person_id, Number(h.last_at));
-
+  const heads = await latestStays(tx, [...new Set(passages.map((p) => p.person))]);
   // Per person: passages at or after their latest go on the end in bulk; older ones are fitted in.
   const inOrder = new Map<string, Passage[]>();
   const late: Passage[] = [];
@@ -97,35 +98,66 @@ export async function recordReportFacts(
     const head = heads.get(p.person);
     const list = inOrder.get(p.person);
     if (list) list.push(p);
-    else if (head === undefined || p.at >= head) inOrder.set(p.person, [p]);
+    else if (head === undefined || p.at >= head.at) inOrder.set(p.person, [p]);
     else late.push(p);
   }
-  await extend(tx, inOrder);
+  await extend(tx, inOrder, heads);
   for (const p of late) await fitIn(tx, p);
-  for (const p of passages)
-    if ((heads.get(p.person) ?? Number.NEGATIVE_INFINITY) < p.at) heads.set(p.person, p.at);
-  const rows = people.map((person) => ({ person_id: person, last_at: heads.get(person)! }));
+}
+
+/** A person's latest stay: when it began, and its row while it is open. */
+interface Latest {
+  at: number;
+  openId: number | null;
+}
+
+interface LatestRow {
+  person_id: string;
+  id: number | string | null;
+  entered_at: number | string | null;
+  left_at: number | string | null;
+}
+
+/** Each person's latest stay (none: never seen). */
+async function latestStays(tx: Executor, people: readonly string[]): Promise<Map<string, Latest>> {
+  const heads = new Map<string, Latest>();
+  const add = (person: string, r: Partial<LatestRow> | undefined) => {
+    if (r?.entered_at == null) return;
+    heads.set(person, { at: Number(r.entered_at), openId: r.left_at === null ? Number(r.id) : null });
+  };
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
-    const upsert = sqliteStatement(sqlite, SQLITE_HEAD);
-    for (const r of rows) upsert.run(r.person_id, r.last_at);
-    return;
+    // One probe of the (person, entered) index per person, from its end.
+    const latest = sqliteStatement(sqlite, SQLITE_LATEST);
+    for (const person of people) add(person, latest.get(person) as LatestRow | undefined);
+    return heads;
   }
   if (isPostgres(tx)) {
-    // One statement, one array per column, however many people (each once: `people` is a set).
-    await sql`insert into presence_history_heads (person_id, last_at)
-      select * from unnest(${rows.map((r) => r.person_id)}::varchar[], ${rows.map((r) => r.last_at)}::bigint[])
-      on conflict (person_id) do update set last_at = excluded.last_at`.execute(tx);
-    return;
+    // The same probe per person, laterally over the array.
+    for (const ids of chunks(people))
+      for (const r of (
+        await sql<LatestRow>`
+          select v.person_id, h.id, h.entered_at, h.left_at
+          from unnest(${ids}::varchar[]) as v(person_id)
+          join lateral (select id, entered_at, left_at from presence_history
+            where person_id = v.person_id order by entered_at desc, id desc limit 1) h on true`.execute(tx)
+      ).rows)
+        add(r.person_id, r);
+    return heads;
   }
-  for (const part of chunks(rows))
-    await db
-      .insertInto('presence_history_heads')
-      .values(part)
-      .onConflict((oc) =>
-        oc.column('person_id').doUpdateSet((eb) => ({ last_at: eb.ref('excluded.last_at') })),
-      )
-      .execute();
+  for (const person of people)
+    add(
+      person,
+      await reportDb(tx)
+        .selectFrom('presence_history')
+        .select(['id', 'entered_at', 'left_at'])
+        .where('person_id', '=', person)
+        .orderBy('entered_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
+  return heads;
 }
 
 const stayOf = (p: Passage, leftAt: number | null, leftDoor: string | null) => ({
@@ -141,31 +173,47 @@ const stayOf = (p: Passage, leftAt: number | null, leftDoor: string | null) => (
 
 /**
  * Passages after each person's latest, in time order per person: each person's open stay ends at
- * their first passage (one UPDATE for all of them), and each passage begins a stay that the next one
- * ends (one INSERT for all; the last stays open).
+ * their first passage, and each passage begins a stay that the next one ends (the last stays open).
  */
-async function extend(tx: Executor, byPerson: ReadonlyMap<string, readonly Passage[]>): Promise<void> {
+async function extend(
+  tx: Executor,
+  byPerson: ReadonlyMap<string, readonly Passage[]>,
+  heads: ReadonlyMap<string, Latest>,
+): Promise<void> {
   if (byPerson.size === 0) return;
   const db = reportDb(tx);
-  const firsts = [...byPerson.values()].map((list) => list[0]!);
-  // UPDATE … FROM: one statement (PostgreSQL: unnest), or one per chunk of VALUES (SQLite 3.33+).
-  if (isPostgres(tx))
-    await sql`update presence_history set left_at = v.at, left_door = v.door
-      from unnest(${firsts.map((p) => p.person)}::varchar[], ${firsts.map((p) => p.at)}::bigint[],
-        ${firsts.map((p) => p.door)}::varchar[]) as v(person, at, door)
-      where presence_history.person_id = v.person and presence_history.left_at is null`.execute(tx);
-  else
-    for (const part of chunks(firsts, 500))
-      await sql`update presence_history set left_at = v.column2, left_door = v.column3
-      from (values ${sql.join(part.map((p) => sql`(${p.person}, cast(${p.at} as bigint), ${p.door})`))}) as v
-      where presence_history.person_id = v.column1 and presence_history.left_at is null`.execute(db);
+  // The open stays these passages end, by row (a person's open stay is their latest).
+  const closes: { id: number; at: number; door: string }[] = [];
+  for (const [person, list] of byPerson) {
+    const id = heads.get(person)?.openId;
+    if (id != null) closes.push({ id, at: list[0]!.at, door: list[0]!.door });
+  }
+  const sqlite = sqliteConnection(tx);
+  // SQLite: a prepared UPDATE per row (compiling an UPDATE … FROM VALUES of 500 rows cost more
+  // than running it); PostgreSQL: one UPDATE … FROM unnest.
+  if (sqlite) {
+    const close = sqliteStatement(sqlite, SQLITE_CLOSE);
+    for (const c of closes) close.run(c.at, c.door, c.id);
+  } else if (isPostgres(tx)) {
+    if (closes.length > 0)
+      await sql`update presence_history set left_at = v.at, left_door = v.door
+        from unnest(${closes.map((c) => c.id)}::bigint[], ${closes.map((c) => c.at)}::bigint[],
+          ${closes.map((c) => c.door)}::varchar[]) as v(id, at, door)
+        where presence_history.id = v.id and presence_history.left_at is null`.execute(tx);
+  } else
+    for (const c of closes)
+      await db
+        .updateTable('presence_history')
+        .set({ left_at: c.at, left_door: c.door })
+        .where('id', '=', c.id)
+        .where('left_at', 'is', null)
+        .execute();
   const stays: ReturnType<typeof stayOf>[] = [];
   for (const list of byPerson.values())
     list.forEach((p, i) => {
       const next = list[i + 1];
       stays.push(stayOf(p, next?.at ?? null, next?.door ?? null));
     });
-  const sqlite = sqliteConnection(tx);
   if (sqlite) {
     const insert = sqliteStatement(sqlite, SQLITE_STAY);
     for (const r of stays)
@@ -245,6 +293,12 @@ async function lastUses(tx: Executor, grants: readonly ControllerEvent[]): Promi
     last_used_at: u.at,
     door: u.door,
   }));
+  const sqlite = sqliteConnection(tx);
+  if (sqlite) {
+    const upsert = sqliteStatement(sqlite, SQLITE_LAST_USE);
+    for (const r of rows) upsert.run(r.credential_id, r.last_used_at, r.door);
+    return;
+  }
   for (const part of chunks(rows))
     await reportDb(tx)
       .insertInto('credential_last_use')

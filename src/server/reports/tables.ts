@@ -21,11 +21,6 @@ export interface PresenceHistoryTable {
   left_door: string | null;
 }
 
-export interface PresenceHistoryHeadsTable {
-  person_id: string;
-  last_at: number;
-}
-
 export interface CredentialLastUseTable {
   credential_id: string;
   last_used_at: number;
@@ -58,7 +53,6 @@ export interface ReportSettingsTable {
 export interface ReportTables {
   report_settings: ReportSettingsTable;
   presence_history: PresenceHistoryTable;
-  presence_history_heads: PresenceHistoryHeadsTable;
   credential_last_use: CredentialLastUseTable;
   access_review_checkpoints: AccessReviewCheckpointsTable;
   access_review_entries: AccessReviewEntriesTable;

@@ -67,7 +67,10 @@ export async function discoverMigrations(dialect: Dialect): Promise<Record<strin
  *   hundreds of index pages, so at 1,000 SQLite checkpointed after nearly every batch and ingest
  *   ran at half the speed (docs/scale-out.md); the WAL file grows to that size, no more;
  * - deleted rows are overwritten, not left in free pages: an erased person or a purged event
- *   cannot be read back from the file (lifecycle/service.ts).
+ *   cannot be read back from the file (lifecycle/service.ts);
+ * - a page cache of 64 MiB (the default is 2 MiB): the event log's indexes by person and door, and
+ *   presence by person, are written at random places; with the default cache nearly every insert
+ *   read its index page back from the operating system. The cache fills only as pages are read.
  */
 export const SQLITE_PRAGMAS: readonly string[] = [
   'journal_mode = WAL',
@@ -76,6 +79,7 @@ export const SQLITE_PRAGMAS: readonly string[] = [
   'foreign_keys = ON',
   'busy_timeout = 5000',
   'secure_delete = ON',
+  'cache_size = -65536',
 ];
 
 function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dialect } {

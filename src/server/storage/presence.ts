@@ -3,8 +3,8 @@
 // move the same person. Beside the area, the passage that put them there (when, which door, which
 // controller), for reconciling passages that controllers decided apart.
 
-import type { Kysely } from 'kysely';
-import { inTransaction } from './db.ts';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { inTransaction, sqliteConnection, sqliteStatement } from './db.ts';
 import type { Database } from './schema.ts';
 
 export interface PresenceRecord {
@@ -36,8 +36,41 @@ export interface PassageMove {
 /** Rows per statement: 6 parameters each stays far below SQLite's 32,766. */
 const CHUNK = 1000;
 
+// The ingest path's reads and writes (one batch of passages: presence-coordinator.ts), on SQLite as
+// statements prepared once per connection and run per person: a multi-row statement is compiled and
+// prepared anew each time, which cost more than running it. PostgreSQL takes one array per column.
+const SQLITE_PASSAGE = 'SELECT area, version, at, controller_id, door FROM presence WHERE person_id = ?';
+const SQLITE_RECORD = `INSERT INTO presence (person_id, area, version, at, controller_id, door)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (person_id) DO UPDATE SET area = excluded.area, version = excluded.version,
+    at = excluded.at, controller_id = excluded.controller_id, door = excluded.door
+  WHERE presence.version = excluded.version - 1
+  RETURNING person_id`;
+const SQLITE_RESET = 'SELECT at FROM presence_area_resets WHERE area = ?';
+
+interface PresenceRow {
+  area: string | null;
+  version: number | string;
+  at?: number | string | null;
+  controller_id?: string | null;
+  door?: string | null;
+}
+
+const passageOf = (person: string, r: PresenceRow): Passage => ({
+  person,
+  area: r.area,
+  version: Number(r.version),
+  at: r.at == null ? 0 : Number(r.at),
+  controllerId: r.controller_id ?? null,
+  door: r.door ?? null,
+});
+
 export class PresenceStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   /** Current presence; a person never seen is `outside` at version 0. */
   async get(personId: string): Promise<PresenceRecord> {
@@ -98,22 +131,29 @@ export class PresenceStore {
   async passages(personIds: readonly string[]): Promise<Map<string, Passage>> {
     const unique = [...new Set(personIds)];
     const found = new Map<string, Passage>();
-    for (let i = 0; i < unique.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom('presence')
-        .select(['person_id', 'area', 'version', 'at', 'controller_id', 'door'])
-        .where('person_id', 'in', unique.slice(i, i + CHUNK))
-        .execute();
-      for (const r of rows)
-        found.set(r.person_id, {
-          person: r.person_id,
-          area: r.area,
-          version: Number(r.version),
-          at: r.at == null ? 0 : Number(r.at),
-          controllerId: r.controller_id ?? null,
-          door: r.door ?? null,
-        });
-    }
+    const sqlite = sqliteConnection(this.db);
+    if (sqlite) {
+      const read = sqliteStatement(sqlite, SQLITE_PASSAGE);
+      for (const person of unique) {
+        const row = read.get(person) as PresenceRow | undefined;
+        if (row) found.set(person, passageOf(person, row));
+      }
+    } else if (this.postgres)
+      for (const r of (
+        await sql<PresenceRow & { person_id: string }>`
+          select person_id, area, version, at, controller_id, door from presence
+          where person_id = any(${unique}::varchar[])`.execute(this.db)
+      ).rows)
+        found.set(r.person_id, passageOf(r.person_id, r));
+    else
+      for (let i = 0; i < unique.length; i += CHUNK) {
+        const rows = await this.db
+          .selectFrom('presence')
+          .select(['person_id', 'area', 'version', 'at', 'controller_id', 'door'])
+          .where('person_id', 'in', unique.slice(i, i + CHUNK))
+          .execute();
+        for (const r of rows) found.set(r.person_id, passageOf(r.person_id, r));
+      }
     for (const person of unique)
       if (!found.has(person))
         found.set(person, { person, area: 'outside', version: 0, at: 0, controllerId: null, door: null });
@@ -128,35 +168,56 @@ export class PresenceStore {
    */
   async recordPassages(moves: readonly PassageMove[]): Promise<Set<string>> {
     const won = new Set<string>();
-    for (let i = 0; i < moves.length; i += CHUNK) {
-      const rows = await this.db
-        .insertInto('presence')
-        .values(
-          moves.slice(i, i + CHUNK).map((m) => ({
-            person_id: m.person,
-            area: m.area,
-            version: m.expectedVersion + 1,
-            at: m.at,
-            controller_id: m.controllerId,
-            door: m.door,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .column('person_id')
-            .doUpdateSet((eb) => ({
-              area: eb.ref('excluded.area'),
-              version: eb.ref('excluded.version'),
-              at: eb.ref('excluded.at'),
-              controller_id: eb.ref('excluded.controller_id'),
-              door: eb.ref('excluded.door'),
-            }))
-            .where('presence.version', '=', (eb) => eb(eb.ref('excluded.version'), '-', 1)),
-        )
-        .returning('person_id')
-        .execute();
-      for (const r of rows) won.add(r.person_id);
-    }
+    const sqlite = sqliteConnection(this.db);
+    if (sqlite) {
+      const record = sqliteStatement(sqlite, SQLITE_RECORD);
+      for (const m of moves)
+        if (record.get(m.person, m.area, m.expectedVersion + 1, m.at, m.controllerId, m.door))
+          won.add(m.person);
+    } else if (this.postgres) {
+      if (moves.length > 0) {
+        const column = <K extends keyof PassageMove>(key: K) => moves.map((m) => m[key]);
+        const rows = await sql<{ person_id: string }>`
+          insert into presence (person_id, area, version, at, controller_id, door)
+          select * from unnest(${column('person')}::varchar[], ${column('area')}::varchar[],
+            ${moves.map((m) => m.expectedVersion + 1)}::integer[], ${column('at')}::bigint[],
+            ${column('controllerId')}::varchar[], ${column('door')}::varchar[])
+          on conflict (person_id) do update set area = excluded.area, version = excluded.version,
+            at = excluded.at, controller_id = excluded.controller_id, door = excluded.door
+          where presence.version = excluded.version - 1
+          returning person_id`.execute(this.db);
+        for (const r of rows.rows) won.add(r.person_id);
+      }
+    } else
+      for (let i = 0; i < moves.length; i += CHUNK) {
+        const rows = await this.db
+          .insertInto('presence')
+          .values(
+            moves.slice(i, i + CHUNK).map((m) => ({
+              person_id: m.person,
+              area: m.area,
+              version: m.expectedVersion + 1,
+              at: m.at,
+              controller_id: m.controllerId,
+              door: m.door,
+            })),
+          )
+          .onConflict((oc) =>
+            oc
+              .column('person_id')
+              .doUpdateSet((eb) => ({
+                area: eb.ref('excluded.area'),
+                version: eb.ref('excluded.version'),
+                at: eb.ref('excluded.at'),
+                controller_id: eb.ref('excluded.controller_id'),
+                door: eb.ref('excluded.door'),
+              }))
+              .where('presence.version', '=', (eb) => eb(eb.ref('excluded.version'), '-', 1)),
+          )
+          .returning('person_id')
+          .execute();
+        for (const r of rows) won.add(r.person_id);
+      }
     return new Set(moves.map((m) => m.person).filter((p) => !won.has(p)));
   }
 
@@ -213,6 +274,15 @@ export class PresenceStore {
   async resetsOf(areas: readonly string[]): Promise<Map<string, number>> {
     const unique = [...new Set(areas)];
     const resets = new Map<string, number>();
+    const sqlite = sqliteConnection(this.db);
+    if (sqlite) {
+      const read = sqliteStatement(sqlite, SQLITE_RESET);
+      for (const area of unique) {
+        const row = read.get(area) as { at: number } | undefined;
+        if (row) resets.set(area, Number(row.at));
+      }
+      return resets;
+    }
     for (let i = 0; i < unique.length; i += CHUNK) {
       const rows = await this.db
         .selectFrom('presence_area_resets')
