@@ -3,6 +3,9 @@
 // generates, on a port of the test's own, so the broker itself holds each controller to its topics.
 // The test shows:
 // - the instances share the controllers out by leases, and either answers any request;
+// - an operator's push stream on either server sees the events and door states of every controller,
+//   whichever server owns it (the live relay), and an event id of one server resumes nothing on the
+//   other (a resync event instead);
 // - the broker refuses a wrong password and keeps a controller off another controller's topics;
 // - with one server SIGKILLed while the controllers keep reading cards, every controller is taken
 //   over by the other, every journaled event is stored exactly once, and a revocation made after the
@@ -11,6 +14,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -83,6 +87,43 @@ describe.skipIf(!available)('two servers, PostgreSQL, Mosquitto and four control
   };
   /** The instance ids carry the process id: the server process that owns a controller. */
   const ownerPid = (owner: string | undefined) => (owner ? Number(owner.split('-').at(-2)) : undefined);
+
+  /** A push-stream client on one server: every event as it arrives (id, kind, data). */
+  async function openStream(server: (typeof servers)[number], lastEventId?: string) {
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads whatever each event carries
+    const events: { id: string | undefined; event: string; data: any }[] = [];
+    let buffer = '';
+    const req = request(`${server.url}/api/live/stream`, {
+      ca: server.ca,
+      agent: false,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'text/event-stream',
+        ...(lastEventId !== undefined && { 'last-event-id': lastEventId }),
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      req.on('response', (res) => {
+        expect(res.statusCode).toBe(200);
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event && data)
+              events.push({ id: /^id: (.*)$/m.exec(block)?.[1], event, data: JSON.parse(data) });
+          }
+        });
+        resolve();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    return { events, close: () => req.destroy() };
+  }
 
   const brokerConfig = () =>
     execFileSync(process.execPath, [BIN, 'broker-config', '--broker', 'mosquitto', '--out', brokerDir], {
@@ -309,6 +350,77 @@ describe.skipIf(!available)('two servers, PostgreSQL, Mosquitto and four control
         30_000,
         250,
       );
+  }, 120_000);
+
+  it('shows every controller on a push stream of either server, whoever owns it', async () => {
+    const owners = await leases();
+    const streams = await Promise.all(servers.map((server) => openStream(server)));
+    try {
+      const at = Date.now();
+      for (const id of CONTROLLERS)
+        expect(await present(id, 'C-1001')).toMatchObject({ result: 'grant', person: 'alice' });
+      for (const [i, stream] of streams.entries()) {
+        const pid = servers[i]!.process.child.pid;
+        // Each server owns two: the other two's events come through the relay.
+        expect(CONTROLLERS.filter((c) => ownerPid(owners.get(c)) !== pid)).toHaveLength(2);
+        const grants = await waitFor(
+          `server ${i}'s stream to show a grant at every controller`,
+          () => {
+            const seen = stream.events.filter(
+              (e) =>
+                e.event === 'access' && e.data.personId === 'alice' && Date.parse(e.data.at) >= at - 1_000,
+            );
+            return new Set(seen.map((e) => e.data.controllerId)).size === 4 && seen;
+          },
+          30_000,
+          100,
+        );
+        // In the order the server numbered them, each id once.
+        const ids = stream.events.map((e) => Number(e.id));
+        expect(ids).toEqual([...ids].sort((x, y) => x - y));
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(grants.every((e) => e.data.door === doorOf(e.data.controllerId))).toBe(true);
+      }
+      // Door states too: each server shows every door as its controller last reported it.
+      for (const server of servers)
+        await waitFor(
+          'every door reported, on each server',
+          async () => {
+            const doors = (await server.call('GET', '/api/live/doors')).json.items as {
+              door: string;
+              state: string;
+              reportedAt: string | null;
+            }[];
+            return CONTROLLERS.every((c) =>
+              doors.some((d) => d.door === doorOf(c) && d.state !== 'offline' && d.reportedAt !== null),
+            );
+          },
+          30_000,
+          250,
+        );
+      // An id of server A means nothing to server B: nothing replayed, a resync event instead.
+      const lastOfA = streams[0]!.events.at(-1)!.id!;
+      const resumed = await openStream(servers[1]!, lastOfA);
+      try {
+        await waitFor('the resync event', () => resumed.events.some((e) => e.event === 'resync'), 10_000);
+        const before = Date.now();
+        expect(await present('ctl-1', 'C-1001')).toMatchObject({ result: 'grant' });
+        await waitFor(
+          'the next grant',
+          () => resumed.events.some((e) => e.event === 'access' && e.data.controllerId === 'ctl-1'),
+          30_000,
+          100,
+        );
+        expect(resumed.events[0]?.event).toBe('resync');
+        // Nothing of what server B had before was replayed: only what happened after.
+        for (const e of resumed.events.slice(1))
+          expect(Date.parse(e.data.at)).toBeGreaterThanOrEqual(before - 1_000);
+      } finally {
+        resumed.close();
+      }
+    } finally {
+      for (const stream of streams) stream.close();
+    }
   }, 120_000);
 
   it('has the broker refuse a wrong password and keep a controller off another’s topics', async () => {

@@ -2,14 +2,17 @@
 // and one external broker (issue 11 §5; docs/scale-out.md): the coordinator leases (leases.ts), run
 // every third of the lease time, and the relay to the other instances (relay.ts). The controller
 // link (controllers/link.ts) asks `owns` before it acts for a controller, and hears through the
-// hooks what it took over, what it lost and what the others said.
+// hooks what it took over, what it lost and what the others said. Given the live hub, the cluster
+// also carries the live stream between instances itself (live-relay.ts: `live` messages).
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { LiveHub } from '../live/hub.ts';
 import type { Database } from '../storage/schema.ts';
 import { type LeaseChanges, LeaseTable } from './leases.ts';
+import { LiveRelay } from './live-relay.ts';
 import { ClusterRelay, type RelayKind, type RelayMessage } from './relay.ts';
 
 export interface ClusterSettings {
@@ -27,6 +30,8 @@ export interface ClusterHooks {
   acquired(controllerIds: string[]): Promise<void>;
   lost(controllerIds: string[]): void;
   message(message: RelayMessage): Promise<void>;
+  /** the live hub: what this instance hears goes to the others' hubs, and theirs into it */
+  live?: LiveHub | undefined;
 }
 
 export function newInstanceId(): string {
@@ -37,6 +42,7 @@ export class Cluster {
   readonly instanceId: string;
   readonly leases: LeaseTable;
   private readonly relay: ClusterRelay;
+  private readonly live: LiveRelay | undefined;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -57,10 +63,20 @@ export class Cluster {
       instanceId: this.instanceId,
       url: settings.url,
       now,
-      handle: (message) => hooks.message(message),
+      handle: async (message) => {
+        if (message.kind === 'live') this.live?.applyLive(message);
+        else await hooks.message(message);
+      },
       onError: (error) =>
         logger.error({ err: { message: (error as Error).message } }, 'cluster message not handled'),
     });
+    this.live =
+      hooks.live &&
+      new LiveRelay({
+        hub: hooks.live,
+        publish: (body) => this.relay.publish('live', null, body),
+        warn: (details, message) => logger.warn(details, message),
+      });
   }
 
   owns(controllerId: string): boolean {
@@ -69,6 +85,7 @@ export class Cluster {
 
   async start(): Promise<void> {
     await this.relay.start();
+    this.live?.start();
     await this.tick();
     this.timer = setInterval(
       () => {
@@ -88,6 +105,7 @@ export class Cluster {
     this.stopped = true;
     clearInterval(this.timer);
     await this.round;
+    await this.live?.stop();
     await this.relay.stop();
     const owned = [...this.leases.owned];
     await this.leases.releaseAll().catch(() => {});

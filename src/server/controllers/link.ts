@@ -388,6 +388,7 @@ export class ControllerLink {
           acquired: (ids) => this.acquired(ids),
           lost: (ids) => this.lost(ids),
           message: (message) => this.relayed(message),
+          live: this.deps.live,
         },
         this.deps.logger,
         this.now,

@@ -3,14 +3,20 @@
 // active fire zones), and one fan-out of live events — access decisions, door changes, alarms — to the
 // push stream's subscribers (live/stream.ts), each filtered by the subscriber's scope. Presence (who
 // is inside, where and when last seen) is not held here: it is the presence store's.
+//
+// In a cluster of server instances (docs/scale-out.md) each hub hands what its own instance heard to
+// the live relay (cluster/live-relay.ts), and takes in what the others heard: a stream on any
+// instance sees every controller. Event ids start at a random multiple of 2^32 per hub, so an id
+// another instance (or an earlier start of this one) gave out is never mistaken for one of ours.
 
+import { randomInt } from 'node:crypto';
 import type { ControllerEvent, Message } from '../../contracts/messages.ts';
 
 export type DoorStateReport = Extract<Message, { kind: 'door-state' }>;
 
 /** An event as the push stream sends it. */
 export interface LiveEvent {
-  /** per server process, in order: a client that reconnects says the last one it saw */
+  /** per hub, in order, from a random multiple of 2^32: a client that reconnects says the last one it saw */
   id: number;
   kind: 'access' | 'door' | 'alarm' | 'operator';
   at: number;
@@ -23,6 +29,23 @@ export interface LiveEvent {
 
 type Listener = (event: LiveEvent) => void;
 
+/** An event before a hub numbers it: what the live relay carries between instances. */
+export type LiveEventBody = Omit<LiveEvent, 'id'>;
+
+/** Where a hub also hands what its own instance heard (the cluster's live relay). */
+export interface LiveForward {
+  events(events: readonly LiveEventBody[]): void;
+  report(controllerId: string, report: DoorStateReport, at: number): void;
+}
+
+/** Ids of one hub: above its base, below base + 2^32 (bases are multiples of 2^32 up to 2^53). */
+export const LIVE_ID_SPAN = 2 ** 32;
+
+/** A random multiple of 2^32 whose whole span stays a safe integer. */
+export function randomIdBase(): number {
+  return randomInt(1, 2 ** 21) * LIVE_ID_SPAN;
+}
+
 const LIVE_TYPES: ReadonlySet<string> = new Set(['access', 'door', 'alarm', 'operator']);
 /** Events kept for clients that reconnect with Last-Event-ID. */
 const KEEP = 1_000;
@@ -31,11 +54,31 @@ export class LiveHub {
   private readonly reports = new Map<string, { report: DoorStateReport; at: number }>();
   private readonly listeners = new Set<Listener>();
   private readonly recent: LiveEvent[] = [];
-  private seq = 0;
+  /** ids of this hub are above it */
+  readonly idBase: number;
+  private seq: number;
+  private forward: LiveForward | undefined;
+
+  constructor(options: { idBase?: number } = {}) {
+    this.idBase = options.idBase ?? randomIdBase();
+    this.seq = this.idBase;
+  }
+
+  /** Hands what this instance hears to `forward` too (the live relay); undefined: to no one. */
+  forwardTo(forward: LiveForward | undefined): void {
+    this.forward = forward;
+  }
 
   /** A controller's door-state message. */
   reported(controllerId: string, report: DoorStateReport, at: number): void {
     this.reports.set(controllerId, { report, at });
+    this.forward?.report(controllerId, report, at);
+  }
+
+  /** A report another instance heard (relayed): kept unless a later one is held already. */
+  reportRelayed(controllerId: string, report: DoorStateReport, at: number): void {
+    const held = this.reports.get(controllerId);
+    if (held === undefined || held.at <= at) this.reports.set(controllerId, { report, at });
   }
 
   /** What a controller last reported, and when. */
@@ -45,10 +88,10 @@ export class LiveHub {
 
   /** Newly stored controller events: the live ones go to every subscriber. */
   ingested(controllerId: string, events: readonly ControllerEvent[]): void {
+    const bodies: LiveEventBody[] = [];
     for (const e of events) {
       if (!LIVE_TYPES.has(e.type)) continue;
-      const event: LiveEvent = {
-        id: ++this.seq,
+      bodies.push({
         kind: e.type as LiveEvent['kind'],
         at: e.at,
         controllerId,
@@ -56,16 +99,44 @@ export class LiveHub {
         area: e.area ?? null,
         personId: e.person ?? null,
         detail: e.detail,
-      };
+      });
+    }
+    if (bodies.length === 0) return;
+    this.forward?.events(bodies);
+    this.fanOut(bodies);
+  }
+
+  /** Events another instance's hub took in (relayed): numbered and sent here, not forwarded again. */
+  relayed(events: readonly LiveEventBody[]): void {
+    this.fanOut(events);
+  }
+
+  private fanOut(bodies: readonly LiveEventBody[]): void {
+    for (const body of bodies) {
+      const event: LiveEvent = { id: ++this.seq, ...body };
       this.recent.push(event);
       if (this.recent.length > KEEP) this.recent.shift();
       for (const listener of this.listeners) listener(event);
     }
   }
 
-  /** Every live event from now on (and those after `after`, still kept); returns the unsubscribe. */
+  /**
+   * Whether a client that last saw `after` can be given every event since: an id this hub gave out
+   * (not another instance's, nor an earlier start's) with everything after it still kept.
+   */
+  resumes(after: number): boolean {
+    if (after <= this.idBase || after > this.seq) return false;
+    return after >= (this.recent[0]?.id ?? this.seq + 1) - 1;
+  }
+
+  /**
+   * Every live event from now on, and those after `after` that are still kept — only when `after`
+   * is an id of this hub: another instance's id (or an earlier start's) means nothing here, so its
+   * client starts fresh; returns the unsubscribe.
+   */
   subscribe(listener: Listener, after?: number): () => void {
-    if (after !== undefined) for (const e of this.recent) if (e.id > after) listener(e);
+    if (after !== undefined && after > this.idBase && after <= this.seq)
+      for (const e of this.recent) if (e.id > after) listener(e);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,7 +1,8 @@
 // The push stream (GET /api/live/stream): Server-Sent Events of the live hub's events, filtered by
 // the caller's scope — an event naming a person only if that person is in scope, one naming no one
 // (a door forced open) only if its door's site is. Each event is written as it arrives; a client
-// that reconnects with Last-Event-ID gets the events it missed that the hub still keeps.
+// that reconnects with Last-Event-ID gets the events it missed that the hub still keeps, or a
+// `resync` event when it cannot have them all.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SiteTopology } from '../operations/topology.ts';
@@ -62,8 +63,13 @@ export async function openStream(options: {
       );
     });
   };
-  const last = Number(request.headers['last-event-id']);
-  const unsubscribe = hub.subscribe(send, Number.isSafeInteger(last) && last >= 0 ? last : undefined);
+  const header = request.headers['last-event-id'];
+  const last = header ? Number(header) : Number.NaN;
+  const after = Number.isSafeInteger(last) && last >= 0 ? last : undefined;
+  // Not resumable here (another instance's id, an earlier start's, or older than the hub keeps): an
+  // event says so, and the client reloads what it shows instead of trusting a silent gap.
+  if (after !== undefined && !hub.resumes(after)) res.write('event: resync\ndata: {}\n\n');
+  const unsubscribe = hub.subscribe(send, after);
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
   const untrack = hub.track(() => res.end());

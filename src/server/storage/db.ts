@@ -131,6 +131,10 @@ export async function openStore(
       // Features are built in parallel and each adds its own tables: a database that already has a
       // later-dated migration must still take an earlier-dated one that arrived with an upgrade.
       allowUnorderedMigrations: true,
+      // In a schema of its own (the tests' one per test file), Kysely must look for its lock table
+      // there: unqualified, it finds another schema's and skips creating its own ("relation
+      // kysely_migration_lock does not exist" when two test files migrate at the same moment).
+      ...('schema' in location && location.schema && { migrationTableSchema: location.schema }),
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
