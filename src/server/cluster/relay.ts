@@ -8,7 +8,9 @@
 //   domain   — a batch of domain events committed on the sender: every instance acts on it for the
 //              controllers it owns (revocations, snapshots, topics);
 //   presence — moves recorded by the sender's ingest, for the other controllers that know the person;
-//   send     — a message for one controller, from an instance that does not own it: its owner sends it.
+//   send     — a message for one controller, from an instance that does not own it: its owner sends it;
+//   alarm    — an alarm raised, repeated, acknowledged, resolved or commented on at the sender: every
+//              instance puts it on its own push stream (live/alarms.ts).
 
 import { createHmac, hkdfSync } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
@@ -16,7 +18,7 @@ import pg from 'pg';
 import { sameMac } from '../storage/chain.ts';
 import type { Database } from '../storage/schema.ts';
 
-export type RelayKind = 'domain' | 'presence' | 'send';
+export type RelayKind = 'domain' | 'presence' | 'send' | 'alarm';
 
 export interface RelayMessage {
   id: number;

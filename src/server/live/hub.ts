@@ -2,9 +2,13 @@
 // mode and why: fire, lockdown, override, schedule, base) and its site modes (lockdown, threat level,
 // active fire zones), and one fan-out of live events — access decisions, door changes, alarms — to the
 // push stream's subscribers (live/stream.ts), each filtered by the subscriber's scope. Presence (who
-// is inside, where and when last seen) is not held here: it is the presence store's.
+// is inside, where and when last seen) is not held here: it is the presence store's. Alarms come
+// from the alarm service, not from the controller's own alarm events (live/alarms.ts).
 
 import type { ControllerEvent, Message } from '../../contracts/messages.ts';
+import type { AlarmChange } from '../alarms/types.ts';
+import type { AlarmOut } from '../alarms/wire.ts';
+import { alarmEvent } from './alarms.ts';
 
 export type DoorStateReport = Extract<Message, { kind: 'door-state' }>;
 
@@ -14,7 +18,8 @@ export interface LiveEvent {
   id: number;
   kind: 'access' | 'door' | 'alarm' | 'operator';
   at: number;
-  controllerId: string;
+  /** null for what no controller reported: an alarm the server raised itself */
+  controllerId: string | null;
   door: string | null;
   area: string | null;
   personId: string | null;
@@ -23,7 +28,9 @@ export interface LiveEvent {
 
 type Listener = (event: LiveEvent) => void;
 
-const LIVE_TYPES: ReadonlySet<string> = new Set(['access', 'door', 'alarm', 'operator']);
+// A controller's `alarm` events become alarms (controllers/ingest.ts), which reach the stream as the
+// alarm service's changes (alarmChanged): one `alarm` event per change, with the alarm as it is.
+const LIVE_TYPES: ReadonlySet<string> = new Set(['access', 'door', 'operator']);
 /** Events kept for clients that reconnect with Last-Event-ID. */
 const KEEP = 1_000;
 
@@ -47,8 +54,7 @@ export class LiveHub {
   ingested(controllerId: string, events: readonly ControllerEvent[]): void {
     for (const e of events) {
       if (!LIVE_TYPES.has(e.type)) continue;
-      const event: LiveEvent = {
-        id: ++this.seq,
+      this.publish({
         kind: e.type as LiveEvent['kind'],
         at: e.at,
         controllerId,
@@ -56,11 +62,20 @@ export class LiveHub {
         area: e.area ?? null,
         personId: e.person ?? null,
         detail: e.detail,
-      };
-      this.recent.push(event);
-      if (this.recent.length > KEEP) this.recent.shift();
-      for (const listener of this.listeners) listener(event);
+      });
     }
+  }
+
+  /** An alarm raised, repeated, acknowledged, resolved or commented on, here or on another instance. */
+  alarmChanged(change: AlarmChange, alarm: AlarmOut, at: number): void {
+    this.publish(alarmEvent(change, alarm, at));
+  }
+
+  private publish(fields: Omit<LiveEvent, 'id'>): void {
+    const event: LiveEvent = { id: ++this.seq, ...fields };
+    this.recent.push(event);
+    if (this.recent.length > KEEP) this.recent.shift();
+    for (const listener of this.listeners) listener(event);
   }
 
   /** Every live event from now on (and those after `after`, still kept); returns the unsubscribe. */
