@@ -95,6 +95,8 @@ export interface ComposedServer {
   bus: DomainBus;
   services: Services;
   alarms: AlarmService;
+  /** live state and the push stream's fan-out */
+  live: LiveHub;
   controllers: ControllerLink | undefined;
   /** time-limited keys: the use log, revocation by command, the sweep of what is over */
   keys: KeyWiring;
@@ -312,6 +314,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     bus,
     services,
     alarms,
+    live,
     controllers,
     keys,
     webhooks,
