@@ -70,29 +70,29 @@ export function localDefault(timeZone: string, daysAgo: number): string {
   return `${toLocalInput(Date.now() - daysAgo * 86_400_000, timeZone).slice(0, 10)}T00:00`;
 }
 
+/** A from/until pair in the site's zone: a search window (`events`) or a key's validity (`keys`). */
 export function WindowFields({
   from,
   until,
   setFrom,
   setUntil,
+  labels = 'events',
 }: {
   from: string;
   until: string;
   setFrom: (v: string) => void;
   setUntil: (v: string) => void;
+  labels?: 'events' | 'keys';
 }) {
   const { t } = useTranslation();
   const { timeZone } = useFormat();
+  const [fromKey, untilKey] =
+    labels === 'keys' ? ['keys.validFrom', 'keys.validUntil'] : ['events.from', 'events.until'];
   return (
     <>
+      <Field label={t(fromKey, { zone: timeZone })} type="datetime-local" value={from} onChange={setFrom} />
       <Field
-        label={t('events.from', { zone: timeZone })}
-        type="datetime-local"
-        value={from}
-        onChange={setFrom}
-      />
-      <Field
-        label={t('events.until', { zone: timeZone })}
+        label={t(untilKey, { zone: timeZone })}
         type="datetime-local"
         value={until}
         onChange={setUntil}

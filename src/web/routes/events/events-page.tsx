@@ -10,6 +10,7 @@ import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { CheckboxField, Field, SelectField } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { WindowFields } from '../../components/report-parts.tsx';
 import { type AccessEvent, type EventQuery, useEvents } from '../../hooks/api/events.ts';
 import { fromLocalInput, useFormat } from '../../lib/format.ts';
 
@@ -97,22 +98,7 @@ export function EventsPage() {
           onChange={setType}
           options={TYPES.map((id) => ({ id, label: id ? t(`eventType.${id}`) : t('events.allTypes') }))}
         />
-        {!live && (
-          <>
-            <Field
-              label={t('events.from', { zone: format.timeZone })}
-              type="datetime-local"
-              value={from}
-              onChange={setFrom}
-            />
-            <Field
-              label={t('events.until', { zone: format.timeZone })}
-              type="datetime-local"
-              value={until}
-              onChange={setUntil}
-            />
-          </>
-        )}
+        {!live && <WindowFields from={from} until={until} setFrom={setFrom} setUntil={setUntil} />}
       </search>
       <ErrorNotice error={events.error} />
       {events.isPending ? (

@@ -11,7 +11,7 @@ import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
 import { Loading, Page, WriteOnly } from '../../components/common/page.tsx';
 import { IssuedLink } from '../../components/issued-link.tsx';
-import { LoadMore, localDefault } from '../../components/report-parts.tsx';
+import { LoadMore, localDefault, WindowFields } from '../../components/report-parts.tsx';
 import { useDoors } from '../../hooks/api/doors.ts';
 import {
   type IssuedKey,
@@ -109,18 +109,7 @@ export function DeliveriesPage() {
             />
             <Field label={t('deliveries.courier')} value={courier} onChange={setCourier} isRequired />
             <Field label={t('guests.company')} value={company} onChange={setCompany} />
-            <Field
-              label={t('keys.validFrom', { zone: format.timeZone })}
-              type="datetime-local"
-              value={from}
-              onChange={setFrom}
-            />
-            <Field
-              label={t('keys.validUntil', { zone: format.timeZone })}
-              type="datetime-local"
-              value={until}
-              onChange={setUntil}
-            />
+            <WindowFields labels="keys" from={from} until={until} setFrom={setFrom} setUntil={setUntil} />
             <p>{t('deliveries.effect')}</p>
             <ErrorNotice error={issue.error} />
             <Button type="submit" variant="primary" isDisabled={issue.isPending}>

@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/common/button.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, IdChecklist, SelectField } from '../../components/common/fields.tsx';
-import { localDefault } from '../../components/report-parts.tsx';
+import { localDefault, WindowFields } from '../../components/report-parts.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useDoors } from '../../hooks/api/doors.ts';
 import {
@@ -136,18 +136,7 @@ export function KeyForm({
         onChange={setAreas}
       />
       {chosenDoors.length + chosenAreas.length === 0 && <p className="field-hint">{t('keys.whereHelp')}</p>}
-      <Field
-        label={t('keys.validFrom', { zone: format.timeZone })}
-        type="datetime-local"
-        value={from}
-        onChange={setFrom}
-      />
-      <Field
-        label={t('keys.validUntil', { zone: format.timeZone })}
-        type="datetime-local"
-        value={until}
-        onChange={setUntil}
-      />
+      <WindowFields labels="keys" from={from} until={until} setFrom={setFrom} setUntil={setUntil} />
       <IdChecklist
         label={t('keys.weekdays')}
         options={WEEKDAYS.map((d) => ({ id: d, label: t(`weekday.${d}`) }))}
