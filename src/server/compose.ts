@@ -9,6 +9,8 @@
 //   HTTP app: security plugin (auth, CSRF, audit of every request) + the route table (every route,
 //             /api/auth sign-in included), whose writes go to the service layer; the security
 //             services (sessions, audit, alarms, the login limit, single sign-on) made once here.
+//   alarms:   the alarm service tells metrics, notices, webhooks and the push stream (live/alarms.ts,
+//             relayed to the other instances of a cluster) of every change.
 //   metrics:  told by the controller link, the alarm service and an HTTP hook (metrics/); `monban
 //             serve` exposes them on a listener of its own.
 //
@@ -36,6 +38,7 @@ import { keyPageRoutes } from './keys/page.ts';
 import { type KeyWiring, wireKeys } from './keys/wiring.ts';
 import { registerLifecycle } from './lifecycle/index.ts';
 import type { Lifecycle } from './lifecycle/service.ts';
+import { liveAlarms } from './live/alarms.ts';
 import { LiveHub } from './live/hub.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { mobilePageRoutes } from './mobile/page.ts';
@@ -92,6 +95,8 @@ export interface ComposedServer {
   bus: DomainBus;
   services: Services;
   alarms: AlarmService;
+  /** live state and the push stream's fan-out */
+  live: LiveHub;
   controllers: ControllerLink | undefined;
   /** time-limited keys: the use log, revocation by command, the sweep of what is over */
   keys: KeyWiring;
@@ -212,6 +217,14 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
           now: () => clock.now(),
           observer: metrics.link,
         });
+  // Every alarm change onto the push stream, and to the other instances of a cluster.
+  const unlistenLive = alarms.listen(
+    liveAlarms({
+      hub: live,
+      now: () => clock.now(),
+      relay: (body) => controllers?.relay('alarm', body) ?? Promise.resolve(),
+    }),
+  );
   keys.attach(controllers);
   const operations = new OperationsService({
     store,
@@ -289,6 +302,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     operations.close();
     unsubscribeAudit();
     unlistenAlarms();
+    unlistenLive();
     unlistenNotify();
     await notifications?.stop();
     throw error;
@@ -300,6 +314,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
     bus,
     services,
     alarms,
+    live,
     controllers,
     keys,
     webhooks,
@@ -325,6 +340,7 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       operations.close();
       unsubscribeAudit();
       unlistenAlarms();
+      unlistenLive();
       unlistenNotify();
       await notifications?.stop();
     },

@@ -7,19 +7,12 @@ import { endpoint } from '../api/endpoint.ts';
 import { isoOut, pageOf } from '../api/schemas.ts';
 import { actorOf, audit } from '../auth/http.ts';
 import { ApiError } from '../http/errors.ts';
-import { inScope, type Principal } from '../http/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { decodeCursor, encodeCursor } from '../storage/cursor.ts';
-import {
-  type Alarm,
-  type AlarmComment,
-  acknowledgeAlarm,
-  alarmComments,
-  commentOnAlarm,
-  getAlarm,
-  listAlarms,
-  resolveAlarm,
-} from './store.ts';
-import { ALARM_STATES, ALARM_TYPES, SEVERITIES } from './types.ts';
+import { alarmSites, alarmVisible } from './scope.ts';
+import { type Alarm, type AlarmComment, alarmComments, getAlarm, listAlarms } from './store.ts';
+import { ALARM_STATES, ALARM_TYPES } from './types.ts';
+import { alarmOut, alarmSchema } from './wire.ts';
 
 // Times in and out are ISO 8601; lists answer the API's one page shape, { items, next }.
 const time = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
@@ -37,25 +30,6 @@ const commentText = z.string().trim().min(1).max(2000);
 const actionBody = z.strictObject({ comment: commentText.optional() }).optional();
 const commentBody = z.strictObject({ text: commentText });
 
-const alarmSchema = z
-  .object({
-    id: z.string(),
-    type: z.enum(ALARM_TYPES),
-    state: z.enum(ALARM_STATES),
-    severity: z.enum(SEVERITIES),
-    source: z.string(),
-    site: z.string().nullable(),
-    message: z.string(),
-    detail: z.record(z.string(), z.unknown()),
-    occurrences: z.number().int(),
-    raisedAt: isoOut,
-    lastRaisedAt: isoOut,
-    acknowledgedAt: isoOut.nullable(),
-    acknowledgedBy: z.string().nullable(),
-    resolvedAt: isoOut.nullable(),
-    resolvedBy: z.string().nullable(),
-  })
-  .meta({ id: 'Alarm' });
 const commentSchema = z
   .object({ id: z.string(), author: z.string(), text: z.string(), at: isoOut })
   .meta({ id: 'AlarmComment' });
@@ -63,14 +37,6 @@ const alarmWithComments = alarmSchema
   .extend({ comments: z.array(commentSchema) })
   .meta({ id: 'AlarmWithComments' });
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-export const alarmOut = (a: Alarm) => ({
-  ...a,
-  raisedAt: new Date(a.raisedAt).toISOString(),
-  lastRaisedAt: new Date(a.lastRaisedAt).toISOString(),
-  acknowledgedAt: iso(a.acknowledgedAt),
-  resolvedAt: iso(a.resolvedAt),
-});
 const commentOut = (c: AlarmComment) => ({ ...c, at: new Date(c.at).toISOString() });
 
 /** The raised-at time a page continues before (from `next` of the previous page). */
@@ -84,18 +50,11 @@ function cursorBefore(cursor: string | undefined): number | undefined {
   return key[0];
 }
 
-/** Sites a scoped principal may see alarms of; undefined for unscoped principals. */
-function visibleSites(principal: Principal): readonly string[] | undefined {
-  if (principal.scope === 'all') return undefined;
-  // Alarms carry a site, never a department: a department-scoped principal sees none.
-  return principal.scope.departments.length > 0 ? [] : principal.scope.sites;
-}
-
 type Db = Parameters<typeof getAlarm>[0];
 
 async function visibleAlarm(db: Db, id: string, principal: Principal): Promise<Alarm> {
   const alarm = await getAlarm(db, id);
-  if (!alarm || !inScope(principal, { site: alarm.site }))
+  if (!alarm || !alarmVisible(principal.scope, alarm.site))
     throw new ApiError('ALARM_NOT_FOUND', 'no such alarm');
   return alarm;
 }
@@ -107,7 +66,7 @@ const list = endpoint({
   response: pageOf(alarmSchema),
   handle: async ({ query, principal, security }) => {
     const { cursor, ...filters } = query;
-    const sites = visibleSites(principal);
+    const sites = alarmSites(principal.scope);
     const before = cursorBefore(cursor);
     const filter = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
     const page = await listAlarms(security.ctx.db, {
@@ -134,12 +93,7 @@ const get = endpoint({
   },
 });
 
-function transition(
-  operationId: string,
-  summary: string,
-  action: string,
-  change: typeof acknowledgeAlarm | typeof resolveAlarm,
-) {
+function transition(operationId: string, summary: string, action: 'acknowledge' | 'resolve') {
   return endpoint({
     operationId,
     summary,
@@ -147,13 +101,15 @@ function transition(
     body: actionBody,
     response: alarmWithComments,
     handle: async ({ params, body, principal, security, request }) => {
-      const { ctx } = security;
+      const { ctx, alarms } = security;
       const comment = body?.comment;
       const alarm = await visibleAlarm(ctx.db, params.id, principal);
-      const now = ctx.clock.now();
-      const changed = await change(ctx.db, alarm.id, actorOf(request), now);
-      if (comment) await commentOnAlarm(ctx.db, alarm.id, actorOf(request), comment, now);
-      await audit(ctx, request, action, `alarm:${alarm.id}`, {
+      const by = actorOf(request);
+      const changed = await (action === 'acknowledge'
+        ? alarms.acknowledge(alarm.id, by)
+        : alarms.resolve(alarm.id, by));
+      if (comment) await alarms.comment(changed, by, comment);
+      await audit(ctx, request, `alarm.${action}`, `alarm:${alarm.id}`, {
         type: alarm.type,
         commented: comment !== undefined,
       });
@@ -170,9 +126,9 @@ const comment = endpoint({
   status: 201,
   response: commentSchema,
   handle: async ({ params, body, principal, security, request }) => {
-    const { ctx } = security;
+    const { ctx, alarms } = security;
     const alarm = await visibleAlarm(ctx.db, params.id, principal);
-    const added = await commentOnAlarm(ctx.db, alarm.id, actorOf(request), body.text, ctx.clock.now());
+    const added = await alarms.comment(alarm, actorOf(request), body.text);
     await audit(ctx, request, 'alarm.comment', `alarm:${alarm.id}`, { commentId: added.id });
     return commentOut(added);
   },
@@ -181,7 +137,7 @@ const comment = endpoint({
 export const alarmEndpoints = {
   list,
   get,
-  acknowledge: transition('acknowledgeAlarm', 'Acknowledge an alarm', 'alarm.acknowledge', acknowledgeAlarm),
-  resolve: transition('resolveAlarm', 'Resolve an alarm', 'alarm.resolve', resolveAlarm),
+  acknowledge: transition('acknowledgeAlarm', 'Acknowledge an alarm', 'acknowledge'),
+  resolve: transition('resolveAlarm', 'Resolve an alarm', 'resolve'),
   comment,
 };

@@ -5,7 +5,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock, SecurityDb } from '../auth/context.ts';
 import { BurstWindow, ClockJumpDetector, type ClockSample, KeyedBursts } from './detectors.ts';
-import { type Alarm, type RaiseAlarm, raiseAlarm } from './store.ts';
+import {
+  type Alarm,
+  type AlarmComment,
+  acknowledgeAlarm,
+  commentOnAlarm,
+  type RaiseAlarm,
+  raiseAlarm,
+  resolveAlarm,
+} from './store.ts';
+import type { AlarmChange } from './types.ts';
 
 export interface AlarmSettings {
   failedLoginBurst: { count: number; windowMs: number };
@@ -26,10 +35,12 @@ export interface IdChange {
   credentialId?: string;
 }
 
-/** Told of what the service sees (metrics, notifications); a listener that throws is logged. */
+/** Told of what the service sees (metrics, notifications, the push stream); a listener that throws is logged. */
 export interface AlarmListener {
-  /** an alarm raised, or a repeat counted on an active one (`occurrences` > 1) */
+  /** an alarm raised, or a repeat counted on an open one (`occurrences` > 1) */
   raised?(alarm: Alarm): void | Promise<void>;
+  /** every change of an alarm, the raise and repeat included, with the alarm as it now is */
+  changed?(change: AlarmChange, alarm: Alarm): void | Promise<void>;
   /** a failed login, known user or not */
   loginFailed?(): void;
 }
@@ -64,9 +75,36 @@ export class AlarmService {
   async raise(input: RaiseAlarm): Promise<Alarm> {
     const alarm = await raiseAlarm(this.db, input, this.clock.now());
     this.logger.warn({ alarm: alarm.id, type: alarm.type, source: alarm.source }, 'alarm raised');
+    await this.tell(alarm.occurrences > 1 ? 'repeated' : 'raised', alarm);
+    return alarm;
+  }
+
+  /** An operator acknowledges (active → acknowledged); ALARM_STATE_CONFLICT when it is not active. */
+  async acknowledge(id: string, by: string): Promise<Alarm> {
+    const alarm = await acknowledgeAlarm(this.db, id, by, this.clock.now());
+    await this.tell('acknowledged', alarm);
+    return alarm;
+  }
+
+  /** An operator resolves (active or acknowledged → resolved). */
+  async resolve(id: string, by: string): Promise<Alarm> {
+    const alarm = await resolveAlarm(this.db, id, by, this.clock.now());
+    await this.tell('resolved', alarm);
+    return alarm;
+  }
+
+  /** A comment on an alarm (the alarm itself is unchanged, but consoles showing it are told). */
+  async comment(alarm: Alarm, author: string, text: string): Promise<AlarmComment> {
+    const added = await commentOnAlarm(this.db, alarm.id, author, text, this.clock.now());
+    await this.tell('commented', alarm);
+    return added;
+  }
+
+  private async tell(change: AlarmChange, alarm: Alarm): Promise<void> {
     for (const listener of this.listeners) {
       try {
-        await listener.raised?.(alarm);
+        if (change === 'raised' || change === 'repeated') await listener.raised?.(alarm);
+        await listener.changed?.(change, alarm);
       } catch (error) {
         this.logger.error(
           { err: { message: (error as Error).message }, alarm: alarm.id },
@@ -74,7 +112,6 @@ export class AlarmService {
         );
       }
     }
-    return alarm;
   }
 
   /** Every failed login, known user or not; a burst across all accounts is credential stuffing. */

@@ -1,13 +1,14 @@
 // Alarms and their lifecycle: active → acknowledged → resolved (or active → resolved), each step
 // recording who and when, with comments along the way. Transitions are conditional updates, so two
-// operators acting at once cannot both acknowledge or resolve the same alarm. A repeat of an active
-// alarm with the same type and key counts up instead of flooding the queue.
+// operators acting at once cannot both acknowledge or resolve the same alarm. A repeat of an open
+// (active or acknowledged) alarm with the same type and key counts up on it instead of flooding the
+// queue (flood.ts), and its message becomes the latest one; types that stand alone (duress) never fold.
 
 import type { SecurityDb } from '../auth/context.ts';
 import { newId } from '../auth/secrets.ts';
 import { ApiError } from '../http/errors.ts';
 import type { AlarmCommentsTable, AlarmsTable } from './tables.ts';
-import { type AlarmState, type AlarmType, DEFAULT_SEVERITY, type Severity } from './types.ts';
+import { type AlarmState, type AlarmType, DEFAULT_SEVERITY, type Severity, STANDS_ALONE } from './types.ts';
 
 export interface Alarm {
   id: string;
@@ -41,7 +42,7 @@ export interface RaiseAlarm {
   site?: string | null;
   severity?: Severity;
   detail?: Record<string, unknown>;
-  /** while an alarm of this type and key is active, repeats count up on it */
+  /** while an alarm of this type and key is open, repeats count up on it (ignored for duress) */
   dedupeKey?: string;
 }
 
@@ -67,22 +68,24 @@ function toAlarm(row: AlarmsTable): Alarm {
   };
 }
 
-/** Raises an alarm, or counts a repeat on the active one with the same type and key. */
+/** Raises an alarm, or counts a repeat on the open one with the same type and key. */
 export async function raiseAlarm(db: SecurityDb, input: RaiseAlarm, now: number): Promise<Alarm> {
+  const dedupeKey = STANDS_ALONE.has(input.type) ? undefined : input.dedupeKey;
+  const message = input.message.slice(0, 500);
   const id = await db.transaction().execute(async (tx) => {
-    if (input.dedupeKey !== undefined) {
+    if (dedupeKey !== undefined) {
       const open = await tx
         .selectFrom('alarms')
         .select('id')
         .where('type', '=', input.type)
-        .where('dedupe_key', '=', input.dedupeKey)
+        .where('dedupe_key', '=', dedupeKey)
         .where('state', '!=', 'resolved')
         .orderBy('raised_at', 'desc')
         .executeTakeFirst();
       if (open) {
         await tx
           .updateTable('alarms')
-          .set((eb) => ({ occurrences: eb('occurrences', '+', 1), last_raised_at: now }))
+          .set((eb) => ({ occurrences: eb('occurrences', '+', 1), last_raised_at: now, message }))
           .where('id', '=', open.id)
           .execute();
         return open.id;
@@ -98,9 +101,9 @@ export async function raiseAlarm(db: SecurityDb, input: RaiseAlarm, now: number)
         severity: input.severity ?? DEFAULT_SEVERITY[input.type],
         source: input.source,
         site: input.site ?? null,
-        message: input.message.slice(0, 500),
+        message,
         detail: JSON.stringify(input.detail ?? {}),
-        dedupe_key: input.dedupeKey ?? null,
+        dedupe_key: dedupeKey ?? null,
         occurrences: 1,
         raised_at: now,
         last_raised_at: now,

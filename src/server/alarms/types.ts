@@ -10,6 +10,20 @@ export type AlarmType = (typeof ALARM_TYPES)[number];
 export const ALARM_STATES = ['active', 'acknowledged', 'resolved'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
+/**
+ * What happened to an alarm, as listeners and the push stream are told: raised, counted again on the
+ * open one (`repeated`, flood control), acknowledged, resolved, or commented on.
+ */
+export const ALARM_CHANGES = ['raised', 'repeated', 'acknowledged', 'resolved', 'commented'] as const;
+export type AlarmChange = (typeof ALARM_CHANGES)[number];
+
+/**
+ * Types never counted on an open alarm: each one is an alarm of its own, whatever key it is raised
+ * with. A duress code is a person asking for help; a second one is a second person (or a worse
+ * moment), never a repeat to fold away.
+ */
+export const STANDS_ALONE: ReadonlySet<AlarmType> = new Set<AlarmType>(['duress']);
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

@@ -11,6 +11,8 @@
 //   send     — a message for one controller, from an instance that does not own it: its owner sends it;
 //   live     — live events and door reports heard by the sender, for the others' push streams
 //              (live-relay.ts, handled by the cluster itself).
+//   alarm    — an alarm raised, repeated, acknowledged, resolved or commented on at the sender: every
+//              instance puts it on its own push stream (live/alarms.ts).
 
 import { createHmac, hkdfSync } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
@@ -18,7 +20,7 @@ import pg from 'pg';
 import { sameMac } from '../storage/chain.ts';
 import type { Database } from '../storage/schema.ts';
 
-export type RelayKind = 'domain' | 'presence' | 'send' | 'live';
+export type RelayKind = 'domain' | 'presence' | 'send' | 'live' | 'alarm';
 
 export interface RelayMessage {
   id: number;

@@ -10,6 +10,8 @@ export type RaiseControllerAlarm = (
   controllerId: string,
   message: string,
   dedupeKey?: string,
+  /** the door it happened at (the alarm's detail names it; the push stream and console show it) */
+  door?: string,
 ) => Promise<void>;
 
 export function controllerAlarms(
@@ -18,13 +20,14 @@ export function controllerAlarms(
   site: string | ((controllerId: string) => string),
   logger: Pick<FastifyBaseLogger, 'error'>,
 ): RaiseControllerAlarm {
-  return async (type, controllerId, message, dedupeKey) => {
+  return async (type, controllerId, message, dedupeKey, door) => {
     try {
       await alarms.raise({
         type,
         source: `controller:${controllerId}`,
         message,
         site: typeof site === 'string' ? site : site(controllerId),
+        detail: { controllerId, ...(door !== undefined && { door }) },
         ...(dedupeKey && { dedupeKey }),
       });
     } catch (error) {

@@ -1,10 +1,12 @@
 // Event ingest: a controller's journaled events are stored exactly once per (controller, sequence),
 // however often a batch is resent; only the events that were new go on — to the presence coordinator
 // (grants move people across controllers), in the same transaction, so a batch is stored with its
-// presence moves or not at all; and, for alarms the controller raised, to server alarms, once each.
+// presence moves or not at all; and, for alarms the controller raised, to server alarms, once each
+// (folded per controller, door and type: alarms/flood.ts).
 
 import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
+import { controllerAlarmKey } from '../alarms/flood.ts';
 import type { AlarmType } from '../alarms/types.ts';
 import { countUnclaimedUse } from '../operations/use-counts.ts';
 import { recordReportFacts } from '../reports/history.ts';
@@ -89,7 +91,9 @@ export class EventIngest {
         (ALARM_FROM_CONTROLLER.has(type) ? type : 'tamper') as AlarmType,
         controllerId,
         `${type} at controller ${controllerId}${e.door ? `, door ${e.door}` : ''}${e.detail.detail ? `: ${String(e.detail.detail)}` : ''}`,
-        `${controllerId}:${e.seq}`,
+        // Flood control: one open alarm per (controller, door, type), repeats counted on it.
+        controllerAlarmKey(controllerId, e.door),
+        e.door,
       );
     }
     return news;

@@ -35,6 +35,7 @@ import { Cluster, type ClusterSettings } from '../cluster/cluster.ts';
 import type { RelayMessage } from '../cluster/relay.ts';
 import { DomainBus } from '../domain/bus.ts';
 import type { Published } from '../domain/events.ts';
+import { applyRelayedAlarm } from '../live/alarms.ts';
 import type { LiveHub } from '../live/hub.ts';
 import { ControllerHub } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
@@ -604,10 +605,16 @@ export class ControllerLink {
     }
   }
 
+  /** Tells the other server instances (the cluster relay); nothing when this is the only one. */
+  async relay(kind: 'alarm', body: unknown): Promise<void> {
+    await this.cluster?.publish(kind, null, body);
+  }
+
   private async relayed(message: RelayMessage): Promise<void> {
     if (message.kind === 'domain') await this.linkBus.deliver(message.body as Published[]);
     else if (message.kind === 'presence')
       this.presence.tell(message.body as Pick<PresenceOutcome, 'controllerId' | 'moves'>);
+    else if (message.kind === 'alarm' && this.deps.live) applyRelayedAlarm(this.deps.live, message.body);
     else if (message.kind === 'send' && message.controllerId && this.owns(message.controllerId))
       await this.coordinators.get(message.controllerId)?.send(message.body as Record<string, Json>);
   }

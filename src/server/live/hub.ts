@@ -2,7 +2,9 @@
 // mode and why: fire, lockdown, override, schedule, base) and its site modes (lockdown, threat level,
 // active fire zones), and one fan-out of live events — access decisions, door changes, alarms — to the
 // push stream's subscribers (live/stream.ts), each filtered by the subscriber's scope. Presence (who
-// is inside, where and when last seen) is not held here: it is the presence store's.
+// is inside, where and when last seen) is not held here: it is the presence store's. Alarms come
+// from the alarm service, not from the controller's own alarm events (live/alarms.ts); they reach
+// other instances by the relay's `alarm` kind, not by the live relay.
 //
 // In a cluster of server instances (docs/scale-out.md) each hub hands what its own instance heard to
 // the live relay (cluster/live-relay.ts), and takes in what the others heard: a stream on any
@@ -11,6 +13,9 @@
 
 import { randomInt } from 'node:crypto';
 import type { ControllerEvent, Message } from '../../contracts/messages.ts';
+import type { AlarmChange } from '../alarms/types.ts';
+import type { AlarmOut } from '../alarms/wire.ts';
+import { alarmEvent } from './alarms.ts';
 
 export type DoorStateReport = Extract<Message, { kind: 'door-state' }>;
 
@@ -20,7 +25,8 @@ export interface LiveEvent {
   id: number;
   kind: 'access' | 'door' | 'alarm' | 'operator';
   at: number;
-  controllerId: string;
+  /** null for what no controller reported: an alarm the server raised itself */
+  controllerId: string | null;
   door: string | null;
   area: string | null;
   personId: string | null;
@@ -46,7 +52,9 @@ export function randomIdBase(): number {
   return randomInt(1, 2 ** 21) * LIVE_ID_SPAN;
 }
 
-const LIVE_TYPES: ReadonlySet<string> = new Set(['access', 'door', 'alarm', 'operator']);
+// A controller's `alarm` events become alarms (controllers/ingest.ts), which reach the stream as the
+// alarm service's changes (alarmChanged): one `alarm` event per change, with the alarm as it is.
+const LIVE_TYPES: ReadonlySet<string> = new Set(['access', 'door', 'operator']);
 /** Events kept for clients that reconnect with Last-Event-ID. */
 const KEEP = 1_000;
 
@@ -118,6 +126,14 @@ export class LiveHub {
       if (this.recent.length > KEEP) this.recent.shift();
       for (const listener of this.listeners) listener(event);
     }
+  }
+
+  /**
+   * An alarm raised, repeated, acknowledged, resolved or commented on, here or on another instance
+   * (each instance hears it from the alarm relay, so it is not forwarded by the live relay).
+   */
+  alarmChanged(change: AlarmChange, alarm: AlarmOut, at: number): void {
+    this.fanOut([alarmEvent(change, alarm, at)]);
   }
 
   /**

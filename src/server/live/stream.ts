@@ -1,6 +1,6 @@
 // The push stream (GET /api/live/stream): Server-Sent Events of the live hub's events, filtered by
 // the caller's scope — an event naming a person only if that person is in scope, one naming no one
-// (a door forced open) only if its door's site is. Each event is written as it arrives; a client
+// (a door forced open) only if its door's site is, an alarm as the alarm list would. Each event is written as it arrives; a client
 // that reconnects with Last-Event-ID gets the events it missed that the hub still keeps, or a
 // `resync` event when it cannot have them all.
 
@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SiteTopology } from '../operations/topology.ts';
 import type { Executor } from '../storage/db.ts';
 import { type ScopeFilter, scopeAllows } from '../storage/scope.ts';
+import { alarmEventVisible } from './alarms.ts';
 import type { LiveEvent, LiveHub } from './hub.ts';
 
 const KEEPALIVE_MS = 15_000;
@@ -26,6 +27,7 @@ export async function openStream(options: {
   const people = new Map<string, boolean>();
   const allowed = async (e: LiveEvent): Promise<boolean> => {
     if (!scoped) return true;
+    if (e.kind === 'alarm') return alarmEventVisible(scope, e);
     if (e.personId !== null) {
       let ok = people.get(e.personId);
       if (ok === undefined) {
