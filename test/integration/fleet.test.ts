@@ -283,6 +283,9 @@ describe.skipIf(!available)('a server, two controllers and Mosquitto as separate
       client.once('message', (_t, payload) => resolve(payload)),
     );
     await client.unsubscribeAsync('monban/main/controllers/ctl-1/heartbeat');
+    // The first unchanged copy is taken for an MQTT QoS 1 resend (a duplicate, dropped without an
+    // alarm); the second is a replay.
+    await client.publishAsync('monban/main/controllers/ctl-1/heartbeat', genuine, { qos: 1 });
     await client.publishAsync('monban/main/controllers/ctl-1/heartbeat', genuine, { qos: 1 });
     // A forgery: ctl-1's name, an attacker's key.
     const attacker = new Sealer('ctl-1', generateKeyPairSync('ed25519').privateKey, Date.now() * 2000);
