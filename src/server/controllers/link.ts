@@ -433,7 +433,12 @@ export class ControllerLink {
     // instance's writes and, in a cluster, the other instances' (each acts for its controllers).
     this.unsubscribe.push(
       this.revocations.subscribe(this.linkBus),
-      this.linkBus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
+      this.linkBus.subscribe('snapshots', (batch) =>
+        this.snapshots.changed(
+          batch.map((p) => p.event),
+          REBUILD_DELAY_MS,
+        ),
+      ),
       // A controller's site, or a site's topic, decides where its messages go.
       this.linkBus.on('topics', ['site.changed'], async (event) => {
         if (event.resource === 'site' || event.resource === 'controller') await this.loadTopics();
@@ -496,7 +501,8 @@ export class ControllerLink {
     if (!(await enrollWithToken(this.deps.store.db, controllerId, sha256Hex(token), pem, this.now())))
       return undefined;
     this.addController(controllerId, pem);
-    this.snapshots.schedule(0);
+    // Its own snapshot only: the others have not changed.
+    this.snapshots.buildMissing(0);
     await this.loadTopics();
     return {
       site: this.topicOf(controllerId),
@@ -604,7 +610,7 @@ export class ControllerLink {
       coordinator.controllerHolds = 0;
       this.snapshots.forget(id);
     }
-    this.snapshots.schedule(0);
+    this.snapshots.buildMissing(0);
   }
 
   private lost(ids: string[]): void {
