@@ -665,7 +665,9 @@ export class ControllerLink {
     this.deps.observer?.received?.(controllerId, message.kind);
     if (message.kind === 'heartbeat' || message.kind === 'hello') {
       coordinator.heard(message.clock);
-      coordinator.controllerHolds = message.snapshotVersion;
+      // A hello (a start, a reconnect, a controller that knows it is behind) is taken as it is.
+      if (message.kind === 'hello') coordinator.controllerHolds = message.snapshotVersion;
+      else coordinator.reportedHolds(message.snapshotVersion);
       const report = {
         lastSeq: seq,
         lastSeenAt: now,

@@ -418,7 +418,7 @@ export class SnapshotPublisher {
       people: known,
       deltas: delta ? held.deltas + 1 : 0,
     };
-    coordinator.controllerHolds = version;
+    coordinator.sending(version);
     if (delta)
       await this.transfers.deliver(coordinator, {
         kind: 'snapshot-delta',
@@ -509,7 +509,7 @@ export class SnapshotPublisher {
       deltas: delta ? (held?.deltas ?? 0) + 1 : 0,
     };
     // It will hold this one once it arrives; a miss shows in its next heartbeat or hello.
-    coordinator.controllerHolds = version;
+    coordinator.sending(version);
     if (delta && held)
       await this.transfers.deliver(coordinator, {
         kind: 'snapshot-delta',
