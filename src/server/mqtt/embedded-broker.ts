@@ -72,6 +72,11 @@ export async function startEmbeddedBroker(
   let resetting = false;
   const brokerOptions: AedesOptions = {
     ...(options.access ? accessControl(options.access) : {}),
+    // Messages beyond this many in delivery queue in aedes' emitter, which drains its queue
+    // recursively (one stack level per queued message when deliveries finish at once): aedes' 100
+    // overflowed the stack once a hundred controllers' traffic backed up. Deliveries still wait for
+    // their sockets; this only bounds how many are started.
+    concurrency: 10_000,
     published: (_packet, _client, done) => {
       if (!resetting) {
         resetting = true;
