@@ -81,11 +81,17 @@ function lookupSqlite(
 ): Map<string, Resolved> {
   const found = new Map<string, Resolved>();
   const byRef = sqliteStatement(sqlite, SQLITE_BY_REF);
-  for (const hash of hashes) for (const r of byRef.all(hash) as CredentialRow[]) addCredential(found, r);
+  for (const hash of hashes) {
+    const r = byRef.get(hash) as CredentialRow | undefined;
+    if (r) addCredential(found, r);
+  }
   if (found.size === hashes.length) return found;
   const byPin = sqliteStatement(sqlite, SQLITE_BY_PIN);
   const unknown = hashes.filter((h) => !found.has(h));
-  for (const hash of unknown) for (const r of byPin.all(hash) as CredentialRow[]) addCredential(found, r);
+  for (const hash of unknown) {
+    const r = byPin.get(hash) as CredentialRow | undefined;
+    if (r) addCredential(found, r);
+  }
   const keyByRef = sqliteStatement(sqlite, SQLITE_KEY_BY_REF);
   for (const hash of unknown) {
     if (found.has(hash)) continue;
