@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { constants, createGunzip, type Gunzip } from 'node:zlib';
+import { constants, createGunzip } from 'node:zlib';
 import type { SnapshotManifest } from '../contracts/messages.ts';
 
 /** Compressed bytes read at a time. */
@@ -76,19 +76,73 @@ class LineSplitter {
   }
 }
 
-interface SyncZlib {
-  _processChunk(chunk: Buffer, flush: number): Buffer;
+/** What a zlib stream is underneath (node:zlib's own synchronous path drives it the same way). */
+interface ZlibInternals {
+  _handle: {
+    writeSync(
+      flush: number,
+      input: Uint8Array,
+      inOff: number,
+      inLen: number,
+      out: Uint8Array,
+      outOff: number,
+      outLen: number,
+    ): void;
+  } | null;
+  _writeState: Uint32Array;
+}
+
+/** Output bytes produced at a time. */
+const OUT = 1 << 18;
+
+/**
+ * Decompresses a gzip body a piece at a time, synchronously. zlib has no public synchronous stream
+ * (gunzipSync takes and gives one whole buffer, and closes its stream after one call): this drives
+ * a Gunzip stream's native handle step by step exactly as node:zlib's synchronous path does
+ * (processChunkSync), without closing it between pieces.
+ */
+class SyncGunzip {
+  private readonly stream = createGunzip();
+  private readonly z = this.stream as unknown as ZlibInternals;
+
+  constructor() {
+    this.stream.on('error', () => {}); // reported synchronously below; not again as an event
+  }
+
+  /** Feeds `input`; calls `out` with each piece of output (a fresh buffer each time). */
+  write(input: Uint8Array, last: boolean, out: (data: Buffer) => void): void {
+    const handle = this.z._handle;
+    if (handle === null) throw new Error('transfer body does not decompress');
+    const flush = last ? constants.Z_FINISH : constants.Z_NO_FLUSH;
+    let inOff = 0;
+    let inLen = input.length;
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(OUT);
+      handle.writeSync(flush, input, inOff, inLen, buffer, 0, OUT);
+      if (this.stream.destroyed) throw new Error('transfer body does not decompress');
+      const outLeft = this.z._writeState[0]!;
+      const inLeft = this.z._writeState[1]!;
+      if (OUT - outLeft > 0) out(buffer.subarray(0, OUT - outLeft));
+      inOff += inLen - inLeft;
+      inLen = inLeft;
+      // Output space left over: all the input it could take is taken.
+      if (outLeft !== 0) return;
+    }
+  }
+
+  close(): void {
+    this.stream.close();
+  }
 }
 
 /**
- * The lines of a checked body file, synchronously. zlib has no public synchronous stream: this
- * drives a Gunzip stream's own synchronous step (`_processChunk`, what `gunzipSync` itself runs) a
- * slice at a time, so only one slice's output is held at once.
+ * The lines of a checked body file, synchronously, holding one slice of compressed input and one
+ * piece of output at a time.
  */
 export function readBodyLinesSync(path: string, manifest: SnapshotManifest, sink: LineSink): void {
   checkBodyFile(path, manifest);
   const lines = new LineSplitter(manifest.rawSize, sink);
-  const gunzip = createGunzip({ chunkSize: 1 << 18 }) as Gunzip & SyncZlib;
+  const gunzip = new SyncGunzip();
   const fd = openSync(path, 'r');
   try {
     const slice = Buffer.allocUnsafe(SLICE);
@@ -97,14 +151,7 @@ export function readBodyLinesSync(path: string, manifest: SnapshotManifest, sink
       const n = readSync(fd, slice, 0, Math.min(SLICE, manifest.size - at), at);
       if (n === 0) throw new Error('transfer size differs from its manifest');
       at += n;
-      const last = at >= manifest.size;
-      let out: Buffer;
-      try {
-        out = gunzip._processChunk(slice.subarray(0, n), last ? constants.Z_FINISH : constants.Z_NO_FLUSH);
-      } catch {
-        throw new Error('transfer body does not decompress');
-      }
-      lines.push(out);
+      gunzip.write(slice.subarray(0, n), at >= manifest.size, (data) => lines.push(data));
     }
     lines.end();
   } finally {

@@ -121,7 +121,8 @@ export class PeopleDigest {
 
   /** Gives back slack left by estimating the number of people too high. */
   trim(length: number): void {
-    if (this.words.length > 2 * length + 512) this.words = this.words.slice(0, 2 * length);
+    if (this.words.length > 2 * length + Math.max(512, length >> 4))
+      this.words = this.words.slice(0, 2 * length);
   }
 
   get value(): string {
@@ -231,15 +232,35 @@ export class SnapshotCompiler {
   }
 
   private flushSample(): void {
-    const perPerson = this.sampleBytes / Math.max(1, this.sample.length);
-    const rest = this.rawSize > this.bytesRead ? (this.rawSize - this.bytesRead) / perPerson : 0;
-    this.makeBuilder(Math.ceil((this.sample.length + rest) * 1.01) + this.changes.size);
+    const n = Math.max(1, this.sample.length);
+    const rest = this.rawSize > this.bytesRead ? (this.rawSize - this.bytesRead) / (this.sampleBytes / n) : 0;
+    // Sized from the sample, a little over: a store that grows copies its arrays (twice the memory).
+    const scale = ((this.sample.length + rest) * 1.01) / n;
+    let credentials = 0;
+    let entries = 0;
+    for (const { def } of this.sample) {
+      const creds = Array.isArray(def.credentials) ? def.credentials : [];
+      credentials += creds.length;
+      entries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
+      for (const c of creds) entries += Array.isArray(c?.levels) ? c.levels.length : 0;
+    }
+    const extra = this.changes.size;
+    this.makeBuilder(Math.ceil(n * scale) + extra, {
+      expectedCredentials: Math.ceil(credentials * scale) + 4 * extra,
+      expectedEntries: Math.ceil(entries * scale) + 8 * extra,
+    });
     for (const { def, line } of this.sample.splice(0)) this.add(def, line, 0, line.length);
   }
 
-  private makeBuilder(expected: number): void {
+  private makeBuilder(
+    expected: number,
+    sizes: { expectedCredentials?: number; expectedEntries?: number } = {},
+  ): void {
     const header = this.header!;
-    this.builder = new PolicyBuilder(header.site as unknown as SiteStructure, { expectedPeople: expected });
+    this.builder = new PolicyBuilder(header.site as unknown as SiteStructure, {
+      expectedPeople: expected,
+      ...sizes,
+    });
     this.digest = new PeopleDigest(expected);
   }
 

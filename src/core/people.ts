@@ -338,13 +338,18 @@ export class PeopleStore {
   personTableFill = 0;
   credTableFill = 0;
 
-  constructor(expectedPeople = 0, expectedCredentials = expectedPeople, poolBytes = 1 << 12) {
+  constructor(
+    expectedPeople = 0,
+    expectedCredentials = expectedPeople,
+    poolBytes = 1 << 12,
+    expectedEntries = expectedPeople * 3,
+  ) {
     this.pool = new StringPool(poolBytes);
     this.personTable = new Int32Array(tableSize(expectedPeople));
     this.credTable = new Int32Array(tableSize(expectedCredentials));
     this.personRows = new Uint32Array(expectedPeople * PERSON_STRIDE);
     this.credRows = new Uint32Array(expectedCredentials * CRED_STRIDE);
-    this.entries = new Int32Array(expectedPeople * 3);
+    this.entries = new Int32Array(expectedEntries);
   }
 
   /**
@@ -920,8 +925,15 @@ export class PeopleBuilder {
     private readonly ctx: PeopleContext,
     private readonly names: PeopleNames,
     expectedPeople = 0,
+    /** sizes known or estimated up front (a store that grows copies its arrays, twice the memory) */
+    expected: { credentials?: number; entries?: number } = {},
   ) {
-    this.store = new PeopleStore(expectedPeople, expectedPeople, expectedPeople * 80);
+    this.store = new PeopleStore(
+      expectedPeople,
+      expected.credentials ?? expectedPeople,
+      expectedPeople * 80,
+      expected.entries ?? expectedPeople * 3,
+    );
   }
 
   get count(): number {

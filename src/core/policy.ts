@@ -418,9 +418,15 @@ export class PolicyBuilder {
   private readonly part: SitePart;
   private readonly people: PeopleBuilder;
 
-  constructor(site: SiteStructure, options: { expectedPeople?: number } = {}) {
+  constructor(
+    site: SiteStructure,
+    options: { expectedPeople?: number; expectedCredentials?: number; expectedEntries?: number } = {},
+  ) {
     this.part = compileStructure(site);
-    this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0);
+    this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0, {
+      ...(options.expectedCredentials !== undefined && { credentials: options.expectedCredentials }),
+      ...(options.expectedEntries !== undefined && { entries: options.expectedEntries }),
+    });
   }
 
   /** How many people have been added. */
