@@ -3,12 +3,13 @@
 //   check   the rows against the database (references, ownership, scope) — reads only;
 //   stage   people rows into import_staging, a slice per short transaction, so nothing holds the
 //           database while the file is worked through;
-//   switch  one transaction that applies every row (people in bulk: people-bulk.ts; credentials
-//           through the service writes, which hash their PINs) and raises their domain events.
+//   switch  one transaction that applies every row in bulk (people-bulk.ts, credentials-bulk.ts,
+//           which hashes the PINs) and raises the rows' domain events.
 // All or nothing: a refused file, a cancel or a failure before the switch commits changes nothing.
 // It runs in a worker thread with its own database connection (worker.ts), so the server's event
 // loop and connection stay free; or in the caller's thread where no worker can be used.
 
+import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { credentialsCsv } from '../csv/credentials.ts';
 import {
   type CsvKind,
@@ -21,10 +22,12 @@ import {
 import { peopleCsv } from '../csv/people.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
+import type { NewCredential } from '../storage/credentials.ts';
 import type { Executor } from '../storage/db.ts';
-import { StorageError } from '../storage/errors.ts';
+import { isUniqueViolation, StorageError } from '../storage/errors.ts';
 import { repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
+import { CREDENTIALS_SLICE, CredentialRowRefused, upsertCredentialsSlice } from './credentials-bulk.ts';
 import { PEOPLE_SLICE, upsertPeopleSlice } from './people-bulk.ts';
 
 export type ImportKind = 'people' | 'credentials';
@@ -127,7 +130,7 @@ export async function runImportPipeline(
       } finally {
         await db.deleteFrom('import_staging').where('job_id', '=', options.jobId).execute();
       }
-    } else await switchRows(db, installationKey, spec, options, parsed, report, raise, progress, stop);
+    } else await switchCredentials(db, installationKey, options, parsed, report, raise, progress, stop);
     report.ok = true;
     return { report, events, cancelled: false };
   } catch (error) {
@@ -242,11 +245,10 @@ async function switchPeople(
   for (const e of pending) raise(e);
 }
 
-/** The switch row by row through the service writes (credentials: PINs hashed there). */
-async function switchRows(
+/** The switch for credentials: in bulk (credentials-bulk.ts), in one transaction, PINs hashed here. */
+async function switchCredentials(
   db: Executor,
   installationKey: Uint8Array,
-  spec: CsvKind<unknown>,
   options: PipelineOptions,
   parsed: readonly ParsedRow<unknown>[],
   report: ImportReport,
@@ -254,32 +256,50 @@ async function switchRows(
   progress: (phase: ImportPhase, done: number, total: number) => void,
   stop: () => void,
 ): Promise<void> {
+  const credentialKey = siteCredentialKey(installationKey);
+  const rows = parsed as readonly ParsedRow<NewCredential>[];
+  const total = rows.length;
   const pending: DomainEvent[] = [];
   await db.transaction().execute(async (tx) => {
-    const repos = repositories(tx, installationKey);
-    for (const [i, row] of parsed.entries()) {
-      if (i % 100 === 0) stop();
+    for (let at = 0; at < total; at += CREDENTIALS_SLICE) {
+      stop();
+      const slice = rows.slice(at, at + CREDENTIALS_SLICE);
+      const inputs = slice.map((r) => r.value);
+      let outcomes: ('created' | 'updated')[];
       try {
-        const outcome = await spec.apply(repos, row.value, options.now, (e) => pending.push(e));
-        report[outcome]++;
-        report.changes.push({
-          action: outcome === 'created' ? 'create' : 'update',
-          id: spec.keys(row.value)[0]!.split('\u0000')[2]!,
-        });
+        outcomes = await upsertCredentialsSlice(tx, credentialKey, inputs, options.now, (e) =>
+          pending.push(e),
+        );
       } catch (error) {
-        if (!(error instanceof StorageError)) throw error;
-        throw new Refused([
-          {
-            row: row.row,
-            line: row.line,
-            column: error.field
-              ? (row.headers.get(error.field.replace(/\[\d+\]$/, '')) ?? error.field)
-              : null,
-            reason: error.message,
-          },
-        ]);
+        if (error instanceof CredentialRowRefused) {
+          const row = slice[error.index]!;
+          throw new Refused([
+            {
+              row: row.row,
+              line: row.line,
+              column: error.field === null ? null : (row.headers.get(error.field) ?? error.field),
+              reason: error.message,
+            },
+          ]);
+        }
+        if (isUniqueViolation(error) || /FOREIGN KEY|23503|foreign key/i.test(String(error)))
+          // Changed since the check (a person removed, an identifier taken): the switch is spent.
+          throw new Refused([
+            {
+              row: slice[0]?.row ?? 1,
+              line: slice[0]?.line ?? 1,
+              column: null,
+              reason:
+                'a person or identifier of these rows changed during the import (removed, or taken by another credential); run it again',
+            },
+          ]);
+        throw error;
       }
-      if (i % 500 === 499 || i === parsed.length - 1) progress('switch', i + 1, parsed.length);
+      outcomes.forEach((o, i) => {
+        report[o]++;
+        report.changes.push({ action: o === 'created' ? 'create' : 'update', id: inputs[i]!.id });
+      });
+      progress('switch', Math.min(at + CREDENTIALS_SLICE, total), total);
     }
   });
   for (const e of pending) raise(e);
