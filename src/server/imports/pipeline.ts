@@ -9,6 +9,7 @@
 // It runs in a worker thread with its own database connection (worker.ts), so the server's event
 // loop and connection stay free; or in the caller's thread where no worker can be used.
 
+import { sql } from 'kysely';
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { credentialsCsv } from '../csv/credentials.ts';
 import {
@@ -20,10 +21,12 @@ import {
   readCsvRows,
 } from '../csv/import.ts';
 import { peopleCsv } from '../csv/people.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import { auditRecordOf, type DomainEvent, type Origin } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
+import { appendWithin } from '../storage/audit-log.ts';
+import { chainKeys } from '../storage/chain.ts';
 import type { NewCredential } from '../storage/credentials.ts';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, sqliteConnection } from '../storage/db.ts';
 import { isUniqueViolation, StorageError } from '../storage/errors.ts';
 import { repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
@@ -37,6 +40,11 @@ export interface PipelineOptions
   extends Pick<ImportOptions, 'encoding' | 'timezone' | 'dryRun' | 'scope' | 'givenPinCodes' | 'maxErrors'> {
   now: number;
   jobId: string;
+  /**
+   * who imports: given, the rows' audit records are written inside the switch transaction (all or
+   * nothing, audit included) and the events are to be published marked `origin.audited`
+   */
+  origin?: Origin;
   onProgress?: (phase: ImportPhase, done: number, total: number) => void;
   /** true once the job was cancelled: the pipeline stops at the next slice, changing nothing */
   cancelled?: () => boolean;
@@ -57,6 +65,12 @@ export class ImportCancelled extends Error {
 
 const specOf = (kind: ImportKind) =>
   (kind === 'credentials' ? credentialsCsv : peopleCsv) as CsvKind<unknown>;
+
+/** Who the audit records name, and the audit chain key. */
+interface Audit {
+  origin: Origin;
+  key: Buffer;
+}
 
 class Refused extends Error {
   constructor(readonly errors: ImportReport['errors']) {
@@ -123,14 +137,16 @@ export async function runImportPipeline(
 
     const events: DomainEvent[] = [];
     const raise: Raise = (e) => events.push(e);
+    const audit = options.origin && { origin: options.origin, key: chainKeys(installationKey).audit };
     if (kind === 'people') {
       await stage(db, options.jobId, parsed, progress, stop);
       try {
-        await switchPeople(db, options, parsed, report, raise, progress, stop);
+        await switchPeople(db, options, audit, parsed, report, raise, progress, stop);
       } finally {
         await db.deleteFrom('import_staging').where('job_id', '=', options.jobId).execute();
       }
-    } else await switchCredentials(db, installationKey, options, parsed, report, raise, progress, stop);
+    } else
+      await switchCredentials(db, installationKey, options, audit, parsed, report, raise, progress, stop);
     report.ok = true;
     return { report, events, cancelled: false };
   } catch (error) {
@@ -199,6 +215,7 @@ async function stage(
 async function switchPeople(
   db: Executor,
   options: PipelineOptions,
+  audit: Audit | undefined,
   parsed: readonly ParsedRow<unknown>[],
   report: ImportReport,
   raise: Raise,
@@ -241,6 +258,7 @@ async function switchPeople(
       });
       progress('switch', Math.min(seq + PEOPLE_SLICE, total), total);
     }
+    await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);
 }
@@ -250,6 +268,7 @@ async function switchCredentials(
   db: Executor,
   installationKey: Uint8Array,
   options: PipelineOptions,
+  audit: Audit | undefined,
   parsed: readonly ParsedRow<unknown>[],
   report: ImportReport,
   raise: Raise,
@@ -301,6 +320,31 @@ async function switchCredentials(
       });
       progress('switch', Math.min(at + CREDENTIALS_SLICE, total), total);
     }
+    await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);
+}
+
+/**
+ * The audit records of the switch's events, in the switch's transaction, at the end of the chain. On
+ * SQLite the switch holds the write lock already; on PostgreSQL the table is locked against other
+ * appends until the switch commits (they wait a moment, then append after these).
+ */
+async function auditWithin(
+  tx: Executor,
+  audit: Audit | undefined,
+  events: readonly DomainEvent[],
+): Promise<void> {
+  if (!audit || events.length === 0) return;
+  const { origin, key } = audit;
+  if (!sqliteConnection(tx)) await sql`LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
+  const at = Date.now();
+  await appendWithin(
+    tx,
+    key,
+    events.map((event) => {
+      const { action, target, detail } = auditRecordOf(event);
+      return { at, actor: origin.actor, source: origin.source, action, target, detail };
+    }),
+  );
 }

@@ -10,6 +10,8 @@ import { credentialsCsv } from '../../../src/server/csv/credentials.ts';
 import { importCsv } from '../../../src/server/csv/import.ts';
 import type { DomainEvent } from '../../../src/server/domain/events.ts';
 import { runImportPipeline } from '../../../src/server/imports/pipeline.ts';
+import { AuditLog } from '../../../src/server/storage/audit-log.ts';
+import { chainKeys } from '../../../src/server/storage/chain.ts';
 import type { Store } from '../../../src/server/storage/db.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
 import { backends } from '../storage/backends.ts';
@@ -128,5 +130,34 @@ describe.each(backends)('bulk credentials switch on $name', (backend) => {
       { row: 3, line: 3, column: 'validUntil', reason: 'validUntil must be after validFrom' },
     ]);
     expect(await rows(bulk)).toEqual(before);
+  });
+
+  it("writes the rows' audit records inside the switch when told who imports, on an intact chain", async () => {
+    const log = new AuditLog(bulk.db, chainKeys(KEY).audit);
+    const before = (await log.verify()).records;
+    const file = utf8('id,personId,type,identifier\nc5,p1,card,C-1005\nc6,p2,card,C-1006\n');
+    const origin = { actor: 'token:t1', source: '10.0.0.9', via: 'api' as const };
+    const result = await runImportPipeline('credentials', bulk.db, KEY, file, {
+      now: NOW,
+      jobId: 'job-2',
+      origin,
+    });
+    expect(result.report.ok).toBe(true);
+    const verdict = await log.verify();
+    expect(verdict.spans).toEqual([]);
+    expect(verdict.records).toBe(before + 2);
+    const records = await bulk.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    expect(records.map((r) => [r.actor, r.source, r.action, r.target])).toEqual([
+      ['token:t1', '10.0.0.9', 'credential.create', 'credential:c6'],
+      ['token:t1', '10.0.0.9', 'credential.create', 'credential:c5'],
+    ]);
+    // A refused file writes no audit record either.
+    await runImportPipeline('credentials', bulk.db, KEY, REFUSED, { now: NOW, jobId: 'job-3', origin });
+    expect((await log.verify()).records).toBe(before + 2);
   });
 });
