@@ -11,6 +11,7 @@ import type { Selectable } from 'kysely';
 import { credentialIdHash, pinHash } from '../../contracts/credential-key.ts';
 import type { CredentialKey } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
+import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import type { Executor } from '../storage/db.ts';
 import type { CredentialsTable } from '../storage/schema.ts';
@@ -30,6 +31,16 @@ export class CredentialRowRefused extends Error {
 }
 
 type Row = Selectable<CredentialsTable>;
+
+const CREDENTIAL_COLUMNS: readonly BulkColumn[] = [
+  ...['id', 'person_id', 'type', 'identifier', 'ref_hash', 'pin_hash', 'duress_pin_hash', 'state'].map(
+    (name) => ({ name, pg: 'text' as const }),
+  ),
+  ...['valid_from', 'valid_until', 'max_uses', 'uses'].map((name) => ({ name, pg: 'bigint' as const })),
+  { name: 'label', pg: 'text' },
+  { name: 'created_at', pg: 'bigint' },
+  { name: 'updated_at', pg: 'bigint' },
+];
 
 /** Creates or updates one slice of credentials (at most CREDENTIALS_SLICE) inside the caller's transaction. */
 export async function upsertCredentialsSlice(
@@ -113,25 +124,27 @@ export async function upsertCredentialsSlice(
     });
   });
 
-  if (rows.length > 0)
-    await tx
-      .insertInto('credentials')
-      .values(rows)
-      .onConflict((oc) =>
-        // What an update may change; id, person, type, card identifier, uses and created_at stay.
-        oc.column('id').doUpdateSet((eb) => ({
-          identifier: eb.ref('excluded.identifier'),
-          pin_hash: eb.ref('excluded.pin_hash'),
-          duress_pin_hash: eb.ref('excluded.duress_pin_hash'),
-          state: eb.ref('excluded.state'),
-          valid_from: eb.ref('excluded.valid_from'),
-          valid_until: eb.ref('excluded.valid_until'),
-          max_uses: eb.ref('excluded.max_uses'),
-          label: eb.ref('excluded.label'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+  // What an update may change; id, person, type, card identifier, uses and created_at stay.
+  await bulkInsert(
+    tx,
+    'credentials',
+    CREDENTIAL_COLUMNS,
+    rows.map((r) => CREDENTIAL_COLUMNS.map((c) => r[c.name as keyof Row] ?? null)),
+    {
+      key: ['id'],
+      update: [
+        'identifier',
+        'pin_hash',
+        'duress_pin_hash',
+        'state',
+        'valid_from',
+        'valid_until',
+        'max_uses',
+        'label',
+        'updated_at',
+      ],
+    },
+  );
 
   // The events credentialWrites.create / credentialWrites.upsert raise, in the same order.
   for (const after of rows) {

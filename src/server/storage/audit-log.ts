@@ -6,6 +6,7 @@
 // hashed (storage/text.ts), so the bytes verified are the bytes that were hashed.
 
 import type { Kysely } from 'kysely';
+import { type BulkColumn, bulkInsert } from './bulk.ts';
 import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import type { Database } from './schema.ts';
 import { storableText } from './text.ts';
@@ -164,11 +165,20 @@ export async function appendWithin(
     prev = hash;
     return row;
   });
-  // 9 columns a row: slices far below any engine's limit on parameters per statement.
-  for (let i = 0; i < rows.length; i += 500)
-    await tx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  await bulkInsert(
+    tx,
+    'audit_log',
+    AUDIT_COLUMNS,
+    rows.map((r) => [r.id, r.at, r.actor, r.source, r.action, r.target, r.detail, r.prev_hash, r.hash]),
+  );
   return rows.map((r) => r.id);
 }
+
+const AUDIT_COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', pg: 'bigint' },
+  { name: 'at', pg: 'bigint' },
+  ...['actor', 'source', 'action', 'target', 'detail', 'prev_hash', 'hash'].map((name) => ({
+    name,
+    pg: 'text' as const,
+  })),
+];
