@@ -4,12 +4,12 @@ import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, SelectField } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import {
   type Area,
   type AreaCreate,
@@ -49,20 +49,12 @@ export function AreasPage() {
         a.id === 'outside' ? (
           t('areas.builtIn')
         ) : (
-          <div className="row">
-            <Button onPress={() => setEditing(a)} aria-label={t('common.editNamed', { name: a.name })}>
-              {t('common.edit')}
-            </Button>
-            <ConfirmDialog
-              trigger={t('common.delete')}
-              title={t('common.deleteNamed', { name: a.name })}
-              confirmLabel={t('common.delete')}
-              variant="danger"
-              onConfirm={() => remove.mutateAsync(a.id)}
-            >
-              <p>{t('areas.deleteEffect')}</p>
-            </ConfirmDialog>
-          </div>
+          <RowActions
+            name={a.name}
+            onEdit={() => setEditing(a)}
+            onDelete={() => remove.mutateAsync(a.id)}
+            deleteEffect={t('areas.deleteEffect')}
+          />
         ),
     },
   ];

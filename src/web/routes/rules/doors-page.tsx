@@ -5,12 +5,12 @@ import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { CheckboxField, Field, SelectField } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import { useAreas } from '../../hooks/api/areas.ts';
 import { useControllers } from '../../hooks/api/controllers.ts';
 import {
@@ -53,7 +53,12 @@ export function DoorsPage() {
       key: 'actions',
       header: t('common.actions'),
       cell: (d) => (
-        <div className="row">
+        <RowActions
+          name={d.name}
+          onEdit={() => setEditing(d)}
+          onDelete={() => remove.mutateAsync(d.id)}
+          deleteEffect={t('doors.deleteEffect')}
+        >
           <Link
             to={`/rules/access?door=${encodeURIComponent(d.id)}`}
             className="button button-quiet"
@@ -61,19 +66,7 @@ export function DoorsPage() {
           >
             {t('nav.access')}
           </Link>
-          <Button onPress={() => setEditing(d)} aria-label={t('common.editNamed', { name: d.name })}>
-            {t('common.edit')}
-          </Button>
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('common.deleteNamed', { name: d.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(d.id)}
-          >
-            <p>{t('doors.deleteEffect')}</p>
-          </ConfirmDialog>
-        </div>
+        </RowActions>
       ),
     },
   ];

@@ -3,12 +3,12 @@ import { type FormEvent, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, IdChecklist } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import { useAccessLevels } from '../../hooks/api/access-levels.ts';
 import {
   type Group,
@@ -32,20 +32,12 @@ export function GroupsPage() {
       key: 'actions',
       header: t('common.actions'),
       cell: (g) => (
-        <div className="row">
-          <Button onPress={() => setEditing(g)} aria-label={t('common.editNamed', { name: g.name })}>
-            {t('common.edit')}
-          </Button>
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('common.deleteNamed', { name: g.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(g.id)}
-          >
-            <p>{t('groups.deleteEffect')}</p>
-          </ConfirmDialog>
-        </div>
+        <RowActions
+          name={g.name}
+          onEdit={() => setEditing(g)}
+          onDelete={() => remove.mutateAsync(g.id)}
+          deleteEffect={t('groups.deleteEffect')}
+        />
       ),
     },
   ];

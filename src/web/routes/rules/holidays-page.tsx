@@ -3,12 +3,12 @@ import { type FormEvent, useRef, useState } from 'react';
 import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import {
   type HolidayCalendar,
   useCreateHolidayCalendar,
@@ -39,20 +39,12 @@ export function HolidaysPage() {
       key: 'actions',
       header: t('common.actions'),
       cell: (c) => (
-        <div className="row">
-          <Button onPress={() => setEditing(c)} aria-label={t('common.editNamed', { name: c.name })}>
-            {t('common.edit')}
-          </Button>
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('common.deleteNamed', { name: c.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(c.id)}
-          >
-            <p>{t('holidays.deleteEffect')}</p>
-          </ConfirmDialog>
-        </div>
+        <RowActions
+          name={c.name}
+          onEdit={() => setEditing(c)}
+          onDelete={() => remove.mutateAsync(c.id)}
+          deleteEffect={t('holidays.deleteEffect')}
+        />
       ),
     },
   ];

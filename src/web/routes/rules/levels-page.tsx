@@ -4,12 +4,12 @@ import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { ChangePreviewStep } from '../../components/change-preview.tsx';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, IdChecklist, SelectField } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import {
   type AccessLevel,
   useAccessLevels,
@@ -41,20 +41,12 @@ export function LevelsPage() {
       key: 'actions',
       header: t('common.actions'),
       cell: (l) => (
-        <div className="row">
-          <Button onPress={() => setEditing(l)} aria-label={t('common.editNamed', { name: l.name })}>
-            {t('common.edit')}
-          </Button>
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('common.deleteNamed', { name: l.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(l.id)}
-          >
-            <p>{t('levels.deleteEffect')}</p>
-          </ConfirmDialog>
-        </div>
+        <RowActions
+          name={l.name}
+          onEdit={() => setEditing(l)}
+          onDelete={() => remove.mutateAsync(l.id)}
+          deleteEffect={t('levels.deleteEffect')}
+        />
       ),
     },
   ];

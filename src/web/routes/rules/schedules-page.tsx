@@ -5,12 +5,12 @@ import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { ChangePreviewStep } from '../../components/change-preview.tsx';
 import { Button } from '../../components/common/button.tsx';
-import { ConfirmDialog } from '../../components/common/confirm-dialog.tsx';
 import { type Column, DataTable } from '../../components/common/data-table.tsx';
 import { EditPanel } from '../../components/common/edit-panel.tsx';
 import { ErrorNotice } from '../../components/common/error-notice.tsx';
 import { Field, IdChecklist } from '../../components/common/fields.tsx';
 import { Loading, Page } from '../../components/common/page.tsx';
+import { RowActions } from '../../components/common/row-actions.tsx';
 import { useHolidayCalendars } from '../../hooks/api/holidays.ts';
 import {
   type Schedule,
@@ -46,20 +46,12 @@ export function SchedulesPage() {
       key: 'actions',
       header: t('common.actions'),
       cell: (s) => (
-        <div className="row">
-          <Button onPress={() => setEditing(s)} aria-label={t('common.editNamed', { name: s.name })}>
-            {t('common.edit')}
-          </Button>
-          <ConfirmDialog
-            trigger={t('common.delete')}
-            title={t('common.deleteNamed', { name: s.name })}
-            confirmLabel={t('common.delete')}
-            variant="danger"
-            onConfirm={() => remove.mutateAsync(s.id)}
-          >
-            <p>{t('schedules.deleteEffect')}</p>
-          </ConfirmDialog>
-        </div>
+        <RowActions
+          name={s.name}
+          onEdit={() => setEditing(s)}
+          onDelete={() => remove.mutateAsync(s.id)}
+          deleteEffect={t('schedules.deleteEffect')}
+        />
       ),
     },
   ];
