@@ -19,6 +19,8 @@ import { Sealer } from '../src/contracts/envelope.ts';
 import { prepareTransfer } from '../src/contracts/transfer.ts';
 import { ControllerAgent } from '../src/controller/agent.ts';
 import type { ControllerIdentity } from '../src/controller/identity.ts';
+import { decide } from '../src/core/decide.ts';
+import type { SiteEngine } from '../src/core/engine.ts';
 import type { PersonDef } from '../src/core/model.ts';
 import { snapshotPerson } from './site-generator.ts';
 
@@ -206,6 +208,30 @@ async function controller(): Promise<void> {
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1]! };
   };
+  /**
+   * The core decision alone (core/decide.ts) on the agent's compiled policy, for cards of people
+   * spread over the whole store (their keyed hashes regenerated as the server made them).
+   */
+  const decideCore = (agent: ControllerAgent) => {
+    const { policy, state } = (agent as unknown as { engine: SiteEngine }).engine;
+    const keys = Array.from({ length: 20_000 }, (_, n) => {
+      const i = KNOWN + 1 + ((n * 7919) % (people - KNOWN - 1));
+      return `card:${person(i).credentials[0]!.id}`;
+    });
+    const now = Date.now();
+    const times: number[] = [];
+    let granted = 0;
+    for (let round = 0; round < 5; round++)
+      for (const [n, credential] of keys.entries()) {
+        const t0 = performance.now();
+        const d = decide(policy, state, { door: 'D1', side: n % 2 === 0 ? 'in' : 'out', credential }, now);
+        times.push((performance.now() - t0) * 1000);
+        if (d.result === 'grant') granted++;
+      }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    return { p50: at(0.5), p99: at(0.99), granted: granted / 5, of: keys.length };
+  };
   gc();
   const baseline = memory();
   let agent = make();
@@ -221,7 +247,12 @@ async function controller(): Promise<void> {
   const installedAfterGc = memory();
   const decided = decideKnown(agent);
   const decisionUs = decideTimes(agent);
+  const coreDecisionUs = decideCore(agent);
   await agent.stop();
+  // The stopped agent goes before the new one starts, as a process restarting leaves nothing behind.
+  (agent as ControllerAgent | undefined) = undefined;
+  gc();
+  const stopped = memory();
   // Started again: the stored transfer is checked and loaded from the data dir.
   const r0 = performance.now();
   const c0 = process.cpuUsage();
@@ -241,6 +272,9 @@ async function controller(): Promise<void> {
     restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
     decisionUs,
     decisionUsAfterRestart: decideTimes(agent),
+    coreDecisionUs,
+    coreDecisionUsAfterRestart: decideCore(agent),
+    stopped,
     baseline,
     installed,
     installedAfterGc,

@@ -43,6 +43,11 @@ export interface SnapshotCapacityReport {
     restartCpuMs: number;
     decisionUs: { p50: number; p99: number; max: number };
     decisionUsAfterRestart: { p50: number; p99: number; max: number };
+    /** core/decide.ts alone on the agent's policy (20,000 cards spread over the store, 5 rounds) */
+    coreDecisionUs: { p50: number; p99: number; granted: number; of: number };
+    coreDecisionUsAfterRestart: { p50: number; p99: number; granted: number; of: number };
+    /** the first agent stopped and collected, before the second starts */
+    stopped: Memory;
     baseline: Memory;
     installed: Memory;
     installedAfterGc: Memory;

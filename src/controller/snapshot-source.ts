@@ -65,13 +65,20 @@ export class PeopleDigest {
 
   /** Sets person `p`'s digest from the UTF-8 bytes of their canonical JSON. */
   set(p: number, data: Uint8Array, start: number, end: number): void {
-    let h0 = 0x811c9dc5;
+    // Two 32-bit lanes, four bytes a step (murmur-style mixing): ~1 ns a byte, 0.5 GB at 2,000,000.
+    let h0 = 0x811c9dc5 ^ (end - start);
     let h1 = 0x9747b28c;
-    for (let i = start; i < end; i++) {
-      const b = data[i]!;
-      h0 = Math.imul(h0 ^ b, 0x01000193);
-      h1 = Math.imul(h1 ^ b, 0x5bd1e995);
-      h1 ^= h1 >>> 15;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const w = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      h0 = Math.imul(h0 ^ w, 0xcc9e2d51);
+      h0 ^= h0 >>> 15;
+      h1 = Math.imul(h1 ^ w, 0x5bd1e995);
+      h1 ^= h1 >>> 13;
+    }
+    for (; i < end; i++) {
+      h0 = Math.imul(h0 ^ data[i]!, 0x01000193);
+      h1 = Math.imul(h1 ^ data[i]!, 0x5bd1e995);
     }
     h0 = Math.imul(h0 ^ (h0 >>> 16), 0x85ebca6b);
     h0 ^= h0 >>> 13;
