@@ -6,6 +6,7 @@
 // hash. No person object outlives its line: 2,000,000 cardholders fit in the controller's 500 MB
 // (DESIGN.md §7), where the snapshot's people as objects took about 1 GB alone.
 
+import { readFileSync } from 'node:fs';
 import { canonicalJson, type Json } from '../contracts/canonical.ts';
 import {
   parseMessage,
@@ -13,7 +14,7 @@ import {
   type SnapshotDelta,
   type SnapshotManifest,
 } from '../contracts/messages.ts';
-import { canonicalSha256 } from '../contracts/transfer.ts';
+import { canonicalSha256, openTransferredSync } from '../contracts/transfer.ts';
 import type { PersonDef } from '../core/model.ts';
 import {
   type Policy,
@@ -323,6 +324,13 @@ export function compileMessage(snapshot: Snapshot, deltas: readonly SnapshotDelt
 /** A stored snapshot (and the deltas since), compiled synchronously (a controller starting). */
 export function compileBaseSync(base: SnapshotBase, deltas: readonly SnapshotDelta[] = []): HeldPolicy {
   if (base.kind === 'message') return compileMessage(base.snapshot, deltas);
+  if (base.manifest.format !== 'lines') {
+    // A snapshot transferred as one JSON text (before snapshots went as lines): small, read whole.
+    const parsed = parseMessage(openTransferredSync(base.manifest, readFileSync(base.path)));
+    if (!parsed.ok) throw new Error(parsed.error);
+    if (parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
+    return compileMessage(parsed.message, deltas);
+  }
   const compiler = new SnapshotCompiler(deltas, base.manifest.rawSize);
   readBodyLinesSync(base.path, base.manifest, compiler.line);
   return compiler.end();

@@ -10,11 +10,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/contracts/canonical.ts';
+import { canonicalJson, type Json } from '../../src/contracts/canonical.ts';
 import type { Snapshot, SnapshotDelta } from '../../src/contracts/messages.ts';
-import { prepareTransfer } from '../../src/contracts/transfer.ts';
+import { prepareTransfer, sha256Hex } from '../../src/contracts/transfer.ts';
 import {
   compileBaseSync,
   compileLines,
@@ -281,6 +282,31 @@ describe('compact controller policy', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('reads a snapshot stored as one JSON text (transferred before snapshots went as lines)', async () => {
+    const people = [
+      { id: 'a', credentials: [{ type: 'card' as const, id: 'c1' }], levels: ['front'] },
+      { id: 'b', credentials: [{ type: 'mobile' as const, id: 'm1', publicKey: 'k' }], groups: ['staff'] },
+    ];
+    const snapshot = snapshotOf(siteWith(people), ['a']);
+    const lines = await transferred(snapshot);
+    const text = Buffer.from(canonicalJson(snapshot as unknown as Json), 'utf8');
+    const compressed = gzipSync(text);
+    const path = join(dir, 'body-json.gz');
+    writeFileSync(path, compressed);
+    const { format: _format, ...rest } = lines.manifest;
+    const manifest = {
+      ...rest,
+      size: compressed.length,
+      rawSize: text.length,
+      sha256: sha256Hex(compressed),
+      chunkSize: compressed.length,
+      chunks: [sha256Hex(compressed)],
+    };
+    const held = compileBaseSync({ kind: 'file', path, manifest });
+    expectSame(held, snapshot, ['nobody']);
+    expect(heldHash(held)).toBe(heldHash(compileBaseSync(lines)));
   });
 
   it('refuses a body changed on disk before reading any of it', async () => {
