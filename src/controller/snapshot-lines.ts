@@ -180,14 +180,14 @@ export async function readBodyLines(path: string, manifest: SnapshotManifest, si
       gunzip.once('error', () => reject(new Error('transfer body does not decompress')));
     });
     done.catch(() => {});
+    // One slice, used again once the decompressor has taken it (its write callback).
+    const slice = Buffer.allocUnsafe(SLICE);
     let at = 0;
     while (at < manifest.size && !gunzip.destroyed) {
-      const slice = Buffer.allocUnsafe(Math.min(SLICE, manifest.size - at));
-      const n = readSync(fd, slice, 0, slice.length, at);
+      const n = readSync(fd, slice, 0, Math.min(SLICE, manifest.size - at), at);
       if (n === 0) throw new Error('transfer size differs from its manifest');
       at += n;
-      if (!gunzip.write(slice.subarray(0, n)))
-        await Promise.race([new Promise((resolve) => gunzip.once('drain', resolve)), done]);
+      await Promise.race([new Promise((resolve) => gunzip.write(slice.subarray(0, n), resolve)), done]);
     }
     gunzip.end();
     await done;

@@ -7,6 +7,7 @@
 // that keeps its groups and levels shared, one that renumbers them compiled again from the file),
 // the fallback and the locked doors derived from it. Its configuration hash is the same however the
 // same policy arrived.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -308,6 +309,34 @@ describe('compact controller policy', () => {
     expectSame(held, snapshot, ['nobody']);
     expect(heldHash(held)).toBe(heldHash(compileBaseSync(lines)));
   });
+
+  it('reads a body of many slices, as a stream and synchronously, as the whole compile does', async () => {
+    // Random 64-hex ids compress to about half: ~2.5 MB compressed, three 1 MiB slices.
+    const people = Array.from({ length: 30_000 }, (_, i) => ({
+      id: `E${i}`,
+      ...(i % 7 === 0 && { active: false }),
+      levels: [i % 2 === 0 ? 'front' : 'lab'],
+      credentials: [
+        { type: 'card' as const, id: randomBytes(32).toString('hex'), pin: randomBytes(32).toString('hex') },
+        ...(i % 10 === 0
+          ? [{ type: 'mobile' as const, id: randomBytes(32).toString('hex'), publicKey: `k${i}` }]
+          : []),
+      ],
+    }));
+    const snapshot = snapshotOf(siteWith(people), []);
+    const base = await transferred(snapshot);
+    expect(base.manifest.size).toBeGreaterThan(2 << 20);
+    const sample = people.filter((_, i) => i % 97 === 0);
+    const reference = decisions(compilePolicy(snapshot.site as unknown as SiteDef), sample, ['x']);
+    const streamed = await compileLines(base.path, base.manifest);
+    const sync = compileBaseSync(base);
+    for (const held of [streamed, sync]) {
+      expect(held.policy.people.size).toBe(people.length);
+      expect(held.mobileKeys.size).toBe(3000);
+      expect(decisions(held.policy, sample, ['x'])).toEqual(reference);
+    }
+    expect(heldHash(streamed)).toBe(heldHash(sync));
+  }, 120_000);
 
   it('refuses a body changed on disk before reading any of it', async () => {
     const people = [{ id: 'a', credentials: [{ type: 'card' as const, id: 'c1' }] }];
