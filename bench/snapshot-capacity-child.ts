@@ -6,8 +6,9 @@
 //                      chunks) and publishes the signed manifest and chunks to the controller's topic,
 //                      a window of acknowledgements at a time, as the server's SnapshotTransfers does
 //   --role controller  a real ControllerAgent: receives the transfer, checks it, installs it
-//                      (decompressed and parsed line by line, compiled), decides a few cards; then
-//                      is stopped and started again, loading the stored snapshot from its data dir
+//                      (decompressed and compiled line by line), decides cards, and stops
+//   --role restart     a new controller process: loads the stored snapshot from the data dir
+//                      (checked, decompressed and compiled line by line), decides cards
 //
 // Keys and the broker come in the environment (MONBAN_BENCH_*), set by the parent.
 
@@ -149,7 +150,8 @@ function waitUntil(what: string, probe: () => boolean, timeoutMs = 30 * 60_000):
   });
 }
 
-async function controller(): Promise<void> {
+/** The agent as both controller processes make it, and how they time its decisions. */
+function controllerParts(onTransfer: (s: { have: number; total: number }) => void, alarms: string[]) {
   const identity: ControllerIdentity = {
     controllerId: CONTROLLER,
     site: SITE,
@@ -161,23 +163,13 @@ async function controller(): Promise<void> {
     privateKey: generateKeyPairSync('ed25519').privateKey,
   };
   const dataDir = env('MONBAN_BENCH_DATA');
-  let firstChunkAt = 0;
-  let lastChunkAt = 0;
-  let lastChunkCpu = process.cpuUsage();
-  const alarms: string[] = [];
   const make = () =>
     new ControllerAgent({
       dataDir,
       identity,
       softwareVersion: 'bench',
       heartbeatMs: 10 * 60_000,
-      onTransfer: (s) => {
-        if (firstChunkAt === 0) firstChunkAt = performance.now();
-        if (s.have === s.total) {
-          lastChunkAt = performance.now();
-          lastChunkCpu = process.cpuUsage();
-        }
-      },
+      onTransfer,
       onEvent: (e) => {
         const detail = String((e as { detail?: unknown }).detail ?? '');
         // Only the policy's own alarms: no server heartbeats come here, so the link is "lost".
@@ -232,9 +224,24 @@ async function controller(): Promise<void> {
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     return { p50: at(0.5), p99: at(0.99), granted: granted / 5, of: keys.length };
   };
+  return { make, decideKnown, decideTimes, decideCore };
+}
+
+async function controller(): Promise<void> {
+  let firstChunkAt = 0;
+  let lastChunkAt = 0;
+  let lastChunkCpu = process.cpuUsage();
+  const alarms: string[] = [];
+  const { make, decideKnown, decideTimes, decideCore } = controllerParts((s) => {
+    if (firstChunkAt === 0) firstChunkAt = performance.now();
+    if (s.have === s.total) {
+      lastChunkAt = performance.now();
+      lastChunkCpu = process.cpuUsage();
+    }
+  }, alarms);
   gc();
   const baseline = memory();
-  let agent = make();
+  const agent = make();
   await agent.start();
   await waitUntil('the broker', () => agent.health().brokerConnected);
   say({ role: 'controller', ready: true });
@@ -249,43 +256,49 @@ async function controller(): Promise<void> {
   const decisionUs = decideTimes(agent);
   const coreDecisionUs = decideCore(agent);
   await agent.stop();
-  // The stopped agent goes before the new one starts, as a process restarting leaves nothing behind.
-  (agent as ControllerAgent | undefined) = undefined;
-  gc();
-  const stopped = memory();
-  // Started again: the stored transfer is checked and loaded from the data dir.
-  const r0 = performance.now();
-  const c0 = process.cpuUsage();
-  agent = make();
-  const restartMs = performance.now() - r0;
-  const restartCpu = process.cpuUsage(c0);
-  const restarted = agent.snapshotVersion;
-  gc();
-  const afterRestart = memory();
-  const decidedAfterRestart = decideKnown(agent);
   say({
     role: 'controller',
     people,
     receiveMs: lastChunkAt - firstChunkAt,
     installMs: installedAt - lastChunkAt,
     installCpuMs: (installCpu.user + installCpu.system) / 1000,
-    restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
     decisionUs,
-    decisionUsAfterRestart: decideTimes(agent),
     coreDecisionUs,
-    coreDecisionUsAfterRestart: decideCore(agent),
-    stopped,
     baseline,
     installed,
     installedAfterGc,
     decided,
-    restartMs,
-    restartedVersion: restarted,
-    afterRestart,
-    decidedAfterRestart,
     alarms,
   });
-  await agent.stop().catch(() => {});
 }
 
-await (role === 'server' ? server() : controller());
+/** A controller process started again: it loads the stored snapshot from its data dir. */
+async function restart(): Promise<void> {
+  const { make, decideKnown, decideTimes, decideCore } = controllerParts(() => {}, []);
+  gc();
+  const baseline = memory();
+  const r0 = performance.now();
+  const c0 = process.cpuUsage();
+  const agent = make();
+  const restartMs = performance.now() - r0;
+  const restartCpu = process.cpuUsage(c0);
+  const afterRestart = memory();
+  gc();
+  const afterRestartGc = memory();
+  say({
+    role: 'restart',
+    people,
+    restartMs,
+    restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
+    restartedVersion: agent.snapshotVersion,
+    restartBaseline: baseline,
+    afterRestart,
+    afterRestartGc,
+    decidedAfterRestart: decideKnown(agent),
+    decisionUsAfterRestart: decideTimes(agent),
+    coreDecisionUsAfterRestart: decideCore(agent),
+  });
+  await agent.stop();
+}
+
+await (role === 'server' ? server() : role === 'restart' ? restart() : controller());
