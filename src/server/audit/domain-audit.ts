@@ -1,7 +1,9 @@
 // Audit as a subscriber of the domain events (R-SEC-4): every write to the site data, whoever made it
 // — an operator or token through the API, CSV import, the CLI — becomes an audit record with actor,
 // source and time (`person.create`, `credential.revoke`, …). Credential registrations and deletions
-// also feed the ID-change burst detector, which raises id_change_burst (R-SEC-5).
+// also feed the ID-change burst detector, which raises id_change_burst (R-SEC-5). An import job writes
+// its rows' records inside its switch transaction instead (imports/pipeline.ts: all or nothing, audit
+// included), and publishes them marked `origin.audited`: those are not written twice.
 
 import type { AlarmService } from '../alarms/service.ts';
 import type { DomainBus } from '../domain/bus.ts';
@@ -27,10 +29,13 @@ export function auditDomainEvents(
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       const slice = batch.slice(i, i + AUDIT_SLICE);
       await log.appendMany(
-        slice.map(({ event, origin, at }) => {
-          const { action, target, detail } = auditRecordOf(event);
-          return { at, actor: origin.actor, source: origin.source, action, target, detail };
-        }),
+        // An import's switch wrote its records in its own transaction (origin.audited).
+        slice
+          .filter(({ origin }) => origin.audited !== true)
+          .map(({ event, origin, at }) => {
+            const { action, target, detail } = auditRecordOf(event);
+            return { at, actor: origin.actor, source: origin.source, action, target, detail };
+          }),
       );
       for (const { event, origin } of slice)
         if (event.type === 'credential.created' || event.type === 'credential.deleted')

@@ -99,6 +99,11 @@ export interface Origin {
   /** the caller's address, or where else the write came from (`cli`, `server`) */
   source: string;
   via: 'api' | 'cli' | 'system';
+  /**
+   * true when the write's audit records were committed with the write itself (an import's switch:
+   * imports/pipeline.ts), so the audit subscriber does not write them again
+   */
+  audited?: true;
 }
 
 /** An event as published: numbered in the order of publication (per server process). */

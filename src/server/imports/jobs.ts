@@ -1,9 +1,9 @@
 // Import jobs (issue 11 §3): a CSV import runs in the background as a job — started at once (the API
 // answers 202 with the job), with its phase and progress readable while it runs, cancellable until
 // its switch has committed, and its report kept once done. Jobs run one at a time, in a worker
-// thread with its own database connection (worker.ts) where the store says where it lives; the
-// events of the rows written are published here, on the server's bus, once the switch committed
-// (audit, revocations, snapshots), so the job ends when those are done.
+// thread with its own database connection (worker.ts) where the store says where it lives. The rows'
+// audit records commit with the switch; their events are published here, on the server's bus, once
+// the switch committed (revocations, snapshots, webhooks), so the job ends when those are done.
 //
 // Jobs live in this process's memory: a restart forgets them (an import that had not switched
 // changed nothing; a job removes its staged rows however it ends, short of the process dying). A
@@ -153,6 +153,8 @@ export class ImportJobs {
       scope: actor.scope,
       now: this.deps.clock.now(),
       jobId: view.id,
+      // The audit records go into the switch's own transaction (all or nothing, audit included).
+      origin: actor.origin,
     };
     this.phaseStarted.set(view.id, this.deps.clock.now());
     const onProgress = (phase: ImportPhase, done: number, total: number) => {
@@ -189,7 +191,8 @@ export class ImportJobs {
       if (!report.ok) return this.end(view, 'failed');
       if (result.events.length > 0) {
         onProgress('publish', 0, result.events.length);
-        await publish(this.deps, actor, result.events);
+        // Audited already, with the switch: the bus's audit subscriber leaves them out.
+        await publish(this.deps, { ...actor, origin: { ...actor.origin, audited: true } }, result.events);
         onProgress('publish', result.events.length, result.events.length);
       }
       this.end(view, 'succeeded');

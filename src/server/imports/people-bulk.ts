@@ -7,6 +7,7 @@
 
 import type { DomainEvent } from '../domain/events.ts';
 import { listDiff, type Raise } from '../services/write.ts';
+import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
 import type { Executor } from '../storage/db.ts';
 import type { PersonInput } from '../storage/people.ts';
 
@@ -20,8 +21,19 @@ interface Before {
   levels: string[];
 }
 
-/** Rows of one slice: well below any engine's limit on parameters per statement. */
+/** Rows of one slice (read together, written together): well below any engine's limit on parameters. */
 export const PEOPLE_SLICE = 500;
+
+const PEOPLE_COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', pg: 'text' },
+  { name: 'name', pg: 'text' },
+  { name: 'department', pg: 'text' },
+  { name: 'site', pg: 'text' },
+  { name: 'active', pg: 'bigint' },
+  { name: 'left_at', pg: 'bigint' },
+  { name: 'created_at', pg: 'bigint' },
+  { name: 'updated_at', pg: 'bigint' },
+];
 
 async function linksOf(
   tx: Executor,
@@ -91,20 +103,13 @@ export async function upsertPeopleSlice(
       updated_at: now,
     };
   });
-  await tx
-    .insertInto('people')
-    .values(values)
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => ({
-        name: eb.ref('excluded.name'),
-        department: eb.ref('excluded.department'),
-        site: eb.ref('excluded.site'),
-        active: eb.ref('excluded.active'),
-        left_at: eb.ref('excluded.left_at'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  await bulkInsert(
+    tx,
+    'people',
+    PEOPLE_COLUMNS,
+    values.map((v) => [v.id, v.name, v.department, v.site, v.active, v.left_at, v.created_at, v.updated_at]),
+    { key: ['id'], update: ['name', 'department', 'site', 'active', 'left_at', 'updated_at'] },
+  );
 
   // Memberships: a given list replaces the stored one whole (a column left out keeps it).
   for (const [table, field, column] of [
@@ -115,15 +120,15 @@ export async function upsertPeopleSlice(
     if (given.length === 0) continue;
     const stored = given.filter((p) => before.has(p.id)).map((p) => p.id);
     if (stored.length > 0) await tx.deleteFrom(table).where('person_id', 'in', stored).execute();
-    const links = given.flatMap((p) =>
-      [...new Set(p[field]!)].map((target) => ({ person_id: p.id, [column]: target })),
+    await bulkInsert(
+      tx,
+      table,
+      [
+        { name: 'person_id', pg: 'text' },
+        { name: column, pg: 'text' },
+      ],
+      given.flatMap((p) => [...new Set(p[field]!)].map((target) => [p.id, target])),
     );
-    for (let i = 0; i < links.length; i += PEOPLE_SLICE * 2)
-      // biome-ignore lint/suspicious/noExplicitAny: the two link tables differ only in their target column
-      await (tx as any)
-        .insertInto(table)
-        .values(links.slice(i, i + PEOPLE_SLICE * 2))
-        .execute();
   }
 
   // The events personWrites.create / personWrites.update raise, in the same order.

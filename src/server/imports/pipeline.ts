@@ -3,12 +3,14 @@
 //   check   the rows against the database (references, ownership, scope) — reads only;
 //   stage   people rows into import_staging, a slice per short transaction, so nothing holds the
 //           database while the file is worked through;
-//   switch  one transaction that applies every row (people in bulk: people-bulk.ts; credentials
-//           through the service writes, which hash their PINs) and raises their domain events.
+//   switch  one transaction that applies every row in bulk (people-bulk.ts, credentials-bulk.ts,
+//           which hashes the PINs) and raises the rows' domain events.
 // All or nothing: a refused file, a cancel or a failure before the switch commits changes nothing.
 // It runs in a worker thread with its own database connection (worker.ts), so the server's event
 // loop and connection stay free; or in the caller's thread where no worker can be used.
 
+import { sql } from 'kysely';
+import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { credentialsCsv } from '../csv/credentials.ts';
 import {
   type CsvKind,
@@ -19,12 +21,16 @@ import {
   readCsvRows,
 } from '../csv/import.ts';
 import { peopleCsv } from '../csv/people.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import { auditRecordOf, type DomainEvent, type Origin } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
-import type { Executor } from '../storage/db.ts';
-import { StorageError } from '../storage/errors.ts';
+import { appendWithin } from '../storage/audit-log.ts';
+import { chainKeys } from '../storage/chain.ts';
+import type { NewCredential } from '../storage/credentials.ts';
+import { type Executor, sqliteConnection } from '../storage/db.ts';
+import { isUniqueViolation, StorageError } from '../storage/errors.ts';
 import { repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
+import { CREDENTIALS_SLICE, CredentialRowRefused, upsertCredentialsSlice } from './credentials-bulk.ts';
 import { PEOPLE_SLICE, upsertPeopleSlice } from './people-bulk.ts';
 
 export type ImportKind = 'people' | 'credentials';
@@ -34,6 +40,11 @@ export interface PipelineOptions
   extends Pick<ImportOptions, 'encoding' | 'timezone' | 'dryRun' | 'scope' | 'givenPinCodes' | 'maxErrors'> {
   now: number;
   jobId: string;
+  /**
+   * who imports: given, the rows' audit records are written inside the switch transaction (all or
+   * nothing, audit included) and the events are to be published marked `origin.audited`
+   */
+  origin?: Origin;
   onProgress?: (phase: ImportPhase, done: number, total: number) => void;
   /** true once the job was cancelled: the pipeline stops at the next slice, changing nothing */
   cancelled?: () => boolean;
@@ -54,6 +65,12 @@ export class ImportCancelled extends Error {
 
 const specOf = (kind: ImportKind) =>
   (kind === 'credentials' ? credentialsCsv : peopleCsv) as CsvKind<unknown>;
+
+/** Who the audit records name, and the audit chain key. */
+interface Audit {
+  origin: Origin;
+  key: Buffer;
+}
 
 class Refused extends Error {
   constructor(readonly errors: ImportReport['errors']) {
@@ -120,14 +137,16 @@ export async function runImportPipeline(
 
     const events: DomainEvent[] = [];
     const raise: Raise = (e) => events.push(e);
+    const audit = options.origin && { origin: options.origin, key: chainKeys(installationKey).audit };
     if (kind === 'people') {
       await stage(db, options.jobId, parsed, progress, stop);
       try {
-        await switchPeople(db, options, parsed, report, raise, progress, stop);
+        await switchPeople(db, options, audit, parsed, report, raise, progress, stop);
       } finally {
         await db.deleteFrom('import_staging').where('job_id', '=', options.jobId).execute();
       }
-    } else await switchRows(db, installationKey, spec, options, parsed, report, raise, progress, stop);
+    } else
+      await switchCredentials(db, installationKey, options, audit, parsed, report, raise, progress, stop);
     report.ok = true;
     return { report, events, cancelled: false };
   } catch (error) {
@@ -196,6 +215,7 @@ async function stage(
 async function switchPeople(
   db: Executor,
   options: PipelineOptions,
+  audit: Audit | undefined,
   parsed: readonly ParsedRow<unknown>[],
   report: ImportReport,
   raise: Raise,
@@ -238,49 +258,93 @@ async function switchPeople(
       });
       progress('switch', Math.min(seq + PEOPLE_SLICE, total), total);
     }
+    await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);
 }
 
-/** The switch row by row through the service writes (credentials: PINs hashed there). */
-async function switchRows(
+/** The switch for credentials: in bulk (credentials-bulk.ts), in one transaction, PINs hashed here. */
+async function switchCredentials(
   db: Executor,
   installationKey: Uint8Array,
-  spec: CsvKind<unknown>,
   options: PipelineOptions,
+  audit: Audit | undefined,
   parsed: readonly ParsedRow<unknown>[],
   report: ImportReport,
   raise: Raise,
   progress: (phase: ImportPhase, done: number, total: number) => void,
   stop: () => void,
 ): Promise<void> {
+  const credentialKey = siteCredentialKey(installationKey);
+  const rows = parsed as readonly ParsedRow<NewCredential>[];
+  const total = rows.length;
   const pending: DomainEvent[] = [];
   await db.transaction().execute(async (tx) => {
-    const repos = repositories(tx, installationKey);
-    for (const [i, row] of parsed.entries()) {
-      if (i % 100 === 0) stop();
+    for (let at = 0; at < total; at += CREDENTIALS_SLICE) {
+      stop();
+      const slice = rows.slice(at, at + CREDENTIALS_SLICE);
+      const inputs = slice.map((r) => r.value);
+      let outcomes: ('created' | 'updated')[];
       try {
-        const outcome = await spec.apply(repos, row.value, options.now, (e) => pending.push(e));
-        report[outcome]++;
-        report.changes.push({
-          action: outcome === 'created' ? 'create' : 'update',
-          id: spec.keys(row.value)[0]!.split('\u0000')[2]!,
-        });
+        outcomes = await upsertCredentialsSlice(tx, credentialKey, inputs, options.now, (e) =>
+          pending.push(e),
+        );
       } catch (error) {
-        if (!(error instanceof StorageError)) throw error;
-        throw new Refused([
-          {
-            row: row.row,
-            line: row.line,
-            column: error.field
-              ? (row.headers.get(error.field.replace(/\[\d+\]$/, '')) ?? error.field)
-              : null,
-            reason: error.message,
-          },
-        ]);
+        if (error instanceof CredentialRowRefused) {
+          const row = slice[error.index]!;
+          throw new Refused([
+            {
+              row: row.row,
+              line: row.line,
+              column: error.field === null ? null : (row.headers.get(error.field) ?? error.field),
+              reason: error.message,
+            },
+          ]);
+        }
+        if (isUniqueViolation(error) || /FOREIGN KEY|23503|foreign key/i.test(String(error)))
+          // Changed since the check (a person removed, an identifier taken): the switch is spent.
+          throw new Refused([
+            {
+              row: slice[0]?.row ?? 1,
+              line: slice[0]?.line ?? 1,
+              column: null,
+              reason:
+                'a person or identifier of these rows changed during the import (removed, or taken by another credential); run it again',
+            },
+          ]);
+        throw error;
       }
-      if (i % 500 === 499 || i === parsed.length - 1) progress('switch', i + 1, parsed.length);
+      outcomes.forEach((o, i) => {
+        report[o]++;
+        report.changes.push({ action: o === 'created' ? 'create' : 'update', id: inputs[i]!.id });
+      });
+      progress('switch', Math.min(at + CREDENTIALS_SLICE, total), total);
     }
+    await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);
+}
+
+/**
+ * The audit records of the switch's events, in the switch's transaction, at the end of the chain. On
+ * SQLite the switch holds the write lock already; on PostgreSQL the table is locked against other
+ * appends until the switch commits (they wait a moment, then append after these).
+ */
+async function auditWithin(
+  tx: Executor,
+  audit: Audit | undefined,
+  events: readonly DomainEvent[],
+): Promise<void> {
+  if (!audit || events.length === 0) return;
+  const { origin, key } = audit;
+  if (!sqliteConnection(tx)) await sql`LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
+  const at = Date.now();
+  await appendWithin(
+    tx,
+    key,
+    events.map((event) => {
+      const { action, target, detail } = auditRecordOf(event);
+      return { at, actor: origin.actor, source: origin.source, action, target, detail };
+    }),
+  );
 }

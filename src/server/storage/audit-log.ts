@@ -6,6 +6,7 @@
 // hashed (storage/text.ts), so the bytes verified are the bytes that were hashed.
 
 import type { Kysely } from 'kysely';
+import { type BulkColumn, bulkInsert } from './bulk.ts';
 import { ChainChecker, type ChainOverlay, type ChainVerdict, GENESIS, linkMac } from './chain.ts';
 import type { Database } from './schema.ts';
 import { storableText } from './text.ts';
@@ -67,41 +68,10 @@ export class AuditLog {
    * commit for hundreds of records instead of one each); their ids, in order.
    */
   async appendMany(records: readonly AuditRecord[]): Promise<number[]> {
-    const all: StoredFields[] = records.map((record) => ({
-      at: record.at,
-      actor: storableText(record.actor),
-      source: storableText(record.source),
-      action: storableText(record.action),
-      target: storableText(record.target),
-      detail: JSON.stringify(sortKeys(record.detail)),
-    }));
-    if (all.length === 0) return [];
+    if (records.length === 0) return [];
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
-        return await this.db.transaction().execute(async (tx) => {
-          const last = await tx
-            .selectFrom('audit_log')
-            .select(['id', 'hash'])
-            .orderBy('id', 'desc')
-            .limit(1)
-            .executeTakeFirst();
-          let id = Number(last?.id ?? 0);
-          let prev = last?.hash ?? GENESIS;
-          const rows = all.map((fields) => {
-            id++;
-            const hash = linkMac(this.key, prev, auditCanonical(id, fields));
-            const row = { id, ...fields, prev_hash: prev, hash };
-            prev = hash;
-            return row;
-          });
-          // 9 columns a row: slices far below any engine's limit on parameters per statement.
-          for (let i = 0; i < rows.length; i += 500)
-            await tx
-              .insertInto('audit_log')
-              .values(rows.slice(i, i + 500))
-              .execute();
-          return rows.map((r) => r.id);
-        });
+        return await this.db.transaction().execute((tx) => appendWithin(tx, this.key, records));
       } catch (error) {
         // Another writer took this id: read the new end of the chain and try again.
         if (
@@ -159,3 +129,56 @@ export class AuditLog {
     }
   }
 }
+
+/**
+ * Appends records at the end of the chain inside the caller's transaction (an import's switch: its
+ * rows and their audit records commit together). The caller makes sure no other writer can append
+ * meanwhile — SQLite: its transaction already holds the write lock; PostgreSQL: it locks the table
+ * (lockAuditLog) — or retries on a unique violation as appendMany does.
+ */
+export async function appendWithin(
+  tx: Kysely<Database>,
+  key: Buffer,
+  records: readonly AuditRecord[],
+): Promise<number[]> {
+  const all: StoredFields[] = records.map((record) => ({
+    at: record.at,
+    actor: storableText(record.actor),
+    source: storableText(record.source),
+    action: storableText(record.action),
+    target: storableText(record.target),
+    detail: JSON.stringify(sortKeys(record.detail)),
+  }));
+  if (all.length === 0) return [];
+  const last = await tx
+    .selectFrom('audit_log')
+    .select(['id', 'hash'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let id = Number(last?.id ?? 0);
+  let prev = last?.hash ?? GENESIS;
+  const rows = all.map((fields) => {
+    id++;
+    const hash = linkMac(key, prev, auditCanonical(id, fields));
+    const row = { id, ...fields, prev_hash: prev, hash };
+    prev = hash;
+    return row;
+  });
+  await bulkInsert(
+    tx,
+    'audit_log',
+    AUDIT_COLUMNS,
+    rows.map((r) => [r.id, r.at, r.actor, r.source, r.action, r.target, r.detail, r.prev_hash, r.hash]),
+  );
+  return rows.map((r) => r.id);
+}
+
+const AUDIT_COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', pg: 'bigint' },
+  { name: 'at', pg: 'bigint' },
+  ...['actor', 'source', 'action', 'target', 'detail', 'prev_hash', 'hash'].map((name) => ({
+    name,
+    pg: 'text' as const,
+  })),
+];

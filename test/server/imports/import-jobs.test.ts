@@ -147,6 +147,18 @@ describe('import jobs', () => {
     expect(p99).toBeLessThan(100 + idleP99);
     expect(latencies.at(-1)!).toBeLessThan(2_000); // never frozen (it was 16 s before import jobs)
     expect(phases.size).toBeGreaterThan(1); // progress moved through phases while it ran
+    // Every row audited once, by the switch itself (not again by the bus's audit subscriber).
+    const db = new BetterSqlite3(join(dir, 'monban.db'), { readonly: true });
+    try {
+      const audited = db
+        .prepare(
+          "SELECT count(*) AS n FROM audit_log WHERE action = 'person.create' AND target LIKE 'person:bulk-%'",
+        )
+        .get() as { n: number };
+      expect(audited.n).toBe(ROWS);
+    } finally {
+      db.close();
+    }
     const person = await call('GET', '/api/people/bulk-77777');
     expect(person.json).toMatchObject({ name: 'Person 77777', department: 'Dept 27', levels: ['office'] });
   }, 300_000);
