@@ -109,15 +109,21 @@ class SyncGunzip {
     this.stream.on('error', () => {}); // reported synchronously below; not again as an event
   }
 
-  /** Feeds `input`; calls `out` with each piece of output (a fresh buffer each time). */
+  /** One output buffer, used again for every piece: a restart at 2,000,000 inflates ~0.5 GB. */
+  private readonly buffer = Buffer.allocUnsafe(OUT);
+
+  /**
+   * Feeds `input`; calls `out` with each piece of output — a view of one buffer used again after
+   * `out` returns, so `out` must copy what it keeps (LineSplitter does).
+   */
   write(input: Uint8Array, last: boolean, out: (data: Buffer) => void): void {
     const handle = this.z._handle;
     if (handle === null) throw new Error('transfer body does not decompress');
     const flush = last ? constants.Z_FINISH : constants.Z_NO_FLUSH;
+    const buffer = this.buffer;
     let inOff = 0;
     let inLen = input.length;
     for (;;) {
-      const buffer = Buffer.allocUnsafe(OUT);
       handle.writeSync(flush, input, inOff, inLen, buffer, 0, OUT);
       if (this.stream.destroyed) throw new Error('transfer body does not decompress');
       const outLeft = this.z._writeState[0]!;
