@@ -130,6 +130,8 @@ export class EventIngest {
     // Live first: nothing else stands between the commit and the push stream.
     if (this.deps.committed)
       for (const part of parts) if (part.news.length > 0) this.deps.committed(part.controllerId, part.news);
+    // The group's presence moves to the other controllers: one message each for the whole group.
+    this.deps.presence.tellAll(parts.flatMap((part) => (part.presence ? [part.presence] : [])));
     await Promise.all(
       parts.map(async (part) => {
         try {
@@ -218,7 +220,7 @@ export class EventIngest {
   /** What follows the commit for one controller's new events: presence, counts, observers, alarms. */
   private async afterCommit(part: Part): Promise<void> {
     const { controllerId, news } = part;
-    if (part.presence) await this.deps.presence.announce(part.presence);
+    if (part.presence) await this.deps.presence.relayAndRaise(part.presence);
     // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
     for (const e of news) {
       if (e.type !== 'access' || e.detail.unclaimedUse !== true) continue;

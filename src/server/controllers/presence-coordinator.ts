@@ -160,8 +160,35 @@ export class PresenceCoordinator {
   /** Once recorded: one message per other controller with the people it knows; then the alarms. */
   async announce(outcome: PresenceOutcome): Promise<void> {
     this.tell(outcome);
+    await this.relayAndRaise(outcome);
+  }
+
+  /** What follows telling the controllers here: the other instances told, the alarms raised. */
+  async relayAndRaise(outcome: PresenceOutcome): Promise<void> {
     if (outcome.moves.length > 0) await this.deps.relay?.(outcome);
     for (const alarm of outcome.alarms) await this.deps.raise(...alarm);
+  }
+
+  /**
+   * The moves of several batches committed together (ingest's group commit): one message per
+   * controller for all of them — each controller gets the moves of the others' batches that name a
+   * person it knows, in batch order — instead of one per batch and controller.
+   */
+  tellAll(outcomes: readonly Pick<PresenceOutcome, 'controllerId' | 'moves'>[]): void {
+    const moving = outcomes.filter((o) => o.moves.length > 0);
+    if (moving.length === 0) return;
+    if (moving.length === 1) {
+      this.tell(moving[0]!);
+      return;
+    }
+    for (const coordinator of this.deps.coordinators()) {
+      const relevant: Move[] = [];
+      for (const o of moving) {
+        if (o.controllerId === coordinator.controllerId) continue;
+        for (const m of o.moves) if (coordinator.knows(m.person)) relevant.push(m);
+      }
+      if (relevant.length > 0) void coordinator.send({ kind: 'presence', moves: relevant });
+    }
   }
 
   /** The moves, to every controller here but the one they came from that knows the person. */

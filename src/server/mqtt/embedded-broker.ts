@@ -56,10 +56,39 @@ function accessControl(access: BrokerAccess): AedesOptions {
   };
 }
 
+/** Publishes finished in one go before one waits for a later turn (see startEmbeddedBroker). */
+const PUBLISH_RUN = 64;
+
 export async function startEmbeddedBroker(
   options: { host?: string; port?: number; tls?: { cert: string; key: string }; access?: BrokerAccess } = {},
 ): Promise<EmbeddedBroker> {
-  const brokerOptions: AedesOptions = options.access ? accessControl(options.access) : {};
+  // aedes goes on to a client's next buffered packet from inside the last one's completion: a
+  // client whose socket holds thousands of packets (a server that stalled a moment under a hundred
+  // controllers' traffic) overflowed the stack — "Maximum call stack size exceeded" in
+  // `npm run bench:stack`. Every PUBLISH_RUN-th publish of a turn finishes in a later turn, which
+  // bounds that depth; finishing every one later would read one packet per turn of the event loop
+  // and starve the server's own client (tens of seconds of backlog at 1,000 events/s).
+  let run = 0;
+  let resetting = false;
+  const brokerOptions: AedesOptions = {
+    ...(options.access ? accessControl(options.access) : {}),
+    // Messages beyond this many in delivery queue in aedes' emitter, which drains its queue
+    // recursively (one stack level per queued message when deliveries finish at once): aedes' 100
+    // overflowed the stack once a hundred controllers' traffic backed up. Deliveries still wait for
+    // their sockets; this only bounds how many are started.
+    concurrency: 10_000,
+    published: (_packet, _client, done) => {
+      if (!resetting) {
+        resetting = true;
+        setImmediate(() => {
+          run = 0;
+          resetting = false;
+        });
+      }
+      if (++run % PUBLISH_RUN === 0) setImmediate(done);
+      else done();
+    },
+  };
   const broker = await Aedes.createBroker(brokerOptions);
   const server: Server = options.tls
     ? createTlsServer({ ...options.tls, minVersion: 'TLSv1.2' }, broker.handle)
