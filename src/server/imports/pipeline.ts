@@ -24,6 +24,7 @@ import { peopleCsv } from '../csv/people.ts';
 import { auditRecordOf, type DomainEvent, type Origin } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
 import { appendWithin } from '../storage/audit-log.ts';
+import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
 import { chainKeys } from '../storage/chain.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import { type Executor, sqliteConnection } from '../storage/db.ts';
@@ -192,24 +193,29 @@ async function stage(
   progress: (phase: ImportPhase, done: number, total: number) => void,
   stop: () => void,
 ): Promise<void> {
-  const STAGE_SLICE = 1_000;
+  const STAGE_SLICE = 2_000;
   for (let i = 0; i < rows.length; i += STAGE_SLICE) {
     stop();
-    await db
-      .insertInto('import_staging')
-      .values(
-        rows.slice(i, i + STAGE_SLICE).map((r, j) => ({
-          job_id: jobId,
-          seq: i + j,
-          row: r.row,
-          line: r.line,
-          payload: JSON.stringify(r.value),
-        })),
-      )
-      .execute();
+    // One short transaction a slice: on SQLite the rows are one statement each, one commit a slice.
+    await db.transaction().execute((tx) =>
+      bulkInsert(
+        tx,
+        'import_staging',
+        STAGING_COLUMNS,
+        rows.slice(i, i + STAGE_SLICE).map((r, j) => [jobId, i + j, r.row, r.line, JSON.stringify(r.value)]),
+      ),
+    );
     progress('stage', Math.min(i + STAGE_SLICE, rows.length), rows.length);
   }
 }
+
+const STAGING_COLUMNS: readonly BulkColumn[] = [
+  { name: 'job_id', pg: 'text' },
+  { name: 'seq', pg: 'bigint' },
+  { name: 'row', pg: 'bigint' },
+  { name: 'line', pg: 'bigint' },
+  { name: 'payload', pg: 'text' },
+];
 
 /** The switch for people: the staged rows in bulk, in one transaction. */
 async function switchPeople(
