@@ -48,6 +48,9 @@ async function linksOf(
     .selectFrom(table)
     .select(['person_id', `${column} as target`])
     .where('person_id', 'in', ids)
+    // In order, as the service writes read them: the events list what was removed in that order.
+    .orderBy('person_id')
+    .orderBy(column)
     .execute();
   const map = new Map<string, string[]>();
   for (const r of rows as { person_id: string; target: string }[]) {
