@@ -161,6 +161,7 @@ async function controller(): Promise<void> {
   const dataDir = env('MONBAN_BENCH_DATA');
   let firstChunkAt = 0;
   let lastChunkAt = 0;
+  let lastChunkCpu = process.cpuUsage();
   const alarms: string[] = [];
   const make = () =>
     new ControllerAgent({
@@ -170,7 +171,10 @@ async function controller(): Promise<void> {
       heartbeatMs: 10 * 60_000,
       onTransfer: (s) => {
         if (firstChunkAt === 0) firstChunkAt = performance.now();
-        if (s.have === s.total) lastChunkAt = performance.now();
+        if (s.have === s.total) {
+          lastChunkAt = performance.now();
+          lastChunkCpu = process.cpuUsage();
+        }
       },
       onEvent: (e) => {
         const detail = String((e as { detail?: unknown }).detail ?? '');
@@ -188,6 +192,20 @@ async function controller(): Promise<void> {
     const unknown = agent.present({ door: 'D1', side: 'in', card: 'not-a-card' }).result;
     return { grants, unknown };
   };
+  /** Decision times (µs, through the agent: lookup, decide, journal) of known and unknown cards. */
+  const decideTimes = (agent: ControllerAgent) => {
+    const times: number[] = [];
+    for (let n = 0; n < 2_000; n++) {
+      const i = 1 + (n % (KNOWN + 1));
+      const card = i > KNOWN ? `unknown-${n}` : knownCard(i);
+      const t0 = performance.now();
+      agent.present({ door: 'D1', side: n % 2 === 0 ? 'in' : 'out', card });
+      times.push((performance.now() - t0) * 1000);
+    }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1]! };
+  };
   gc();
   const baseline = memory();
   let agent = make();
@@ -196,16 +214,20 @@ async function controller(): Promise<void> {
   say({ role: 'controller', ready: true });
   await waitUntil('the policy', () => agent.snapshotVersion === version || alarms.length > 0);
   const installedAt = performance.now();
+  const installCpu = process.cpuUsage(lastChunkCpu);
   if (agent.snapshotVersion !== version) throw new Error(`not installed: ${alarms.join('; ')}`);
   const installed = memory();
   gc();
   const installedAfterGc = memory();
   const decided = decideKnown(agent);
+  const decisionUs = decideTimes(agent);
   await agent.stop();
   // Started again: the stored transfer is checked and loaded from the data dir.
   const r0 = performance.now();
+  const c0 = process.cpuUsage();
   agent = make();
   const restartMs = performance.now() - r0;
+  const restartCpu = process.cpuUsage(c0);
   const restarted = agent.snapshotVersion;
   gc();
   const afterRestart = memory();
@@ -215,6 +237,10 @@ async function controller(): Promise<void> {
     people,
     receiveMs: lastChunkAt - firstChunkAt,
     installMs: installedAt - lastChunkAt,
+    installCpuMs: (installCpu.user + installCpu.system) / 1000,
+    restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
+    decisionUs,
+    decisionUsAfterRestart: decideTimes(agent),
     baseline,
     installed,
     installedAfterGc,

@@ -38,6 +38,11 @@ export interface SnapshotCapacityReport {
     people: number;
     receiveMs: number;
     installMs: number;
+    /** CPU (user + system) of the controller process from the last chunk until installed */
+    installCpuMs: number;
+    restartCpuMs: number;
+    decisionUs: { p50: number; p99: number; max: number };
+    decisionUsAfterRestart: { p50: number; p99: number; max: number };
     baseline: Memory;
     installed: Memory;
     installedAfterGc: Memory;

@@ -21,15 +21,15 @@ import {
   type SnapshotDelta,
   type SnapshotManifest,
 } from '../contracts/messages.ts';
-import { canonicalSha256 } from '../contracts/transfer.ts';
+import { openTransferredSync } from '../contracts/transfer.ts';
 import { type Decision, decide } from '../core/decide.ts';
 import { effectiveMode, localMoment } from '../core/door-mode.ts';
 import { SiteEngine } from '../core/engine.ts';
 import type { CoreEvent } from '../core/events.ts';
 import { type LockEntry, lockList } from '../core/lock-list.ts';
-import type { DoorMode, PersonDef, SiteDef } from '../core/model.ts';
-import type { Side } from '../core/policy.ts';
-import { withPeopleDelta } from '../core/policy.ts';
+import type { DoorMode, SiteDef } from '../core/model.ts';
+import type { Policy, Side, SiteStructure } from '../core/policy.ts';
+import { withOnlyActive, withStructure } from '../core/policy.ts';
 import { doorRuntime, presenceOf } from '../core/state.ts';
 import { type DoorIo, DoorOutputs } from './door-io.ts';
 import { EventUplink } from './event-uplink.ts';
@@ -38,7 +38,15 @@ import { Journal, type JournalOptions, JournalWriteError } from './journal.ts';
 import { MobileDoors } from './mobile-doors.ts';
 import { RuntimeStore } from './runtime-state.ts';
 import { type OperatorCommand, ServerLink } from './server-link.ts';
-import { applyDelta, changesStructure, SnapshotStore, type StoredEntry } from './snapshot-store.ts';
+import {
+  compileBaseSync,
+  compileLines,
+  compileMessage,
+  type HeldPolicy,
+  heldAfterDelta,
+  heldHash,
+} from './snapshot-source.ts';
+import { SnapshotStore, type StoredEntry } from './snapshot-store.ts';
 import { TransferReceiver, type TransferStats } from './snapshot-transfer.ts';
 
 export interface AgentOptions {
@@ -169,7 +177,8 @@ export class ControllerAgent {
   private current!: SiteEngine;
   /** the runtime state on disk; set once it has been loaded (no checkpoint of an unloaded state) */
   private runtime: RuntimeStore | undefined;
-  private snapshot: Snapshot | undefined;
+  /** the snapshot in force, compiled (snapshot-source.ts): its header and policy, no person objects */
+  private inForce: HeldPolicy | undefined;
   /** when the server last confirmed that the held snapshot is current */
   private confirmedAt = 0;
   private fallback = false;
@@ -233,8 +242,8 @@ export class ControllerAgent {
     // The last policy from the server, so the doors work from the first second, server or not.
     this.store = new SnapshotStore(options.dataDir, identity.serverKey);
     try {
-      const stored = this.store.load();
-      if (stored) this.install(stored, false);
+      const stored = this.store.open();
+      if (stored) this.install(() => compileBaseSync(stored.base, stored.deltas), false);
     } catch (error) {
       this.record({
         type: 'alarm',
@@ -281,21 +290,9 @@ export class ControllerAgent {
     });
   }
 
-  private mobileKeyIndex: { of: Snapshot | undefined; keys: Map<string, string> } | undefined;
-
   /** Device public keys of the mobile credentials in the snapshot in force, by keyed hash. */
-  private mobileKeys(): Map<string, string> {
-    let index = this.mobileKeyIndex;
-    if (index?.of !== this.snapshot || index === undefined) {
-      const keys = new Map<string, string>();
-      for (const person of (this.snapshot?.site.people ?? []) as unknown as PersonDef[])
-        for (const c of person.credentials)
-          if (c.type === 'mobile' && c.id !== undefined && c.publicKey !== undefined)
-            keys.set(c.id, c.publicKey);
-      index = { of: this.snapshot, keys };
-      this.mobileKeyIndex = index;
-    }
-    return index.keys;
+  private mobileKeys(): ReadonlyMap<string, string> {
+    return this.inForce?.mobileKeys ?? NO_KEYS;
   }
 
   private get engine(): SiteEngine {
@@ -396,7 +393,7 @@ export class ControllerAgent {
   private readonly started: AgentDriver[] = [];
 
   get snapshotVersion(): number {
-    return this.snapshot?.version ?? 0;
+    return this.inForce?.header.version ?? 0;
   }
 
   /** How the last chunked snapshot transfer went (undefined: none since this start). */
@@ -416,7 +413,7 @@ export class ControllerAgent {
   health(): AgentHealth {
     return {
       snapshotVersion: this.snapshotVersion,
-      confirmedAt: this.snapshot ? this.confirmedAt : 0,
+      confirmedAt: this.inForce ? this.confirmedAt : 0,
       fallback: this.fallback,
       serverLink: this.serverLink.state,
       brokerConnected: this.link.connected,
@@ -930,7 +927,7 @@ export class ControllerAgent {
   /** Hash of what this controller runs with: software version and policy snapshot. */
   configHash(): string {
     return createHash('sha256')
-      .update(`${this.options.softwareVersion}\n${this.snapshot ? this.snapshotHash : ''}`)
+      .update(`${this.options.softwareVersion}\n${this.inForce ? this.snapshotHash : ''}`)
       .digest('hex');
   }
 
@@ -971,7 +968,7 @@ export class ControllerAgent {
     }
     if (message.kind === 'server-heartbeat') {
       this.heardServer(now, message.clock);
-      if (this.snapshot && message.snapshotVersion === this.snapshot.version) this.confirm(now);
+      if (this.inForce && message.snapshotVersion === this.inForce.header.version) this.confirm(now);
       else if (
         message.snapshotVersion > 0 &&
         now - this.lastResync > this.heartbeatMs &&
@@ -998,8 +995,8 @@ export class ControllerAgent {
       this.options.log?.({ msg: `server link ${e.state}`, at: e.at });
       // Areas whose rules span controllers and that must not be decided alone: lock their doors
       // while the server is away, and unlock them when it is back.
-      if (this.snapshot && this.snapshot.offlineDeny.length > 0)
-        this.engine = new SiteEngine(this.siteFor(this.snapshot, this.fallback), e.at, this.engine);
+      if (this.inForce && this.inForce.header.offlineDeny.length > 0)
+        this.engine = new SiteEngine(this.policyFor(this.fallback), e.at, this.engine);
     }
   }
 
@@ -1052,12 +1049,30 @@ export class ControllerAgent {
    * the hello that follows brings the whole snapshot.
    */
   private policyMessage(message: Snapshot | SnapshotDelta, entry: StoredEntry): boolean {
+    const held = this.inForce;
+    if (message.kind === 'snapshot' && held && message.version < held.header.version) return false;
     const installed =
       message.kind === 'snapshot'
-        ? this.install(message, true)
-        : this.snapshot?.version === message.base &&
-          this.install(applyDelta(this.snapshot, message), true, message);
-    if (!installed) return false;
+        ? this.install(() => compileMessage(message), true)
+        : held?.header.version === message.base &&
+          this.install(() => heldAfterDelta(held, message, () => this.recompiled(message)), true);
+    return installed && this.installed(message, entry);
+  }
+
+  /** The policy stored, with `delta` after it, compiled again (a delta that renumbers groups or levels). */
+  private recompiled(delta: SnapshotDelta): HeldPolicy {
+    const stored = this.store.open();
+    if (!stored) throw new Error('no stored snapshot to apply the delta to');
+    const held = compileBaseSync(stored.base, [...stored.deltas, delta]);
+    if (held.header.version !== delta.version) throw new Error('stored snapshot behind the one in force');
+    return held;
+  }
+
+  /** A policy message installed: settled, stored, reported. */
+  private installed(
+    message: { kind: string; version: number; issuedAt: number },
+    entry: StoredEntry,
+  ): boolean {
     this.link.settleRevocations(this.engine, message.issuedAt);
     this.checkpoint();
     if (message.kind === 'snapshot') this.store.saveWhole(entry);
@@ -1107,23 +1122,44 @@ export class ControllerAgent {
     }
   }
 
-  /** Every chunk is in: checked whole, then installed like a snapshot sent in one message. */
+  /**
+   * Every chunk is in: checked whole, then installed like a snapshot sent in one message. A snapshot
+   * in lines is compiled as it is decompressed from its file (snapshot-lines.ts), the doors deciding
+   * with the policy in force meanwhile; a delta is small, and read whole.
+   */
   private async finishTransfer(): Promise<void> {
-    const manifest = this.transfer.manifest!;
+    const staged = this.transfer.manifest!;
     try {
-      const received = await this.transfer.finish(this.store.bodyPath(manifest.transfer));
-      const parsed = parseMessage(received.body);
-      if (!parsed.ok || (parsed.message.kind !== 'snapshot' && parsed.message.kind !== 'snapshot-delta'))
-        throw new Error(parsed.ok ? 'not a snapshot' : parsed.error);
-      if (!this.policyMessage(parsed.message, SnapshotStore.transferred(received.manifest, received.file)))
-        this.store.collect(); // not installed: its body file goes
+      const received = this.transfer.complete(this.store.bodyPath(staged.transfer));
+      const { manifest } = received;
+      const entry = SnapshotStore.transferred(received.envelope, received.file);
+      let installed: boolean;
+      if (manifest.payload === 'snapshot' && manifest.format === 'lines') {
+        if (manifest.version <= this.snapshotVersion) installed = false;
+        else {
+          const held = await compileLines(received.file, manifest);
+          installed =
+            held.header.version === manifest.version &&
+            held.header.version > this.snapshotVersion &&
+            this.install(() => held, true) &&
+            this.installed(held.header, entry);
+        }
+      } else {
+        const parsed = parseMessage(openTransferredSync(manifest, readFileSync(received.file)));
+        if (!parsed.ok || (parsed.message.kind !== 'snapshot' && parsed.message.kind !== 'snapshot-delta'))
+          throw new Error(parsed.ok ? 'not a snapshot' : parsed.error);
+        if (parsed.message.version !== manifest.version)
+          throw new Error('transfer body is not what its manifest names');
+        installed = this.policyMessage(parsed.message, entry);
+      }
+      if (!installed) this.store.collect(); // not installed: its body file goes
     } catch (error) {
       this.store.collect();
       this.record({
         type: 'alarm',
         at: this.now(),
         alarm: 'tamper',
-        detail: `snapshot transfer ${manifest.transfer} refused: ${(error as Error).message}`,
+        detail: `snapshot transfer ${staged.transfer} refused: ${(error as Error).message}`,
       });
     }
   }
@@ -1144,23 +1180,18 @@ export class ControllerAgent {
   }
 
   /**
-   * Decides with this snapshot from now on; false when it is older or does not compile. A people
-   * delta on the policy in force is applied to the compiled policy itself (core withPeopleDelta:
-   * milliseconds for a few people, where recompiling 2,000,000 takes seconds).
+   * Decides with this snapshot from now on; false when it is older or does not compile. A delta is
+   * applied to the compiled policy itself (snapshot-source.ts heldAfterDelta: milliseconds for a few
+   * people, where recompiling 2,000,000 takes seconds).
    */
-  private install(snapshot: Snapshot, fromServer: boolean, delta?: SnapshotDelta): boolean {
-    if (this.snapshot && snapshot.version < this.snapshot.version) return false;
+  private install(compile: () => HeldPolicy, fromServer: boolean): boolean {
     let engine: SiteEngine;
+    let held: HeldPolicy;
     const now = this.now();
     try {
-      const policy =
-        delta && !this.fallback && !changesStructure(delta)
-          ? withPeopleDelta(this.engine.policy, {
-              upsert: delta.upsert as unknown as PersonDef[],
-              remove: delta.remove,
-            })
-          : this.siteFor(snapshot, false);
-      engine = new SiteEngine(policy, now, this.engine);
+      held = compile();
+      if (this.inForce && held.header.version < this.inForce.header.version) return false;
+      engine = new SiteEngine(this.policyFor(false, held), now, this.engine);
     } catch (error) {
       this.record({
         type: 'alarm',
@@ -1170,13 +1201,14 @@ export class ControllerAgent {
       });
       return false;
     }
-    if (fromServer) this.recountUses(engine, snapshot.issuedAt);
-    this.snapshot = snapshot;
-    this.snapshotHash = siteHash(snapshot);
+    const { header } = held;
+    if (fromServer) this.recountUses(engine, header.issuedAt);
+    this.inForce = held;
+    this.snapshotHash = heldHash(held);
     this.engine = engine;
     this.fallback = false;
-    this.confirmedAt = fromServer ? now : snapshot.issuedAt;
-    this.options.log?.({ msg: 'policy snapshot installed', version: snapshot.version });
+    this.confirmedAt = fromServer ? now : header.issuedAt;
+    this.options.log?.({ msg: 'policy snapshot installed', version: header.version });
     this.checkAge(now);
     return true;
   }
@@ -1195,9 +1227,9 @@ export class ControllerAgent {
 
   private confirm(now: number): void {
     this.confirmedAt = now;
-    if (this.fallback && this.snapshot) {
+    if (this.fallback && this.inForce) {
       this.fallback = false;
-      this.engine = new SiteEngine(this.siteFor(this.snapshot, false), now, this.engine);
+      this.engine = new SiteEngine(this.policyFor(false), now, this.engine);
       this.record({
         type: 'operator',
         at: now,
@@ -1209,11 +1241,11 @@ export class ControllerAgent {
 
   /** A snapshot the server has not confirmed within its maximum age: the site's offline fallback. */
   private checkAge(now: number): void {
-    const snapshot = this.snapshot;
+    const snapshot = this.inForce?.header;
     if (!snapshot || this.fallback || snapshot.fallback === 'keep_deciding') return;
     if (now - this.confirmedAt <= snapshot.maxAgeMinutes * 60_000) return;
     this.fallback = true;
-    this.engine = new SiteEngine(this.siteFor(snapshot, true), now, this.engine);
+    this.engine = new SiteEngine(this.policyFor(true), now, this.engine);
     this.record({
       type: 'alarm',
       at: now,
@@ -1223,25 +1255,31 @@ export class ControllerAgent {
   }
 
   /**
-   * The site to decide with: the snapshot's; under the fallback only its emergency list (others count
-   * as inactive); while the server is lost, the doors of `offlineDeny` areas locked.
+   * The policy to decide with: the snapshot's; under the fallback only its emergency list (others
+   * count as inactive); while the server is lost, the doors of `offlineDeny` areas locked. Derived
+   * from the compiled policy (core withStructure, withOnlyActive), never compiled from people again.
    */
-  private siteFor(snapshot: Snapshot, fallback: boolean): SiteDef {
-    let site = snapshot.site as unknown as SiteDef;
-    if (fallback) {
-      const allowed = new Set(snapshot.fallback === 'emergency_only' ? snapshot.emergency : []);
-      site = { ...site, people: site.people.map((p) => (allowed.has(p.id) ? p : { ...p, active: false })) };
-    }
+  private policyFor(fallback: boolean, held = this.inForce!): Policy {
+    const snapshot = held.header;
+    let policy = held.policy;
     if (this.serverLost && snapshot.offlineDeny.length > 0) {
       const deny = new Set(snapshot.offlineDeny);
-      site = {
+      const site = snapshot.site as unknown as SiteDef;
+      const structure: SiteStructure = {
         ...site,
         doors: site.doors.map((d) =>
           deny.has(d.from) || deny.has(d.to) ? { ...d, mode: 'locked' as const } : d,
         ),
       };
+      // Only door modes differ: the same groups and levels, so the people are shared.
+      policy = withStructure(policy, structure)!;
     }
-    return site;
+    if (fallback)
+      policy = withOnlyActive(
+        policy,
+        new Set(snapshot.fallback === 'emergency_only' ? snapshot.emergency : []),
+      );
+    return policy;
   }
 
   // Sequences survive restarts: the last one accepted from the server, so a command captured on the
@@ -1266,6 +1304,8 @@ export class ControllerAgent {
     }
   }
 }
+
+const NO_KEYS: ReadonlyMap<string, string> = new Map();
 
 /** Events that wait in memory at most while the journal cannot be written (a few MB). */
 const HELD_MAX = 10_000;
@@ -1299,16 +1339,6 @@ function isDiskError(error: unknown): boolean {
 /** Operator actions that may open a door (refused while nothing can be journaled). */
 function opens(action: OperatorCommand['action']): boolean {
   return action.action === 'unlock-door' || (action.action === 'override-door' && action.mode === 'unlocked');
-}
-
-/** The policy's hash for the configuration baseline: the same content gives the same hash, however
- * it arrived (whole or through deltas, the entries of each list in any order). */
-function siteHash(snapshot: Snapshot): string {
-  const site: Record<string, Json> = { ...snapshot.site };
-  for (const [key, value] of Object.entries(site))
-    if (Array.isArray(value) && value.every((e) => typeof (e as { id?: unknown })?.id === 'string'))
-      site[key] = [...(value as { id: string }[])].sort((a, b) => (a.id < b.id ? -1 : 1)) as unknown as Json;
-  return canonicalSha256(site); // piece by piece: 2,000,000 people are more than one string holds
 }
 
 /** Event fields as flat JSON scalars (lists joined), the shape controller events carry. */

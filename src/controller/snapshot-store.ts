@@ -26,8 +26,10 @@ import {
   SITE_COLLECTIONS,
   type Snapshot,
   type SnapshotDelta,
+  type SnapshotManifest,
 } from '../contracts/messages.ts';
 import { openTransferredSync } from '../contracts/transfer.ts';
+import type { SnapshotBase } from './snapshot-source.ts';
 
 const FILE = 'snapshot.json';
 /** Bodies of transferred snapshots and deltas: `transfer-<id>.gz` beside the chain. */
@@ -100,7 +102,77 @@ export class SnapshotStore {
     return join(this.dir, `transfer-${transfer}.gz`);
   }
 
-  /** The stored policy, checked; undefined when there is none; throws naming why it is refused. */
+  /**
+   * The stored policy as its parts, checked — every signature, the chain's order, each delta's body —
+   * except the base's transferred body, which is checked against its manifest as it is read
+   * (controller/snapshot-lines.ts), never held whole. Undefined when there is none; throws naming why
+   * it is refused.
+   */
+  open(): { base: SnapshotBase; deltas: SnapshotDelta[] } | undefined {
+    const chain = this.readChain();
+    if (!chain) return undefined;
+    const { message, manifestOf } = this.opener();
+    let base: SnapshotBase;
+    if (isTransferred(chain.base)) {
+      const manifest = manifestOf(chain.base);
+      if (manifest.payload !== 'snapshot') throw new Error('not a snapshot');
+      base = { kind: 'file', path: join(this.dir, chain.base.file), manifest };
+    } else {
+      const snapshot = message(chain.base);
+      if (snapshot.kind !== 'snapshot') throw new Error('not a snapshot');
+      base = { kind: 'message', snapshot };
+    }
+    const deltas: SnapshotDelta[] = [];
+    let version = base.kind === 'file' ? base.manifest.version : base.snapshot.version;
+    for (const entry of chain.deltas) {
+      const delta = this.openEntry(entry);
+      if (delta.kind !== 'snapshot-delta' || delta.base !== version) throw new Error('broken delta chain');
+      deltas.push(delta);
+      version = delta.version;
+    }
+    this.chain = chain;
+    return { base, deltas };
+  }
+
+  private readChain(): Chain | undefined {
+    const path = join(this.dir, FILE);
+    if (!existsSync(path)) return undefined;
+    const chain = JSON.parse(readFileSync(path, 'utf8')) as Chain;
+    return { base: chain.base, deltas: chain.deltas ?? [] };
+  }
+
+  private opener() {
+    const opener = new Opener((sender) => (sender === 'server' ? this.serverKey : undefined));
+    const message = (raw: unknown): Message => {
+      const opened = opener.open(raw);
+      if (!opened.ok) throw new Error(opened.reason);
+      const parsed = parseMessage(opened.envelope.body);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.message;
+    };
+    const manifestOf = (entry: TransferredEntry): SnapshotManifest => {
+      const manifest = message(entry.manifest);
+      if (manifest.kind !== 'snapshot-manifest') throw new Error('not a manifest');
+      if (!BODY.test(entry.file)) throw new Error('not a transfer body');
+      return manifest;
+    };
+    return { message, manifestOf };
+  }
+
+  /** One stored message, whole (a transferred one decompressed: for deltas, small). */
+  private openEntry(entry: StoredEntry): Message {
+    const { message, manifestOf } = this.opener();
+    if (!isTransferred(entry)) return message(entry);
+    const body = openTransferredSync(manifestOf(entry), readFileSync(join(this.dir, entry.file)));
+    const parsed = parseMessage(body);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.message;
+  }
+
+  /**
+   * The stored policy as one snapshot object, checked; undefined when there is none; throws naming
+   * why it is refused. Holds every person as an object: for tests and tools, not the agent (open).
+   */
   load(): Snapshot | undefined {
     const path = join(this.dir, FILE);
     if (!existsSync(path)) return undefined;

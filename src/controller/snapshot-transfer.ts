@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { type Envelope, Opener } from '../contracts/envelope.ts';
 import { parseMessage, type SnapshotChunk, type SnapshotManifest } from '../contracts/messages.ts';
 import { chunkBounds, chunkMatches, openTransferred } from '../contracts/transfer.ts';
+import { checkBodyFile } from './snapshot-lines.ts';
 
 const MANIFEST = 'manifest.json';
 const PART = 'body.part';
@@ -223,6 +224,27 @@ export class TransferReceiver {
       return { body, manifest: staged.envelope, file: target };
     } finally {
       this.finishing = false;
+      if (this.staged === staged) this.discard();
+    }
+  }
+
+  /**
+   * Every chunk is in: the whole is made durable, checked against the manifest (read in slices, never
+   * held whole) and moved to `target`, still compressed and unparsed — the caller reads it from there
+   * (controller/snapshot-lines.ts). The staging is cleared either way.
+   */
+  complete(target: string): { manifest: SnapshotManifest; envelope: Envelope; file: string } {
+    const staged = this.staged;
+    if (!staged || staged.have.some((h) => !h)) throw new Error('transfer incomplete');
+    try {
+      fsyncSync(staged.fd);
+      checkBodyFile(join(this.dir, PART), staged.manifest);
+      closeSync(staged.fd);
+      this.staged = undefined;
+      renameSync(join(this.dir, PART), target);
+      rmSync(join(this.dir, MANIFEST), { force: true });
+      return { manifest: staged.manifest, envelope: staged.envelope, file: target };
+    } finally {
       if (this.staged === staged) this.discard();
     }
   }

@@ -330,19 +330,47 @@ export class PeopleStore {
   extras = 0;
   /** the newest version built on this store */
   version = 1;
+  /** a store derived by `onlyActive`: its rows are copies, it is never extended in place */
+  frozen = false;
   /** open-addressing tables of the newest version: slot → number + 1, 0 = empty */
   personTable: Int32Array;
   credTable: Int32Array;
   personTableFill = 0;
   credTableFill = 0;
 
-  constructor(expectedPeople = 0, expectedCredentials = expectedPeople, poolBytes = 1 << 12) {
+  constructor(
+    expectedPeople = 0,
+    expectedCredentials = expectedPeople,
+    poolBytes = 1 << 12,
+    expectedEntries = expectedPeople * 3,
+  ) {
     this.pool = new StringPool(poolBytes);
     this.personTable = new Int32Array(tableSize(expectedPeople));
     this.credTable = new Int32Array(tableSize(expectedCredentials));
     this.personRows = new Uint32Array(expectedPeople * PERSON_STRIDE);
     this.credRows = new Uint32Array(expectedCredentials * CRED_STRIDE);
-    this.entries = new Int32Array(expectedPeople * 3);
+    this.entries = new Int32Array(expectedEntries);
+  }
+
+  /**
+   * A store that shares everything with this one but its person and credential rows, which are
+   * copies (their active bits may then differ: an offline fallback). Frozen: a delta rebuilds.
+   */
+  derive(): PeopleStore {
+    const copy = Object.create(PeopleStore.prototype) as PeopleStore;
+    Object.assign(copy, this);
+    copy.personRows = this.personRows.slice(0, this.people * PERSON_STRIDE);
+    copy.credRows = this.credRows.slice(0, this.credentials * CRED_STRIDE);
+    copy.frozen = true;
+    return copy;
+  }
+
+  /** Clears the active bit of person `p` and of their credentials' rows (a derived store only). */
+  deactivate(p: number): void {
+    this.personRows[p * PERSON_STRIDE + P_BITS]! &= ~ACTIVE;
+    const first = this.personCredFirst(p);
+    const end = first + this.personCredCount(p);
+    for (let c = first; c < end; c++) this.credRows[c * CRED_STRIDE + C_BITS]! &= ~C_ACTIVE_BIT;
   }
 
   /** Gives back what growing over-allocated (a built policy of millions would carry it as slack). */
@@ -708,6 +736,26 @@ export class People {
     return this.store.alive(p, this.version);
   }
 
+  /** The person table this version reads (a derived version shares it). */
+  personTableOf(): Int32Array {
+    return this.personTable;
+  }
+
+  /** The same people named against another site structure with the same groups and levels. */
+  renamed(names: PeopleNames): People {
+    return new People(
+      this.store,
+      names,
+      this.length,
+      this.credentialCount,
+      this.version,
+      this.size,
+      this.personTable,
+      this.credTable,
+      { from: this, remap: (p) => p },
+    );
+  }
+
   /** Person number of an id, or -1. */
   indexOf(id: string): number {
     return this.store.indexOf(id, this.length, this.version, this.personTable);
@@ -861,6 +909,7 @@ export class People {
   get isNewest(): boolean {
     const store = this.store;
     return (
+      !store.frozen &&
       store.version === this.version &&
       store.people === this.length &&
       store.credentials === this.credentialCount
@@ -876,8 +925,15 @@ export class PeopleBuilder {
     private readonly ctx: PeopleContext,
     private readonly names: PeopleNames,
     expectedPeople = 0,
+    /** sizes known or estimated up front (a store that grows copies its arrays, twice the memory) */
+    expected: { credentials?: number; entries?: number } = {},
   ) {
-    this.store = new PeopleStore(expectedPeople, expectedPeople, expectedPeople * 80);
+    this.store = new PeopleStore(
+      expectedPeople,
+      expected.credentials ?? expectedPeople,
+      expectedPeople * 80,
+      expected.entries ?? expectedPeople * 3,
+    );
   }
 
   get count(): number {
@@ -911,6 +967,33 @@ export class PeopleBuilder {
       s.credTable,
     );
   }
+}
+
+/**
+ * The same people with everyone not in `keep` inactive (a controller's offline fallback: only its
+ * emergency list still gets in, everyone else is denied as inactive). The person and credential rows
+ * are copied, everything else shared; person numbers stay, so runtime state maps one to one.
+ */
+export function onlyActive(people: People, keep: ReadonlySet<string>): People {
+  const store = people.store.derive();
+  const kept = new Uint8Array(people.length);
+  for (const id of keep) {
+    const p = people.indexOf(id);
+    if (p >= 0) kept[p] = 1;
+  }
+  for (let p = 0; p < people.length; p++)
+    if (kept[p] === 0 && people.alive(p) && store.personActive(p)) store.deactivate(p);
+  return new People(
+    store,
+    people.names,
+    people.length,
+    people.credentialCount,
+    people.version,
+    people.size,
+    people.personTableOf(),
+    people.credTable,
+    { from: people, remap: (p) => p },
+  );
 }
 
 /** People to replace or add (by id) and ids to remove: what a controller's snapshot delta carries. */

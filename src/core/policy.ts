@@ -10,6 +10,7 @@ import { DEFAULT_HELD_OPEN_SECONDS, DEFAULT_STRIKE_SECONDS, OUTSIDE } from './mo
 import {
   applyPeopleDelta,
   type CredentialView,
+  onlyActive,
   type People,
   PeopleBuilder,
   type PeopleContext,
@@ -417,9 +418,15 @@ export class PolicyBuilder {
   private readonly part: SitePart;
   private readonly people: PeopleBuilder;
 
-  constructor(site: SiteStructure, options: { expectedPeople?: number } = {}) {
+  constructor(
+    site: SiteStructure,
+    options: { expectedPeople?: number; expectedCredentials?: number; expectedEntries?: number } = {},
+  ) {
     this.part = compileStructure(site);
-    this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0);
+    this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0, {
+      ...(options.expectedCredentials !== undefined && { credentials: options.expectedCredentials }),
+      ...(options.expectedEntries !== undefined && { entries: options.expectedEntries }),
+    });
   }
 
   /** How many people have been added. */
@@ -450,6 +457,34 @@ export function compilePolicy(site: SiteDef): Policy {
  */
 export function withPeopleDelta(policy: Policy, delta: PeopleDelta): Policy {
   const people = applyPeopleDelta(policy.people, delta, policy.peopleContext);
+  return { ...policy, people, credentials: new PolicyCredentials(people) };
+}
+
+/**
+ * The policy of another site structure with the same people, without compiling them again: when the
+ * new structure has the same time zone and the same groups and levels in the same order (a door's
+ * mode changed, a schedule, an area rule), the people store is shared. Undefined when it has not:
+ * people then name other indices, and must be compiled again against it.
+ */
+export function withStructure(policy: Policy, site: SiteStructure): Policy | undefined {
+  const part = compileStructure(site);
+  const same = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  if (
+    part.zone.name !== policy.zone.name ||
+    !same(part.names.groupIds, policy.people.names.groupIds) ||
+    !same(part.names.levelIds, policy.people.names.levelIds)
+  )
+    return undefined;
+  return withPeople(part, policy.people.renamed(part.names));
+}
+
+/**
+ * The policy with everyone but `keep` (person ids) inactive: a controller's offline fallback. The
+ * people's rows are copied (person numbers stay), the rest is shared.
+ */
+export function withOnlyActive(policy: Policy, keep: ReadonlySet<string>): Policy {
+  const people = onlyActive(policy.people, keep);
   return { ...policy, people, credentials: new PolicyCredentials(people) };
 }
 

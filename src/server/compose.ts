@@ -201,10 +201,8 @@ export async function composeServer(options: ComposeOptions): Promise<ComposedSe
       ? undefined
       : new ControllerLink({
           live,
-          onEvents: async (controllerId, events) => {
-            live.ingested(controllerId, events);
-            await keys.uses.record(controllerId, events);
-          },
+          // The live hub hears of new events from the link itself, right after their commit.
+          onEvents: (controllerId, events) => keys.uses.record(controllerId, events),
           inEventBatch: (tx, controllerId, events) => webhooks.controllerEvents(tx, controllerId, events),
           onLink: (controllerId, state, at) => webhooks.link(controllerId, state, at),
           store,

@@ -39,6 +39,9 @@ export interface SendOutcome {
   error?: string;
 }
 
+/** How long after a snapshot went a report of an older one counts as having crossed it. */
+const CROSSING_MS = 2_000;
+
 export interface CoordinatorDeps {
   send(body: Record<string, Json>): Promise<void>;
   now(): number;
@@ -54,6 +57,8 @@ export class ControllerCoordinator {
   snapshot: HeldSnapshot | undefined;
   /** the snapshot version this controller last said it holds (or will hold once the last one lands) */
   controllerHolds = 0;
+  /** when the last snapshot (or delta) was handed over to be sent (server clock) */
+  private sentAt = Number.NEGATIVE_INFINITY;
   /**
    * When the last revocation command was sent (server clock, after sealing): the controller keeps
    * such revocations until a snapshot issued later, so the next one must go even if unchanged.
@@ -86,6 +91,24 @@ export class ControllerCoordinator {
     const outcome = this.send(body);
     this.lastRevokeAt = this.deps.now();
     return outcome;
+  }
+
+  /** A snapshot (or delta) of this version goes to the controller now: it will hold it once it lands. */
+  sending(version: number): void {
+    this.controllerHolds = version;
+    this.sentAt = this.deps.now();
+  }
+
+  /**
+   * What the controller says it holds (hello, heartbeat). An older version than the one just sent
+   * is a report made before that one landed (it crossed it on the way), not news: kept for a
+   * moment, so the next change still goes as a delta on what is landing. Should the snapshot truly
+   * not have landed, the controller's next report after the moment says so (the server heartbeat
+   * shows it the version it misses, and it asks).
+   */
+  reportedHolds(version: number): void {
+    if (version < this.controllerHolds && this.deps.now() - this.sentAt < CROSSING_MS) return;
+    this.controllerHolds = version;
   }
 
   /** Whether the controller holds something older than the snapshot made for it. */

@@ -3,7 +3,7 @@
 // one conditional update, so a token works once even when two requests race.
 
 import { sql } from 'kysely';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, inTransaction } from '../storage/db.ts';
 
 export interface ControllerLinkStatus {
   controllerId: string;
@@ -140,6 +140,54 @@ export async function recordLinkReport(
     .where('controller_id', '=', controllerId)
     .where('last_seq', '<', report.lastSeq)
     .execute();
+}
+
+/**
+ * Heartbeats and hellos of a whole fleet written together: the last report of each controller since
+ * the previous write, all in one transaction, at most every `delayMs` — one commit (one fsync on
+ * SQLite) for a hundred controllers' heartbeats instead of one each, off the path of event ingest.
+ * A report is kept only when it is newer than what is waiting (by envelope sequence), as the
+ * statement itself keeps only a newer one than what is stored.
+ */
+export class LinkReportWriter {
+  private readonly waiting = new Map<string, LinkReport>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly onError: (error: unknown) => void,
+    private readonly delayMs = 100,
+  ) {}
+
+  record(controllerId: string, report: LinkReport): void {
+    const held = this.waiting.get(controllerId);
+    if (held && held.lastSeq >= report.lastSeq) return;
+    this.waiting.set(controllerId, held ? { ...held, ...report } : report);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  /** Writes what waits now; resolves when it (and any write before it) is stored or has failed. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiting.size === 0) return this.writing;
+    const reports = [...this.waiting];
+    this.waiting.clear();
+    this.writing = this.writing
+      .then(() =>
+        inTransaction(this.db, async (tx) => {
+          for (const [controllerId, report] of reports) await recordLinkReport(tx, controllerId, report);
+        }),
+      )
+      .catch(this.onError);
+    return this.writing;
+  }
 }
 
 export async function setLinkState(

@@ -18,12 +18,7 @@ import type { Json } from '../../contracts/canonical.ts';
 import { siteCredentialKey } from '../../contracts/credential-key.ts';
 import { SEQUENCE_BLOCK, startSequence } from '../../contracts/envelope.ts';
 import type { LinkEvent } from '../../contracts/link-supervision.ts';
-import {
-  type ControllerEvent,
-  type Message,
-  type OfflineFallback,
-  parseMessage,
-} from '../../contracts/messages.ts';
+import type { ControllerEvent, Message, OfflineFallback } from '../../contracts/messages.ts';
 
 /** A controller's answer to an operator command. */
 export type CommandResult = Extract<Message, { kind: 'command-result' }>;
@@ -37,7 +32,7 @@ import { DomainBus } from '../domain/bus.ts';
 import type { Published } from '../domain/events.ts';
 import { applyRelayedAlarm } from '../live/alarms.ts';
 import type { LiveHub } from '../live/hub.ts';
-import { ControllerHub } from '../mqtt/controller-hub.ts';
+import { ControllerHub, type ParsedMessage } from '../mqtt/controller-hub.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { claimUse } from '../operations/use-counts.ts';
 import { chainKeys } from '../storage/chain.ts';
@@ -51,11 +46,11 @@ import {
   type ControllerLinkStatus,
   enrolledControllers,
   enrollWithToken,
+  LinkReportWriter,
   linkStatus,
   raiseServerState,
   readServerState,
   recordBaseline,
-  recordLinkReport,
   setEnrollmentToken,
   setLinkState,
 } from './link-store.ts';
@@ -124,7 +119,7 @@ export interface ControllerLinkDeps {
   inEventBatch?: EventIngestDeps['inBatch'];
   /** told when a controller's link is lost or restored (webhooks); failures are logged only */
   onLink?: (controllerId: string, state: 'lost' | 'restored', at: number) => Promise<void>;
-  /** live state: what each controller reports of its doors (server/live) */
+  /** live state: what each controller reports of its doors, and new events as soon as they are stored (server/live) */
   live?: LiveHub;
   /** told what the link does (metrics, src/server/metrics/); nothing it does depends on it */
   observer?: LinkObserver;
@@ -251,18 +246,29 @@ export class ControllerLink {
         });
       },
     });
+    this.reports = new LinkReportWriter(deps.store.db, (error: unknown) =>
+      deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
+    );
     this.ingest = new EventIngest({
       db: deps.store.db,
       credentialKey: this.credentialKey,
       eventKey: chainKeys(deps.installationKey).events,
       presence: this.presence,
       raise: this.raise,
+      // The push stream hears of new events the moment they are committed (issue 9: ≤ 250 ms).
+      ...(deps.live && {
+        committed: (id: string, events: readonly ControllerEvent[]) => deps.live!.ingested(id, events),
+      }),
+      // One writer on SQLite; PostgreSQL commits a few groups at once on its pool's connections.
+      groupsInFlight: deps.store.dialect === 'postgres' ? 4 : 1,
       ...(deps.onEvents && { observe: deps.onEvents }),
       ...(deps.inEventBatch && { inBatch: deps.inEventBatch }),
     });
   }
 
   private readonly presence: PresenceCoordinator;
+  /** heartbeats and hellos, written for the whole fleet together (link-store.ts) */
+  private readonly reports: LinkReportWriter;
 
   /** Whether this instance acts for the controller (always, unless several instances share it). */
   owns(controllerId: string): boolean {
@@ -416,7 +422,7 @@ export class ControllerLink {
       mqtt,
       lastSeqs: new Map(enrolled.map((c) => [c.controllerId, c.lastSeq])),
       onRejected: (reason, from, topic) => this.rejected(reason, from, topic),
-      onMessage: (from, body, seq) => this.received(from, body, seq),
+      onMessage: (from, _body, seq, parsed) => this.received(from, parsed, seq),
       ingest: async (from, events) => {
         const news = await this.ingest.ingest(from, events);
         this.deps.observer?.ingested?.(from, news, this.now());
@@ -427,7 +433,12 @@ export class ControllerLink {
     // instance's writes and, in a cluster, the other instances' (each acts for its controllers).
     this.unsubscribe.push(
       this.revocations.subscribe(this.linkBus),
-      this.linkBus.subscribe('snapshots', () => this.snapshots.schedule(REBUILD_DELAY_MS)),
+      this.linkBus.subscribe('snapshots', (batch) =>
+        this.snapshots.changed(
+          batch.map((p) => p.event),
+          REBUILD_DELAY_MS,
+        ),
+      ),
       // A controller's site, or a site's topic, decides where its messages go.
       this.linkBus.on('topics', ['site.changed'], async (event) => {
         if (event.resource === 'site' || event.resource === 'controller') await this.loadTopics();
@@ -451,6 +462,7 @@ export class ControllerLink {
     await this.snapshots.stop();
     await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
     await this.hub?.stop();
+    await this.reports.flush();
     await this.broker?.close();
   }
 
@@ -458,6 +470,7 @@ export class ControllerLink {
   async settled(): Promise<void> {
     await this.snapshots.settled();
     await Promise.all([...this.coordinators.values()].map((c) => c.idle()));
+    await this.reports.flush();
   }
 
   // ------------------------------------------------------------------ enrollment
@@ -488,7 +501,8 @@ export class ControllerLink {
     if (!(await enrollWithToken(this.deps.store.db, controllerId, sha256Hex(token), pem, this.now())))
       return undefined;
     this.addController(controllerId, pem);
-    this.snapshots.schedule(0);
+    // Its own snapshot only: the others have not changed.
+    this.snapshots.buildMissing(0);
     await this.loadTopics();
     return {
       site: this.topicOf(controllerId),
@@ -544,8 +558,10 @@ export class ControllerLink {
     return (await this.repos.controllers.get(controllerId)) !== undefined;
   }
 
-  status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
-    // From what was last heard (shared by every server instance), not from a remembered transition.
+  async status(controllerId: string): Promise<ControllerLinkStatus | undefined> {
+    // From what was last heard (shared by every server instance), not from a remembered transition;
+    // what this instance heard last is written first.
+    await this.reports.flush();
     return linkStatus(this.deps.store.db, controllerId, this.now(), this.settings.linkTimeoutMs);
   }
 
@@ -594,7 +610,7 @@ export class ControllerLink {
       coordinator.controllerHolds = 0;
       this.snapshots.forget(id);
     }
-    this.snapshots.schedule(0);
+    this.snapshots.buildMissing(0);
   }
 
   private lost(ids: string[]): void {
@@ -633,10 +649,9 @@ export class ControllerLink {
     }
   }
 
-  private received(controllerId: string, body: unknown, seq: number): void {
+  private received(controllerId: string, parsed: ParsedMessage, seq: number): void {
     const coordinator = this.coordinators.get(controllerId);
     if (!coordinator || !this.owns(controllerId)) return;
-    const parsed = parseMessage(body);
     if (!parsed.ok) {
       void this.raise(
         'tamper',
@@ -650,7 +665,9 @@ export class ControllerLink {
     this.deps.observer?.received?.(controllerId, message.kind);
     if (message.kind === 'heartbeat' || message.kind === 'hello') {
       coordinator.heard(message.clock);
-      coordinator.controllerHolds = message.snapshotVersion;
+      // A hello (a start, a reconnect, a controller that knows it is behind) is taken as it is.
+      if (message.kind === 'hello') coordinator.controllerHolds = message.snapshotVersion;
+      else coordinator.reportedHolds(message.snapshotVersion);
       const report = {
         lastSeq: seq,
         lastSeenAt: now,
@@ -661,9 +678,7 @@ export class ControllerLink {
         snapshotVersion: message.snapshotVersion,
       };
       this.deps.observer?.heard?.(controllerId, report);
-      void recordLinkReport(this.deps.store.db, controllerId, report).catch((error: unknown) =>
-        this.deps.logger.error({ err: { message: (error as Error).message } }, 'link report not stored'),
-      );
+      this.reports.record(controllerId, report);
       if (message.kind === 'hello') this.snapshots.resendIfBehind(coordinator, message.transfer);
     } else if (message.kind === 'snapshot-request') {
       coordinator.heard();

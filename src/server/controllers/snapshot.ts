@@ -237,30 +237,51 @@ export async function buildSnapshot(
       id,
       levels: (levelsOfGroup.get(id) ?? []).map((g) => g.level_id),
     })),
-    people: people.map((p) => ({
-      id: p.id,
-      active: Number(p.active) === 1 && p.left_at === null,
-      groups: (memberships.get(p.id) ?? []).map((g) => g.group_id),
-      levels: (levelsOfPerson.get(p.id) ?? []).map((l) => l.level_id),
-      credentials: (credentials.get(p.id) ?? [])
-        .filter((c) => c.identifier !== null)
-        .map((c) => ({
-          type: c.type as SiteDef['people'][number]['credentials'][number]['type'],
-          // A PIN-only credential's identifier is already its PIN hash; others are hashed here.
-          id: c.type === 'pin' ? c.identifier! : credentialIdHash(credentialKey, c.type, c.identifier!),
-          ...(c.pin_hash && c.type !== 'pin' && { pin: c.pin_hash }),
-          ...(c.duress_pin_hash && { duressPin: c.duress_pin_hash }),
-          ...(c.valid_from !== null && { validFrom: localTime(Number(c.valid_from), zone) }),
-          ...(c.valid_until !== null && { validUntil: localTime(Number(c.valid_until), zone) }),
-          ...(c.max_uses !== null && { maxUses: Math.max(0, Number(c.max_uses) - Number(c.uses)) }),
-          state: c.state as CredentialState,
-        })),
-    })),
+    people: people.map((p) =>
+      snapshotPerson(
+        p,
+        (memberships.get(p.id) ?? []).map((g) => g.group_id),
+        (levelsOfPerson.get(p.id) ?? []).map((l) => l.level_id),
+        credentials.get(p.id) ?? [],
+        credentialKey,
+        zone,
+      ),
+    ),
   };
   return {
     site,
     emergency: emergency.filter((id) => inSnapshot.has(id)),
     offlineDeny: areas.filter((a) => a.offline_mode === 'deny').map((a) => a.id),
+  };
+}
+
+/** One person as a snapshot holds them: their groups, their levels here, their credentials hashed. */
+export function snapshotPerson(
+  p: Pick<Database['people'], 'id' | 'active' | 'left_at'>,
+  groups: string[],
+  levels: string[],
+  credentials: readonly Database['credentials'][],
+  credentialKey: Uint8Array,
+  zone: TimeZone,
+): SiteDef['people'][number] {
+  return {
+    id: p.id,
+    active: Number(p.active) === 1 && p.left_at === null,
+    groups,
+    levels,
+    credentials: credentials
+      .filter((c) => c.identifier !== null)
+      .map((c) => ({
+        type: c.type as SiteDef['people'][number]['credentials'][number]['type'],
+        // A PIN-only credential's identifier is already its PIN hash; others are hashed here.
+        id: c.type === 'pin' ? c.identifier! : credentialIdHash(credentialKey, c.type, c.identifier!),
+        ...(c.pin_hash && c.type !== 'pin' && { pin: c.pin_hash }),
+        ...(c.duress_pin_hash && { duressPin: c.duress_pin_hash }),
+        ...(c.valid_from !== null && { validFrom: localTime(Number(c.valid_from), zone) }),
+        ...(c.valid_until !== null && { validUntil: localTime(Number(c.valid_until), zone) }),
+        ...(c.max_uses !== null && { maxUses: Math.max(0, Number(c.max_uses) - Number(c.uses)) }),
+        state: c.state as CredentialState,
+      })),
   };
 }
 

@@ -1,6 +1,7 @@
 // The push stream (GET /api/live/stream): Server-Sent Events of the live hub's events, filtered by
 // the caller's scope — an event naming a person only if that person is in scope, one naming no one
-// (a door forced open) only if its door's site is, an alarm as the alarm list would. Each event is written as it arrives; a client
+// (a door forced open) only if its door's site is, an alarm as the alarm list would. The events of
+// one turn of the event loop go out together, in one write per client; a client
 // that reconnects with Last-Event-ID gets the events it missed that the hub still keeps, or a
 // `resync` event when it cannot have them all.
 
@@ -12,6 +13,19 @@ import { alarmEventVisible } from './alarms.ts';
 import type { LiveEvent, LiveHub } from './hub.ts';
 
 const KEEPALIVE_MS = 15_000;
+
+/** Each event's frame, made once whatever the number of clients (events are never changed). */
+const frames = new WeakMap<LiveEvent, string>();
+
+export function frameOf(e: LiveEvent): string {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    const { id, kind, ...rest } = e;
+    frame = `id: ${id}\nevent: ${kind}\ndata: ${JSON.stringify({ id, kind, ...rest, at: new Date(e.at).toISOString() })}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
+}
 
 export async function openStream(options: {
   request: FastifyRequest;
@@ -44,6 +58,14 @@ export async function openStream(options: {
     if (scope.sites.length === 0) return true;
     return e.door !== null && scope.sites.includes(topology!.siteOfDoor(e.door));
   };
+  /** The same without waiting, when that needs no read: undefined when a person must be read first. */
+  const allowedNow = (e: LiveEvent): boolean | undefined => {
+    if (!scoped) return true;
+    if (e.kind !== 'alarm' && e.personId !== null) return people.get(e.personId);
+    if (e.kind === 'alarm') return alarmEventVisible(scope, e);
+    if (scope.sites.length === 0) return true;
+    return e.door !== null && scope.sites.includes(topology!.siteOfDoor(e.door));
+  };
 
   reply.hijack();
   const res = reply.raw;
@@ -54,16 +76,37 @@ export async function openStream(options: {
     'x-accel-buffering': 'no',
   });
   res.write(': monban live stream\n\n');
-  // In order, even when a scope check has to read a person first.
-  let chain: Promise<void> = Promise.resolve();
+  // Frames of one turn go out in one write (50 clients at 1,000 events/s would otherwise be 50,000
+  // writes a second), each frame serialized once for every client (frameOf).
+  let pending: string[] = [];
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length > 0 && !res.writableEnded && !res.destroyed) res.write(batch.join(''));
+  };
+  const queue = (e: LiveEvent) => {
+    pending.push(frameOf(e));
+    if (!flushing) {
+      flushing = true;
+      setImmediate(flush);
+    }
+  };
+  // In order, even when a scope check has to read a person first: while one is being read, what
+  // follows waits behind it; otherwise an event is queued at once (no promise per event and client).
+  let chain: Promise<void> | undefined;
   const send = (e: LiveEvent) => {
-    chain = chain.then(async () => {
-      if (!(await allowed(e)) || res.writableEnded) return;
-      const { id, kind, ...rest } = e;
-      res.write(
-        `id: ${id}\nevent: ${kind}\ndata: ${JSON.stringify({ id, kind, ...rest, at: new Date(e.at).toISOString() })}\n\n`,
-      );
+    if (chain === undefined) {
+      const ok = allowedNow(e);
+      if (ok === true) return queue(e);
+      if (ok === false) return;
+    }
+    const after: Promise<void> = (chain ?? Promise.resolve()).then(async () => {
+      if (await allowed(e)) queue(e);
+      if (chain === after) chain = undefined;
     });
+    chain = after;
   };
   const header = request.headers['last-event-id'];
   const last = header ? Number(header) : Number.NaN;

@@ -8,6 +8,9 @@ import type { Json } from '../../contracts/canonical.ts';
 import { Opener, Sealer, sequenceStart, topicOwner } from '../../contracts/envelope.ts';
 import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
 
+/** What parseMessage says of a body. */
+export type ParsedMessage = ReturnType<typeof parseMessage>;
+
 export interface HubOptions {
   url: string;
   /** the default topic segment (and the server's client id) */
@@ -19,8 +22,8 @@ export interface HubOptions {
   controllerKeys: (controllerId: string) => KeyObject | undefined;
   now: () => number;
   onRejected?: (reason: string, from: string | undefined, topic: string) => void;
-  /** a verified message: its sender, body and envelope sequence */
-  onMessage?: (controllerId: string, body: unknown, seq: number) => void;
+  /** a verified message: its sender, body and envelope sequence, and the body read (parsed once) */
+  onMessage?: (controllerId: string, body: unknown, seq: number, parsed: ParsedMessage) => void;
   /** connection options: TLS trust, MQTT protocol version, broker login (default MQTT 3.1.1) */
   mqtt?: IClientOptions;
   /** the last sequence accepted from each controller before a restart, so old messages stay replays */
@@ -121,8 +124,9 @@ export class ControllerHub {
       this.options.onRejected?.('wrong_topic', from, topic);
       return;
     }
-    this.options.onMessage?.(from, opened.envelope.body, opened.envelope.seq);
+    // Read once, for both the link and the ingest (an events batch is hundreds of events).
     const parsed = parseMessage(opened.envelope.body);
+    this.options.onMessage?.(from, opened.envelope.body, opened.envelope.seq, parsed);
     if (parsed.ok && parsed.message.kind === 'events' && this.options.ingest) {
       const events = parsed.message.events;
       const upTo = Math.max(...events.map((e) => e.seq));

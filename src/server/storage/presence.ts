@@ -139,10 +139,14 @@ export class PresenceStore {
         if (row) found.set(person, passageOf(person, row));
       }
     } else if (this.postgres)
+      // one probe of the key per person, laterally: `person_id = any(…)` was planned as a scan
+      // of the table while it had no statistics yet (a new installation's first hours)
       for (const r of (
         await sql<PresenceRow & { person_id: string }>`
-          select person_id, area, version, at, controller_id, door from presence
-          where person_id = any(${unique}::varchar[])`.execute(this.db)
+          select v.person_id, p.area, p.version, p.at, p.controller_id, p.door
+          from unnest(${unique}::varchar[]) as v(person_id)
+          join lateral (select area, version, at, controller_id, door from presence
+            where person_id = v.person_id limit 1) p on true`.execute(this.db)
       ).rows)
         found.set(r.person_id, passageOf(r.person_id, r));
     else

@@ -1,0 +1,375 @@
+// The policy a controller holds, compiled straight from what the server sent — a transferred body
+// read line by line (snapshot-lines.ts), or a snapshot in one message — with the stored deltas since
+// applied on the way. What is kept is the snapshot's header (version, age, fallback, the site without
+// its people), the compiled policy (core/people.ts: typed arrays and a string pool, no object per
+// person), the device keys of mobile credentials, and a digest of the people for the configuration
+// hash. No person object outlives its line: 2,000,000 cardholders fit in the controller's 500 MB
+// (DESIGN.md §7), where the snapshot's people as objects took about 1 GB alone.
+
+import { canonicalJson, type Json } from '../contracts/canonical.ts';
+import {
+  parseMessage,
+  type Snapshot,
+  type SnapshotDelta,
+  type SnapshotManifest,
+} from '../contracts/messages.ts';
+import { canonicalSha256 } from '../contracts/transfer.ts';
+import type { PersonDef } from '../core/model.ts';
+import {
+  type Policy,
+  PolicyBuilder,
+  type SiteStructure,
+  withPeopleDelta,
+  withStructure,
+} from '../core/policy.ts';
+import { readBodyLines, readBodyLinesSync } from './snapshot-lines.ts';
+import { applyDelta, changesStructure } from './snapshot-store.ts';
+
+/** The policy in force, as the agent holds it. */
+export interface HeldPolicy {
+  /** the snapshot in force (after its deltas), its site without people (`site.people` is empty) */
+  header: Snapshot;
+  /** compiled from the snapshot as sent: no offline fallback, no doors locked for a lost server */
+  policy: Policy;
+  /** device public keys of mobile credentials, by keyed hash */
+  mobileKeys: Map<string, string>;
+  /** whose they are: person id → keyed hashes */
+  mobileOf: Map<string, string[]>;
+  /** the people's digest (order-independent), by person number of `policy.people` */
+  digest: PeopleDigest;
+}
+
+/** A snapshot body kept as a file (a verified transfer) or as a message. */
+export type SnapshotBase =
+  | { kind: 'message'; snapshot: Snapshot }
+  | { kind: 'file'; path: string; manifest: SnapshotManifest };
+
+// ------------------------------------------------------------------ people digest
+
+/**
+ * An order-independent digest of the people: each person's canonical JSON (a line of a transfer is
+ * exactly that) hashed to 64 bits, kept by person number, and summed lane by lane modulo 2³² — so a
+ * delta takes out what it replaces and adds what it brings, and the same people give the same digest
+ * however they arrived. A fingerprint for the configuration baseline, not a signature (the policy
+ * itself is signed by the server and checked on arrival).
+ */
+export class PeopleDigest {
+  private words: Uint32Array;
+  private sum0 = 0;
+  private sum1 = 0;
+  count = 0;
+
+  constructor(expected = 0) {
+    this.words = new Uint32Array(Math.max(2, expected * 2));
+  }
+
+  /** Sets person `p`'s digest from the UTF-8 bytes of their canonical JSON. */
+  set(p: number, data: Uint8Array, start: number, end: number): void {
+    let h0 = 0x811c9dc5;
+    let h1 = 0x9747b28c;
+    for (let i = start; i < end; i++) {
+      const b = data[i]!;
+      h0 = Math.imul(h0 ^ b, 0x01000193);
+      h1 = Math.imul(h1 ^ b, 0x5bd1e995);
+      h1 ^= h1 >>> 15;
+    }
+    h0 = Math.imul(h0 ^ (h0 >>> 16), 0x85ebca6b);
+    h0 ^= h0 >>> 13;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    if (2 * p + 1 >= this.words.length) {
+      const grown = new Uint32Array(Math.max(2 * p + 2, Math.ceil(this.words.length * 1.25)));
+      grown.set(this.words);
+      this.words = grown;
+    }
+    this.words[2 * p] = h0 >>> 0;
+    this.words[2 * p + 1] = h1 >>> 0;
+    this.sum0 = (this.sum0 + (h0 >>> 0)) >>> 0;
+    this.sum1 = (this.sum1 + (h1 >>> 0)) >>> 0;
+    this.count++;
+  }
+
+  /** The same for a person given as an object (a delta's upsert). */
+  setPerson(p: number, person: Json): void {
+    const bytes = Buffer.from(canonicalJson(person), 'utf8');
+    this.set(p, bytes, 0, bytes.length);
+  }
+
+  /** Takes person `p` out. */
+  clear(p: number): void {
+    this.sum0 = (this.sum0 - this.words[2 * p]!) >>> 0;
+    this.sum1 = (this.sum1 - this.words[2 * p + 1]!) >>> 0;
+    this.words[2 * p] = 0;
+    this.words[2 * p + 1] = 0;
+    this.count--;
+  }
+
+  /** A digest of the same people under other person numbers (`remap(p)`: the new number, or -1). */
+  remapped(length: number, remap: (p: number) => number, oldLength: number): PeopleDigest {
+    const next = new PeopleDigest(length);
+    for (let p = 0; p < oldLength; p++) {
+      const q = remap(p);
+      if (q < 0 || 2 * p + 1 >= this.words.length) continue;
+      next.words[2 * q] = this.words[2 * p]!;
+      next.words[2 * q + 1] = this.words[2 * p + 1]!;
+    }
+    next.sum0 = this.sum0;
+    next.sum1 = this.sum1;
+    next.count = this.count;
+    return next;
+  }
+
+  /** Gives back slack left by estimating the number of people too high. */
+  trim(length: number): void {
+    if (this.words.length > 2 * length + Math.max(512, length >> 4))
+      this.words = this.words.slice(0, 2 * length);
+  }
+
+  get value(): string {
+    return `${this.count}:${this.sum0.toString(16)}:${this.sum1.toString(16)}`;
+  }
+}
+
+/** The configuration hash's policy part: the site's structure (lists sorted by id) and the people. */
+export function heldHash(held: HeldPolicy): string {
+  const site: Record<string, Json> = { ...held.header.site };
+  delete site.people;
+  for (const [key, value] of Object.entries(site))
+    if (Array.isArray(value) && value.every((e) => typeof (e as { id?: unknown })?.id === 'string'))
+      site[key] = [...(value as { id: string }[])].sort((a, b) => (a.id < b.id ? -1 : 1)) as unknown as Json;
+  return canonicalSha256({ site, people: held.digest.value });
+}
+
+// ------------------------------------------------------------------ compiling
+
+const isEntry = (value: unknown): value is { id: string } & Record<string, Json> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as { id?: unknown }).id === 'string';
+
+/** The snapshot header after a delta (people stay out: they are applied to the compiled policy). */
+function headerAfter(header: Snapshot, delta: SnapshotDelta): Snapshot {
+  const next = applyDelta(header, { ...delta, upsert: [], remove: [] });
+  return { ...next, site: { ...next.site, people: [] } };
+}
+
+/** People read before the builder is made: enough to estimate how many there will be. */
+const SAMPLE = 1024;
+
+/**
+ * Compiles a snapshot as it is read — its header first, then its people one at a time — with
+ * deltas applied: the header gets their structure, a person they replace or remove is skipped, and
+ * what they add or replace comes last. Throws (a PolicyError, or naming what is wrong) on anything
+ * the agent would refuse.
+ */
+export class SnapshotCompiler {
+  private header: Snapshot | undefined;
+  private builder: PolicyBuilder | undefined;
+  private digest: PeopleDigest | undefined;
+  private readonly sample: { def: PersonDef; line: Buffer }[] = [];
+  private sampleBytes = 0;
+  private bytesRead = 0;
+  /** person id → what the deltas leave of them (null: removed) */
+  private readonly changes = new Map<string, (Record<string, Json> & { id: string }) | null>();
+  private readonly mobileKeys = new Map<string, string>();
+  private readonly mobileOf = new Map<string, string[]>();
+
+  constructor(
+    private readonly deltas: readonly SnapshotDelta[] = [],
+    /** the body's size, to size the store before it fills (0: unknown) */
+    private readonly rawSize = 0,
+  ) {}
+
+  /** One line of a body in lines: the header, then one person each. */
+  readonly line = (data: Buffer, start: number, end: number): void => {
+    this.bytesRead += end - start + 1;
+    const value = JSON.parse(data.toString('utf8', start, end)) as unknown;
+    if (this.header === undefined) {
+      const site = (value as { site?: { people?: unknown } } | null)?.site;
+      if (!Array.isArray(site?.people) || site.people.length > 0)
+        throw new Error('transfer body is not a snapshot in lines');
+      this.start(value);
+      return;
+    }
+    this.person(value, data, start, end);
+  };
+
+  /** The snapshot's header (its site's people, if any, are not read here). */
+  start(value: unknown, expectedPeople?: number): void {
+    const parsed = parseMessage(value);
+    if (!parsed.ok) throw new Error(parsed.error);
+    if (parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
+    let header: Snapshot = { ...parsed.message, site: { ...parsed.message.site, people: [] } };
+    for (const delta of this.deltas) {
+      if (delta.base !== header.version) throw new Error('broken delta chain');
+      header = headerAfter(header, delta);
+      for (const id of delta.remove) this.changes.set(id, null);
+      for (const person of delta.upsert as (Record<string, Json> & { id: string })[])
+        this.changes.set(String(person.id), person);
+    }
+    this.header = header;
+    if (expectedPeople !== undefined) this.makeBuilder(expectedPeople + this.changes.size);
+  }
+
+  /** One person of the snapshot; `line` (its canonical JSON) saves encoding it again for the digest. */
+  person(value: unknown, data?: Buffer, start = 0, end = 0): void {
+    if (!isEntry(value)) throw new Error('a person is an object with an id');
+    if (this.changes.has(value.id)) return;
+    let line: Buffer;
+    if (data === undefined) {
+      line = Buffer.from(canonicalJson(value), 'utf8');
+      start = 0;
+      end = line.length;
+    } else line = data;
+    if (this.builder === undefined) {
+      this.sample.push({ def: value as unknown as PersonDef, line: Buffer.from(line.subarray(start, end)) });
+      this.sampleBytes += end - start + 1;
+      if (this.sample.length >= SAMPLE) this.flushSample();
+      return;
+    }
+    this.add(value as unknown as PersonDef, line, start, end);
+  }
+
+  private flushSample(): void {
+    const n = Math.max(1, this.sample.length);
+    const rest = this.rawSize > this.bytesRead ? (this.rawSize - this.bytesRead) / (this.sampleBytes / n) : 0;
+    // Sized from the sample, a little over: a store that grows copies its arrays (twice the memory).
+    const scale = ((this.sample.length + rest) * 1.01) / n;
+    let credentials = 0;
+    let entries = 0;
+    for (const { def } of this.sample) {
+      const creds = Array.isArray(def.credentials) ? def.credentials : [];
+      credentials += creds.length;
+      entries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
+      for (const c of creds) entries += Array.isArray(c?.levels) ? c.levels.length : 0;
+    }
+    const extra = this.changes.size;
+    this.makeBuilder(Math.ceil(n * scale) + extra, {
+      expectedCredentials: Math.ceil(credentials * scale) + 4 * extra,
+      expectedEntries: Math.ceil(entries * scale) + 8 * extra,
+    });
+    for (const { def, line } of this.sample.splice(0)) this.add(def, line, 0, line.length);
+  }
+
+  private makeBuilder(
+    expected: number,
+    sizes: { expectedCredentials?: number; expectedEntries?: number } = {},
+  ): void {
+    const header = this.header!;
+    this.builder = new PolicyBuilder(header.site as unknown as SiteStructure, {
+      expectedPeople: expected,
+      ...sizes,
+    });
+    this.digest = new PeopleDigest(expected);
+  }
+
+  private add(def: PersonDef, line: Uint8Array, start: number, end: number): void {
+    const builder = this.builder!;
+    const p = builder.count;
+    builder.addPerson(def);
+    this.digest!.set(p, line, start, end);
+    const credentials = (def as { credentials?: unknown }).credentials;
+    if (Array.isArray(credentials))
+      for (const c of credentials as PersonDef['credentials'])
+        if (c?.type === 'mobile' && typeof c.id === 'string' && typeof c.publicKey === 'string') {
+          this.mobileKeys.set(c.id, c.publicKey);
+          const mine = this.mobileOf.get(def.id) ?? [];
+          mine.push(c.id);
+          this.mobileOf.set(def.id, mine);
+        }
+  }
+
+  /** Everything is read: the deltas' people are added, and the policy built. */
+  end(): HeldPolicy {
+    if (this.header === undefined) throw new Error('transfer body is not a snapshot in lines');
+    if (this.builder === undefined) {
+      this.makeBuilder(this.sample.length + this.changes.size);
+      for (const { def, line } of this.sample.splice(0)) this.add(def, line, 0, line.length);
+    }
+    for (const person of this.changes.values()) {
+      if (person === null) continue;
+      const line = Buffer.from(canonicalJson(person), 'utf8');
+      this.add(person as unknown as PersonDef, line, 0, line.length);
+    }
+    const policy = this.builder!.build();
+    this.digest!.trim(policy.people.length);
+    return {
+      header: this.header,
+      policy,
+      mobileKeys: this.mobileKeys,
+      mobileOf: this.mobileOf,
+      digest: this.digest!,
+    };
+  }
+}
+
+/** A snapshot in one message, compiled with deltas after it. */
+export function compileMessage(snapshot: Snapshot, deltas: readonly SnapshotDelta[] = []): HeldPolicy {
+  const compiler = new SnapshotCompiler(deltas);
+  const people = (snapshot.site.people ?? []) as unknown[];
+  compiler.start({ ...snapshot, site: { ...snapshot.site, people: [] } }, people.length);
+  for (const person of people) compiler.person(person);
+  return compiler.end();
+}
+
+/** A stored snapshot (and the deltas since), compiled synchronously (a controller starting). */
+export function compileBaseSync(base: SnapshotBase, deltas: readonly SnapshotDelta[] = []): HeldPolicy {
+  if (base.kind === 'message') return compileMessage(base.snapshot, deltas);
+  const compiler = new SnapshotCompiler(deltas, base.manifest.rawSize);
+  readBodyLinesSync(base.path, base.manifest, compiler.line);
+  return compiler.end();
+}
+
+/** A snapshot transferred in lines, compiled as it is decompressed; the doors decide meanwhile. */
+export async function compileLines(path: string, manifest: SnapshotManifest): Promise<HeldPolicy> {
+  const compiler = new SnapshotCompiler([], manifest.rawSize);
+  await readBodyLines(path, manifest, compiler.line);
+  return compiler.end();
+}
+
+/**
+ * The held policy after a delta, applied to the compiled policy: people changed in place
+ * (core withPeopleDelta), a new site structure compiled with the same people when it keeps the
+ * groups and levels (core withStructure). Otherwise `recompile` compiles it all again from what is
+ * stored. Throws (nothing changed) when the delta does not compile.
+ */
+export function heldAfterDelta(
+  held: HeldPolicy,
+  delta: SnapshotDelta,
+  recompile: () => HeldPolicy,
+): HeldPolicy {
+  const header = headerAfter(held.header, delta);
+  let base = held.policy;
+  if (changesStructure(delta)) {
+    const same = withStructure(held.policy, header.site as unknown as SiteStructure);
+    if (same === undefined) return recompile();
+    base = same;
+  }
+  const upsert = delta.upsert as unknown as (PersonDef & Record<string, Json>)[];
+  const policy = withPeopleDelta(base, { upsert, remove: delta.remove });
+  // Compiled: now the keys and the digest follow.
+  const before = base.people;
+  const after = policy.people;
+  const origin = after.origin;
+  const inPlace = origin !== undefined && after.store === before.store;
+  let digest = held.digest;
+  const leaving = new Set([...delta.remove, ...upsert.map((u) => u.id)]);
+  for (const id of leaving) {
+    const p = before.indexOf(id);
+    if (p >= 0) digest.clear(p);
+    for (const hash of held.mobileOf.get(id) ?? []) held.mobileKeys.delete(hash);
+    held.mobileOf.delete(id);
+  }
+  if (!inPlace && origin !== undefined) digest = digest.remapped(after.length, origin.remap, before.length);
+  for (const person of upsert) {
+    const q = after.indexOf(person.id);
+    if (q >= 0) digest.setPerson(q, person as unknown as Json);
+    for (const c of person.credentials ?? [])
+      if (c.type === 'mobile' && c.id !== undefined && c.publicKey !== undefined) {
+        held.mobileKeys.set(c.id, c.publicKey);
+        held.mobileOf.set(person.id, [...(held.mobileOf.get(person.id) ?? []), c.id]);
+      }
+  }
+  return { header, policy, mobileKeys: held.mobileKeys, mobileOf: held.mobileOf, digest };
+}
