@@ -475,8 +475,12 @@ function freshDatabases(url: string) {
   };
 }
 
+/** MONBAN_BENCH_IMPORT_ENGINES=postgres (or sqlite) runs only that engine. */
 export async function runImportsBench(progress: Progress, rows = 100_000): Promise<ImportsBenchReport> {
-  const engines = [await runEngine('sqlite', rows, undefined, progress)];
+  const only = process.env.MONBAN_BENCH_IMPORT_ENGINES;
+  const engines: EngineRun[] = [];
+  if (only !== 'postgres') engines.push(await runEngine('sqlite', rows, undefined, progress));
+  if (only === 'sqlite') return { rows, engines };
   const url = process.env.MONBAN_BENCH_DATABASE_URL || process.env.MONBAN_TEST_DATABASE_URL;
   if (!url)
     return { rows, engines, postgresSkipped: 'set MONBAN_BENCH_DATABASE_URL or MONBAN_TEST_DATABASE_URL' };
