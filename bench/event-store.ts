@@ -298,6 +298,8 @@ function ingestPath(store: Store): EventIngest {
       raise,
     }),
     raise,
+    // as link.ts sets it: PostgreSQL's connections commit groups in parallel, SQLite has one writer
+    groupsInFlight: store.dialect === 'postgres' ? 4 : 1,
   });
 }
 

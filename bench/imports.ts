@@ -8,12 +8,14 @@
 // bulk INSERT of the same rows into the same tables, in the same run, is the floor for rows/s.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
+import { ControllerAgent } from '../src/controller/agent.ts';
+import { enroll, loadIdentity } from '../src/controller/identity.ts';
 import { securityDb } from '../src/server/auth/context.ts';
 import { newSecretToken, sha256Hex } from '../src/server/auth/secrets.ts';
 import { createApiToken, createOperator } from '../src/server/auth/store.ts';
@@ -39,6 +41,9 @@ export interface FileRun {
   rowsPerSecond: number;
   phasesMs: Record<string, number>;
   health: ProbeStats;
+  /** the connected controller's link as the server reported it, read with every job poll */
+  linkChecks: number;
+  linkDown: number;
 }
 
 export interface EngineRun {
@@ -52,6 +57,11 @@ export interface EngineRun {
   baselineMs: number;
   baselineRowsPerSecond: number;
   load: number[];
+  /** from the end of the credentials job until the controller granted the last imported card */
+  grantAfterMs: number | null;
+  /** the controller's link read during both imports, and how often it was not up */
+  linkChecks: number;
+  linkDown: number;
 }
 
 export interface ImportsBenchReport {
@@ -97,7 +107,16 @@ async function seedToken(location: StoreLocation): Promise<string> {
       tokenHash: sha256Hex(token),
       createdBy: admin.id,
       role: 'admin',
-      permissions: ['people:read', 'people:write', 'credentials:read', 'credentials:write', 'site:write'],
+      permissions: [
+        'people:read',
+        'people:write',
+        'credentials:read',
+        'credentials:write',
+        'site:read',
+        'site:write',
+        'controllers:read',
+        'controllers:write',
+      ],
       scope: 'all',
       createdAt: now,
       expiresAt: null,
@@ -182,6 +201,7 @@ function prober(call: Call) {
 async function importFile(
   call: Call,
   health: Call,
+  controllerId: string,
   kind: 'people' | 'credentials',
   file: Buffer,
   rows: number,
@@ -194,9 +214,14 @@ async function importFile(
     throw new Error(`import ${kind}: ${started.status} ${JSON.stringify(started.json)}`);
   let job = started.json;
   let lastPhase = '';
+  let linkChecks = 0;
+  let linkDown = 0;
   while (job.state === 'queued' || job.state === 'running') {
     await sleep(100);
     job = (await call('GET', `/api/import-jobs/${started.json.id}`)).json;
+    const status = (await call('GET', `/api/controllers/${controllerId}/status`)).json;
+    linkChecks++;
+    if (status?.link !== 'up') linkDown++;
     if (job.phase !== lastPhase) progress(`  ${kind}: ${job.phase}…`);
     lastPhase = job.phase;
   }
@@ -213,6 +238,8 @@ async function importFile(
     rowsPerSecond: rows / (ms / 1000),
     phasesMs: job.timings,
     health: stats(samples, probes.failed.length),
+    linkChecks,
+    linkDown,
     samples,
   };
 }
@@ -325,13 +352,48 @@ async function runEngine(
       { logger: pino({ level: 'silent' }), print: () => {}, background: false },
     );
     const http = client(server.url, readFileSync(join(dir, 'tls', 'server.crt'), 'utf8'), token);
+    let agent: ControllerAgent | undefined;
     try {
       const call = http.connection();
       const health = http.connection();
       const json = (method: string, path: string, body: unknown) =>
         call(method, path, Buffer.from(JSON.stringify(body)), 'application/json');
-      await json('POST', '/api/areas', { id: 'office', name: 'Office' });
-      await json('POST', '/api/access-levels', { id: 'office', name: 'Office', doors: [] });
+      // One controller with one door of the level every imported person gets, connected through
+      // the server's embedded broker: its link must stay up, and the new people reach its snapshot.
+      const controllerId = 'ctl-1';
+      await json('POST', '/api/sites', { id: 'hq', name: 'HQ' });
+      await json('POST', '/api/controllers', { id: controllerId, name: controllerId, site: 'hq' });
+      await json('POST', '/api/areas', { id: 'office', name: 'Office', site: 'hq' });
+      await json('POST', '/api/doors', {
+        id: 'd1',
+        name: 'd1',
+        fromArea: 'outside',
+        toArea: 'office',
+        controllerId,
+      });
+      await json('POST', '/api/access-levels', { id: 'office', name: 'Office', doors: ['d1'] });
+      const controllerDir = join(dir, 'controller');
+      mkdirSync(controllerDir, { recursive: true });
+      const issued = await json('POST', `/api/controllers/${controllerId}/enrollment`, {});
+      await enroll({
+        dataDir: controllerDir,
+        serverUrl: server.url,
+        controllerId,
+        token: issued.json.token,
+        ca: readFileSync(join(dir, 'tls', 'server.crt'), 'utf8'),
+      });
+      agent = new ControllerAgent({
+        dataDir: controllerDir,
+        identity: loadIdentity(controllerDir),
+        softwareVersion: 'monban-bench',
+        io: { setUnlocked: () => {} },
+      });
+      await agent.start();
+      for (let i = 0; ; i++) {
+        if ((await call('GET', `/api/controllers/${controllerId}/status`)).json?.link === 'up') break;
+        if (i > 300) throw new Error('the controller did not connect');
+        await sleep(100);
+      }
 
       progress(`imports ${engine}: health on the idle server…`);
       const idle = prober(health);
@@ -340,9 +402,28 @@ async function runEngine(
 
       const load = loadavg();
       progress(`imports ${engine}: ${rows.toLocaleString()} people rows…`);
-      const people = await importFile(call, health, 'people', peopleCsv(rows), rows, progress);
+      const people = await importFile(call, health, controllerId, 'people', peopleCsv(rows), rows, progress);
       progress(`imports ${engine}: ${rows.toLocaleString()} credentials rows…`);
-      const credentials = await importFile(call, health, 'credentials', credentialsCsv(rows), rows, progress);
+      const credentials = await importFile(
+        call,
+        health,
+        controllerId,
+        'credentials',
+        credentialsCsv(rows),
+        rows,
+        progress,
+      );
+      // From the end of the credentials job until the controller grants the last imported card.
+      const lastCard = (10_000_000 + rows - 1).toString(16);
+      const t = performance.now();
+      let grantAfterMs: number | null = null;
+      while (performance.now() - t < 180_000) {
+        if (agent.present({ door: 'd1', side: 'in', card: lastCard }).result === 'grant') {
+          grantAfterMs = performance.now() - t;
+          break;
+        }
+        await sleep(100);
+      }
       const check = await call('GET', `/api/credentials/c${rows - 1}`);
       if (check.json?.personId !== `p${rows - 1}`) throw new Error('the last credential was not imported');
       const files = [people, credentials];
@@ -357,9 +438,13 @@ async function runEngine(
         ),
         baselineMs,
         baselineRowsPerSecond: (2 * rows) / (baselineMs / 1000),
+        grantAfterMs,
+        linkChecks: people.linkChecks + credentials.linkChecks,
+        linkDown: people.linkDown + credentials.linkDown,
         load: load.map((l) => Math.round(l * 100) / 100),
       };
     } finally {
+      await agent?.stop();
       http.close();
       await server.close();
     }
@@ -390,8 +475,12 @@ function freshDatabases(url: string) {
   };
 }
 
+/** MONBAN_BENCH_IMPORT_ENGINES=postgres (or sqlite) runs only that engine. */
 export async function runImportsBench(progress: Progress, rows = 100_000): Promise<ImportsBenchReport> {
-  const engines = [await runEngine('sqlite', rows, undefined, progress)];
+  const only = process.env.MONBAN_BENCH_IMPORT_ENGINES;
+  const engines: EngineRun[] = [];
+  if (only !== 'postgres') engines.push(await runEngine('sqlite', rows, undefined, progress));
+  if (only === 'sqlite') return { rows, engines };
   const url = process.env.MONBAN_BENCH_DATABASE_URL || process.env.MONBAN_TEST_DATABASE_URL;
   if (!url)
     return { rows, engines, postgresSkipped: 'set MONBAN_BENCH_DATABASE_URL or MONBAN_TEST_DATABASE_URL' };

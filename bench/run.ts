@@ -479,6 +479,10 @@ async function importSection(results: Record<string, unknown>): Promise<void> {
       `  ${e.engine}: health during the imports p99 ${fmt(e.health.p99)} ms (idle ${fmt(e.idleHealth.p99)} ms, ${e.health.probes} probes, ${e.health.failed} not answered 200, max ${fmt(e.health.max)} ms), target < ${h} ms — ${verdict(e.health.p99 < h && e.health.failed === 0)}`,
     );
   }
+  for (const e of r.engines)
+    console.log(
+      `  ${e.engine}: the connected controller's link during the imports: ${e.linkChecks - e.linkDown}/${e.linkChecks} reads up — ${verdict(e.linkDown === 0)}; the last imported card granted there ${e.grantAfterMs === null ? 'NOT within 180 s' : `${fmt(e.grantAfterMs / 1000, 1)} s after the job ended`}`,
+    );
   if (r.postgresSkipped) console.log(`\n  PostgreSQL skipped: ${r.postgresSkipped}`);
 }
 

@@ -6,8 +6,9 @@
 //                      chunks) and publishes the signed manifest and chunks to the controller's topic,
 //                      a window of acknowledgements at a time, as the server's SnapshotTransfers does
 //   --role controller  a real ControllerAgent: receives the transfer, checks it, installs it
-//                      (decompressed and parsed line by line, compiled), decides a few cards; then
-//                      is stopped and started again, loading the stored snapshot from its data dir
+//                      (decompressed and compiled line by line), decides cards, and stops
+//   --role restart     a new controller process: loads the stored snapshot from the data dir
+//                      (checked, decompressed and compiled line by line), decides cards
 //
 // Keys and the broker come in the environment (MONBAN_BENCH_*), set by the parent.
 
@@ -19,6 +20,8 @@ import { Sealer } from '../src/contracts/envelope.ts';
 import { prepareTransfer } from '../src/contracts/transfer.ts';
 import { ControllerAgent } from '../src/controller/agent.ts';
 import type { ControllerIdentity } from '../src/controller/identity.ts';
+import { decide } from '../src/core/decide.ts';
+import type { SiteEngine } from '../src/core/engine.ts';
 import type { PersonDef } from '../src/core/model.ts';
 import { snapshotPerson } from './site-generator.ts';
 
@@ -147,7 +150,8 @@ function waitUntil(what: string, probe: () => boolean, timeoutMs = 30 * 60_000):
   });
 }
 
-async function controller(): Promise<void> {
+/** The agent as both controller processes make it, and how they time its decisions. */
+function controllerParts(onTransfer: (s: { have: number; total: number }) => void, alarms: string[]) {
   const identity: ControllerIdentity = {
     controllerId: CONTROLLER,
     site: SITE,
@@ -159,23 +163,13 @@ async function controller(): Promise<void> {
     privateKey: generateKeyPairSync('ed25519').privateKey,
   };
   const dataDir = env('MONBAN_BENCH_DATA');
-  let firstChunkAt = 0;
-  let lastChunkAt = 0;
-  let lastChunkCpu = process.cpuUsage();
-  const alarms: string[] = [];
   const make = () =>
     new ControllerAgent({
       dataDir,
       identity,
       softwareVersion: 'bench',
       heartbeatMs: 10 * 60_000,
-      onTransfer: (s) => {
-        if (firstChunkAt === 0) firstChunkAt = performance.now();
-        if (s.have === s.total) {
-          lastChunkAt = performance.now();
-          lastChunkCpu = process.cpuUsage();
-        }
-      },
+      onTransfer,
       onEvent: (e) => {
         const detail = String((e as { detail?: unknown }).detail ?? '');
         // Only the policy's own alarms: no server heartbeats come here, so the link is "lost".
@@ -206,9 +200,48 @@ async function controller(): Promise<void> {
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1]! };
   };
+  /**
+   * The core decision alone (core/decide.ts) on the agent's compiled policy, for cards of people
+   * spread over the whole store (their keyed hashes regenerated as the server made them).
+   */
+  const decideCore = (agent: ControllerAgent) => {
+    const { policy, state } = (agent as unknown as { engine: SiteEngine }).engine;
+    const keys = Array.from({ length: 20_000 }, (_, n) => {
+      const i = KNOWN + 1 + ((n * 7919) % (people - KNOWN - 1));
+      return `card:${person(i).credentials[0]!.id}`;
+    });
+    const now = Date.now();
+    const times: number[] = [];
+    let granted = 0;
+    for (let round = 0; round < 5; round++)
+      for (const [n, credential] of keys.entries()) {
+        const t0 = performance.now();
+        const d = decide(policy, state, { door: 'D1', side: n % 2 === 0 ? 'in' : 'out', credential }, now);
+        times.push((performance.now() - t0) * 1000);
+        if (d.result === 'grant') granted++;
+      }
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    return { p50: at(0.5), p99: at(0.99), granted: granted / 5, of: keys.length };
+  };
+  return { make, decideKnown, decideTimes, decideCore };
+}
+
+async function controller(): Promise<void> {
+  let firstChunkAt = 0;
+  let lastChunkAt = 0;
+  let lastChunkCpu = process.cpuUsage();
+  const alarms: string[] = [];
+  const { make, decideKnown, decideTimes, decideCore } = controllerParts((s) => {
+    if (firstChunkAt === 0) firstChunkAt = performance.now();
+    if (s.have === s.total) {
+      lastChunkAt = performance.now();
+      lastChunkCpu = process.cpuUsage();
+    }
+  }, alarms);
   gc();
   const baseline = memory();
-  let agent = make();
+  const agent = make();
   await agent.start();
   await waitUntil('the broker', () => agent.health().brokerConnected);
   say({ role: 'controller', ready: true });
@@ -221,37 +254,51 @@ async function controller(): Promise<void> {
   const installedAfterGc = memory();
   const decided = decideKnown(agent);
   const decisionUs = decideTimes(agent);
+  const coreDecisionUs = decideCore(agent);
   await agent.stop();
-  // Started again: the stored transfer is checked and loaded from the data dir.
-  const r0 = performance.now();
-  const c0 = process.cpuUsage();
-  agent = make();
-  const restartMs = performance.now() - r0;
-  const restartCpu = process.cpuUsage(c0);
-  const restarted = agent.snapshotVersion;
-  gc();
-  const afterRestart = memory();
-  const decidedAfterRestart = decideKnown(agent);
   say({
     role: 'controller',
     people,
     receiveMs: lastChunkAt - firstChunkAt,
     installMs: installedAt - lastChunkAt,
     installCpuMs: (installCpu.user + installCpu.system) / 1000,
-    restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
     decisionUs,
-    decisionUsAfterRestart: decideTimes(agent),
+    coreDecisionUs,
     baseline,
     installed,
     installedAfterGc,
     decided,
-    restartMs,
-    restartedVersion: restarted,
-    afterRestart,
-    decidedAfterRestart,
     alarms,
   });
-  await agent.stop().catch(() => {});
 }
 
-await (role === 'server' ? server() : controller());
+/** A controller process started again: it loads the stored snapshot from its data dir. */
+async function restart(): Promise<void> {
+  const { make, decideKnown, decideTimes, decideCore } = controllerParts(() => {}, []);
+  gc();
+  const baseline = memory();
+  const r0 = performance.now();
+  const c0 = process.cpuUsage();
+  const agent = make();
+  const restartMs = performance.now() - r0;
+  const restartCpu = process.cpuUsage(c0);
+  const afterRestart = memory();
+  gc();
+  const afterRestartGc = memory();
+  say({
+    role: 'restart',
+    people,
+    restartMs,
+    restartCpuMs: (restartCpu.user + restartCpu.system) / 1000,
+    restartedVersion: agent.snapshotVersion,
+    restartBaseline: baseline,
+    afterRestart,
+    afterRestartGc,
+    decidedAfterRestart: decideKnown(agent),
+    decisionUsAfterRestart: decideTimes(agent),
+    coreDecisionUsAfterRestart: decideCore(agent),
+  });
+  await agent.stop();
+}
+
+await (role === 'server' ? server() : role === 'restart' ? restart() : controller());

@@ -3,7 +3,7 @@
 // "server" process builds it as the server does (64-hex keyed hashes), packs and publishes it through
 // a real MQTT broker (the embedded one, loopback) to a real ControllerAgent in a process of its own,
 // which receives the chunks, checks them, decompresses and parses the body line by line, compiles and
-// installs it, decides known cards; is stopped and started again and loads it from its data dir.
+// installs it, decides known cards; is stopped, and a new controller process loads it from the data dir.
 // Each side's memory is its own process's. Minutes at 2,000,000: `npm run bench -- --only
 // snapshot-capacity` (MONBAN_BENCH_SNAPSHOT_PEOPLE sets the size), not part of `npm test`.
 
@@ -43,13 +43,19 @@ export interface SnapshotCapacityReport {
     restartCpuMs: number;
     decisionUs: { p50: number; p99: number; max: number };
     decisionUsAfterRestart: { p50: number; p99: number; max: number };
+    /** core/decide.ts alone on the agent's policy (20,000 cards spread over the store, 5 rounds) */
+    coreDecisionUs: { p50: number; p99: number; granted: number; of: number };
+    coreDecisionUsAfterRestart: { p50: number; p99: number; granted: number; of: number };
     baseline: Memory;
     installed: Memory;
     installedAfterGc: Memory;
     decided: { grants: number; unknown: string };
+    /** a new process: from its start (modules loaded) until the agent's constructor returned */
     restartMs: number;
     restartedVersion: number;
+    restartBaseline: Memory;
     afterRestart: Memory;
+    afterRestartGc: Memory;
     decidedAfterRestart: { grants: number; unknown: string };
     alarms: string[];
   };
@@ -122,9 +128,15 @@ export async function runSnapshotCapacityBench(
     progress('snapshot capacity: sent; the controller installs it, restarts and loads it again…');
     const got = await ctl.line((l) => l.role === 'controller' && l.people !== undefined);
     await Promise.all([ctl.exited, srv.exited]);
+    // A controller process started again (nothing left of the first): it loads the stored snapshot.
+    progress('snapshot capacity: a new controller process loads the stored snapshot…');
+    const again = start(['--role', 'restart', '--people', String(people)], env);
+    children.push(again.proc);
+    const restarted = await again.line((l) => l.role === 'restart');
+    await again.exited;
     return {
       server: sent as unknown as SnapshotCapacityReport['server'],
-      controller: got as unknown as SnapshotCapacityReport['controller'],
+      controller: { ...got, ...restarted } as unknown as SnapshotCapacityReport['controller'],
     };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();

@@ -109,15 +109,21 @@ class SyncGunzip {
     this.stream.on('error', () => {}); // reported synchronously below; not again as an event
   }
 
-  /** Feeds `input`; calls `out` with each piece of output (a fresh buffer each time). */
+  /** One output buffer, used again for every piece: a restart at 2,000,000 inflates ~0.5 GB. */
+  private readonly buffer = Buffer.allocUnsafe(OUT);
+
+  /**
+   * Feeds `input`; calls `out` with each piece of output — a view of one buffer used again after
+   * `out` returns, so `out` must copy what it keeps (LineSplitter does).
+   */
   write(input: Uint8Array, last: boolean, out: (data: Buffer) => void): void {
     const handle = this.z._handle;
     if (handle === null) throw new Error('transfer body does not decompress');
     const flush = last ? constants.Z_FINISH : constants.Z_NO_FLUSH;
+    const buffer = this.buffer;
     let inOff = 0;
     let inLen = input.length;
     for (;;) {
-      const buffer = Buffer.allocUnsafe(OUT);
       handle.writeSync(flush, input, inOff, inLen, buffer, 0, OUT);
       if (this.stream.destroyed) throw new Error('transfer body does not decompress');
       const outLeft = this.z._writeState[0]!;
@@ -180,14 +186,14 @@ export async function readBodyLines(path: string, manifest: SnapshotManifest, si
       gunzip.once('error', () => reject(new Error('transfer body does not decompress')));
     });
     done.catch(() => {});
+    // One slice, used again once the decompressor has taken it (its write callback).
+    const slice = Buffer.allocUnsafe(SLICE);
     let at = 0;
     while (at < manifest.size && !gunzip.destroyed) {
-      const slice = Buffer.allocUnsafe(Math.min(SLICE, manifest.size - at));
-      const n = readSync(fd, slice, 0, slice.length, at);
+      const n = readSync(fd, slice, 0, Math.min(SLICE, manifest.size - at), at);
       if (n === 0) throw new Error('transfer size differs from its manifest');
       at += n;
-      if (!gunzip.write(slice.subarray(0, n)))
-        await Promise.race([new Promise((resolve) => gunzip.once('drain', resolve)), done]);
+      await Promise.race([new Promise((resolve) => gunzip.write(slice.subarray(0, n), resolve)), done]);
     }
     gunzip.end();
     await done;

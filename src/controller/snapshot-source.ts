@@ -6,6 +6,7 @@
 // hash. No person object outlives its line: 2,000,000 cardholders fit in the controller's 500 MB
 // (DESIGN.md §7), where the snapshot's people as objects took about 1 GB alone.
 
+import { readFileSync } from 'node:fs';
 import { canonicalJson, type Json } from '../contracts/canonical.ts';
 import {
   parseMessage,
@@ -13,7 +14,7 @@ import {
   type SnapshotDelta,
   type SnapshotManifest,
 } from '../contracts/messages.ts';
-import { canonicalSha256 } from '../contracts/transfer.ts';
+import { canonicalSha256, openTransferredSync } from '../contracts/transfer.ts';
 import type { PersonDef } from '../core/model.ts';
 import {
   type Policy,
@@ -65,13 +66,20 @@ export class PeopleDigest {
 
   /** Sets person `p`'s digest from the UTF-8 bytes of their canonical JSON. */
   set(p: number, data: Uint8Array, start: number, end: number): void {
-    let h0 = 0x811c9dc5;
+    // Two 32-bit lanes, four bytes a step (murmur-style mixing): ~1 ns a byte, 0.5 GB at 2,000,000.
+    let h0 = 0x811c9dc5 ^ (end - start);
     let h1 = 0x9747b28c;
-    for (let i = start; i < end; i++) {
-      const b = data[i]!;
-      h0 = Math.imul(h0 ^ b, 0x01000193);
-      h1 = Math.imul(h1 ^ b, 0x5bd1e995);
-      h1 ^= h1 >>> 15;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      const w = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      h0 = Math.imul(h0 ^ w, 0xcc9e2d51);
+      h0 ^= h0 >>> 15;
+      h1 = Math.imul(h1 ^ w, 0x5bd1e995);
+      h1 ^= h1 >>> 13;
+    }
+    for (; i < end; i++) {
+      h0 = Math.imul(h0 ^ data[i]!, 0x01000193);
+      h1 = Math.imul(h1 ^ data[i]!, 0x5bd1e995);
     }
     h0 = Math.imul(h0 ^ (h0 >>> 16), 0x85ebca6b);
     h0 ^= h0 >>> 13;
@@ -316,6 +324,13 @@ export function compileMessage(snapshot: Snapshot, deltas: readonly SnapshotDelt
 /** A stored snapshot (and the deltas since), compiled synchronously (a controller starting). */
 export function compileBaseSync(base: SnapshotBase, deltas: readonly SnapshotDelta[] = []): HeldPolicy {
   if (base.kind === 'message') return compileMessage(base.snapshot, deltas);
+  if (base.manifest.format !== 'lines') {
+    // A snapshot transferred as one JSON text (before snapshots went as lines): small, read whole.
+    const parsed = parseMessage(openTransferredSync(base.manifest, readFileSync(base.path)));
+    if (!parsed.ok) throw new Error(parsed.error);
+    if (parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
+    return compileMessage(parsed.message, deltas);
+  }
   const compiler = new SnapshotCompiler(deltas, base.manifest.rawSize);
   readBodyLinesSync(base.path, base.manifest, compiler.line);
   return compiler.end();

@@ -7,14 +7,16 @@
 // that keeps its groups and levels shared, one that renumbers them compiled again from the file),
 // the fallback and the locked doors derived from it. Its configuration hash is the same however the
 // same policy arrived.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/contracts/canonical.ts';
+import { canonicalJson, type Json } from '../../src/contracts/canonical.ts';
 import type { Snapshot, SnapshotDelta } from '../../src/contracts/messages.ts';
-import { prepareTransfer } from '../../src/contracts/transfer.ts';
+import { prepareTransfer, sha256Hex } from '../../src/contracts/transfer.ts';
 import {
   compileBaseSync,
   compileLines,
@@ -282,6 +284,59 @@ describe('compact controller policy', () => {
       { numRuns: 40 },
     );
   });
+
+  it('reads a snapshot stored as one JSON text (transferred before snapshots went as lines)', async () => {
+    const people = [
+      { id: 'a', credentials: [{ type: 'card' as const, id: 'c1' }], levels: ['front'] },
+      { id: 'b', credentials: [{ type: 'mobile' as const, id: 'm1', publicKey: 'k' }], groups: ['staff'] },
+    ];
+    const snapshot = snapshotOf(siteWith(people), ['a']);
+    const lines = await transferred(snapshot);
+    const text = Buffer.from(canonicalJson(snapshot as unknown as Json), 'utf8');
+    const compressed = gzipSync(text);
+    const path = join(dir, 'body-json.gz');
+    writeFileSync(path, compressed);
+    const { format: _format, ...rest } = lines.manifest;
+    const manifest = {
+      ...rest,
+      size: compressed.length,
+      rawSize: text.length,
+      sha256: sha256Hex(compressed),
+      chunkSize: compressed.length,
+      chunks: [sha256Hex(compressed)],
+    };
+    const held = compileBaseSync({ kind: 'file', path, manifest });
+    expectSame(held, snapshot, ['nobody']);
+    expect(heldHash(held)).toBe(heldHash(compileBaseSync(lines)));
+  });
+
+  it('reads a body of many slices, as a stream and synchronously, as the whole compile does', async () => {
+    // Random 64-hex ids compress to about half: ~2.5 MB compressed, three 1 MiB slices.
+    const people = Array.from({ length: 30_000 }, (_, i) => ({
+      id: `E${i}`,
+      ...(i % 7 === 0 && { active: false }),
+      levels: [i % 2 === 0 ? 'front' : 'lab'],
+      credentials: [
+        { type: 'card' as const, id: randomBytes(32).toString('hex'), pin: randomBytes(32).toString('hex') },
+        ...(i % 10 === 0
+          ? [{ type: 'mobile' as const, id: randomBytes(32).toString('hex'), publicKey: `k${i}` }]
+          : []),
+      ],
+    }));
+    const snapshot = snapshotOf(siteWith(people), []);
+    const base = await transferred(snapshot);
+    expect(base.manifest.size).toBeGreaterThan(2 << 20);
+    const sample = people.filter((_, i) => i % 97 === 0);
+    const reference = decisions(compilePolicy(snapshot.site as unknown as SiteDef), sample, ['x']);
+    const streamed = await compileLines(base.path, base.manifest);
+    const sync = compileBaseSync(base);
+    for (const held of [streamed, sync]) {
+      expect(held.policy.people.size).toBe(people.length);
+      expect(held.mobileKeys.size).toBe(3000);
+      expect(decisions(held.policy, sample, ['x'])).toEqual(reference);
+    }
+    expect(heldHash(streamed)).toBe(heldHash(sync));
+  }, 120_000);
 
   it('refuses a body changed on disk before reading any of it', async () => {
     const people = [{ id: 'a', credentials: [{ type: 'card' as const, id: 'c1' }] }];

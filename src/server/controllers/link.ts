@@ -541,7 +541,15 @@ export class ControllerLink {
         }
       },
       now: this.now,
-      onLinkEvents: (events) => void this.linkEvents(controllerId, events),
+      // A failed write here (SQLite busy behind a long import switch) must never end the server:
+      // it is logged, and the next link event writes the state again.
+      onLinkEvents: (events) =>
+        void this.linkEvents(controllerId, events).catch((error: unknown) =>
+          this.deps.logger.error(
+            { controller: controllerId, err: { message: (error as Error).message } },
+            'controller link event not recorded',
+          ),
+        ),
       onSendFailed: (error) =>
         this.deps.logger.warn(
           { controller: controllerId, err: { message: (error as Error).message } },
@@ -701,15 +709,31 @@ export class ControllerLink {
     }
   }
 
+  /**
+   * The stored link state is what the API shows. A write can fail for a while (SQLite busy behind
+   * a long import switch): it is tried again a few times, a second apart, then given up with an
+   * error in the log; the listeners run after it either way. Never an error that ends the server.
+   */
+  private async storeLinkState(controllerId: string, state: 'lost' | 'up', at: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await setLinkState(this.deps.store.db, controllerId, state, at);
+        return;
+      } catch (error) {
+        this.deps.logger.error(
+          { controller: controllerId, attempt, err: { message: (error as Error).message } },
+          'controller link state not stored',
+        );
+        if (attempt >= 5) return;
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+      }
+    }
+  }
+
   private async linkEvents(controllerId: string, events: LinkEvent[]): Promise<void> {
     for (const event of events) {
       if (event.type === 'link') {
-        await setLinkState(
-          this.deps.store.db,
-          controllerId,
-          event.state === 'lost' ? 'lost' : 'up',
-          event.at,
-        );
+        await this.storeLinkState(controllerId, event.state === 'lost' ? 'lost' : 'up', event.at);
         this.deps.logger.warn(
           { controller: controllerId, link: event.state },
           `controller link ${event.state}`,

@@ -16,8 +16,8 @@ import type { NewCredential } from '../storage/credentials.ts';
 import type { Executor } from '../storage/db.ts';
 import type { CredentialsTable } from '../storage/schema.ts';
 
-/** Rows of one slice: 15 columns a row, well below any engine's limit on parameters per statement. */
-export const CREDENTIALS_SLICE = 500;
+/** Rows of one slice (read together, written together): few round trips, an IN list well below limits. */
+export const CREDENTIALS_SLICE = 2_000;
 
 /** A row the switch cannot write (what the service's store would have refused), by its index. */
 export class CredentialRowRefused extends Error {

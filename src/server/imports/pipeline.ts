@@ -1,10 +1,12 @@
 // One CSV import, start to end (issue 11 §3), in phases that each report progress:
 //   read    decode, parse and check every row on its own (csv/import.ts readCsvRows);
 //   check   the rows against the database (references, ownership, scope) — reads only;
-//   stage   people rows into import_staging, a slice per short transaction, so nothing holds the
-//           database while the file is worked through;
 //   switch  one transaction that applies every row in bulk (people-bulk.ts, credentials-bulk.ts,
-//           which hashes the PINs) and raises the rows' domain events.
+//           which hashes the PINs), appends the rows' audit records, and raises their events.
+// The checked rows are staged in this thread's memory until the switch (credentials always were:
+// their PINs never go to disk in clear). People went through the import_staging table once; writing
+// them there and reading them back took the SQLite write lock 50 times and one long delete, for rows
+// this thread already held.
 // All or nothing: a refused file, a cancel or a failure before the switch commits changes nothing.
 // It runs in a worker thread with its own database connection (worker.ts), so the server's event
 // loop and connection stay free; or in the caller's thread where no worker can be used.
@@ -138,15 +140,8 @@ export async function runImportPipeline(
     const events: DomainEvent[] = [];
     const raise: Raise = (e) => events.push(e);
     const audit = options.origin && { origin: options.origin, key: chainKeys(installationKey).audit };
-    if (kind === 'people') {
-      await stage(db, options.jobId, parsed, progress, stop);
-      try {
-        await switchPeople(db, options, audit, parsed, report, raise, progress, stop);
-      } finally {
-        await db.deleteFrom('import_staging').where('job_id', '=', options.jobId).execute();
-      }
-    } else
-      await switchCredentials(db, installationKey, options, audit, parsed, report, raise, progress, stop);
+    if (kind === 'people') await switchPeople(db, options, audit, parsed, report, raise, progress, stop);
+    else await switchCredentials(db, installationKey, options, audit, parsed, report, raise, progress, stop);
     report.ok = true;
     return { report, events, cancelled: false };
   } catch (error) {
@@ -184,34 +179,7 @@ async function existingIds(
   return found;
 }
 
-/** Stages the checked people rows, a slice per transaction (writers elsewhere wait milliseconds). */
-async function stage(
-  db: Executor,
-  jobId: string,
-  rows: readonly ParsedRow<unknown>[],
-  progress: (phase: ImportPhase, done: number, total: number) => void,
-  stop: () => void,
-): Promise<void> {
-  const STAGE_SLICE = 1_000;
-  for (let i = 0; i < rows.length; i += STAGE_SLICE) {
-    stop();
-    await db
-      .insertInto('import_staging')
-      .values(
-        rows.slice(i, i + STAGE_SLICE).map((r, j) => ({
-          job_id: jobId,
-          seq: i + j,
-          row: r.row,
-          line: r.line,
-          payload: JSON.stringify(r.value),
-        })),
-      )
-      .execute();
-    progress('stage', Math.min(i + STAGE_SLICE, rows.length), rows.length);
-  }
-}
-
-/** The switch for people: the staged rows in bulk, in one transaction. */
+/** The switch for people: the checked rows in bulk, in one transaction. */
 async function switchPeople(
   db: Executor,
   options: PipelineOptions,
@@ -227,15 +195,8 @@ async function switchPeople(
   await db.transaction().execute(async (tx) => {
     for (let seq = 0; seq < total; seq += PEOPLE_SLICE) {
       stop();
-      const staged = await tx
-        .selectFrom('import_staging')
-        .select(['row', 'line', 'payload'])
-        .where('job_id', '=', options.jobId)
-        .where('seq', '>=', seq)
-        .where('seq', '<', seq + PEOPLE_SLICE)
-        .orderBy('seq')
-        .execute();
-      const inputs = staged.map((s) => JSON.parse(s.payload) as PersonInput);
+      const staged = parsed.slice(seq, seq + PEOPLE_SLICE);
+      const inputs = staged.map((s) => s.value as PersonInput);
       let outcomes: ('created' | 'updated')[];
       try {
         outcomes = await upsertPeopleSlice(tx, inputs, options.now, (e) => pending.push(e));

@@ -5,6 +5,9 @@
 
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { inTransaction, sqliteConnection, sqliteStatement } from './db.ts';
+
+type BetterSqlite3Database = NonNullable<ReturnType<typeof sqliteConnection>>;
+
 import type { Database } from './schema.ts';
 
 export interface PresenceRecord {
@@ -64,6 +67,24 @@ const passageOf = (person: string, r: PresenceRow): Passage => ({
   controllerId: r.controller_id ?? null,
   door: r.door ?? null,
 });
+
+/**
+ * Runs `fn` on the SQLite connection as Kysely would hand it out: inside the caller's transaction
+ * as it is; outside one, once the connection is free (Kysely lends its one connection to one
+ * transaction at a time), in a transaction of its own — run on the bare handle, the statements would
+ * join whichever transaction is open on it at that moment, and a write would commit or roll back
+ * with it.
+ */
+function onSqlite<T>(
+  db: Kysely<Database>,
+  sqlite: BetterSqlite3Database,
+  mode: 'read' | 'write',
+  fn: () => T,
+): Promise<T> | T {
+  if (db.isTransaction) return fn();
+  const run = sqlite.transaction(fn);
+  return db.connection().execute(async () => (mode === 'write' ? run.immediate() : run.deferred()));
+}
 
 export class PresenceStore {
   private readonly postgres: boolean;
@@ -134,10 +155,12 @@ export class PresenceStore {
     const sqlite = sqliteConnection(this.db);
     if (sqlite) {
       const read = sqliteStatement(sqlite, SQLITE_PASSAGE);
-      for (const person of unique) {
-        const row = read.get(person) as PresenceRow | undefined;
-        if (row) found.set(person, passageOf(person, row));
-      }
+      await onSqlite(this.db, sqlite, 'read', () => {
+        for (const person of unique) {
+          const row = read.get(person) as PresenceRow | undefined;
+          if (row) found.set(person, passageOf(person, row));
+        }
+      });
     } else if (this.postgres)
       // one probe of the key per person, laterally: `person_id = any(…)` was planned as a scan
       // of the table while it had no statistics yet (a new installation's first hours)
@@ -175,9 +198,11 @@ export class PresenceStore {
     const sqlite = sqliteConnection(this.db);
     if (sqlite) {
       const record = sqliteStatement(sqlite, SQLITE_RECORD);
-      for (const m of moves)
-        if (record.get(m.person, m.area, m.expectedVersion + 1, m.at, m.controllerId, m.door))
-          won.add(m.person);
+      await onSqlite(this.db, sqlite, 'write', () => {
+        for (const m of moves)
+          if (record.get(m.person, m.area, m.expectedVersion + 1, m.at, m.controllerId, m.door))
+            won.add(m.person);
+      });
     } else if (this.postgres) {
       if (moves.length > 0) {
         const column = <K extends keyof PassageMove>(key: K) => moves.map((m) => m[key]);
@@ -281,10 +306,12 @@ export class PresenceStore {
     const sqlite = sqliteConnection(this.db);
     if (sqlite) {
       const read = sqliteStatement(sqlite, SQLITE_RESET);
-      for (const area of unique) {
-        const row = read.get(area) as { at: number } | undefined;
-        if (row) resets.set(area, Number(row.at));
-      }
+      await onSqlite(this.db, sqlite, 'read', () => {
+        for (const area of unique) {
+          const row = read.get(area) as { at: number } | undefined;
+          if (row) resets.set(area, Number(row.at));
+        }
+      });
       return resets;
     }
     for (let i = 0; i < unique.length; i += CHUNK) {

@@ -2,7 +2,8 @@
 // a card `card:C-…` with its credential id, a PIN-only credential `pin#<id>` (never digits), a
 // time-limited key `key#<id>`, a card stored before ref hashes existed once its hash is backfilled,
 // and a hash no one holds `card:#<first 8 hex>` — on every backend, for batches larger than any
-// statement's chunk, and an event naming no hash passes unchanged.
+// statement's chunk, and an event naming no hash passes unchanged. A credential written in a
+// transaction still open elsewhere (and then rolled back) is never what an event is named after.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialIdHash, pinHash } from '../../../src/contracts/credential-key.ts';
@@ -134,5 +135,36 @@ describe.each(backends)('credential references at ingest on $name', (backend) =>
       access(3, `card:${credentialIdHash(KEY, 'card', 'C-3')}`),
     ]);
     expect(again!.detail).toMatchObject({ credential: 'card:C-3', credentialId: 'cred-3' });
+  });
+
+  it('never reads a credential from a transaction still open elsewhere', async () => {
+    const hash = credentialIdHash(KEY, 'card', 'U-1');
+    let inserted!: () => void;
+    let release!: () => void;
+    const written = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const open = store.db
+      .transaction()
+      .execute(async (tx) => {
+        await tx
+          .insertInto('credentials')
+          .values(credentialRow('cred-u', 'card', 'U-1', hash))
+          .execute();
+        inserted();
+        await gate;
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await written;
+    const resolving = resolveCredentialRefs(store.db, KEY, [access(1, `card:${hash}`)]);
+    release();
+    await open;
+    const [event] = await resolving;
+    expect(event!.detail.credential).toBe(`card:#${hash.slice(0, 8)}`);
+    expect(event!.detail).not.toHaveProperty('credentialId');
   });
 });
