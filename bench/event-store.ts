@@ -11,7 +11,6 @@
 // PostgreSQL runs when MONBAN_BENCH_DATABASE_URL or MONBAN_TEST_DATABASE_URL names a server (each
 // run creates its own database and drops it after).
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +30,7 @@ import { openStore, SQLITE_PRAGMAS, type Store } from '../src/server/storage/db.
 import { ensurePartitions } from '../src/server/storage/event-partitions.ts';
 import { EventStore, eventCanonical, type StoredEvent } from '../src/server/storage/events.ts';
 import { repositories } from '../src/server/storage/index.ts';
+import { scratchDatabase } from './scratch-database.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
 
 export const TARGETS = {
@@ -624,30 +624,10 @@ async function sqliteEngine(events: number, progress: Progress): Promise<EngineR
   }
 }
 
-/** A fresh database on the server `url` names, for one run; dropped by `drop`. */
-async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `monban_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    url: target.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 async function postgresEngine(url: string, events: number, progress: Progress): Promise<EngineReport> {
-  const ingestDb = await freshDatabase(url);
-  const pathDb = await freshDatabase(url);
-  const rawDb = await freshDatabase(url);
+  const ingestDb = await scratchDatabase(url);
+  const pathDb = await scratchDatabase(url);
+  const rawDb = await scratchDatabase(url);
   try {
     const ingestStore = await openStore({ postgresUrl: ingestDb.url });
     const pathStore = await openStore({ postgresUrl: pathDb.url });
@@ -672,7 +652,7 @@ async function postgresEngine(url: string, events: number, progress: Progress): 
       await pathStore.close();
     }
     await rawDb.drop();
-    const searchDb = await freshDatabase(url);
+    const searchDb = await scratchDatabase(url);
     try {
       const searchStore = await openStore({ postgresUrl: searchDb.url });
       try {

@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { ControllerAgent } from '../src/controller/agent.ts';
 import { enroll, loadIdentity } from '../src/controller/identity.ts';
@@ -22,6 +21,7 @@ import { createApiToken, createOperator } from '../src/server/auth/store.ts';
 import { serverConfig } from '../src/server/config.ts';
 import { startServer } from '../src/server/serve.ts';
 import { openStore, type StoreLocation } from '../src/server/storage/db.ts';
+import { scratchDatabase } from './scratch-database.ts';
 import type { Progress } from './stats.ts';
 
 export interface ProbeStats {
@@ -454,27 +454,6 @@ async function runEngine(
   }
 }
 
-function freshDatabases(url: string) {
-  return async () => {
-    const name = `monban_bench_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const target = new URL(url);
-    target.pathname = `/${name}`;
-    return {
-      url: target.toString(),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  };
-}
-
 /** MONBAN_BENCH_IMPORT_ENGINES=postgres (or sqlite) runs only that engine. */
 export async function runImportsBench(progress: Progress, rows = 100_000): Promise<ImportsBenchReport> {
   const only = process.env.MONBAN_BENCH_IMPORT_ENGINES;
@@ -484,6 +463,6 @@ export async function runImportsBench(progress: Progress, rows = 100_000): Promi
   const url = process.env.MONBAN_BENCH_DATABASE_URL || process.env.MONBAN_TEST_DATABASE_URL;
   if (!url)
     return { rows, engines, postgresSkipped: 'set MONBAN_BENCH_DATABASE_URL or MONBAN_TEST_DATABASE_URL' };
-  engines.push(await runEngine('postgres', rows, freshDatabases(url), progress));
+  engines.push(await runEngine('postgres', rows, () => scratchDatabase(url), progress));
   return { rows, engines };
 }

@@ -25,7 +25,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startLocalServer } from '../scripts/support/local-server.ts';
 import type { ControllerAgent } from '../src/controller/agent.ts';
 import type { RunningServer } from '../src/server/serve.ts';
@@ -42,6 +41,7 @@ import {
   untilDelivered,
   untilPolicies,
 } from '../src/sim/load/run.ts';
+import { type ScratchDatabase, scratchDatabase } from './scratch-database.ts';
 import { type Latency, measureDoorActions, streamClients } from './stack-live.ts';
 import { fmt, table } from './stats.ts';
 
@@ -90,27 +90,13 @@ const TARGETS = {
   importRows: 20_000,
 };
 
-async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const admin = new pg.Client({ connectionString: POSTGRES });
+/** A scratch database on the PostgreSQL server, or undefined when none answers (the run says so). */
+async function scratchPostgres(): Promise<ScratchDatabase | undefined> {
   try {
-    await admin.connect();
+    return await scratchDatabase(POSTGRES);
   } catch {
     return undefined;
   }
-  const name = `monban_stack_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
