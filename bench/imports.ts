@@ -15,12 +15,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { ControllerAgent } from '../src/controller/agent.ts';
 import { enroll, loadIdentity } from '../src/controller/identity.ts';
-import { securityDb } from '../src/server/auth/context.ts';
-import { newSecretToken, sha256Hex } from '../src/server/auth/secrets.ts';
-import { createApiToken, createOperator } from '../src/server/auth/store.ts';
+import { sha256Hex } from '../src/server/auth/secrets.ts';
 import { serverConfig } from '../src/server/config.ts';
 import { startServer } from '../src/server/serve.ts';
 import { openStore, type StoreLocation } from '../src/server/storage/db.ts';
+import { seedAdminToken } from '../test/support/fleet.ts';
 import { scratchDatabase } from './scratch-database.ts';
 import type { Progress } from './stats.ts';
 
@@ -93,39 +92,6 @@ function stats(samples: number[], failed = 0): ProbeStats {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** An admin API token written straight into the server's database (as `monban admin create` would). */
-async function seedToken(location: StoreLocation): Promise<string> {
-  const store = await openStore(location);
-  try {
-    const db = securityDb(store.db);
-    const now = Date.now();
-    const admin = await createOperator(db, { username: 'bench', role: 'admin', passwordHash: 'x' }, now);
-    const token = newSecretToken('mbn_');
-    await createApiToken(db, {
-      name: 'import bench',
-      tokenHash: sha256Hex(token),
-      createdBy: admin.id,
-      role: 'admin',
-      permissions: [
-        'people:read',
-        'people:write',
-        'credentials:read',
-        'credentials:write',
-        'site:read',
-        'site:write',
-        'controllers:read',
-        'controllers:write',
-      ],
-      scope: 'all',
-      createdAt: now,
-      expiresAt: null,
-    });
-    return token;
-  } finally {
-    await store.close();
-  }
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: the bench reads whatever JSON each endpoint answers
 type Answer = { status: number; json: any };
@@ -338,7 +304,7 @@ async function runEngine(
     const location: StoreLocation = serverDb
       ? { postgresUrl: serverDb.url }
       : { sqliteFile: join(dir, 'monban.db') };
-    const token = await seedToken(location);
+    const token = await seedAdminToken(location);
     const server = await startServer(
       serverConfig({
         MONBAN_DATA_DIR: dir,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { securityDb } from '../../src/server/auth/context.ts';
 import { newSecretToken, sha256Hex } from '../../src/server/auth/secrets.ts';
 import { createApiToken, createOperator } from '../../src/server/auth/store.ts';
-import { openStore } from '../../src/server/storage/db.ts';
+import { openStore, type StoreLocation } from '../../src/server/storage/db.ts';
 import { loadOrCreateCertificate } from '../../src/server/transport/certificate.ts';
 
 export const BIN = new URL('../../bin/monban.js', import.meta.url).pathname;
@@ -114,9 +114,12 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** An admin and an API token for it, straight into the database of a server data directory. */
-export async function seedAdminToken(dataDir: string): Promise<string> {
-  const store = await openStore({ sqliteFile: join(dataDir, 'monban.db') });
+/**
+ * An admin and an API token for it, straight into the database of a server data directory (or the
+ * storage a location names, e.g. PostgreSQL).
+ */
+export async function seedAdminToken(where: string | StoreLocation): Promise<string> {
+  const store = await openStore(typeof where === 'string' ? { sqliteFile: join(where, 'monban.db') } : where);
   try {
     const db = securityDb(store.db);
     const now = Date.now();
