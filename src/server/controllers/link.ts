@@ -710,24 +710,17 @@ export class ControllerLink {
   }
 
   /**
-   * The stored link state is what the API shows. A write can fail for a while (SQLite busy behind
-   * a long import switch): it is tried again a few times, a second apart, then given up with an
-   * error in the log; the listeners run after it either way. Never an error that ends the server.
+   * The stored link state is what the API shows. A write can fail (SQLite busy behind a long
+   * import switch): it is logged, never an error that ends the server. Not retried here: on
+   * SQLite each try already waits the whole busy timeout on the server's thread.
    */
   private async storeLinkState(controllerId: string, state: 'lost' | 'up', at: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await setLinkState(this.deps.store.db, controllerId, state, at);
-        return;
-      } catch (error) {
-        this.deps.logger.error(
-          { controller: controllerId, attempt, err: { message: (error as Error).message } },
-          'controller link state not stored',
-        );
-        if (attempt >= 5) return;
-        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
-      }
-    }
+    await setLinkState(this.deps.store.db, controllerId, state, at).catch((error: unknown) =>
+      this.deps.logger.error(
+        { controller: controllerId, err: { message: (error as Error).message } },
+        'controller link state not stored',
+      ),
+    );
   }
 
   private async linkEvents(controllerId: string, events: LinkEvent[]): Promise<void> {
