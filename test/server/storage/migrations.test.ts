@@ -74,6 +74,10 @@ describe.each(olds)('migrating an older database on $name', (old) => {
     const dialect = old.name === 'SQLite' ? 'sqlite' : 'postgres';
     const migrator = new Migrator({
       db: raw,
+      // Kysely looks for its lock table in every schema unless told which one; with test files
+      // running side by side, another file's schema would hold one and this migrator would skip
+      // making its own.
+      ...('schema' in old.location && old.location.schema && { migrationTableSchema: old.location.schema }),
       provider: {
         getMigrations: async () => ({
           '0001-people-credentials-events': { up: (db) => m0001.up(db, dialect), down: m0001.down },
