@@ -255,6 +255,7 @@ export class ControllerLink {
       eventKey: chainKeys(deps.installationKey).events,
       presence: this.presence,
       raise: this.raise,
+      logger: deps.logger,
       // The push stream hears of new events the moment they are committed (issue 9: ≤ 250 ms).
       ...(deps.live && {
         committed: (id: string, events: readonly ControllerEvent[]) => deps.live!.ingested(id, events),
