@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Resource, StorageError } from '../storage/errors.ts';
+import { DatabaseBusyError, type Resource, StorageError } from '../storage/errors.ts';
 
 export const API_ERRORS = {
   // 400: the request is wrong; nothing was changed
@@ -259,6 +259,10 @@ export function installApiErrorHandler(app: FastifyInstance): void {
       let api: ApiError;
       if (error instanceof ApiError) api = error;
       else if (error instanceof StorageError) api = fromStorageError(error);
+      else if (error instanceof DatabaseBusyError)
+        api = new ApiError('UNAVAILABLE', 'the database is busy with another writer; try again', {
+          retryAfterSeconds: 5,
+        });
       else if (hasZodFastifySchemaValidationErrors(error))
         api = fromValidationError(error.validationContext, error.validation);
       else if (isResponseSerializationError(error)) {

@@ -16,9 +16,10 @@ import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { WaitingSqliteDialect } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -89,7 +90,9 @@ function connect(location: StoreLocation): { db: Kysely<Database>; dialect: Dial
     closeSync(openSync(location.sqliteFile, 'a', 0o600));
     const database = new BetterSqlite3(location.sqliteFile);
     for (const pragma of SQLITE_PRAGMAS) database.pragma(pragma);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    // The busy timeout above is for other handles on this file (the event-store bench's raw
+    // baseline); this connection waits for the write lock off the event loop: sqlite-driver.ts.
+    const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database) });
     sqliteHandles.set(db.getExecutor().adapter, database);
     return { db, dialect: 'sqlite' };
   }

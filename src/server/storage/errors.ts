@@ -50,6 +50,17 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * SQLite's write lock stayed taken for the whole wait (storage/sqlite-driver.ts): another process or
+ * the import worker held it; nothing was written. The API answers 503 with a Retry-After.
+ */
+export class DatabaseBusyError extends Error {
+  constructor(waitedMs: number) {
+    super(`the database stayed locked by another writer for ${Math.round(waitedMs / 1000)} s`);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
 export class DuplicateCredentialError extends StorageError {
   constructor(field = 'identifier') {
     super('identifier_taken', 'credential', 'a credential with this identifier is already held', field);

@@ -5,6 +5,7 @@
 
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { inTransaction, sqliteConnection, sqliteStatement } from './db.ts';
+import { untilUnlocked } from './sqlite-driver.ts';
 
 type BetterSqlite3Database = NonNullable<ReturnType<typeof sqliteConnection>>;
 
@@ -83,7 +84,10 @@ function onSqlite<T>(
 ): Promise<T> | T {
   if (db.isTransaction) return fn();
   const run = sqlite.transaction(fn);
-  return db.connection().execute(async () => (mode === 'write' ? run.immediate() : run.deferred()));
+  if (mode === 'read') return db.connection().execute(async () => run.deferred());
+  // A write waits for SQLite's write lock as the driver does, off the event loop (sqlite-driver.ts):
+  // BEGIN IMMEDIATE fails at once while another writer holds it, before `fn` has run.
+  return untilUnlocked(() => db.connection().execute(async () => run.immediate()));
 }
 
 export class PresenceStore {
