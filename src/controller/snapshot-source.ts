@@ -183,18 +183,6 @@ function lineError(line: number, error: unknown): Error {
   return new Error(`transfer body line ${line}: ${problem}`, { cause: error });
 }
 
-/** Whether the store keeps a credential's row of rare fields (core/people.ts: its extras). */
-const hasExtra = (c: PersonDef['credentials'][number] | undefined): boolean =>
-  c !== undefined &&
-  c !== null &&
-  (c.duressPin !== undefined ||
-    c.maxUses !== undefined ||
-    c.validFrom !== undefined ||
-    c.validUntil !== undefined ||
-    c.validForMinutes !== undefined ||
-    c.levels !== undefined ||
-    (c.type === 'pin' && c.id !== undefined && c.pin !== undefined));
-
 /** A person kept from the first lines until the builder is made. */
 interface Sampled {
   def: PersonDef;
@@ -217,7 +205,6 @@ export class SnapshotCompiler {
   private sampleBytes = 0;
   private sampleCredentials = 0;
   private sampleEntries = 0;
-  private sampleExtras = 0;
   private bytesRead = 0;
   /** lines read so far (the header is line 1) */
   private lines = 0;
@@ -302,10 +289,7 @@ export class SnapshotCompiler {
       const creds = Array.isArray(credentials) ? (credentials as PersonDef['credentials']) : [];
       this.sampleCredentials += creds.length;
       this.sampleEntries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
-      for (const c of creds) {
-        this.sampleEntries += Array.isArray(c?.levels) ? c.levels.length : 0;
-        if (hasExtra(c)) this.sampleExtras++;
-      }
+      for (const c of creds) this.sampleEntries += Array.isArray(c?.levels) ? c.levels.length : 0;
       this.sample.push({
         def: scratch ? copyPerson(def) : def,
         line: Buffer.from(data.subarray(start, end)),
@@ -327,16 +311,13 @@ export class SnapshotCompiler {
     this.makeBuilder(Math.ceil(n * scale) + extra, {
       expectedCredentials: Math.ceil(this.sampleCredentials * scale) + 4 * extra,
       expectedEntries: Math.ceil(this.sampleEntries * scale) + 8 * extra,
-      // The rare fields' arrays grown from nothing copied ~35 MB at 2,000,000 (280,000 such
-      // credentials), garbage at the end of a restart: sized too, a little over (trimmed after).
-      expectedExtras: Math.ceil(this.sampleExtras * scale * 1.1) + 4 * extra,
     });
     for (const { def, line, at } of this.sample.splice(0)) this.add(def, line, 0, line.length, at);
   }
 
   private makeBuilder(
     expected: number,
-    sizes: { expectedCredentials?: number; expectedEntries?: number; expectedExtras?: number } = {},
+    sizes: { expectedCredentials?: number; expectedEntries?: number } = {},
   ): void {
     const header = this.header!;
     this.builder = new PolicyBuilder(header.site as unknown as SiteStructure, {

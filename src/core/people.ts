@@ -360,19 +360,8 @@ export class PeopleStore {
     expectedCredentials = expectedPeople,
     poolBytes = 1 << 12,
     expectedEntries = expectedPeople * 3,
-    /** credentials with a rare field (validity, uses, duress PIN, own levels): grown, they copy */
-    expectedExtras = 0,
   ) {
     this.pool = new StringPool(poolBytes);
-    if (expectedExtras > 0) {
-      this.extraValidFrom = new Float64Array(expectedExtras);
-      this.extraValidUntil = new Float64Array(expectedExtras);
-      this.extraMaxUses = new Float64Array(expectedExtras);
-      this.extraDuress = new Uint32Array(expectedExtras);
-      this.extraRefId = new Uint32Array(expectedExtras);
-      this.extraValidFor = new Float64Array(expectedExtras);
-      this.extraOwnLevels = new Uint8Array(expectedExtras);
-    }
     this.personTable = new Int32Array(tableSize(expectedPeople));
     this.credTable = new Int32Array(tableSize(expectedCredentials));
     this.personRows = new Uint32Array(expectedPeople * PERSON_STRIDE);
@@ -954,14 +943,13 @@ export class PeopleBuilder {
     private readonly names: PeopleNames,
     expectedPeople = 0,
     /** sizes known or estimated up front (a store that grows copies its arrays, twice the memory) */
-    expected: { credentials?: number; entries?: number; extras?: number } = {},
+    expected: { credentials?: number; entries?: number } = {},
   ) {
     this.store = new PeopleStore(
       expectedPeople,
       expected.credentials ?? expectedPeople,
       expectedPeople * 80,
       expected.entries ?? expectedPeople * 3,
-      expected.extras ?? 0,
     );
   }
 

@@ -420,19 +420,12 @@ export class PolicyBuilder {
 
   constructor(
     site: SiteStructure,
-    options: {
-      expectedPeople?: number;
-      expectedCredentials?: number;
-      expectedEntries?: number;
-      /** credentials with a rare field (validity, uses, duress PIN, own levels) */
-      expectedExtras?: number;
-    } = {},
+    options: { expectedPeople?: number; expectedCredentials?: number; expectedEntries?: number } = {},
   ) {
     this.part = compileStructure(site);
     this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0, {
       ...(options.expectedCredentials !== undefined && { credentials: options.expectedCredentials }),
       ...(options.expectedEntries !== undefined && { entries: options.expectedEntries }),
-      ...(options.expectedExtras !== undefined && { extras: options.expectedExtras }),
     });
   }
 
