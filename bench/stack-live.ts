@@ -50,7 +50,7 @@ export async function streamClients(options: {
   token: string;
   ca: string;
   clients: number;
-}): Promise<{ stop(): Promise<Latency & { perClientEvents: number }> }> {
+}): Promise<{ stop(): Promise<Latency & { perClientEvents: number; rssMiB: number; pid: number }> }> {
   // A process of its own, so that parsing 50 streams does not sit on the server's event loop.
   const child = fork(fileURLToPath(new URL('./stream-clients.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
@@ -70,12 +70,19 @@ export async function streamClients(options: {
   });
   return {
     async stop() {
-      const delays = await new Promise<number[]>((resolve) => {
-        child.on('message', (m: { delays?: number[] }) => m.delays && resolve(m.delays));
-        child.send('report');
-      });
+      const { delays, rssMiB, pid } = await new Promise<{ delays: number[]; rssMiB: number; pid: number }>(
+        (resolve) => {
+          child.on(
+            'message',
+            (m: { delays?: number[]; rssMiB: number; pid: number }) => m.delays && resolve(m as never),
+          );
+          child.send('report');
+        },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
-      return { ...latency(delays), perClientEvents: delays.length / options.clients };
+      await exited;
+      return { ...latency(delays), perClientEvents: delays.length / options.clients, rssMiB, pid };
     },
   };
 }

@@ -2,7 +2,10 @@
 // 100,000 people — on SQLite and on PostgreSQL. A real server (HTTPS, embedded broker over TLS, the
 // chosen storage) in this process; the site built through its API; 100 controller agents enrolled
 // with one-time tokens, each deciding from its signed snapshot, journaling (to /dev/shm: see runOn) and delivering
-// over MQTT. It reports, with the ratio of each figure to its target:
+// over MQTT. The agents run in child processes of their own (--controller-processes, default 2:
+// bench/stack-fleet.ts), off the server's event loop as real controllers are off its machine;
+// --controller-processes 0 runs them in this process, as before, for comparison. It reports, with
+// the ratio of each figure to its target:
 //   - import: rows per second of the people and credential CSV through the API;
 //   - policy: from the last import until every controller holds its policy;
 //   - read → unlock at the controller (decision + journal write — to /dev/shm here, see runOn; the
@@ -13,12 +16,16 @@
 //   - door actions: a remote unlock from the API call until its controller applied it;
 //   - the push stream: an access event from its decision to each of 50 connected clients, during
 //     the sustained reads (stack-live.ts);
-//   - memory: the process's RSS with everything in it, and per controller.
+//   - memory: the RSS of each process (server, each controller process, the stream clients), and
+//     per controller (what the agents added to their process's RSS, divided by their number).
+// --cpu-prof profiles the server's process during the sustained reads and during the door actions
+// (bench/stack-profile.ts; files stack-<db>-reads/actions.cpuprofile and .txt beside stack.json).
 // Event search over 10,000,000 events and ingest against a raw bulk insert are `npm run bench --
 // --only events` (generated straight into storage). Writes bench/results/stack.json and stack.md.
 //
 //   npm run bench:stack                                  # both databases, full size
 //   npm run bench:stack -- --db sqlite --people 20000 --controllers 20 --rate 200 --seconds 20
+//   npm run bench:stack -- --db sqlite --people 20000 --controller-processes 0 --cpu-prof
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,23 +33,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../scripts/support/local-server.ts';
-import type { ControllerAgent } from '../src/controller/agent.ts';
 import type { RunningServer } from '../src/server/serve.ts';
 import { SimApi } from '../src/sim/load/api.ts';
+import { LocalFleet, type ProcessMemory, type SimFleet, sharedClock } from '../src/sim/load/fleet.ts';
 import { SIM_SITE, type SimPlan, simPlan } from '../src/sim/load/plan.ts';
-import {
-  driveReads,
-  percentile,
-  seedSimPeople,
-  seedSimStructure,
-  startSimControllers,
-  stopAll,
-  undeliveredEvents,
-  untilDelivered,
-  untilPolicies,
-} from '../src/sim/load/run.ts';
+import { enrollSimControllers, percentile, seedSimPeople, seedSimStructure } from '../src/sim/load/run.ts';
 import { type ScratchDatabase, scratchDatabase } from './scratch-database.ts';
+import { ProcessFleet } from './stack-fleet.ts';
 import { type Latency, measureDoorActions, streamClients } from './stack-live.ts';
+import { PhaseProfiler } from './stack-profile.ts';
 import { fmt, table } from './stats.ts';
 
 const { values } = parseArgs({
@@ -56,6 +55,8 @@ const { values } = parseArgs({
     revocations: { type: 'string', default: '10' },
     actions: { type: 'string', default: '100' },
     'stream-clients': { type: 'string', default: '50' },
+    'controller-processes': { type: 'string', default: '2' },
+    'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
   },
 });
@@ -76,8 +77,12 @@ interface StackFigures {
   revocationMs: { samples: number; expected: number; p50: number; p99: number };
   doorActionMs: Latency & { notApplied: number };
   streamMs: Latency & { clients: number; perClientEvents: number };
+  /** 0: the agents ran in the server's process */
+  controllerProcesses: number;
+  /** RSS of the server's process (with the agents in it when controllerProcesses is 0) */
   rssMiB: number;
   perControllerMiB: number;
+  processes: ProcessMemory[];
 }
 
 /** Targets of DESIGN.md §7 the figures are held to (lower is better unless `higher`). */
@@ -108,12 +113,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 async function measureRevocations(
   api: SimApi,
-  agents: Map<string, ControllerAgent>,
+  fleet: SimFleet,
   plan: SimPlan,
   rounds: number,
 ): Promise<number[]> {
   const allDoors = plan.doors.map((d) => d.id);
-  const before = new Map([...agents].map(([id, a]) => [id, a.snapshotVersion]));
+  const before = await fleet.snapshotVersions();
   await api.ensure('POST', '/api/access-levels', { id: 'sim-all', name: 'every door', doors: allDoors });
   for (let k = 1; k <= rounds; k++) {
     await api.ensure('POST', '/api/people', {
@@ -132,37 +137,26 @@ async function measureRevocations(
   // Every controller must know them before a revocation can be timed: a snapshot (or delta) issued
   // after the last of them, then one grant at each to be sure (presenting at every poll would journal
   // and send thousands of events while waiting).
-  const door = new Map(plan.levels.map((l, i) => [plan.controllers[i]!, l.doors[0]!]));
-  const knows = (id: string, agent: ControllerAgent) =>
-    agent.present({ door: door.get(id)!, side: 'out', card: `R-${rounds}`, type: 'card' }).result === 'grant';
-  for (const [id, agent] of agents) {
-    for (let tries = 0; ; tries++) {
-      if (agent.snapshotVersion > before.get(id)! && knows(id, agent)) break;
-      if (tries > 1800)
-        throw new Error(
-          `the revocation test people did not reach controller ${id} in 180 s (snapshot ${agent.snapshotVersion})`,
-        );
-      await sleep(100);
-    }
+  const doorOf = Object.fromEntries(plan.levels.map((l, i) => [plan.controllers[i]!, l.doors[0]!]));
+  for (let tries = 0; ; tries++) {
+    const pending = await fleet.notReady(`R-${rounds}`, before, doorOf);
+    if (pending.length === 0) break;
+    if (tries > 1800)
+      throw new Error(`the revocation test people did not reach controllers ${pending.join(', ')} in 180 s`);
+    await sleep(100);
   }
-  await untilDelivered(agents, 120);
+  await fleet.untilDelivered(120);
   const samples: number[] = [];
   for (let k = 1; k <= rounds; k++) {
-    const before = new Map([...agents].map(([id, a]) => [id, a.journal.next]));
-    const t0 = performance.now();
+    // Each controller journals the operator event synchronously as it applies the revocation; the
+    // fleet notes when (sharedClock: comparable across the processes), and no reads run meanwhile.
+    await fleet.watchNextEvents();
+    const t0 = sharedClock();
     const call = api.ensure('PATCH', `/api/credentials/sim-r${k}-card`, { state: 'suspended' });
-    const waiting = new Set(agents.keys());
-    const deadline = t0 + 10_000;
-    while (waiting.size > 0 && performance.now() < deadline) {
-      for (const id of waiting)
-        if (agents.get(id)!.journal.next > before.get(id)!) {
-          samples.push(performance.now() - t0);
-          waiting.delete(id);
-        }
-      await new Promise((r) => setImmediate(r));
-    }
+    const applied = await fleet.nextEvents(10_000);
+    for (const at of Object.values(applied)) samples.push(at - t0);
     await call;
-    await untilDelivered(agents, 60);
+    await fleet.untilDelivered(60);
   }
   return samples.sort((a, b) => a - b);
 }
@@ -188,7 +182,9 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
   };
   const plan = simPlan(size);
   let running: RunningServer | undefined;
-  let agents: Map<string, ControllerAgent> | undefined;
+  let fleet: SimFleet | undefined;
+  const processes = Number(values['controller-processes']);
+  const profiler = values['cpu-prof'] ? new PhaseProfiler() : undefined;
   try {
     const server = await startLocalServer(join(dir, 'server'), {
       logLevel: 'error',
@@ -205,33 +201,60 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     const importSeconds = (performance.now() - t0) / 1000;
     const rssServer = process.memoryUsage().rss;
     const t1 = performance.now();
-    agents = await startSimControllers(api, plan, {
+    // Enrolled from here (identity.json in each controller's directory), started where they run.
+    await enrollSimControllers(api, plan.controllers, {
       server: server.url,
       ca: server.ca,
       dataDir: controllerDir,
     });
-    await untilPolicies(agents, 1200);
+    const started = {
+      ids: plan.controllers,
+      dataDir: controllerDir,
+      progress: (l: string) => progress(`${db}: ${l}`),
+    };
+    fleet =
+      processes > 0
+        ? await ProcessFleet.start({ ...started, count: processes, size })
+        : await LocalFleet.start({ ...started, plan, role: 'server and controllers' });
+    await fleet.untilPolicies(1200);
     const policySeconds = (performance.now() - t1) / 1000;
     progress(`${db}: every controller has its policy after ${policySeconds.toFixed(1)} s; reading cards`);
     const rate = Number(values.rate);
     const clients = Number(values['stream-clients']);
     const stream = await streamClients({ url: server.url, token: server.token, ca: server.ca, clients });
+    await profiler?.start();
     const tReads = performance.now();
-    const reads = await driveReads(agents, plan, {
-      rate,
-      seconds: Number(values.seconds),
-      progress: (l) => progress(`${db}: ${l}`),
-    });
-    await untilDelivered(agents, 600);
+    const reads = await fleet.driveReads({ rate, seconds: Number(values.seconds) });
+    await fleet.untilDelivered(600);
     const sustained = reads.reads / ((performance.now() - tReads) / 1000);
+    await profiler?.stop(join(values.out, `stack-${db}-reads`));
     const streamed = await stream.stop();
-    const undelivered = undeliveredEvents(agents);
-    progress(`${db}: revocation to ${agents.size} controllers`);
+    const undelivered = await fleet.undelivered();
+    progress(`${db}: revocation to ${fleet.ids.length} controllers`);
     const rounds = Number(values.revocations);
-    const revocations = await measureRevocations(api, agents, plan, rounds);
+    const revocations = await measureRevocations(api, fleet, plan, rounds);
     progress(`${db}: door actions`);
+    await profiler?.start();
     const doorActions = await measureDoorActions(api, plan, Number(values.actions));
+    await profiler?.stop(join(values.out, `stack-${db}-actions`));
     const rss = process.memoryUsage().rss;
+    const controllerMemory = processes > 0 ? await fleet.memory() : [];
+    const memory: ProcessMemory[] = [
+      {
+        role: processes > 0 ? 'server' : 'server and controllers',
+        pid: process.pid,
+        controllers: processes > 0 ? 0 : size.controllers,
+        rssMiB: rss / 2 ** 20,
+      },
+      ...controllerMemory,
+      { role: 'stream clients', pid: streamed.pid, controllers: 0, rssMiB: streamed.rssMiB },
+    ];
+    // What the agents added: to the server's process (in it), or to each controller process since
+    // before its agents started.
+    const agentsBytes =
+      processes > 0
+        ? controllerMemory.reduce((a, m) => a + (m.rssMiB - (m.rssBeforeAgentsMiB ?? 0)) * 2 ** 20, 0)
+        : Math.max(0, rss - rssServer);
     return {
       db,
       size: {
@@ -249,17 +272,25 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
       undelivered,
       revocationMs: {
         samples: revocations.length,
-        expected: rounds * agents.size,
+        expected: rounds * fleet.ids.length,
         p50: percentile(revocations, 0.5),
         p99: percentile(revocations, 0.99),
       },
       doorActionMs: doorActions,
-      streamMs: { ...streamed, clients },
+      streamMs: {
+        samples: streamed.samples,
+        p50: streamed.p50,
+        p99: streamed.p99,
+        perClientEvents: streamed.perClientEvents,
+        clients,
+      },
+      controllerProcesses: processes,
       rssMiB: rss / 2 ** 20,
-      perControllerMiB: Math.max(0, rss - rssServer) / 2 ** 20 / size.controllers,
+      perControllerMiB: agentsBytes / 2 ** 20 / size.controllers,
+      processes: memory,
     };
   } finally {
-    if (agents) await stopAll(agents);
+    await fleet?.stop();
     await running?.close();
     await scratch?.drop();
     rmSync(dir, { recursive: true, force: true });
@@ -295,7 +326,7 @@ function markdown(figures: StackFigures[]): string {
     '',
     ...figures.map(
       (f) =>
-        `- ${f.db}: ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${fmt(f.rssMiB)} MiB (${fmt(f.perControllerMiB)} MiB per controller)`,
+        `- ${f.db}: ${f.controllerProcesses > 0 ? `controllers in ${f.controllerProcesses} processes of their own` : 'controllers in the server process'}; ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${f.processes.map((m) => `${m.role} ${fmt(m.rssMiB)} MiB`).join(', ')} (${fmt(f.perControllerMiB)} MiB per controller)`,
     ),
     '',
     ...table(rows)
@@ -308,6 +339,7 @@ function markdown(figures: StackFigures[]): string {
 
 async function main(): Promise<void> {
   const figures: StackFigures[] = [];
+  mkdirSync(values.out, { recursive: true });
   for (const db of values.db.split(',')) {
     const f = await runOn(db.trim());
     if (f) figures.push(f);

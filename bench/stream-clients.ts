@@ -58,10 +58,13 @@ function connect({ url, token, ca, clients }: Setup): void {
   requests.push(req);
 }
 
+// The bench gone (it crashed or was killed): stop too.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (message: 'report' | { setup: Setup }) => {
   if (typeof message === 'object') for (let i = 0; i < message.setup.clients; i++) connect(message.setup);
   if (message === 'report') {
     for (const req of requests) req.destroy();
-    send({ delays });
+    send({ delays, rssMiB: process.memoryUsage().rss / 2 ** 20, pid: process.pid });
   }
 });

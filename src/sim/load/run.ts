@@ -99,27 +99,47 @@ export async function seedSimPeople(
   }
 }
 
-/** Enrolls (the first time) and starts one in-process agent per controller. */
-export async function startSimControllers(
+/**
+ * Enrolls each controller that has no identity yet: a one-time token from the API, then its own key
+ * pair, written as identity.json in its directory under `dataDir/controllers/` (where the agent, in
+ * this process or another, finds it).
+ */
+export async function enrollSimControllers(
   api: SimApi,
-  plan: SimPlan,
+  ids: readonly string[],
   options: Pick<SimOptions, 'server' | 'ca' | 'dataDir'>,
+): Promise<void> {
+  for (const id of ids) {
+    const dir = simControllerDir(options.dataDir, id);
+    mkdirSync(dir, { recursive: true });
+    if (existsSync(join(dir, 'identity.json'))) continue;
+    const issued = await api.ensure('POST', `/api/controllers/${id}/enrollment`, undefined);
+    const { token } = issued.json as { token: string };
+    await enroll({ dataDir: dir, serverUrl: options.server, controllerId: id, token, ca: options.ca });
+  }
+}
+
+export const simControllerDir = (dataDir: string, id: string) => join(dataDir, 'controllers', id);
+
+/**
+ * Starts one agent per enrolled controller in this process. `onEvent` hears each event as the agent
+ * journals it (the stack bench times revocations with it).
+ */
+export async function startSimAgents(
+  ids: readonly string[],
+  dataDir: string,
+  onEvent?: (id: string) => void,
 ): Promise<Map<string, ControllerAgent>> {
   const agents = new Map<string, ControllerAgent>();
   try {
-    for (const id of plan.controllers) {
-      const dir = join(options.dataDir, 'controllers', id);
-      mkdirSync(dir, { recursive: true });
-      if (!existsSync(join(dir, 'identity.json'))) {
-        const issued = await api.ensure('POST', `/api/controllers/${id}/enrollment`, undefined);
-        const { token } = issued.json as { token: string };
-        await enroll({ dataDir: dir, serverUrl: options.server, controllerId: id, token, ca: options.ca });
-      }
+    for (const id of ids) {
+      const dir = simControllerDir(dataDir, id);
       const agent = new ControllerAgent({
         dataDir: dir,
         identity: loadIdentity(dir),
         softwareVersion: 'monban-sim',
         io: { setUnlocked: () => {} },
+        ...(onEvent && { onEvent: () => onEvent(id) }),
       });
       await agent.start();
       agents.set(id, agent);
@@ -129,6 +149,16 @@ export async function startSimControllers(
     throw error;
   }
   return agents;
+}
+
+/** Enrolls (the first time) and starts one in-process agent per controller. */
+export async function startSimControllers(
+  api: SimApi,
+  plan: SimPlan,
+  options: Pick<SimOptions, 'server' | 'ca' | 'dataDir'>,
+): Promise<Map<string, ControllerAgent>> {
+  await enrollSimControllers(api, plan.controllers, options);
+  return startSimAgents(plan.controllers, options.dataDir);
 }
 
 export async function stopAll(agents: Map<string, ControllerAgent>): Promise<void> {
@@ -159,7 +189,12 @@ export interface ReadStats {
   latencies: number[];
 }
 
-/** Presents cards at the doors at `rate` per second for `seconds`; every decision is checked. */
+/**
+ * Presents cards at the doors at `rate` per second for `seconds`; every decision is checked. `agents`
+ * may hold a share of the plan's controllers (the stack bench runs them in several processes): reads
+ * then go only to theirs, a person and door drawn as for the whole site and drawn again when the
+ * door's controller is elsewhere.
+ */
 export async function driveReads(
   agents: Map<string, ControllerAgent>,
   plan: SimPlan,
@@ -181,7 +216,11 @@ export async function driveReads(
       const home = person.homes[Math.floor(next() * person.homes.length)]!;
       const doors = plan.levels[home]!.doors;
       const door = doors[Math.floor(next() * doors.length)]!;
-      const agent = agents.get(plan.controllers[home]!)!;
+      const agent = agents.get(plan.controllers[home]!);
+      if (!agent) {
+        reads--;
+        continue;
+      }
       const t0 = performance.now();
       const decision = agent.present({ door, side: 'in', card: person.card, type: 'card' });
       latencies.push(performance.now() - t0);
