@@ -711,9 +711,9 @@ export class ControllerLink {
   }
 
   /**
-   * The stored link state is what the API shows. A write can fail (SQLite busy behind a long
-   * import switch): it is logged, never an error that ends the server. Not retried here: on
-   * SQLite each try already waits the whole busy timeout on the server's thread.
+   * The stored link state is what the API shows. A write can fail (SQLite still locked by another
+   * writer after the driver's 30 s wait, storage/sqlite-driver.ts): it is logged, never an error
+   * that ends the server. Not retried here: the driver has waited already.
    */
   private async storeLinkState(controllerId: string, state: 'lost' | 'up', at: number): Promise<void> {
     await setLinkState(this.deps.store.db, controllerId, state, at).catch((error: unknown) =>
