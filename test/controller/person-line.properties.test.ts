@@ -151,9 +151,11 @@ describe('person lines read byte by byte', () => {
       }),
       { numRuns: 3000 },
     );
-    // Most records are in the parser's shape: it did read them, not only give up.
-    expect(fast).toBeGreaterThan(120);
-    expect(canonical).toBeGreaterThan(50);
+    // A share of the records (about 4 %, ~120 of 3,000: the arbitrary ones mostly hold escapes or
+    // odd fields) is in the parser's shape: it did read them, not only give up. The bounds are half
+    // the expected counts: at the old bound of 120, one run in six fell just short.
+    expect(fast).toBeGreaterThan(60);
+    expect(canonical).toBeGreaterThan(25);
   });
 
   it('takes plain canonical lines itself (ids, hashes, every field), and gives them as JSON.parse does', () => {
