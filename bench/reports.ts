@@ -248,7 +248,7 @@ async function startAgents(store: Store, root: string, clock: { now: number }): 
       fallback: 'keep_deciding',
       emergency: content.emergency,
       offlineDeny: content.offlineDeny,
-      site: siteAsJson(content.site),
+      site: await siteAsJson(content.site),
     };
     const envelope = new Sealer('server', server.privateKey).seal(
       `monban/tokyo/server/commands/${controllerId}`,

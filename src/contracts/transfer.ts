@@ -61,15 +61,34 @@ export function transferFormat(body: Record<string, Json>): TransferFormat {
 /** SHA-256 (hex) of `canonicalJson(value)`, computed piece by piece (for values of any size). */
 export function canonicalSha256(value: Json): string {
   const hash = createHash('sha256');
+  for (const batch of canonicalBatches(value)) hash.update(batch);
+  return hash.digest('hex');
+}
+
+/**
+ * The same hash, awaiting `pause` after each batch of text: a server hashing a 100,000-person
+ * snapshot lets its event loop turn meanwhile (server/turns.ts).
+ */
+export async function canonicalSha256InTurns(value: Json, pause: () => Promise<void>): Promise<string> {
+  const hash = createHash('sha256');
+  for (const batch of canonicalBatches(value)) {
+    hash.update(batch);
+    await pause();
+  }
+  return hash.digest('hex');
+}
+
+/** canonicalJson(value) in batches of about BATCH characters. */
+function* canonicalBatches(value: Json): Generator<string> {
   let batch = '';
   for (const piece of canonicalParts(value)) {
     batch += piece;
     if (batch.length >= BATCH) {
-      hash.update(batch);
+      yield batch;
       batch = '';
     }
   }
-  return hash.update(batch).digest('hex');
+  yield batch;
 }
 
 /** Whether `canonicalJson(value)` takes at most `limit` UTF-8 bytes; stops counting past it. */

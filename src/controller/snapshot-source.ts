@@ -23,6 +23,8 @@ import {
   withPeopleDelta,
   withStructure,
 } from '../core/policy.ts';
+import { formatPath, PolicyError } from '../core/policy-error.ts';
+import { copyPerson, PersonLineParser } from './person-line.ts';
 import { readBodyLines, readBodyLinesSync } from './snapshot-lines.ts';
 import { applyDelta, changesStructure } from './snapshot-store.ts';
 
@@ -165,19 +167,48 @@ function headerAfter(header: Snapshot, delta: SnapshotDelta): Snapshot {
 /** People read before the builder is made: enough to estimate how many there will be. */
 const SAMPLE = 1024;
 
+/** Why a line is refused, naming the line (1: the header) but none of its text (it holds PIN hashes). */
+function lineError(line: number, error: unknown): Error {
+  // A PolicyError names the person by number (people[n]): the line says which one already.
+  const problem =
+    error instanceof SyntaxError
+      ? 'not valid JSON'
+      : error instanceof PolicyError
+        ? error.path.length > 2
+          ? `${formatPath(error.path.slice(2))}: ${error.problem}`
+          : error.problem
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  return new Error(`transfer body line ${line}: ${problem}`, { cause: error });
+}
+
+/** A person kept from the first lines until the builder is made. */
+interface Sampled {
+  def: PersonDef;
+  line: Buffer;
+  /** its line in the body (0: from a message or a delta) */
+  at: number;
+}
+
 /**
  * Compiles a snapshot as it is read — its header first, then its people one at a time — with
  * deltas applied: the header gets their structure, a person they replace or remove is skipped, and
- * what they add or replace comes last. Throws (a PolicyError, or naming what is wrong) on anything
- * the agent would refuse.
+ * what they add or replace comes last. Throws (naming the body's line, or a PolicyError for a
+ * snapshot in one message) on anything the agent would refuse.
  */
 export class SnapshotCompiler {
   private header: Snapshot | undefined;
   private builder: PolicyBuilder | undefined;
   private digest: PeopleDigest | undefined;
-  private readonly sample: { def: PersonDef; line: Buffer }[] = [];
+  private readonly sample: Sampled[] = [];
   private sampleBytes = 0;
+  private sampleCredentials = 0;
+  private sampleEntries = 0;
   private bytesRead = 0;
+  /** lines read so far (the header is line 1) */
+  private lines = 0;
+  private readonly parser = new PersonLineParser();
   /** person id → what the deltas leave of them (null: removed) */
   private readonly changes = new Map<string, (Record<string, Json> & { id: string }) | null>();
   private readonly mobileKeys = new Map<string, string>();
@@ -189,18 +220,38 @@ export class SnapshotCompiler {
     private readonly rawSize = 0,
   ) {}
 
-  /** One line of a body in lines: the header, then one person each. */
+  /**
+   * One line of a body in lines: the header, then one person each — read by the byte parser
+   * (person-line.ts), or by JSON.parse when it is a line the parser does not read.
+   */
   readonly line = (data: Buffer, start: number, end: number): void => {
     this.bytesRead += end - start + 1;
-    const value = JSON.parse(data.toString('utf8', start, end)) as unknown;
+    const at = ++this.lines;
     if (this.header === undefined) {
+      let value: unknown;
+      try {
+        value = JSON.parse(data.toString('utf8', start, end)) as unknown;
+      } catch (error) {
+        throw lineError(at, error);
+      }
       const site = (value as { site?: { people?: unknown } } | null)?.site;
       if (!Array.isArray(site?.people) || site.people.length > 0)
         throw new Error('transfer body is not a snapshot in lines');
       this.start(value);
       return;
     }
-    this.person(value, data, start, end);
+    let value: unknown = this.parser.parse(data, start, end);
+    let scratch = true;
+    if (value === undefined) {
+      scratch = false;
+      try {
+        value = JSON.parse(data.toString('utf8', start, end)) as unknown;
+      } catch (error) {
+        throw lineError(at, error);
+      }
+    }
+    if (!isEntry(value)) throw lineError(at, new Error('a person is an object with an id'));
+    this.take(value as unknown as PersonDef, scratch, data, start, end, at);
   };
 
   /** The snapshot's header (its site's people, if any, are not read here). */
@@ -220,23 +271,35 @@ export class SnapshotCompiler {
     if (expectedPeople !== undefined) this.makeBuilder(expectedPeople + this.changes.size);
   }
 
-  /** One person of the snapshot; `line` (its canonical JSON) saves encoding it again for the digest. */
-  person(value: unknown, data?: Buffer, start = 0, end = 0): void {
+  /** One person of a snapshot in one message. */
+  person(value: unknown): void {
     if (!isEntry(value)) throw new Error('a person is an object with an id');
-    if (this.changes.has(value.id)) return;
-    let line: Buffer;
-    if (data === undefined) {
-      line = Buffer.from(canonicalJson(value), 'utf8');
-      start = 0;
-      end = line.length;
-    } else line = data;
+    const line = Buffer.from(canonicalJson(value), 'utf8');
+    this.take(value as unknown as PersonDef, false, line, 0, line.length, 0);
+  }
+
+  /**
+   * One person; `data[start, end)` is their canonical JSON (a line of a transfer is exactly that),
+   * for the digest. `scratch`: `def` is the parser's, good only until the next line.
+   */
+  private take(def: PersonDef, scratch: boolean, data: Buffer, start: number, end: number, at: number): void {
+    if (this.changes.has(def.id)) return;
     if (this.builder === undefined) {
-      this.sample.push({ def: value as unknown as PersonDef, line: Buffer.from(line.subarray(start, end)) });
+      const credentials: unknown = def.credentials;
+      const creds = Array.isArray(credentials) ? (credentials as PersonDef['credentials']) : [];
+      this.sampleCredentials += creds.length;
+      this.sampleEntries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
+      for (const c of creds) this.sampleEntries += Array.isArray(c?.levels) ? c.levels.length : 0;
+      this.sample.push({
+        def: scratch ? copyPerson(def) : def,
+        line: Buffer.from(data.subarray(start, end)),
+        at,
+      });
       this.sampleBytes += end - start + 1;
       if (this.sample.length >= SAMPLE) this.flushSample();
       return;
     }
-    this.add(value as unknown as PersonDef, line, start, end);
+    this.add(def, data, start, end, at);
   }
 
   private flushSample(): void {
@@ -244,20 +307,12 @@ export class SnapshotCompiler {
     const rest = this.rawSize > this.bytesRead ? (this.rawSize - this.bytesRead) / (this.sampleBytes / n) : 0;
     // Sized from the sample, a little over: a store that grows copies its arrays (twice the memory).
     const scale = ((this.sample.length + rest) * 1.01) / n;
-    let credentials = 0;
-    let entries = 0;
-    for (const { def } of this.sample) {
-      const creds = Array.isArray(def.credentials) ? def.credentials : [];
-      credentials += creds.length;
-      entries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
-      for (const c of creds) entries += Array.isArray(c?.levels) ? c.levels.length : 0;
-    }
     const extra = this.changes.size;
     this.makeBuilder(Math.ceil(n * scale) + extra, {
-      expectedCredentials: Math.ceil(credentials * scale) + 4 * extra,
-      expectedEntries: Math.ceil(entries * scale) + 8 * extra,
+      expectedCredentials: Math.ceil(this.sampleCredentials * scale) + 4 * extra,
+      expectedEntries: Math.ceil(this.sampleEntries * scale) + 8 * extra,
     });
-    for (const { def, line } of this.sample.splice(0)) this.add(def, line, 0, line.length);
+    for (const { def, line, at } of this.sample.splice(0)) this.add(def, line, 0, line.length, at);
   }
 
   private makeBuilder(
@@ -272,10 +327,17 @@ export class SnapshotCompiler {
     this.digest = new PeopleDigest(expected);
   }
 
-  private add(def: PersonDef, line: Uint8Array, start: number, end: number): void {
+  /** `at`: the person's line in the body, named in the error when they are refused (0: none). */
+  private add(def: PersonDef, line: Uint8Array, start: number, end: number, at: number): void {
     const builder = this.builder!;
     const p = builder.count;
-    builder.addPerson(def);
+    if (at === 0) builder.addPerson(def);
+    else
+      try {
+        builder.addPerson(def);
+      } catch (error) {
+        throw lineError(at, error);
+      }
     this.digest!.set(p, line, start, end);
     const credentials = (def as { credentials?: unknown }).credentials;
     if (Array.isArray(credentials))
@@ -293,12 +355,12 @@ export class SnapshotCompiler {
     if (this.header === undefined) throw new Error('transfer body is not a snapshot in lines');
     if (this.builder === undefined) {
       this.makeBuilder(this.sample.length + this.changes.size);
-      for (const { def, line } of this.sample.splice(0)) this.add(def, line, 0, line.length);
+      for (const { def, line, at } of this.sample.splice(0)) this.add(def, line, 0, line.length, at);
     }
     for (const person of this.changes.values()) {
       if (person === null) continue;
       const line = Buffer.from(canonicalJson(person), 'utf8');
-      this.add(person as unknown as PersonDef, line, 0, line.length);
+      this.add(person as unknown as PersonDef, line, 0, line.length, 0);
     }
     const policy = this.builder!.build();
     this.digest!.trim(policy.people.length);

@@ -243,7 +243,7 @@ export class ReportSite {
       fallback: 'keep_deciding',
       emergency: content.emergency,
       offlineDeny: content.offlineDeny,
-      site: siteAsJson(content.site),
+      site: await siteAsJson(content.site),
     };
     const envelope = new Sealer('server', server.privateKey).seal(
       `monban/tokyo/server/commands/${controllerId}`,

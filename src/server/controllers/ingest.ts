@@ -34,7 +34,8 @@ export interface EventIngestDeps {
   raise: RaiseControllerAlarm;
   /**
    * told of the events that were new the moment their group is committed, before any other work
-   * (the live hub: the push stream's latency starts at the decision); must not throw
+   * (the live hub: the push stream's latency starts at the decision); a throw is logged, and the
+   * batches are answered all the same (their events are stored)
    */
   committed?: (controllerId: string, events: readonly ControllerEvent[]) => void;
   /** told of the events that were new, once stored (key uses) */
@@ -48,6 +49,8 @@ export interface EventIngestDeps {
   groupsInFlight?: number;
   /** events in one group at most (default 2,000); a bigger batch goes alone */
   groupEvents?: number;
+  /** where a failure after the commit is reported (the batches are answered all the same) */
+  logger?: { error(fields: object, message: string): void };
 }
 
 /** A controller's batch waiting for its group. */
@@ -107,10 +110,16 @@ export class EventIngest {
         group.push(next);
       }
       this.inFlight++;
-      void this.commitGroup(group).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      void this.commitGroup(group)
+        // Whatever escapes the group's work fails its batches that are still unanswered (answering a
+        // settled promise again does nothing): never a batch left waiting, never a stray rejection.
+        .catch((error: unknown) => {
+          for (const w of group) w.reject(error);
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
     }
   }
 
@@ -127,11 +136,28 @@ export class EventIngest {
       await Promise.all(group.map((w) => this.commitGroup([w])));
       return;
     }
+    // The group is committed: from here on each batch is answered whatever fails (its events are
+    // stored; a controller whose batch went unanswered would wait for its acknowledgement forever).
     // Live first: nothing else stands between the commit and the push stream.
     if (this.deps.committed)
-      for (const part of parts) if (part.news.length > 0) this.deps.committed(part.controllerId, part.news);
+      for (const part of parts) {
+        if (part.news.length === 0) continue;
+        try {
+          this.deps.committed(part.controllerId, part.news);
+        } catch (error) {
+          this.afterCommitFailed(error, 'live hook', [part.controllerId]);
+        }
+      }
     // The group's presence moves to the other controllers: one message each for the whole group.
-    this.deps.presence.tellAll(parts.flatMap((part) => (part.presence ? [part.presence] : [])));
+    try {
+      this.deps.presence.tellAll(parts.flatMap((part) => (part.presence ? [part.presence] : [])));
+    } catch (error) {
+      this.afterCommitFailed(
+        error,
+        'presence moves not told',
+        parts.map((part) => part.controllerId),
+      );
+    }
     await Promise.all(
       parts.map(async (part) => {
         try {
@@ -145,6 +171,14 @@ export class EventIngest {
         const fresh = new Set(part.news.map((e) => e.seq));
         for (const w of part.batches) w.resolve(w.batch.filter((e) => fresh.delete(e.seq)));
       }),
+    );
+  }
+
+  /** A failure after the commit: logged (its message only), the batches answered all the same. */
+  private afterCommitFailed(error: unknown, what: string, controllerIds: readonly string[]): void {
+    this.deps.logger?.error(
+      { err: { message: error instanceof Error ? error.message : String(error) }, controllerIds },
+      `event ingest: ${what} failed after the commit`,
     );
   }
 

@@ -255,6 +255,7 @@ export class ControllerLink {
       eventKey: chainKeys(deps.installationKey).events,
       presence: this.presence,
       raise: this.raise,
+      logger: deps.logger,
       // The push stream hears of new events the moment they are committed (issue 9: ≤ 250 ms).
       ...(deps.live && {
         committed: (id: string, events: readonly ControllerEvent[]) => deps.live!.ingested(id, events),
@@ -710,9 +711,9 @@ export class ControllerLink {
   }
 
   /**
-   * The stored link state is what the API shows. A write can fail (SQLite busy behind a long
-   * import switch): it is logged, never an error that ends the server. Not retried here: on
-   * SQLite each try already waits the whole busy timeout on the server's thread.
+   * The stored link state is what the API shows. A write can fail (SQLite still locked by another
+   * writer after the driver's 30 s wait, storage/sqlite-driver.ts): it is logged, never an error
+   * that ends the server. Not retried here: the driver has waited already.
    */
   private async storeLinkState(controllerId: string, state: 'lost' | 'up', at: number): Promise<void> {
     await setLinkState(this.deps.store.db, controllerId, state, at).catch((error: unknown) =>

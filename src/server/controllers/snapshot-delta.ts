@@ -6,6 +6,7 @@
 
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { SITE_COLLECTIONS, type SiteCollection } from '../../contracts/messages.ts';
+import { breathe } from '../turns.ts';
 
 export interface ListDelta {
   upsert: Json[];
@@ -30,12 +31,18 @@ function keyed(value: Json | undefined): value is Entry[] {
   );
 }
 
-/** The entries of one list that changed, by id. */
-function listDelta(before: Entry[], after: Entry[]): ListDelta {
-  const old = new Map(before.map((e) => [e.id, canonicalJson(e)]));
+/** The entries of one list that changed, by id (breathing: a list may hold 100,000 people). */
+async function listDelta(before: Entry[], after: Entry[]): Promise<ListDelta> {
+  const old = new Map<string, string>();
+  for (let i = 0; i < before.length; i++) {
+    if ((i & 255) === 0) await breathe();
+    old.set(before[i]!.id, canonicalJson(before[i]!));
+  }
   const seen = new Set<string>();
   const upsert: Json[] = [];
-  for (const entry of after) {
+  for (let i = 0; i < after.length; i++) {
+    if ((i & 255) === 0) await breathe();
+    const entry = after[i]!;
     seen.add(entry.id);
     if (old.get(entry.id) !== canonicalJson(entry)) upsert.push(entry);
   }
@@ -43,7 +50,7 @@ function listDelta(before: Entry[], after: Entry[]): ListDelta {
 }
 
 /** What changed between two sites, or undefined when the whole snapshot should go. */
-export function siteDelta(before: Site, after: Site): SiteDelta | undefined {
+export async function siteDelta(before: Site, after: Site): Promise<SiteDelta | undefined> {
   const delta: SiteDelta = { upsert: [], remove: [], changes: {}, set: {} };
   let changed = 0;
   let total = 0;
@@ -51,7 +58,7 @@ export function siteDelta(before: Site, after: Site): SiteDelta | undefined {
     const [b, a] = [before[key], after[key]];
     if (a === undefined) return undefined; // a field gone: the whole snapshot says so more simply
     if (keyed(b) && keyed(a) && (key === 'people' || isCollection(key))) {
-      const list = listDelta(b, a);
+      const list = await listDelta(b, a);
       total += a.length;
       changed += list.upsert.length + list.remove.length;
       if (key === 'people') Object.assign(delta, list);

@@ -19,7 +19,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import type { OfflineFallback } from '../../contracts/messages.ts';
-import { canonicalSha256 } from '../../contracts/transfer.ts';
+import { canonicalSha256InTurns } from '../../contracts/transfer.ts';
 import type { SiteDef } from '../../core/model.ts';
 import { compilePolicy } from '../../core/policy.ts';
 import { TimeZone } from '../../core/time/zone.ts';
@@ -28,6 +28,7 @@ import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
 import { KeyStore } from '../keys/store.ts';
 import { addMobileKeysToSnapshot } from '../mobile/snapshot-mobile.ts';
 import type { Executor } from '../storage/db.ts';
+import { breathe } from '../turns.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 import { buildSnapshot, rowsWhereIn, siteAsJson, snapshotPerson } from './snapshot.ts';
 import { siteDelta } from './snapshot-delta.ts';
@@ -470,23 +471,30 @@ export class SnapshotPublisher {
     content.site.people.sort(byId).forEach(sortPerson);
     content.site.groups.sort(byId);
     content.emergency.sort();
-    const site = siteAsJson(content.site);
-    const hash = canonicalSha256({ site, emergency: content.emergency, offlineDeny: content.offlineDeny });
+    // In turns (../turns.ts): at 100,000 people each step is hundreds of milliseconds of one thread.
+    const site = await siteAsJson(content.site);
+    const hash = await canonicalSha256InTurns(
+      { site, emergency: content.emergency, offlineDeny: content.offlineDeny },
+      breathe,
+    );
     const held = coordinator.snapshot;
     // A merged snapshot's hash is made only when needed: here.
     if (held && held.hash === '')
-      held.hash = canonicalSha256({
-        site: held.body.site as Json,
-        emergency: held.body.emergency as Json,
-        offlineDeny: held.body.offlineDeny as Json,
-      });
+      held.hash = await canonicalSha256InTurns(
+        {
+          site: held.body.site as Json,
+          emergency: held.body.emergency as Json,
+          offlineDeny: held.body.offlineDeny as Json,
+        },
+        breathe,
+      );
     // Unchanged, and no revocation by command waits for a newer snapshot: nothing to send.
     if (held?.hash === hash && held.issuedAt > coordinator.lastRevokeAt) return;
     const version = Math.max(deps.now(), (held?.version ?? 0) + 1);
     // The controller is known to hold the last one: what changed will do, unless it is most of it.
     const delta =
       held && held.deltas < MAX_DELTAS && coordinator.controllerHolds === held.version
-        ? siteDelta(held.body.site as Record<string, Json>, site)
+        ? await siteDelta(held.body.site as Record<string, Json>, site)
         : undefined;
     const offlineDenyChanged =
       canonicalJson(held?.body.offlineDeny ?? []) !== canonicalJson(content.offlineDeny);

@@ -22,6 +22,7 @@ import type { Executor } from '../storage/db.ts';
 import type { DoorRules } from '../storage/doors.ts';
 import type { Database } from '../storage/schema.ts';
 import { siteOfController } from '../storage/sites.ts';
+import { mapInTurns } from '../turns.ts';
 
 export interface SnapshotContent {
   site: SiteDef;
@@ -238,7 +239,7 @@ export async function buildSnapshot(
       id,
       levels: (levelsOfGroup.get(id) ?? []).map((g) => g.level_id),
     })),
-    people: people.map((p) =>
+    people: await mapInTurns(people, (p) =>
       snapshotPerson(
         p,
         (memberships.get(p.id) ?? []).map((g) => g.group_id),
@@ -288,10 +289,10 @@ export function snapshotPerson(
 
 /**
  * The site as plain JSON (what JSON.stringify keeps: no undefined fields), copied person by person:
- * 2,000,000 people are more than one JSON string may hold.
+ * 2,000,000 people are more than one JSON string may hold; breathing (../turns.ts).
  */
-export function siteAsJson(site: SiteDef): Record<string, Json> {
+export async function siteAsJson(site: SiteDef): Promise<Record<string, Json>> {
   const copy = (value: unknown) => JSON.parse(JSON.stringify(value)) as Json;
   const { people, ...rest } = site;
-  return { ...(copy(rest) as Record<string, Json>), people: people.map(copy) };
+  return { ...(copy(rest) as Record<string, Json>), people: await mapInTurns(people, copy) };
 }

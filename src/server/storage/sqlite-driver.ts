@@ -18,15 +18,15 @@
 //    ran one at a time already; taking the lock at BEGIN costs it nothing.
 //
 // Long chains of queries (a snapshot rebuild reads thousands of slices) run as one chain of resolved
-// promises, which never lets the event loop turn: every query here first yields to it when the last
-// yield is more than YIELD_EVERY_MS ago, so I/O (a health probe, a controller's batch) gets its turn.
+// promises, which never lets the event loop turn: every query here first breathes (../turns.ts), so
+// I/O (a health probe, a controller's batch) gets its turn.
 //
 // Statements run on the bare handle (sqliteConnection in db.ts) inside a Kysely transaction hold the
 // lock already; outside one, writes go through `onSqliteWriter` (below), which waits the same way.
 
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  CompiledQuery,
+  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type QueryResult,
@@ -34,28 +34,19 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
 } from 'kysely';
+import { breathe } from '../turns.ts';
 import { DatabaseBusyError } from './errors.ts';
 
 /** How long a statement waits for the write lock before it fails. */
 export const LOCK_WAIT_MS = 30_000;
 /** The longest pause between two tries (the first are shorter: most waits are a commit or two). */
 const MAX_PAUSE_MS = 20;
-const YIELD_EVERY_MS = 10;
 
 export const isBusy = (error: unknown): boolean =>
   typeof (error as { code?: unknown })?.code === 'string' &&
   (error as { code: string }).code.startsWith('SQLITE_BUSY');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-let lastTurn = performance.now();
-/** Lets the event loop turn when this thread has run queries for a while without it doing so. */
-async function yieldIfLong(): Promise<void> {
-  if (performance.now() - lastTurn < YIELD_EVERY_MS) return;
-  await turn();
-  lastTurn = performance.now();
-}
 
 /**
  * Tries `attempt` until it does not fail with SQLITE_BUSY, pausing in between (`between` runs
@@ -108,7 +99,7 @@ class Connection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    await yieldIfLong();
+    await breathe();
     const statement = this.db.prepare(query.sql);
     const parameters = query.parameters as unknown[];
     const run = (): QueryResult<R> => {

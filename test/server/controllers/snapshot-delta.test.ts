@@ -80,7 +80,7 @@ const normal = (site: Record<string, Json>) =>
     ) as Json,
   );
 
-function asMessage(delta: NonNullable<ReturnType<typeof siteDelta>>): SnapshotDelta {
+function asMessage(delta: NonNullable<Awaited<ReturnType<typeof siteDelta>>>): SnapshotDelta {
   return {
     kind: 'snapshot-delta',
     base: 1,
@@ -95,14 +95,14 @@ function asMessage(delta: NonNullable<ReturnType<typeof siteDelta>>): SnapshotDe
 }
 
 describe('snapshot deltas', () => {
-  it('rebuild exactly the new site on the controller, whatever changed', () => {
+  it('rebuild exactly the new site on the controller, whatever changed', async () => {
     let used = 0;
     let structural = 0;
-    fc.assert(
-      fc.property(siteArb, fc.array(editArb, { maxLength: 4 }), (site, edits) => {
+    await fc.assert(
+      fc.asyncProperty(siteArb, fc.array(editArb, { maxLength: 4 }), async (site, edits) => {
         const before = site as unknown as Record<string, Json>;
         const after = edited(before, edits as { list: string; op: string; entry: Json }[]);
-        const delta = siteDelta(before, after);
+        const delta = await siteDelta(before, after);
         if (delta === undefined) return; // too much changed: the whole snapshot goes instead
         used++;
         const message = asMessage(delta);
@@ -122,18 +122,18 @@ describe('snapshot deltas', () => {
     expect(structural).toBeGreaterThan(50);
   });
 
-  it('are not used when most of the site changed, or a field went away', () => {
+  it('are not used when most of the site changed, or a field went away', async () => {
     const people = [{ id: 'a' }, { id: 'b' }, { id: 'c' }] as Json[];
-    expect(siteDelta({ people }, { people: [{ id: 'x' }, { id: 'y' }] })).toBeUndefined();
-    expect(siteDelta({ people, timezone: 'Asia/Tokyo' }, { people })).toBeUndefined();
-    expect(siteDelta({ people }, { people: [...people, { id: 'd' }] })).toEqual({
+    expect(await siteDelta({ people }, { people: [{ id: 'x' }, { id: 'y' }] })).toBeUndefined();
+    expect(await siteDelta({ people, timezone: 'Asia/Tokyo' }, { people })).toBeUndefined();
+    expect(await siteDelta({ people }, { people: [...people, { id: 'd' }] })).toEqual({
       upsert: [{ id: 'd' }],
       remove: [],
       changes: {},
       set: {},
     });
     const doors = [{ id: 'D1', mode: 'card' }] as Json[];
-    expect(siteDelta({ people, doors }, { people, doors: [{ id: 'D1', mode: 'locked' }] })).toEqual({
+    expect(await siteDelta({ people, doors }, { people, doors: [{ id: 'D1', mode: 'locked' }] })).toEqual({
       upsert: [],
       remove: [],
       changes: { doors: { upsert: [{ id: 'D1', mode: 'locked' }], remove: [] } },
