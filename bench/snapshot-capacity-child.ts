@@ -50,7 +50,14 @@ const knownCard = (i: number) => `bench-card-${i}`;
 const MB = 1024 * 1024;
 const memory = () => {
   const m = process.memoryUsage();
-  return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, arrayBuffersMB: m.arrayBuffers / MB };
+  // heapTotal: what V8 holds for its heap (RSS counts it), used or not — after a compile, mostly
+  // space its young generation grew to.
+  return {
+    rssMB: m.rss / MB,
+    heapMB: m.heapUsed / MB,
+    heapTotalMB: m.heapTotal / MB,
+    arrayBuffersMB: m.arrayBuffers / MB,
+  };
 };
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();

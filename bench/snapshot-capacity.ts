@@ -19,6 +19,7 @@ import type { Progress } from './stats.ts';
 interface Memory {
   rssMB: number;
   heapMB: number;
+  heapTotalMB: number;
   arrayBuffersMB: number;
 }
 

@@ -29,8 +29,14 @@ export interface AuditFilter {
 }
 
 /** Appends a record to the audit chain; `key` is the audit chain key (storage/chain.ts). */
-export function recordAudit(db: Kysely<Database>, key: Buffer, record: AuditRecord): Promise<number> {
-  return new AuditLog(db, key).append(record);
+export async function recordAudit(
+  db: Kysely<Database>,
+  key: Buffer,
+  record: AuditRecord,
+  /** the write the record is about, committed with it (storage/audit-log.ts appendMany) */
+  alongside?: (tx: Kysely<Database>) => Promise<void>,
+): Promise<number> {
+  return (await new AuditLog(db, key).appendMany([record], alongside))[0]!;
 }
 
 /** Newest first; `nextBefore` continues the listing. */

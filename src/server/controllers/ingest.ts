@@ -9,8 +9,8 @@ import type { ControllerEvent } from '../../contracts/messages.ts';
 import { ALARM_TYPES as CORE_ALARM_TYPES } from '../../core/reasons.ts';
 import { controllerAlarmKey } from '../alarms/flood.ts';
 import type { AlarmType } from '../alarms/types.ts';
-import { countUnclaimedUse } from '../operations/use-counts.ts';
-import { recordReportFacts } from '../reports/history.ts';
+import { countUnclaimedUses, type UnclaimedUse } from '../operations/use-counts.ts';
+import { recordGroupReportFacts } from '../reports/history.ts';
 import { AreaStore } from '../storage/areas.ts';
 import { type Executor, inTransaction, type Store } from '../storage/db.ts';
 import { DoorStore } from '../storage/doors.ts';
@@ -72,6 +72,18 @@ interface Part {
 }
 
 const GROUP_EVENTS = 2_000;
+
+/** A use the controller granted offline without a claim (none for any other event). */
+function unclaimedUse(e: ControllerEvent): UnclaimedUse[] {
+  if (e.type !== 'access' || e.detail.unclaimedUse !== true) return [];
+  const { credentialId, keyId } = e.detail;
+  return [
+    {
+      ...(typeof credentialId === 'string' && { credentialId }),
+      ...(typeof keyId === 'string' && { keyId }),
+    },
+  ];
+}
 
 /**
  * Group commit: batches of many controllers that arrive while a group is being committed wait and
@@ -230,15 +242,26 @@ export class EventIngest {
         if (set) set.add(e.seq);
         else freshOf.set(e.controllerId, new Set([e.seq]));
       }
+      for (const part of parts) {
+        // Each new sequence once, as stored (its first occurrence): a batch may carry one twice, and
+        // presence, report facts, counts, webhooks and alarms must see it once, as the event log does.
+        const fresh = freshOf.get(part.controllerId) ?? new Set<number>();
+        part.news = part.events.filter((e) => fresh.delete(e.seq));
+      }
+      // Presence history and credential last use, for the reports (reports/history.ts), and the uses
+      // granted offline without a claim (operations/use-counts.ts): each written once for the whole
+      // group, in its transaction, so they count exactly when the events are stored.
+      await recordGroupReportFacts(
+        tx,
+        parts.map((part) => ({ controllerId: part.controllerId, events: part.news })),
+      );
+      await countUnclaimedUses(
+        tx,
+        parts.flatMap((part) => part.news.flatMap(unclaimedUse)),
+      );
       const stores = { presence: new PresenceStore(db), doors: new DoorStore(tx), areas: new AreaStore(tx) };
       const outcomes: PresenceOutcome[] = [];
       for (const part of parts) {
-        // Each new sequence once, as stored (its first occurrence): a batch may carry one twice, and
-        // presence, report facts, webhooks and alarms must see it once, as the event log does.
-        const fresh = freshOf.get(part.controllerId) ?? new Set<number>();
-        part.news = part.events.filter((e) => fresh.delete(e.seq));
-        // Presence history and credential last use, for the reports (reports/history.ts).
-        await recordReportFacts(tx, part.controllerId, part.news);
         if (this.deps.inBatch && part.news.length > 0)
           await this.deps.inBatch(tx, part.controllerId, part.news);
         outcomes.push(await this.deps.presence.record(part.controllerId, part.news, stores));
@@ -251,19 +274,10 @@ export class EventIngest {
     return parts;
   }
 
-  /** What follows the commit for one controller's new events: presence, counts, observers, alarms. */
+  /** What follows the commit for one controller's new events: presence, observers, alarms. */
   private async afterCommit(part: Part): Promise<void> {
     const { controllerId, news } = part;
     if (part.presence) await this.deps.presence.relayAndRaise(part.presence);
-    // Uses granted offline, without a claim: counted now (operations/use-counts.ts).
-    for (const e of news) {
-      if (e.type !== 'access' || e.detail.unclaimedUse !== true) continue;
-      const { credentialId, keyId } = e.detail;
-      await countUnclaimedUse(this.deps.db, {
-        ...(typeof credentialId === 'string' && { credentialId }),
-        ...(typeof keyId === 'string' && { keyId }),
-      });
-    }
     if (this.deps.observe && news.length > 0) await this.deps.observe(controllerId, news);
     for (const e of news) {
       if (e.type !== 'alarm') continue;

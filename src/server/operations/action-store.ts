@@ -31,34 +31,34 @@ export interface ActionRecord {
 export class ActionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(record: ActionRecord): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+  /** Writes the action and its controllers' outcomes (`pending`) with `tx`, inside its transaction. */
+  async create(record: ActionRecord, tx: Kysely<Database>): Promise<void> {
+    if (!tx.isTransaction) throw new Error('an action is created inside a transaction');
+    await tx
+      .insertInto('operator_actions')
+      .values({
+        id: record.id,
+        action: record.action,
+        target: record.target,
+        body: JSON.stringify(record.request),
+        actor: record.actor,
+        site: record.site,
+        requested_at: record.requestedAt,
+      })
+      .execute();
+    if (record.controllers.length > 0)
       await tx
-        .insertInto('operator_actions')
-        .values({
-          id: record.id,
-          action: record.action,
-          target: record.target,
-          body: JSON.stringify(record.request),
-          actor: record.actor,
-          site: record.site,
-          requested_at: record.requestedAt,
-        })
+        .insertInto('operator_action_outcomes')
+        .values(
+          record.controllers.map((c) => ({
+            action_id: record.id,
+            controller_id: c.controllerId,
+            outcome: c.outcome,
+            detail: c.detail,
+            updated_at: c.at,
+          })),
+        )
         .execute();
-      if (record.controllers.length > 0)
-        await tx
-          .insertInto('operator_action_outcomes')
-          .values(
-            record.controllers.map((c) => ({
-              action_id: record.id,
-              controller_id: c.controllerId,
-              outcome: c.outcome,
-              detail: c.detail,
-              updated_at: c.at,
-            })),
-          )
-          .execute();
-    });
   }
 
   /**

@@ -120,15 +120,21 @@ export class OperationsService {
       requestedAt: now,
       controllers,
     };
-    await this.actions.create(record);
-    await recordAudit(this.deps.store.db, chainKeys(this.deps.installationKey).audit, {
-      at: now,
-      actor: actor.origin.actor,
-      source: actor.origin.source,
-      action: `operation.${request.action}`,
-      target: plan.target,
-      detail: { id, request, controllers: plan.controllers },
-    });
+    // The action and its audit record in one transaction: one commit (an fsync on SQLite, behind
+    // the controllers' event ingest) before the command goes, not two.
+    await recordAudit(
+      this.deps.store.db,
+      chainKeys(this.deps.installationKey).audit,
+      {
+        at: now,
+        actor: actor.origin.actor,
+        source: actor.origin.source,
+        action: `operation.${request.action}`,
+        target: plan.target,
+        detail: { id, request, controllers: plan.controllers },
+      },
+      (tx) => this.actions.create(record, tx),
+    );
     actor.onPublished?.();
     await plan.local?.();
 

@@ -4,9 +4,9 @@
 // it could not reach the server is counted when its event comes in (even past the limit: what was
 // granted offline was granted), and snapshots issued after give every controller what is left.
 
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { KeyTables } from '../keys/tables.ts';
-import type { Executor } from '../storage/db.ts';
+import { type Executor, sqliteConnection, sqliteStatement } from '../storage/db.ts';
 import type { Database } from '../storage/schema.ts';
 
 export interface UseAnswer {
@@ -66,14 +66,57 @@ export async function claimUse(db: Executor, key: string): Promise<UseAnswer> {
   return { granted, remaining };
 }
 
+/** A use granted without a claim (the controller was offline): a credential's or a time-limited key's. */
+export interface UnclaimedUse {
+  credentialId?: string | undefined;
+  keyId?: string | undefined;
+}
+
 /**
- * A use granted without a claim (the controller was offline), counted once its event is in — a
- * credential (`credentialId`) or a time-limited key (`keyId`), as credential-refs.ts resolved it.
+ * Uses granted without a claim, counted once their events are in — credentials (`credentialId`) or
+ * time-limited keys (`keyId`), as credential-refs.ts resolved them — inside the caller's transaction
+ * (ingest.ts: the batch that stores the events), so they count exactly when their events are stored.
+ * One write per credential or key however many uses it had: on PostgreSQL one statement per table.
  */
-export async function countUnclaimedUse(
-  db: Executor,
-  of: { credentialId?: string | undefined; keyId?: string | undefined },
-): Promise<void> {
-  if (of.credentialId !== undefined) await countOne(db, { table: 'credentials', id: of.credentialId }, false);
-  else if (of.keyId !== undefined) await countOne(db, { table: 'access_keys', id: of.keyId }, false);
+export async function countUnclaimedUses(tx: Executor, uses: readonly UnclaimedUse[]): Promise<void> {
+  const counts: Record<Counted['table'], Map<string, number>> = {
+    credentials: new Map(),
+    access_keys: new Map(),
+  };
+  for (const use of uses) {
+    const [table, id] =
+      use.credentialId !== undefined
+        ? (['credentials', use.credentialId] as const)
+        : use.keyId !== undefined
+          ? (['access_keys', use.keyId] as const)
+          : [];
+    if (table === undefined) continue;
+    counts[table].set(id, (counts[table].get(id) ?? 0) + 1);
+  }
+  const sqlite = sqliteConnection(tx);
+  const postgres = tx.getExecutor().adapter instanceof PostgresAdapter;
+  for (const table of ['credentials', 'access_keys'] as const) {
+    // Sorted: concurrent groups (PostgreSQL) lock the rows in one order.
+    const rows = [...counts[table]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (rows.length === 0) continue;
+    // SQLite: a statement prepared once per connection, inside the transaction that holds the lock.
+    if (sqlite && tx.isTransaction) {
+      const update = sqliteStatement(
+        sqlite,
+        `UPDATE ${table} SET uses = uses + ? WHERE id = ? AND max_uses IS NOT NULL`,
+      );
+      for (const [id, n] of rows) update.run(n, id);
+    } else if (postgres)
+      await sql`update ${sql.table(table)} set uses = ${sql.ref(`${table}.uses`)} + v.n
+        from unnest(${rows.map(([id]) => id)}::varchar[], ${rows.map(([, n]) => n)}::int[]) as v(id, n)
+        where ${sql.ref(`${table}.id`)} = v.id and ${sql.ref(`${table}.max_uses`)} is not null`.execute(tx);
+    else
+      for (const [id, n] of rows)
+        await (tx as unknown as CountedDb)
+          .updateTable(table)
+          .set((eb) => ({ uses: eb('uses', '+', n) }))
+          .where('id', '=', id)
+          .where('max_uses', 'is not', null)
+          .execute();
+  }
 }

@@ -53,20 +53,43 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 }
 
 /** Records the report facts of one batch of newly stored events from one controller. */
-export async function recordReportFacts(
+export function recordReportFacts(
   tx: Executor,
   controllerId: string,
   events: readonly ControllerEvent[],
 ): Promise<void> {
-  const grants = events.filter(
-    (e) =>
-      e.type === 'access' && e.detail.result === 'grant' && e.person !== undefined && e.door !== undefined,
+  return recordGroupReportFacts(tx, [{ controllerId, events }]);
+}
+
+/**
+ * Records the report facts of a group's batches (ingest.ts commits several controllers' batches in
+ * one transaction) with one statement per kind of write for the whole group, not one per batch: on
+ * PostgreSQL each statement is a round trip, and the group's transaction holds its locks meanwhile.
+ * The batches are taken in the order given, as if recorded one after the other.
+ */
+export async function recordGroupReportFacts(
+  tx: Executor,
+  batches: readonly { controllerId: string; events: readonly ControllerEvent[] }[],
+): Promise<void> {
+  const grants = batches.flatMap(({ controllerId, events }, batch) =>
+    events
+      .filter(
+        (e) =>
+          e.type === 'access' &&
+          e.detail.result === 'grant' &&
+          e.person !== undefined &&
+          e.door !== undefined,
+      )
+      .map((event) => ({ controllerId, batch, event })),
   );
   if (grants.length === 0) return;
   const db = reportDb(tx);
-  await lastUses(tx, grants);
+  await lastUses(
+    tx,
+    grants.map((g) => g.event),
+  );
 
-  const doorIds = [...new Set(grants.map((e) => e.door!))];
+  const doorIds = [...new Set(grants.map((g) => g.event.door!))];
   const geometry = new Map<string, { from: string; to: string }>();
   for (const ids of chunks(doorIds))
     for (const d of await db
@@ -75,8 +98,8 @@ export async function recordReportFacts(
       .where('id', 'in', ids)
       .execute())
       geometry.set(d.id, { from: d.from_area, to: d.to_area });
-  const passages: Passage[] = [];
-  for (const e of grants) {
+  const passages: (Passage & { batch: number })[] = [];
+  for (const { controllerId, batch, event: e } of grants) {
     const door = geometry.get(e.door!);
     if (!door) continue;
     passages.push({
@@ -86,9 +109,11 @@ export async function recordReportFacts(
       door: e.door!,
       controllerId,
       seq: e.seq,
+      batch,
     });
   }
-  passages.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  // Time order; passages of one instant in batch order, then sequence (as one batch after another).
+  passages.sort((a, b) => a.at - b.at || a.batch - b.batch || a.seq - b.seq);
 
   const heads = await latestStays(tx, [...new Set(passages.map((p) => p.person))]);
   // Per person: passages at or after their latest go on the end in bulk; older ones are fitted in.
@@ -293,10 +318,22 @@ async function lastUses(tx: Executor, grants: readonly ControllerEvent[]): Promi
     last_used_at: u.at,
     door: u.door,
   }));
+  if (rows.length === 0) return;
   const sqlite = sqliteConnection(tx);
   if (sqlite) {
     const upsert = sqliteStatement(sqlite, SQLITE_LAST_USE);
     for (const r of rows) upsert.run(r.credential_id, r.last_used_at, r.door);
+    return;
+  }
+  if (isPostgres(tx)) {
+    // One statement of three arrays: a Kysely multi-row VALUES bound three parameters a row (1,500 a
+    // batch), parsed and planned anew every batch. Sorted: concurrent groups lock the rows alike.
+    rows.sort((a, b) => (a.credential_id < b.credential_id ? -1 : a.credential_id > b.credential_id ? 1 : 0));
+    await sql`insert into credential_last_use (credential_id, last_used_at, door)
+      select * from unnest(${rows.map((r) => r.credential_id)}::varchar[],
+        ${rows.map((r) => r.last_used_at)}::bigint[], ${rows.map((r) => r.door)}::varchar[])
+      on conflict (credential_id) do update set last_used_at = excluded.last_used_at, door = excluded.door
+      where credential_last_use.last_used_at < excluded.last_used_at`.execute(tx);
     return;
   }
   for (const part of chunks(rows))

@@ -67,11 +67,21 @@ export class AuditLog {
    * Appends records in order at the end of the chain in one transaction (a CSV import's rows: one
    * commit for hundreds of records instead of one each); their ids, in order.
    */
-  async appendMany(records: readonly AuditRecord[]): Promise<number[]> {
+  async appendMany(
+    records: readonly AuditRecord[],
+    /**
+     * the write the records are about, in the same transaction (all or nothing, one commit); run
+     * again with it when another writer took the chain's next id
+     */
+    alongside?: (tx: Kysely<Database>) => Promise<void>,
+  ): Promise<number[]> {
     if (records.length === 0) return [];
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
-        return await this.db.transaction().execute((tx) => appendWithin(tx, this.key, records));
+        return await this.db.transaction().execute(async (tx) => {
+          await alongside?.(tx);
+          return appendWithin(tx, this.key, records);
+        });
       } catch (error) {
         // Another writer took this id: read the new end of the chain and try again.
         if (

@@ -1,14 +1,15 @@
 // Rule: presence history is the same whatever order the passages arrive in — batch by batch, each
-// controller's own sequence, late controllers fitted in — on SQLite and on PostgreSQL; a credential's
-// last use is its latest grant; and the report queries that lean on the engine (UPDATE … FROM VALUES,
-// window functions for sequence gaps, LIKE filters on event details) answer the same on both.
+// controller's own sequence, late controllers fitted in, several batches recorded together (group
+// commit) — on SQLite and on PostgreSQL; a credential's last use is its latest grant; and the
+// report queries that lean on the engine (UPDATE … FROM VALUES, window functions for sequence gaps,
+// LIKE filters on event details) answer the same on both.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerEvent } from '../../../src/contracts/messages.ts';
 import { anchorKeys } from '../../../src/server/audit/anchors.ts';
 import { completeness } from '../../../src/server/reports/completeness.ts';
 import { readEvents } from '../../../src/server/reports/event-export.ts';
-import { recordReportFacts } from '../../../src/server/reports/history.ts';
+import { recordGroupReportFacts, recordReportFacts } from '../../../src/server/reports/history.ts';
 import { staysOverlapping } from '../../../src/server/reports/stays.ts';
 import { reportDb } from '../../../src/server/reports/tables.ts';
 import type { Store } from '../../../src/server/storage/db.ts';
@@ -229,7 +230,9 @@ describe('presence history, in any order of delivery', () => {
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
         fc.array(fc.nat(), { minLength: 24, maxLength: 24 }),
         fc.integer({ min: 1, max: 5 }),
-        async (visits, order, batchSize) => {
+        // batches recorded together, as ingest's group commit does with several controllers' batches
+        fc.integer({ min: 1, max: 3 }),
+        async (visits, order, batchSize, groupSize) => {
           // Each run has people of its own, in the same two stores.
           const prefix = `r${run++}-`;
           const seq = { next: 1 };
@@ -240,10 +243,13 @@ describe('presence history, in any order of delivery', () => {
             .map((e, i) => ({ e, k: order[i % order.length]! }))
             .sort((a, b) => a.k - b.k)
             .map((x) => x.e);
+          const batches: { controllerId: string; events: ControllerEvent[] }[] = [];
           for (let i = 0; i < mixed.length; i += batchSize)
+            batches.push({ controllerId: `c${batches.length % 3}`, events: mixed.slice(i, i + batchSize) });
+          for (let i = 0; i < batches.length; i += groupSize)
             await shuffled.store.db
               .transaction()
-              .execute((tx) => recordReportFacts(tx, 'c1', mixed.slice(i, i + batchSize)));
+              .execute((tx) => recordGroupReportFacts(tx, batches.slice(i, i + groupSize)));
           const mine = (rows: Awaited<ReturnType<typeof history>>) =>
             rows.filter((r) => r.person_id.startsWith(prefix));
           expect(mine(await history(shuffled.store))).toEqual(mine(await history(inOrder.store)));
