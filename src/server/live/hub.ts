@@ -151,10 +151,20 @@ export class LiveHub {
    * client starts fresh; returns the unsubscribe.
    */
   subscribe(listener: Listener, after?: number): () => void {
-    if (after !== undefined && after > this.idBase && after <= this.seq)
-      for (const e of this.recent) if (e.id > after) listener(e);
+    for (const e of this.since(after)) listener(e);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The kept events after `after` when it is an id of this hub (as subscribe replays them). */
+  since(after: number | undefined): LiveEvent[] {
+    if (after === undefined || after <= this.idBase || after > this.seq) return [];
+    return this.recent.filter((e) => e.id > after);
+  }
+
+  /** The id of the last event this hub numbered (its base before the first). */
+  get lastId(): number {
+    return this.seq;
   }
 
   get subscribers(): number {

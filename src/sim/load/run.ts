@@ -218,6 +218,7 @@ export async function driveReads(
       const door = doors[Math.floor(next() * doors.length)]!;
       const agent = agents.get(plan.controllers[home]!);
       if (!agent) {
+        // Another process's controller: not a read here (the loop's reads++ undoes this), draw again.
         reads--;
         continue;
       }
