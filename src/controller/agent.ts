@@ -819,7 +819,7 @@ export class ControllerAgent {
   /** What follows an event's journaling: metrics, the uplink, the live door view. */
   private journaled(event: CoreEvent | DriverEvent): void {
     this.options.onEvent?.(event);
-    this.uplink.soon();
+    void this.uplink.flush();
     if (event.type === 'door' || event.type === 'operator' || event.type === 'alarm') this.doorStateSoon();
   }
 

@@ -7,12 +7,6 @@
 // to earlier batches. Events journaled meanwhile wait for that acknowledgement and then go together
 // — batches grow with the load instead of each event resending the whole backlog. A batch with no
 // acknowledgement within `ackTimeoutMs` is sent again.
-//
-// A new event does not go the instant it is journaled: `soon()` sends after `gatherMs` (20 ms), so
-// events journaled together (a grant and its door opening, a burst at a busy entrance) share one
-// message. Each message costs the server a signature check, a parse and a signed acknowledgement
-// whatever it carries; at 1,000 events/s over 100 controllers that work was a quarter of the server's
-// busy time with about one event per message (docs/latency.md). 20 ms of the push stream's 250 ms.
 
 import type { ControllerEvent } from '../contracts/messages.ts';
 import type { Journal } from './journal.ts';
@@ -29,24 +23,7 @@ export class EventUplink {
     private readonly link: ServerLink,
     private readonly batchSize = 500,
     private readonly ackTimeoutMs = 5_000,
-    private readonly gatherMs = 20,
   ) {}
-
-  private gathering: ReturnType<typeof setTimeout> | undefined;
-
-  /** An event was journaled: it goes with the next batch, sent within `gatherMs`. */
-  soon(): void {
-    if (this.gathering) return;
-    if (this.gatherMs <= 0) {
-      void this.flush();
-      return;
-    }
-    this.gathering = setTimeout(() => {
-      this.gathering = undefined;
-      void this.flush();
-    }, this.gatherMs);
-    this.gathering.unref();
-  }
 
   /** Call when the server acknowledges (ServerLink `onEventsAck`); then flush() sends what waits. */
   acknowledged(upTo: number): void {
@@ -93,10 +70,8 @@ export class EventUplink {
     }
   }
 
-  /** Stops waiting for the batch in flight (its timer too), and for the events gathering. */
+  /** Stops waiting for the batch in flight (its timer too). */
   stop(): void {
-    clearTimeout(this.gathering);
-    this.gathering = undefined;
     this.settle();
   }
 
