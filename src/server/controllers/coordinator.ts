@@ -24,8 +24,11 @@ export interface HeldSnapshot {
   hash: string;
   /** the whole signed body, to resend when the controller is behind */
   body: Record<string, Json>;
-  /** the people in it: presence updates and person revocations go only where the person is known */
-  people: ReadonlySet<string>;
+  /**
+   * the people in it: presence updates and person revocations go only where the person is known;
+   * a merge (snapshot-publisher.ts) changes it in place for the record that replaces this one
+   */
+  people: Set<string>;
   /** deltas sent since the last whole snapshot (the controller keeps them all until the next one) */
   deltas: number;
 }
