@@ -14,12 +14,22 @@ export async function breathe(): Promise<void> {
   lastTurn = performance.now();
 }
 
+/** `fn` for each item in order, breathing every 256 items. */
+export async function eachInTurns<T>(
+  items: readonly T[],
+  fn: (item: T, index: number) => void,
+): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if ((i & 255) === 0) await breathe();
+    fn(items[i]!, i);
+  }
+}
+
 /** `items.map(fn)`, breathing every 256 items. */
 export async function mapInTurns<T, R>(items: readonly T[], fn: (item: T) => R): Promise<R[]> {
   const out = new Array<R>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    if ((i & 255) === 0) await breathe();
-    out[i] = fn(items[i]!);
-  }
+  await eachInTurns(items, (item, i) => {
+    out[i] = fn(item);
+  });
   return out;
 }

@@ -6,7 +6,7 @@
 
 import { canonicalJson, type Json } from '../../contracts/canonical.ts';
 import { SITE_COLLECTIONS, type SiteCollection } from '../../contracts/messages.ts';
-import { breathe } from '../turns.ts';
+import { eachInTurns } from '../turns.ts';
 
 export interface ListDelta {
   upsert: Json[];
@@ -34,18 +34,13 @@ function keyed(value: Json | undefined): value is Entry[] {
 /** The entries of one list that changed, by id (breathing: a list may hold 100,000 people). */
 async function listDelta(before: Entry[], after: Entry[]): Promise<ListDelta> {
   const old = new Map<string, string>();
-  for (let i = 0; i < before.length; i++) {
-    if ((i & 255) === 0) await breathe();
-    old.set(before[i]!.id, canonicalJson(before[i]!));
-  }
+  await eachInTurns(before, (entry) => old.set(entry.id, canonicalJson(entry)));
   const seen = new Set<string>();
   const upsert: Json[] = [];
-  for (let i = 0; i < after.length; i++) {
-    if ((i & 255) === 0) await breathe();
-    const entry = after[i]!;
+  await eachInTurns(after, (entry) => {
     seen.add(entry.id);
     if (old.get(entry.id) !== canonicalJson(entry)) upsert.push(entry);
-  }
+  });
   return { upsert, remove: [...old.keys()].filter((id) => !seen.has(id)) };
 }
 

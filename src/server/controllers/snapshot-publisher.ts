@@ -28,7 +28,7 @@ import { addKeysToSnapshot } from '../keys/snapshot-keys.ts';
 import { KeyStore } from '../keys/store.ts';
 import { addMobileKeysToSnapshot } from '../mobile/snapshot-mobile.ts';
 import type { Executor } from '../storage/db.ts';
-import { breathe } from '../turns.ts';
+import { breathe, eachInTurns } from '../turns.ts';
 import type { ControllerCoordinator } from './coordinator.ts';
 import { buildSnapshot, rowsWhereIn, siteAsJson, snapshotPerson } from './snapshot.ts';
 import { siteDelta } from './snapshot-delta.ts';
@@ -73,20 +73,17 @@ const credentialOrder = (a: Person['credentials'][number], b: Person['credential
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** One order for what a snapshot lists, whichever way it was read (a whole build or a merge). */
 /**
  * compilePolicy(site), breathing every 256 people (../turns.ts): the check of a whole snapshot is
  * hundreds of milliseconds of one thread at 100,000 people.
  */
 async function compileInTurns(site: SiteDef): Promise<void> {
   const builder = new PolicyBuilder(site, { expectedPeople: site.people.length });
-  for (let i = 0; i < site.people.length; i++) {
-    if ((i & 255) === 0) await breathe();
-    builder.addPerson(site.people[i]!);
-  }
+  await eachInTurns(site.people, (person) => builder.addPerson(person));
   builder.build();
 }
 
+/** One order for what a snapshot lists, whichever way it was read (a whole build or a merge). */
 function sortPerson(p: Person): Person {
   p.groups?.sort();
   p.levels?.sort();
@@ -392,8 +389,8 @@ export class SnapshotPublisher {
     // The set of who it holds changes in place: only this coordinator's snapshot record holds it,
     // and the record it belonged to is replaced below. A copy was 100,000 insertions per controller
     // per change — with 100 controllers, about a second of the server's thread for one revoked card,
-    // which the next revocation waited behind. (Changed only where something changed: the return
-    // below comes before any change.)
+    // which the next revocation waited behind. (The loop changes it only for an upsert or a removal,
+    // and then the record is replaced: the early return below is for when nothing changed.)
     const known = held.people;
     const upsert: Json[] = [];
     const remove: string[] = [];

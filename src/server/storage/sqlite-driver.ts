@@ -22,7 +22,7 @@
 // I/O (a health probe, a controller's batch) gets its turn.
 //
 // Statements run on the bare handle (sqliteConnection in db.ts) inside a Kysely transaction hold the
-// lock already; outside one, writes go through `onSqliteWriter` (below), which waits the same way.
+// lock already; outside one, a write waits with `untilUnlocked` as the driver does (presence.ts).
 
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -42,7 +42,7 @@ export const LOCK_WAIT_MS = 30_000;
 /** The longest pause between two tries (the first are shorter: most waits are a commit or two). */
 const MAX_PAUSE_MS = 20;
 
-export const isBusy = (error: unknown): boolean =>
+const isBusy = (error: unknown): boolean =>
   typeof (error as { code?: unknown })?.code === 'string' &&
   (error as { code: string }).code.startsWith('SQLITE_BUSY');
 
