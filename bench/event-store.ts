@@ -26,13 +26,13 @@ import type { ControllerEvent } from '../src/contracts/messages.ts';
 import { AlarmService } from '../src/server/alarms/service.ts';
 import { securityDb } from '../src/server/auth/context.ts';
 import { controllerAlarms } from '../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../src/server/controllers/presence-coordinator.ts';
+import type { EventIngest } from '../src/server/controllers/ingest.ts';
 import { chainKeys, GENESIS, linkMac } from '../src/server/storage/chain.ts';
 import { openStore, SQLITE_PRAGMAS, type Store } from '../src/server/storage/db.ts';
 import { ensurePartitions } from '../src/server/storage/event-partitions.ts';
 import { EventStore, eventCanonical, type StoredEvent } from '../src/server/storage/events.ts';
 import { repositories } from '../src/server/storage/index.ts';
+import { standaloneIngest } from '../test/support/event-ingest.ts';
 import { scratchDatabase } from './scratch-database.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
 
@@ -295,18 +295,9 @@ function ingestPath(store: Store): EventIngest {
     'bench',
     logger,
   );
-  return new EventIngest({
-    db: store.db,
+  return standaloneIngest(store.db, repos, raise, {
     credentialKey: CREDENTIAL_KEY,
     eventKey: KEY,
-    presence: new PresenceCoordinator({
-      presence: repos.presence,
-      doors: repos.doors,
-      areas: repos.areas,
-      coordinators: () => [],
-      raise,
-    }),
-    raise,
     // as link.ts sets it: PostgreSQL's connections commit groups in parallel, SQLite has one writer
     groupsInFlight: store.dialect === 'postgres' ? 4 : 1,
   });

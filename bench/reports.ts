@@ -23,13 +23,13 @@ import type { ControllerIdentity } from '../src/controller/identity.ts';
 import { TimeZone } from '../src/core/time/zone.ts';
 import { composeServer } from '../src/server/compose.ts';
 import { controllerAlarms } from '../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../src/server/controllers/presence-coordinator.ts';
+import type { EventIngest } from '../src/server/controllers/ingest.ts';
 import { buildSnapshot, siteAsJson } from '../src/server/controllers/snapshot.ts';
 import type { Principal } from '../src/server/http/principal.ts';
 import { chainKeys } from '../src/server/storage/chain.ts';
 import { openStore, type Store } from '../src/server/storage/db.ts';
 import { repositories } from '../src/server/storage/index.ts';
+import { standaloneIngest } from '../test/support/event-ingest.ts';
 import { rng } from './site-generator.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
 
@@ -404,18 +404,9 @@ export async function runReportsBench(progress: Progress): Promise<ReportsBench>
     for (const [id, a] of sim.agents) agents.set(id, a);
     const repos = repositories(store.db, KEY);
     const raise = controllerAlarms(server.alarms, 'tokyo', pino({ level: 'silent' }));
-    const ingest = new EventIngest({
-      db: store.db,
+    const ingest = standaloneIngest(store.db, repos, raise, {
       credentialKey: siteCredentialKey(KEY),
       eventKey: chainKeys(KEY).events,
-      presence: new PresenceCoordinator({
-        presence: repos.presence,
-        doors: repos.doors,
-        areas: repos.areas,
-        coordinators: () => [],
-        raise,
-      }),
-      raise,
     });
     const random = rng(15);
     let presented = 0;

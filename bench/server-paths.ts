@@ -14,13 +14,12 @@ import { AlarmService } from '../src/server/alarms/service.ts';
 import { securityDb } from '../src/server/auth/context.ts';
 import { controllerAlarms } from '../src/server/controllers/controller-alarms.ts';
 import { ControllerCoordinator } from '../src/server/controllers/coordinator.ts';
-import { EventIngest } from '../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../src/server/controllers/presence-coordinator.ts';
 import { SnapshotPublisher } from '../src/server/controllers/snapshot-publisher.ts';
 import { chainKeys } from '../src/server/storage/chain.ts';
 import { openStore, type Store } from '../src/server/storage/db.ts';
 import { EventStore } from '../src/server/storage/events.ts';
 import { repositories } from '../src/server/storage/index.ts';
+import { standaloneIngest } from '../test/support/event-ingest.ts';
 import { seedServerSite } from './server-site.ts';
 import { BENCH_SIZE } from './site-generator.ts';
 import { type LatencyStats, latencyStats, type Progress } from './stats.ts';
@@ -73,17 +72,9 @@ export async function openServerPaths(store: Store, controllers: number): Promis
     logger,
     now: Date.now,
   });
-  const ingest = new EventIngest({
-    db: store.db,
+  const ingest = standaloneIngest(store.db, repos, raise, {
     eventKey: chainKeys(installationKey).events,
-    presence: new PresenceCoordinator({
-      presence: repos.presence,
-      doors: repos.doors,
-      areas: repos.areas,
-      coordinators: () => coordinators,
-      raise,
-    }),
-    raise,
+    coordinators: () => coordinators,
   });
   return {
     rebuild: () => snapshots.rebuild(),

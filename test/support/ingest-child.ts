@@ -8,11 +8,10 @@ import type { ControllerEvent } from '../../src/contracts/messages.ts';
 import { AlarmService } from '../../src/server/alarms/service.ts';
 import { securityDb } from '../../src/server/auth/context.ts';
 import { controllerAlarms } from '../../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../src/server/controllers/presence-coordinator.ts';
 import { chainKeys } from '../../src/server/storage/chain.ts';
 import { openStore } from '../../src/server/storage/db.ts';
 import { repositories } from '../../src/server/storage/index.ts';
+import { standaloneIngest } from './event-ingest.ts';
 
 const [file, batchFile, mode] = process.argv.slice(2) as [string, string, string | undefined];
 const KEY = new Uint8Array(32).fill(7);
@@ -25,17 +24,8 @@ const raise = controllerAlarms(
   'main',
   logger,
 );
-const ingest = new EventIngest({
-  db: store.db,
+const ingest = standaloneIngest(store.db, repos, raise, {
   eventKey: chainKeys(KEY).events,
-  presence: new PresenceCoordinator({
-    presence: repos.presence,
-    doors: repos.doors,
-    areas: repos.areas,
-    coordinators: () => [],
-    raise,
-  }),
-  raise,
   inBatch: async () => {
     if (mode !== '--hang') return;
     process.stdout.write('inside\n');

@@ -20,11 +20,11 @@ import type { ControllerEvent } from '../../src/contracts/messages.ts';
 import { ControllerAgent } from '../../src/controller/agent.ts';
 import type { ControllerIdentity } from '../../src/controller/identity.ts';
 import { controllerAlarms } from '../../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../src/server/controllers/presence-coordinator.ts';
+import type { EventIngest } from '../../src/server/controllers/ingest.ts';
 import { buildSnapshot, siteAsJson } from '../../src/server/controllers/snapshot.ts';
 import { chainKeys } from '../../src/server/storage/chain.ts';
 import { type Api, KEY, startApi } from '../server/api/support.ts';
+import { standaloneIngest } from './event-ingest.ts';
 import { at } from './sites.ts';
 
 export const CONTROLLERS = ['ctl-front', 'ctl-secure'] as const;
@@ -132,18 +132,9 @@ export class ReportSite {
     const db = this.api.store.db;
     const raise = controllerAlarms(this.api.server.alarms, 'tokyo', pino({ level: 'silent' }));
     const repos = this.api.repos;
-    this.ingest = new EventIngest({
-      db,
+    this.ingest = standaloneIngest(db, repos, raise, {
       credentialKey: siteCredentialKey(KEY),
       eventKey: chainKeys(KEY).events,
-      presence: new PresenceCoordinator({
-        presence: repos.presence,
-        doors: repos.doors,
-        areas: repos.areas,
-        coordinators: () => [],
-        raise,
-      }),
-      raise,
     });
     for (const id of CONTROLLERS) await this.startAgent(id);
     return this;

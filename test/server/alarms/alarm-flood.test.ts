@@ -13,12 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerEvent } from '../../../src/contracts/messages.ts';
 import { type ComposedServer, composeServer } from '../../../src/server/compose.ts';
 import { controllerAlarms } from '../../../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../../src/server/controllers/presence-coordinator.ts';
+import type { EventIngest } from '../../../src/server/controllers/ingest.ts';
 import type { LiveEvent } from '../../../src/server/live/hub.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
 import { openStore, type Store } from '../../../src/server/storage/db.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
+import { standaloneIngest } from '../../support/event-ingest.ts';
 
 const KEY = new Uint8Array(32).fill(11);
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -81,17 +81,8 @@ describe('alarm flood control', () => {
     });
     const repos = repositories(store.db, KEY);
     const raise = controllerAlarms(server.alarms, 'main', logger);
-    ingest = new EventIngest({
-      db: store.db,
+    ingest = standaloneIngest(store.db, repos, raise, {
       eventKey: chainKeys(KEY).events,
-      presence: new PresenceCoordinator({
-        presence: repos.presence,
-        doors: repos.doors,
-        areas: repos.areas,
-        coordinators: () => [],
-        raise,
-      }),
-      raise,
     });
   });
   afterAll(async () => {

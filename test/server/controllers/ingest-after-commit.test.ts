@@ -11,12 +11,12 @@ import type { ControllerEvent } from '../../../src/contracts/messages.ts';
 import { AlarmService } from '../../../src/server/alarms/service.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { controllerAlarms } from '../../../src/server/controllers/controller-alarms.ts';
-import { EventIngest, type EventIngestDeps } from '../../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../../src/server/controllers/presence-coordinator.ts';
+import type { EventIngestDeps } from '../../../src/server/controllers/ingest.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
 import { openStore, type Store } from '../../../src/server/storage/db.ts';
 import { EventStore } from '../../../src/server/storage/events.ts';
 import { type Repositories, repositories } from '../../../src/server/storage/index.ts';
+import { standaloneIngest } from '../../support/event-ingest.ts';
 
 const KEY = new Uint8Array(32).fill(7);
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -73,17 +73,9 @@ describe('event ingest: a failure after the commit still answers the batches', (
       'main',
       silent,
     );
-    return new EventIngest({
-      db: store.db,
+    return standaloneIngest(store.db, repos, raise, {
       eventKey: chainKeys(KEY).events,
-      presence: new PresenceCoordinator({
-        presence: repos.presence,
-        doors: repos.doors,
-        areas: repos.areas,
-        coordinators,
-        raise,
-      }),
-      raise,
+      coordinators,
       logger: logger(),
       ...extra,
     });

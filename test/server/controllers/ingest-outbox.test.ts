@@ -11,14 +11,13 @@ import type { ControllerEvent } from '../../../src/contracts/messages.ts';
 import { AlarmService } from '../../../src/server/alarms/service.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { controllerAlarms } from '../../../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../../src/server/controllers/presence-coordinator.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
 import { openStore, type Store } from '../../../src/server/storage/db.ts';
 import { EventStore } from '../../../src/server/storage/events.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
 import { WebhookService, webhookDb } from '../../../src/server/webhooks/service.ts';
 import { fromControllerEvents } from '../../../src/server/webhooks/sources.ts';
+import { standaloneIngest } from '../../support/event-ingest.ts';
 
 const KEY = new Uint8Array(32).fill(7);
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -47,17 +46,8 @@ describe('event ingest and the webhook outbox', () => {
       logger,
     );
     let crashAfterOutbox = true;
-    const ingest = new EventIngest({
-      db: store.db,
+    const ingest = standaloneIngest(store.db, repos, raise, {
       eventKey: chainKeys(KEY).events,
-      presence: new PresenceCoordinator({
-        presence: repos.presence,
-        doors: repos.doors,
-        areas: repos.areas,
-        coordinators: () => [],
-        raise,
-      }),
-      raise,
       inBatch: async (tx, controllerId, events) => {
         await webhooks.enqueue(fromControllerEvents(controllerId, events), tx);
         if (crashAfterOutbox) throw new Error('power cut');

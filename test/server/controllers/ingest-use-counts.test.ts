@@ -11,12 +11,12 @@ import type { ControllerEvent } from '../../../src/contracts/messages.ts';
 import { AlarmService } from '../../../src/server/alarms/service.ts';
 import { securityDb } from '../../../src/server/auth/context.ts';
 import { controllerAlarms } from '../../../src/server/controllers/controller-alarms.ts';
-import { EventIngest } from '../../../src/server/controllers/ingest.ts';
-import { PresenceCoordinator } from '../../../src/server/controllers/presence-coordinator.ts';
+import type { EventIngest } from '../../../src/server/controllers/ingest.ts';
 import type { KeyTables } from '../../../src/server/keys/tables.ts';
 import { chainKeys } from '../../../src/server/storage/chain.ts';
 import type { Store } from '../../../src/server/storage/db.ts';
 import { repositories } from '../../../src/server/storage/index.ts';
+import { standaloneIngest } from '../../support/event-ingest.ts';
 import { backends } from '../storage/backends.ts';
 
 const KEY = new Uint8Array(32).fill(5);
@@ -115,18 +115,9 @@ for (const backend of backends)
         'main',
         logger,
       );
-      ingest = new EventIngest({
-        db: store.db,
+      ingest = standaloneIngest(store.db, repos, raise, {
         credentialKey: CREDENTIAL_KEY,
         eventKey: chainKeys(KEY).events,
-        presence: new PresenceCoordinator({
-          presence: repos.presence,
-          doors: repos.doors,
-          areas: repos.areas,
-          coordinators: () => [],
-          raise,
-        }),
-        raise,
       });
     });
     afterAll(async () => {
