@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely';
 import { credentialIdHash, pinHash } from '../../contracts/credential-key.ts';
 import type { CredentialKey } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
-import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
+import { type BulkColumn, bulkInsert, selectByKeys } from '../storage/bulk.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import type { Executor } from '../storage/db.ts';
 import type { CredentialsTable } from '../storage/schema.ts';
@@ -53,15 +53,11 @@ export async function upsertCredentialsSlice(
   const hash = (secret: string) => pinHash(credentialKey, secret);
   const stored = new Map<string, Row>(
     (
-      await tx
-        .selectFrom('credentials')
-        .selectAll()
-        .where(
-          'id',
-          'in',
-          inputs.map((c) => c.id),
-        )
-        .execute()
+      await selectByKeys(
+        tx,
+        inputs.map((c) => c.id),
+        (match) => tx.selectFrom('credentials').selectAll().where(match('id')).execute(),
+      )
     ).map((r) => [r.id, r]),
   );
   const outcomes: ('created' | 'updated')[] = [];

@@ -7,7 +7,7 @@
 
 import type { DomainEvent } from '../domain/events.ts';
 import { listDiff, type Raise } from '../services/write.ts';
-import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
+import { type BulkColumn, bulkInsert, selectByKeys } from '../storage/bulk.ts';
 import type { Executor } from '../storage/db.ts';
 import type { PersonInput } from '../storage/people.ts';
 
@@ -44,14 +44,16 @@ async function linksOf(
   ids: string[],
 ): Promise<Map<string, string[]>> {
   const column = table === 'person_groups' ? 'group_id' : 'level_id';
-  const rows = await tx
-    .selectFrom(table)
-    .select(['person_id', `${column} as target`])
-    .where('person_id', 'in', ids)
-    // In order, as the service writes read them: the events list what was removed in that order.
-    .orderBy('person_id')
-    .orderBy(column)
-    .execute();
+  const rows = await selectByKeys(tx, ids, (match) =>
+    tx
+      .selectFrom(table)
+      .select(['person_id', `${column} as target`])
+      .where(match('person_id'))
+      // In order, as the service writes read them: the events list what was removed in that order.
+      .orderBy('person_id')
+      .orderBy(column)
+      .execute(),
+  );
   const map = new Map<string, string[]>();
   for (const r of rows as { person_id: string; target: string }[]) {
     const list = map.get(r.person_id);
@@ -69,11 +71,13 @@ export async function upsertPeopleSlice(
   raise: Raise,
 ): Promise<('created' | 'updated')[]> {
   const ids = inputs.map((p) => p.id);
-  const rows = await tx
-    .selectFrom('people')
-    .select(['id', 'name', 'department', 'site', 'active', 'left_at'])
-    .where('id', 'in', ids)
-    .execute();
+  const rows = await selectByKeys(tx, ids, (match) =>
+    tx
+      .selectFrom('people')
+      .select(['id', 'name', 'department', 'site', 'active', 'left_at'])
+      .where(match('id'))
+      .execute(),
+  );
   const [groups, levels] = await Promise.all([
     linksOf(tx, 'person_groups', ids),
     linksOf(tx, 'person_levels', ids),

@@ -26,6 +26,7 @@ import { peopleCsv } from '../csv/people.ts';
 import { auditRecordOf, type DomainEvent, type Origin } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
 import { appendWithin } from '../storage/audit-log.ts';
+import { selectByKeys } from '../storage/bulk.ts';
 import { chainKeys } from '../storage/chain.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import { type Executor, sqliteConnection } from '../storage/db.ts';
@@ -168,15 +169,10 @@ async function existingIds(
   table: 'people' | 'credentials',
   ids: string[],
 ): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += PEOPLE_SLICE)
-    for (const r of await db
-      .selectFrom(table)
-      .select('id')
-      .where('id', 'in', ids.slice(i, i + PEOPLE_SLICE))
-      .execute())
-      found.add(r.id);
-  return found;
+  const rows = await selectByKeys(db, ids, (match) =>
+    db.selectFrom(table).select('id').where(match('id')).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The switch for people: the checked rows in bulk, in one transaction. */
