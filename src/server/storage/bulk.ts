@@ -62,9 +62,33 @@ export async function bulkInsert(
   const text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${unnest})${conflictClause(upsert)}`;
   for (let at = 0; at < rows.length; at += PG_ROWS) {
     const slice = rows.slice(at, at + PG_ROWS);
-    const arrays = columns.map((_, i) => slice.map((r) => r[i] ?? null));
+    const arrays = columns.map((_, i) => arrayLiteral(slice, i));
     await tx.executeQuery(CompiledQuery.raw(text, arrays));
   }
+}
+
+const QUOTED = /["\\]/;
+const QUOTE_ALL = /["\\]/g;
+
+/**
+ * A PostgreSQL array literal (`{"a","b",NULL,3}`) of one column of the rows (`column` given) or of
+ * the values themselves, sent as one text parameter and cast by the statement. node-postgres turns a
+ * JS array into the same text, but through a generic per-element path that took about a tenth of an
+ * import's CPU; here a value is quoted, and escaped only when it holds a quote or a backslash.
+ * Values are text, numbers or null, as bulkInsert's rows are.
+ */
+function arrayLiteral(rows: readonly unknown[], column: number | undefined): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = column === undefined ? rows[i] : (rows[i] as readonly unknown[])[column];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (typeof v === 'number' || typeof v === 'bigint') parts[i] = String(v);
+    else {
+      const text = String(v);
+      parts[i] = `"${QUOTED.test(text) ? text.replace(QUOTE_ALL, '\\$&') : text}"`;
+    }
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** Keys per SQLite IN list: far below its limit on bound variables, and each statement stays short. */
@@ -84,7 +108,10 @@ export async function selectByKeys<T>(
 ): Promise<T[]> {
   const all = [...new Set(keys)];
   if (all.length === 0) return [];
-  if (!sqliteConnection(tx)) return query((column) => sql<SqlBool>`${sql.ref(column)} = any(${all}::text[])`);
+  if (!sqliteConnection(tx)) {
+    const array = arrayLiteral(all, undefined);
+    return query((column) => sql<SqlBool>`${sql.ref(column)} = any(${array}::text[])`);
+  }
   const rows: T[] = [];
   for (let at = 0; at < all.length; at += SQLITE_IN) {
     const part = all.slice(at, at + SQLITE_IN);
