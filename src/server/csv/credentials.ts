@@ -119,13 +119,17 @@ export const credentialsCsv: CsvKind<Row> = {
       return c.identifier !== undefined ? [{ r, type: c.type, identifier: c.identifier }] : [];
     });
     const holders = new Map<string, string>();
+    const types = [...new Set(wanted.map((w) => w.type))];
     for (const h of await selectByKeys(
       tx,
       wanted.map((w) => w.identifier),
+      // The type too, so both engines find them on the (type, identifier) index: by identifier
+      // alone, each statement read the whole table.
       (match) =>
         tx
           .selectFrom('credentials')
           .select(['id', 'type', 'identifier'])
+          .where('type', 'in', types)
           .where(match('identifier'))
           .execute(),
     ))
