@@ -46,6 +46,13 @@ export class ControllerHub {
   private client: MqttClient | undefined;
   private readonly sealer: Sealer;
   private readonly opener: Opener;
+  /**
+   * Signatures are checked and made in libuv's pool, several at once; what they are for still
+   * happens in order: messages are admitted in the order they arrived (a sender's sequence must move
+   * on), and commands go out in the order they were sealed (each controller checks the server's).
+   */
+  private incoming: Promise<void> = Promise.resolve();
+  private outgoing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: HubOptions) {
     this.sealer = new Sealer(
@@ -78,8 +85,17 @@ export class ControllerHub {
   /** Sends a signed command to one controller (QoS 1). */
   async command(controllerId: string, body: Record<string, Json>): Promise<void> {
     const topic = `monban/${this.topicOf(controllerId)}/server/commands/${controllerId}`;
-    const envelope = this.sealer.seal(topic, body, this.options.now());
-    await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+    const sealed = this.sealer.sealInPool(topic, body, this.options.now());
+    // Handed to the client in sequence order; the publish itself is awaited apart, so one slow
+    // acknowledgement does not hold up the commands behind it.
+    let published!: Promise<unknown>;
+    const handed = this.outgoing.then(async () => {
+      const envelope = await sealed;
+      published = this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+    });
+    this.outgoing = handed.catch(() => undefined);
+    await handed;
+    await published;
   }
 
   /** Signs from above `seq` on (see Sealer.advanceTo). */
@@ -100,6 +116,8 @@ export class ControllerHub {
     // Forced: a broker that is away must not hold up shutdown. Whatever was unacknowledged is sent
     // again by its sender (the journal backlog; snapshots at the controller's next hello).
     await this.client?.endAsync(true);
+    // Messages whose signature was still being checked are dealt with before stop returns.
+    await this.incoming;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -107,14 +125,15 @@ export class ControllerHub {
     const sender = topicOwner(topic);
     if (this.options.accepts && sender !== undefined && sender !== 'server' && !this.options.accepts(sender))
       return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.options.onRejected?.('malformed', undefined, topic);
-      return;
-    }
-    const opened = this.opener.open(raw);
+    const verified = this.opener.verifyReceived(payload);
+    this.incoming = this.incoming
+      .then(async () => this.admitted(topic, this.opener.admit(await verified)))
+      .catch((error: unknown) =>
+        this.options.onRejected?.(`message not handled: ${(error as Error).message}`, sender, topic),
+      );
+  }
+
+  private admitted(topic: string, opened: ReturnType<Opener['admit']>): void {
     if (!opened.ok) {
       this.options.onRejected?.(opened.reason, opened.from, topic);
       return;
