@@ -415,6 +415,7 @@ export class ControllerLink {
           ),
         ),
       url: this.mqttUrl,
+      ...(this.broker && { inProcess: this.broker.connectInProcess }),
       site: settings.site,
       topicOf: (controllerId) => this.topicOf(controllerId),
       serverKey: this.signing.privateKey,

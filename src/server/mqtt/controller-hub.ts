@@ -3,7 +3,8 @@
 // replayed is dropped and reported for an alarm.
 
 import type { KeyObject } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import type { Json } from '../../contracts/canonical.ts';
 import { Opener, Sealer, sequenceStart, topicOwner } from '../../contracts/envelope.ts';
 import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
@@ -26,6 +27,8 @@ export interface HubOptions {
   onMessage?: (controllerId: string, body: unknown, seq: number, parsed: ParsedMessage) => void;
   /** connection options: TLS trust, MQTT protocol version, broker login (default MQTT 3.1.1) */
   mqtt?: IClientOptions;
+  /** a connection to a broker in this process (EmbeddedBroker.connectInProcess), instead of `url` */
+  inProcess?: () => Duplex;
   /** the last sequence accepted from each controller before a restart, so old messages stay replays */
   lastSeqs?: ReadonlyMap<string, number>;
   /** where the server's own sequence starts (default: from the clock), and where to store reservations */
@@ -70,12 +73,16 @@ export class ControllerHub {
   }
 
   async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.options.url, {
+    const options: IClientOptions = {
       clientId: this.options.clientId ?? `monban-server-${this.options.site}`,
       protocolVersion: 4,
       reconnectPeriod: 500,
       ...this.options.mqtt,
-    });
+    };
+    const inProcess = this.options.inProcess;
+    this.client = inProcess
+      ? await connected(new MqttClient(() => inProcess() as never, options))
+      : await mqtt.connectAsync(this.options.url, options);
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     // Every site's controllers: each message must then come on its sender's own site topic.
     const site = this.options.topicOf ? '+' : this.options.site;
@@ -158,4 +165,21 @@ export class ControllerHub {
         );
     }
   }
+}
+
+/** The client once it is connected, as mqtt.connectAsync gives it (its first error refuses it). */
+function connected(client: MqttClient): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => {
+      client.off('connect', done);
+      client.end(true);
+      reject(error);
+    };
+    const done = () => {
+      client.off('error', failed);
+      resolve(client);
+    };
+    client.once('connect', done);
+    client.once('error', failed);
+  });
 }
