@@ -27,6 +27,11 @@ export interface HubOptions {
   onMessage?: (controllerId: string, body: unknown, seq: number, parsed: ParsedMessage) => void;
   /** connection options: TLS trust, MQTT protocol version, broker login (default MQTT 3.1.1) */
   mqtt?: IClientOptions;
+  /**
+   * the client's errors after it connected (a keepalive timeout, a lost connection): it reconnects
+   * by itself; this only reports them (an 'error' event nobody listens to would end the process)
+   */
+  onError?: (error: Error) => void;
   /** a connection to a broker in this process (EmbeddedBroker.connectInProcess), instead of `url` */
   inProcess?: () => Duplex;
   /** the last sequence accepted from each controller before a restart, so old messages stay replays */
@@ -83,6 +88,7 @@ export class ControllerHub {
     this.client = inProcess
       ? await connected(new MqttClient(() => inProcess() as never, options))
       : await mqtt.connectAsync(this.options.url, options);
+    this.client.on('error', (error) => this.options.onError?.(error));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     // Every site's controllers: each message must then come on its sender's own site topic.
     const site = this.options.topicOf ? '+' : this.options.site;

@@ -32,9 +32,14 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/** What one end of a pair buffers before a write waits, as much as a loopback socket buffers. */
+const PAIR_BUFFER = 4 * 2 ** 20;
+
 /**
- * Two connected ends: what one writes, the other reads. A write is held (backpressure) until the
- * reading end wants more; ending or destroying one ends the other.
+ * Two connected ends: what one writes, the other reads. Past PAIR_BUFFER unread, a write is held
+ * (backpressure) until the reading end wants more; ending or destroying one ends the other. With
+ * streams' default 16 KiB, snapshot chunks went through the broker in lockstep and the server's
+ * keepalive pings waited behind them.
  */
 export function duplexPair(): [Duplex, Duplex] {
   const ends: Duplex[] = [];
@@ -42,10 +47,14 @@ export function duplexPair(): [Duplex, Duplex] {
   const make = (me: number): Duplex => {
     const other = 1 - me;
     return new Duplex({
+      readableHighWaterMark: PAIR_BUFFER,
+      writableHighWaterMark: PAIR_BUFFER,
       read() {
-        // The other end's held write may go on now.
-        waiting[other]?.();
+        // The other end's held write may go on now. Taken before it is called: going on may
+        // write again at once and be held anew.
+        const held = waiting[other];
         delete waiting[other];
+        held?.();
       },
       write(chunk: Buffer, _encoding, done) {
         if (ends[other]!.push(chunk)) done();
