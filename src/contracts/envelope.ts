@@ -122,14 +122,16 @@ export class Sealer {
   }
 
   /**
-   * The same, signed off the event loop. The sequence is taken now, in call order: a receiver takes
-   * a lower sequence after a higher one for a replay, so the caller sends the envelopes in the
-   * order it asked for them (ControllerHub queues them).
+   * The same, signed off the event loop, as the text to send. The sequence is taken now, in call
+   * order: a receiver takes a lower sequence after a higher one for a replay, so the caller sends
+   * them in the order it asked for them (ControllerHub queues them). The text is made now too, from
+   * the bytes signed — canonical JSON is JSON — so a body changed by its owner after this call
+   * cannot make what is sent differ from what was signed.
    */
-  async sealInPool(topic: string, body: Json, sentAt: number): Promise<Envelope> {
-    const unsigned = this.next(topic, body, sentAt);
-    const sig = await signInPool(null, signedBytes(unsigned), this.key);
-    return { ...unsigned, sig: sig.toString('base64url') };
+  async sealInPool(topic: string, body: Json, sentAt: number): Promise<string> {
+    const bytes = signedBytes(this.next(topic, body, sentAt));
+    const sig = await signInPool(null, bytes, this.key);
+    return `${bytes.toString('utf8', 0, bytes.length - 1)},"sig":"${sig.toString('base64url')}"}`;
   }
 
   private next(topic: string, body: Json, sentAt: number): Omit<Envelope, 'sig'> {

@@ -149,7 +149,11 @@ describe('signed envelopes', () => {
     const sealer = new Sealer('ctl-1', ctl1.privateKey);
     const opener = new Opener((s) => keys.get(s));
     const first = JSON.stringify(sealer.seal(topic, { events: [{ seq: 1, type: 'access' }] }, 1000));
-    const second = JSON.stringify(await sealer.sealInPool(topic, { n: 2 }, 1001));
+    // Sealed in the pool, as text made at the call: a body changed after it does not change it.
+    const body = { n: 2 };
+    const sealing = sealer.sealInPool(topic, body, 1001);
+    body.n = 99;
+    const second = await sealing;
     // Verified in any order, admitted in arrival order: both accepted, then the resend a duplicate.
     const [v1, v2] = await Promise.all([opener.verifyReceived(first), opener.verifyReceived(second)]);
     expect(opener.admit(v1)).toMatchObject({ ok: true, envelope: { seq: JSON.parse(first).seq } });

@@ -103,8 +103,8 @@ export class ControllerHub {
     // acknowledgement does not hold up the commands behind it.
     let published!: Promise<unknown>;
     const handed = this.outgoing.then(async () => {
-      const envelope = await sealed;
-      published = this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+      const text = await sealed;
+      published = this.client!.publishAsync(topic, text, { qos: 1 });
     });
     this.outgoing = handed.catch(() => undefined);
     await handed;
