@@ -82,7 +82,12 @@ const { values } = parseArgs({
   },
 });
 const POSTGRES = process.env.MONBAN_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const progress = (line: string) => process.stderr.write(`… ${line}\n`);
+const runStarted = performance.now();
+/** A progress line on stderr, with the minutes and seconds since the run began (each part's duration shows). */
+const progress = (line: string) => {
+  const s = Math.floor((performance.now() - runStarted) / 1000);
+  process.stderr.write(`… ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${line}\n`);
+};
 
 interface StackFigures {
   db: string;
