@@ -117,7 +117,7 @@ export async function eventStoreSection(results: Record<string, unknown>, progre
     );
     if (search.events < 10_000_000)
       console.log(
-        `\n  measured at ${search.events.toLocaleString()} events to fit the shared machine; \`npm run bench -- --only events --events 10000000\` runs the issue's 10,000,000`,
+        `\n  measured at ${search.events.toLocaleString()} events to fit the shared machine; \`npm run bench -- --only events --events 10000000\` runs the issue's 10,000,000 (as \`npm run bench:stack\` does)`,
       );
   }
   if (report.postgresSkipped) console.log(`\nEvent store on PostgreSQL: skipped (${report.postgresSkipped})`);

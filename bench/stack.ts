@@ -20,12 +20,23 @@
 //     per controller (what the agents added to their process's RSS, divided by their number).
 // --cpu-prof profiles the server's process during the sustained reads and during the door actions
 // (bench/stack-profile.ts; files stack-<db>-reads/actions.cpuprofile and .txt beside stack.json).
-// Event search over 10,000,000 events and ingest against a raw bulk insert are `npm run bench --
-// --only events` (generated straight into storage). Writes bench/results/stack.json and stack.md.
+// Then, per engine once its stack part is done (the server closed), the event store's section
+// (event-store.ts, the same functions as `npm run bench -- --only events`), on scratch stores:
+//   - server ingest against a raw bulk insert of the same rows, in the same rounds: EventStore alone
+//     (exactly-once, MAC chain, chain head) and the whole ingest path (EventIngest: credential
+//     references, report facts, presence; a batch at a time and all controllers at once), with the
+//     ratio of each to the raw insert (target ≥ 0.5×) and to the events/s target of its engine;
+//   - search p50 / p99 of a page by person + 7-day range and by door + 1-day range over --events
+//     (default 10,000,000) generated events, written straight into storage (event-history.ts: the
+//     indexes dropped and rebuilt after, a scratch bulk load) so it fits the 2-core machine.
+//   --no-events skips the section; --events N sizes the history. Each part's duration is reported.
+// Writes bench/results/stack.json and stack.md.
 //
-//   npm run bench:stack                                  # both databases, full size
+//   npm run bench:stack                                  # both databases, full size (under 20 minutes)
 //   npm run bench:stack -- --db sqlite --people 20000 --controllers 20 --rate 200 --seconds 20
 //   npm run bench:stack -- --db sqlite --people 20000 --controller-processes 0 --cpu-prof
+//   npm run bench:stack -- --db postgres --events 1000000                 # a smaller history
+//   npm run bench:stack -- --db sqlite --no-events                        # the stack part alone
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +49,14 @@ import { SimApi } from '../src/sim/load/api.ts';
 import { LocalFleet, type ProcessMemory, type SimFleet, sharedClock } from '../src/sim/load/fleet.ts';
 import { SIM_SITE, type SimPlan, simPlan } from '../src/sim/load/plan.ts';
 import { enrollSimControllers, percentile, seedSimPeople, seedSimStructure } from '../src/sim/load/run.ts';
+import {
+  type Engine,
+  TARGETS as EVENT_TARGETS,
+  type IngestFigures,
+  measureIngestOn,
+  measureSearchOn,
+  type SearchFigures,
+} from './event-store.ts';
 import { type ScratchDatabase, scratchDatabase } from './scratch-database.ts';
 import { ProcessFleet } from './stack-fleet.ts';
 import { type Latency, measureDoorActions, streamClients } from './stack-live.ts';
@@ -57,11 +76,18 @@ const { values } = parseArgs({
     'stream-clients': { type: 'string', default: '50' },
     'controller-processes': { type: 'string', default: '2' },
     'cpu-prof': { type: 'boolean', default: false },
+    events: { type: 'string', default: '10000000' },
+    'no-events': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
   },
 });
 const POSTGRES = process.env.MONBAN_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const progress = (line: string) => process.stderr.write(`… ${line}\n`);
+const runStarted = performance.now();
+/** A progress line on stderr, with the minutes and seconds since the run began (each part's duration shows). */
+const progress = (line: string) => {
+  const s = Math.floor((performance.now() - runStarted) / 1000);
+  process.stderr.write(`… ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} ${line}\n`);
+};
 
 interface StackFigures {
   db: string;
@@ -85,6 +111,10 @@ interface StackFigures {
   rssMiB: number;
   perControllerMiB: number;
   processes: ProcessMemory[];
+  /** the event store's section on this engine (absent with --no-events) */
+  events?: { ingest: IngestFigures; search: SearchFigures };
+  /** how long each part took, s */
+  seconds: { stack: number; ingest?: number; search?: number };
 }
 
 /** Targets of DESIGN.md §7 the figures are held to (lower is better unless `higher`). */
@@ -164,6 +194,7 @@ async function measureRevocations(
 }
 
 async function runOn(db: string): Promise<StackFigures | undefined> {
+  const tStack = performance.now();
   const dir = mkdtempSync(join(tmpdir(), `monban-stack-${db}-`));
   // The controllers' journals and snapshots: in memory where the machine has /dev/shm. A hundred
   // controllers in one process would otherwise take turns at one thread's fsync — real controllers
@@ -296,6 +327,7 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
       rssMiB: rss / 2 ** 20,
       perControllerMiB: agentsBytes / 2 ** 20 / size.controllers,
       processes: memory,
+      seconds: { stack: (performance.now() - tStack) / 1000 },
     };
   } finally {
     await fleet?.stop();
@@ -306,18 +338,37 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
   }
 }
 
-function markdown(figures: StackFigures[]): string {
-  const ratio = (v: number, target: number) => `${(v / target).toFixed(2)}×`;
+/** The events/s target of an engine's ingest (DESIGN.md §7). */
+const ingestTarget = (f: StackFigures) =>
+  f.db === 'sqlite' ? EVENT_TARGETS.sqliteIngestPerSecond : EVENT_TARGETS.postgresIngestPerSecond;
+
+function markdown(figures: StackFigures[], totalSeconds: number): string {
+  const ratio = (v: number | undefined, target: number) =>
+    v === undefined ? '—' : `${(v / target).toFixed(2)}×`;
   const rows: string[][] = [
     ['figure', ...figures.map((f) => f.db), 'target', ...figures.map((f) => `ratio (${f.db})`)],
   ];
-  const add = (name: string, pick: (f: StackFigures) => number, target: number, unit: string) =>
+  /** A row; the target may differ per engine (ingest), and a figure may be absent (--no-events). */
+  const add = (
+    name: string,
+    pick: (f: StackFigures) => number | undefined,
+    target: number | ((f: StackFigures) => number),
+    unit: string,
+    higher = false,
+  ) => {
+    const targetOf = (f: StackFigures) => (typeof target === 'number' ? target : target(f));
+    const targets = [...new Set(figures.map(targetOf))];
+    const unitText = unit === '×' ? '×' : ` ${unit}`;
     rows.push([
       name,
-      ...figures.map((f) => `${fmt(pick(f))} ${unit}`),
-      `${fmt(target)} ${unit}`,
-      ...figures.map((f) => ratio(pick(f), target)),
+      ...figures.map((f) => {
+        const v = pick(f);
+        return v === undefined ? '—' : `${fmt(v)}${unitText}`;
+      }),
+      `${higher ? '≥' : '≤'} ${targets.map((t) => `${fmt(t)}${unitText}`).join(' / ')}`,
+      ...figures.map((f) => ratio(pick(f), targetOf(f))),
     ]);
+  };
   add('read → unlock p99 (controller)', (f) => f.readToUnlockMs.p99, TARGETS.readToUnlockP99, 'ms');
   add('revocation p99 to every controller', (f) => f.revocationMs.p99, TARGETS.revocationP99, 'ms');
   add('door action p99 (API → applied)', (f) => f.doorActionMs.p99, TARGETS.doorActionP99, 'ms');
@@ -327,15 +378,63 @@ function markdown(figures: StackFigures[]): string {
     (f) => f.sustainedEventsPerSecond,
     TARGETS.sustainedEvents,
     '/s',
+    true,
   );
-  add('CSV import through the API', (f) => f.importRowsPerSecond, TARGETS.importRows, 'rows/s');
+  add('CSV import through the API', (f) => f.importRowsPerSecond, TARGETS.importRows, 'rows/s', true);
+  if (figures.some((f) => f.events)) {
+    const events = figures.find((f) => f.events)!.events!.search.events.toLocaleString('en');
+    add(
+      `search p99, person + 7 days, ${events} events`,
+      (f) => f.events?.search.byPerson.p99,
+      EVENT_TARGETS.searchP99Ms,
+      'ms',
+    );
+    add(
+      `search p99, door + 1 day, ${events} events`,
+      (f) => f.events?.search.byDoor.p99,
+      EVENT_TARGETS.searchP99Ms,
+      'ms',
+    );
+    add('ingest, EventStore alone', (f) => f.events?.ingest.ingestPerSecond, ingestTarget, '/s', true);
+    add('ingest, whole path', (f) => f.events?.ingest.path.perSecond, ingestTarget, '/s', true);
+    add(
+      'ingest, whole path, all at once',
+      (f) => f.events?.ingest.grouped.perSecond,
+      ingestTarget,
+      '/s',
+      true,
+    );
+    add(
+      'ingest ÷ raw, EventStore alone',
+      (f) => f.events?.ingest.ratio,
+      EVENT_TARGETS.ingestVsRaw,
+      '×',
+      true,
+    );
+    add('ingest ÷ raw, whole path', (f) => f.events?.ingest.path.ratio, EVENT_TARGETS.ingestVsRaw, '×', true);
+    add(
+      'ingest ÷ raw, whole path, all at once',
+      (f) => f.events?.ingest.grouped.ratio,
+      EVENT_TARGETS.ingestVsRaw,
+      '×',
+      true,
+    );
+  }
   const lines = [
-    `# bench:stack — ${new Date().toISOString()} (Node ${process.version})`,
+    `# bench:stack — ${new Date().toISOString()} (Node ${process.version}), ${fmt(totalSeconds / 60, 1)} minutes`,
     '',
     ...figures.map(
       (f) =>
         `- ${f.db}: ${f.controllerProcesses > 0 ? `controllers in ${f.controllerProcesses} processes of their own` : 'controllers in the server process'}; ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; server CPU ${fmt(f.serverCpuPerEventUs)} µs per event; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${f.processes.map((m) => `${m.role} ${fmt(m.rssMiB)} MiB`).join(', ')} (${fmt(f.perControllerMiB)} MiB per controller)`,
     ),
+    ...figures.flatMap((f) => {
+      if (!f.events) return [];
+      const { ingest, search } = f.events;
+      return [
+        `- ${f.db} events: ingest of ${ingest.events.toLocaleString('en')} events from ${ingest.controllers} controllers in batches of ${ingest.batch} (${ingest.parallel} at once) against a raw bulk insert of the same rows, ${fmt(ingest.rawPerSecond, 0)} events/s; batch p99 ${fmt(ingest.ingestMs.p99)} ms (EventStore), ${fmt(ingest.path.ms.p99)} ms (whole path), ${fmt(ingest.grouped.ms.p99)} ms (all at once), raw ${fmt(ingest.rawMs.p99)} ms; search p50 ${fmt(search.byPerson.p50)} ms by person (${fmt(search.personRows, 1)} rows a page), ${fmt(search.byDoor.p50)} ms by door (${fmt(search.doorRows, 1)} rows), over ${search.events.toLocaleString('en')} events, ${search.people.toLocaleString('en')} people, ${search.doors.toLocaleString('en')} doors, ${search.days} days, generated into storage in ${fmt(search.generateSeconds, 0)} s`,
+      ];
+    }),
+    `- duration: ${figures.map((f) => `${f.db} stack ${fmt(f.seconds.stack, 0)} s${f.seconds.ingest === undefined ? '' : `, ingest ${fmt(f.seconds.ingest, 0)} s, search ${fmt(f.seconds.search ?? 0, 0)} s (generation included)`}`).join('; ')}; ${fmt(totalSeconds / 60, 1)} minutes in all`,
     '',
     ...table(rows)
       .split('\n')
@@ -345,19 +444,38 @@ function markdown(figures: StackFigures[]): string {
   return lines.join('\n');
 }
 
+/** The event store's section on the engine the stack part just ran on (its server closed by then). */
+async function eventsOn(f: StackFigures, events: number): Promise<void> {
+  const engine: Engine = f.db === 'sqlite' ? { dialect: 'sqlite' } : { dialect: 'postgres', url: POSTGRES };
+  const t0 = performance.now();
+  const ingest = await measureIngestOn(engine, progress);
+  const t1 = performance.now();
+  const search = await measureSearchOn(engine, events, progress);
+  f.events = { ingest, search };
+  f.seconds.ingest = (t1 - t0) / 1000;
+  f.seconds.search = (performance.now() - t1) / 1000;
+}
+
 async function main(): Promise<void> {
+  const t0 = performance.now();
+  const events = Number(values.events.replaceAll('_', ''));
+  if (!Number.isSafeInteger(events) || events < 10_000)
+    throw new Error('--events: a whole number of at least 10,000');
   const figures: StackFigures[] = [];
   mkdirSync(values.out, { recursive: true });
   for (const db of values.db.split(',')) {
     const f = await runOn(db.trim());
-    if (f) figures.push(f);
+    if (!f) continue;
+    figures.push(f);
+    if (!values['no-events']) await eventsOn(f, events);
   }
+  const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(values.out, { recursive: true });
   writeFileSync(
     join(values.out, 'stack.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, figures }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, totalSeconds, figures }, null, 2)}\n`,
   );
-  const md = markdown(figures);
+  const md = markdown(figures, totalSeconds);
   writeFileSync(join(values.out, 'stack.md'), md);
   process.stdout.write(md);
 }
