@@ -13,6 +13,7 @@
 // Keys and the broker come in the environment (MONBAN_BENCH_*), set by the parent.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import v8 from 'node:v8';
 import mqtt from 'mqtt';
 import type { Json } from '../src/contracts/canonical.ts';
 import { credentialIdHash } from '../src/contracts/credential-key.ts';
@@ -50,12 +51,16 @@ const knownCard = (i: number) => `bench-card-${i}`;
 const MB = 1024 * 1024;
 const memory = () => {
   const m = process.memoryUsage();
+  const space = (name: string) =>
+    (v8.getHeapSpaceStatistics().find((s) => s.space_name === name)?.physical_space_size ?? 0) / MB;
   // heapTotal: what V8 holds for its heap (RSS counts it), used or not — after a compile, mostly
-  // space its young generation grew to.
+  // space its young generation grew to (newSpaceMB) and old space not yet given back (oldSpaceMB).
   return {
     rssMB: m.rss / MB,
     heapMB: m.heapUsed / MB,
     heapTotalMB: m.heapTotal / MB,
+    newSpaceMB: space('new_space'),
+    oldSpaceMB: space('old_space'),
     arrayBuffersMB: m.arrayBuffers / MB,
   };
 };

@@ -20,6 +20,9 @@ interface Memory {
   rssMB: number;
   heapMB: number;
   heapTotalMB: number;
+  /** V8's young generation and old space as the process holds them (physical) */
+  newSpaceMB: number;
+  oldSpaceMB: number;
   arrayBuffersMB: number;
 }
 

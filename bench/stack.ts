@@ -70,6 +70,8 @@ interface StackFigures {
   policySeconds: number;
   readToUnlockMs: { p50: number; p99: number };
   reads: number;
+  /** the server's process CPU time (user + system) during the sustained reads, per event, µs */
+  serverCpuPerEventUs: number;
   unexpected: number;
   readRatePerSecond: number;
   sustainedEventsPerSecond: number;
@@ -224,9 +226,14 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
     const stream = await streamClients({ url: server.url, token: server.token, ca: server.ca, clients });
     await profiler?.start();
     const tReads = performance.now();
+    const cpuReads = process.cpuUsage();
     const reads = await fleet.driveReads({ rate, seconds: Number(values.seconds) });
     await fleet.untilDelivered(600);
     const sustained = reads.reads / ((performance.now() - tReads) / 1000);
+    // The server's CPU per event: what decides whether its loop keeps up, and steadier than
+    // latency on a machine that others load too.
+    const cpuUsed = process.cpuUsage(cpuReads);
+    const serverCpuPerEventUs = (cpuUsed.user + cpuUsed.system) / Math.max(1, reads.reads);
     await profiler?.stop(join(values.out, `stack-${db}-reads`));
     const streamed = await stream.stop();
     const undelivered = await fleet.undelivered();
@@ -266,6 +273,7 @@ async function runOn(db: string): Promise<StackFigures | undefined> {
       policySeconds,
       readToUnlockMs: { p50: percentile(reads.latencies, 0.5), p99: percentile(reads.latencies, 0.99) },
       reads: reads.reads,
+      serverCpuPerEventUs,
       unexpected: reads.unexpected,
       readRatePerSecond: reads.ratePerSecond,
       sustainedEventsPerSecond: sustained,
@@ -326,7 +334,7 @@ function markdown(figures: StackFigures[]): string {
     '',
     ...figures.map(
       (f) =>
-        `- ${f.db}: ${f.controllerProcesses > 0 ? `controllers in ${f.controllerProcesses} processes of their own` : 'controllers in the server process'}; ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${f.processes.map((m) => `${m.role} ${fmt(m.rssMiB)} MiB`).join(', ')} (${fmt(f.perControllerMiB)} MiB per controller)`,
+        `- ${f.db}: ${f.controllerProcesses > 0 ? `controllers in ${f.controllerProcesses} processes of their own` : 'controllers in the server process'}; ${f.size.controllers} controllers, ${f.size.doors} doors, ${f.size.people.toLocaleString('en')} people; ${f.reads} reads (${f.unexpected} unexpected, ${f.undelivered} undelivered), read → unlock p50 ${fmt(f.readToUnlockMs.p50)} ms; server CPU ${fmt(f.serverCpuPerEventUs)} µs per event; revocation samples ${f.revocationMs.samples}/${f.revocationMs.expected}, p50 ${fmt(f.revocationMs.p50)} ms; door actions ${f.doorActionMs.samples} applied (${f.doorActionMs.notApplied} not), p50 ${fmt(f.doorActionMs.p50)} ms; push stream ${f.streamMs.clients} clients, ${fmt(f.streamMs.perClientEvents)} access events each, p50 ${fmt(f.streamMs.p50)} ms; policy at every controller ${fmt(f.policySeconds)} s after the import; RSS ${f.processes.map((m) => `${m.role} ${fmt(m.rssMiB)} MiB`).join(', ')} (${fmt(f.perControllerMiB)} MiB per controller)`,
     ),
     '',
     ...table(rows)

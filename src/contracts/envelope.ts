@@ -5,6 +5,7 @@
 // neither forge nor replay.
 
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { canonicalJson, type Json } from './canonical.ts';
 
@@ -19,6 +20,23 @@ export const envelopeSchema = z.strictObject({
 });
 
 export type Envelope = z.infer<typeof envelopeSchema>;
+
+/**
+ * The same envelope, for a message as received: its body came out of JSON.parse, so it is JSON by
+ * construction and is not walked again value by value (z.json() was a tenth of the server's work
+ * per message at 1,000 events/s). The body's own schema (messages.ts) checks it after.
+ */
+const receivedSchema = envelopeSchema.extend({ body: z.unknown() });
+
+// Off the event loop, in libuv's pool: Ed25519 verification was the largest single cost of the
+// server's loop per controller message (docs/latency.md).
+const verifyInPool = promisify(verify) as (
+  algorithm: null,
+  data: Buffer,
+  key: KeyObject,
+  signature: Buffer,
+) => Promise<boolean>;
+const signInPool = promisify(sign) as (algorithm: null, data: Buffer, key: KeyObject) => Promise<Buffer>;
 
 /**
  * Why a message was refused. `duplicate` is the one that is no attack: the first unchanged resend of
@@ -99,6 +117,24 @@ export class Sealer {
 
   /** Throws (using no sequence) when a new block is due and could not be stored. */
   seal(topic: string, body: Json, sentAt: number): Envelope {
+    const unsigned = this.next(topic, body, sentAt);
+    return { ...unsigned, sig: sign(null, signedBytes(unsigned), this.key).toString('base64url') };
+  }
+
+  /**
+   * The same, signed off the event loop, as the text to send. The sequence is taken now, in call
+   * order: a receiver takes a lower sequence after a higher one for a replay, so the caller sends
+   * them in the order it asked for them (ControllerHub queues them). The text is made now too, from
+   * the bytes signed — canonical JSON is JSON — so a body changed by its owner after this call
+   * cannot make what is sent differ from what was signed.
+   */
+  async sealInPool(topic: string, body: Json, sentAt: number): Promise<string> {
+    const bytes = signedBytes(this.next(topic, body, sentAt));
+    const sig = await signInPool(null, bytes, this.key);
+    return `${bytes.toString('utf8', 0, bytes.length - 1)},"sig":"${sig.toString('base64url')}"}`;
+  }
+
+  private next(topic: string, body: Json, sentAt: number): Omit<Envelope, 'sig'> {
     if (this.reserve && this.seq + 1 > this.reservedUpTo) {
       // Stored first, used after: a block whose storing failed (a full disk) is never used, so a
       // restart from the stored bound cannot hand out a sequence a second time.
@@ -106,10 +142,12 @@ export class Sealer {
       this.reserve(upTo);
       this.reservedUpTo = upTo;
     }
-    const unsigned = { v: 1 as const, from: this.from, topic, seq: ++this.seq, sentAt, body };
-    return { ...unsigned, sig: sign(null, signedBytes(unsigned), this.key).toString('base64url') };
+    return { v: 1 as const, from: this.from, topic, seq: ++this.seq, sentAt, body };
   }
 }
+
+/** A message whose signature is good, not yet checked for order (Opener.admit). */
+export type Verified = { ok: true; envelope: Envelope } | { ok: false; reason: RejectReason; from?: string };
 
 /** How many of a sender's last accepted messages a resend is recognised among (see `duplicate`). */
 const RECENT = 64;
@@ -131,6 +169,43 @@ export class Opener {
     const { sig, ...unsigned } = e;
     if (!verify(null, signedBytes(unsigned), key, Buffer.from(sig, 'base64url')))
       return { ok: false, reason: 'bad_signature', from: e.from };
+    return this.admit({ ok: true, envelope: e });
+  }
+
+  /**
+   * The signature check of `open`, for a message as received (its text), with the signature checked
+   * off the event loop. Nothing is remembered: the caller then passes each result to `admit`, in
+   * the order the messages arrived.
+   */
+  async verifyReceived(payload: Buffer | string): Promise<Verified> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    const parsed = receivedSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: 'malformed' };
+    const e = parsed.data as Envelope;
+    const key = this.keys(e.from);
+    if (!key) return { ok: false, reason: 'unknown_sender', from: e.from };
+    const { sig, ...unsigned } = e;
+    let bytes: Buffer;
+    try {
+      bytes = signedBytes(unsigned);
+    } catch {
+      return { ok: false, reason: 'malformed', from: e.from }; // a number JSON cannot carry
+    }
+    if (!(await verifyInPool(null, bytes, key, Buffer.from(sig, 'base64url'))))
+      return { ok: false, reason: 'bad_signature', from: e.from };
+    return { ok: true, envelope: e };
+  }
+
+  /** The order checks of `open` for a verified message: its topic, and a sequence that moves on. */
+  admit(verified: Verified): Opened {
+    if (!verified.ok) return verified;
+    const e = verified.envelope;
+    const sig = e.sig;
     if (topicOwner(e.topic) !== e.from) return { ok: false, reason: 'wrong_topic', from: e.from };
     if (e.seq <= (this.lastSeq.get(e.from) ?? 0)) {
       // A verified signature names the whole message (Ed25519 is deterministic): the same one seen

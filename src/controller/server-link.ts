@@ -210,6 +210,7 @@ export class ServerLink {
   }
 
   private alarm(detail: string): void {
+    console.error('PROBE controller alarm', detail);
     this.options.record({ type: 'alarm', at: this.options.now(), alarm: 'tamper', detail });
   }
 

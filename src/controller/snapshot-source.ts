@@ -6,7 +6,7 @@
 // hash. No person object outlives its line: 2,000,000 cardholders fit in the controller's 500 MB
 // (DESIGN.md §7), where the snapshot's people as objects took about 1 GB alone.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { canonicalJson, type Json } from '../contracts/canonical.ts';
 import {
   parseMessage,
@@ -16,6 +16,7 @@ import {
 } from '../contracts/messages.ts';
 import { canonicalSha256, openTransferredSync } from '../contracts/transfer.ts';
 import type { PersonDef } from '../core/model.ts';
+import { hasRareFields } from '../core/people.ts';
 import {
   type Policy,
   PolicyBuilder,
@@ -150,6 +151,70 @@ export function heldHash(held: HeldPolicy): string {
   return canonicalSha256({ site, people: held.digest.value });
 }
 
+// ------------------------------------------------------------------ store sizes
+
+/**
+ * How big a body's compiled store is, as its last compile counted — kept beside the body file
+ * (`<body>.sizes`) so that a restart sizes the store exactly instead of from a sample of the first
+ * people. A store sized from the sample is a little over or under: over, it carries slack; under,
+ * an array grows by copying (both copies held until a collection). A hint only, never trusted for
+ * anything but sizes: missing, unreadable, for another body or out of bounds, it is not used.
+ */
+export interface StoreSizes {
+  people: number;
+  credentials: number;
+  entries: number;
+  extras: number;
+}
+
+const SIZES_SUFFIX = '.sizes';
+export const sizesPath = (body: string): string => `${body}${SIZES_SUFFIX}`;
+
+/** The sizes kept for this body, or undefined (none, or not believable for its raw size). */
+export function readSizes(path: string, manifest: SnapshotManifest): StoreSizes | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(sizesPath(path), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const v = value as Partial<StoreSizes> & { sha256?: unknown };
+  if (v === null || typeof v !== 'object' || v.sha256 !== manifest.sha256) return undefined;
+  const raw = manifest.rawSize;
+  // Bounds from the body's size (a person line is at least `{"id":"x"}` and its newline, a
+  // credential at least `{"type":"key"}` and a comma, an entry `"x"`): a file edited to absurd
+  // counts cannot make the store allocate past a few times the body. (Whoever can write the data
+  // directory can stop the controller anyway, by deleting its policy; the snapshot itself is signed.)
+  const fits = (n: unknown, most: number): n is number =>
+    typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= most;
+  if (
+    !fits(v.people, raw / 11) ||
+    !fits(v.credentials, raw / 15) ||
+    !fits(v.entries, raw / 3) ||
+    !fits(v.extras, v.credentials)
+  )
+    return undefined;
+  return { people: v.people, credentials: v.credentials, entries: v.entries, extras: v.extras };
+}
+
+/** Keeps the sizes of the policy compiled from this body alone (no deltas), best effort. */
+export function writeSizes(path: string, manifest: SnapshotManifest, policy: Policy): void {
+  const store = policy.people.store;
+  const sizes = {
+    sha256: manifest.sha256,
+    people: store.people,
+    credentials: store.credentials,
+    entries: store.entryCount,
+    extras: store.extras,
+  };
+  try {
+    writeFileSync(`${sizesPath(path)}.tmp`, JSON.stringify(sizes), { mode: 0o600 });
+    renameSync(`${sizesPath(path)}.tmp`, sizesPath(path));
+  } catch {
+    // A hint: without it the next start sizes the store from a sample, as the first one did.
+  }
+}
+
 // ------------------------------------------------------------------ compiling
 
 const isEntry = (value: unknown): value is { id: string } & Record<string, Json> =>
@@ -205,6 +270,7 @@ export class SnapshotCompiler {
   private sampleBytes = 0;
   private sampleCredentials = 0;
   private sampleEntries = 0;
+  private sampleExtras = 0;
   private bytesRead = 0;
   /** lines read so far (the header is line 1) */
   private lines = 0;
@@ -218,6 +284,8 @@ export class SnapshotCompiler {
     private readonly deltas: readonly SnapshotDelta[] = [],
     /** the body's size, to size the store before it fills (0: unknown) */
     private readonly rawSize = 0,
+    /** the body's store as counted before (readSizes): no sample then */
+    private readonly sizes?: StoreSizes,
   ) {}
 
   /**
@@ -269,6 +337,14 @@ export class SnapshotCompiler {
     }
     this.header = header;
     if (expectedPeople !== undefined) this.makeBuilder(expectedPeople + this.changes.size);
+    else if (this.sizes !== undefined) {
+      const extra = this.changes.size;
+      this.makeBuilder(this.sizes.people + extra, {
+        expectedCredentials: this.sizes.credentials + 4 * extra,
+        expectedEntries: this.sizes.entries + 8 * extra,
+        expectedExtras: this.sizes.extras + 4 * extra,
+      });
+    }
   }
 
   /** One person of a snapshot in one message. */
@@ -289,7 +365,10 @@ export class SnapshotCompiler {
       const creds = Array.isArray(credentials) ? (credentials as PersonDef['credentials']) : [];
       this.sampleCredentials += creds.length;
       this.sampleEntries += (def.groups?.length ?? 0) + (def.levels?.length ?? 0);
-      for (const c of creds) this.sampleEntries += Array.isArray(c?.levels) ? c.levels.length : 0;
+      for (const c of creds) {
+        this.sampleEntries += Array.isArray(c?.levels) ? c.levels.length : 0;
+        if (typeof c === 'object' && c !== null && hasRareFields(c)) this.sampleExtras++;
+      }
       this.sample.push({
         def: scratch ? copyPerson(def) : def,
         line: Buffer.from(data.subarray(start, end)),
@@ -311,13 +390,16 @@ export class SnapshotCompiler {
     this.makeBuilder(Math.ceil(n * scale) + extra, {
       expectedCredentials: Math.ceil(this.sampleCredentials * scale) + 4 * extra,
       expectedEntries: Math.ceil(this.sampleEntries * scale) + 8 * extra,
+      // Few in a sample (one credential in eight at the bench's 2,000,000), so counted with more
+      // margin: an under-count grows all seven arrays by copying, 5 % over costs ~0.5 MB there.
+      expectedExtras: Math.ceil(this.sampleExtras * scale * 1.05) + 4 * extra,
     });
     for (const { def, line, at } of this.sample.splice(0)) this.add(def, line, 0, line.length, at);
   }
 
   private makeBuilder(
     expected: number,
-    sizes: { expectedCredentials?: number; expectedEntries?: number } = {},
+    sizes: { expectedCredentials?: number; expectedEntries?: number; expectedExtras?: number } = {},
   ): void {
     const header = this.header!;
     this.builder = new PolicyBuilder(header.site as unknown as SiteStructure, {
@@ -393,16 +475,21 @@ export function compileBaseSync(base: SnapshotBase, deltas: readonly SnapshotDel
     if (parsed.message.kind !== 'snapshot') throw new Error('not a snapshot');
     return compileMessage(parsed.message, deltas);
   }
-  const compiler = new SnapshotCompiler(deltas, base.manifest.rawSize);
+  const sizes = readSizes(base.path, base.manifest);
+  const compiler = new SnapshotCompiler(deltas, base.manifest.rawSize, sizes);
   readBodyLinesSync(base.path, base.manifest, compiler.line);
-  return compiler.end();
+  const held = compiler.end();
+  if (sizes === undefined && deltas.length === 0) writeSizes(base.path, base.manifest, held.policy);
+  return held;
 }
 
 /** A snapshot transferred in lines, compiled as it is decompressed; the doors decide meanwhile. */
 export async function compileLines(path: string, manifest: SnapshotManifest): Promise<HeldPolicy> {
   const compiler = new SnapshotCompiler([], manifest.rawSize);
   await readBodyLines(path, manifest, compiler.line);
-  return compiler.end();
+  const held = compiler.end();
+  writeSizes(path, manifest, held.policy);
+  return held;
 }
 
 /**

@@ -34,6 +34,8 @@ import type { SnapshotBase } from './snapshot-source.ts';
 const FILE = 'snapshot.json';
 /** Bodies of transferred snapshots and deltas: `transfer-<id>.gz` beside the chain. */
 const BODY = /^transfer-[0-9a-z-]+\.gz$/;
+/** A body's store sizes (snapshot-source.ts writeSizes): `transfer-<id>.gz.sizes`, a hint. */
+const SIZES = /^(transfer-[0-9a-z-]+\.gz)\.sizes(\.tmp)?$/;
 
 /** A transferred message as stored: its signed manifest and its body file (name, in the data dir). */
 export interface TransferredEntry {
@@ -241,7 +243,10 @@ export class SnapshotStore {
         e && isTransferred(e) ? [e.file] : [],
       ),
     );
-    for (const file of readdirSync(this.dir))
-      if (BODY.test(file) && !named.has(file)) rmSync(join(this.dir, file), { force: true });
+    for (const file of readdirSync(this.dir)) {
+      const body = SIZES.exec(file)?.[1] ?? file;
+      if ((BODY.test(file) || body !== file) && !named.has(body))
+        rmSync(join(this.dir, file), { force: true });
+    }
   }
 }

@@ -420,12 +420,19 @@ export class PolicyBuilder {
 
   constructor(
     site: SiteStructure,
-    options: { expectedPeople?: number; expectedCredentials?: number; expectedEntries?: number } = {},
+    options: {
+      expectedPeople?: number;
+      expectedCredentials?: number;
+      expectedEntries?: number;
+      /** credentials with a rare field (people.ts: `hasRareFields`) */
+      expectedExtras?: number;
+    } = {},
   ) {
     this.part = compileStructure(site);
     this.people = new PeopleBuilder(this.part.peopleContext, this.part.names, options.expectedPeople ?? 0, {
       ...(options.expectedCredentials !== undefined && { credentials: options.expectedCredentials }),
       ...(options.expectedEntries !== undefined && { entries: options.expectedEntries }),
+      ...(options.expectedExtras !== undefined && { extras: options.expectedExtras }),
     });
   }
 

@@ -122,4 +122,66 @@ describe('signed envelopes', () => {
     expect(topicOwner('other/topic')).toBeUndefined();
     expect(canonicalJson({ b: 1, a: [true, null, 'x'] })).toBe('{"a":[true,null,"x"],"b":1}');
   });
+
+  it('canonical JSON: sorted keys, no whitespace, the same value back, for any JSON value', () => {
+    // The reference: the plain recursive form (keys sorted by code unit, at every level).
+    const reference = (v: unknown): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(',')}]`
+        : v !== null && typeof v === 'object'
+          ? `{${Object.keys(v)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`
+          : JSON.stringify(v);
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalJson(value as never);
+        expect(text).toBe(reference(value));
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => canonicalJson({ n: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+  });
+
+  it('checks a received message as open does, with its signature checked in the pool, and admits in order', async () => {
+    const sealer = new Sealer('ctl-1', ctl1.privateKey);
+    const opener = new Opener((s) => keys.get(s));
+    const first = JSON.stringify(sealer.seal(topic, { events: [{ seq: 1, type: 'access' }] }, 1000));
+    // Sealed in the pool, as text made at the call: a body changed after it does not change it.
+    const body = { n: 2 };
+    const sealing = sealer.sealInPool(topic, body, 1001);
+    body.n = 99;
+    const second = await sealing;
+    // Verified in any order, admitted in arrival order: both accepted, then the resend a duplicate.
+    const [v1, v2] = await Promise.all([opener.verifyReceived(first), opener.verifyReceived(second)]);
+    expect(opener.admit(v1)).toMatchObject({ ok: true, envelope: { seq: JSON.parse(first).seq } });
+    expect(opener.admit(v2)).toMatchObject({ ok: true, envelope: { body: { n: 2 } } });
+    expect(opener.admit(await opener.verifyReceived(first))).toEqual({
+      ok: false,
+      reason: 'duplicate',
+      from: 'ctl-1',
+    });
+    // Admitted out of order, the earlier one is a replay: the caller must keep arrival order.
+    const [a, b] = [sealer.seal(topic, {}, 1), sealer.seal(topic, {}, 2)].map((e) => JSON.stringify(e));
+    expect(opener.admit(await opener.verifyReceived(b!)).ok).toBe(true);
+    expect(opener.admit(await opener.verifyReceived(a!))).toMatchObject({ ok: false, reason: 'replayed' });
+    // What open refuses, this refuses for the same reason.
+    const forged = JSON.stringify({ ...JSON.parse(second), body: { n: 3 } });
+    expect(await opener.verifyReceived(forged)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(await opener.verifyReceived('{not json')).toEqual({ ok: false, reason: 'malformed' });
+    expect(await opener.verifyReceived('{"hello":"world"}')).toEqual({ ok: false, reason: 'malformed' });
+    const huge = first.replace('"seq":1,', '"seq":1e400,');
+    expect(await opener.verifyReceived(huge)).toMatchObject({ ok: false, reason: 'malformed' });
+    const stranger = new Sealer('ctl-9', generateKeyPairSync('ed25519').privateKey);
+    expect(
+      await opener.verifyReceived(JSON.stringify(stranger.seal('monban/tokyo/controllers/ctl-9/x', {}, 1))),
+    ).toMatchObject({ ok: false, reason: 'unknown_sender' });
+    const wrongTopic = new Sealer('ctl-2', ctl2.privateKey).seal(topic, { x: 1 }, 1);
+    expect(opener.admit(await opener.verifyReceived(JSON.stringify(wrongTopic)))).toMatchObject({
+      ok: false,
+      reason: 'wrong_topic',
+    });
+  });
 });

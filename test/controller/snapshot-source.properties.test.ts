@@ -8,7 +8,7 @@
 // the fallback and the locked doors derived from it. Its configuration hash is the same however the
 // same policy arrived.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -23,6 +23,7 @@ import {
   type HeldPolicy,
   heldAfterDelta,
   heldHash,
+  sizesPath,
 } from '../../src/controller/snapshot-source.ts';
 import { applyDelta } from '../../src/controller/snapshot-store.ts';
 import { decide } from '../../src/core/decide.ts';
@@ -283,6 +284,53 @@ describe('compact controller policy', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('sizes a restart from what its install counted: no slack, no sample; an untrue hint is not used', async () => {
+    const people = Array.from({ length: 2000 }, (_, i) => ({
+      id: `E${i}`,
+      groups: i % 3 === 0 ? ['staff', 'night'] : ['staff'],
+      credentials: [
+        { type: 'card' as const, id: `c${i}`, ...(i % 5 === 0 && { validUntil: '2026-02-01T00:00' }) },
+        ...(i % 2 === 0 ? [{ type: 'card' as const, id: `d${i}` }] : []),
+      ],
+    }));
+    const snapshot = snapshotOf(siteWith(people), []);
+    const base = await transferred(snapshot);
+    const installed = await compileLines(base.path, base.manifest);
+    const counted = JSON.parse(readFileSync(sizesPath(base.path), 'utf8'));
+    expect(counted).toEqual({
+      sha256: base.manifest.sha256,
+      people: 2000,
+      credentials: 3000,
+      entries: 2667,
+      extras: 400,
+    });
+    const restarted = compileBaseSync(base);
+    const store = restarted.policy.people.store;
+    expect(store.personRows.length).toBe(2000 * 6);
+    expect(store.credRows.length).toBe(3000 * 8);
+    expect(store.entries.length).toBe(2667);
+    expect(store.extraValidUntil.length).toBe(400);
+    expectSame(restarted, snapshot, ['nobody']);
+    expect(heldHash(restarted)).toBe(heldHash(installed));
+    // A hint for another body, or beyond what the body could hold: sized from the sample instead,
+    // and the same policy.
+    for (const hint of [
+      { ...counted, sha256: '0'.repeat(64) },
+      { ...counted, people: base.manifest.rawSize },
+      { ...counted, extras: counted.credentials + 1 },
+      'not json',
+    ]) {
+      writeFileSync(sizesPath(base.path), typeof hint === 'string' ? hint : JSON.stringify(hint));
+      const again = compileBaseSync(base);
+      expect(again.policy.people.store.personRows.length).not.toBe(2000 * 6);
+      expect(again.policy.people.size).toBe(2000);
+      expect(heldHash(again)).toBe(heldHash(installed));
+    }
+    rmSync(sizesPath(base.path));
+    compileBaseSync(base);
+    expect(existsSync(sizesPath(base.path))).toBe(true);
   });
 
   it('reads a snapshot stored as one JSON text (transferred before snapshots went as lines)', async () => {

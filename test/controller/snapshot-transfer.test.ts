@@ -270,6 +270,10 @@ describe('chunked snapshot transfer at the controller', () => {
         .filter((f) => f.endsWith('.gz'))
         .sort(),
     ).toEqual([chain.base.file, chain.deltas[0].file].sort());
+    // So are their store sizes (snapshot-source.ts writeSizes): the base's are kept for the restart.
+    expect(readdirSync(join(dir, 'ctl')).filter((f) => f.includes('.sizes'))).toEqual([
+      `${chain.base.file}.sizes`,
+    ]);
     await agent.stop();
     await startAgent();
     expect(agent.snapshotVersion).toBe(4);

@@ -167,7 +167,15 @@ describe('door and area actions through the API, at real controllers', () => {
   }, 120_000);
 
   it('ends an override early', async () => {
-    await act({ action: 'override-door', door: 'D1', mode: 'unlocked', minutes: 30 });
+    // The test before restarted the server: ctl-1 may still be reconnecting on a loaded machine.
+    await waitFor(
+      'the server to count ctl-1 up',
+      async () => (await fleet.call('GET', '/api/controllers/ctl-1/status')).json.link === 'up',
+      30_000,
+      200,
+    );
+    const started = await act({ action: 'override-door', door: 'D1', mode: 'unlocked', minutes: 30 });
+    expect(outcomes(started)).toEqual({ 'ctl-1': 'applied' });
     await waitFor('D1 unlocked', () => fleet.unlocked('ctl-1', 'D1'), 5_000);
     const ended = await act({ action: 'end-override', door: 'D1' });
     expect(outcomes(ended)).toEqual({ 'ctl-1': 'applied' });

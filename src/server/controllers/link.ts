@@ -415,6 +415,7 @@ export class ControllerLink {
           ),
         ),
       url: this.mqttUrl,
+      ...(this.broker && { inProcess: this.broker.connectInProcess }),
       site: settings.site,
       topicOf: (controllerId) => this.topicOf(controllerId),
       serverKey: this.signing.privateKey,
@@ -423,6 +424,8 @@ export class ControllerLink {
       mqtt,
       lastSeqs: new Map(enrolled.map((c) => [c.controllerId, c.lastSeq])),
       onRejected: (reason, from, topic) => this.rejected(reason, from, topic),
+      onError: (error) =>
+        this.deps.logger.warn({ err: { message: error.message } }, 'broker connection error; reconnecting'),
       onMessage: (from, _body, seq, parsed) => this.received(from, parsed, seq),
       ingest: async (from, events) => {
         const news = await this.ingest.ingest(from, events);

@@ -385,12 +385,15 @@ export class SnapshotPublisher {
       );
       return;
     }
-    const people = [...(site.people as Json[])];
-    // The set of who it holds changes in place: only this coordinator's snapshot record holds it,
-    // and the record it belonged to is replaced below. A copy was 100,000 insertions per controller
-    // per change — with 100 controllers, about a second of the server's thread for one revoked card,
-    // which the next revocation waited behind. (The loop changes it only for an upsert or a removal,
-    // and then the record is replaced: the early return below is for when nothing changed.)
+    // The list of people and the set of who it holds change in place: only this coordinator's
+    // snapshot record holds them, the record they belonged to is replaced below, and rebuilds and
+    // merges run one at a time. Copies were 100,000 entries per controller per change — with 100
+    // controllers, most of the server's thread for one revoked card, which the next revocation
+    // waited behind. The list is copied only while a whole transfer of the last body is being packed
+    // (it reads the list over several turns). (The loop changes them only for an upsert or a
+    // removal, and then the record is replaced: the early return below is for when nothing changed.)
+    const list = site.people as Json[];
+    const people = this.transfers.packs(list) ? [...list] : list;
     const known = held.people;
     const upsert: Json[] = [];
     const remove: string[] = [];

@@ -42,6 +42,8 @@ export class SnapshotTransfers {
   /** the last transfer made for each controller */
   private readonly last = new Map<string, PreparedTransfer>();
   private pumping: Promise<unknown> = Promise.resolve();
+  /** the people lists of bodies being packed now, over several turns, with how many packings read each */
+  private readonly packing = new Map<unknown, number>();
 
   constructor(
     private readonly settings: TransferSettings,
@@ -63,7 +65,16 @@ export class SnapshotTransfers {
       await coordinator.send(body);
       return;
     }
-    const prepared = await prepareTransfer(body, this.settings.chunkSize);
+    const list = (body.site as { people?: unknown } | undefined)?.people;
+    if (list !== undefined) this.packing.set(list, (this.packing.get(list) ?? 0) + 1);
+    let prepared: PreparedTransfer;
+    try {
+      prepared = await prepareTransfer(body, this.settings.chunkSize);
+    } finally {
+      const left = (this.packing.get(list) ?? 1) - 1;
+      if (left > 0) this.packing.set(list, left);
+      else this.packing.delete(list);
+    }
     const id = coordinator.controllerId;
     this.last.set(id, prepared);
     await coordinator.send(prepared.manifest as unknown as Record<string, Json>);
@@ -81,6 +92,14 @@ export class SnapshotTransfers {
     const wanted = [...new Set(missing)].filter((i) => i < prepared.chunks.length).sort((a, b) => a - b);
     this.pump(coordinator, prepared, wanted.values(), true);
     return true;
+  }
+
+  /**
+   * Whether a body with this people list is being packed now (read over several turns): then the
+   * list must not change in place (SnapshotPublisher copies it instead).
+   */
+  packs(list: unknown): boolean {
+    return this.packing.has(list);
   }
 
   /** Whether the last transfer made for the controller brings this version (it may be under way). */

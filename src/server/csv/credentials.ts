@@ -7,6 +7,7 @@
 // the stored PIN. Errors about a PIN say what is wrong, never what was there.
 
 import { credentialWrites } from '../services/credentials.ts';
+import { selectByKeys } from '../storage/bulk.ts';
 import { CREDENTIAL_STATES, CREDENTIAL_TYPES, type NewCredential } from '../storage/credentials.ts';
 import type { Repositories } from '../storage/index.ts';
 import { scopeAllows } from '../storage/scope.ts';
@@ -88,24 +89,26 @@ export const credentialsCsv: CsvKind<Row> = {
               reason: 'PIN-only codes are issued by the server: leave this cell blank',
             },
           });
-    const chunks = <T>(xs: T[]) =>
-      Array.from({ length: Math.ceil(xs.length / 500) }, (_, i) => xs.slice(i * 500, i * 500 + 500));
+    // One statement per read on PostgreSQL, a few hundred keys per statement on SQLite (bulk.ts).
     const people = new Map<string, { department: string | null; site: string | null }>();
-    for (const chunk of chunks([...new Set(rows.map((r) => r.value.personId))]))
-      for (const p of await tx
-        .selectFrom('people')
-        .select(['id', 'department', 'site'])
-        .where('id', 'in', chunk)
-        .execute())
-        people.set(p.id, p);
+    for (const p of await selectByKeys(
+      tx,
+      rows.map((r) => r.value.personId),
+      (match) => tx.selectFrom('people').select(['id', 'department', 'site']).where(match('id')).execute(),
+    ))
+      people.set(p.id, p);
     const stored = new Map<string, { person_id: string; type: string; identifier: string | null }>();
-    for (const chunk of chunks(rows.map((r) => r.value.id)))
-      for (const c of await tx
-        .selectFrom('credentials')
-        .select(['id', 'person_id', 'type', 'identifier'])
-        .where('id', 'in', chunk)
-        .execute())
-        stored.set(c.id, c);
+    for (const c of await selectByKeys(
+      tx,
+      rows.map((r) => r.value.id),
+      (match) =>
+        tx
+          .selectFrom('credentials')
+          .select(['id', 'person_id', 'type', 'identifier'])
+          .where(match('id'))
+          .execute(),
+    ))
+      stored.set(c.id, c);
     // Identifiers (and PIN-only PINs, by their keyed hash) held by other credentials.
     const wanted = rows.flatMap((r) => {
       const c = r.value;
@@ -116,17 +119,21 @@ export const credentialsCsv: CsvKind<Row> = {
       return c.identifier !== undefined ? [{ r, type: c.type, identifier: c.identifier }] : [];
     });
     const holders = new Map<string, string>();
-    for (const chunk of chunks(wanted))
-      for (const h of await tx
-        .selectFrom('credentials')
-        .select(['id', 'type', 'identifier'])
-        .where(
-          'identifier',
-          'in',
-          chunk.map((w) => w.identifier),
-        )
-        .execute())
-        holders.set(`${h.type}:${h.identifier}`, h.id);
+    const types = [...new Set(wanted.map((w) => w.type))];
+    for (const h of await selectByKeys(
+      tx,
+      wanted.map((w) => w.identifier),
+      // The type too, so both engines find them on the (type, identifier) index: by identifier
+      // alone, each statement read the whole table.
+      (match) =>
+        tx
+          .selectFrom('credentials')
+          .select(['id', 'type', 'identifier'])
+          .where('type', 'in', types)
+          .where(match('identifier'))
+          .execute(),
+    ))
+      holders.set(`${h.type}:${h.identifier}`, h.id);
     for (const w of wanted) {
       const holder = holders.get(`${w.type}:${w.identifier}`);
       if (holder !== undefined && holder !== w.r.value.id)

@@ -4,6 +4,7 @@
 // Only id and name are required; a column left out keeps what is stored, a blank cell clears it.
 
 import { personWrites } from '../services/people.ts';
+import { selectByKeys } from '../storage/bulk.ts';
 import type { Executor } from '../storage/db.ts';
 import { added, groupsBeyondScope, levelsBeyondScope } from '../storage/grants.ts';
 import type { Repositories } from '../storage/index.ts';
@@ -52,33 +53,28 @@ export const peopleCsv: CsvKind<PersonInput> = {
     const levels = await existing(tx, 'access_levels', new Set(rows.flatMap((r) => r.value.levels ?? [])));
     const stored = new Map<string, { department: string | null; site: string | null }>();
     const ids = rows.map((r) => r.value.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      for (const p of await tx
-        .selectFrom('people')
-        .select(['id', 'department', 'site'])
-        .where('id', 'in', chunk)
-        .execute())
-        stored.set(p.id, p);
-    }
+    // One statement per read on PostgreSQL, a few hundred keys per statement on SQLite (bulk.ts).
+    for (const p of await selectByKeys(tx, ids, (match) =>
+      tx.selectFrom('people').select(['id', 'department', 'site']).where(match('id')).execute(),
+    ))
+      stored.set(p.id, p);
     // What each row adds must be grantable by the caller (storage/grants.ts), as through the API.
     const links = new Map<string, { groups: string[]; levels: string[] }>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      for (const [table, column, field] of [
-        ['person_groups', 'group_id', 'groups'],
-        ['person_levels', 'level_id', 'levels'],
-      ] as const)
-        for (const link of await tx
+    for (const [table, column, field] of [
+      ['person_groups', 'group_id', 'groups'],
+      ['person_levels', 'level_id', 'levels'],
+    ] as const)
+      for (const link of await selectByKeys(tx, ids, (match) =>
+        tx
           .selectFrom(table)
           .select(['person_id', `${column} as target`])
-          .where('person_id', 'in', chunk)
-          .execute()) {
-          const entry = links.get(link.person_id) ?? { groups: [], levels: [] };
-          entry[field].push(link.target as string);
-          links.set(link.person_id, entry);
-        }
-    }
+          .where(match('person_id'))
+          .execute(),
+      )) {
+        const entry = links.get(link.person_id) ?? { groups: [], levels: [] };
+        entry[field].push(link.target as string);
+        links.set(link.person_id, entry);
+      }
     const beyondLevels = new Set(
       await levelsBeyondScope(tx, scope, [
         ...new Set(rows.flatMap((r) => added(links.get(r.value.id)?.levels, r.value.levels))),

@@ -11,10 +11,11 @@ import type { Selectable } from 'kysely';
 import { credentialIdHash, pinHash } from '../../contracts/credential-key.ts';
 import type { CredentialKey } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
-import { type BulkColumn, bulkInsert } from '../storage/bulk.ts';
+import { type BulkColumn, bulkInsert, selectByKeys } from '../storage/bulk.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import type { Executor } from '../storage/db.ts';
 import type { CredentialsTable } from '../storage/schema.ts';
+import type { SliceWrite } from './people-bulk.ts';
 
 /** Rows of one slice (read together, written together): few round trips, an IN list well below limits. */
 export const CREDENTIALS_SLICE = 2_000;
@@ -42,28 +43,29 @@ const CREDENTIAL_COLUMNS: readonly BulkColumn[] = [
   { name: 'updated_at', pg: 'bigint' },
 ];
 
-/** Creates or updates one slice of credentials (at most CREDENTIALS_SLICE) inside the caller's transaction. */
-export async function upsertCredentialsSlice(
+/** The stored credentials of an import's rows, read at the switch's start, inside it. */
+export async function credentialsBefore(tx: Executor, ids: readonly string[]): Promise<Map<string, Row>> {
+  const rows = await selectByKeys(tx, ids, (match) =>
+    tx.selectFrom('credentials').selectAll().where(match('id')).execute(),
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Creates or updates one slice of credentials (at most CREDENTIALS_SLICE) inside the caller's
+ * transaction, against what `stored` (credentialsBefore) read. A row the store would refuse throws
+ * CredentialRowRefused here, before anything of the slice is sent; the writes are sent and left
+ * running (SliceWrite), so the caller hashes the next slice while the database writes this one.
+ */
+export function upsertCredentialsSlice(
   tx: Executor,
   credentialKey: Uint8Array,
   inputs: readonly NewCredential[],
+  stored: ReadonlyMap<string, Row>,
   now: number,
   raise: Raise,
-): Promise<('created' | 'updated')[]> {
+): SliceWrite {
   const hash = (secret: string) => pinHash(credentialKey, secret);
-  const stored = new Map<string, Row>(
-    (
-      await tx
-        .selectFrom('credentials')
-        .selectAll()
-        .where(
-          'id',
-          'in',
-          inputs.map((c) => c.id),
-        )
-        .execute()
-    ).map((r) => [r.id, r]),
-  );
   const outcomes: ('created' | 'updated')[] = [];
   const rows: Row[] = [];
   inputs.forEach((c, index) => {
@@ -124,13 +126,18 @@ export async function upsertCredentialsSlice(
     });
   });
 
-  // What an update may change; id, person, type, card identifier, uses and created_at stay.
-  await bulkInsert(
-    tx,
-    'credentials',
-    CREDENTIAL_COLUMNS,
-    rows.map((r) => CREDENTIAL_COLUMNS.map((c) => r[c.name as keyof Row] ?? null)),
-    {
+  const values = (wanted: 'created' | 'updated') =>
+    rows
+      .filter((_, i) => outcomes[i] === wanted)
+      .map((r) => CREDENTIAL_COLUMNS.map((c) => r[c.name as keyof Row] ?? null));
+  const created = values('created');
+  const updated = values('updated');
+  const written = (async () => {
+    // New credentials are plain inserts (read as absent inside this transaction): an upsert's
+    // conflict check would cost every row another index probe.
+    await bulkInsert(tx, 'credentials', CREDENTIAL_COLUMNS, created);
+    // What an update may change; id, person, type, card identifier, uses and created_at stay.
+    await bulkInsert(tx, 'credentials', CREDENTIAL_COLUMNS, updated, {
       key: ['id'],
       update: [
         'identifier',
@@ -143,8 +150,8 @@ export async function upsertCredentialsSlice(
         'label',
         'updated_at',
       ],
-    },
-  );
+    });
+  })();
 
   // The events credentialWrites.create / credentialWrites.upsert raise, in the same order.
   for (const after of rows) {
@@ -175,7 +182,7 @@ export async function upsertCredentialsSlice(
       ...(oldKey && before.identifier !== after.identifier && { replacedKey: oldKey }),
     });
   }
-  return outcomes;
+  return { outcomes, written };
 }
 
 const num = (v: number | null) => (v === null ? null : Number(v));

@@ -26,14 +26,20 @@ import { peopleCsv } from '../csv/people.ts';
 import { auditRecordOf, type DomainEvent, type Origin } from '../domain/events.ts';
 import type { Raise } from '../services/write.ts';
 import { appendWithin } from '../storage/audit-log.ts';
+import { selectByKeys } from '../storage/bulk.ts';
 import { chainKeys } from '../storage/chain.ts';
 import type { NewCredential } from '../storage/credentials.ts';
 import { type Executor, sqliteConnection } from '../storage/db.ts';
-import { isUniqueViolation, StorageError } from '../storage/errors.ts';
+import { isForeignKeyViolation, isUniqueViolation, StorageError } from '../storage/errors.ts';
 import { repositories } from '../storage/index.ts';
 import type { PersonInput } from '../storage/people.ts';
-import { CREDENTIALS_SLICE, CredentialRowRefused, upsertCredentialsSlice } from './credentials-bulk.ts';
-import { PEOPLE_SLICE, upsertPeopleSlice } from './people-bulk.ts';
+import {
+  CREDENTIALS_SLICE,
+  CredentialRowRefused,
+  credentialsBefore,
+  upsertCredentialsSlice,
+} from './credentials-bulk.ts';
+import { PEOPLE_SLICE, peopleBefore, type SliceWrite, upsertPeopleSlice } from './people-bulk.ts';
 
 export type ImportKind = 'people' | 'credentials';
 export type ImportPhase = 'queued' | 'read' | 'check' | 'stage' | 'switch' | 'publish';
@@ -168,15 +174,55 @@ async function existingIds(
   table: 'people' | 'credentials',
   ids: string[],
 ): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += PEOPLE_SLICE)
-    for (const r of await db
-      .selectFrom(table)
-      .select('id')
-      .where('id', 'in', ids.slice(i, i + PEOPLE_SLICE))
-      .execute())
-      found.add(r.id);
-  return found;
+  const rows = await selectByKeys(db, ids, (match) =>
+    db.selectFrom(table).select('id').where(match('id')).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * The slices of a switch, their writes overlapping the making of the next: slice k+1's rows (and
+ * PIN hashes) are made in this thread while the database writes slice k, at most one slice's
+ * writes under way. `make` throws a row's refusal before its slice is sent; a write's error is
+ * turned into the user's by `refusal` for the slice that failed. Either way, what is under way is
+ * awaited first, so the transaction rolls back with nothing still running on its connection.
+ */
+async function switchSlices<T>(
+  rows: readonly T[],
+  size: number,
+  make: (slice: readonly T[]) => SliceWrite,
+  refusal: (error: unknown, slice: readonly T[]) => Error,
+  done: (slice: readonly T[], outcomes: SliceWrite['outcomes'], end: number) => void,
+  stop: () => void,
+): Promise<void> {
+  let previous:
+    | { slice: readonly T[]; end: number; outcomes: SliceWrite['outcomes']; failed: Promise<unknown> }
+    | undefined;
+  const settle = async () => {
+    if (!previous) return;
+    const { slice, end, outcomes, failed } = previous;
+    previous = undefined;
+    const error = await failed;
+    if (error !== undefined) throw refusal(error, slice);
+    done(slice, outcomes, end);
+  };
+  try {
+    for (let at = 0; at < rows.length; at += size) {
+      stop();
+      const slice = rows.slice(at, at + size);
+      const { outcomes, written } = make(slice);
+      const failed = written.then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('the switch failed'),
+      );
+      await settle();
+      previous = { slice, end: at + slice.length, outcomes, failed };
+    }
+    await settle();
+  } finally {
+    // A refusal or cancel thrown while a slice was being written: let it end before the rollback.
+    await previous?.failed;
+  }
 }
 
 /** The switch for people: the checked rows in bulk, in one transaction. */
@@ -193,32 +239,49 @@ async function switchPeople(
   const total = parsed.length;
   const pending: DomainEvent[] = [];
   await db.transaction().execute(async (tx) => {
-    for (let seq = 0; seq < total; seq += PEOPLE_SLICE) {
-      stop();
-      const staged = parsed.slice(seq, seq + PEOPLE_SLICE);
-      const inputs = staged.map((s) => s.value as PersonInput);
-      let outcomes: ('created' | 'updated')[];
-      try {
-        outcomes = await upsertPeopleSlice(tx, inputs, options.now, (e) => pending.push(e));
-      } catch (error) {
-        if (!(error instanceof StorageError) && !/FOREIGN KEY|23503|foreign key/i.test(String(error)))
-          throw error;
-        // A reference removed since the check: the switch is spent; say so for the slice's first row.
-        throw new Refused([
+    const before = await peopleBefore(
+      tx,
+      parsed.map((s) => (s.value as PersonInput).id),
+    );
+    await switchSlices(
+      parsed,
+      PEOPLE_SLICE,
+      (staged) =>
+        upsertPeopleSlice(
+          tx,
+          staged.map((s) => s.value as PersonInput),
+          before,
+          options.now,
+          (e) => pending.push(e),
+        ),
+      (error, staged) => {
+        if (!(error instanceof StorageError) && !isForeignKeyViolation(error) && !isUniqueViolation(error))
+          return error as Error;
+        // A reference removed, or one of these people created, since the check: the switch is spent;
+        // say so for the slice's first row.
+        return new Refused([
           {
             row: staged[0]?.row ?? 1,
             line: staged[0]?.line ?? 1,
             column: null,
-            reason: 'a group or access level of these rows was removed during the import; run it again',
+            reason: isUniqueViolation(error)
+              ? 'a person of these rows was created by someone else during the import; run it again'
+              : 'a group or access level of these rows was removed during the import; run it again',
           },
         ]);
-      }
-      outcomes.forEach((o, i) => {
-        report[o]++;
-        report.changes.push({ action: o === 'created' ? 'create' : 'update', id: inputs[i]!.id });
-      });
-      progress('switch', Math.min(seq + PEOPLE_SLICE, total), total);
-    }
+      },
+      (staged, outcomes, end) => {
+        outcomes.forEach((o, i) => {
+          report[o]++;
+          report.changes.push({
+            action: o === 'created' ? 'create' : 'update',
+            id: (staged[i]!.value as PersonInput).id,
+          });
+        });
+        progress('switch', end, total);
+      },
+      stop,
+    );
     await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);
@@ -241,17 +304,25 @@ async function switchCredentials(
   const total = rows.length;
   const pending: DomainEvent[] = [];
   await db.transaction().execute(async (tx) => {
-    for (let at = 0; at < total; at += CREDENTIALS_SLICE) {
-      stop();
-      const slice = rows.slice(at, at + CREDENTIALS_SLICE);
-      const inputs = slice.map((r) => r.value);
-      let outcomes: ('created' | 'updated')[];
-      try {
-        outcomes = await upsertCredentialsSlice(tx, credentialKey, inputs, options.now, (e) =>
-          pending.push(e),
-        );
-      } catch (error) {
-        if (error instanceof CredentialRowRefused) {
+    const stored = await credentialsBefore(
+      tx,
+      rows.map((r) => r.value.id),
+    );
+    await switchSlices(
+      rows,
+      CREDENTIALS_SLICE,
+      (slice) => {
+        try {
+          return upsertCredentialsSlice(
+            tx,
+            credentialKey,
+            slice.map((r) => r.value),
+            stored,
+            options.now,
+            (e) => pending.push(e),
+          );
+        } catch (error) {
+          if (!(error instanceof CredentialRowRefused)) throw error;
           const row = slice[error.index]!;
           throw new Refused([
             {
@@ -262,25 +333,29 @@ async function switchCredentials(
             },
           ]);
         }
-        if (isUniqueViolation(error) || /FOREIGN KEY|23503|foreign key/i.test(String(error)))
-          // Changed since the check (a person removed, an identifier taken): the switch is spent.
-          throw new Refused([
-            {
-              row: slice[0]?.row ?? 1,
-              line: slice[0]?.line ?? 1,
-              column: null,
-              reason:
-                'a person or identifier of these rows changed during the import (removed, or taken by another credential); run it again',
-            },
-          ]);
-        throw error;
-      }
-      outcomes.forEach((o, i) => {
-        report[o]++;
-        report.changes.push({ action: o === 'created' ? 'create' : 'update', id: inputs[i]!.id });
-      });
-      progress('switch', Math.min(at + CREDENTIALS_SLICE, total), total);
-    }
+      },
+      (error, slice) =>
+        isUniqueViolation(error) || isForeignKeyViolation(error)
+          ? // Changed since the check (a person removed, an identifier taken): the switch is spent.
+            new Refused([
+              {
+                row: slice[0]?.row ?? 1,
+                line: slice[0]?.line ?? 1,
+                column: null,
+                reason:
+                  'a person or identifier of these rows changed during the import (removed, or taken by another credential); run it again',
+              },
+            ])
+          : (error as Error),
+      (slice, outcomes, end) => {
+        outcomes.forEach((o, i) => {
+          report[o]++;
+          report.changes.push({ action: o === 'created' ? 'create' : 'update', id: slice[i]!.value.id });
+        });
+        progress('switch', end, total);
+      },
+      stop,
+    );
     await auditWithin(tx, audit, pending);
   });
   for (const e of pending) raise(e);

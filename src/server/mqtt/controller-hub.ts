@@ -3,7 +3,8 @@
 // replayed is dropped and reported for an alarm.
 
 import type { KeyObject } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import type { Json } from '../../contracts/canonical.ts';
 import { Opener, Sealer, sequenceStart, topicOwner } from '../../contracts/envelope.ts';
 import { type ControllerEvent, parseMessage } from '../../contracts/messages.ts';
@@ -26,6 +27,13 @@ export interface HubOptions {
   onMessage?: (controllerId: string, body: unknown, seq: number, parsed: ParsedMessage) => void;
   /** connection options: TLS trust, MQTT protocol version, broker login (default MQTT 3.1.1) */
   mqtt?: IClientOptions;
+  /**
+   * the client's errors after it connected (a keepalive timeout, a lost connection): it reconnects
+   * by itself; this only reports them (an 'error' event nobody listens to would end the process)
+   */
+  onError?: (error: Error) => void;
+  /** a connection to a broker in this process (EmbeddedBroker.connectInProcess), instead of `url` */
+  inProcess?: () => Duplex;
   /** the last sequence accepted from each controller before a restart, so old messages stay replays */
   lastSeqs?: ReadonlyMap<string, number>;
   /** where the server's own sequence starts (default: from the clock), and where to store reservations */
@@ -46,6 +54,13 @@ export class ControllerHub {
   private client: MqttClient | undefined;
   private readonly sealer: Sealer;
   private readonly opener: Opener;
+  /**
+   * Signatures are checked and made in libuv's pool, several at once; what they are for still
+   * happens in order: messages are admitted in the order they arrived (a sender's sequence must move
+   * on), and commands go out in the order they were sealed (each controller checks the server's).
+   */
+  private incoming: Promise<void> = Promise.resolve();
+  private outgoing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: HubOptions) {
     this.sealer = new Sealer(
@@ -63,12 +78,17 @@ export class ControllerHub {
   }
 
   async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.options.url, {
+    const options: IClientOptions = {
       clientId: this.options.clientId ?? `monban-server-${this.options.site}`,
       protocolVersion: 4,
       reconnectPeriod: 500,
       ...this.options.mqtt,
-    });
+    };
+    const inProcess = this.options.inProcess;
+    this.client = inProcess
+      ? await connected(new MqttClient(() => inProcess() as never, options))
+      : await mqtt.connectAsync(this.options.url, options);
+    this.client.on('error', (error) => this.options.onError?.(error));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     // Every site's controllers: each message must then come on its sender's own site topic.
     const site = this.options.topicOf ? '+' : this.options.site;
@@ -78,8 +98,17 @@ export class ControllerHub {
   /** Sends a signed command to one controller (QoS 1). */
   async command(controllerId: string, body: Record<string, Json>): Promise<void> {
     const topic = `monban/${this.topicOf(controllerId)}/server/commands/${controllerId}`;
-    const envelope = this.sealer.seal(topic, body, this.options.now());
-    await this.client!.publishAsync(topic, JSON.stringify(envelope), { qos: 1 });
+    const sealed = this.sealer.sealInPool(topic, body, this.options.now());
+    // Handed to the client in sequence order; the publish itself is awaited apart, so one slow
+    // acknowledgement does not hold up the commands behind it.
+    let published!: Promise<unknown>;
+    const handed = this.outgoing.then(async () => {
+      const text = await sealed;
+      published = this.client!.publishAsync(topic, text, { qos: 1 });
+    });
+    this.outgoing = handed.catch(() => undefined);
+    await handed;
+    await published;
   }
 
   /** Signs from above `seq` on (see Sealer.advanceTo). */
@@ -100,6 +129,8 @@ export class ControllerHub {
     // Forced: a broker that is away must not hold up shutdown. Whatever was unacknowledged is sent
     // again by its sender (the journal backlog; snapshots at the controller's next hello).
     await this.client?.endAsync(true);
+    // Messages whose signature was still being checked are dealt with before stop returns.
+    await this.incoming;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -107,14 +138,15 @@ export class ControllerHub {
     const sender = topicOwner(topic);
     if (this.options.accepts && sender !== undefined && sender !== 'server' && !this.options.accepts(sender))
       return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.options.onRejected?.('malformed', undefined, topic);
-      return;
-    }
-    const opened = this.opener.open(raw);
+    const verified = this.opener.verifyReceived(payload);
+    this.incoming = this.incoming
+      .then(async () => this.admitted(topic, this.opener.admit(await verified)))
+      .catch((error: unknown) =>
+        this.options.onRejected?.(`message not handled: ${(error as Error).message}`, sender, topic),
+      );
+  }
+
+  private admitted(topic: string, opened: ReturnType<Opener['admit']>): void {
     if (!opened.ok) {
       this.options.onRejected?.(opened.reason, opened.from, topic);
       return;
@@ -139,4 +171,21 @@ export class ControllerHub {
         );
     }
   }
+}
+
+/** The client once it is connected, as mqtt.connectAsync gives it (its first error refuses it). */
+function connected(client: MqttClient): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => {
+      client.off('connect', done);
+      client.end(true);
+      reject(error);
+    };
+    const done = () => {
+      client.off('error', failed);
+      resolve(client);
+    };
+    client.once('connect', done);
+    client.once('error', failed);
+  });
 }

@@ -7,6 +7,7 @@
 // aedes speaks MQTT 3.1.1 (it has no MQTT 5 yet); external brokers are used with MQTT 5.
 
 import { createServer, type Server } from 'node:net';
+import { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 
@@ -21,7 +22,56 @@ export interface BrokerAccess {
 
 export interface EmbeddedBroker {
   url: string;
+  /**
+   * A connection to the broker inside this process, for the server's own client: no socket, no TLS.
+   * Over loopback TLS each controller message was encrypted and decrypted twice more on the
+   * server's loop (broker → client, and the acknowledgement back), which was most of what the
+   * socket writes cost it at 1,000 events/s (docs/latency.md). Logging in is the same.
+   */
+  connectInProcess(): Duplex;
   close(): Promise<void>;
+}
+
+/** What one end of a pair buffers before a write waits, as much as a loopback socket buffers. */
+const PAIR_BUFFER = 4 * 2 ** 20;
+
+/**
+ * Two connected ends: what one writes, the other reads. Past PAIR_BUFFER unread, a write is held
+ * (backpressure) until the reading end wants more; ending or destroying one ends the other. With
+ * streams' default 16 KiB, snapshot chunks went through the broker in lockstep and the server's
+ * keepalive pings waited behind them.
+ */
+export function duplexPair(): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const waiting: (() => void)[] = [];
+  const make = (me: number): Duplex => {
+    const other = 1 - me;
+    return new Duplex({
+      readableHighWaterMark: PAIR_BUFFER,
+      writableHighWaterMark: PAIR_BUFFER,
+      read() {
+        // The other end's held write may go on now. Taken before it is called: going on may
+        // write again at once and be held anew.
+        const held = waiting[other];
+        delete waiting[other];
+        held?.();
+      },
+      write(chunk: Buffer, _encoding, done) {
+        if (ends[other]!.push(chunk)) done();
+        else waiting[me] = done;
+      },
+      final(done) {
+        ends[other]!.push(null);
+        done();
+      },
+      destroy(error, done) {
+        if (!ends[other]!.destroyed) ends[other]!.destroy();
+        done(error);
+      },
+    });
+  };
+  ends.push(make(0), make(1));
+  return [ends[0]!, ends[1]!];
 }
 
 const DENY = { publish: '\u0000', subscribe: '\u0000' }; // no topic starts with NUL
@@ -101,6 +151,11 @@ export async function startEmbeddedBroker(
   const port = (server.address() as { port: number }).port;
   return {
     url: `${options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+    connectInProcess: () => {
+      const [client, broker_] = duplexPair();
+      broker.handle(broker_);
+      return client;
+    },
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
