@@ -238,7 +238,16 @@ export class EventStore {
     const head = await takeHead(tx, controllerId);
     const maxSeq = head.max_seq === null ? await this.storedMaxSeq(tx, controllerId) : Number(head.max_seq);
     const stored = new Set<number>();
-    const toLookUp = [...new Set(batch.map((e) => e.seq).filter((seq) => seq <= maxSeq))];
+    // The normal batch lies wholly above the head and in sequence order: then neither the lookup's
+    // list nor a sorted copy is built (a pass over the batch says so).
+    let resent = false;
+    let ordered = true;
+    for (let i = 0; i < batch.length; i++) {
+      const seq = batch[i]!.seq;
+      if (seq <= maxSeq) resent = true;
+      if (i > 0 && seq <= batch[i - 1]!.seq) ordered = false;
+    }
+    const toLookUp = resent ? [...new Set(batch.map((e) => e.seq).filter((seq) => seq <= maxSeq))] : [];
     for (let i = 0; i < toLookUp.length; i += LOOKUP_CHUNK)
       for (const row of await tx
         .selectFrom('events')
@@ -247,18 +256,23 @@ export class EventStore {
         .where('seq', 'in', toLookUp.slice(i, i + LOOKUP_CHUNK))
         .execute())
         stored.add(Number(row.seq));
-    const fresh: StoredEvent[] = [];
-    for (const e of [...batch].sort((a, b) => a.seq - b.seq))
-      if (!stored.has(e.seq)) {
-        stored.add(e.seq);
-        fresh.push(e);
-      }
+    let fresh: StoredEvent[];
+    if (ordered && !resent) fresh = [...batch];
+    else {
+      fresh = [];
+      for (const e of [...batch].sort((a, b) => a.seq - b.seq))
+        if (!stored.has(e.seq)) {
+          stored.add(e.seq);
+          fresh.push(e);
+        }
+    }
     if (fresh.length === 0) return [];
     let index = Number(head.chain_index);
     let prev = head.mac;
-    const rows = fresh.map((e) => {
+    const rows = fresh.map((e): EventRow => {
       index++;
-      const fields: EventFields = {
+      // One object per row, its MAC set once computed over the fields above it (no copy of them).
+      const row: EventRow = {
         controller_id: e.controllerId,
         seq: e.seq,
         at: e.at,
@@ -267,10 +281,12 @@ export class EventStore {
         area: orNull(e.area),
         person_id: orNull(e.personId),
         detail: JSON.stringify(e.detail),
+        chain_index: index,
+        mac: '',
       };
-      const mac = linkMac(this.key, prev, eventCanonical(index, fields));
-      prev = mac;
-      return { ...fields, chain_index: index, mac };
+      row.mac = linkMac(this.key, prev, eventCanonical(index, row));
+      prev = row.mac;
+      return row;
     });
     await insertEventRows(tx, rows);
     await moveHead(tx, controllerId, {

@@ -6,6 +6,9 @@
 /** A lone surrogate: in a `u` regular expression, paired surrogates are one code point and do not match. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const LONE_SURROGATES = /[\uD800-\uDFFF]/gu;
+/** Any surrogate or NUL (not `u`: each half of a pair matches): text that may need `storableText`'s work. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it looks for
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
 
 export function isWellFormedText(value: string): boolean {
   return !LONE_SURROGATE.test(value);
@@ -13,6 +16,8 @@ export function isWellFormedText(value: string): boolean {
 
 /** The exact text the database will hold: lone surrogates and NUL become U+FFFD. */
 export function storableText(value: string): string {
+  // Most text holds neither (one scan, no copy); paired surrogates take the exact path below.
+  if (!MAYBE_UNSTORABLE.test(value)) return value;
   return value.replace(LONE_SURROGATES, '\uFFFD').replaceAll('\u0000', '\uFFFD');
 }
 
