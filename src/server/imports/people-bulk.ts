@@ -27,7 +27,8 @@ interface Before {
  */
 export const PEOPLE_SLICE = 2_000;
 
-const PEOPLE_COLUMNS: readonly BulkColumn[] = [
+/** The people table's columns as bulk inserts write them (the import's, and its test's). */
+export const PEOPLE_COLUMNS: readonly BulkColumn[] = [
   { name: 'id', pg: 'text' },
   { name: 'name', pg: 'text' },
   { name: 'department', pg: 'text' },

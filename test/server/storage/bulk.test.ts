@@ -4,20 +4,12 @@
 // unchanged, and a real null stay null. On every storage backend (SQLite always, PostgreSQL when
 // MONBAN_TEST_DATABASE_URL is set).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BulkColumn, bulkInsert, selectByKeys } from '../../../src/server/storage/bulk.ts';
+import { PEOPLE_COLUMNS } from '../../../src/server/imports/people-bulk.ts';
+import { bulkInsert, selectByKeys } from '../../../src/server/storage/bulk.ts';
 import type { Store } from '../../../src/server/storage/db.ts';
 import { backends } from './backends.ts';
 
-const COLUMNS: readonly BulkColumn[] = [
-  { name: 'id', pg: 'text' },
-  { name: 'name', pg: 'text' },
-  { name: 'department', pg: 'text' },
-  { name: 'site', pg: 'text' },
-  { name: 'active', pg: 'bigint' },
-  { name: 'left_at', pg: 'bigint' },
-  { name: 'created_at', pg: 'bigint' },
-  { name: 'updated_at', pg: 'bigint' },
-];
+const COLUMNS = PEOPLE_COLUMNS;
 
 const AWKWARD = [
   'O"Brien',
